@@ -1,0 +1,88 @@
+#include "ledger/admission.h"
+
+#include "absl/strings/str_cat.h"
+#include "ledger/crypto.h"
+#include "ledger/event_validation.h"
+#include "ledger/status_macros.h"
+#include "ledger/string_views.h"
+
+namespace booo::ledger {
+namespace {
+
+absl::Status CheckSignature(const AdmissionInput& input, absl::string_view public_key) {
+  if (input.signature_verified) return absl::OkStatus();
+  absl::Status status = VerifyEd25519(ToStd(public_key), ToStd(input.body_bytes), ToStd(input.signature));
+  if (status.ok()) return status;
+  if (absl::IsInvalidArgument(status)) {
+    return absl::InvalidArgumentError(absl::StrCat("signature: ", status.message()));
+  }
+  return absl::UnauthenticatedError(absl::StrCat(
+      "signature: does not verify for key ", input.body->signer_key_id(), " over the body bytes"));
+}
+
+absl::Status AdmitGenesis(const AdmissionInput& input) {
+  const booo::v1::EventBody& body = *input.body;
+  if (input.sequence != 0) {
+    return absl::FailedPreconditionError("genesis: the ledger already has a genesis (sequence 0)");
+  }
+  const std::string& root = body.genesis().ministry_root_public_key();
+  if (body.signer_key_id() != KeyIdForPublicKey(root)) {
+    return absl::InvalidArgumentError(
+        "signer_key_id: the genesis must be signed by the ministry root key it registers");
+  }
+  return CheckSignature(input, root);
+}
+
+absl::Status CheckRole(const booo::v1::EventBody& body, const KeyInfo& key) {
+  const std::string payload = PayloadName(body);
+  if (key.role == booo::v1::ROLE_AUDITOR) {
+    return absl::PermissionDeniedError(
+        absl::StrCat("signer_key_id: ", key.key_id, " is an auditor key; auditors write nothing"));
+  }
+  const SignerRole required = RequiredRole(body);
+  if (required == SignerRole::kMinistry && key.role != booo::v1::ROLE_MINISTRY) {
+    return absl::PermissionDeniedError(absl::StrCat(
+        "signer_key_id: ", key.key_id, " is not a ministry key; only the ministry signs ",
+        payload));
+  }
+  if (required == SignerRole::kMunicipality) {
+    if (key.role != booo::v1::ROLE_MUNICIPALITY) {
+      return absl::PermissionDeniedError(absl::StrCat(
+          "signer_key_id: ", key.key_id, " is not a municipality key; only the municipality "
+          "itself signs ", payload));
+    }
+    const std::string code = PayloadMunicipality(body);
+    if (code != key.municipality_code) {
+      return absl::PermissionDeniedError(absl::StrCat(
+          payload, ".municipality_code: key ", key.key_id, " belongs to ", key.municipality_code,
+          " and may not sign for ", code));
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status AdmitEvent(const AdmissionInput& input, const KeyRegistry& keys) {
+  const booo::v1::EventBody& body = *input.body;
+  if (body.payload_case() == booo::v1::EventBody::kGenesis) return AdmitGenesis(input);
+  if (input.sequence == 0 || !keys.genesis()) {
+    return absl::FailedPreconditionError(
+        "payload: the ledger has no genesis yet; initialise it with `ledgerctl init`");
+  }
+  const KeyInfo* key = keys.Find(body.signer_key_id());
+  if (key == nullptr) {
+    return absl::NotFoundError(
+        absl::StrCat("signer_key_id: unknown key ", body.signer_key_id()));
+  }
+  RETURN_IF_ERROR(CheckSignature(input, key->public_key));
+  if (key->revoked_at_sequence) {
+    return absl::PermissionDeniedError(absl::StrCat("signer_key_id: key ", key->key_id,
+                                                    " was revoked at sequence ",
+                                                    *key->revoked_at_sequence));
+  }
+  RETURN_IF_ERROR(CheckRole(body, *key));
+  return keys.CheckKeyEvent(body);
+}
+
+}  // namespace booo::ledger

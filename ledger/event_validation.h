@@ -1,0 +1,51 @@
+// Stateless checks of one event body: is it well formed, on its own? Everything that needs the
+// ledger's state (keys, idempotency, streams) lives in ledger/admission.h.
+#ifndef BOOO_LEDGER_EVENT_VALIDATION_H_
+#define BOOO_LEDGER_EVENT_VALIDATION_H_
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "absl/strings/string_view.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "booo/v1/events.pb.h"
+
+namespace booo::ledger {
+
+// Upper bound for any single amount: EUR 1 trillion. Far above any real figure, far below
+// int64's limit, so sums of many amounts stay checkable. Above it: OUT_OF_RANGE.
+inline constexpr int64_t kMaxAmountCents = 100'000'000'000'000;
+// Upper bound for counts of places and persons (the whole country has far fewer).
+inline constexpr int64_t kMaxCount = 10'000'000;
+inline constexpr size_t kMaxEventIdBytes = 128;
+inline constexpr size_t kMaxTextBytes = 4096;
+
+// Who may sign a payload.
+enum class SignerRole { kMinistry, kMunicipality };
+
+// Parses the signed body bytes. INVALID_ARGUMENT ("body: ...") when they are not an EventBody or
+// carry fields this server does not know: it refuses what it cannot validate.
+absl::StatusOr<booo::v1::EventBody> ParseEventBody(absl::string_view body_bytes);
+
+// All field-level rules: ids, codes, dates, ranges, amounts, enums, the stream the payload
+// implies. INVALID_ARGUMENT naming the field, or OUT_OF_RANGE for an amount over the limit.
+absl::Status ValidateEventBody(const booo::v1::EventBody& body);
+
+// The stream a payload belongs to ("keys", "rules", "municipality/GM0363"); empty if no payload.
+std::string ExpectedStream(const booo::v1::EventBody& body);
+// The municipality the payload is about; empty for keys and rules.
+std::string PayloadMunicipality(const booo::v1::EventBody& body);
+// The role that may sign the payload. Must not be called without a payload.
+SignerRole RequiredRole(const booo::v1::EventBody& body);
+// The payload's field name in EventBody, e.g. "goo_places_declared"; "" if none.
+std::string PayloadName(const booo::v1::EventBody& body);
+
+bool IsMunicipalityCode(absl::string_view code);  // "GM" + 4 digits
+bool IsValidEventId(absl::string_view id);
+std::string MunicipalityStream(absl::string_view code);  // "municipality/" + code
+
+}  // namespace booo::ledger
+
+#endif  // BOOO_LEDGER_EVENT_VALIDATION_H_

@@ -1,0 +1,328 @@
+#include "ledger/ledger.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "ledger/admission.h"
+#include "ledger/crypto.h"
+#include "ledger/event_validation.h"
+#include "ledger/leaf_format.h"
+#include "ledger/status_macros.h"
+
+namespace booo::ledger {
+
+struct Ledger::PendingAppend {
+  std::string body_bytes;
+  std::string signature;
+  booo::v1::EventBody body;
+  bool signature_verified = false;
+  std::promise<absl::StatusOr<AppendResult>> done;
+};
+
+// One group commit in the making: the writer's state with this group's events applied, so an
+// event sees the ones queued before it (a key registered just before, a stream version) while
+// nothing is published until the batch is durable.
+struct Ledger::GroupState {
+  struct Admitted {
+    const PendingAppend* append;
+    booo::v1::Receipt receipt;
+  };
+  uint64_t first_sequence = 0;
+  uint64_t next_sequence = 0;
+  CompactRange tree;
+  int64_t recorded_at_micros = 0;
+  StoreBatch batch;
+  absl::flat_hash_map<std::string, uint64_t> heads;
+  absl::flat_hash_map<std::string, size_t> ids;  // event id -> index into admitted
+  absl::flat_hash_map<uint64_t, uint64_t> superseded;
+  std::optional<KeyRegistry> keys;  // a copy, made when the group holds a key event
+  std::vector<Admitted> admitted;
+};
+
+absl::StatusOr<std::unique_ptr<Ledger>> Ledger::Open(const std::string& data_dir, Clock* clock,
+                                                     LedgerOptions options) {
+  ASSIGN_OR_RETURN(std::unique_ptr<LedgerStore> store,
+                   LedgerStore::Open(data_dir, LedgerStore::OpenOptions{}));
+  std::unique_ptr<Ledger> ledger(new Ledger(std::move(store), clock, options));
+  RETURN_IF_ERROR(ledger->LoadState());
+  ledger->writer_ = std::thread([raw = ledger.get()] { raw->WriterLoop(); });
+  return ledger;
+}
+
+Ledger::Ledger(std::unique_ptr<LedgerStore> store, Clock* clock, LedgerOptions options)
+    : store_(std::move(store)), clock_(clock), options_(options) {}
+
+Ledger::~Ledger() { Shutdown(); }
+
+absl::Status Ledger::LoadState() {
+  ASSIGN_OR_RETURN(uint64_t size, store_->TreeSize());
+  ASSIGN_OR_RETURN(tree_, CompactRange::Load(*store_, size));
+  ASSIGN_OR_RETURN(last_recorded_at_micros_, store_->LastRecordedAt());
+  // The tree size and the events are written in one batch; an event past the size would mean
+  // the store was changed behind the ledger's back.
+  absl::StatusOr<std::string> beyond = store_->GetLeaf(size);
+  if (beyond.ok()) {
+    return absl::DataLossError(absl::StrCat("store: an event exists past the tree size ", size));
+  }
+  if (!absl::IsNotFound(beyond.status())) return beyond.status();
+  RETURN_IF_ERROR(store_->ForEachStreamHead(
+      [this](absl::string_view stream, uint64_t version) { stream_heads_[stream] = version; }));
+  {
+    std::lock_guard lock(head_mutex_);
+    head_ = TreeHead{size, tree_.Root()};
+  }
+  // The key registry is a projection of the "keys" stream.
+  for (uint64_t position = 0;; ++position) {
+    ASSIGN_OR_RETURN(std::optional<uint64_t> sequence, store_->StreamEntry("keys", position));
+    if (!sequence) break;
+    ASSIGN_OR_RETURN(booo::v1::StoredEvent event, ReadStored(*sequence));
+    ASSIGN_OR_RETURN(booo::v1::EventBody body, ParseEventBody(event.body()));
+    keys_.Apply(body, *sequence);
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<AppendResult> Ledger::Append(std::string body_bytes, std::string signature) {
+  if (body_bytes.size() > options_.max_body_bytes) {
+    return absl::ResourceExhaustedError(absl::StrCat("body: ", body_bytes.size(),
+                                                     " bytes exceeds the limit of ",
+                                                     options_.max_body_bytes));
+  }
+  if (signature.size() != kEd25519SignatureSize) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("signature: must be 64 bytes, got ", signature.size()));
+  }
+  auto pending = std::make_shared<PendingAppend>();
+  ASSIGN_OR_RETURN(pending->body, ParseEventBody(body_bytes));
+  RETURN_IF_ERROR(ValidateEventBody(pending->body));
+
+  // Verify the signature here, on the caller's thread, when the key is already known: the
+  // expensive part of admission then runs in parallel. The writer re-checks everything else.
+  std::string public_key;
+  if (pending->body.has_genesis()) {
+    public_key = pending->body.genesis().ministry_root_public_key();
+  } else {
+    std::shared_lock lock(keys_mutex_);
+    if (const KeyInfo* key = keys_.Find(pending->body.signer_key_id())) public_key = key->public_key;
+  }
+  if (!public_key.empty()) {
+    absl::Status verified = VerifyEd25519(public_key, body_bytes, signature);
+    if (!verified.ok()) {
+      return absl::UnauthenticatedError(absl::StrCat("signature: does not verify for key ",
+                                                     pending->body.signer_key_id(),
+                                                     " over the body bytes"));
+    }
+    pending->signature_verified = !pending->body.has_genesis() ||
+                                  pending->body.signer_key_id() == KeyIdForPublicKey(public_key);
+  }
+  pending->body_bytes = std::move(body_bytes);
+  pending->signature = std::move(signature);
+  auto done = pending->done.get_future();
+  {
+    std::lock_guard lock(queue_mutex_);
+    if (writer_stop_) return absl::UnavailableError("ledger: shutting down");
+    if (queue_.size() >= options_.max_queued_appends) {
+      return absl::ResourceExhaustedError("ledger: too many appends queued; retry later");
+    }
+    queue_.push_back(std::move(pending));
+  }
+  queue_changed_.notify_one();
+  return done.get();
+}
+
+void Ledger::WriterLoop() {
+  for (;;) {
+    std::vector<std::shared_ptr<PendingAppend>> group;
+    {
+      std::unique_lock lock(queue_mutex_);
+      queue_changed_.wait(lock, [this] { return !queue_.empty() || writer_stop_; });
+      if (queue_.empty()) return;  // stopping, and everything queued was written
+      const size_t n = std::min(queue_.size(), options_.max_group_events);
+      for (size_t i = 0; i < n; ++i) {
+        group.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+    }
+    CommitGroup(group);
+  }
+}
+
+void Ledger::CommitGroup(std::vector<std::shared_ptr<PendingAppend>>& group) {
+  GroupState g;
+  g.first_sequence = g.next_sequence = tree_.size();
+  g.tree = tree_;
+  // Recorded-at never decreases, even if the system clock steps back.
+  g.recorded_at_micros = std::max(last_recorded_at_micros_, clock_->NowMicros());
+  std::vector<absl::StatusOr<AppendResult>> results;
+  results.reserve(group.size());
+  for (auto& append : group) results.push_back(AdmitInGroup(*append, g));
+
+  if (!g.admitted.empty()) {
+    g.batch.PutTreeSize(g.next_sequence);
+    g.batch.PutLastRecordedAt(g.recorded_at_micros);
+    absl::Status written = store_->Write(g.batch, options_.sync_writes);
+    if (!written.ok()) {
+      const absl::Status failed =
+          absl::IsResourceExhausted(written)
+              ? written
+              : absl::UnavailableError(absl::StrCat("append not written: ", written.message()));
+      for (auto& result : results) {
+        if (result.ok() && result->receipt.sequence() >= g.first_sequence) result = failed;
+      }
+    } else {
+      tree_ = g.tree;
+      last_recorded_at_micros_ = g.recorded_at_micros;
+      for (auto& [stream, version] : g.heads) stream_heads_[stream] = version;
+      if (g.keys) {
+        std::unique_lock lock(keys_mutex_);
+        keys_ = std::move(*g.keys);
+      }
+      {
+        std::lock_guard lock(head_mutex_);
+        head_ = TreeHead{tree_.size(), tree_.Root()};
+      }
+      head_changed_.notify_all();
+    }
+  }
+  for (size_t i = 0; i < group.size(); ++i) group[i]->done.set_value(std::move(results[i]));
+}
+
+absl::StatusOr<AppendResult> Ledger::AdmitInGroup(PendingAppend& append, GroupState& g) {
+  const booo::v1::EventBody& body = append.body;
+  // Idempotency first: a retry of a recorded event gets its receipt even if, meanwhile, its key
+  // was revoked or its stream moved on.
+  if (auto it = g.ids.find(body.event_id()); it != g.ids.end()) {
+    const auto& earlier = g.admitted[it->second];
+    if (earlier.append->body_bytes == append.body_bytes &&
+        earlier.append->signature == append.signature) {
+      return AppendResult{earlier.receipt, true};
+    }
+    return absl::AlreadyExistsError(absl::StrCat("event_id: ", body.event_id(),
+                                                 " is already recorded at sequence ",
+                                                 earlier.receipt.sequence(), " with other bytes"));
+  }
+  ASSIGN_OR_RETURN(std::optional<uint64_t> existing, store_->FindEventId(body.event_id()));
+  if (existing) return DuplicateResult(append, *existing, g);
+
+  const KeyRegistry& keys = g.keys ? *g.keys : keys_;
+  AdmissionInput input{&body, append.body_bytes, append.signature, g.next_sequence,
+                       append.signature_verified};
+  RETURN_IF_ERROR(AdmitEvent(input, keys));
+  ASSIGN_OR_RETURN(std::optional<uint64_t> superseded, [&]() -> absl::StatusOr<std::optional<uint64_t>> {
+    if (body.supersedes_event_id().empty()) return std::optional<uint64_t>();
+    RETURN_IF_ERROR(CheckSupersedes(body, g));
+    if (auto it = g.ids.find(body.supersedes_event_id()); it != g.ids.end()) {
+      return std::optional<uint64_t>(g.admitted[it->second].receipt.sequence());
+    }
+    return store_->FindEventId(body.supersedes_event_id());
+  }());
+
+  const std::string& stream = body.stream();
+  uint64_t head = 0;
+  if (auto it = g.heads.find(stream); it != g.heads.end()) {
+    head = it->second;
+  } else if (auto it2 = stream_heads_.find(stream); it2 != stream_heads_.end()) {
+    head = it2->second;
+  }
+  if (body.has_expected_stream_version() && body.expected_stream_version() != head) {
+    return absl::AbortedError(absl::StrCat("expected_stream_version: stream ", stream, " is at version ",
+                                           head, ", not ", body.expected_stream_version()));
+  }
+
+  const uint64_t sequence = g.next_sequence;
+  ASSIGN_OR_RETURN(std::string leaf, EncodeLeaf(Leaf{sequence, g.recorded_at_micros,
+                                                     body.signer_key_id(), append.body_bytes,
+                                                     append.signature}));
+  const Hash leaf_hash = HashLeaf(leaf);
+  g.batch.PutLeaf(sequence, leaf);
+  for (const MerkleNode& node : g.tree.Append(leaf_hash)) g.batch.PutNode(node);
+  g.batch.PutEventId(body.event_id(), sequence);
+  g.batch.PutStreamEntry(stream, head, sequence);
+  g.batch.PutStreamVersion(sequence, head + 1);
+  g.batch.PutStreamHead(stream, head + 1);
+  if (superseded) {
+    g.batch.PutSuperseded(*superseded, sequence);
+    g.superseded[*superseded] = sequence;
+  }
+  g.heads[stream] = head + 1;
+  ++g.next_sequence;
+  if (body.has_genesis() || body.has_key_registered() || body.has_key_revoked()) {
+    if (!g.keys) g.keys = keys_;
+    g.keys->Apply(body, sequence);
+  }
+
+  booo::v1::Receipt receipt;
+  receipt.set_sequence(sequence);
+  receipt.set_recorded_at_micros(g.recorded_at_micros);
+  receipt.set_leaf_hash(std::string(leaf_hash.begin(), leaf_hash.end()));
+  receipt.set_stream(stream);
+  receipt.set_stream_version(head + 1);
+  receipt.set_event_id(body.event_id());
+  g.ids[body.event_id()] = g.admitted.size();
+  g.admitted.push_back({&append, receipt});
+  return AppendResult{std::move(receipt), false};
+}
+
+absl::StatusOr<AppendResult> Ledger::DuplicateResult(const PendingAppend& append,
+                                                     uint64_t sequence,
+                                                     const GroupState& g) const {
+  ASSIGN_OR_RETURN(booo::v1::StoredEvent stored, ReadStored(sequence));
+  if (stored.body() != append.body_bytes || stored.signature() != append.signature) {
+    return absl::AlreadyExistsError(absl::StrCat("event_id: ", append.body.event_id(),
+                                                 " is already recorded at sequence ", sequence,
+                                                 " with other bytes"));
+  }
+  booo::v1::Receipt receipt;
+  receipt.set_sequence(stored.sequence());
+  receipt.set_recorded_at_micros(stored.recorded_at_micros());
+  receipt.set_leaf_hash(stored.leaf_hash());
+  receipt.set_stream(stored.stream());
+  receipt.set_stream_version(stored.stream_version());
+  receipt.set_event_id(stored.event_id());
+  return AppendResult{std::move(receipt), true};
+}
+
+absl::Status Ledger::CheckSupersedes(const booo::v1::EventBody& body, GroupState& g) const {
+  const std::string& target_id = body.supersedes_event_id();
+  if (body.has_genesis() || body.has_key_registered() || body.has_key_revoked()) {
+    return absl::FailedPreconditionError(
+        "supersedes_event_id: key events cannot be superseded; revoke the key instead");
+  }
+  booo::v1::EventBody target;
+  uint64_t target_sequence = 0;
+  if (auto it = g.ids.find(target_id); it != g.ids.end()) {
+    target = g.admitted[it->second].append->body;
+    target_sequence = g.admitted[it->second].receipt.sequence();
+  } else {
+    ASSIGN_OR_RETURN(std::optional<uint64_t> found, store_->FindEventId(target_id));
+    if (!found) {
+      return absl::NotFoundError(absl::StrCat("supersedes_event_id: unknown event ", target_id));
+    }
+    target_sequence = *found;
+    ASSIGN_OR_RETURN(booo::v1::StoredEvent stored, ReadStored(*found));
+    ASSIGN_OR_RETURN(target, ParseEventBody(stored.body()));
+  }
+  if (target.stream() != body.stream()) {
+    return absl::FailedPreconditionError(absl::StrCat("supersedes_event_id: event ", target_id,
+                                                      " is in stream ", target.stream(), ", not ",
+                                                      body.stream()));
+  }
+  if (target.payload_case() != body.payload_case()) {
+    return absl::FailedPreconditionError(absl::StrCat("supersedes_event_id: event ", target_id,
+                                                      " is a ", PayloadName(target),
+                                                      " event, not ", PayloadName(body)));
+  }
+  std::optional<uint64_t> by;
+  if (auto it = g.superseded.find(target_sequence); it != g.superseded.end()) by = it->second;
+  if (!by) {
+    ASSIGN_OR_RETURN(by, store_->FindSuperseding(target_sequence));
+  }
+  if (by) {
+    return absl::FailedPreconditionError(absl::StrCat("supersedes_event_id: event ", target_id,
+                                                      " was already superseded at sequence ",
+                                                      *by, "; supersede that correction instead"));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace booo::ledger

@@ -1,0 +1,128 @@
+// Ledger: the append-only, signed, Merkle-verifiable event log, on a LedgerStore.
+//
+// Appends from many threads are admitted in order by one writer thread and written in groups:
+// every event of a group, with its tree nodes and indexes, lands in one synced RocksDB batch
+// (group commit), so an acknowledged event is durable and a crash never leaves half of one.
+// Signatures are checked on the caller's thread before queueing, so verification runs on all
+// cores while the writer stays short.
+//
+// Thread safety: every public method may be called from any thread.
+#ifndef BOOO_LEDGER_LEDGER_H_
+#define BOOO_LEDGER_LEDGER_H_
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <future>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <shared_mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/string_view.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "booo/v1/ledger_service.pb.h"
+#include "ledger/clock.h"
+#include "ledger/key_registry.h"
+#include "ledger/merkle.h"
+#include "ledger/store.h"
+
+namespace booo::ledger {
+
+struct LedgerOptions {
+  size_t max_body_bytes = 64 * 1024;  // larger bodies: RESOURCE_EXHAUSTED
+  size_t max_group_events = 1024;     // events per group commit
+  size_t max_queued_appends = 65536;  // beyond: RESOURCE_EXHAUSTED (back-pressure)
+  bool sync_writes = true;            // fsync the WAL before acknowledging
+};
+
+struct AppendResult {
+  booo::v1::Receipt receipt;
+  bool duplicate = false;  // a retry of an event already in the log
+};
+
+struct TreeHead {
+  uint64_t size = 0;
+  Hash root{};
+};
+
+class Ledger {
+ public:
+  static absl::StatusOr<std::unique_ptr<Ledger>> Open(const std::string& data_dir, Clock* clock,
+                                                      LedgerOptions options = {});
+  ~Ledger();  // finishes queued appends, then closes the store
+
+  // Admits and durably appends one signed event, or refuses it with the code documented on the
+  // Ledger service's Append (proto/booo/v1/ledger_service.proto). Nothing of a refused event
+  // is written. Blocks until the group holding it is synced.
+  absl::StatusOr<AppendResult> Append(std::string body_bytes, std::string signature);
+
+  // Reads. DATA_LOSS when a stored event fails its hash; NOT_FOUND when absent.
+  absl::StatusOr<booo::v1::StoredEvent> GetEvent(uint64_t sequence) const;
+  absl::StatusOr<booo::v1::StoredEvent> GetEventById(absl::string_view event_id) const;
+  // Up to `max_events` events from `start` (ledger sequence), or from stream version `start`
+  // of `stream` when it is non-empty.
+  absl::StatusOr<booo::v1::ReadEventsResponse> ReadEvents(uint64_t start, uint32_t max_events,
+                                                          absl::string_view stream) const;
+
+  TreeHead Head() const;
+  absl::StatusOr<Hash> RootAt(uint64_t size) const;
+  absl::StatusOr<std::vector<Hash>> InclusionProof(uint64_t sequence, uint64_t tree_size) const;
+  absl::StatusOr<std::vector<Hash>> ConsistencyProof(uint64_t old_size, uint64_t new_size) const;
+  std::optional<GenesisInfo> Genesis() const;
+
+  // Blocks until the log holds more than `size` events, `timeout` passes or Shutdown is
+  // called; returns the size then.
+  uint64_t WaitForGrowth(uint64_t size, absl::Duration timeout) const;
+  // Refuses new appends (UNAVAILABLE), finishes the queued ones, wakes every waiter.
+  void Shutdown();
+  bool shutting_down() const;
+
+ private:
+  struct PendingAppend;
+  struct GroupState;
+
+  Ledger(std::unique_ptr<LedgerStore> store, Clock* clock, LedgerOptions options);
+  absl::Status LoadState();
+  void WriterLoop();
+  void CommitGroup(std::vector<std::shared_ptr<PendingAppend>>& group);
+  absl::StatusOr<AppendResult> AdmitInGroup(PendingAppend& append, GroupState& group);
+  absl::StatusOr<AppendResult> DuplicateResult(const PendingAppend& append, uint64_t sequence,
+                                               const GroupState& group) const;
+  absl::Status CheckSupersedes(const booo::v1::EventBody& body, GroupState& group) const;
+  absl::StatusOr<booo::v1::StoredEvent> ReadStored(uint64_t sequence) const;
+
+  const std::unique_ptr<LedgerStore> store_;
+  Clock* const clock_;
+  const LedgerOptions options_;
+
+  // The writer's state: touched only by the writer thread (and LoadState before it starts).
+  CompactRange tree_;
+  int64_t last_recorded_at_micros_ = 0;
+  absl::flat_hash_map<std::string, uint64_t> stream_heads_;
+
+  // The key registry: written by the writer, read by callers pre-verifying signatures.
+  mutable std::shared_mutex keys_mutex_;
+  KeyRegistry keys_;
+
+  // The committed head, published after each group for readers and waiters.
+  mutable std::mutex head_mutex_;
+  mutable std::condition_variable head_changed_;
+  TreeHead head_;
+  bool shutting_down_ = false;
+
+  std::mutex queue_mutex_;
+  std::condition_variable queue_changed_;
+  std::deque<std::shared_ptr<PendingAppend>> queue_;
+  bool writer_stop_ = false;
+  std::thread writer_;
+};
+
+}  // namespace booo::ledger
+
+#endif  // BOOO_LEDGER_LEDGER_H_

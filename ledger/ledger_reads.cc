@@ -1,0 +1,172 @@
+// Ledger: the read side (events, pages, tree heads, proofs) and shutdown. The append side is in
+// ledger.cc.
+#include "absl/strings/str_cat.h"
+#include "ledger/event_validation.h"
+#include "ledger/leaf_format.h"
+#include "ledger/ledger.h"
+#include "ledger/status_macros.h"
+
+namespace booo::ledger {
+
+// Reads one committed event and checks it against its stored leaf hash, so that a changed byte
+// on disk is reported (DATA_LOSS, naming the sequence) instead of served.
+absl::StatusOr<booo::v1::StoredEvent> Ledger::ReadStored(uint64_t sequence) const {
+  const uint64_t size = Head().size;
+  if (sequence >= size) {
+    return absl::NotFoundError(
+        absl::StrCat("sequence: no event ", sequence, " (the log holds ", size, ")"));
+  }
+  auto corrupt = [sequence](absl::string_view why) {
+    return absl::DataLossError(absl::StrCat("sequence ", sequence, ": ", why));
+  };
+  absl::StatusOr<std::string> bytes = store_->GetLeaf(sequence);
+  if (!bytes.ok()) {
+    return absl::IsNotFound(bytes.status()) ? corrupt("the stored event is missing")
+                                            : bytes.status();
+  }
+  absl::StatusOr<Leaf> leaf = DecodeLeaf(*bytes);
+  if (!leaf.ok()) return corrupt(leaf.status().message());
+  if (leaf->sequence != sequence) return corrupt("the stored leaf names another sequence");
+  const Hash computed = HashLeaf(*bytes);
+  absl::StatusOr<Hash> stored_hash = store_->CompleteSubtree(0, sequence);
+  if (!stored_hash.ok() || *stored_hash != computed) {
+    return corrupt("the stored event does not match its leaf hash");
+  }
+  absl::StatusOr<booo::v1::EventBody> body = ParseEventBody(leaf->body);
+  if (!body.ok()) return corrupt(body.status().message());
+  ASSIGN_OR_RETURN(uint64_t stream_version, store_->StreamVersionAfter(sequence));
+  ASSIGN_OR_RETURN(std::optional<uint64_t> superseded_by, store_->FindSuperseding(sequence));
+
+  booo::v1::StoredEvent event;
+  event.set_sequence(sequence);
+  event.set_recorded_at_micros(leaf->recorded_at_micros);
+  event.set_key_id(leaf->key_id);
+  event.set_body(std::move(leaf->body));
+  event.set_signature(std::move(leaf->signature));
+  event.set_leaf_hash(std::string(computed.begin(), computed.end()));
+  event.set_stream(body->stream());
+  event.set_stream_version(stream_version);
+  event.set_event_id(body->event_id());
+  // A correction written but not yet published is not part of this read's view.
+  if (superseded_by && *superseded_by < size) event.set_superseded_by_sequence(*superseded_by);
+  return event;
+}
+
+absl::StatusOr<booo::v1::StoredEvent> Ledger::GetEvent(uint64_t sequence) const {
+  return ReadStored(sequence);
+}
+
+absl::StatusOr<booo::v1::StoredEvent> Ledger::GetEventById(absl::string_view event_id) const {
+  if (!IsValidEventId(event_id)) {
+    return absl::InvalidArgumentError("event_id: must be 1..128 characters of A-Z a-z 0-9 . _ : -");
+  }
+  ASSIGN_OR_RETURN(std::optional<uint64_t> sequence, store_->FindEventId(event_id));
+  if (!sequence || *sequence >= Head().size) {
+    return absl::NotFoundError(absl::StrCat("event_id: no event ", event_id));
+  }
+  return ReadStored(*sequence);
+}
+
+absl::StatusOr<booo::v1::ReadEventsResponse> Ledger::ReadEvents(uint64_t start,
+                                                                uint32_t max_events,
+                                                                absl::string_view stream) const {
+  if (max_events == 0) max_events = 100;
+  if (max_events > 1000) {
+    return absl::InvalidArgumentError(absl::StrCat("max_events: ", max_events, " is over 1000"));
+  }
+  const uint64_t size = Head().size;
+  booo::v1::ReadEventsResponse response;
+  uint64_t next = start;
+  if (stream.empty()) {
+    const uint64_t end = start >= size ? start : std::min<uint64_t>(size, start + max_events);
+    for (; next < end; ++next) {
+      ASSIGN_OR_RETURN(*response.add_events(), ReadStored(next));
+    }
+    response.set_end_of_log(next >= size);
+  } else {
+    bool more = true;
+    for (uint32_t i = 0; i < max_events; ++i, ++next) {
+      ASSIGN_OR_RETURN(std::optional<uint64_t> sequence, store_->StreamEntry(stream, next));
+      if (!sequence || *sequence >= size) {
+        more = false;
+        break;
+      }
+      ASSIGN_OR_RETURN(*response.add_events(), ReadStored(*sequence));
+    }
+    if (more) {
+      ASSIGN_OR_RETURN(std::optional<uint64_t> after, store_->StreamEntry(stream, next));
+      more = after.has_value() && *after < size;
+    }
+    response.set_end_of_log(!more);
+  }
+  response.set_next_start(next);
+  return response;
+}
+
+TreeHead Ledger::Head() const {
+  std::lock_guard lock(head_mutex_);
+  return head_;
+}
+
+absl::StatusOr<Hash> Ledger::RootAt(uint64_t size) const {
+  const TreeHead head = Head();
+  if (size > head.size) {
+    return absl::OutOfRangeError(
+        absl::StrCat("tree_size: ", size, " is larger than the log (", head.size, ")"));
+  }
+  if (size == head.size) return head.root;
+  return ::booo::ledger::RootAt(*store_, size);
+}
+
+absl::StatusOr<std::vector<Hash>> Ledger::InclusionProof(uint64_t sequence,
+                                                         uint64_t tree_size) const {
+  const uint64_t size = Head().size;
+  if (tree_size > size) {
+    return absl::OutOfRangeError(
+        absl::StrCat("tree_size: ", tree_size, " is larger than the log (", size, ")"));
+  }
+  return ::booo::ledger::InclusionProof(*store_, sequence, tree_size);
+}
+
+absl::StatusOr<std::vector<Hash>> Ledger::ConsistencyProof(uint64_t old_size,
+                                                           uint64_t new_size) const {
+  const uint64_t size = Head().size;
+  if (new_size > size) {
+    return absl::OutOfRangeError(
+        absl::StrCat("new_size: ", new_size, " is larger than the log (", size, ")"));
+  }
+  return ::booo::ledger::ConsistencyProof(*store_, old_size, new_size);
+}
+
+std::optional<GenesisInfo> Ledger::Genesis() const {
+  std::shared_lock lock(keys_mutex_);
+  return keys_.genesis();
+}
+
+uint64_t Ledger::WaitForGrowth(uint64_t size, absl::Duration timeout) const {
+  std::unique_lock lock(head_mutex_);
+  head_changed_.wait_for(lock, absl::ToChronoMicroseconds(timeout),
+                         [&] { return head_.size > size || shutting_down_; });
+  return head_.size;
+}
+
+void Ledger::Shutdown() {
+  {
+    std::lock_guard lock(head_mutex_);
+    shutting_down_ = true;
+  }
+  head_changed_.notify_all();
+  {
+    std::lock_guard lock(queue_mutex_);
+    writer_stop_ = true;
+  }
+  queue_changed_.notify_all();
+  if (writer_.joinable()) writer_.join();
+}
+
+bool Ledger::shutting_down() const {
+  std::lock_guard lock(head_mutex_);
+  return shutting_down_;
+}
+
+}  // namespace booo::ledger

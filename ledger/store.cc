@@ -1,0 +1,253 @@
+#include "ledger/store.h"
+
+#include <filesystem>
+
+#include "absl/strings/str_cat.h"
+#include "ledger/status_macros.h"
+#include "rocksdb/db.h"
+#include "rocksdb/filter_policy.h"
+#include "rocksdb/table.h"
+#include "rocksdb/write_batch.h"
+
+namespace booo::ledger {
+namespace {
+
+// "default" is RocksDB's own name for the column family every database has.
+constexpr const char* kCfNames[] = {"default",                "events", "tree", "event_ids", "streams", "event_meta",
+                                    "superseded"};
+static_assert(std::size(kCfNames) == LedgerStore::kCfCount);
+
+constexpr char kTreeSizeKey[] = "tree_size";
+constexpr char kLastRecordedAtKey[] = "last_recorded_at";
+constexpr char kFormatKey[] = "format";
+constexpr char kHeadPrefix[] = "head/";
+
+absl::Status FromRocks(const rocksdb::Status& s, absl::string_view what) {
+  if (s.ok()) return absl::OkStatus();
+  const std::string msg = absl::StrCat(what, ": ", s.ToString());
+  if (s.IsNotFound()) return absl::NotFoundError(msg);
+  if (s.IsCorruption()) return absl::DataLossError(msg);
+  if (s.IsNoSpace()) return absl::ResourceExhaustedError(msg);
+  if (s.IsIOError()) return absl::UnavailableError(msg);
+  return absl::InternalError(msg);
+}
+
+rocksdb::ColumnFamilyOptions CfOptions(const std::shared_ptr<rocksdb::Cache>& cache,
+                                       bool point_lookups) {
+  rocksdb::ColumnFamilyOptions options;
+  rocksdb::BlockBasedTableOptions table;
+  table.block_cache = cache;
+  // Event ids and stream heads are looked up by exact key on every append; a bloom filter
+  // keeps a miss (the common case: a new id) off the disk.
+  if (point_lookups) table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  return options;
+}
+
+}  // namespace
+
+std::string EncodeBigEndian64(uint64_t value) {
+  std::string out(8, '\0');
+  for (int i = 7; i >= 0; --i) {
+    out[i] = static_cast<char>(value & 0xff);
+    value >>= 8;
+  }
+  return out;
+}
+
+absl::StatusOr<uint64_t> DecodeBigEndian64(absl::string_view bytes) {
+  if (bytes.size() != 8) return absl::DataLossError("stored integer is not 8 bytes");
+  uint64_t value = 0;
+  for (char c : bytes) value = (value << 8) | static_cast<uint8_t>(c);
+  return value;
+}
+
+std::string LedgerStore::SequenceKey(uint64_t sequence) { return EncodeBigEndian64(sequence); }
+
+std::string LedgerStore::NodeKey(int level, uint64_t index) {
+  return absl::StrCat(std::string(1, static_cast<char>(level)), EncodeBigEndian64(index));
+}
+
+StoreBatch::StoreBatch() = default;
+StoreBatch::~StoreBatch() = default;
+size_t StoreBatch::count() const { return ops_.size(); }
+
+void StoreBatch::PutLeaf(uint64_t sequence, absl::string_view leaf_bytes) {
+  ops_.push_back({LedgerStore::kEvents, LedgerStore::SequenceKey(sequence), std::string(leaf_bytes)});
+}
+void StoreBatch::PutNode(const MerkleNode& node) {
+  ops_.push_back({LedgerStore::kTree, LedgerStore::NodeKey(node.level, node.index),
+                  std::string(node.hash.begin(), node.hash.end())});
+}
+void StoreBatch::PutEventId(absl::string_view event_id, uint64_t sequence) {
+  ops_.push_back({LedgerStore::kEventIds, std::string(event_id), EncodeBigEndian64(sequence)});
+}
+void StoreBatch::PutStreamEntry(absl::string_view stream, uint64_t position, uint64_t sequence) {
+  ops_.push_back({LedgerStore::kStreams,
+                  absl::StrCat(stream, std::string(1, '\0'), EncodeBigEndian64(position)),
+                  EncodeBigEndian64(sequence)});
+}
+void StoreBatch::PutStreamVersion(uint64_t sequence, uint64_t stream_version) {
+  ops_.push_back({LedgerStore::kEventMeta, LedgerStore::SequenceKey(sequence),
+                  EncodeBigEndian64(stream_version)});
+}
+void StoreBatch::PutStreamHead(absl::string_view stream, uint64_t version) {
+  ops_.push_back({LedgerStore::kMeta, absl::StrCat(kHeadPrefix, stream), EncodeBigEndian64(version)});
+}
+void StoreBatch::PutSuperseded(uint64_t superseded, uint64_t superseding) {
+  ops_.push_back({LedgerStore::kSuperseded, LedgerStore::SequenceKey(superseded),
+                  EncodeBigEndian64(superseding)});
+}
+void StoreBatch::PutTreeSize(uint64_t size) {
+  ops_.push_back({LedgerStore::kMeta, kTreeSizeKey, EncodeBigEndian64(size)});
+}
+void StoreBatch::PutLastRecordedAt(int64_t micros) {
+  ops_.push_back(
+      {LedgerStore::kMeta, kLastRecordedAtKey, EncodeBigEndian64(static_cast<uint64_t>(micros))});
+}
+
+absl::StatusOr<std::unique_ptr<LedgerStore>> LedgerStore::Open(const std::string& path,
+                                                               OpenOptions options) {
+  const bool exists = std::filesystem::exists(std::filesystem::path(path) / "CURRENT");
+  if (!exists && (options.read_only || !options.create_if_missing)) {
+    return absl::NotFoundError(absl::StrCat("data directory ", path, ": holds no ledger"));
+  }
+  rocksdb::DBOptions db_options;
+  db_options.create_if_missing = options.create_if_missing;
+  db_options.create_missing_column_families = options.create_if_missing;
+  auto cache = rocksdb::NewLRUCache(256 << 20);
+  std::vector<rocksdb::ColumnFamilyDescriptor> cfds;
+  for (int i = 0; i < kCfCount; ++i) {
+    const bool point_lookups = i == kEventIds || i == kMeta || i == kSuperseded;
+    cfds.emplace_back(kCfNames[i], CfOptions(cache, point_lookups));
+  }
+  std::unique_ptr<LedgerStore> store(new LedgerStore());
+  store->read_only_ = options.read_only;
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Status s =
+      options.read_only
+          ? rocksdb::DB::OpenForReadOnly(db_options, path, cfds, &store->handles_, &raw, false)
+          : rocksdb::DB::Open(db_options, path, cfds, &store->handles_, &raw);
+  RETURN_IF_ERROR(FromRocks(s, absl::StrCat("opening ", path)));
+  store->db_.reset(raw);
+
+  ASSIGN_OR_RETURN(std::optional<std::string> format, store->Get(kMeta, kFormatKey));
+  if (!format) {
+    if (options.read_only) return absl::DataLossError("store: no format marker");
+    rocksdb::Status put = store->db_->Put(rocksdb::WriteOptions(), store->handles_[kMeta],
+                                          kFormatKey, kStoreFormat);
+    RETURN_IF_ERROR(FromRocks(put, "writing format marker"));
+  } else if (*format != kStoreFormat) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("data directory ", path, ": format \"", *format, "\" is not ", kStoreFormat));
+  }
+  return store;
+}
+
+LedgerStore::~LedgerStore() {
+  if (db_ == nullptr) return;
+  for (auto* handle : handles_) db_->DestroyColumnFamilyHandle(handle);
+  db_->Close();
+}
+
+absl::Status LedgerStore::Write(const StoreBatch& batch, bool sync) {
+  if (read_only_) return absl::FailedPreconditionError("store: opened read-only");
+  rocksdb::WriteBatch wb;
+  for (const auto& op : batch.ops_) {
+    RETURN_IF_ERROR(FromRocks(wb.Put(handles_[op.cf], op.key, op.value), "building batch"));
+  }
+  rocksdb::WriteOptions options;
+  options.sync = sync;
+  return FromRocks(db_->Write(options, &wb), "writing batch");
+}
+
+absl::StatusOr<std::optional<std::string>> LedgerStore::Get(int cf, absl::string_view key) const {
+  std::string value;
+  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), handles_[cf], rocksdb::Slice(key.data(), key.size()), &value);
+  if (s.IsNotFound()) return std::optional<std::string>();
+  RETURN_IF_ERROR(FromRocks(s, "reading"));
+  return std::optional<std::string>(std::move(value));
+}
+
+absl::StatusOr<uint64_t> LedgerStore::TreeSize() const {
+  ASSIGN_OR_RETURN(std::optional<std::string> v, Get(kMeta, kTreeSizeKey));
+  if (!v) return uint64_t{0};
+  return DecodeBigEndian64(*v);
+}
+
+absl::StatusOr<int64_t> LedgerStore::LastRecordedAt() const {
+  ASSIGN_OR_RETURN(std::optional<std::string> v, Get(kMeta, kLastRecordedAtKey));
+  if (!v) return int64_t{0};
+  ASSIGN_OR_RETURN(uint64_t raw, DecodeBigEndian64(*v));
+  return static_cast<int64_t>(raw);
+}
+
+absl::StatusOr<std::string> LedgerStore::GetLeaf(uint64_t sequence) const {
+  ASSIGN_OR_RETURN(std::optional<std::string> v, Get(kEvents, SequenceKey(sequence)));
+  if (!v) return absl::NotFoundError(absl::StrCat("sequence: no event ", sequence));
+  return std::move(*v);
+}
+
+absl::StatusOr<std::optional<uint64_t>> LedgerStore::FindEventId(absl::string_view id) const {
+  ASSIGN_OR_RETURN(std::optional<std::string> v, Get(kEventIds, id));
+  if (!v) return std::optional<uint64_t>();
+  ASSIGN_OR_RETURN(uint64_t seq, DecodeBigEndian64(*v));
+  return std::optional<uint64_t>(seq);
+}
+
+absl::StatusOr<std::optional<uint64_t>> LedgerStore::FindSuperseding(uint64_t sequence) const {
+  ASSIGN_OR_RETURN(std::optional<std::string> v, Get(kSuperseded, SequenceKey(sequence)));
+  if (!v) return std::optional<uint64_t>();
+  ASSIGN_OR_RETURN(uint64_t seq, DecodeBigEndian64(*v));
+  return std::optional<uint64_t>(seq);
+}
+
+absl::StatusOr<uint64_t> LedgerStore::StreamVersionAfter(uint64_t sequence) const {
+  ASSIGN_OR_RETURN(std::optional<std::string> v, Get(kEventMeta, SequenceKey(sequence)));
+  if (!v) return absl::DataLossError(absl::StrCat("sequence ", sequence, ": no stream version"));
+  return DecodeBigEndian64(*v);
+}
+
+absl::StatusOr<std::optional<uint64_t>> LedgerStore::StreamEntry(absl::string_view stream,
+                                                                 uint64_t position) const {
+  ASSIGN_OR_RETURN(std::optional<std::string> v,
+                   Get(kStreams, absl::StrCat(stream, std::string(1, '\0'),
+                                              EncodeBigEndian64(position))));
+  if (!v) return std::optional<uint64_t>();
+  ASSIGN_OR_RETURN(uint64_t seq, DecodeBigEndian64(*v));
+  return std::optional<uint64_t>(seq);
+}
+
+absl::Status LedgerStore::ForEachStreamHead(
+    const std::function<void(absl::string_view, uint64_t)>& fn) const {
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), handles_[kMeta]));
+  const absl::string_view prefix = kHeadPrefix;
+  for (it->Seek(rocksdb::Slice(prefix.data(), prefix.size()));
+       it->Valid() && it->key().starts_with(rocksdb::Slice(prefix.data(), prefix.size()));
+       it->Next()) {
+    const absl::string_view key(it->key().data(), it->key().size());
+    ASSIGN_OR_RETURN(uint64_t version, DecodeBigEndian64(absl::string_view(
+                                           it->value().data(), it->value().size())));
+    fn(key.substr(prefix.size()), version);
+  }
+  return FromRocks(it->status(), "scanning stream heads");
+}
+
+absl::StatusOr<Hash> LedgerStore::CompleteSubtree(int level, uint64_t index) const {
+  ASSIGN_OR_RETURN(std::optional<std::string> v, Get(kTree, NodeKey(level, index)));
+  if (!v) {
+    return absl::NotFoundError(absl::StrCat("tree node (", level, ", ", index, ") is absent"));
+  }
+  absl::StatusOr<Hash> hash = HashFromBytes(*v);
+  if (!hash.ok()) {
+    return absl::DataLossError(absl::StrCat("tree node (", level, ", ", index, ") is corrupt"));
+  }
+  return hash;
+}
+
+absl::Status LedgerStore::RawPutForTesting(int cf, absl::string_view key, absl::string_view value) {
+  return FromRocks(db_->Put(rocksdb::WriteOptions(), handles_[cf], rocksdb::Slice(key.data(), key.size()),
+                            rocksdb::Slice(value.data(), value.size())), "raw put");
+}
+
+}  // namespace booo::ledger

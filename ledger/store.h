@@ -1,0 +1,110 @@
+// LedgerStore: the RocksDB adapter. It knows the column families and key layouts of
+// ledger/LEAF_FORMAT.md and nothing of events' meaning. Reads are thread-safe; writes go
+// through one StoreBatch at a time, written atomically.
+#ifndef BOOO_LEDGER_STORE_H_
+#define BOOO_LEDGER_STORE_H_
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/strings/string_view.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "ledger/merkle.h"
+
+namespace rocksdb {
+class DB;
+class ColumnFamilyHandle;
+class WriteBatch;
+}  // namespace rocksdb
+
+namespace booo::ledger {
+
+inline constexpr char kStoreFormat[] = "booo-ledger/1";
+
+// Everything one group commit changes; written with LedgerStore::Write in one atomic batch.
+class StoreBatch {
+ public:
+  StoreBatch();
+  ~StoreBatch();
+  StoreBatch(const StoreBatch&) = delete;
+  StoreBatch& operator=(const StoreBatch&) = delete;
+
+  void PutLeaf(uint64_t sequence, absl::string_view leaf_bytes);
+  void PutNode(const MerkleNode& node);
+  void PutEventId(absl::string_view event_id, uint64_t sequence);
+  void PutStreamEntry(absl::string_view stream, uint64_t position, uint64_t sequence);
+  void PutStreamVersion(uint64_t sequence, uint64_t stream_version);
+  void PutStreamHead(absl::string_view stream, uint64_t version);
+  void PutSuperseded(uint64_t superseded, uint64_t superseding);
+  void PutTreeSize(uint64_t size);
+  void PutLastRecordedAt(int64_t micros);
+  size_t count() const;
+
+ private:
+  friend class LedgerStore;
+  struct Op {
+    int cf;
+    std::string key;
+    std::string value;
+  };
+  std::vector<Op> ops_;
+};
+
+class LedgerStore final : public SubtreeHashSource {
+ public:
+  struct OpenOptions {
+    bool read_only = false;
+    bool create_if_missing = true;
+  };
+  // Opens (or creates) the store in `path`. A read-only open takes no lock, so an auditor can
+  // open the directory of a running server; it sees the state at the time of opening.
+  static absl::StatusOr<std::unique_ptr<LedgerStore>> Open(const std::string& path,
+                                                           OpenOptions options);
+  ~LedgerStore() override;
+
+  // Writes the batch atomically; with `sync` the WAL is fsynced before returning.
+  // RESOURCE_EXHAUSTED when the disk is full, UNAVAILABLE for other I/O errors.
+  absl::Status Write(const StoreBatch& batch, bool sync);
+
+  absl::StatusOr<uint64_t> TreeSize() const;           // 0 for a new store
+  absl::StatusOr<int64_t> LastRecordedAt() const;      // 0 for a new store
+  absl::StatusOr<std::string> GetLeaf(uint64_t sequence) const;  // NOT_FOUND if absent
+  absl::StatusOr<std::optional<uint64_t>> FindEventId(absl::string_view event_id) const;
+  absl::StatusOr<std::optional<uint64_t>> FindSuperseding(uint64_t sequence) const;
+  absl::StatusOr<uint64_t> StreamVersionAfter(uint64_t sequence) const;
+  absl::StatusOr<std::optional<uint64_t>> StreamEntry(absl::string_view stream,
+                                                      uint64_t position) const;
+  // Calls `fn(stream, version)` for every stream head.
+  absl::Status ForEachStreamHead(
+      const std::function<void(absl::string_view, uint64_t)>& fn) const;
+  absl::StatusOr<Hash> CompleteSubtree(int level, uint64_t index) const override;
+
+  // For tests and tamper drills only: overwrite a raw value, bypassing every rule.
+  absl::Status RawPutForTesting(int cf, absl::string_view key, absl::string_view value);
+
+  // Column family indexes, in the order they are opened.
+  enum Cf : int { kMeta = 0, kEvents, kTree, kEventIds, kStreams, kEventMeta, kSuperseded, kCfCount };
+  static std::string SequenceKey(uint64_t sequence);
+  static std::string NodeKey(int level, uint64_t index);
+
+ private:
+  LedgerStore() = default;
+  absl::StatusOr<std::optional<std::string>> Get(int cf, absl::string_view key) const;
+
+  std::unique_ptr<rocksdb::DB> db_;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles_;
+  bool read_only_ = false;
+};
+
+std::string EncodeBigEndian64(uint64_t value);
+absl::StatusOr<uint64_t> DecodeBigEndian64(absl::string_view bytes);
+
+}  // namespace booo::ledger
+
+#endif  // BOOO_LEDGER_STORE_H_

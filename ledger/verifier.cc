@@ -1,0 +1,190 @@
+#include "ledger/verifier.h"
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "ledger/admission.h"
+#include "ledger/checkpoint.h"
+#include "ledger/event_validation.h"
+#include "ledger/leaf_format.h"
+#include "ledger/status_macros.h"
+
+namespace booo::ledger {
+namespace {
+
+// What the verifier remembers of each event to re-check the append rules.
+struct SeenEvent {
+  uint64_t sequence;
+  std::string stream;
+  int payload_case;
+  bool superseded = false;
+};
+
+class Walk {
+ public:
+  explicit Walk(const VerifyOptions& options) : options_(options) {}
+
+  absl::Status Leaf(uint64_t sequence, const std::string& bytes);
+  absl::Status Finish(VerifyReport& report);
+  absl::Status CheckpointAtSize();
+
+ private:
+  absl::Status Fail(uint64_t sequence, absl::string_view why) {
+    return absl::DataLossError(absl::StrCat("sequence ", sequence, ": ", why));
+  }
+  absl::Status CheckAppendRules(uint64_t sequence, const booo::v1::EventBody& body);
+
+  const VerifyOptions& options_;
+  KeyRegistry keys_;
+  CompactRange tree_;
+  int64_t last_recorded_at_ = 0;
+  absl::flat_hash_map<std::string, SeenEvent> events_;
+  absl::flat_hash_map<std::string, uint64_t> stream_versions_;
+  std::optional<Checkpoint> checkpoint_;
+  bool checkpoint_checked_ = false;
+};
+
+absl::Status Walk::CheckAppendRules(uint64_t sequence, const booo::v1::EventBody& body) {
+  if (events_.contains(body.event_id())) {
+    return Fail(sequence, absl::StrCat("event id ", body.event_id(), " appears twice"));
+  }
+  uint64_t& version = stream_versions_[body.stream()];
+  if (body.has_expected_stream_version() && body.expected_stream_version() != version) {
+    return Fail(sequence, absl::StrCat("expected stream version ", body.expected_stream_version(),
+                                       " but the stream was at ", version));
+  }
+  ++version;
+  if (!body.supersedes_event_id().empty()) {
+    auto it = events_.find(body.supersedes_event_id());
+    if (it == events_.end() || it->second.stream != body.stream() ||
+        it->second.payload_case != body.payload_case() || it->second.superseded) {
+      return Fail(sequence, absl::StrCat("supersedes ", body.supersedes_event_id(),
+                                         ", which no earlier event of its kind allows"));
+    }
+    it->second.superseded = true;
+  }
+  events_[body.event_id()] = SeenEvent{sequence, body.stream(), body.payload_case()};
+  return absl::OkStatus();
+}
+
+absl::Status Walk::Leaf(uint64_t sequence, const std::string& bytes) {
+  absl::StatusOr<ledger::Leaf> leaf = DecodeLeaf(bytes);
+  if (!leaf.ok()) return Fail(sequence, leaf.status().message());
+  if (leaf->sequence != sequence) {
+    return Fail(sequence, absl::StrCat("the leaf says sequence ", leaf->sequence));
+  }
+  if (leaf->recorded_at_micros < last_recorded_at_) {
+    return Fail(sequence, "recorded-at goes back in time");
+  }
+  last_recorded_at_ = leaf->recorded_at_micros;
+  absl::StatusOr<booo::v1::EventBody> body = ParseEventBody(leaf->body);
+  if (!body.ok()) return Fail(sequence, body.status().message());
+  if (body->signer_key_id() != leaf->key_id) {
+    return Fail(sequence, "the leaf's key id differs from the body's signer_key_id");
+  }
+  if (absl::Status valid = ValidateEventBody(*body); !valid.ok()) {
+    return Fail(sequence, valid.message());
+  }
+  AdmissionInput input{&*body, leaf->body, leaf->signature, sequence, false};
+  if (absl::Status admitted = AdmitEvent(input, keys_); !admitted.ok()) {
+    return Fail(sequence, admitted.message());
+  }
+  RETURN_IF_ERROR(CheckAppendRules(sequence, *body));
+  keys_.Apply(*body, sequence);
+  if (sequence == 0) {
+    if (options_.trusted_checkpoint) {
+      std::string name = keys_.genesis()->checkpoint_key_name;
+      std::string public_key = keys_.genesis()->checkpoint_public_key;
+      if (options_.checkpoint_verifier_key) {
+        ASSIGN_OR_RETURN(std::tie(name, public_key),
+                         ParseVerifierKeyString(*options_.checkpoint_verifier_key));
+      }
+      absl::StatusOr<Checkpoint> cp = OpenCheckpoint(*options_.trusted_checkpoint, name,
+                                                     public_key, keys_.genesis()->origin);
+      if (!cp.ok()) {
+        return absl::Status(cp.status().code(),
+                            absl::StrCat("trusted checkpoint: ", cp.status().message()));
+      }
+      checkpoint_ = *cp;
+      RETURN_IF_ERROR(CheckpointAtSize());  // a checkpoint of the empty tree
+    }
+  }
+
+  const Hash leaf_hash = HashLeaf(bytes);
+  for (const MerkleNode& node : tree_.Append(leaf_hash)) {
+    if (options_.stored_tree == nullptr) continue;
+    absl::StatusOr<Hash> stored = options_.stored_tree->CompleteSubtree(node.level, node.index);
+    if (!stored.ok() || *stored != node.hash) {
+      return Fail(sequence, absl::StrCat("stored tree node (level ", node.level, ", index ",
+                                         node.index, ") differs from the recomputed one"));
+    }
+  }
+  return CheckpointAtSize();
+}
+
+absl::Status Walk::CheckpointAtSize() {
+  if (!checkpoint_ || checkpoint_checked_ || tree_.size() != checkpoint_->tree_size) {
+    return absl::OkStatus();
+  }
+  checkpoint_checked_ = true;
+  if (tree_.Root() != checkpoint_->root_hash) {
+    return absl::DataLossError(absl::StrCat(
+        "trusted checkpoint: the ledger's tree of size ", checkpoint_->tree_size, " has root ",
+        HashToHex(tree_.Root()), ", the checkpoint says ", HashToHex(checkpoint_->root_hash),
+        ": history was rewritten"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Walk::Finish(VerifyReport& report) {
+  if (tree_.size() == 0) return absl::DataLossError("ledger: holds no events, not even a genesis");
+  if (options_.stored_tree_size && *options_.stored_tree_size != tree_.size()) {
+    return absl::DataLossError(absl::StrCat("store: claims ", *options_.stored_tree_size,
+                                            " events but holds ", tree_.size()));
+  }
+  if (checkpoint_ && !checkpoint_checked_) {
+    return absl::DataLossError(absl::StrCat("trusted checkpoint: size ", checkpoint_->tree_size,
+                                            " is beyond the ledger's ", tree_.size(),
+                                            " events: history was truncated"));
+  }
+  if (checkpoint_ && options_.stored_tree != nullptr && checkpoint_->tree_size > 0) {
+    ASSIGN_OR_RETURN(std::vector<Hash> proof,
+                     ConsistencyProof(*options_.stored_tree, checkpoint_->tree_size, tree_.size()));
+    absl::Status consistent = VerifyConsistency(checkpoint_->tree_size, tree_.size(), proof,
+                                                checkpoint_->root_hash, tree_.Root());
+    if (!consistent.ok()) {
+      return absl::DataLossError(
+          absl::StrCat("trusted checkpoint: consistency proof fails: ", consistent.message()));
+    }
+  }
+  report.events = tree_.size();
+  report.root = tree_.Root();
+  report.keys = keys_.size();
+  report.genesis = *keys_.genesis();
+  if (checkpoint_) report.checkpoint_size = checkpoint_->tree_size;
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<VerifyReport> VerifyLedger(LeafSource& leaves, const VerifyOptions& options,
+                                          std::optional<uint64_t>* first_bad_sequence) {
+  Walk walk(options);
+  for (uint64_t sequence = 0;; ++sequence) {
+    absl::StatusOr<std::optional<std::string>> next = leaves.Next();
+    absl::Status status = next.status();
+    if (status.ok() && !next->has_value()) break;
+    if (status.ok()) status = walk.Leaf(sequence, **next);
+    if (!status.ok()) {
+      if (first_bad_sequence != nullptr && !absl::StartsWith(status.message(), "trusted")) {
+        *first_bad_sequence = sequence;
+      }
+      return status;
+    }
+  }
+  VerifyReport report;
+  RETURN_IF_ERROR(walk.Finish(report));
+  return report;
+}
+
+}  // namespace booo::ledger

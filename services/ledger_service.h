@@ -1,0 +1,53 @@
+// The Ledger gRPC service: decodes a request, calls the core (ledger::Ledger), converts the
+// status once. No rules live here.
+#ifndef BOOO_SERVICES_LEDGER_SERVICE_H_
+#define BOOO_SERVICES_LEDGER_SERVICE_H_
+
+#include <atomic>
+#include <memory>
+#include <string>
+
+#include "booo/v1/ledger_service.grpc.pb.h"
+#include "ledger/crypto.h"
+#include "ledger/ledger.h"
+
+namespace booo::services {
+
+class LedgerService final : public booo::v1::Ledger::Service {
+ public:
+  // `ledger` must outlive the service. `checkpoint_key` signs checkpoints under the name and
+  // origin the ledger's genesis fixed.
+  LedgerService(ledger::Ledger* ledger, ledger::Ed25519PrivateKey checkpoint_key);
+
+  // Ends every Subscribe stream (they return UNAVAILABLE) so that a graceful shutdown is not
+  // held up by clients that never hang up.
+  void BeginDrain() { draining_.store(true); }
+
+  grpc::Status Append(grpc::ServerContext* context, const booo::v1::AppendRequest* request,
+                      booo::v1::AppendResponse* response) override;
+  grpc::Status GetEvent(grpc::ServerContext* context, const booo::v1::GetEventRequest* request,
+                        booo::v1::StoredEvent* response) override;
+  grpc::Status ReadEvents(grpc::ServerContext* context,
+                          const booo::v1::ReadEventsRequest* request,
+                          booo::v1::ReadEventsResponse* response) override;
+  grpc::Status Subscribe(grpc::ServerContext* context, const booo::v1::SubscribeRequest* request,
+                         grpc::ServerWriter<booo::v1::StoredEvent>* writer) override;
+  grpc::Status GetCheckpoint(grpc::ServerContext* context,
+                             const booo::v1::GetCheckpointRequest* request,
+                             booo::v1::Checkpoint* response) override;
+  grpc::Status GetInclusionProof(grpc::ServerContext* context,
+                                 const booo::v1::GetInclusionProofRequest* request,
+                                 booo::v1::InclusionProof* response) override;
+  grpc::Status GetConsistencyProof(grpc::ServerContext* context,
+                                   const booo::v1::GetConsistencyProofRequest* request,
+                                   booo::v1::ConsistencyProof* response) override;
+
+ private:
+  ledger::Ledger* const ledger_;
+  const ledger::Ed25519PrivateKey checkpoint_key_;
+  std::atomic<bool> draining_{false};
+};
+
+}  // namespace booo::services
+
+#endif  // BOOO_SERVICES_LEDGER_SERVICE_H_

@@ -1,0 +1,25 @@
+#include "services/log.h"
+
+#include <iostream>
+#include <mutex>
+
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+
+namespace booo::services {
+
+void Log(absl::string_view level, absl::string_view message, nlohmann::json fields) {
+  static std::mutex mutex;
+  nlohmann::json line = nlohmann::json::object();
+  line["ts"] = absl::FormatTime("%Y-%m-%dT%H:%M:%E6SZ", absl::Now(), absl::UTCTimeZone());
+  line["level"] = level;
+  line["msg"] = message;
+  if (fields.is_object()) {
+    for (auto& [key, value] : fields.items()) line[key] = value;
+  }
+  const std::string text = line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  std::lock_guard lock(mutex);
+  std::cerr << text << '\n' << std::flush;
+}
+
+}  // namespace booo::services

@@ -1,0 +1,85 @@
+#include "services/server.h"
+
+#include <chrono>
+#include <filesystem>
+
+#include "absl/strings/str_cat.h"
+#include "grpcpp/ext/proto_server_reflection_plugin.h"
+#include "grpcpp/health_check_service_interface.h"
+#include "grpcpp/security/server_credentials.h"
+#include "grpcpp/server_builder.h"
+#include "ledger/status_macros.h"
+#include "services/log.h"
+
+namespace booo::services {
+
+absl::StatusOr<std::unique_ptr<LedgerServer>> LedgerServer::Start(const ServerOptions& options,
+                                                                  ledger::Clock* clock) {
+  if (options.data_dir.empty()) return absl::InvalidArgumentError("data_dir: is required");
+  if (!std::filesystem::exists(std::filesystem::path(options.data_dir) / "CURRENT")) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "data_dir: ", options.data_dir, " holds no ledger; create one with `ledgerctl init`"));
+  }
+  const std::string key_file = options.checkpoint_key_file.empty()
+                                   ? (std::filesystem::path(options.data_dir) / "checkpoint.key")
+                                         .string()
+                                   : options.checkpoint_key_file;
+  ASSIGN_OR_RETURN(ledger::Ed25519PrivateKey checkpoint_key, ledger::ReadPrivateKeyFile(key_file));
+
+  std::unique_ptr<LedgerServer> server(new LedgerServer());
+  ASSIGN_OR_RETURN(server->ledger_, ledger::Ledger::Open(options.data_dir, clock, options.ledger));
+  std::optional<ledger::GenesisInfo> genesis = server->ledger_->Genesis();
+  if (!genesis) {
+    return absl::FailedPreconditionError("ledger: has no genesis; run `ledgerctl init`");
+  }
+  if (genesis->checkpoint_public_key != checkpoint_key.PublicKey()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "checkpoint_key_file: ", key_file, " is not the checkpoint key the genesis names"));
+  }
+  server->service_ = std::make_unique<LedgerService>(server->ledger_.get(),
+                                                     std::move(checkpoint_key));
+
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  // Plaintext for the development default; TLS and client certificates are the next layer.
+  builder.AddListeningPort(options.listen_address, grpc::InsecureServerCredentials(),
+                           &server->port_);
+  builder.SetMaxReceiveMessageSize(options.max_receive_message_bytes);
+  builder.RegisterService(server->service_.get());
+  server->server_ = builder.BuildAndStart();
+  if (server->server_ == nullptr || server->port_ == 0) {
+    return absl::UnavailableError(
+        absl::StrCat("listen_address: cannot listen on ", options.listen_address));
+  }
+  const ledger::TreeHead head = server->ledger_->Head();
+  Log("info", "ledgerd serving",
+      {{"listen", options.listen_address}, {"port", server->port_},
+       {"data_dir", options.data_dir}, {"tree_size", head.size},
+       {"root", ledger::HashToHex(head.root)}, {"origin", genesis->origin}});
+  return server;
+}
+
+LedgerServer::~LedgerServer() { Shutdown(absl::Seconds(5)); }
+
+void LedgerServer::Shutdown(absl::Duration deadline) {
+  if (stopped_) return;
+  stopped_ = true;
+  Log("info", "ledgerd shutting down", {{"tree_size", ledger_ ? ledger_->Head().size : 0}});
+  if (service_) service_->BeginDrain();
+  if (server_) {
+    server_->Shutdown(std::chrono::system_clock::now() + absl::ToChronoMilliseconds(deadline));
+  }
+  // In-flight appends have returned; anything still queued is written before the store closes.
+  if (ledger_) ledger_->Shutdown();
+  if (ledger_) {
+    Log("info", "ledgerd stopped",
+        {{"tree_size", ledger_->Head().size}, {"root", ledger::HashToHex(ledger_->Head().root)}});
+  }
+}
+
+void LedgerServer::Wait() {
+  if (server_) server_->Wait();
+}
+
+}  // namespace booo::services

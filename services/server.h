@@ -1,0 +1,53 @@
+// LedgerServer: everything `ledgerd` runs, as a class, so that integration tests start the
+// real server in-process on port 0 with a real RocksDB directory.
+#ifndef BOOO_SERVICES_SERVER_H_
+#define BOOO_SERVICES_SERVER_H_
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "grpcpp/server.h"
+#include "ledger/clock.h"
+#include "ledger/ledger.h"
+#include "services/ledger_service.h"
+
+namespace booo::services {
+
+struct ServerOptions {
+  std::string data_dir;
+  std::string listen_address = "127.0.0.1:50051";  // "host:0" picks a free port
+  // PKCS#8 PEM file with the checkpoint-signing key; default <data_dir>/checkpoint.key.
+  std::string checkpoint_key_file;
+  ledger::LedgerOptions ledger;
+  int max_receive_message_bytes = 4 * 1024 * 1024;
+};
+
+class LedgerServer {
+ public:
+  // Opens the ledger (it must have a genesis: `ledgerctl init`), checks that the checkpoint key
+  // is the one the genesis names (FAILED_PRECONDITION otherwise), and starts serving.
+  static absl::StatusOr<std::unique_ptr<LedgerServer>> Start(const ServerOptions& options,
+                                                             ledger::Clock* clock);
+  ~LedgerServer();
+
+  int port() const { return port_; }
+  ledger::Ledger& ledger() { return *ledger_; }
+  // Graceful: ends subscriptions, lets in-flight calls finish (at most `deadline`), writes the
+  // queued appends, closes the store. Idempotent.
+  void Shutdown(absl::Duration deadline = absl::Seconds(10));
+  void Wait();
+
+ private:
+  LedgerServer() = default;
+
+  std::unique_ptr<ledger::Ledger> ledger_;
+  std::unique_ptr<LedgerService> service_;
+  std::unique_ptr<grpc::Server> server_;
+  int port_ = 0;
+  bool stopped_ = false;
+};
+
+}  // namespace booo::services
+
+#endif  // BOOO_SERVICES_SERVER_H_
