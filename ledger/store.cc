@@ -115,6 +115,10 @@ absl::StatusOr<std::unique_ptr<LedgerStore>> LedgerStore::Open(const std::string
   rocksdb::DBOptions db_options;
   db_options.create_if_missing = options.create_if_missing;
   db_options.create_missing_column_families = options.create_if_missing;
+  // A torn record at the WAL's tail is an append that was never acknowledged: drop it. Damage
+  // anywhere before the tail would silently lose acknowledged events under RocksDB's default
+  // (point-in-time recovery), so it must stop the open instead.
+  db_options.wal_recovery_mode = rocksdb::WALRecoveryMode::kTolerateCorruptedTailRecords;
   auto cache = rocksdb::NewLRUCache(256 << 20);
   std::vector<rocksdb::ColumnFamilyDescriptor> cfds;
   for (int i = 0; i < kCfCount; ++i) {

@@ -12,8 +12,8 @@ void Log(absl::string_view level, absl::string_view message, nlohmann::json fiel
   static std::mutex mutex;
   nlohmann::json line = nlohmann::json::object();
   line["ts"] = absl::FormatTime("%Y-%m-%dT%H:%M:%E6SZ", absl::Now(), absl::UTCTimeZone());
-  line["level"] = level;
-  line["msg"] = message;
+  line["level"] = std::string(level);
+  line["msg"] = std::string(message);
   if (fields.is_object()) {
     for (auto& [key, value] : fields.items()) line[key] = value;
   }

@@ -2,8 +2,7 @@
 #ifndef BOOO_SERVICES_LOG_H_
 #define BOOO_SERVICES_LOG_H_
 
-#include <string_view>
-
+#include "absl/strings/string_view.h"
 #include "nlohmann/json.hpp"
 
 namespace booo::services {

@@ -1,0 +1,106 @@
+#include "tests/integration/test_ledger_env.h"
+
+#include "grpcpp/create_channel.h"
+#include "grpcpp/security/credentials.h"
+#include "ledger/ledger.h"
+
+namespace booo::testing {
+
+void LedgerServerTest::SetUp() {
+  data_dir_ = std::filesystem::temp_directory_path() /
+              ("booo-it-" + std::to_string(::getpid()) + "-" +
+               ::testing::UnitTest::GetInstance()->current_test_info()->name());
+  std::filesystem::remove_all(data_dir_);
+  std::filesystem::create_directories(data_dir_);
+  {
+    auto ledger = ledger::Ledger::Open(data_dir_.string(), &clock_);
+    ASSERT_TRUE(ledger.ok()) << ledger.status();
+    SignedBytes genesis = Sign(GenesisBody(root_, checkpoint_key_), root_);
+    auto receipt = (*ledger)->Append(genesis.body, genesis.signature);
+    ASSERT_TRUE(receipt.ok()) << receipt.status();
+  }
+  ASSERT_TRUE(ledger::WritePrivateKeyFile((data_dir_ / "checkpoint.key").string(), checkpoint_key_)
+                  .ok());
+  StartServer();
+}
+
+void LedgerServerTest::TearDown() {
+  StopServer();
+  std::filesystem::remove_all(data_dir_);
+}
+
+void LedgerServerTest::StartServer() {
+  services::ServerOptions options;
+  options.data_dir = data_dir_.string();
+  options.listen_address = "127.0.0.1:0";
+  options.ledger.max_body_bytes = 4096;
+  auto server = services::LedgerServer::Start(options, &clock_);
+  ASSERT_TRUE(server.ok()) << server.status();
+  server_ = std::move(*server);
+  stub_ = booo::v1::Ledger::NewStub(grpc::CreateChannel(
+      "127.0.0.1:" + std::to_string(server_->port()), grpc::InsecureChannelCredentials()));
+}
+
+void LedgerServerTest::StopServer() {
+  if (server_) server_->Shutdown();
+  server_.reset();
+  stub_.reset();
+}
+
+void LedgerServerTest::RegisterStandardKeys() {
+  ASSERT_TRUE(Append(KeyRegisteredBody("k-ams", root_, amsterdam_, booo::v1::ROLE_MUNICIPALITY,
+                                       "GM0363"),
+                     root_)
+                  .ok());
+  ASSERT_TRUE(Append(KeyRegisteredBody("k-utr", root_, utrecht_, booo::v1::ROLE_MUNICIPALITY,
+                                       "GM0344"),
+                     root_)
+                  .ok());
+  ASSERT_TRUE(
+      Append(KeyRegisteredBody("k-aud", root_, auditor_, booo::v1::ROLE_AUDITOR), root_).ok());
+}
+
+grpc::Status LedgerServerTest::Append(const booo::v1::EventBody& body,
+                                      const ledger::Ed25519PrivateKey& key,
+                                      booo::v1::AppendResponse* response) {
+  SignedBytes signed_bytes = Sign(body, key);
+  return AppendRaw(signed_bytes.body, signed_bytes.signature, response);
+}
+
+grpc::Status LedgerServerTest::AppendRaw(const std::string& body, const std::string& signature,
+                                         booo::v1::AppendResponse* response) {
+  booo::v1::AppendRequest request;
+  request.mutable_event()->set_body(body);
+  request.mutable_event()->set_signature(signature);
+  booo::v1::AppendResponse local;
+  grpc::ClientContext context;
+  return stub_->Append(&context, request, response ? response : &local);
+}
+
+uint64_t LedgerServerTest::TreeSize() {
+  grpc::ClientContext context;
+  booo::v1::Checkpoint checkpoint;
+  EXPECT_TRUE(stub_->GetCheckpoint(&context, {}, &checkpoint).ok());
+  return checkpoint.tree_size();
+}
+
+void LedgerServerTest::ExpectRefused(const booo::v1::EventBody& body,
+                                     const ledger::Ed25519PrivateKey& key, grpc::StatusCode code,
+                                     const std::string& field) {
+  const uint64_t before = TreeSize();
+  grpc::Status status = Append(body, key);
+  EXPECT_EQ(status.error_code(), code) << status.error_message();
+  EXPECT_NE(status.error_message().find(field), std::string::npos)
+      << "message \"" << status.error_message() << "\" does not name " << field;
+  EXPECT_EQ(TreeSize(), before) << "a refused append wrote something";
+  // And the event id stays free: nothing of the refused request is recorded.
+  grpc::ClientContext context;
+  booo::v1::GetEventRequest get;
+  get.set_event_id(body.event_id());
+  booo::v1::StoredEvent event;
+  if (!body.event_id().empty()) {
+    EXPECT_EQ(stub_->GetEvent(&context, get, &event).error_code(), grpc::StatusCode::NOT_FOUND);
+  }
+}
+
+}  // namespace booo::testing

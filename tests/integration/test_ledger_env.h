@@ -1,0 +1,53 @@
+// A real ledgerd in-process: a fresh RocksDB directory with a genesis, the gRPC server on
+// 127.0.0.1:0, and a client stub. Keys: root (ministry) = TestKey(1), checkpoint = TestKey(2),
+// municipality GM0363 = TestKey(3), municipality GM0344 = TestKey(4), auditor = TestKey(5).
+#ifndef BOOO_TESTS_INTEGRATION_TEST_LEDGER_ENV_H_
+#define BOOO_TESTS_INTEGRATION_TEST_LEDGER_ENV_H_
+
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "booo/v1/ledger_service.grpc.pb.h"
+#include "gtest/gtest.h"
+#include "ledger/clock.h"
+#include "ledger/crypto.h"
+#include "services/server.h"
+#include "tests/support/event_factory.h"
+
+namespace booo::testing {
+
+class LedgerServerTest : public ::testing::Test {
+ protected:
+  void SetUp() override;
+  void TearDown() override;
+
+  void StartServer();
+  void StopServer();
+  // Registers the municipality and auditor keys (events 1..3).
+  void RegisterStandardKeys();
+
+  grpc::Status Append(const booo::v1::EventBody& body, const ledger::Ed25519PrivateKey& key,
+                      booo::v1::AppendResponse* response = nullptr);
+  grpc::Status AppendRaw(const std::string& body, const std::string& signature,
+                         booo::v1::AppendResponse* response = nullptr);
+  uint64_t TreeSize();
+  // Asserts a refusal: the exact code, a message containing `field`, and nothing written.
+  void ExpectRefused(const booo::v1::EventBody& body, const ledger::Ed25519PrivateKey& key,
+                     grpc::StatusCode code, const std::string& field);
+
+  std::filesystem::path data_dir_;
+  ledger::ManualClock clock_{1'700'000'000'000'000};
+  std::unique_ptr<services::LedgerServer> server_;
+  std::unique_ptr<booo::v1::Ledger::Stub> stub_;
+  ledger::Ed25519PrivateKey root_ = TestKey(1);
+  ledger::Ed25519PrivateKey checkpoint_key_ = TestKey(2);
+  ledger::Ed25519PrivateKey amsterdam_ = TestKey(3);
+  ledger::Ed25519PrivateKey utrecht_ = TestKey(4);
+  ledger::Ed25519PrivateKey auditor_ = TestKey(5);
+  int counter_ = 0;
+};
+
+}  // namespace booo::testing
+
+#endif  // BOOO_TESTS_INTEGRATION_TEST_LEDGER_ENV_H_

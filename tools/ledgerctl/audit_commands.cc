@@ -1,0 +1,230 @@
+// checkpoint, prove, verify, export: everything an auditor needs, none of it trusting the server.
+#include <filesystem>
+#include <iostream>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "ledger/export_file.h"
+#include "ledger/leaf_format.h"
+#include "ledger/merkle.h"
+#include "ledger/status_macros.h"
+#include "ledger/store.h"
+#include "ledger/verifier.h"
+#include "tools/ledgerctl/client.h"
+#include "tools/ledgerctl/commands.h"
+
+namespace booo::ledgerctl {
+namespace {
+
+std::vector<ledger::Hash> ToHashes(const google::protobuf::RepeatedPtrField<std::string>& raw,
+                                   absl::Status& status) {
+  std::vector<ledger::Hash> out;
+  for (const auto& bytes : raw) {
+    auto hash = ledger::HashFromBytes(bytes);
+    if (!hash.ok()) {
+      status = absl::DataLossError("proof: a hash is not 32 bytes");
+      return {};
+    }
+    out.push_back(*hash);
+  }
+  return out;
+}
+
+// A verifier key given inline ("name+hash+key") or as a file holding one.
+absl::StatusOr<std::string> VerifierKeyArg(const std::string& arg) {
+  if (arg.empty() || !std::filesystem::exists(arg)) return arg;
+  ASSIGN_OR_RETURN(std::string text, ReadTextFile(arg));
+  return std::string(absl::StripAsciiWhitespace(text));
+}
+
+absl::Status Checkpoint(const Globals& globals, const std::string& verifier_arg,
+                        const std::string& out) {
+  ASSIGN_OR_RETURN(std::string verifier_key, VerifierKeyArg(verifier_arg));
+  auto stub = Connect(globals.server);
+  std::string note;
+  ASSIGN_OR_RETURN(ledger::Checkpoint checkpoint,
+                   FetchVerifiedCheckpoint(*stub, verifier_key, &note));
+  if (!out.empty()) RETURN_IF_ERROR(WriteTextFile(out, note));
+  std::cout << note;
+  std::cerr << "checkpoint signature verified: size " << checkpoint.tree_size << ", root "
+            << ledger::HashToHex(checkpoint.root_hash) << "\n";
+  return absl::OkStatus();
+}
+
+
+struct ProveArgs {
+  int64_t sequence = -1;
+  std::string old_checkpoint;
+  std::string verifier_key;
+};
+
+absl::Status Prove(const Globals& globals, const ProveArgs& args) {
+  ASSIGN_OR_RETURN(std::string verifier_key, VerifierKeyArg(args.verifier_key));
+  auto stub = Connect(globals.server);
+  ASSIGN_OR_RETURN(ledger::Checkpoint head, FetchVerifiedCheckpoint(*stub, verifier_key, nullptr));
+  absl::Status status;
+  if (args.sequence >= 0) {
+    booo::v1::GetEventRequest get;
+    get.set_sequence(static_cast<uint64_t>(args.sequence));
+    booo::v1::StoredEvent event;
+    grpc::ClientContext get_context;
+    RETURN_IF_ERROR(FromGrpc(stub->GetEvent(&get_context, get, &event)));
+    // Recompute the leaf from the event's own fields: the proof then covers its content.
+    ASSIGN_OR_RETURN(std::string leaf, ledger::EncodeLeaf(ledger::Leaf{
+                                           event.sequence(), event.recorded_at_micros(),
+                                           event.key_id(), event.body(), event.signature()}));
+    const ledger::Hash leaf_hash = ledger::HashLeaf(leaf);
+    booo::v1::GetInclusionProofRequest request;
+    request.set_sequence(event.sequence());
+    request.set_tree_size(head.tree_size);
+    booo::v1::InclusionProof proof;
+    grpc::ClientContext context;
+    RETURN_IF_ERROR(FromGrpc(stub->GetInclusionProof(&context, request, &proof)));
+    std::vector<ledger::Hash> hashes = ToHashes(proof.hashes(), status);
+    RETURN_IF_ERROR(status);
+    RETURN_IF_ERROR(ledger::VerifyInclusion(leaf_hash, event.sequence(), head.tree_size, hashes,
+                                            head.root_hash));
+    std::cout << nlohmann::json{{"inclusion", "verified"},
+                                {"sequence", event.sequence()},
+                                {"leaf_hash", ledger::HashToHex(leaf_hash)},
+                                {"tree_size", head.tree_size},
+                                {"root", ledger::HashToHex(head.root_hash)},
+                                {"proof_hashes", hashes.size()}}
+                     .dump()
+              << "\n";
+  }
+  if (!args.old_checkpoint.empty()) {
+    ASSIGN_OR_RETURN(std::string note, ReadTextFile(args.old_checkpoint));
+    std::string origin;
+    ASSIGN_OR_RETURN(auto verifier, CheckpointVerifier(*stub, verifier_key, &origin));
+    ASSIGN_OR_RETURN(ledger::Checkpoint old,
+                     ledger::OpenCheckpoint(note, verifier.first, verifier.second, origin));
+    if (old.tree_size > head.tree_size) {
+      return absl::DataLossError(absl::StrCat("old checkpoint: size ", old.tree_size,
+                                              " is beyond the ledger's ", head.tree_size,
+                                              ": history was truncated"));
+    }
+    std::vector<ledger::Hash> hashes;
+    if (old.tree_size > 0) {
+      booo::v1::GetConsistencyProofRequest request;
+      request.set_old_size(old.tree_size);
+      request.set_new_size(head.tree_size);
+      booo::v1::ConsistencyProof proof;
+      grpc::ClientContext context;
+      RETURN_IF_ERROR(FromGrpc(stub->GetConsistencyProof(&context, request, &proof)));
+      hashes = ToHashes(proof.hashes(), status);
+      RETURN_IF_ERROR(status);
+    }
+    RETURN_IF_ERROR(ledger::VerifyConsistency(old.tree_size, head.tree_size, hashes,
+                                              old.root_hash, head.root_hash));
+    std::cout << nlohmann::json{{"consistency", "verified"},
+                                {"old_size", old.tree_size},
+                                {"new_size", head.tree_size},
+                                {"proof_hashes", hashes.size()}}
+                     .dump()
+              << "\n";
+  }
+  if (args.sequence < 0 && args.old_checkpoint.empty()) {
+    return absl::InvalidArgumentError("prove: give --sequence and/or --old-checkpoint");
+  }
+  return absl::OkStatus();
+}
+
+struct VerifyArgs {
+  std::string data_dir;
+  std::string export_file;
+  std::string checkpoint;
+  std::string verifier_key;
+};
+
+absl::Status Verify(const VerifyArgs& args) {
+  if (args.data_dir.empty() == args.export_file.empty()) {
+    return absl::InvalidArgumentError("verify: give exactly one of --data-dir and --export");
+  }
+  ledger::VerifyOptions options;
+  if (!args.checkpoint.empty()) {
+    ASSIGN_OR_RETURN(options.trusted_checkpoint, ReadTextFile(args.checkpoint));
+  }
+  ASSIGN_OR_RETURN(std::string verifier_key, VerifierKeyArg(args.verifier_key));
+  if (!verifier_key.empty()) options.checkpoint_verifier_key = verifier_key;
+
+  std::unique_ptr<ledger::LedgerStore> store;
+  std::unique_ptr<ledger::LeafSource> leaves;
+  if (!args.data_dir.empty()) {
+    ASSIGN_OR_RETURN(store, ledger::LedgerStore::Open(args.data_dir, {.read_only = true}));
+    ASSIGN_OR_RETURN(uint64_t size, store->TreeSize());
+    options.stored_tree = store.get();
+    options.stored_tree_size = size;
+    leaves = std::make_unique<ledger::StoreLeafSource>(*store, size);
+  } else {
+    ASSIGN_OR_RETURN(leaves, ledger::ExportFileReader::Open(args.export_file));
+  }
+  std::optional<uint64_t> bad;
+  absl::StatusOr<ledger::VerifyReport> report = ledger::VerifyLedger(*leaves, options, &bad);
+  if (!report.ok()) {
+    std::cout << nlohmann::json{{"verified", false},
+                                {"first_bad_sequence",
+                                 bad ? nlohmann::json(*bad) : nlohmann::json(nullptr)},
+                                {"reason", std::string(report.status().message())}}
+                     .dump()
+              << "\n";
+    return report.status();
+  }
+  nlohmann::json out{{"verified", true},
+                     {"events", report->events},
+                     {"root", ledger::HashToHex(report->root)},
+                     {"keys", report->keys},
+                     {"origin", report->genesis.origin},
+                     {"signatures_checked", report->events}};
+  if (report->checkpoint_size) out["trusted_checkpoint_size"] = *report->checkpoint_size;
+  std::cout << out.dump() << "\n";
+  return absl::OkStatus();
+}
+
+absl::Status Export(const std::string& data_dir, const std::string& out) {
+  ASSIGN_OR_RETURN(auto store, ledger::LedgerStore::Open(data_dir, {.read_only = true}));
+  ASSIGN_OR_RETURN(uint64_t size, store->TreeSize());
+  ASSIGN_OR_RETURN(uint64_t written, ledger::WriteExportFile(*store, size, out));
+  std::cout << nlohmann::json{{"exported", written}, {"file", out}}.dump() << "\n";
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+void AddAuditCommands(CLI::App& app, Globals& globals, int& exit_code) {
+  auto verifier = std::make_shared<std::string>();
+  auto out = std::make_shared<std::string>();
+  auto* checkpoint = app.add_subcommand("checkpoint", "fetch and check the signed tree head");
+  checkpoint->add_option("--checkpoint-key", *verifier, "verifier key (or file); default: genesis");
+  checkpoint->add_option("--out", *out, "save the signed note here");
+  checkpoint->callback([&globals, verifier, out, &exit_code] {
+    exit_code = Report(Checkpoint(globals, *verifier, *out));
+  });
+
+  auto prove_args = std::make_shared<ProveArgs>();
+  auto* prove = app.add_subcommand("prove", "check inclusion and consistency proofs locally");
+  prove->add_option("--sequence", prove_args->sequence, "prove this event is in the tree");
+  prove->add_option("--old-checkpoint", prove_args->old_checkpoint,
+                    "prove the current tree extends this saved checkpoint");
+  prove->add_option("--checkpoint-key", prove_args->verifier_key, "verifier key (or file)");
+  prove->callback([&globals, prove_args, &exit_code] {
+    exit_code = Report(Prove(globals, *prove_args));
+  });
+
+  auto verify_args = std::make_shared<VerifyArgs>();
+  auto* verify = app.add_subcommand("verify", "re-check the whole ledger offline");
+  verify->add_option("--data-dir", verify_args->data_dir, "a data directory (opened read-only)");
+  verify->add_option("--export", verify_args->export_file, "an export file");
+  verify->add_option("--checkpoint", verify_args->checkpoint, "a trusted checkpoint (signed note)");
+  verify->add_option("--checkpoint-key", verify_args->verifier_key, "verifier key (or file)");
+  verify->callback([verify_args, &exit_code] { exit_code = Report(Verify(*verify_args)); });
+
+  auto data_dir = std::make_shared<std::string>();
+  auto file = std::make_shared<std::string>();
+  auto* exp = app.add_subcommand("export", "write every leaf to an export file");
+  exp->add_option("--data-dir", *data_dir, "data directory (opened read-only)")->required();
+  exp->add_option("--out", *file, "export file")->required();
+  exp->callback([data_dir, file, &exit_code] { exit_code = Report(Export(*data_dir, *file)); });
+}
+
+}  // namespace booo::ledgerctl

@@ -1,0 +1,139 @@
+#include "tools/ledgerctl/client.h"
+
+#include <chrono>
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "google/protobuf/util/json_util.h"
+#include "grpcpp/create_channel.h"
+#include "grpcpp/security/credentials.h"
+#include "ledger/event_validation.h"
+#include "ledger/merkle.h"
+#include "ledger/status_macros.h"
+
+namespace booo::ledgerctl {
+
+std::unique_ptr<booo::v1::Ledger::Stub> Connect(const std::string& address) {
+  return booo::v1::Ledger::NewStub(
+      grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
+}
+
+absl::Status FromGrpc(const grpc::Status& status) {
+  if (status.ok()) return absl::OkStatus();
+  return absl::Status(static_cast<absl::StatusCode>(status.error_code()), status.error_message());
+}
+
+absl::StatusOr<booo::v1::AppendResponse> SignAndAppend(booo::v1::Ledger::Stub& stub,
+                                                       booo::v1::EventBody body,
+                                                       const ledger::Ed25519PrivateKey& key) {
+  if (body.event_id().empty()) {
+    ASSIGN_OR_RETURN(std::string random, ledger::RandomBytes(12));
+    body.set_event_id(absl::StrCat("evt-", absl::BytesToHexString(random)));
+  }
+  if (body.signer_key_id().empty()) body.set_signer_key_id(key.KeyId());
+  if (body.client_time_micros() == 0) body.set_client_time_micros(absl::ToUnixMicros(absl::Now()));
+  if (body.stream().empty()) body.set_stream(ledger::ExpectedStream(body));
+  booo::v1::AppendRequest request;
+  std::string bytes;
+  if (!body.SerializeToString(&bytes)) return absl::InternalError("body: cannot serialize");
+  ASSIGN_OR_RETURN(std::string signature, key.Sign(bytes));
+  request.mutable_event()->set_body(bytes);
+  request.mutable_event()->set_signature(signature);
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+  booo::v1::AppendResponse response;
+  RETURN_IF_ERROR(FromGrpc(stub.Append(&context, request, &response)));
+  return response;
+}
+
+nlohmann::json EventToJson(const booo::v1::StoredEvent& event) {
+  nlohmann::json out;
+  out["sequence"] = event.sequence();
+  out["recorded_at"] = absl::FormatTime("%Y-%m-%dT%H:%M:%E6SZ",
+                                        absl::FromUnixMicros(event.recorded_at_micros()),
+                                        absl::UTCTimeZone());
+  out["event_id"] = event.event_id();
+  out["stream"] = event.stream();
+  out["stream_version"] = event.stream_version();
+  out["key_id"] = event.key_id();
+  out["leaf_hash"] = absl::BytesToHexString(event.leaf_hash());
+  if (event.has_superseded_by_sequence()) {
+    out["superseded_by_sequence"] = event.superseded_by_sequence();
+  }
+  booo::v1::EventBody body;
+  std::string json;
+  google::protobuf::util::JsonPrintOptions options;
+  options.preserve_proto_field_names = true;
+  if (body.ParseFromString(event.body()) &&
+      google::protobuf::util::MessageToJsonString(body, &json, options).ok()) {
+    out["body"] = nlohmann::json::parse(json);
+  }
+  return out;
+}
+
+nlohmann::json ReceiptToJson(const booo::v1::AppendResponse& response) {
+  const auto& r = response.receipt();
+  return {{"sequence", r.sequence()},
+          {"recorded_at_micros", r.recorded_at_micros()},
+          {"leaf_hash", absl::BytesToHexString(r.leaf_hash())},
+          {"stream", r.stream()},
+          {"stream_version", r.stream_version()},
+          {"event_id", r.event_id()},
+          {"duplicate", response.duplicate()}};
+}
+
+absl::StatusOr<std::pair<std::string, std::string>> CheckpointVerifier(
+    booo::v1::Ledger::Stub& stub, const std::string& verifier_key, std::string* origin_out) {
+  grpc::ClientContext context;
+  booo::v1::GetEventRequest request;
+  request.set_sequence(0);
+  booo::v1::StoredEvent genesis_event;
+  RETURN_IF_ERROR(FromGrpc(stub.GetEvent(&context, request, &genesis_event)));
+  booo::v1::EventBody body;
+  if (!body.ParseFromString(genesis_event.body()) || !body.has_genesis()) {
+    return absl::DataLossError("event 0 is not a genesis");
+  }
+  if (origin_out != nullptr) *origin_out = body.genesis().origin();
+  if (!verifier_key.empty()) {
+    auto parsed = ledger::ParseVerifierKeyString(verifier_key);
+    if (!parsed.ok()) return parsed.status();
+    return *parsed;
+  }
+  return std::make_pair(body.genesis().checkpoint_key_name(),
+                        body.genesis().checkpoint_public_key());
+}
+
+absl::StatusOr<ledger::Checkpoint> FetchVerifiedCheckpoint(booo::v1::Ledger::Stub& stub,
+                                                           const std::string& verifier_key,
+                                                           std::string* note_out) {
+  std::string origin;
+  ASSIGN_OR_RETURN(auto verifier, CheckpointVerifier(stub, verifier_key, &origin));
+  grpc::ClientContext context;
+  booo::v1::Checkpoint checkpoint;
+  RETURN_IF_ERROR(
+      FromGrpc(stub.GetCheckpoint(&context, booo::v1::GetCheckpointRequest(), &checkpoint)));
+  if (note_out != nullptr) *note_out = checkpoint.note();
+  return ledger::OpenCheckpoint(checkpoint.note(), verifier.first, verifier.second, origin);
+}
+
+absl::StatusOr<std::string> ReadTextFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::NotFoundError(absl::StrCat(path, ": cannot read"));
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+
+absl::Status WriteTextFile(const std::string& path, const std::string& text) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << text;
+  out.flush();
+  if (!out) return absl::UnavailableError(absl::StrCat(path, ": cannot write"));
+  return absl::OkStatus();
+}
+
+}  // namespace booo::ledgerctl

@@ -1,0 +1,44 @@
+// What every ledgerctl command that talks to a server shares: the channel, signing an event
+// body with a key file, printing events, and failing with a clear message.
+#ifndef BOOO_TOOLS_LEDGERCTL_CLIENT_H_
+#define BOOO_TOOLS_LEDGERCTL_CLIENT_H_
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "booo/v1/ledger_service.grpc.pb.h"
+#include "ledger/checkpoint.h"
+#include "ledger/crypto.h"
+#include "nlohmann/json.hpp"
+
+namespace booo::ledgerctl {
+
+std::unique_ptr<booo::v1::Ledger::Stub> Connect(const std::string& address);
+absl::Status FromGrpc(const grpc::Status& status);
+
+// Fills what the caller left empty (event id, signer key id, client time, stream), serializes
+// the body once, signs those bytes and appends. Prints nothing.
+absl::StatusOr<booo::v1::AppendResponse> SignAndAppend(booo::v1::Ledger::Stub& stub,
+                                                       booo::v1::EventBody body,
+                                                       const ledger::Ed25519PrivateKey& key);
+
+// An event as JSON for people and scripts: envelope fields, hex hashes, the decoded body.
+nlohmann::json EventToJson(const booo::v1::StoredEvent& event);
+nlohmann::json ReceiptToJson(const booo::v1::AppendResponse& response);
+
+// Fetches the current checkpoint and checks its signature with `verifier_key` ("name+hash+key")
+// or, when empty, with the checkpoint key named in the ledger's genesis (event 0).
+absl::StatusOr<ledger::Checkpoint> FetchVerifiedCheckpoint(booo::v1::Ledger::Stub& stub,
+                                                           const std::string& verifier_key,
+                                                           std::string* note_out);
+// The (name, public key) to check checkpoints with, as above.
+absl::StatusOr<std::pair<std::string, std::string>> CheckpointVerifier(
+    booo::v1::Ledger::Stub& stub, const std::string& verifier_key, std::string* origin_out);
+
+absl::StatusOr<std::string> ReadTextFile(const std::string& path);
+absl::Status WriteTextFile(const std::string& path, const std::string& text);
+
+}  // namespace booo::ledgerctl
+
+#endif  // BOOO_TOOLS_LEDGERCTL_CLIENT_H_

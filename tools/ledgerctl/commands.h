@@ -1,0 +1,29 @@
+// ledgerctl's subcommands, grouped by who uses them. Each Add* registers its subcommands on
+// `app`; a command's callback stores its exit code in `exit_code`.
+#ifndef BOOO_TOOLS_LEDGERCTL_COMMANDS_H_
+#define BOOO_TOOLS_LEDGERCTL_COMMANDS_H_
+
+#include <string>
+
+#include "CLI/CLI.hpp"
+#include "absl/status/status.h"
+
+namespace booo::ledgerctl {
+
+struct Globals {
+  std::string server = "127.0.0.1:50051";
+};
+
+// keygen, init, register-key, revoke-key: the operator's set-up.
+void AddKeyCommands(CLI::App& app, Globals& globals, int& exit_code);
+// append, get, read, tail: writing and reading events.
+void AddEventCommands(CLI::App& app, Globals& globals, int& exit_code);
+// checkpoint, prove, verify, export: the auditor's tools.
+void AddAuditCommands(CLI::App& app, Globals& globals, int& exit_code);
+
+// Prints "ledgerctl: <code>: <message>" to stderr and returns 1, or 0 for OK.
+int Report(const absl::Status& status);
+
+}  // namespace booo::ledgerctl
+
+#endif  // BOOO_TOOLS_LEDGERCTL_COMMANDS_H_

@@ -1,0 +1,172 @@
+// keygen, init, register-key, revoke-key.
+#include <filesystem>
+#include <iostream>
+
+#include "absl/strings/str_cat.h"
+#include "ledger/checkpoint.h"
+#include "ledger/clock.h"
+#include "ledger/crypto.h"
+#include "ledger/ledger.h"
+#include "ledger/status_macros.h"
+#include "tools/ledgerctl/client.h"
+#include "tools/ledgerctl/commands.h"
+
+namespace booo::ledgerctl {
+namespace {
+
+absl::Status Keygen(const std::string& prefix) {
+  ASSIGN_OR_RETURN(ledger::Ed25519PrivateKey key, ledger::Ed25519PrivateKey::Generate());
+  RETURN_IF_ERROR(ledger::WritePrivateKeyFile(prefix + ".key", key));
+  RETURN_IF_ERROR(ledger::WritePublicKeyFile(prefix + ".pub", key.PublicKey()));
+  std::cout << nlohmann::json{{"key_id", key.KeyId()},
+                              {"private_key_file", prefix + ".key"},
+                              {"public_key_file", prefix + ".pub"}}
+                   .dump()
+            << "\n";
+  return absl::OkStatus();
+}
+
+struct InitArgs {
+  std::string data_dir = "ledger-data";
+  std::string root_key;
+  std::string origin = "booo-ledger.local/dev";
+  std::string checkpoint_key_name = "booo-ledger.local";
+};
+
+// Writes the genesis straight into a new data directory (no server yet) and creates the
+// server's checkpoint key beside it.
+absl::Status Init(const InitArgs& args) {
+  if (std::filesystem::exists(std::filesystem::path(args.data_dir) / "CURRENT")) {
+    return absl::AlreadyExistsError(absl::StrCat("data-dir: ", args.data_dir,
+                                                 " already holds a ledger"));
+  }
+  ASSIGN_OR_RETURN(ledger::Ed25519PrivateKey root, ledger::ReadPrivateKeyFile(args.root_key));
+  std::filesystem::create_directories(args.data_dir);
+  ASSIGN_OR_RETURN(ledger::Ed25519PrivateKey checkpoint_key, ledger::Ed25519PrivateKey::Generate());
+  const std::string key_file = (std::filesystem::path(args.data_dir) / "checkpoint.key").string();
+  RETURN_IF_ERROR(ledger::WritePrivateKeyFile(key_file, checkpoint_key));
+
+  booo::v1::EventBody body;
+  body.set_event_id("genesis");
+  body.set_stream("keys");
+  body.set_signer_key_id(root.KeyId());
+  ledger::SystemClock clock;
+  body.set_client_time_micros(clock.NowMicros());
+  auto* genesis = body.mutable_genesis();
+  genesis->set_origin(args.origin);
+  genesis->set_ministry_root_public_key(root.PublicKey());
+  genesis->set_checkpoint_public_key(checkpoint_key.PublicKey());
+  genesis->set_checkpoint_key_name(args.checkpoint_key_name);
+  std::string bytes;
+  body.SerializeToString(&bytes);
+  ASSIGN_OR_RETURN(std::string signature, root.Sign(bytes));
+
+  ASSIGN_OR_RETURN(std::unique_ptr<ledger::Ledger> ledger, ledger::Ledger::Open(args.data_dir, &clock));
+  ASSIGN_OR_RETURN(ledger::AppendResult result, ledger->Append(bytes, signature));
+  const std::string vkey =
+      ledger::VerifierKeyString(args.checkpoint_key_name, checkpoint_key.PublicKey());
+  RETURN_IF_ERROR(WriteTextFile(
+      (std::filesystem::path(args.data_dir) / "checkpoint.vkey").string(), vkey + "\n"));
+  std::cout << nlohmann::json{{"initialised", args.data_dir},
+                              {"origin", args.origin},
+                              {"ministry_root_key_id", root.KeyId()},
+                              {"checkpoint_key_file", key_file},
+                              {"checkpoint_verifier_key", vkey},
+                              {"genesis_leaf_hash",
+                               ledger::HashToHex(*ledger::HashFromBytes(result.receipt.leaf_hash()))}}
+                   .dump()
+            << "\n";
+  return absl::OkStatus();
+}
+
+absl::StatusOr<booo::v1::Role> ParseRole(const std::string& role) {
+  if (role == "ministry") return booo::v1::ROLE_MINISTRY;
+  if (role == "municipality") return booo::v1::ROLE_MUNICIPALITY;
+  if (role == "auditor") return booo::v1::ROLE_AUDITOR;
+  return absl::InvalidArgumentError(
+      absl::StrCat("role: \"", role, "\" is not ministry, municipality or auditor"));
+}
+
+struct KeyEventArgs {
+  std::string signer;
+  std::string public_key;
+  std::string role;
+  std::string municipality;
+  std::string label;
+  std::string key_id;
+  std::string reason;
+  std::string event_id;
+};
+
+absl::Status RegisterKey(const Globals& globals, const KeyEventArgs& args) {
+  ASSIGN_OR_RETURN(ledger::Ed25519PrivateKey signer, ledger::ReadPrivateKeyFile(args.signer));
+  ASSIGN_OR_RETURN(std::string public_key, ledger::ReadPublicKeyFile(args.public_key));
+  ASSIGN_OR_RETURN(booo::v1::Role role, ParseRole(args.role));
+  booo::v1::EventBody body;
+  body.set_event_id(args.event_id);
+  auto* k = body.mutable_key_registered();
+  k->set_key_id(ledger::KeyIdForPublicKey(public_key));
+  k->set_public_key(public_key);
+  k->set_role(role);
+  k->set_municipality_code(args.municipality);
+  k->set_label(args.label);
+  auto stub = Connect(globals.server);
+  ASSIGN_OR_RETURN(booo::v1::AppendResponse response, SignAndAppend(*stub, body, signer));
+  nlohmann::json out = ReceiptToJson(response);
+  out["registered_key_id"] = k->key_id();
+  std::cout << out.dump() << "\n";
+  return absl::OkStatus();
+}
+
+absl::Status RevokeKey(const Globals& globals, const KeyEventArgs& args) {
+  ASSIGN_OR_RETURN(ledger::Ed25519PrivateKey signer, ledger::ReadPrivateKeyFile(args.signer));
+  booo::v1::EventBody body;
+  body.set_event_id(args.event_id);
+  body.mutable_key_revoked()->set_key_id(args.key_id);
+  body.mutable_key_revoked()->set_reason(args.reason);
+  auto stub = Connect(globals.server);
+  ASSIGN_OR_RETURN(booo::v1::AppendResponse response, SignAndAppend(*stub, body, signer));
+  std::cout << ReceiptToJson(response).dump() << "\n";
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+void AddKeyCommands(CLI::App& app, Globals& globals, int& exit_code) {
+  auto* keygen = app.add_subcommand("keygen", "create an Ed25519 key pair (PREFIX.key, PREFIX.pub)");
+  auto prefix = std::make_shared<std::string>();
+  keygen->add_option("--out", *prefix, "file prefix")->required();
+  keygen->callback([prefix, &exit_code] { exit_code = Report(Keygen(*prefix)); });
+
+  auto* init = app.add_subcommand("init", "create a ledger: genesis with the ministry root key");
+  auto init_args = std::make_shared<InitArgs>();
+  init->add_option("--data-dir", init_args->data_dir, "new data directory")->capture_default_str();
+  init->add_option("--root-key", init_args->root_key, "ministry root private key file")->required();
+  init->add_option("--origin", init_args->origin, "checkpoint origin")->capture_default_str();
+  init->add_option("--checkpoint-key-name", init_args->checkpoint_key_name,
+                   "signed-note key name")->capture_default_str();
+  init->callback([init_args, &exit_code] { exit_code = Report(Init(*init_args)); });
+
+  auto key_args = std::make_shared<KeyEventArgs>();
+  auto* reg = app.add_subcommand("register-key", "register a key (signed by a ministry key)");
+  reg->add_option("--signer", key_args->signer, "ministry private key file")->required();
+  reg->add_option("--public-key", key_args->public_key, "public key file to register")->required();
+  reg->add_option("--role", key_args->role, "ministry | municipality | auditor")->required();
+  reg->add_option("--municipality", key_args->municipality, "GM#### for a municipality key");
+  reg->add_option("--label", key_args->label, "who holds the key");
+  reg->add_option("--event-id", key_args->event_id, "event id (default: random)");
+  reg->callback([&globals, key_args, &exit_code] {
+    exit_code = Report(RegisterKey(globals, *key_args));
+  });
+
+  auto* rev = app.add_subcommand("revoke-key", "revoke a key from now on (ministry)");
+  rev->add_option("--signer", key_args->signer, "ministry private key file")->required();
+  rev->add_option("--key-id", key_args->key_id, "key id to revoke")->required();
+  rev->add_option("--reason", key_args->reason, "why");
+  rev->add_option("--event-id", key_args->event_id, "event id (default: random)");
+  rev->callback([&globals, key_args, &exit_code] {
+    exit_code = Report(RevokeKey(globals, *key_args));
+  });
+}
+
+}  // namespace booo::ledgerctl

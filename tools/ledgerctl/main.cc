@@ -1,0 +1,29 @@
+// ledgerctl: the operator's, auditor's and municipality's command line for booo-ledger.
+#include <iostream>
+
+#include "absl/status/status.h"
+#include "tools/ledgerctl/commands.h"
+
+namespace booo::ledgerctl {
+
+int Report(const absl::Status& status) {
+  if (status.ok()) return 0;
+  std::cerr << "ledgerctl: " << absl::StatusCodeToString(status.code()) << ": "
+            << status.message() << "\n";
+  return 1;
+}
+
+}  // namespace booo::ledgerctl
+
+int main(int argc, char** argv) {
+  CLI::App app{"ledgerctl: set up, write to, read and verify a booo-ledger"};
+  app.require_subcommand(1);
+  booo::ledgerctl::Globals globals;
+  app.add_option("--server", globals.server, "ledgerd address host:port")->capture_default_str();
+  int exit_code = 0;
+  booo::ledgerctl::AddKeyCommands(app, globals, exit_code);
+  booo::ledgerctl::AddEventCommands(app, globals, exit_code);
+  booo::ledgerctl::AddAuditCommands(app, globals, exit_code);
+  CLI11_PARSE(app, argc, argv);
+  return exit_code;
+}
