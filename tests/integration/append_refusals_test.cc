@@ -149,8 +149,9 @@ TEST_F(AppendRefusalTest, RejectsMalformedEventId) {
 }
 
 TEST_F(AppendRefusalTest, RejectsSecondGenesis) {
-  ExpectRefused(GenesisBody(root_, checkpoint_key_), root_, StatusCode::FAILED_PRECONDITION,
-                "genesis");
+  auto body = GenesisBody(root_, checkpoint_key_);
+  body.set_event_id("genesis-2");  // the same id and bytes would be an idempotent retry
+  ExpectRefused(body, root_, StatusCode::FAILED_PRECONDITION, "genesis");
 }
 
 TEST_F(AppendRefusalTest, RejectsRegisteringAKeyTwice) {

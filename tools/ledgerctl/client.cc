@@ -30,12 +30,17 @@ absl::Status FromGrpc(const grpc::Status& status) {
 absl::StatusOr<booo::v1::AppendResponse> SignAndAppend(booo::v1::Ledger::Stub& stub,
                                                        booo::v1::EventBody body,
                                                        const ledger::Ed25519PrivateKey& key) {
+  // With a caller-chosen event id the body is fully determined by the caller's input, so a
+  // retry signs the very same bytes (Ed25519 is deterministic) and gets the original receipt.
+  // Only a generated id, which no retry can repeat anyway, gets the current time stamped in.
   if (body.event_id().empty()) {
     ASSIGN_OR_RETURN(std::string random, ledger::RandomBytes(12));
     body.set_event_id(absl::StrCat("evt-", absl::BytesToHexString(random)));
+    if (body.client_time_micros() == 0) {
+      body.set_client_time_micros(absl::ToUnixMicros(absl::Now()));
+    }
   }
   if (body.signer_key_id().empty()) body.set_signer_key_id(key.KeyId());
-  if (body.client_time_micros() == 0) body.set_client_time_micros(absl::ToUnixMicros(absl::Now()));
   if (body.stream().empty()) body.set_stream(ledger::ExpectedStream(body));
   booo::v1::AppendRequest request;
   std::string bytes;

@@ -17,8 +17,9 @@ namespace booo::ledgerctl {
 std::unique_ptr<booo::v1::Ledger::Stub> Connect(const std::string& address);
 absl::Status FromGrpc(const grpc::Status& status);
 
-// Fills what the caller left empty (event id, signer key id, client time, stream), serializes
-// the body once, signs those bytes and appends. Prints nothing.
+// Fills what the caller left empty (signer key id, stream; a random event id and the client
+// time when no event id was given), serializes the body once, signs those bytes and appends.
+// The same input with an event id therefore always yields the same bytes: retries are safe.
 absl::StatusOr<booo::v1::AppendResponse> SignAndAppend(booo::v1::Ledger::Stub& stub,
                                                        booo::v1::EventBody body,
                                                        const ledger::Ed25519PrivateKey& key);

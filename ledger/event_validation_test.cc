@@ -1,0 +1,103 @@
+#include "ledger/event_validation.h"
+
+#include "gtest/gtest.h"
+#include "tests/support/event_factory.h"
+
+namespace booo::ledger {
+namespace {
+
+using booo::testing::Day;
+using booo::testing::TestKey;
+
+booo::v1::EventBody Places() { return booo::testing::PlacesBody("p", TestKey(3), "GM0363", 5); }
+
+TEST(EventValidationTest, AcceptsAWellFormedDeclaration) {
+  EXPECT_TRUE(ValidateEventBody(Places()).ok());
+}
+
+TEST(EventValidationTest, StreamFollowsFromThePayload) {
+  EXPECT_EQ(ExpectedStream(Places()), "municipality/GM0363");
+  EXPECT_EQ(ExpectedStream(booo::testing::GenesisBody(TestKey(1), TestKey(2))), "keys");
+  booo::v1::EventBody rule;
+  rule.mutable_rule_amended();
+  EXPECT_EQ(ExpectedStream(rule), "rules");
+}
+
+TEST(EventValidationTest, MunicipalityCodeMustBeGmAndFourDigits) {
+  EXPECT_TRUE(IsMunicipalityCode("GM0363"));
+  EXPECT_FALSE(IsMunicipalityCode("GM363"));
+  EXPECT_FALSE(IsMunicipalityCode("gm0363"));
+  EXPECT_FALSE(IsMunicipalityCode("GM03a3"));
+  auto body = Places();
+  body.mutable_goo_places_declared()->set_municipality_code("AMS");
+  body.set_stream("municipality/AMS");
+  EXPECT_EQ(ValidateEventBody(body).message().substr(0, 38),
+            "goo_places_declared.municipality_code:");
+}
+
+TEST(EventValidationTest, PersonsWithProvisionCannotExceedRegistered) {
+  booo::v1::EventBody body = Places();
+  auto* poo = body.mutable_poo_person_months_declared();
+  poo->set_municipality_code("GM0363");
+  poo->mutable_month()->set_year(2022);
+  poo->mutable_month()->set_month(10);
+  poo->set_registered_persons(10);
+  poo->set_persons_with_provision(11);
+  absl::Status status = ValidateEventBody(body);
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(status.message().find("persons_with_provision"), std::string::npos);
+}
+
+TEST(EventValidationTest, RuleValuesNeedAValueAndAnOrderedValidity) {
+  booo::v1::EventBody body;
+  body.set_event_id("r1");
+  body.set_stream("rules");
+  body.set_signer_key_id("ed25519:0000000000000000");
+  auto* rule = body.mutable_rule_amended();
+  rule->mutable_citation()->set_reference("Stcrt. 2022, 27515");
+  *rule->mutable_publication_date() = Day(2022, 10, 11);
+  auto* value = rule->add_values();
+  value->set_parameter("goo_norm_per_place_day");
+  *value->mutable_valid_from() = Day(2022, 10, 15);
+  EXPECT_NE(ValidateEventBody(body).message().find("rule_amended.values[0].value"),
+            std::string::npos);
+  value->set_amount_cents(8300);
+  EXPECT_TRUE(ValidateEventBody(body).ok());
+  *value->mutable_valid_to() = Day(2022, 10, 14);
+  EXPECT_NE(ValidateEventBody(body).message().find("valid_to"), std::string::npos);
+  value->clear_valid_to();
+  value->set_parameter("GOO Norm");
+  EXPECT_NE(ValidateEventBody(body).message().find("parameter"), std::string::npos);
+}
+
+TEST(EventValidationTest, RejectedDecisionMustNotCarryAnAmount) {
+  booo::v1::EventBody body;
+  body.set_event_id("d1");
+  body.set_stream("municipality/GM0363");
+  body.set_signer_key_id("ed25519:0000000000000000");
+  auto* d = body.mutable_exception_claim_decided();
+  d->set_municipality_code("GM0363");
+  d->set_claim_event_id("claim-1");
+  d->set_outcome(booo::v1::DECISION_OUTCOME_REJECTED);
+  d->set_accepted_total_cents(5);
+  d->set_decision_reference("NOO/1");
+  EXPECT_NE(ValidateEventBody(body).message().find("accepted_total_cents"), std::string::npos);
+  d->set_accepted_total_cents(0);
+  EXPECT_TRUE(ValidateEventBody(body).ok());
+}
+
+TEST(EventValidationTest, HousingComponentOnlyInPrivateReception) {
+  booo::v1::EventBody body = Places();
+  auto* la = body.mutable_living_allowance_paid();
+  la->set_municipality_code("GM0363");
+  la->set_reception_kind(booo::v1::RECEPTION_KIND_GOO);
+  la->set_component(booo::v1::ALLOWANCE_COMPONENT_HOUSING_COMPONENT);
+  *la->mutable_period()->mutable_first_day() = Day(2024, 1, 1);
+  *la->mutable_period()->mutable_last_day() = Day(2024, 1, 31);
+  la->set_amount_cents(100);
+  EXPECT_NE(ValidateEventBody(body).message().find("living_allowance_paid.component"),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace booo::ledger
