@@ -11,7 +11,8 @@ namespace {
 
 absl::Status CheckSignature(const AdmissionInput& input, absl::string_view public_key) {
   if (input.signature_verified) return absl::OkStatus();
-  absl::Status status = VerifyEd25519(ToStd(public_key), ToStd(input.body_bytes), ToStd(input.signature));
+  absl::Status status =
+      VerifyEd25519(ToStd(public_key), ToStd(input.body_bytes), ToStd(input.signature));
   if (status.ok()) return status;
   if (absl::IsInvalidArgument(status)) {
     return absl::InvalidArgumentError(absl::StrCat("signature: ", status.message()));
@@ -41,21 +42,23 @@ absl::Status CheckRole(const booo::v1::EventBody& body, const KeyInfo& key) {
   }
   const SignerRole required = RequiredRole(body);
   if (required == SignerRole::kMinistry && key.role != booo::v1::ROLE_MINISTRY) {
-    return absl::PermissionDeniedError(absl::StrCat(
-        "signer_key_id: ", key.key_id, " is not a ministry key; only the ministry signs ",
-        payload));
+    return absl::PermissionDeniedError(
+        absl::StrCat("signer_key_id: ", key.key_id,
+                     " is not a ministry key; only the ministry signs ", payload));
   }
   if (required == SignerRole::kMunicipality) {
     if (key.role != booo::v1::ROLE_MUNICIPALITY) {
-      return absl::PermissionDeniedError(absl::StrCat(
-          "signer_key_id: ", key.key_id, " is not a municipality key; only the municipality "
-          "itself signs ", payload));
+      return absl::PermissionDeniedError(
+          absl::StrCat("signer_key_id: ", key.key_id,
+                       " is not a municipality key; only the municipality "
+                       "itself signs ",
+                       payload));
     }
     const std::string code = PayloadMunicipality(body);
     if (code != key.municipality_code) {
-      return absl::PermissionDeniedError(absl::StrCat(
-          payload, ".municipality_code: key ", key.key_id, " belongs to ", key.municipality_code,
-          " and may not sign for ", code));
+      return absl::PermissionDeniedError(
+          absl::StrCat(payload, ".municipality_code: key ", key.key_id, " belongs to ",
+                       key.municipality_code, " and may not sign for ", code));
     }
   }
   return absl::OkStatus();
@@ -72,8 +75,7 @@ absl::Status AdmitEvent(const AdmissionInput& input, const KeyRegistry& keys) {
   }
   const KeyInfo* key = keys.Find(body.signer_key_id());
   if (key == nullptr) {
-    return absl::NotFoundError(
-        absl::StrCat("signer_key_id: unknown key ", body.signer_key_id()));
+    return absl::NotFoundError(absl::StrCat("signer_key_id: unknown key ", body.signer_key_id()));
   }
   RETURN_IF_ERROR(CheckSignature(input, key->public_key));
   if (key->revoked_at_sequence) {

@@ -7,8 +7,8 @@
 #include <cstdint>
 #include <string_view>
 
-#include "absl/strings/string_view.h"
 #include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 #include "booo/v1/events.pb.h"
 #include "ledger/key_registry.h"
 
@@ -16,9 +16,9 @@ namespace booo::ledger {
 
 struct AdmissionInput {
   const booo::v1::EventBody* body = nullptr;  // parsed and ValidateEventBody-checked
-  absl::string_view body_bytes;                // exactly as signed
+  absl::string_view body_bytes;               // exactly as signed
   absl::string_view signature;
-  uint64_t sequence = 0;                      // the position it would take
+  uint64_t sequence = 0;  // the position it would take
   // True when the caller already verified the signature against the same key's public key (a
   // key's public key never changes, so the result still holds).
   bool signature_verified = false;

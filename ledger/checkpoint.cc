@@ -50,8 +50,8 @@ size_t DecodeUtf8(std::string_view s, char32_t* cp) {
 // Unicode White_Space, as Go's unicode.IsSpace (which the reference note verifier uses).
 bool IsUnicodeSpace(char32_t c) {
   return (c >= 0x09 && c <= 0x0d) || c == 0x20 || c == 0x85 || c == 0xa0 || c == 0x1680 ||
-         (c >= 0x2000 && c <= 0x200a) || c == 0x2028 || c == 0x2029 || c == 0x202f ||
-         c == 0x205f || c == 0x3000;
+         (c >= 0x2000 && c <= 0x200a) || c == 0x2028 || c == 0x2029 || c == 0x202f || c == 0x205f ||
+         c == 0x3000;
 }
 
 // The signed-note character rules: valid UTF-8, no ASCII control characters except (when
@@ -76,9 +76,7 @@ bool DecodeBase64Strict(std::string_view in, std::string* out) {
   return absl::Base64Unescape(Sv(in), out) && absl::Base64Escape(*out) == in;
 }
 
-std::string HashHex(std::string_view key_hash) {
-  return absl::BytesToHexString(Sv(key_hash));
-}
+std::string HashHex(std::string_view key_hash) { return absl::BytesToHexString(Sv(key_hash)); }
 
 absl::Status CheckVerifierArgs(std::string_view key_name, std::string_view public_key) {
   if (!IsValidNoteKeyName(key_name)) {
@@ -113,8 +111,8 @@ bool IsValidNoteKeyName(std::string_view name) {
 }
 
 std::string NoteKeyHash(std::string_view key_name, std::string_view public_key) {
-  std::string input = absl::StrCat(Sv(key_name), "\n", absl::string_view(&kAlgEd25519, 1),
-                                   Sv(public_key));
+  std::string input =
+      absl::StrCat(Sv(key_name), "\n", absl::string_view(&kAlgEd25519, 1), Sv(public_key));
   return Sha256Bytes(input).substr(0, kKeyHashSize);
 }
 
@@ -124,8 +122,7 @@ std::string VerifierKeyString(std::string_view key_name, std::string_view public
                       absl::Base64Escape(key));
 }
 
-absl::StatusOr<std::pair<std::string, std::string>> ParseVerifierKeyString(
-    std::string_view vkey) {
+absl::StatusOr<std::pair<std::string, std::string>> ParseVerifierKeyString(std::string_view vkey) {
   // The name and hash cannot contain '+', but the base64 key can: split at the first two only.
   size_t plus1 = vkey.find('+');
   if (plus1 == std::string_view::npos) {
@@ -231,8 +228,8 @@ absl::StatusOr<std::string> OpenNote(std::string_view note, std::string_view key
     // rotated keys. Only the configured key's lines are checked.
     if (name != key_name || raw.substr(0, kKeyHashSize) != want_hash) continue;
     if (!VerifyEd25519(public_key, text, std::string_view(raw).substr(kKeyHashSize)).ok()) {
-      return absl::UnauthenticatedError(absl::StrCat("invalid signature for key ", Sv(key_name),
-                                                     "+", HashHex(want_hash)));
+      return absl::UnauthenticatedError(
+          absl::StrCat("invalid signature for key ", Sv(key_name), "+", HashHex(want_hash)));
     }
     ++verified;
   }
@@ -244,11 +241,11 @@ absl::StatusOr<std::string> OpenNote(std::string_view note, std::string_view key
 }
 
 std::string CheckpointBody(const Checkpoint& c) {
-  std::string body = absl::StrCat(
-      c.origin, "\n", c.tree_size, "\n",
-      absl::Base64Escape(absl::string_view(reinterpret_cast<const char*>(c.root_hash.data()),
-                                           c.root_hash.size())),
-      "\n");
+  std::string body =
+      absl::StrCat(c.origin, "\n", c.tree_size, "\n",
+                   absl::Base64Escape(absl::string_view(
+                       reinterpret_cast<const char*>(c.root_hash.data()), c.root_hash.size())),
+                   "\n");
   for (const std::string& extension : c.extensions) absl::StrAppend(&body, extension, "\n");
   return body;
 }
@@ -317,9 +314,8 @@ absl::StatusOr<Checkpoint> OpenCheckpoint(std::string_view note, std::string_vie
   ASSIGN_OR_RETURN(std::string text, OpenNote(note, key_name, public_key));
   ASSIGN_OR_RETURN(Checkpoint c, ParseCheckpointBody(text));
   if (!expected_origin.empty() && c.origin != expected_origin) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("checkpoint origin \"", c.origin, "\" is not the expected \"",
-                     Sv(expected_origin), "\""));
+    return absl::FailedPreconditionError(absl::StrCat(
+        "checkpoint origin \"", c.origin, "\" is not the expected \"", Sv(expected_origin), "\""));
   }
   return c;
 }

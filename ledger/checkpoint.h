@@ -106,8 +106,7 @@ std::string VerifierKeyString(std::string_view key_name, std::string_view public
 // Parses a verifier key string into (name, 32-byte public key). INVALID_ARGUMENT if the name is
 // invalid, the hash is not 8 hex digits or does not match, the key is not canonical base64, or
 // the algorithm byte is not 0x01 (Ed25519) followed by 32 bytes.
-absl::StatusOr<std::pair<std::string, std::string>> ParseVerifierKeyString(
-    std::string_view vkey);
+absl::StatusOr<std::pair<std::string, std::string>> ParseVerifierKeyString(std::string_view vkey);
 
 }  // namespace booo::ledger
 

@@ -148,21 +148,21 @@ TEST_F(CheckpointTest, MalformedSignedBodiesAreInvalidArgument) {
   // Correctly signed notes whose text is not a canonical checkpoint.
   const std::string root = "AAcOFRwjKjE4P0ZNVFtiaXB3foWMk5qhqK+2vcTL0tk=";
   const std::vector<std::string> bodies = {
-      "\n1\n" + root + "\n",                                // Empty origin.
-      "o\n1\n",                                             // Too few lines.
-      "o\n01\n" + root + "\n",                              // Leading zero.
-      "o\n+1\n" + root + "\n",                              // Sign.
-      "o\n-1\n" + root + "\n",                              // Negative.
-      "o\n 1\n" + root + "\n",                              // Space.
-      "o\n1x\n" + root + "\n",                              // Junk.
-      "o\n\n" + root + "\n",                                // Empty size.
-      "o\n18446744073709551616\n" + root + "\n",            // 2^64.
-      "o\n99999999999999999999\n" + root + "\n",            // Overflow.
-      "o\n1\n" + root.substr(0, root.size() - 1) + "\n",    // Unpadded.
-      "o\n1\nAAAA\n",                                       // Short root.
-      "o\n1\n" + root + "AAAA\n",                           // Long root.
+      "\n1\n" + root + "\n",                                      // Empty origin.
+      "o\n1\n",                                                   // Too few lines.
+      "o\n01\n" + root + "\n",                                    // Leading zero.
+      "o\n+1\n" + root + "\n",                                    // Sign.
+      "o\n-1\n" + root + "\n",                                    // Negative.
+      "o\n 1\n" + root + "\n",                                    // Space.
+      "o\n1x\n" + root + "\n",                                    // Junk.
+      "o\n\n" + root + "\n",                                      // Empty size.
+      "o\n18446744073709551616\n" + root + "\n",                  // 2^64.
+      "o\n99999999999999999999\n" + root + "\n",                  // Overflow.
+      "o\n1\n" + root.substr(0, root.size() - 1) + "\n",          // Unpadded.
+      "o\n1\nAAAA\n",                                             // Short root.
+      "o\n1\n" + root + "AAAA\n",                                 // Long root.
       "o\n1\n" + absl::StrReplaceAll(root, {{"+", "-"}}) + "\n",  // URL-safe alphabet.
-      "o\n1\n" + root + "\n\next\n",                        // Empty extension line.
+      "o\n1\n" + root + "\n\next\n",                              // Empty extension line.
   };
   for (const std::string& body : bodies) {
     absl::StatusOr<std::string> note = SignNote(body, kName, *key_);
@@ -171,8 +171,7 @@ TEST_F(CheckpointTest, MalformedSignedBodiesAreInvalidArgument) {
     EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << absl::CEscape(body);
     EXPECT_THAT(std::string(status.message()), HasSubstr("checkpoint")) << absl::CEscape(body);
   }
-  EXPECT_EQ(ParseCheckpointBody("o\n18446744073709551615\n" + root + "\n")->tree_size,
-            UINT64_MAX);
+  EXPECT_EQ(ParseCheckpointBody("o\n18446744073709551615\n" + root + "\n")->tree_size, UINT64_MAX);
 }
 
 TEST_F(CheckpointTest, UnknownSignatureLinesAreIgnored) {
@@ -193,14 +192,14 @@ TEST_F(CheckpointTest, UnknownSignatureLinesAreIgnored) {
   EXPECT_EQ(OpenCode(note_ + note_.substr(note_.rfind("\n\n") + 2)), absl::StatusCode::kOk);
   std::string raw = Unbase64(SigB64());
   raw[10] ^= 1;
-  EXPECT_EQ(OpenCode(absl::StrCat(note_, "\xe2\x80\x94 ", kName, " ", absl::Base64Escape(raw),
-                                  "\n")),
-            absl::StatusCode::kUnauthenticated);
+  EXPECT_EQ(
+      OpenCode(absl::StrCat(note_, "\xe2\x80\x94 ", kName, " ", absl::Base64Escape(raw), "\n")),
+      absl::StatusCode::kUnauthenticated);
 }
 
 TEST_F(CheckpointTest, Limits) {
-  const std::string line = absl::StrCat("\xe2\x80\x94 witness.example ",
-                                        absl::Base64Escape(std::string(68, 'w')), "\n");
+  const std::string line =
+      absl::StrCat("\xe2\x80\x94 witness.example ", absl::Base64Escape(std::string(68, 'w')), "\n");
   std::string note = note_;
   for (size_t i = 1; i < kMaxNoteSignatures; ++i) note += line;
   EXPECT_EQ(OpenCode(note), absl::StatusCode::kOk);  // Exactly kMaxNoteSignatures lines.
@@ -216,8 +215,12 @@ TEST_F(CheckpointTest, Limits) {
 
 TEST_F(CheckpointTest, SignRejectsInvalidInputs) {
   // Empty, ASCII spaces, plus, NO-BREAK SPACE, IDEOGRAPHIC SPACE, invalid UTF-8.
-  for (std::string name :
-       {"", "a b", "a+b", "a\tb", "a\xc2\xa0" "b", "a\xe3\x80\x80" "b", "\xff"}) {
+  for (std::string name : {"", "a b", "a+b", "a\tb",
+                           "a\xc2\xa0"
+                           "b",
+                           "a\xe3\x80\x80"
+                           "b",
+                           "\xff"}) {
     EXPECT_EQ(SignCheckpoint(Sample(), name, *key_).status().code(),
               absl::StatusCode::kInvalidArgument)
         << absl::CEscape(name);

@@ -26,8 +26,8 @@ absl::Status ValidateCivilDate(const booo::v1::CivilDate& date, absl::string_vie
     return absl::InvalidArgumentError(absl::StrCat(field, ": is required"));
   }
   if (date.year() < kMinYear || date.year() > kMaxYear) {
-    return absl::InvalidArgumentError(absl::StrCat(field, ": year ", date.year(),
-                                                   " is outside ", kMinYear, "..", kMaxYear));
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, ": year ", date.year(), " is outside ", kMinYear, "..", kMaxYear));
   }
   if (date.month() < 1 || date.month() > 12 || date.day() < 1 ||
       date.day() > DaysInMonth(date.year(), date.month())) {
@@ -58,10 +58,9 @@ absl::Status ValidateDateRange(const booo::v1::DateRange& range, absl::string_vi
   absl::Status last = ValidateCivilDate(range.last_day(), absl::StrCat(field, ".last_day"));
   if (!last.ok()) return last;
   if (CompareDates(range.first_day(), range.last_day()) > 0) {
-    return absl::InvalidArgumentError(absl::StrCat(field, ": first_day ",
-                                                   FormatDate(range.first_day()),
-                                                   " is after last_day ",
-                                                   FormatDate(range.last_day())));
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, ": first_day ", FormatDate(range.first_day()), " is after last_day ",
+                     FormatDate(range.last_day())));
   }
   return absl::OkStatus();
 }

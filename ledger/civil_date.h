@@ -6,8 +6,8 @@
 #include <string>
 #include <string_view>
 
-#include "absl/strings/string_view.h"
 #include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 #include "booo/v1/types.pb.h"
 
 namespace booo::ledger {
@@ -31,7 +31,7 @@ absl::Status ValidateDateRange(const booo::v1::DateRange& range, absl::string_vi
 int64_t ToEpochDays(const booo::v1::CivilDate& date);
 booo::v1::CivilDate FromEpochDays(int64_t days);
 int CompareDates(const booo::v1::CivilDate& a, const booo::v1::CivilDate& b);  // <0, 0, >0
-std::string FormatDate(const booo::v1::CivilDate& date);  // "2022-10-15"
+std::string FormatDate(const booo::v1::CivilDate& date);                       // "2022-10-15"
 
 }  // namespace booo::ledger
 

@@ -67,8 +67,7 @@ absl::Status ErrnoStatus(int err, std::string_view what, const std::string& path
 }
 
 // Writes `contents` to `path` atomically with permission bits `mode`.
-absl::Status WriteFileAtomically(const std::string& path, std::string_view contents,
-                                 mode_t mode) {
+absl::Status WriteFileAtomically(const std::string& path, std::string_view contents, mode_t mode) {
   std::string tmp = path + ".tmp.XXXXXX";
   // mkstemp creates the file 0600, so secret contents are never readable by others, not even
   // between creation and the fchmod below.
@@ -168,8 +167,7 @@ absl::Status VerifyEd25519(std::string_view public_key, std::string_view message
   }
   int rc = EVP_DigestVerify(ctx.get(), reinterpret_cast<const unsigned char*>(signature.data()),
                             signature.size(),
-                            reinterpret_cast<const unsigned char*>(message.data()),
-                            message.size());
+                            reinterpret_cast<const unsigned char*>(message.data()), message.size());
   if (rc != 1) {
     // 0 is "does not verify"; negative values are decoding failures of R or A, which are just
     // as much a bad signature from the caller's point of view.
@@ -228,12 +226,11 @@ absl::StatusOr<Ed25519PrivateKey> Ed25519PrivateKey::Generate() {
 
 absl::StatusOr<Ed25519PrivateKey> Ed25519PrivateKey::FromSeed(std::string_view seed32) {
   if (seed32.size() != kEd25519SeedSize) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("seed must be 32 bytes, got ", seed32.size()));
+    return absl::InvalidArgumentError(absl::StrCat("seed must be 32 bytes, got ", seed32.size()));
   }
-  PkeyPtr pkey(EVP_PKEY_new_raw_private_key(
-      EVP_PKEY_ED25519, nullptr, reinterpret_cast<const unsigned char*>(seed32.data()),
-      seed32.size()));
+  PkeyPtr pkey(EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, nullptr,
+                                            reinterpret_cast<const unsigned char*>(seed32.data()),
+                                            seed32.size()));
   if (pkey == nullptr) {
     return OpenSslError(absl::StatusCode::kInternal, "cannot create Ed25519 key from seed");
   }
@@ -284,8 +281,7 @@ absl::StatusOr<std::string> Ed25519PrivateKey::Sign(std::string_view message) co
   std::string signature(kEd25519SignatureSize, '\0');
   size_t len = signature.size();
   if (EVP_DigestSign(ctx.get(), reinterpret_cast<unsigned char*>(signature.data()), &len,
-                     reinterpret_cast<const unsigned char*>(message.data()),
-                     message.size()) != 1 ||
+                     reinterpret_cast<const unsigned char*>(message.data()), message.size()) != 1 ||
       len != kEd25519SignatureSize) {
     return OpenSslError(absl::StatusCode::kInternal, "EVP_DigestSign failed");
   }
@@ -304,8 +300,7 @@ absl::StatusOr<Ed25519PrivateKey> ReadPrivateKeyFile(const std::string& path) {
   absl::StatusOr<Ed25519PrivateKey> key = Ed25519PrivateKey::FromPem(pem);
   OPENSSL_cleanse(pem.data(), pem.size());
   if (!key.ok()) {
-    return absl::Status(key.status().code(),
-                        absl::StrCat(path, ": ", key.status().message()));
+    return absl::Status(key.status().code(), absl::StrCat(path, ": ", key.status().message()));
   }
   return key;
 }
@@ -324,8 +319,7 @@ absl::StatusOr<std::string> ReadPublicKeyFile(const std::string& path) {
   ASSIGN_OR_RETURN(std::string contents, ReadSmallFile(path));
   std::string_view rest = contents;
   if (rest.substr(0, kPublicKeyFileHeader.size()) != kPublicKeyFileHeader) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(path, ": not a booo-ed25519-public-key file"));
+    return absl::InvalidArgumentError(absl::StrCat(path, ": not a booo-ed25519-public-key file"));
   }
   rest.remove_prefix(kPublicKeyFileHeader.size());
   if (rest.empty() || rest.back() != '\n') {
@@ -336,8 +330,7 @@ absl::StatusOr<std::string> ReadPublicKeyFile(const std::string& path) {
   // Re-encoding must reproduce the text: rejects whitespace, missing padding and trailing data.
   if (!absl::Base64Unescape(Sv(rest), &public_key) || absl::Base64Escape(public_key) != rest ||
       public_key.size() != kEd25519PublicKeySize) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(path, ": public key is not base64 of 32 bytes"));
+    return absl::InvalidArgumentError(absl::StrCat(path, ": public key is not base64 of 32 bytes"));
   }
   return public_key;
 }
@@ -347,8 +340,7 @@ absl::StatusOr<std::string> RandomBytes(size_t n) {
     return absl::InvalidArgumentError(absl::StrCat("RandomBytes: ", n, " bytes requested"));
   }
   std::string out(n, '\0');
-  if (n > 0 && RAND_bytes(reinterpret_cast<unsigned char*>(out.data()), static_cast<int>(n)) !=
-                   1) {
+  if (n > 0 && RAND_bytes(reinterpret_cast<unsigned char*>(out.data()), static_cast<int>(n)) != 1) {
     return OpenSslError(absl::StatusCode::kInternal, "RAND_bytes failed");
   }
   return out;

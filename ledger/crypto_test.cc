@@ -4,12 +4,11 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
@@ -226,8 +225,8 @@ TEST(Ed25519Test, KeyFilesRoundTrip) {
   std::ifstream in(pub_path);
   std::stringstream text;
   text << in.rdbuf();
-  EXPECT_EQ(text.str(), absl::StrCat("booo-ed25519-public-key\n",
-                                     absl::Base64Escape(key->PublicKey()), "\n"));
+  EXPECT_EQ(text.str(),
+            absl::StrCat("booo-ed25519-public-key\n", absl::Base64Escape(key->PublicKey()), "\n"));
 
   // The private key file is plain PKCS#8 PEM, but it is not a public key file and vice versa.
   EXPECT_EQ(ReadPublicKeyFile(priv_path).status().code(), absl::StatusCode::kInvalidArgument);
@@ -265,9 +264,9 @@ TEST(Ed25519Test, MalformedPublicKeyFilesAreRejected) {
 }
 
 TEST(Ed25519Test, KeyIdFormat) {
-  EXPECT_EQ(KeyIdForPublicKey(Hex(kRfcPublic)),
-            absl::StrCat("ed25519:",
-                         absl::BytesToHexString(Sha256Bytes(Hex(kRfcPublic))).substr(0, 16)));
+  EXPECT_EQ(
+      KeyIdForPublicKey(Hex(kRfcPublic)),
+      absl::StrCat("ed25519:", absl::BytesToHexString(Sha256Bytes(Hex(kRfcPublic))).substr(0, 16)));
   absl::StatusOr<Ed25519PrivateKey> key = Ed25519PrivateKey::Generate();
   ASSERT_TRUE(key.ok());
   const std::string id = key->KeyId();

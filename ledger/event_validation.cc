@@ -21,7 +21,8 @@ std::string F(absl::string_view prefix, absl::string_view field) {
 absl::Status CheckMunicipality(absl::string_view code, absl::string_view field) {
   if (code.empty()) return Invalid(field, "is required");
   if (!IsMunicipalityCode(code)) {
-    return Invalid(field, absl::StrCat("\"", code, "\" is not a municipality code (GM + 4 digits)"));
+    return Invalid(field,
+                   absl::StrCat("\"", code, "\" is not a municipality code (GM + 4 digits)"));
   }
   return absl::OkStatus();
 }
@@ -222,8 +223,7 @@ absl::Status ValidateMunicipalityPayload(const EventBody& body) {
             return Invalid(F(fp, "finding_id"), "is not unique in the report");
           }
         }
-        RETURN_IF_ERROR(
-            CheckEnum(f.category(), F(fp, "category"), booo::v1::CostCategory_IsValid));
+        RETURN_IF_ERROR(CheckEnum(f.category(), F(fp, "category"), booo::v1::CostCategory_IsValid));
         RETURN_IF_ERROR(CheckEnum(f.kind(), F(fp, "kind"), booo::v1::FindingKind_IsValid));
         RETURN_IF_ERROR(CheckAmount(f.amount_cents(), F(fp, "amount_cents")));
         RETURN_IF_ERROR(CheckText(f.description(), F(fp, "description"), false));
@@ -237,8 +237,7 @@ absl::Status ValidateMunicipalityPayload(const EventBody& body) {
 
 absl::Status CheckDecision(int outcome, int64_t amount, absl::string_view prefix,
                            absl::string_view amount_field) {
-  RETURN_IF_ERROR(
-      CheckEnum(outcome, F(prefix, "outcome"), booo::v1::DecisionOutcome_IsValid));
+  RETURN_IF_ERROR(CheckEnum(outcome, F(prefix, "outcome"), booo::v1::DecisionOutcome_IsValid));
   RETURN_IF_ERROR(CheckAmount(amount, F(prefix, amount_field)));
   if (outcome == booo::v1::DECISION_OUTCOME_REJECTED && amount != 0) {
     return Invalid(F(prefix, amount_field), "must be 0 when the outcome is REJECTED");
@@ -350,8 +349,10 @@ absl::StatusOr<EventBody> ParseEventBody(absl::string_view body_bytes) {
 absl::Status ValidateEventBody(const EventBody& body) {
   RETURN_IF_ERROR(ValidateEnvelopeFields(body));
   const std::string code = PayloadMunicipality(body);
-  if (body.payload_case() != EventBody::kGenesis && body.payload_case() != EventBody::kKeyRegistered &&
-      body.payload_case() != EventBody::kKeyRevoked && body.payload_case() != EventBody::kRuleAmended) {
+  if (body.payload_case() != EventBody::kGenesis &&
+      body.payload_case() != EventBody::kKeyRegistered &&
+      body.payload_case() != EventBody::kKeyRevoked &&
+      body.payload_case() != EventBody::kRuleAmended) {
     RETURN_IF_ERROR(CheckMunicipality(code, F(PayloadName(body), "municipality_code")));
   }
   switch (body.payload_case()) {
@@ -373,38 +374,49 @@ absl::Status ValidateEventBody(const EventBody& body) {
 
 std::string PayloadMunicipality(const EventBody& body) {
   switch (body.payload_case()) {
-    case EventBody::kGooPlacesDeclared: return body.goo_places_declared().municipality_code();
+    case EventBody::kGooPlacesDeclared:
+      return body.goo_places_declared().municipality_code();
     case EventBody::kPooPersonMonthsDeclared:
       return body.poo_person_months_declared().municipality_code();
-    case EventBody::kLivingAllowancePaid: return body.living_allowance_paid().municipality_code();
+    case EventBody::kLivingAllowancePaid:
+      return body.living_allowance_paid().municipality_code();
     case EventBody::kTransitionCostRequested:
       return body.transition_cost_requested().municipality_code();
     case EventBody::kTransitionCostDecided:
       return body.transition_cost_decided().municipality_code();
-    case EventBody::kExceptionClaimFiled: return body.exception_claim_filed().municipality_code();
+    case EventBody::kExceptionClaimFiled:
+      return body.exception_claim_filed().municipality_code();
     case EventBody::kExceptionClaimDecided:
       return body.exception_claim_decided().municipality_code();
-    case EventBody::kAdvancePaid: return body.advance_paid().municipality_code();
+    case EventBody::kAdvancePaid:
+      return body.advance_paid().municipality_code();
     case EventBody::kVoluntaryRepaymentReceived:
       return body.voluntary_repayment_received().municipality_code();
     case EventBody::kAccountabilityReportFiled:
       return body.accountability_report_filed().municipality_code();
-    case EventBody::kHardshipDecided: return body.hardship_decided().municipality_code();
+    case EventBody::kHardshipDecided:
+      return body.hardship_decided().municipality_code();
     case EventBody::kLateAccountabilityDecided:
       return body.late_accountability_decided().municipality_code();
-    case EventBody::kGrantDetermined: return body.grant_determined().municipality_code();
-    default: return "";
+    case EventBody::kGrantDetermined:
+      return body.grant_determined().municipality_code();
+    default:
+      return "";
   }
 }
 
 std::string ExpectedStream(const EventBody& body) {
   switch (body.payload_case()) {
-    case EventBody::PAYLOAD_NOT_SET: return "";
+    case EventBody::PAYLOAD_NOT_SET:
+      return "";
     case EventBody::kGenesis:
     case EventBody::kKeyRegistered:
-    case EventBody::kKeyRevoked: return "keys";
-    case EventBody::kRuleAmended: return "rules";
-    default: return MunicipalityStream(PayloadMunicipality(body));
+    case EventBody::kKeyRevoked:
+      return "keys";
+    case EventBody::kRuleAmended:
+      return "rules";
+    default:
+      return MunicipalityStream(PayloadMunicipality(body));
   }
 }
 
@@ -416,8 +428,10 @@ SignerRole RequiredRole(const EventBody& body) {
     case EventBody::kTransitionCostRequested:
     case EventBody::kExceptionClaimFiled:
     case EventBody::kVoluntaryRepaymentReceived:
-    case EventBody::kAccountabilityReportFiled: return SignerRole::kMunicipality;
-    default: return SignerRole::kMinistry;
+    case EventBody::kAccountabilityReportFiled:
+      return SignerRole::kMunicipality;
+    default:
+      return SignerRole::kMinistry;
   }
 }
 
@@ -442,6 +456,8 @@ bool IsValidEventId(absl::string_view id) {
   return true;
 }
 
-std::string MunicipalityStream(absl::string_view code) { return absl::StrCat("municipality/", code); }
+std::string MunicipalityStream(absl::string_view code) {
+  return absl::StrCat("municipality/", code);
+}
 
 }  // namespace booo::ledger

@@ -26,9 +26,9 @@ absl::Status KeyRegistry::CheckKeyEvent(const booo::v1::EventBody& body) const {
     case booo::v1::EventBody::kKeyRegistered: {
       const auto& k = body.key_registered();
       if (k.key_id() != KeyIdForPublicKey(k.public_key())) {
-        return absl::InvalidArgumentError(
-            absl::StrCat("key_registered.key_id: \"", k.key_id(), "\" is not the id of the key (",
-                         KeyIdForPublicKey(k.public_key()), ")"));
+        return absl::InvalidArgumentError(absl::StrCat("key_registered.key_id: \"", k.key_id(),
+                                                       "\" is not the id of the key (",
+                                                       KeyIdForPublicKey(k.public_key()), ")"));
       }
       if (Find(k.key_id()) != nullptr) {
         return absl::FailedPreconditionError(

@@ -5,16 +5,18 @@
 namespace booo::ledger {
 namespace {
 
-Leaf Sample() { return Leaf{7, 1'700'000'000'123'456, "ed25519:00112233aabbccdd", "body", std::string(64, 's')}; }
+Leaf Sample() {
+  return Leaf{7, 1'700'000'000'123'456, "ed25519:00112233aabbccdd", "body", std::string(64, 's')};
+}
 
 TEST(LeafFormatTest, EncodesTheDocumentedLayout) {
   auto bytes = EncodeLeaf(Sample());
   ASSERT_TRUE(bytes.ok());
   const std::string& b = *bytes;
   ASSERT_EQ(b.size(), 1 + 8 + 8 + 2 + 24 + 4 + 4 + 2 + 64);
-  EXPECT_EQ(b[0], 1);                                   // version
+  EXPECT_EQ(b[0], 1);                                               // version
   EXPECT_EQ(b.substr(1, 8), std::string("\0\0\0\0\0\0\0\x07", 8));  // sequence, big-endian
-  EXPECT_EQ(b.substr(17, 2), std::string("\0\x18", 2));   // key id length 24
+  EXPECT_EQ(b.substr(17, 2), std::string("\0\x18", 2));             // key id length 24
   EXPECT_EQ(b.substr(19, 24), "ed25519:00112233aabbccdd");
   EXPECT_EQ(b.substr(43, 4), std::string("\0\0\0\x04", 4));
   EXPECT_EQ(b.substr(47, 4), "body");

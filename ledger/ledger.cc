@@ -84,9 +84,8 @@ absl::Status Ledger::LoadState() {
 
 absl::StatusOr<AppendResult> Ledger::Append(std::string body_bytes, std::string signature) {
   if (body_bytes.size() > options_.max_body_bytes) {
-    return absl::ResourceExhaustedError(absl::StrCat("body: ", body_bytes.size(),
-                                                     " bytes exceeds the limit of ",
-                                                     options_.max_body_bytes));
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "body: ", body_bytes.size(), " bytes exceeds the limit of ", options_.max_body_bytes));
   }
   if (signature.size() != kEd25519SignatureSize) {
     return absl::InvalidArgumentError(
@@ -103,7 +102,8 @@ absl::StatusOr<AppendResult> Ledger::Append(std::string body_bytes, std::string 
     public_key = pending->body.genesis().ministry_root_public_key();
   } else {
     std::shared_lock lock(keys_mutex_);
-    if (const KeyInfo* key = keys_.Find(pending->body.signer_key_id())) public_key = key->public_key;
+    if (const KeyInfo* key = keys_.Find(pending->body.signer_key_id()))
+      public_key = key->public_key;
   }
   if (!public_key.empty()) {
     absl::Status verified = VerifyEd25519(public_key, body_bytes, signature);
@@ -208,14 +208,15 @@ absl::StatusOr<AppendResult> Ledger::AdmitInGroup(PendingAppend& append, GroupSt
   AdmissionInput input{&body, append.body_bytes, append.signature, g.next_sequence,
                        append.signature_verified};
   RETURN_IF_ERROR(AdmitEvent(input, keys));
-  ASSIGN_OR_RETURN(std::optional<uint64_t> superseded, [&]() -> absl::StatusOr<std::optional<uint64_t>> {
-    if (body.supersedes_event_id().empty()) return std::optional<uint64_t>();
-    RETURN_IF_ERROR(CheckSupersedes(body, g));
-    if (auto it = g.ids.find(body.supersedes_event_id()); it != g.ids.end()) {
-      return std::optional<uint64_t>(g.admitted[it->second].receipt.sequence());
-    }
-    return store_->FindEventId(body.supersedes_event_id());
-  }());
+  ASSIGN_OR_RETURN(std::optional<uint64_t> superseded,
+                   [&]() -> absl::StatusOr<std::optional<uint64_t>> {
+                     if (body.supersedes_event_id().empty()) return std::optional<uint64_t>();
+                     RETURN_IF_ERROR(CheckSupersedes(body, g));
+                     if (auto it = g.ids.find(body.supersedes_event_id()); it != g.ids.end()) {
+                       return std::optional<uint64_t>(g.admitted[it->second].receipt.sequence());
+                     }
+                     return store_->FindEventId(body.supersedes_event_id());
+                   }());
 
   const std::string& stream = body.stream();
   uint64_t head = 0;
@@ -225,14 +226,15 @@ absl::StatusOr<AppendResult> Ledger::AdmitInGroup(PendingAppend& append, GroupSt
     head = it2->second;
   }
   if (body.has_expected_stream_version() && body.expected_stream_version() != head) {
-    return absl::AbortedError(absl::StrCat("expected_stream_version: stream ", stream, " is at version ",
-                                           head, ", not ", body.expected_stream_version()));
+    return absl::AbortedError(absl::StrCat("expected_stream_version: stream ", stream,
+                                           " is at version ", head, ", not ",
+                                           body.expected_stream_version()));
   }
 
   const uint64_t sequence = g.next_sequence;
-  ASSIGN_OR_RETURN(std::string leaf, EncodeLeaf(Leaf{sequence, g.recorded_at_micros,
-                                                     body.signer_key_id(), append.body_bytes,
-                                                     append.signature}));
+  ASSIGN_OR_RETURN(std::string leaf,
+                   EncodeLeaf(Leaf{sequence, g.recorded_at_micros, body.signer_key_id(),
+                                   append.body_bytes, append.signature}));
   const Hash leaf_hash = HashLeaf(leaf);
   g.batch.PutLeaf(sequence, leaf);
   for (const MerkleNode& node : g.tree.Append(leaf_hash)) g.batch.PutNode(node);
@@ -263,8 +265,7 @@ absl::StatusOr<AppendResult> Ledger::AdmitInGroup(PendingAppend& append, GroupSt
   return AppendResult{std::move(receipt), false};
 }
 
-absl::StatusOr<AppendResult> Ledger::DuplicateResult(const PendingAppend& append,
-                                                     uint64_t sequence,
+absl::StatusOr<AppendResult> Ledger::DuplicateResult(const PendingAppend& append, uint64_t sequence,
                                                      const GroupState& g) const {
   ASSIGN_OR_RETURN(booo::v1::StoredEvent stored, ReadStored(sequence));
   if (stored.body() != append.body_bytes || stored.signature() != append.signature) {
@@ -309,8 +310,8 @@ absl::Status Ledger::CheckSupersedes(const booo::v1::EventBody& body, GroupState
   }
   if (target.payload_case() != body.payload_case()) {
     return absl::FailedPreconditionError(absl::StrCat("supersedes_event_id: event ", target_id,
-                                                      " is a ", PayloadName(target),
-                                                      " event, not ", PayloadName(body)));
+                                                      " is a ", PayloadName(target), " event, not ",
+                                                      PayloadName(body)));
   }
   std::optional<uint64_t> by;
   if (auto it = g.superseded.find(target_sequence); it != g.superseded.end()) by = it->second;
@@ -319,8 +320,8 @@ absl::Status Ledger::CheckSupersedes(const booo::v1::EventBody& body, GroupState
   }
   if (by) {
     return absl::FailedPreconditionError(absl::StrCat("supersedes_event_id: event ", target_id,
-                                                      " was already superseded at sequence ",
-                                                      *by, "; supersede that correction instead"));
+                                                      " was already superseded at sequence ", *by,
+                                                      "; supersede that correction instead"));
   }
   return absl::OkStatus();
 }

@@ -67,8 +67,7 @@ absl::StatusOr<booo::v1::StoredEvent> Ledger::GetEventById(absl::string_view eve
   return ReadStored(*sequence);
 }
 
-absl::StatusOr<booo::v1::ReadEventsResponse> Ledger::ReadEvents(uint64_t start,
-                                                                uint32_t max_events,
+absl::StatusOr<booo::v1::ReadEventsResponse> Ledger::ReadEvents(uint64_t start, uint32_t max_events,
                                                                 absl::string_view stream) const {
   if (max_events == 0) max_events = 100;
   if (max_events > 1000) {

@@ -10,9 +10,9 @@
 #define BOOO_STATUS_CONCAT(a, b) BOOO_STATUS_CONCAT_INNER(a, b)
 
 // Returns from the enclosing function if `expr` (an absl::Status) is not OK.
-#define RETURN_IF_ERROR(expr)                  \
-  do {                                         \
-    ::absl::Status booo_status_ = (expr);      \
+#define RETURN_IF_ERROR(expr)                    \
+  do {                                           \
+    ::absl::Status booo_status_ = (expr);        \
     if (!booo_status_.ok()) return booo_status_; \
   } while (0)
 

@@ -13,8 +13,8 @@ namespace booo::ledger {
 namespace {
 
 // "default" is RocksDB's own name for the column family every database has.
-constexpr const char* kCfNames[] = {"default",                "events", "tree", "event_ids", "streams", "event_meta",
-                                    "superseded"};
+constexpr const char* kCfNames[] = {"default", "events",     "tree",      "event_ids",
+                                    "streams", "event_meta", "superseded"};
 static_assert(std::size(kCfNames) == LedgerStore::kCfCount);
 
 constexpr char kTreeSizeKey[] = "tree_size";
@@ -73,7 +73,8 @@ StoreBatch::~StoreBatch() = default;
 size_t StoreBatch::count() const { return ops_.size(); }
 
 void StoreBatch::PutLeaf(uint64_t sequence, absl::string_view leaf_bytes) {
-  ops_.push_back({LedgerStore::kEvents, LedgerStore::SequenceKey(sequence), std::string(leaf_bytes)});
+  ops_.push_back(
+      {LedgerStore::kEvents, LedgerStore::SequenceKey(sequence), std::string(leaf_bytes)});
 }
 void StoreBatch::PutNode(const MerkleNode& node) {
   ops_.push_back({LedgerStore::kTree, LedgerStore::NodeKey(node.level, node.index),
@@ -92,7 +93,8 @@ void StoreBatch::PutStreamVersion(uint64_t sequence, uint64_t stream_version) {
                   EncodeBigEndian64(stream_version)});
 }
 void StoreBatch::PutStreamHead(absl::string_view stream, uint64_t version) {
-  ops_.push_back({LedgerStore::kMeta, absl::StrCat(kHeadPrefix, stream), EncodeBigEndian64(version)});
+  ops_.push_back(
+      {LedgerStore::kMeta, absl::StrCat(kHeadPrefix, stream), EncodeBigEndian64(version)});
 }
 void StoreBatch::PutSuperseded(uint64_t superseded, uint64_t superseding) {
   ops_.push_back({LedgerStore::kSuperseded, LedgerStore::SequenceKey(superseded),
@@ -138,8 +140,8 @@ absl::StatusOr<std::unique_ptr<LedgerStore>> LedgerStore::Open(const std::string
   ASSIGN_OR_RETURN(std::optional<std::string> format, store->Get(kMeta, kFormatKey));
   if (!format) {
     if (options.read_only) return absl::DataLossError("store: no format marker");
-    rocksdb::Status put = store->db_->Put(rocksdb::WriteOptions(), store->handles_[kMeta],
-                                          kFormatKey, kStoreFormat);
+    rocksdb::Status put =
+        store->db_->Put(rocksdb::WriteOptions(), store->handles_[kMeta], kFormatKey, kStoreFormat);
     RETURN_IF_ERROR(FromRocks(put, "writing format marker"));
   } else if (*format != kStoreFormat) {
     return absl::FailedPreconditionError(
@@ -167,7 +169,8 @@ absl::Status LedgerStore::Write(const StoreBatch& batch, bool sync) {
 
 absl::StatusOr<std::optional<std::string>> LedgerStore::Get(int cf, absl::string_view key) const {
   std::string value;
-  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), handles_[cf], rocksdb::Slice(key.data(), key.size()), &value);
+  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), handles_[cf],
+                               rocksdb::Slice(key.data(), key.size()), &value);
   if (s.IsNotFound()) return std::optional<std::string>();
   RETURN_IF_ERROR(FromRocks(s, "reading"));
   return std::optional<std::string>(std::move(value));
@@ -214,9 +217,9 @@ absl::StatusOr<uint64_t> LedgerStore::StreamVersionAfter(uint64_t sequence) cons
 
 absl::StatusOr<std::optional<uint64_t>> LedgerStore::StreamEntry(absl::string_view stream,
                                                                  uint64_t position) const {
-  ASSIGN_OR_RETURN(std::optional<std::string> v,
-                   Get(kStreams, absl::StrCat(stream, std::string(1, '\0'),
-                                              EncodeBigEndian64(position))));
+  ASSIGN_OR_RETURN(
+      std::optional<std::string> v,
+      Get(kStreams, absl::StrCat(stream, std::string(1, '\0'), EncodeBigEndian64(position))));
   if (!v) return std::optional<uint64_t>();
   ASSIGN_OR_RETURN(uint64_t seq, DecodeBigEndian64(*v));
   return std::optional<uint64_t>(seq);
@@ -230,8 +233,8 @@ absl::Status LedgerStore::ForEachStreamHead(
        it->Valid() && it->key().starts_with(rocksdb::Slice(prefix.data(), prefix.size()));
        it->Next()) {
     const absl::string_view key(it->key().data(), it->key().size());
-    ASSIGN_OR_RETURN(uint64_t version, DecodeBigEndian64(absl::string_view(
-                                           it->value().data(), it->value().size())));
+    ASSIGN_OR_RETURN(uint64_t version,
+                     DecodeBigEndian64(absl::string_view(it->value().data(), it->value().size())));
     fn(key.substr(prefix.size()), version);
   }
   return FromRocks(it->status(), "scanning stream heads");
@@ -250,8 +253,10 @@ absl::StatusOr<Hash> LedgerStore::CompleteSubtree(int level, uint64_t index) con
 }
 
 absl::Status LedgerStore::RawPutForTesting(int cf, absl::string_view key, absl::string_view value) {
-  return FromRocks(db_->Put(rocksdb::WriteOptions(), handles_[cf], rocksdb::Slice(key.data(), key.size()),
-                            rocksdb::Slice(value.data(), value.size())), "raw put");
+  return FromRocks(
+      db_->Put(rocksdb::WriteOptions(), handles_[cf], rocksdb::Slice(key.data(), key.size()),
+               rocksdb::Slice(value.data(), value.size())),
+      "raw put");
 }
 
 }  // namespace booo::ledger

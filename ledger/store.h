@@ -12,9 +12,9 @@
 #include <string_view>
 #include <vector>
 
-#include "absl/strings/string_view.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "ledger/merkle.h"
 
 namespace rocksdb {
@@ -72,8 +72,8 @@ class LedgerStore final : public SubtreeHashSource {
   // RESOURCE_EXHAUSTED when the disk is full, UNAVAILABLE for other I/O errors.
   absl::Status Write(const StoreBatch& batch, bool sync);
 
-  absl::StatusOr<uint64_t> TreeSize() const;           // 0 for a new store
-  absl::StatusOr<int64_t> LastRecordedAt() const;      // 0 for a new store
+  absl::StatusOr<uint64_t> TreeSize() const;                     // 0 for a new store
+  absl::StatusOr<int64_t> LastRecordedAt() const;                // 0 for a new store
   absl::StatusOr<std::string> GetLeaf(uint64_t sequence) const;  // NOT_FOUND if absent
   absl::StatusOr<std::optional<uint64_t>> FindEventId(absl::string_view event_id) const;
   absl::StatusOr<std::optional<uint64_t>> FindSuperseding(uint64_t sequence) const;
@@ -81,15 +81,23 @@ class LedgerStore final : public SubtreeHashSource {
   absl::StatusOr<std::optional<uint64_t>> StreamEntry(absl::string_view stream,
                                                       uint64_t position) const;
   // Calls `fn(stream, version)` for every stream head.
-  absl::Status ForEachStreamHead(
-      const std::function<void(absl::string_view, uint64_t)>& fn) const;
+  absl::Status ForEachStreamHead(const std::function<void(absl::string_view, uint64_t)>& fn) const;
   absl::StatusOr<Hash> CompleteSubtree(int level, uint64_t index) const override;
 
   // For tests and tamper drills only: overwrite a raw value, bypassing every rule.
   absl::Status RawPutForTesting(int cf, absl::string_view key, absl::string_view value);
 
   // Column family indexes, in the order they are opened.
-  enum Cf : int { kMeta = 0, kEvents, kTree, kEventIds, kStreams, kEventMeta, kSuperseded, kCfCount };
+  enum Cf : int {
+    kMeta = 0,
+    kEvents,
+    kTree,
+    kEventIds,
+    kStreams,
+    kEventMeta,
+    kSuperseded,
+    kCfCount
+  };
   static std::string SequenceKey(uint64_t sequence);
   static std::string NodeKey(int level, uint64_t index);
 

@@ -99,8 +99,8 @@ absl::Status Walk::Leaf(uint64_t sequence, const std::string& bytes) {
         ASSIGN_OR_RETURN(std::tie(name, public_key),
                          ParseVerifierKeyString(*options_.checkpoint_verifier_key));
       }
-      absl::StatusOr<Checkpoint> cp = OpenCheckpoint(*options_.trusted_checkpoint, name,
-                                                     public_key, keys_.genesis()->origin);
+      absl::StatusOr<Checkpoint> cp =
+          OpenCheckpoint(*options_.trusted_checkpoint, name, public_key, keys_.genesis()->origin);
       if (!cp.ok()) {
         return absl::Status(cp.status().code(),
                             absl::StrCat("trusted checkpoint: ", cp.status().message()));
@@ -128,10 +128,10 @@ absl::Status Walk::CheckpointAtSize() {
   }
   checkpoint_checked_ = true;
   if (tree_.Root() != checkpoint_->root_hash) {
-    return absl::DataLossError(absl::StrCat(
-        "trusted checkpoint: the ledger's tree of size ", checkpoint_->tree_size, " has root ",
-        HashToHex(tree_.Root()), ", the checkpoint says ", HashToHex(checkpoint_->root_hash),
-        ": history was rewritten"));
+    return absl::DataLossError(
+        absl::StrCat("trusted checkpoint: the ledger's tree of size ", checkpoint_->tree_size,
+                     " has root ", HashToHex(tree_.Root()), ", the checkpoint says ",
+                     HashToHex(checkpoint_->root_hash), ": history was rewritten"));
   }
   return absl::OkStatus();
 }

@@ -29,12 +29,14 @@ class VerifierTest : public ::testing::Test {
     auto ledger = Ledger::Open(dir_.string(), &clock_);
     ASSERT_TRUE(ledger.ok()) << ledger.status();
     Append(**ledger, booo::testing::GenesisBody(root_, checkpoint_key_), root_);
-    Append(**ledger, booo::testing::KeyRegisteredBody("k", root_, city_, booo::v1::ROLE_MUNICIPALITY,
-                                                      "GM0363"),
-           root_);
+    Append(
+        **ledger,
+        booo::testing::KeyRegisteredBody("k", root_, city_, booo::v1::ROLE_MUNICIPALITY, "GM0363"),
+        root_);
     for (int i = 0; i < 10; ++i) {
       clock_.Advance(1000);
-      Append(**ledger, booo::testing::PlacesBody("p" + std::to_string(i), city_, "GM0363", i), city_);
+      Append(**ledger, booo::testing::PlacesBody("p" + std::to_string(i), city_, "GM0363", i),
+             city_);
       if (i == 4) {
         Checkpoint cp{"booo-ledger.test/unit", (*ledger)->Head().size, (*ledger)->Head().root, {}};
         early_checkpoint_ = *SignCheckpoint(cp, "booo-ledger.test", checkpoint_key_);
@@ -177,9 +179,8 @@ TEST_F(VerifierTest, ExportRoundTripVerifiesAndTruncatedExportFails) {
 }
 
 TEST_F(VerifierTest, LedgerReadsRefuseATamperedEvent) {
-  Tamper(LedgerStore::kEvents, LedgerStore::SequenceKey(3), [](std::string& leaf) {
-    leaf[leaf.size() - 70] ^= 0x01;
-  });
+  Tamper(LedgerStore::kEvents, LedgerStore::SequenceKey(3),
+         [](std::string& leaf) { leaf[leaf.size() - 70] ^= 0x01; });
   auto ledger = Ledger::Open(dir_.string(), &clock_);
   ASSERT_TRUE(ledger.ok());
   auto event = (*ledger)->GetEvent(3);

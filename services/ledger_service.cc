@@ -138,9 +138,9 @@ grpc::Status LedgerService::GetInclusionProof(grpc::ServerContext* context,
   return grpc::Status::OK;
 }
 
-grpc::Status LedgerService::GetConsistencyProof(
-    grpc::ServerContext* context, const booo::v1::GetConsistencyProofRequest* request,
-    booo::v1::ConsistencyProof* response) {
+grpc::Status LedgerService::GetConsistencyProof(grpc::ServerContext* context,
+                                                const booo::v1::GetConsistencyProofRequest* request,
+                                                booo::v1::ConsistencyProof* response) {
   const uint64_t new_size = request->new_size() == 0 ? ledger_->Head().size : request->new_size();
   absl::StatusOr<std::vector<ledger::Hash>> proof =
       ledger_->ConsistencyProof(request->old_size(), new_size);

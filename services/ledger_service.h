@@ -27,8 +27,7 @@ class LedgerService final : public booo::v1::Ledger::Service {
                       booo::v1::AppendResponse* response) override;
   grpc::Status GetEvent(grpc::ServerContext* context, const booo::v1::GetEventRequest* request,
                         booo::v1::StoredEvent* response) override;
-  grpc::Status ReadEvents(grpc::ServerContext* context,
-                          const booo::v1::ReadEventsRequest* request,
+  grpc::Status ReadEvents(grpc::ServerContext* context, const booo::v1::ReadEventsRequest* request,
                           booo::v1::ReadEventsResponse* response) override;
   grpc::Status Subscribe(grpc::ServerContext* context, const booo::v1::SubscribeRequest* request,
                          grpc::ServerWriter<booo::v1::StoredEvent>* writer) override;

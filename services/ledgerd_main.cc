@@ -40,7 +40,8 @@ int main(int argc, char** argv) {
   std::thread stopper([&] {
     int signal = 0;
     sigwait(&stop_signals, &signal);
-    booo::services::Log("info", "stop signal", {{"signal", signal == SIGTERM ? "SIGTERM" : "SIGINT"}});
+    booo::services::Log("info", "stop signal",
+                        {{"signal", signal == SIGTERM ? "SIGTERM" : "SIGINT"}});
     (*server)->Shutdown();
   });
   (*server)->Wait();

@@ -20,10 +20,10 @@ absl::StatusOr<std::unique_ptr<LedgerServer>> LedgerServer::Start(const ServerOp
     return absl::FailedPreconditionError(absl::StrCat(
         "data_dir: ", options.data_dir, " holds no ledger; create one with `ledgerctl init`"));
   }
-  const std::string key_file = options.checkpoint_key_file.empty()
-                                   ? (std::filesystem::path(options.data_dir) / "checkpoint.key")
-                                         .string()
-                                   : options.checkpoint_key_file;
+  const std::string key_file =
+      options.checkpoint_key_file.empty()
+          ? (std::filesystem::path(options.data_dir) / "checkpoint.key").string()
+          : options.checkpoint_key_file;
   ASSIGN_OR_RETURN(ledger::Ed25519PrivateKey checkpoint_key, ledger::ReadPrivateKeyFile(key_file));
 
   std::unique_ptr<LedgerServer> server(new LedgerServer());
@@ -36,8 +36,8 @@ absl::StatusOr<std::unique_ptr<LedgerServer>> LedgerServer::Start(const ServerOp
     return absl::FailedPreconditionError(absl::StrCat(
         "checkpoint_key_file: ", key_file, " is not the checkpoint key the genesis names"));
   }
-  server->service_ = std::make_unique<LedgerService>(server->ledger_.get(),
-                                                     std::move(checkpoint_key));
+  server->service_ =
+      std::make_unique<LedgerService>(server->ledger_.get(), std::move(checkpoint_key));
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -54,9 +54,12 @@ absl::StatusOr<std::unique_ptr<LedgerServer>> LedgerServer::Start(const ServerOp
   }
   const ledger::TreeHead head = server->ledger_->Head();
   Log("info", "ledgerd serving",
-      {{"listen", options.listen_address}, {"port", server->port_},
-       {"data_dir", options.data_dir}, {"tree_size", head.size},
-       {"root", ledger::HashToHex(head.root)}, {"origin", genesis->origin}});
+      {{"listen", options.listen_address},
+       {"port", server->port_},
+       {"data_dir", options.data_dir},
+       {"tree_size", head.size},
+       {"root", ledger::HashToHex(head.root)},
+       {"origin", genesis->origin}});
   return server;
 }
 

@@ -41,8 +41,8 @@ TEST_F(AppendRefusalTest, RejectsOversizedBody) {
 
 TEST_F(AppendRefusalTest, RejectsUnknownKey) {
   ledger::Ed25519PrivateKey stranger = TestKey(77);
-  ExpectRefused(PlacesBody("p-stranger", stranger, "GM0363", 10), stranger,
-                StatusCode::NOT_FOUND, "signer_key_id");
+  ExpectRefused(PlacesBody("p-stranger", stranger, "GM0363", 10), stranger, StatusCode::NOT_FOUND,
+                "signer_key_id");
 }
 
 TEST_F(AppendRefusalTest, RejectsBadSignature) {
@@ -81,8 +81,8 @@ TEST_F(AppendRefusalTest, RejectsMunicipalityKeySigningMinistryPayload) {
 }
 
 TEST_F(AppendRefusalTest, RejectsMinistryKeySigningMunicipalDeclaration) {
-  ExpectRefused(PlacesBody("p-ministry", root_, "GM0363", 10), root_,
-                StatusCode::PERMISSION_DENIED, "signer_key_id");
+  ExpectRefused(PlacesBody("p-ministry", root_, "GM0363", 10), root_, StatusCode::PERMISSION_DENIED,
+                "signer_key_id");
 }
 
 TEST_F(AppendRefusalTest, RejectsAuditorKeyForAnything) {
@@ -155,9 +155,9 @@ TEST_F(AppendRefusalTest, RejectsSecondGenesis) {
 }
 
 TEST_F(AppendRefusalTest, RejectsRegisteringAKeyTwice) {
-  ExpectRefused(KeyRegisteredBody("k-ams-again", root_, amsterdam_, booo::v1::ROLE_MUNICIPALITY,
-                                  "GM0363"),
-                root_, StatusCode::FAILED_PRECONDITION, "key_registered.key_id");
+  ExpectRefused(
+      KeyRegisteredBody("k-ams-again", root_, amsterdam_, booo::v1::ROLE_MUNICIPALITY, "GM0363"),
+      root_, StatusCode::FAILED_PRECONDITION, "key_registered.key_id");
 }
 
 TEST_F(AppendRefusalTest, RejectsRevokingTheLastMinistryKey) {

@@ -1,9 +1,13 @@
 // The Ledger service end to end: reads, idempotent retries, optimistic concurrency,
 // corrections, subscriptions across catch-up and live, checkpoints and proofs across a restart.
 #include <atomic>
+#include <future>
 #include <thread>
 #include <vector>
 
+#include "grpcpp/create_channel.h"
+#include "grpcpp/generic/generic_stub.h"
+#include "grpcpp/security/credentials.h"
 #include "gtest/gtest.h"
 #include "ledger/checkpoint.h"
 #include "ledger/leaf_format.h"
@@ -56,8 +60,8 @@ TEST_F(LedgerServiceTest, StoresTheSignedBytesVerbatim) {
   EXPECT_EQ(stored.key_id(), amsterdam_.KeyId());
   EXPECT_EQ(stored.leaf_hash(), response.receipt().leaf_hash());
   // The leaf hash is the RFC 6962 hash of the documented leaf encoding.
-  auto leaf = ledger::EncodeLeaf({4, stored.recorded_at_micros(), stored.key_id(), event.body,
-                                  event.signature});
+  auto leaf = ledger::EncodeLeaf(
+      {4, stored.recorded_at_micros(), stored.key_id(), event.body, event.signature});
   const ledger::Hash hash = ledger::HashLeaf(*leaf);
   EXPECT_EQ(stored.leaf_hash(), std::string(hash.begin(), hash.end()));
 }
@@ -72,12 +76,10 @@ TEST_F(LedgerServiceTest, GetsAnEventById) {
   EXPECT_EQ(event.event_id(), "p-by-id");
   grpc::ClientContext missing_context;
   request.set_event_id("nope");
-  EXPECT_EQ(stub_->GetEvent(&missing_context, request, &event).error_code(),
-            StatusCode::NOT_FOUND);
+  EXPECT_EQ(stub_->GetEvent(&missing_context, request, &event).error_code(), StatusCode::NOT_FOUND);
   grpc::ClientContext beyond_context;
   request.set_sequence(999);
-  EXPECT_EQ(stub_->GetEvent(&beyond_context, request, &event).error_code(),
-            StatusCode::NOT_FOUND);
+  EXPECT_EQ(stub_->GetEvent(&beyond_context, request, &event).error_code(), StatusCode::NOT_FOUND);
 }
 
 TEST_F(LedgerServiceTest, RetryWithSameIdAndBytesReturnsTheOriginalReceipt) {
@@ -127,7 +129,8 @@ TEST_F(LedgerServiceTest, CorrectionMarksTheSupersededEvent) {
 
 TEST_F(LedgerServiceTest, ReadsByStreamAndBySequence) {
   for (int i = 0; i < 5; ++i) {
-    ASSERT_TRUE(Append(PlacesBody("a-" + std::to_string(i), amsterdam_, "GM0363", i), amsterdam_).ok());
+    ASSERT_TRUE(
+        Append(PlacesBody("a-" + std::to_string(i), amsterdam_, "GM0363", i), amsterdam_).ok());
     ASSERT_TRUE(Append(PlacesBody("u-" + std::to_string(i), utrecht_, "GM0344", i), utrecht_).ok());
   }
   grpc::ClientContext context;
@@ -154,13 +157,13 @@ TEST_F(LedgerServiceTest, ReadsByStreamAndBySequence) {
 
   grpc::ClientContext bad_context;
   all.set_max_events(1001);
-  EXPECT_EQ(stub_->ReadEvents(&bad_context, all, &page).error_code(),
-            StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(stub_->ReadEvents(&bad_context, all, &page).error_code(), StatusCode::INVALID_ARGUMENT);
 }
 
 TEST_F(LedgerServiceTest, SubscribeDeliversCatchUpThenLiveWithoutGaps) {
   for (int i = 0; i < 40; ++i) {
-    ASSERT_TRUE(Append(PlacesBody("pre-" + std::to_string(i), amsterdam_, "GM0363", i), amsterdam_).ok());
+    ASSERT_TRUE(
+        Append(PlacesBody("pre-" + std::to_string(i), amsterdam_, "GM0363", i), amsterdam_).ok());
   }
   constexpr int kLive = 120;
   const uint64_t total = TreeSize() + kLive;
@@ -177,10 +180,10 @@ TEST_F(LedgerServiceTest, SubscribeDeliversCatchUpThenLiveWithoutGaps) {
       const auto& key = t % 2 == 0 ? amsterdam_ : utrecht_;
       const std::string code = t % 2 == 0 ? "GM0363" : "GM0344";
       for (int i = 0; i < kLive / 4; ++i) {
-        EXPECT_TRUE(Append(PlacesBody("live-" + std::to_string(t) + "-" + std::to_string(i), key,
-                                      code, i),
-                           key)
-                        .ok());
+        EXPECT_TRUE(
+            Append(PlacesBody("live-" + std::to_string(t) + "-" + std::to_string(i), key, code, i),
+                   key)
+                .ok());
       }
     });
   }
@@ -210,7 +213,8 @@ TEST_F(LedgerServiceTest, CheckpointIsASignedNoteOverTheCurrentTree) {
 
 TEST_F(LedgerServiceTest, ProofsVerifyAndSurviveARestart) {
   for (int i = 0; i < 9; ++i) {
-    ASSERT_TRUE(Append(PlacesBody("r-" + std::to_string(i), amsterdam_, "GM0363", i), amsterdam_).ok());
+    ASSERT_TRUE(
+        Append(PlacesBody("r-" + std::to_string(i), amsterdam_, "GM0363", i), amsterdam_).ok());
   }
   const booo::v1::Checkpoint old_cp = Checkpoint();  // size 13
   StopServer();
@@ -241,8 +245,8 @@ TEST_F(LedgerServiceTest, ProofsVerifyAndSurviveARestart) {
     ir.set_tree_size(new_cp.tree_size());
     booo::v1::InclusionProof inclusion;
     ASSERT_TRUE(stub_->GetInclusionProof(&c2, ir, &inclusion).ok());
-    EXPECT_TRUE(ledger::VerifyInclusion(*ledger::HashFromBytes(Get(sequence).leaf_hash()),
-                                        sequence, new_cp.tree_size(), Hashes(inclusion.hashes()),
+    EXPECT_TRUE(ledger::VerifyInclusion(*ledger::HashFromBytes(Get(sequence).leaf_hash()), sequence,
+                                        new_cp.tree_size(), Hashes(inclusion.hashes()),
                                         *ledger::HashFromBytes(new_cp.root_hash()))
                     .ok())
         << "sequence " << sequence;
@@ -263,9 +267,10 @@ TEST_F(LedgerServiceTest, ConcurrentAppendsGetDenseSequences) {
     threads.emplace_back([&, t] {
       for (int i = 0; i < kEach; ++i) {
         booo::v1::AppendResponse response;
-        auto body = PlacesBody("c-" + std::to_string(t) + "-" + std::to_string(i), amsterdam_,
-                               "GM0363", i);
-        if (Append(body, amsterdam_, &response).ok()) got[t].push_back(response.receipt().sequence());
+        auto body =
+            PlacesBody("c-" + std::to_string(t) + "-" + std::to_string(i), amsterdam_, "GM0363", i);
+        if (Append(body, amsterdam_, &response).ok())
+          got[t].push_back(response.receipt().sequence());
       }
     });
   }
@@ -275,6 +280,34 @@ TEST_F(LedgerServiceTest, ConcurrentAppendsGetDenseSequences) {
   std::sort(all.begin(), all.end());
   ASSERT_EQ(all.size(), size_t{kThreads * kEach});
   for (size_t i = 0; i < all.size(); ++i) EXPECT_EQ(all[i], 4 + i);
+}
+
+}  // namespace
+}  // namespace booo::testing
+
+namespace booo::testing {
+namespace {
+
+// grpc.health.v1.Health/Check through a generic stub: the standard health service answers
+// SERVING (HealthCheckResponse{status: 1} encodes as 0x08 0x01).
+TEST_F(LedgerServiceTest, AnswersTheStandardHealthCheck) {
+  grpc::GenericStub generic(grpc::CreateChannel("127.0.0.1:" + std::to_string(server_->port()),
+                                                grpc::InsecureChannelCredentials()));
+  grpc::ClientContext context;
+  grpc::Slice empty("");
+  grpc::ByteBuffer request(&empty, 1);
+  grpc::ByteBuffer response;
+  std::promise<grpc::Status> done;
+  generic.UnaryCall(&context, "/grpc.health.v1.Health/Check", grpc::StubOptions(), &request,
+                    &response, [&](grpc::Status status) { done.set_value(status); });
+  grpc::Status status = done.get_future().get();
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  std::vector<grpc::Slice> slices;
+  ASSERT_TRUE(response.Dump(&slices).ok());
+  std::string bytes;
+  for (const auto& slice : slices)
+    bytes.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
+  EXPECT_EQ(bytes, std::string("\x08\x01", 2));
 }
 
 }  // namespace

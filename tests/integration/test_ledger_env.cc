@@ -20,8 +20,8 @@ void LedgerServerTest::SetUp() {
     auto receipt = (*ledger)->Append(genesis.body, genesis.signature);
     ASSERT_TRUE(receipt.ok()) << receipt.status();
   }
-  ASSERT_TRUE(ledger::WritePrivateKeyFile((data_dir_ / "checkpoint.key").string(), checkpoint_key_)
-                  .ok());
+  ASSERT_TRUE(
+      ledger::WritePrivateKeyFile((data_dir_ / "checkpoint.key").string(), checkpoint_key_).ok());
   StartServer();
 }
 
@@ -49,14 +49,14 @@ void LedgerServerTest::StopServer() {
 }
 
 void LedgerServerTest::RegisterStandardKeys() {
-  ASSERT_TRUE(Append(KeyRegisteredBody("k-ams", root_, amsterdam_, booo::v1::ROLE_MUNICIPALITY,
-                                       "GM0363"),
-                     root_)
-                  .ok());
-  ASSERT_TRUE(Append(KeyRegisteredBody("k-utr", root_, utrecht_, booo::v1::ROLE_MUNICIPALITY,
-                                       "GM0344"),
-                     root_)
-                  .ok());
+  ASSERT_TRUE(
+      Append(KeyRegisteredBody("k-ams", root_, amsterdam_, booo::v1::ROLE_MUNICIPALITY, "GM0363"),
+             root_)
+          .ok());
+  ASSERT_TRUE(
+      Append(KeyRegisteredBody("k-utr", root_, utrecht_, booo::v1::ROLE_MUNICIPALITY, "GM0344"),
+             root_)
+          .ok());
   ASSERT_TRUE(
       Append(KeyRegisteredBody("k-aud", root_, auditor_, booo::v1::ROLE_AUDITOR), root_).ok());
 }

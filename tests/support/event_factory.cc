@@ -56,8 +56,8 @@ booo::v1::EventBody GenesisBody(const ledger::Ed25519PrivateKey& root,
 
 booo::v1::EventBody KeyRegisteredBody(const std::string& event_id,
                                       const ledger::Ed25519PrivateKey& signer,
-                                      const ledger::Ed25519PrivateKey& subject,
-                                      booo::v1::Role role, const std::string& municipality) {
+                                      const ledger::Ed25519PrivateKey& subject, booo::v1::Role role,
+                                      const std::string& municipality) {
   booo::v1::EventBody body = Envelope(event_id, signer);
   body.set_stream("keys");
   auto* k = body.mutable_key_registered();
@@ -79,8 +79,7 @@ booo::v1::EventBody KeyRevokedBody(const std::string& event_id,
   return body;
 }
 
-booo::v1::EventBody PlacesBody(const std::string& event_id,
-                               const ledger::Ed25519PrivateKey& signer,
+booo::v1::EventBody PlacesBody(const std::string& event_id, const ledger::Ed25519PrivateKey& signer,
                                const std::string& municipality, int64_t places) {
   booo::v1::EventBody body = Envelope(event_id, signer);
   body.set_stream(ledger::MunicipalityStream(municipality));

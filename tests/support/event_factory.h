@@ -29,13 +29,12 @@ booo::v1::EventBody GenesisBody(const ledger::Ed25519PrivateKey& root,
                                 const std::string& origin = "booo-ledger.test/unit");
 booo::v1::EventBody KeyRegisteredBody(const std::string& event_id,
                                       const ledger::Ed25519PrivateKey& signer,
-                                      const ledger::Ed25519PrivateKey& subject,
-                                      booo::v1::Role role, const std::string& municipality = "");
+                                      const ledger::Ed25519PrivateKey& subject, booo::v1::Role role,
+                                      const std::string& municipality = "");
 booo::v1::EventBody KeyRevokedBody(const std::string& event_id,
                                    const ledger::Ed25519PrivateKey& signer,
                                    const std::string& key_id);
-booo::v1::EventBody PlacesBody(const std::string& event_id,
-                               const ledger::Ed25519PrivateKey& signer,
+booo::v1::EventBody PlacesBody(const std::string& event_id, const ledger::Ed25519PrivateKey& signer,
                                const std::string& municipality, int64_t places);
 booo::v1::EventBody AdvanceBody(const std::string& event_id,
                                 const ledger::Ed25519PrivateKey& signer,

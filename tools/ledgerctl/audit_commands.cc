@@ -51,7 +51,6 @@ absl::Status Checkpoint(const Globals& globals, const std::string& verifier_arg,
   return absl::OkStatus();
 }
 
-
 struct ProveArgs {
   int64_t sequence = -1;
   std::string old_checkpoint;
@@ -115,8 +114,8 @@ absl::Status Prove(const Globals& globals, const ProveArgs& args) {
       hashes = ToHashes(proof.hashes(), status);
       RETURN_IF_ERROR(status);
     }
-    RETURN_IF_ERROR(ledger::VerifyConsistency(old.tree_size, head.tree_size, hashes,
-                                              old.root_hash, head.root_hash));
+    RETURN_IF_ERROR(ledger::VerifyConsistency(old.tree_size, head.tree_size, hashes, old.root_hash,
+                                              head.root_hash));
     std::cout << nlohmann::json{{"consistency", "verified"},
                                 {"old_size", old.tree_size},
                                 {"new_size", head.tree_size},
@@ -207,9 +206,8 @@ void AddAuditCommands(CLI::App& app, Globals& globals, int& exit_code) {
   prove->add_option("--old-checkpoint", prove_args->old_checkpoint,
                     "prove the current tree extends this saved checkpoint");
   prove->add_option("--checkpoint-key", prove_args->verifier_key, "verifier key (or file)");
-  prove->callback([&globals, prove_args, &exit_code] {
-    exit_code = Report(Prove(globals, *prove_args));
-  });
+  prove->callback(
+      [&globals, prove_args, &exit_code] { exit_code = Report(Prove(globals, *prove_args)); });
 
   auto verify_args = std::make_shared<VerifyArgs>();
   auto* verify = app.add_subcommand("verify", "re-check the whole ledger offline");

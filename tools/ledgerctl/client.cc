@@ -58,9 +58,9 @@ absl::StatusOr<booo::v1::AppendResponse> SignAndAppend(booo::v1::Ledger::Stub& s
 nlohmann::json EventToJson(const booo::v1::StoredEvent& event) {
   nlohmann::json out;
   out["sequence"] = event.sequence();
-  out["recorded_at"] = absl::FormatTime("%Y-%m-%dT%H:%M:%E6SZ",
-                                        absl::FromUnixMicros(event.recorded_at_micros()),
-                                        absl::UTCTimeZone());
+  out["recorded_at"] =
+      absl::FormatTime("%Y-%m-%dT%H:%M:%E6SZ", absl::FromUnixMicros(event.recorded_at_micros()),
+                       absl::UTCTimeZone());
   out["event_id"] = event.event_id();
   out["stream"] = event.stream();
   out["stream_version"] = event.stream_version();

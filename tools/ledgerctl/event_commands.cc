@@ -111,9 +111,8 @@ void AddEventCommands(CLI::App& app, Globals& globals, int& exit_code) {
   append->add_option("--key", append_args->key, "signer's private key file")->required();
   append->add_option("--event", append_args->event_file, "JSON file, or - for stdin")->required();
   append->add_option("--event-id", append_args->event_id, "event id (overrides the file's)");
-  append->callback([&globals, append_args, &exit_code] {
-    exit_code = Report(Append(globals, *append_args));
-  });
+  append->callback(
+      [&globals, append_args, &exit_code] { exit_code = Report(Append(globals, *append_args)); });
 
   auto sequence = std::make_shared<int64_t>(-1);
   auto event_id = std::make_shared<std::string>();
@@ -130,18 +129,16 @@ void AddEventCommands(CLI::App& app, Globals& globals, int& exit_code) {
   read->add_option("--max", read_args->max, "events per page (1..1000)")->capture_default_str();
   read->add_option("--stream", read_args->stream, "only this stream");
   read->add_flag("--all", read_args->all, "keep paging to the end of the log");
-  read->callback([&globals, read_args, &exit_code] {
-    exit_code = Report(Read(globals, *read_args));
-  });
+  read->callback(
+      [&globals, read_args, &exit_code] { exit_code = Report(Read(globals, *read_args)); });
 
   auto from = std::make_shared<uint64_t>(0);
   auto count = std::make_shared<int64_t>(-1);
   auto* tail = app.add_subcommand("tail", "follow the log: stored events, then live ones");
   tail->add_option("--from", *from, "first sequence")->capture_default_str();
   tail->add_option("--count", *count, "stop after this many events (default: never)");
-  tail->callback([&globals, from, count, &exit_code] {
-    exit_code = Report(Tail(globals, *from, *count));
-  });
+  tail->callback(
+      [&globals, from, count, &exit_code] { exit_code = Report(Tail(globals, *from, *count)); });
 }
 
 }  // namespace booo::ledgerctl

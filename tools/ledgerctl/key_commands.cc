@@ -37,8 +37,8 @@ struct InitArgs {
 // server's checkpoint key beside it.
 absl::Status Init(const InitArgs& args) {
   if (std::filesystem::exists(std::filesystem::path(args.data_dir) / "CURRENT")) {
-    return absl::AlreadyExistsError(absl::StrCat("data-dir: ", args.data_dir,
-                                                 " already holds a ledger"));
+    return absl::AlreadyExistsError(
+        absl::StrCat("data-dir: ", args.data_dir, " already holds a ledger"));
   }
   ASSIGN_OR_RETURN(ledger::Ed25519PrivateKey root, ledger::ReadPrivateKeyFile(args.root_key));
   std::filesystem::create_directories(args.data_dir);
@@ -61,19 +61,20 @@ absl::Status Init(const InitArgs& args) {
   body.SerializeToString(&bytes);
   ASSIGN_OR_RETURN(std::string signature, root.Sign(bytes));
 
-  ASSIGN_OR_RETURN(std::unique_ptr<ledger::Ledger> ledger, ledger::Ledger::Open(args.data_dir, &clock));
+  ASSIGN_OR_RETURN(std::unique_ptr<ledger::Ledger> ledger,
+                   ledger::Ledger::Open(args.data_dir, &clock));
   ASSIGN_OR_RETURN(ledger::AppendResult result, ledger->Append(bytes, signature));
   const std::string vkey =
       ledger::VerifierKeyString(args.checkpoint_key_name, checkpoint_key.PublicKey());
-  RETURN_IF_ERROR(WriteTextFile(
-      (std::filesystem::path(args.data_dir) / "checkpoint.vkey").string(), vkey + "\n"));
+  RETURN_IF_ERROR(WriteTextFile((std::filesystem::path(args.data_dir) / "checkpoint.vkey").string(),
+                                vkey + "\n"));
   std::cout << nlohmann::json{{"initialised", args.data_dir},
                               {"origin", args.origin},
                               {"ministry_root_key_id", root.KeyId()},
                               {"checkpoint_key_file", key_file},
                               {"checkpoint_verifier_key", vkey},
-                              {"genesis_leaf_hash",
-                               ledger::HashToHex(*ledger::HashFromBytes(result.receipt.leaf_hash()))}}
+                              {"genesis_leaf_hash", ledger::HashToHex(*ledger::HashFromBytes(
+                                                        result.receipt.leaf_hash()))}}
                    .dump()
             << "\n";
   return absl::OkStatus();
@@ -133,7 +134,8 @@ absl::Status RevokeKey(const Globals& globals, const KeyEventArgs& args) {
 }  // namespace
 
 void AddKeyCommands(CLI::App& app, Globals& globals, int& exit_code) {
-  auto* keygen = app.add_subcommand("keygen", "create an Ed25519 key pair (PREFIX.key, PREFIX.pub)");
+  auto* keygen =
+      app.add_subcommand("keygen", "create an Ed25519 key pair (PREFIX.key, PREFIX.pub)");
   auto prefix = std::make_shared<std::string>();
   keygen->add_option("--out", *prefix, "file prefix")->required();
   keygen->callback([prefix, &exit_code] { exit_code = Report(Keygen(*prefix)); });
@@ -143,8 +145,8 @@ void AddKeyCommands(CLI::App& app, Globals& globals, int& exit_code) {
   init->add_option("--data-dir", init_args->data_dir, "new data directory")->capture_default_str();
   init->add_option("--root-key", init_args->root_key, "ministry root private key file")->required();
   init->add_option("--origin", init_args->origin, "checkpoint origin")->capture_default_str();
-  init->add_option("--checkpoint-key-name", init_args->checkpoint_key_name,
-                   "signed-note key name")->capture_default_str();
+  init->add_option("--checkpoint-key-name", init_args->checkpoint_key_name, "signed-note key name")
+      ->capture_default_str();
   init->callback([init_args, &exit_code] { exit_code = Report(Init(*init_args)); });
 
   auto key_args = std::make_shared<KeyEventArgs>();
@@ -155,18 +157,16 @@ void AddKeyCommands(CLI::App& app, Globals& globals, int& exit_code) {
   reg->add_option("--municipality", key_args->municipality, "GM#### for a municipality key");
   reg->add_option("--label", key_args->label, "who holds the key");
   reg->add_option("--event-id", key_args->event_id, "event id (default: random)");
-  reg->callback([&globals, key_args, &exit_code] {
-    exit_code = Report(RegisterKey(globals, *key_args));
-  });
+  reg->callback(
+      [&globals, key_args, &exit_code] { exit_code = Report(RegisterKey(globals, *key_args)); });
 
   auto* rev = app.add_subcommand("revoke-key", "revoke a key from now on (ministry)");
   rev->add_option("--signer", key_args->signer, "ministry private key file")->required();
   rev->add_option("--key-id", key_args->key_id, "key id to revoke")->required();
   rev->add_option("--reason", key_args->reason, "why");
   rev->add_option("--event-id", key_args->event_id, "event id (default: random)");
-  rev->callback([&globals, key_args, &exit_code] {
-    exit_code = Report(RevokeKey(globals, *key_args));
-  });
+  rev->callback(
+      [&globals, key_args, &exit_code] { exit_code = Report(RevokeKey(globals, *key_args)); });
 }
 
 }  // namespace booo::ledgerctl

@@ -8,8 +8,8 @@ namespace booo::ledgerctl {
 
 int Report(const absl::Status& status) {
   if (status.ok()) return 0;
-  std::cerr << "ledgerctl: " << absl::StatusCodeToString(status.code()) << ": "
-            << status.message() << "\n";
+  std::cerr << "ledgerctl: " << absl::StatusCodeToString(status.code()) << ": " << status.message()
+            << "\n";
   return 1;
 }
 
