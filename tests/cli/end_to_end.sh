@@ -19,7 +19,7 @@ ADDR="127.0.0.1:$PORT"
 ctl() { "$CTL" --server "$ADDR" "$@"; }
 
 ctl keygen --out "$WORK/ministry" >/dev/null
-ctl keygen --out "$WORK/city" >/dev/null
+CITY_ID=$(ctl keygen --out "$WORK/city" | sed -E 's/.*"key_id":"([^"]+)".*/\1/')
 ctl init --data-dir "$WORK/ledger" --root-key "$WORK/ministry.key" --origin e2e/ledger \
   --checkpoint-key-name e2e >/dev/null
 # A second init on the same directory is refused.
@@ -53,6 +53,14 @@ ctl prove --sequence 3 --old-checkpoint "$WORK/kept.note" | grep -q '"consistenc
   || fail "proofs did not verify"
 [ "$(ctl read --all | wc -l)" -eq 8 ] || fail "expected 8 events"
 [ "$(ctl tail --from 2 --count 6 | wc -l)" -eq 6 ] || fail "tail returned the wrong count"
+
+# Revocation: from its ledger point on the key signs nothing; its earlier events stay.
+ctl revoke-key --signer "$WORK/ministry.key" --key-id "$CITY_ID" --reason "e2e" >/dev/null \
+  || fail "revocation refused"
+out=$(ctl append --key "$WORK/city.key" --event "$EVENTS/03-poo-person-months.json" \
+        --event-id after-revocation 2>&1) && fail "revoked key accepted"
+echo "$out" | grep -q "PERMISSION_DENIED: signer_key_id: key $CITY_ID was revoked" \
+  || fail "unexpected refusal: $out"
 
 # Graceful stop on SIGTERM.
 kill -TERM "$PID"; wait "$PID"; PID=""
