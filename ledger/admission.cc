@@ -11,14 +11,7 @@ namespace {
 
 absl::Status CheckSignature(const AdmissionInput& input, absl::string_view public_key) {
   if (input.signature_verified) return absl::OkStatus();
-  absl::Status status =
-      VerifyEd25519(ToStd(public_key), ToStd(input.body_bytes), ToStd(input.signature));
-  if (status.ok()) return status;
-  if (absl::IsInvalidArgument(status)) {
-    return absl::InvalidArgumentError(absl::StrCat("signature: ", status.message()));
-  }
-  return absl::UnauthenticatedError(absl::StrCat(
-      "signature: does not verify for key ", input.body->signer_key_id(), " over the body bytes"));
+  return CheckEventSignature(*input.body, input.body_bytes, input.signature, public_key);
 }
 
 absl::Status AdmitGenesis(const AdmissionInput& input) {
@@ -65,6 +58,17 @@ absl::Status CheckRole(const booo::v1::EventBody& body, const KeyInfo& key) {
 }
 
 }  // namespace
+
+absl::Status CheckEventSignature(const booo::v1::EventBody& body, absl::string_view body_bytes,
+                                 absl::string_view signature, absl::string_view public_key) {
+  absl::Status status = VerifyEd25519(ToStd(public_key), ToStd(body_bytes), ToStd(signature));
+  if (status.ok()) return status;
+  if (absl::IsInvalidArgument(status)) {
+    return absl::InvalidArgumentError(absl::StrCat("signature: ", status.message()));
+  }
+  return absl::UnauthenticatedError(absl::StrCat("signature: does not verify for key ",
+                                                 body.signer_key_id(), " over the body bytes"));
+}
 
 absl::Status AdmitEvent(const AdmissionInput& input, const KeyRegistry& keys) {
   const booo::v1::EventBody& body = *input.body;

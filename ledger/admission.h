@@ -34,6 +34,11 @@ struct AdmissionInput {
 // - key events obey the registry's state rules (KeyRegistry::CheckKeyEvent).
 absl::Status AdmitEvent(const AdmissionInput& input, const KeyRegistry& keys);
 
+// The signature rule alone: OK, INVALID_ARGUMENT for a malformed key or signature,
+// UNAUTHENTICATED when it does not verify over `body_bytes`. Message names field "signature".
+absl::Status CheckEventSignature(const booo::v1::EventBody& body, absl::string_view body_bytes,
+                                 absl::string_view signature, absl::string_view public_key);
+
 }  // namespace booo::ledger
 
 #endif  // BOOO_LEDGER_ADMISSION_H_

@@ -9,6 +9,15 @@ namespace {
 using booo::testing::Day;
 using booo::testing::TestKey;
 
+// An envelope with no payload yet, as a ministry key would send it.
+booo::v1::EventBody Envelope(const std::string& event_id, const std::string& stream) {
+  booo::v1::EventBody body;
+  body.set_event_id(event_id);
+  body.set_stream(stream);
+  body.set_signer_key_id("ed25519:0000000000000000");
+  return body;
+}
+
 booo::v1::EventBody Places() { return booo::testing::PlacesBody("p", TestKey(3), "GM0363", 5); }
 
 TEST(EventValidationTest, AcceptsAWellFormedDeclaration) {
@@ -49,10 +58,7 @@ TEST(EventValidationTest, PersonsWithProvisionCannotExceedRegistered) {
 }
 
 TEST(EventValidationTest, RuleValuesNeedAValueAndAnOrderedValidity) {
-  booo::v1::EventBody body;
-  body.set_event_id("r1");
-  body.set_stream("rules");
-  body.set_signer_key_id("ed25519:0000000000000000");
+  booo::v1::EventBody body = Envelope("r1", "rules");
   auto* rule = body.mutable_rule_amended();
   rule->mutable_citation()->set_reference("Stcrt. 2022, 27515");
   *rule->mutable_publication_date() = Day(2022, 10, 11);
@@ -71,10 +77,7 @@ TEST(EventValidationTest, RuleValuesNeedAValueAndAnOrderedValidity) {
 }
 
 TEST(EventValidationTest, RejectedDecisionMustNotCarryAnAmount) {
-  booo::v1::EventBody body;
-  body.set_event_id("d1");
-  body.set_stream("municipality/GM0363");
-  body.set_signer_key_id("ed25519:0000000000000000");
+  booo::v1::EventBody body = Envelope("d1", "municipality/GM0363");
   auto* d = body.mutable_exception_claim_decided();
   d->set_municipality_code("GM0363");
   d->set_claim_event_id("claim-1");

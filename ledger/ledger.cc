@@ -106,12 +106,7 @@ absl::StatusOr<AppendResult> Ledger::Append(std::string body_bytes, std::string 
       public_key = key->public_key;
   }
   if (!public_key.empty()) {
-    absl::Status verified = VerifyEd25519(public_key, body_bytes, signature);
-    if (!verified.ok()) {
-      return absl::UnauthenticatedError(absl::StrCat("signature: does not verify for key ",
-                                                     pending->body.signer_key_id(),
-                                                     " over the body bytes"));
-    }
+    RETURN_IF_ERROR(CheckEventSignature(pending->body, body_bytes, signature, public_key));
     pending->signature_verified = !pending->body.has_genesis() ||
                                   pending->body.signer_key_id() == KeyIdForPublicKey(public_key);
   }
