@@ -1,6 +1,7 @@
 #include "ledger/admission.h"
 
 #include "absl/strings/str_cat.h"
+#include "ledger/civil_date.h"
 #include "ledger/crypto.h"
 #include "ledger/event_validation.h"
 #include "ledger/status_macros.h"
@@ -57,6 +58,21 @@ absl::Status CheckRole(const booo::v1::EventBody& body, const KeyInfo& key) {
   return absl::OkStatus();
 }
 
+absl::Status CheckBusinessDate(const booo::v1::EventBody& body, int64_t recorded_at_micros) {
+  const std::optional<booo::v1::CivilDate> date = BusinessDate(body);
+  if (!date) return absl::OkStatus();
+  constexpr int64_t kMicrosPerDay = int64_t{86'400} * 1'000'000;
+  const int64_t recorded_day = recorded_at_micros / kMicrosPerDay;
+  if (ToEpochDays(*date) > recorded_day + 1) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(BusinessDateField(body), ": ", FormatDate(*date),
+                     " lies after the day the ledger records it (",
+                     FormatDate(FromEpochDays(recorded_day)), " UTC); facts are recorded when "
+                     "they happen or later"));
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::Status CheckEventSignature(const booo::v1::EventBody& body, absl::string_view body_bytes,
@@ -88,6 +104,7 @@ absl::Status AdmitEvent(const AdmissionInput& input, const KeyRegistry& keys) {
                                                     *key->revoked_at_sequence));
   }
   RETURN_IF_ERROR(CheckRole(body, *key));
+  RETURN_IF_ERROR(CheckBusinessDate(body, input.recorded_at_micros));
   return keys.CheckKeyEvent(body);
 }
 

@@ -22,6 +22,8 @@ struct AdmissionInput {
   // True when the caller already verified the signature against the same key's public key (a
   // key's public key never changes, so the result still holds).
   bool signature_verified = false;
+  // The recorded-at time it would get (microseconds since the Unix epoch, UTC).
+  int64_t recorded_at_micros = 0;
 };
 
 // Checks, in this order, each with its own code:
@@ -31,6 +33,9 @@ struct AdmissionInput {
 // - the key is not revoked (PERMISSION_DENIED);
 // - the key's role may sign this payload, and a municipality key only for its own
 //   municipality (PERMISSION_DENIED);
+// - its business date (BusinessDate) is not after the day it is recorded: facts are recorded
+//   when they happen or later, never ahead. One day of slack covers the Dutch clock running
+//   ahead of UTC (INVALID_ARGUMENT naming the date field);
 // - key events obey the registry's state rules (KeyRegistry::CheckKeyEvent).
 absl::Status AdmitEvent(const AdmissionInput& input, const KeyRegistry& keys);
 

@@ -153,6 +153,7 @@ absl::Status ValidateMunicipalityPayload(const EventBody& body) {
       RETURN_IF_ERROR(CheckEnum(d.accommodation_type(), "goo_places_declared.accommodation_type",
                                 booo::v1::AccommodationType_IsValid));
       RETURN_IF_ERROR(ValidateDateRange(d.period(), "goo_places_declared.period"));
+      RETURN_IF_ERROR(ValidateCivilDate(d.received_date(), "goo_places_declared.received_date"));
       return CheckCount(d.places(), "goo_places_declared.places");
     }
     case EventBody::kPooPersonMonthsDeclared: {
@@ -166,7 +167,7 @@ absl::Status ValidateMunicipalityPayload(const EventBody& body) {
         return Invalid("poo_person_months_declared.persons_with_provision",
                        "exceeds registered_persons");
       }
-      return absl::OkStatus();
+      return ValidateCivilDate(d.received_date(), "poo_person_months_declared.received_date");
     }
     case EventBody::kLivingAllowancePaid: {
       const auto& d = body.living_allowance_paid();
@@ -180,6 +181,14 @@ absl::Status ValidateMunicipalityPayload(const EventBody& body) {
                        "the housing component exists only in private reception (POO)");
       }
       RETURN_IF_ERROR(ValidateDateRange(d.period(), "living_allowance_paid.period"));
+      // An actual-cost amount belongs to one spending year; a payment that spans two is
+      // declared as two.
+      if (d.period().first_day().year() != d.period().last_day().year()) {
+        return Invalid("living_allowance_paid.period",
+                       "must lie within one calendar year (one spending year)");
+      }
+      RETURN_IF_ERROR(
+          ValidateCivilDate(d.received_date(), "living_allowance_paid.received_date"));
       return CheckAmount(d.amount_cents(), "living_allowance_paid.amount_cents");
     }
     case EventBody::kTransitionCostRequested: {
@@ -188,6 +197,8 @@ absl::Status ValidateMunicipalityPayload(const EventBody& body) {
       RETURN_IF_ERROR(CheckText(d.description(), "transition_cost_requested.description", true));
       RETURN_IF_ERROR(CheckAmount(d.amount_cents(), "transition_cost_requested.amount_cents"));
       RETURN_IF_ERROR(ValidateDateRange(d.period(), "transition_cost_requested.period"));
+      RETURN_IF_ERROR(
+          ValidateCivilDate(d.received_date(), "transition_cost_requested.received_date"));
       return CheckEnum(d.allocation_method(), "transition_cost_requested.allocation_method",
                        booo::v1::AllocationMethod_IsValid);
     }
@@ -196,6 +207,8 @@ absl::Status ValidateMunicipalityPayload(const EventBody& body) {
       RETURN_IF_ERROR(CheckYear(d.spending_year(), "exception_claim_filed.spending_year"));
       RETURN_IF_ERROR(
           CheckAmount(d.actual_total_cents(), "exception_claim_filed.actual_total_cents"));
+      RETURN_IF_ERROR(
+          ValidateCivilDate(d.received_date(), "exception_claim_filed.received_date"));
       return CheckText(d.justification(), "exception_claim_filed.justification", false);
     }
     case EventBody::kVoluntaryRepaymentReceived: {
@@ -258,6 +271,7 @@ absl::Status ValidateMinistryDecision(const EventBody& body) {
         RETURN_IF_ERROR(CheckEnum(d.allocation_method(), F(p, "allocation_method"),
                                   booo::v1::AllocationMethod_IsValid));
       }
+      RETURN_IF_ERROR(ValidateCivilDate(d.decision_date(), F(p, "decision_date")));
       return CheckText(d.decision_reference(), F(p, "decision_reference"), true);
     }
     case EventBody::kExceptionClaimDecided: {
@@ -266,6 +280,7 @@ absl::Status ValidateMinistryDecision(const EventBody& body) {
       RETURN_IF_ERROR(CheckRefEventId(d.claim_event_id(), F(p, "claim_event_id")));
       RETURN_IF_ERROR(
           CheckDecision(d.outcome(), d.accepted_total_cents(), p, "accepted_total_cents"));
+      RETURN_IF_ERROR(ValidateCivilDate(d.decision_date(), F(p, "decision_date")));
       return CheckText(d.decision_reference(), F(p, "decision_reference"), true);
     }
     case EventBody::kAdvancePaid: {
@@ -281,6 +296,7 @@ absl::Status ValidateMinistryDecision(const EventBody& body) {
       RETURN_IF_ERROR(CheckRefEventId(d.report_event_id(), "hardship_decided.report_event_id"));
       RETURN_IF_ERROR(CheckText(d.finding_id(), "hardship_decided.finding_id", true));
       RETURN_IF_ERROR(CheckAmount(d.readmitted_cents(), "hardship_decided.readmitted_cents"));
+      RETURN_IF_ERROR(ValidateCivilDate(d.decision_date(), "hardship_decided.decision_date"));
       return CheckText(d.decision_reference(), "hardship_decided.decision_reference", true);
     }
     case EventBody::kLateAccountabilityDecided: {
@@ -288,6 +304,7 @@ absl::Status ValidateMinistryDecision(const EventBody& body) {
       const std::string p = "late_accountability_decided";
       RETURN_IF_ERROR(CheckYear(d.spending_year(), F(p, "spending_year")));
       RETURN_IF_ERROR(CheckAmount(d.reduction_cents(), F(p, "reduction_cents")));
+      RETURN_IF_ERROR(ValidateCivilDate(d.decision_date(), F(p, "decision_date")));
       return CheckText(d.decision_reference(), F(p, "decision_reference"), true);
     }
     case EventBody::kGrantDetermined: {
@@ -298,6 +315,15 @@ absl::Status ValidateMinistryDecision(const EventBody& body) {
         return Invalid("grant_determined.trace_digest", "must be a 32-byte SHA-256 digest");
       }
       RETURN_IF_ERROR(ValidateCivilDate(d.decision_date(), "grant_determined.decision_date"));
+      if (d.trace_summary_size() > 1000) {
+        return Invalid("grant_determined.trace_summary", "more than 1000 nodes");
+      }
+      for (int i = 0; i < d.trace_summary_size(); ++i) {
+        const auto& n = d.trace_summary(i);
+        const std::string np = absl::StrCat("grant_determined.trace_summary[", i, "]");
+        RETURN_IF_ERROR(CheckText(n.path(), F(np, "path"), true));
+        if (n.digest().size() != 32) return Invalid(F(np, "digest"), "must be 32 bytes");
+      }
       return CheckText(d.decision_reference(), "grant_determined.decision_reference", true);
     }
     default:
@@ -432,6 +458,58 @@ SignerRole RequiredRole(const EventBody& body) {
       return SignerRole::kMunicipality;
     default:
       return SignerRole::kMinistry;
+  }
+}
+
+std::optional<booo::v1::CivilDate> BusinessDate(const EventBody& body) {
+  switch (body.payload_case()) {
+    case EventBody::kRuleAmended:
+      return body.rule_amended().publication_date();
+    case EventBody::kGooPlacesDeclared:
+      return body.goo_places_declared().received_date();
+    case EventBody::kPooPersonMonthsDeclared:
+      return body.poo_person_months_declared().received_date();
+    case EventBody::kLivingAllowancePaid:
+      return body.living_allowance_paid().received_date();
+    case EventBody::kTransitionCostRequested:
+      return body.transition_cost_requested().received_date();
+    case EventBody::kTransitionCostDecided:
+      return body.transition_cost_decided().decision_date();
+    case EventBody::kExceptionClaimFiled:
+      return body.exception_claim_filed().received_date();
+    case EventBody::kExceptionClaimDecided:
+      return body.exception_claim_decided().decision_date();
+    case EventBody::kAdvancePaid:
+      return body.advance_paid().payment_date();
+    case EventBody::kVoluntaryRepaymentReceived:
+      return body.voluntary_repayment_received().received_date();
+    case EventBody::kAccountabilityReportFiled:
+      return body.accountability_report_filed().received_date();
+    case EventBody::kHardshipDecided:
+      return body.hardship_decided().decision_date();
+    case EventBody::kLateAccountabilityDecided:
+      return body.late_accountability_decided().decision_date();
+    case EventBody::kGrantDetermined:
+      return body.grant_determined().decision_date();
+    default:
+      return std::nullopt;
+  }
+}
+
+std::string BusinessDateField(const EventBody& body) {
+  switch (body.payload_case()) {
+    case EventBody::kRuleAmended:
+      return "rule_amended.publication_date";
+    case EventBody::kAdvancePaid:
+      return "advance_paid.payment_date";
+    case EventBody::kTransitionCostDecided:
+    case EventBody::kExceptionClaimDecided:
+    case EventBody::kHardshipDecided:
+    case EventBody::kLateAccountabilityDecided:
+    case EventBody::kGrantDetermined:
+      return absl::StrCat(PayloadName(body), ".decision_date");
+    default:
+      return absl::StrCat(PayloadName(body), ".received_date");
   }
 }
 

@@ -4,6 +4,7 @@
 #define BOOO_LEDGER_EVENT_VALIDATION_H_
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -39,6 +40,13 @@ std::string ExpectedStream(const booo::v1::EventBody& body);
 std::string PayloadMunicipality(const booo::v1::EventBody& body);
 // The role that may sign the payload. Must not be called without a payload.
 SignerRole RequiredRole(const booo::v1::EventBody& body);
+// The event's business date: the day the fact became known in the world it describes (an
+// amendment's publication date, a declaration's received date, a payment date, a decision
+// date). "As known on day D" queries see the events whose business date is on or before D.
+// nullopt for key events, which are about the ledger itself.
+std::optional<booo::v1::CivilDate> BusinessDate(const booo::v1::EventBody& body);
+// The field that carries it, e.g. "advance_paid.payment_date".
+std::string BusinessDateField(const booo::v1::EventBody& body);
 // The payload's field name in EventBody, e.g. "goo_places_declared"; "" if none.
 std::string PayloadName(const booo::v1::EventBody& body);
 

@@ -1,6 +1,7 @@
 #include "ledger/event_validation.h"
 
 #include "gtest/gtest.h"
+#include "ledger/civil_date.h"
 #include "tests/support/event_factory.h"
 
 namespace booo::ledger {
@@ -84,8 +85,34 @@ TEST(EventValidationTest, RejectedDecisionMustNotCarryAnAmount) {
   d->set_outcome(booo::v1::DECISION_OUTCOME_REJECTED);
   d->set_accepted_total_cents(5);
   d->set_decision_reference("NOO/1");
+  *d->mutable_decision_date() = Day(2023, 6, 1);
   EXPECT_NE(ValidateEventBody(body).message().find("accepted_total_cents"), std::string::npos);
   d->set_accepted_total_cents(0);
+  EXPECT_TRUE(ValidateEventBody(body).ok());
+}
+
+TEST(EventValidationTest, EveryFactCarriesItsBusinessDate) {
+  booo::v1::EventBody body = Places();
+  body.mutable_goo_places_declared()->clear_received_date();
+  EXPECT_EQ(ValidateEventBody(body).message(), "goo_places_declared.received_date: is required");
+  EXPECT_FALSE(BusinessDate(booo::testing::GenesisBody(TestKey(1), TestKey(2))).has_value());
+  EXPECT_EQ(FormatDate(*BusinessDate(Places())), "2022-11-15");
+  EXPECT_EQ(BusinessDateField(Places()), "goo_places_declared.received_date");
+}
+
+TEST(EventValidationTest, LivingAllowancePeriodStaysInOneYear) {
+  booo::v1::EventBody body = Envelope("la", "municipality/GM0363");
+  auto* la = body.mutable_living_allowance_paid();
+  la->set_municipality_code("GM0363");
+  la->set_reception_kind(booo::v1::RECEPTION_KIND_POO);
+  la->set_component(booo::v1::ALLOWANCE_COMPONENT_LIVING_ALLOWANCE);
+  *la->mutable_period()->mutable_first_day() = Day(2023, 12, 1);
+  *la->mutable_period()->mutable_last_day() = Day(2024, 1, 31);
+  *la->mutable_received_date() = Day(2024, 2, 1);
+  la->set_amount_cents(100);
+  EXPECT_EQ(ValidateEventBody(body).message(),
+            "living_allowance_paid.period: must lie within one calendar year (one spending year)");
+  *la->mutable_period()->mutable_last_day() = Day(2023, 12, 31);
   EXPECT_TRUE(ValidateEventBody(body).ok());
 }
 

@@ -37,6 +37,7 @@ struct Ledger::GroupState {
   absl::flat_hash_map<uint64_t, uint64_t> superseded;
   std::optional<KeyRegistry> keys;  // a copy, made when the group holds a key event
   std::vector<Admitted> admitted;
+  std::vector<PolicyEvent> policy_pending;  // admitted events the policy watches, in order
 };
 
 absl::StatusOr<std::unique_ptr<Ledger>> Ledger::Open(const std::string& data_dir, Clock* clock,
@@ -78,6 +79,23 @@ absl::Status Ledger::LoadState() {
     ASSIGN_OR_RETURN(booo::v1::StoredEvent event, ReadStored(*sequence));
     ASSIGN_OR_RETURN(booo::v1::EventBody body, ParseEventBody(event.body()));
     keys_.Apply(body, *sequence);
+  }
+  if (options_.policy == nullptr) return absl::OkStatus();
+  // The policy sees its streams' history in log order before the first append.
+  std::vector<uint64_t> sequences;
+  for (const std::string& stream : options_.policy->Streams()) {
+    policy_streams_.insert(stream);
+    for (uint64_t position = 0;; ++position) {
+      ASSIGN_OR_RETURN(std::optional<uint64_t> sequence, store_->StreamEntry(stream, position));
+      if (!sequence) break;
+      sequences.push_back(*sequence);
+    }
+  }
+  std::sort(sequences.begin(), sequences.end());
+  for (uint64_t sequence : sequences) {
+    ASSIGN_OR_RETURN(booo::v1::StoredEvent event, ReadStored(sequence));
+    ASSIGN_OR_RETURN(booo::v1::EventBody body, ParseEventBody(event.body()));
+    options_.policy->Commit(PolicyEvent{std::move(body), sequence, event.recorded_at_micros()});
   }
   return absl::OkStatus();
 }
@@ -168,6 +186,7 @@ void Ledger::CommitGroup(std::vector<std::shared_ptr<PendingAppend>>& group) {
       tree_ = g.tree;
       last_recorded_at_micros_ = g.recorded_at_micros;
       for (auto& [stream, version] : g.heads) stream_heads_[stream] = version;
+      for (const PolicyEvent& event : g.policy_pending) options_.policy->Commit(event);
       if (g.keys) {
         std::unique_lock lock(keys_mutex_);
         keys_ = std::move(*g.keys);
@@ -201,8 +220,13 @@ absl::StatusOr<AppendResult> Ledger::AdmitInGroup(PendingAppend& append, GroupSt
 
   const KeyRegistry& keys = g.keys ? *g.keys : keys_;
   AdmissionInput input{&body, append.body_bytes, append.signature, g.next_sequence,
-                       append.signature_verified};
+                       append.signature_verified, g.recorded_at_micros};
   RETURN_IF_ERROR(AdmitEvent(input, keys));
+  const bool watched = policy_streams_.contains(body.stream());
+  if (watched) {
+    RETURN_IF_ERROR(options_.policy->Check(
+        PolicyEvent{body, g.next_sequence, g.recorded_at_micros}, g.policy_pending));
+  }
   ASSIGN_OR_RETURN(std::optional<uint64_t> superseded,
                    [&]() -> absl::StatusOr<std::optional<uint64_t>> {
                      if (body.supersedes_event_id().empty()) return std::optional<uint64_t>();
@@ -242,6 +266,7 @@ absl::StatusOr<AppendResult> Ledger::AdmitInGroup(PendingAppend& append, GroupSt
     g.superseded[*superseded] = sequence;
   }
   g.heads[stream] = head + 1;
+  if (watched) g.policy_pending.push_back(PolicyEvent{body, sequence, g.recorded_at_micros});
   ++g.next_sequence;
   if (body.has_genesis() || body.has_key_registered() || body.has_key_revoked()) {
     if (!g.keys) g.keys = keys_;

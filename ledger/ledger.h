@@ -27,6 +27,8 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "booo/v1/ledger_service.pb.h"
+#include "absl/container/flat_hash_set.h"
+#include "ledger/admission_policy.h"
 #include "ledger/clock.h"
 #include "ledger/key_registry.h"
 #include "ledger/merkle.h"
@@ -39,6 +41,8 @@ struct LedgerOptions {
   size_t max_group_events = 1024;     // events per group commit
   size_t max_queued_appends = 65536;  // beyond: RESOURCE_EXHAUSTED (back-pressure)
   bool sync_writes = true;            // fsync the WAL before acknowledging
+  // Domain rules that need history (not owned; must outlive the ledger). Optional.
+  AdmissionPolicy* policy = nullptr;
 };
 
 struct AppendResult {
@@ -105,6 +109,7 @@ class Ledger {
   CompactRange tree_;
   int64_t last_recorded_at_micros_ = 0;
   absl::flat_hash_map<std::string, uint64_t> stream_heads_;
+  absl::flat_hash_set<std::string> policy_streams_;  // the streams options_.policy judges
 
   // The key registry: written by the writer, read by callers pre-verifying signatures.
   mutable std::shared_mutex keys_mutex_;

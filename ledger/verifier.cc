@@ -1,6 +1,7 @@
 #include "ledger/verifier.h"
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "ledger/admission.h"
@@ -22,7 +23,11 @@ struct SeenEvent {
 
 class Walk {
  public:
-  explicit Walk(const VerifyOptions& options) : options_(options) {}
+  explicit Walk(const VerifyOptions& options) : options_(options) {
+    if (options_.policy != nullptr) {
+      for (const std::string& stream : options_.policy->Streams()) policy_streams_.insert(stream);
+    }
+  }
 
   absl::Status Leaf(uint64_t sequence, const std::string& bytes);
   absl::Status Finish(VerifyReport& report);
@@ -40,6 +45,7 @@ class Walk {
   int64_t last_recorded_at_ = 0;
   absl::flat_hash_map<std::string, SeenEvent> events_;
   absl::flat_hash_map<std::string, uint64_t> stream_versions_;
+  absl::flat_hash_set<std::string> policy_streams_;
   std::optional<Checkpoint> checkpoint_;
   bool checkpoint_checked_ = false;
 };
@@ -85,9 +91,17 @@ absl::Status Walk::Leaf(uint64_t sequence, const std::string& bytes) {
   if (absl::Status valid = ValidateEventBody(*body); !valid.ok()) {
     return Fail(sequence, valid.message());
   }
-  AdmissionInput input{&*body, leaf->body, leaf->signature, sequence, false};
+  AdmissionInput input{&*body, leaf->body, leaf->signature, sequence, false,
+                       leaf->recorded_at_micros};
   if (absl::Status admitted = AdmitEvent(input, keys_); !admitted.ok()) {
     return Fail(sequence, admitted.message());
+  }
+  if (options_.policy != nullptr && policy_streams_.contains(body->stream())) {
+    PolicyEvent event{*body, sequence, leaf->recorded_at_micros};
+    if (absl::Status judged = options_.policy->Check(event, {}); !judged.ok()) {
+      return Fail(sequence, judged.message());
+    }
+    options_.policy->Commit(event);
   }
   RETURN_IF_ERROR(CheckAppendRules(sequence, *body));
   keys_.Apply(*body, sequence);

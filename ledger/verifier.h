@@ -9,6 +9,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "ledger/admission_policy.h"
 #include "ledger/key_registry.h"
 #include "ledger/merkle.h"
 
@@ -34,6 +35,9 @@ struct VerifyOptions {
   const SubtreeHashSource* stored_tree = nullptr;
   // When set, the size the store claims; it must equal the number of leaves.
   std::optional<uint64_t> stored_tree_size;
+  // When set, the domain rules that need history are re-checked on every event of its streams,
+  // as the server checked them (not owned; fresh, with no events committed).
+  AdmissionPolicy* policy = nullptr;
 };
 
 struct VerifyReport {

@@ -27,7 +27,10 @@ absl::StatusOr<std::unique_ptr<LedgerServer>> LedgerServer::Start(const ServerOp
   ASSIGN_OR_RETURN(ledger::Ed25519PrivateKey checkpoint_key, ledger::ReadPrivateKeyFile(key_file));
 
   std::unique_ptr<LedgerServer> server(new LedgerServer());
-  ASSIGN_OR_RETURN(server->ledger_, ledger::Ledger::Open(options.data_dir, clock, options.ledger));
+  server->rule_guard_ = std::make_unique<replay::RuleGuard>();
+  ledger::LedgerOptions ledger_options = options.ledger;
+  ledger_options.policy = server->rule_guard_.get();
+  ASSIGN_OR_RETURN(server->ledger_, ledger::Ledger::Open(options.data_dir, clock, ledger_options));
   std::optional<ledger::GenesisInfo> genesis = server->ledger_->Genesis();
   if (!genesis) {
     return absl::FailedPreconditionError("ledger: has no genesis; run `ledgerctl init`");
@@ -38,6 +41,11 @@ absl::StatusOr<std::unique_ptr<LedgerServer>> LedgerServer::Start(const ServerOp
   }
   server->service_ =
       std::make_unique<LedgerService>(server->ledger_.get(), std::move(checkpoint_key));
+  server->event_log_ = std::make_unique<LedgerEventLog>(server->ledger_.get());
+  server->projection_ = std::make_unique<replay::GrantProjection>(server->event_log_.get());
+  // Build the materialised grant state before serving, so the first query is not the slow one.
+  RETURN_IF_ERROR(server->projection_->CatchUp());
+  server->grants_service_ = std::make_unique<GrantsService>(server->projection_.get());
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -47,6 +55,7 @@ absl::StatusOr<std::unique_ptr<LedgerServer>> LedgerServer::Start(const ServerOp
                            &server->port_);
   builder.SetMaxReceiveMessageSize(options.max_receive_message_bytes);
   builder.RegisterService(server->service_.get());
+  builder.RegisterService(server->grants_service_.get());
   server->server_ = builder.BuildAndStart();
   if (server->server_ == nullptr || server->port_ == 0) {
     return absl::UnavailableError(

@@ -10,6 +10,10 @@
 #include "grpcpp/server.h"
 #include "ledger/clock.h"
 #include "ledger/ledger.h"
+#include "replay/grant_projection.h"
+#include "replay/rule_guard.h"
+#include "services/grants_service.h"
+#include "services/ledger_event_log.h"
 #include "services/ledger_service.h"
 
 namespace booo::services {
@@ -33,6 +37,7 @@ class LedgerServer {
 
   int port() const { return port_; }
   ledger::Ledger& ledger() { return *ledger_; }
+  replay::GrantProjection& projection() { return *projection_; }
   // Graceful: ends subscriptions, lets in-flight calls finish (at most `deadline`), writes the
   // queued appends, closes the store. Idempotent.
   void Shutdown(absl::Duration deadline = absl::Seconds(10));
@@ -41,8 +46,14 @@ class LedgerServer {
  private:
   LedgerServer() = default;
 
+  // Declaration order is destruction order reversed: the ledger holds the rule guard, the
+  // projection reads the ledger.
+  std::unique_ptr<replay::RuleGuard> rule_guard_;
   std::unique_ptr<ledger::Ledger> ledger_;
+  std::unique_ptr<LedgerEventLog> event_log_;
+  std::unique_ptr<replay::GrantProjection> projection_;
   std::unique_ptr<LedgerService> service_;
+  std::unique_ptr<GrantsService> grants_service_;
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;
   bool stopped_ = false;

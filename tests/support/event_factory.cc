@@ -90,6 +90,7 @@ booo::v1::EventBody PlacesBody(const std::string& event_id, const ledger::Ed2551
   *d->mutable_period()->mutable_first_day() = Day(2022, 10, 1);
   *d->mutable_period()->mutable_last_day() = Day(2022, 10, 31);
   d->set_places(places);
+  *d->mutable_received_date() = Day(2022, 11, 15);
   return body;
 }
 

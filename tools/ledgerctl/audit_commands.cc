@@ -10,6 +10,7 @@
 #include "ledger/status_macros.h"
 #include "ledger/store.h"
 #include "ledger/verifier.h"
+#include "replay/rule_guard.h"
 #include "tools/ledgerctl/client.h"
 #include "tools/ledgerctl/commands.h"
 
@@ -141,6 +142,9 @@ absl::Status Verify(const VerifyArgs& args) {
     return absl::InvalidArgumentError("verify: give exactly one of --data-dir and --export");
   }
   ledger::VerifyOptions options;
+  // The rule guarantee (no retroactive downward revision) is re-checked as the server did.
+  replay::RuleGuard rule_guard;
+  options.policy = &rule_guard;
   if (!args.checkpoint.empty()) {
     ASSIGN_OR_RETURN(options.trusted_checkpoint, ReadTextFile(args.checkpoint));
   }

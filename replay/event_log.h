@@ -1,0 +1,47 @@
+// EventLog: the read interface the projections need from the ledger, so replay/ depends on an
+// interface, not on the server (services/ adapts the live Ledger; ledgerctl adapts an export
+// file for offline re-derivation).
+#ifndef BOOO_REPLAY_EVENT_LOG_H_
+#define BOOO_REPLAY_EVENT_LOG_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "booo/v1/ledger_service.pb.h"
+
+namespace booo::replay {
+
+class EventLog {
+ public:
+  virtual ~EventLog() = default;
+  // The number of events now.
+  virtual uint64_t Size() const = 0;
+  // Up to `max_events` events from sequence `start`, in order, each checked against its leaf
+  // hash by the implementation (DATA_LOSS otherwise).
+  virtual absl::StatusOr<std::vector<booo::v1::StoredEvent>> Read(uint64_t start,
+                                                                  uint32_t max_events) const = 0;
+  // The sequence of the event with this id, or nullopt.
+  virtual absl::StatusOr<std::optional<uint64_t>> FindEventId(const std::string& event_id) const = 0;
+};
+
+// An EventLog over events held in memory (an export file read whole, or a test's events).
+class MemoryEventLog : public EventLog {
+ public:
+  explicit MemoryEventLog(std::vector<booo::v1::StoredEvent> events)
+      : events_(std::move(events)) {}
+  uint64_t Size() const override { return events_.size(); }
+  absl::StatusOr<std::vector<booo::v1::StoredEvent>> Read(uint64_t start,
+                                                          uint32_t max_events) const override;
+  absl::StatusOr<std::optional<uint64_t>> FindEventId(const std::string& event_id) const override;
+  void Append(booo::v1::StoredEvent event) { events_.push_back(std::move(event)); }
+
+ private:
+  std::vector<booo::v1::StoredEvent> events_;
+};
+
+}  // namespace booo::replay
+
+#endif  // BOOO_REPLAY_EVENT_LOG_H_

@@ -1,0 +1,46 @@
+#include "replay/facts.h"
+
+namespace booo::replay {
+
+bool IsVisible(const EventRef& ref, const KnownAt& at) {
+  if (ref.sequence >= at.tree_size) return false;
+  return !at.business_day || ref.business_day <= *at.business_day;
+}
+
+void StreamRecords::Add(EventRef ref, booo::v1::EventBody body) {
+  FactRecord record;
+  record.ref = std::move(ref);
+  record.body = std::move(body);
+  if (!record.body.supersedes_event_id().empty()) {
+    record.supersedes = Find(record.body.supersedes_event_id());
+  }
+  by_id_[record.ref.event_id] = static_cast<int32_t>(records_.size());
+  records_.push_back(std::move(record));
+}
+
+int32_t StreamRecords::Find(const std::string& event_id) const {
+  auto it = by_id_.find(event_id);
+  return it == by_id_.end() ? -1 : it->second;
+}
+
+std::vector<const FactRecord*> SelectCurrent(const std::vector<FactRecord>& stream,
+                                             const KnownAt& at) {
+  std::vector<bool> visible(stream.size());
+  std::vector<bool> replaced(stream.size());
+  for (size_t i = 0; i < stream.size(); ++i) visible[i] = IsVisible(stream[i].ref, at);
+  // A visible correction replaces its whole chain of predecessors, even one whose direct
+  // successor is not visible (a correction of a correction, known in a different order).
+  for (size_t i = stream.size(); i-- > 0;) {
+    if (!visible[i]) continue;
+    for (int32_t p = stream[i].supersedes; p >= 0 && !replaced[p]; p = stream[p].supersedes) {
+      replaced[p] = true;
+    }
+  }
+  std::vector<const FactRecord*> current;
+  for (size_t i = 0; i < stream.size(); ++i) {
+    if (visible[i] && !replaced[i]) current.push_back(&stream[i]);
+  }
+  return current;
+}
+
+}  // namespace booo::replay

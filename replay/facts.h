@@ -1,0 +1,70 @@
+// Facts: ledger events as the projections keep them, and which of them a query sees.
+//
+// A query sees an event when it lies inside its known-at point (KnownAt). Among the events it
+// sees, a correction (supersedes_event_id) replaces what it corrects, directly or through a
+// chain of corrections; an earlier known-at point, which does not see the correction, still
+// sees the original.
+#ifndef BOOO_REPLAY_FACTS_H_
+#define BOOO_REPLAY_FACTS_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "booo/v1/events.pb.h"
+
+namespace booo::replay {
+
+// Where an event sits in the log; what a trace cites so an auditor can ask for its proof.
+struct EventRef {
+  uint64_t sequence = 0;
+  int64_t recorded_at_micros = 0;
+  std::string leaf_hash;  // 32 raw bytes
+  std::string event_id;
+  // Business date in days since 1970-01-01 (see ledger::BusinessDate); the recording day
+  // (UTC) for events without one.
+  int64_t business_day = 0;
+};
+
+struct FactRecord {
+  EventRef ref;
+  booo::v1::EventBody body;
+  // Index, in the same stream's record list, of the event this one corrects; -1 when none.
+  int32_t supersedes = -1;
+};
+
+// The point a query is answered at.
+struct KnownAt {
+  // As recorded: the events with sequence < tree_size.
+  uint64_t tree_size = 0;
+  // As known on a business day: additionally only events whose business day is <= this.
+  std::optional<int64_t> business_day;
+};
+
+bool IsVisible(const EventRef& ref, const KnownAt& at);
+
+// The records of one stream in log order, with corrections linked to what they correct.
+class StreamRecords {
+ public:
+  // Appends a record (the next in log order) and links its supersedes_event_id, which the
+  // ledger guarantees names an earlier event of the same stream.
+  void Add(EventRef ref, booo::v1::EventBody body);
+  const std::vector<FactRecord>& records() const { return records_; }
+  // Index of the record with this event id, or -1.
+  int32_t Find(const std::string& event_id) const;
+
+ private:
+  std::vector<FactRecord> records_;
+  absl::flat_hash_map<std::string, int32_t> by_id_;
+};
+
+// The current records of one stream (given in log order) at `at`: the visible ones minus every
+// record a visible correction replaces. In log order.
+std::vector<const FactRecord*> SelectCurrent(const std::vector<FactRecord>& stream,
+                                             const KnownAt& at);
+
+}  // namespace booo::replay
+
+#endif  // BOOO_REPLAY_FACTS_H_

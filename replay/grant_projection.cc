@@ -1,0 +1,220 @@
+#include "replay/grant_projection.h"
+
+#include <algorithm>
+#include <set>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "ledger/civil_date.h"
+#include "ledger/event_validation.h"
+#include "ledger/status_macros.h"
+#include "replay/grant_response.h"
+
+namespace booo::replay {
+namespace {
+
+using booo::v1::EventBody;
+constexpr int64_t kMicrosPerDay = int64_t{86'400} * 1'000'000;
+constexpr uint32_t kCatchUpPage = 1000;  // the ledger's largest page
+
+void AddYears(const booo::v1::DateRange& period, std::set<int32_t>& years) {
+  for (int32_t y = period.first_day().year(); y <= period.last_day().year(); ++y) years.insert(y);
+}
+
+}  // namespace
+
+absl::Status GrantProjection::CatchUp() {
+  std::lock_guard catching_up(catch_up_mutex_);
+  for (;;) {
+    uint64_t from;
+    {
+      std::shared_lock lock(mutex_);
+      from = position_;
+    }
+    if (log_->Size() <= from) return absl::OkStatus();
+    ASSIGN_OR_RETURN(std::vector<booo::v1::StoredEvent> events, log_->Read(from, kCatchUpPage));
+    if (events.empty()) return absl::OkStatus();
+    // Parsing happens inside Ingest under the exclusive lock; pages are short, so queries
+    // wait at most one page.
+    std::unique_lock lock(mutex_);
+    for (const booo::v1::StoredEvent& event : events) RETURN_IF_ERROR(Ingest(event));
+  }
+}
+
+uint64_t GrantProjection::position() const {
+  std::shared_lock lock(mutex_);
+  return position_;
+}
+
+absl::Status GrantProjection::Ingest(const booo::v1::StoredEvent& event) {
+  if (event.sequence() != position_) {
+    return absl::DataLossError(absl::StrCat("projection: expected sequence ", position_,
+                                            ", the log returned ", event.sequence()));
+  }
+  absl::StatusOr<EventBody> body = ledger::ParseEventBody(event.body());
+  if (!body.ok()) {
+    return absl::DataLossError(
+        absl::StrCat("sequence ", event.sequence(), ": ", body.status().message()));
+  }
+  EventRef ref;
+  ref.sequence = event.sequence();
+  ref.recorded_at_micros = event.recorded_at_micros();
+  ref.leaf_hash = event.leaf_hash();
+  ref.event_id = event.event_id();
+  const std::optional<booo::v1::CivilDate> business = ledger::BusinessDate(*body);
+  ref.business_day =
+      business ? ledger::ToEpochDays(*business) : event.recorded_at_micros() / kMicrosPerDay;
+  if (body->has_rule_amended()) {
+    rules_.Add(std::move(ref), *std::move(body));
+  } else if (absl::StartsWith(body->stream(), "municipality/")) {
+    municipalities_[ledger::PayloadMunicipality(*body)].Add(std::move(ref), *std::move(body));
+  }
+  recorded_at_micros_.push_back(event.recorded_at_micros());
+  ++position_;
+  return absl::OkStatus();
+}
+
+absl::StatusOr<KnownAt> GrantProjection::Resolve(const booo::v1::KnownAt& at) const {
+  switch (at.point_case()) {
+    case booo::v1::KnownAt::kTreeSize:
+      if (at.tree_size() > position_) {
+        return absl::OutOfRangeError(absl::StrCat("known_at.tree_size: ", at.tree_size(),
+                                                  " exceeds the ledger's size ", position_));
+      }
+      return KnownAt{at.tree_size(), std::nullopt};
+    case booo::v1::KnownAt::kRecordedAtMicros: {
+      if (at.recorded_at_micros() < 0) {
+        return absl::InvalidArgumentError("known_at.recorded_at_micros: must not be negative");
+      }
+      auto end = std::upper_bound(recorded_at_micros_.begin(), recorded_at_micros_.end(),
+                                  at.recorded_at_micros());
+      return KnownAt{static_cast<uint64_t>(end - recorded_at_micros_.begin()), std::nullopt};
+    }
+    case booo::v1::KnownAt::kBusinessDate:
+      RETURN_IF_ERROR(ledger::ValidateCivilDate(at.business_date(), "known_at.business_date"));
+      return KnownAt{position_, ledger::ToEpochDays(at.business_date())};
+    default:
+      return KnownAt{position_, std::nullopt};
+  }
+}
+
+absl::StatusOr<GrantComputation> GrantProjection::Compute(const std::string& code,
+                                                          const Scope& scope, const KnownAt& at,
+                                                          const RuleTimeline& rules) const {
+  GrantInput input;
+  input.municipality_code = code;
+  input.scope = scope;
+  input.rules = &rules;
+  input.facts = SelectCurrent(municipalities_.at(code).records(), at);
+  return ComputeGrant(input);
+}
+
+std::vector<int32_t> GrantProjection::YearsWithFacts(const std::string& code,
+                                                     const KnownAt& at) const {
+  std::set<int32_t> years;
+  for (const FactRecord* f : SelectCurrent(municipalities_.at(code).records(), at)) {
+    const EventBody& b = f->body;
+    switch (b.payload_case()) {
+      case EventBody::kGooPlacesDeclared:
+        AddYears(b.goo_places_declared().period(), years);
+        break;
+      case EventBody::kPooPersonMonthsDeclared:
+        years.insert(b.poo_person_months_declared().month().year());
+        break;
+      case EventBody::kLivingAllowancePaid:
+        AddYears(b.living_allowance_paid().period(), years);
+        break;
+      case EventBody::kTransitionCostRequested:
+        AddYears(b.transition_cost_requested().period(), years);
+        break;
+      case EventBody::kExceptionClaimFiled:
+        years.insert(b.exception_claim_filed().spending_year());
+        break;
+      case EventBody::kAdvancePaid:
+        years.insert(b.advance_paid().spending_year());
+        break;
+      case EventBody::kVoluntaryRepaymentReceived:
+        years.insert(b.voluntary_repayment_received().spending_year());
+        break;
+      case EventBody::kAccountabilityReportFiled:
+        years.insert(b.accountability_report_filed().spending_year());
+        break;
+      case EventBody::kGrantDetermined:
+        years.insert(b.grant_determined().spending_year());
+        break;
+      default:
+        break;
+    }
+  }
+  return {years.begin(), years.end()};
+}
+
+absl::StatusOr<booo::v1::GetGrantResponse> GrantProjection::GetGrant(
+    const booo::v1::GetGrantRequest& request) {
+  RETURN_IF_ERROR(CatchUp());
+  const std::string& code = request.municipality_code();
+  if (!ledger::IsMunicipalityCode(code)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "municipality_code: \"", code, "\" is not a municipality code (GM + 4 digits)"));
+  }
+  const int32_t year = request.spending_year();
+  if (year < 2022 || year > ledger::kMaxYear) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("spending_year: ", year, " is not a spending year of the scheme (2022..)"));
+  }
+  Scope scope = Scope::Year(year);
+  if (request.has_scope()) {
+    RETURN_IF_ERROR(ledger::ValidateDateRange(request.scope(), "scope"));
+    scope.first_day = ledger::ToEpochDays(request.scope().first_day());
+    scope.last_day = ledger::ToEpochDays(request.scope().last_day());
+    if (request.scope().first_day().year() != year || request.scope().last_day().year() != year) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("scope: must lie inside spending year ", year));
+    }
+  }
+  std::shared_lock lock(mutex_);
+  if (!municipalities_.contains(code)) {
+    return absl::NotFoundError(
+        absl::StrCat("municipality_code: ", code, " has no events in the ledger"));
+  }
+  ASSIGN_OR_RETURN(KnownAt at, Resolve(request.known_at()));
+  const RuleTimeline rules(SelectCurrent(rules_.records(), at));
+  ASSIGN_OR_RETURN(GrantComputation computation, Compute(code, scope, at, rules));
+  booo::v1::GetGrantResponse response = ToGetGrantResponse(code, scope, std::move(computation));
+  response.set_tree_size(at.tree_size);
+  *response.mutable_known_at() = request.known_at();
+  return response;
+}
+
+absl::StatusOr<booo::v1::ListBalancesResponse> GrantProjection::ListBalances(
+    const booo::v1::ListBalancesRequest& request) {
+  RETURN_IF_ERROR(CatchUp());
+  const int32_t only_year = request.spending_year();
+  if (only_year != 0 && (only_year < 2022 || only_year > ledger::kMaxYear)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "spending_year: ", only_year, " is not a spending year of the scheme (2022..; 0: all)"));
+  }
+  std::shared_lock lock(mutex_);
+  ASSIGN_OR_RETURN(KnownAt at, Resolve(request.known_at()));
+  const RuleTimeline rules(SelectCurrent(rules_.records(), at));
+  booo::v1::ListBalancesResponse response;
+  response.set_tree_size(at.tree_size);
+  BalanceTotalsBuilder totals;
+  for (const auto& [code, stream] : municipalities_) {
+    std::vector<int32_t> years = YearsWithFacts(code, at);
+    if (only_year != 0) {
+      if (std::find(years.begin(), years.end(), only_year) == years.end()) continue;
+      years = {only_year};
+    }
+    for (int32_t year : years) {
+      ASSIGN_OR_RETURN(GrantComputation c, Compute(code, Scope::Year(year), at, rules));
+      booo::v1::BalanceRow row = ToBalanceRow(code, year, c);
+      RETURN_IF_ERROR(totals.Add(row));
+      *response.add_rows() = std::move(row);
+    }
+  }
+  *response.mutable_totals() = totals.Build();
+  return response;
+}
+
+}  // namespace booo::replay

@@ -1,0 +1,65 @@
+// GrantProjection: the materialised state behind the Grants service. It keeps every rule
+// amendment and every municipality's facts, parsed, with their ledger positions, and catches up
+// with the log incrementally (only events it has not seen are read). A query at any known-at
+// point, earlier ones included, selects from this state (facts.h) and runs the pure calculation;
+// nothing is re-read from the log.
+//
+// Thread safety: all methods may be called from any thread. Queries share a lock; catching up
+// takes it exclusively, briefly, and only when the log has grown.
+#ifndef BOOO_REPLAY_GRANT_PROJECTION_H_
+#define BOOO_REPLAY_GRANT_PROJECTION_H_
+
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <shared_mutex>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "booo/v1/grants_service.pb.h"
+#include "replay/event_log.h"
+#include "replay/facts.h"
+#include "replay/grant_calculation.h"
+
+namespace booo::replay {
+
+class GrantProjection {
+ public:
+  explicit GrantProjection(const EventLog* log) : log_(log) {}
+
+  // Reads the events appended since the last call. DATA_LOSS for an event that fails to parse.
+  absl::Status CatchUp();
+  uint64_t position() const;
+
+  // The Grants service's methods (proto/booo/v1/grants_service.proto documents the codes).
+  // Each catches up first.
+  absl::StatusOr<booo::v1::GetGrantResponse> GetGrant(const booo::v1::GetGrantRequest& request);
+  absl::StatusOr<booo::v1::ListBalancesResponse> ListBalances(
+      const booo::v1::ListBalancesRequest& request);
+  absl::StatusOr<booo::v1::ReplaySettlementResponse> ReplaySettlement(
+      const booo::v1::ReplaySettlementRequest& request);
+  absl::StatusOr<booo::v1::SimulateAmendmentResponse> SimulateAmendment(
+      const booo::v1::SimulateAmendmentRequest& request);
+
+ private:
+  absl::Status Ingest(const booo::v1::StoredEvent& event);
+  absl::StatusOr<KnownAt> Resolve(const booo::v1::KnownAt& at) const;
+  // The grant of one municipality (which must exist) at `at` with `rules`.
+  absl::StatusOr<GrantComputation> Compute(const std::string& code, const Scope& scope,
+                                           const KnownAt& at, const RuleTimeline& rules) const;
+  // Spending years the municipality's current facts at `at` concern.
+  std::vector<int32_t> YearsWithFacts(const std::string& code, const KnownAt& at) const;
+
+  const EventLog* const log_;
+  mutable std::shared_mutex mutex_;
+  std::mutex catch_up_mutex_;  // one reader of the log at a time
+  uint64_t position_ = 0;
+  std::vector<int64_t> recorded_at_micros_;  // by sequence, never decreasing
+  StreamRecords rules_;
+  std::map<std::string, StreamRecords> municipalities_;  // by code
+};
+
+}  // namespace booo::replay
+
+#endif  // BOOO_REPLAY_GRANT_PROJECTION_H_

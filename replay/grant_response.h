@@ -1,0 +1,34 @@
+// Turning a GrantComputation into the Grants service's messages. Internal to replay/.
+#ifndef BOOO_REPLAY_GRANT_RESPONSE_H_
+#define BOOO_REPLAY_GRANT_RESPONSE_H_
+
+#include <set>
+#include <string>
+
+#include "absl/status/status.h"
+#include "booo/v1/grants_service.pb.h"
+#include "replay/grant_calculation.h"
+
+namespace booo::replay {
+
+booo::v1::BalanceDirection DirectionOf(int64_t balance_cents);
+booo::v1::Determination ToDetermination(const FactRecord& determination);
+booo::v1::GetGrantResponse ToGetGrantResponse(const std::string& code, const Scope& scope,
+                                              GrantComputation computation);
+booo::v1::BalanceRow ToBalanceRow(const std::string& code, int32_t year,
+                                  const GrantComputation& computation);
+
+// Sums rows with checked arithmetic (OUT_OF_RANGE on overflow).
+class BalanceTotalsBuilder {
+ public:
+  absl::Status Add(const booo::v1::BalanceRow& row);
+  booo::v1::BalanceTotals Build() const { return totals_; }
+
+ private:
+  booo::v1::BalanceTotals totals_;
+  std::set<std::string> municipalities_;
+};
+
+}  // namespace booo::replay
+
+#endif  // BOOO_REPLAY_GRANT_RESPONSE_H_

@@ -1,0 +1,204 @@
+// GrantProjection's two comparative queries: replaying a recorded determination, and the
+// impact of a proposed rule amendment.
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include "absl/strings/str_cat.h"
+#include "ledger/civil_date.h"
+#include "ledger/event_validation.h"
+#include "ledger/status_macros.h"
+#include "replay/grant_projection.h"
+#include "replay/grant_response.h"
+#include "replay/money.h"
+#include "replay/rule_guard.h"
+#include "replay/trace.h"
+
+namespace booo::replay {
+namespace {
+
+// The depth of the trace summary a determination records and a replay compares.
+constexpr int kSummaryDepth = 2;
+
+void CompareSummaries(const booo::v1::GrantDetermined& recorded, const TraceNode& replayed,
+                      booo::v1::ReplaySettlementResponse& out) {
+  std::map<std::string, booo::v1::TraceNodeDigest> mine;
+  for (auto& node : Summarize(replayed, kSummaryDepth)) mine[node.path()] = node;
+  std::map<std::string, booo::v1::TraceNodeDigest> theirs;
+  for (const auto& node : recorded.trace_summary()) theirs[node.path()] = node;
+  for (const auto& [path, node] : theirs) {
+    auto it = mine.find(path);
+    if (it != mine.end() && it->second.digest() == node.digest()) continue;
+    booo::v1::TraceNodeDifference* d = out.add_differences();
+    d->set_path(path);
+    d->set_recorded_amount_cents(node.amount_cents());
+    d->set_recorded_digest(node.digest());
+    if (it == mine.end()) {
+      d->set_change("only in the determination");
+    } else {
+      d->set_replayed_amount_cents(it->second.amount_cents());
+      d->set_replayed_digest(it->second.digest());
+      d->set_change("changed");
+    }
+  }
+  for (const auto& [path, node] : mine) {
+    if (theirs.contains(path) || recorded.trace_summary().empty()) continue;
+    booo::v1::TraceNodeDifference* d = out.add_differences();
+    d->set_path(path);
+    d->set_replayed_amount_cents(node.amount_cents());
+    d->set_replayed_digest(node.digest());
+    d->set_change("only in the replay");
+  }
+}
+
+// The years a proposed amendment's values touch, capped at `last_year`.
+std::vector<int32_t> TouchedYears(const booo::v1::RuleAmended& amendment, int32_t last_year) {
+  std::set<int32_t> years;
+  for (const auto& v : amendment.values()) {
+    const int32_t to = v.has_valid_to() ? v.valid_to().year() : last_year;
+    for (int32_t y = std::max(v.valid_from().year(), 2022); y <= std::min(to, last_year); ++y) {
+      years.insert(y);
+    }
+  }
+  return {years.begin(), years.end()};
+}
+
+}  // namespace
+
+absl::StatusOr<booo::v1::ReplaySettlementResponse> GrantProjection::ReplaySettlement(
+    const booo::v1::ReplaySettlementRequest& request) {
+  RETURN_IF_ERROR(CatchUp());
+  uint64_t sequence = 0;
+  switch (request.determination_case()) {
+    case booo::v1::ReplaySettlementRequest::kSequence:
+      sequence = request.sequence();
+      break;
+    case booo::v1::ReplaySettlementRequest::kEventId: {
+      ASSIGN_OR_RETURN(std::optional<uint64_t> found, log_->FindEventId(request.event_id()));
+      if (!found) {
+        return absl::NotFoundError(
+            absl::StrCat("event_id: no event ", request.event_id(), " in the ledger"));
+      }
+      sequence = *found;
+      break;
+    }
+    default:
+      return absl::InvalidArgumentError("determination: give a sequence or an event_id");
+  }
+  std::shared_lock lock(mutex_);
+  if (sequence >= position_) {
+    return absl::NotFoundError(absl::StrCat("sequence: no event ", sequence, " in the ledger"));
+  }
+  ASSIGN_OR_RETURN(std::vector<booo::v1::StoredEvent> events, log_->Read(sequence, 1));
+  if (events.empty()) return absl::NotFoundError(absl::StrCat("sequence: no event ", sequence));
+  ASSIGN_OR_RETURN(booo::v1::EventBody body, ledger::ParseEventBody(events[0].body()));
+  if (!body.has_grant_determined()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("determination: event ", sequence, " (", events[0].event_id(), ") is a ",
+                     ledger::PayloadName(body), " event, not a grant_determined event"));
+  }
+  const booo::v1::GrantDetermined& recorded = body.grant_determined();
+  const std::string& code = recorded.municipality_code();
+  // As the ledger held it when the determination was recorded: everything before it.
+  const KnownAt at{sequence, std::nullopt};
+  const RuleTimeline rules(SelectCurrent(rules_.records(), at));
+  ASSIGN_OR_RETURN(GrantComputation c,
+                   Compute(code, Scope::Year(recorded.spending_year()), at, rules));
+
+  booo::v1::ReplaySettlementResponse out;
+  const StreamRecords& stream = municipalities_.at(code);
+  *out.mutable_determination() = ToDetermination(stream.records()[stream.Find(body.event_id())]);
+  out.set_municipality_code(code);
+  out.set_spending_year(recorded.spending_year());
+  out.set_tree_size(sequence);
+  out.set_replayed_amount_cents(c.computed_grant_cents);
+  out.set_replayed_trace_digest(c.trace.digest());
+  if (c.computed_grant_cents != recorded.amount_cents()) {
+    out.add_reasons(absl::StrCat("amount: determined ", FormatEuros(recorded.amount_cents()),
+                                 ", replayed ", FormatEuros(c.computed_grant_cents)));
+  }
+  if (c.trace.digest() != recorded.trace_digest()) {
+    out.add_reasons("trace digest: the replayed derivation differs from the recorded one");
+    CompareSummaries(recorded, c.trace, out);
+  }
+  out.set_verdict(out.reasons().empty() ? booo::v1::SETTLEMENT_VERDICT_MATCH
+                                        : booo::v1::SETTLEMENT_VERDICT_MISMATCH);
+  *out.mutable_replayed_trace() = std::move(c.trace);
+  return out;
+}
+
+absl::StatusOr<booo::v1::SimulateAmendmentResponse> GrantProjection::SimulateAmendment(
+    const booo::v1::SimulateAmendmentRequest& request) {
+  RETURN_IF_ERROR(CatchUp());
+  // The proposal is checked as if it were appended: field rules, then the catalogue.
+  booo::v1::EventBody proposal;
+  proposal.set_event_id("simulated-amendment");
+  proposal.set_stream("rules");
+  proposal.set_signer_key_id("simulation");
+  *proposal.mutable_rule_amended() = request.amendment();
+  if (absl::Status valid = ledger::ValidateEventBody(proposal); !valid.ok()) {
+    return absl::Status(valid.code(), absl::StrCat("amendment.", valid.message()));
+  }
+  if (absl::Status valid = CheckParameters(request.amendment()); !valid.ok()) {
+    return absl::Status(valid.code(), absl::StrCat("amendment.", valid.message()));
+  }
+  for (int32_t year : request.spending_years()) {
+    if (year < 2022 || year > ledger::kMaxYear) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("spending_years: ", year, " is not a spending year of the scheme"));
+    }
+  }
+  std::shared_lock lock(mutex_);
+  ASSIGN_OR_RETURN(KnownAt at, Resolve(request.known_at()));
+  const std::vector<const FactRecord*> current_rules = SelectCurrent(rules_.records(), at);
+  const RuleTimeline baseline(current_rules);
+  // The proposal takes the next ledger position and its own publication date.
+  FactRecord proposed;
+  proposed.ref.sequence = at.tree_size;
+  proposed.ref.event_id = proposal.event_id();
+  proposed.ref.business_day = ledger::ToEpochDays(request.amendment().publication_date());
+  proposed.body = proposal;
+  std::vector<const FactRecord*> with_proposal = current_rules;
+  with_proposal.push_back(&proposed);
+  const RuleTimeline simulated(with_proposal);
+
+  booo::v1::SimulateAmendmentResponse out;
+  out.set_tree_size(at.tree_size);
+  if (absl::Status admitted = CheckNoRetroactiveLowering(baseline, request.amendment());
+      !admitted.ok()) {
+    out.set_admission_refusal(std::string(admitted.message()));
+  }
+  int32_t last_year = 2022;
+  for (const auto& [code, stream] : municipalities_) {
+    for (int32_t y : YearsWithFacts(code, at)) last_year = std::max(last_year, y);
+  }
+  std::vector<int32_t> years(request.spending_years().begin(), request.spending_years().end());
+  if (years.empty()) years = TouchedYears(request.amendment(), last_year);
+  int64_t base_total = 0;
+  int64_t sim_total = 0;
+  for (const auto& [code, stream] : municipalities_) {
+    const std::vector<int32_t> own = YearsWithFacts(code, at);
+    for (int32_t year : years) {
+      if (std::find(own.begin(), own.end(), year) == own.end()) continue;
+      ASSIGN_OR_RETURN(GrantComputation b, Compute(code, Scope::Year(year), at, baseline));
+      ASSIGN_OR_RETURN(GrantComputation s, Compute(code, Scope::Year(year), at, simulated));
+      booo::v1::SimulationRow* row = out.add_rows();
+      row->set_municipality_code(code);
+      row->set_spending_year(year);
+      row->set_baseline_cents(b.computed_grant_cents);
+      row->set_simulated_cents(s.computed_grant_cents);
+      ASSIGN_OR_RETURN(int64_t delta, CheckedAdd(s.computed_grant_cents, -b.computed_grant_cents,
+                                                 "delta"));
+      row->set_delta_cents(delta);
+      ASSIGN_OR_RETURN(base_total, CheckedAdd(base_total, b.computed_grant_cents, "totals"));
+      ASSIGN_OR_RETURN(sim_total, CheckedAdd(sim_total, s.computed_grant_cents, "totals"));
+    }
+  }
+  out.set_baseline_total_cents(base_total);
+  out.set_simulated_total_cents(sim_total);
+  ASSIGN_OR_RETURN(int64_t delta_total, CheckedAdd(sim_total, -base_total, "totals"));
+  out.set_delta_total_cents(delta_total);
+  return out;
+}
+
+}  // namespace booo::replay

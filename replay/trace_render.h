@@ -1,0 +1,24 @@
+// The trace for people and for spreadsheets. (For machines, the TraceNode message itself:
+// its JSON mapping is what `ledgerctl grant --format json` prints.)
+#ifndef BOOO_REPLAY_TRACE_RENDER_H_
+#define BOOO_REPLAY_TRACE_RENDER_H_
+
+#include <string>
+
+#include "booo/v1/grants_service.pb.h"
+
+namespace booo::replay {
+
+// An indented tree: one line per node with its amount and label, then its formula, rule values
+// (with amendment sequence and citation), sources (sequence and leaf hash) and notes.
+std::string RenderTraceText(const booo::v1::TraceNode& root);
+
+// CSV (RFC 4180), one line per leaf amount:
+// path,amount_cents,amount,formula,rule_values,sources,notes
+// rule_values: "parameter=value@sequence (citation)" joined by "; "; sources:
+// "sequence:leaf-hash-hex:event-id" joined by "; ".
+std::string RenderTraceCsv(const booo::v1::TraceNode& root);
+
+}  // namespace booo::replay
+
+#endif  // BOOO_REPLAY_TRACE_RENDER_H_
