@@ -138,6 +138,7 @@ absl::Status ValidateRuleAmended(const booo::v1::RuleAmended& r) {
       case booo::v1::ParameterValue::VALUE_NOT_SET:
         return Invalid(F(p, "value"), "is required");
     }
+    RETURN_IF_ERROR(CheckText(v.source(), F(p, "source"), false));
   }
   RETURN_IF_ERROR(CheckText(r.citation().reference(), "rule_amended.citation.reference", true));
   RETURN_IF_ERROR(CheckText(r.citation().url(), "rule_amended.citation.url", false));

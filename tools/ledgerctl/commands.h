@@ -21,6 +21,11 @@ void AddEventCommands(CLI::App& app, Globals& globals, int& exit_code);
 // checkpoint, prove, verify, export: the auditor's tools.
 void AddAuditCommands(CLI::App& app, Globals& globals, int& exit_code);
 
+// grant, balances, replay-settlement, simulate: the Grants service's queries.
+void AddGrantCommands(CLI::App& app, Globals& globals, int& exit_code);
+// load-rules, determine: the ministry's rule book and determinations.
+void AddRuleCommands(CLI::App& app, Globals& globals, int& exit_code);
+
 // Prints "ledgerctl: <code>: <message>" to stderr and returns 1, or 0 for OK.
 int Report(const absl::Status& status);
 

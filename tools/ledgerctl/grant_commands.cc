@@ -1,0 +1,260 @@
+// grant, balances, replay-settlement, simulate: the Grants service's queries, against a server
+// or (--export) offline against a verified export file.
+#include <iostream>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "google/protobuf/util/json_util.h"
+#include "ledger/civil_date.h"
+#include "ledger/status_macros.h"
+#include "replay/money.h"
+#include "replay/trace_render.h"
+#include "tools/ledgerctl/client.h"
+#include "tools/ledgerctl/commands.h"
+#include "tools/ledgerctl/grant_backend.h"
+#include "tools/ledgerctl/grant_options.h"
+
+namespace booo::ledgerctl {
+namespace {
+
+using replay::FormatEuros;
+
+std::string ToJson(const google::protobuf::Message& message) {
+  std::string json;
+  google::protobuf::util::JsonPrintOptions options;
+  options.add_whitespace = true;
+  options.preserve_proto_field_names = true;
+  (void)google::protobuf::util::MessageToJsonString(message, &json, options);
+  return json;
+}
+
+std::string DirectionText(booo::v1::BalanceDirection d) {
+  switch (d) {
+    case booo::v1::BALANCE_DIRECTION_TO_PAY:
+      return "to pay to the municipality";
+    case booo::v1::BALANCE_DIRECTION_TO_RECLAIM:
+      return "to reclaim from the municipality";
+    default:
+      return "settled";
+  }
+}
+
+void PrintGrantText(const booo::v1::GetGrantResponse& g) {
+  std::cout << "municipality     " << g.municipality_code() << "\n"
+            << "spending year    " << g.spending_year() << " (scope "
+            << ledger::FormatDate(g.scope().first_day()) << ".."
+            << ledger::FormatDate(g.scope().last_day()) << ")\n"
+            << "ledger point     first " << g.tree_size() << " events"
+            << (g.known_at().has_business_date()
+                    ? absl::StrCat(", as known on ",
+                                   ledger::FormatDate(g.known_at().business_date()))
+                    : "")
+            << "\n"
+            << "computed grant   " << FormatEuros(g.computed_grant_cents()) << "\n";
+  if (g.has_determination()) {
+    std::cout << "determined       " << FormatEuros(g.determination().amount_cents())
+              << " (sequence " << g.determination().sequence() << ", "
+              << g.determination().decision_reference() << ")\n";
+  } else {
+    std::cout << "determined       not yet\n";
+  }
+  std::cout << "advances         " << FormatEuros(g.advances_cents()) << "\n"
+            << "repayments       " << FormatEuros(g.repayments_cents()) << "\n"
+            << "balance          " << FormatEuros(g.balance_cents()) << " ("
+            << DirectionText(g.direction()) << ")\n"
+            << "VAT fund         " << FormatEuros(g.vat_fund_contribution_cents())
+            << " (ministry-level transfer, not deducted)\n"
+            << "trace digest     " << absl::BytesToHexString(g.trace_digest()) << "\n";
+  for (const std::string& flag : g.flags()) std::cout << "flag             " << flag << "\n";
+  std::cout << "\n" << replay::RenderTraceText(g.trace()) << "\n"
+            << replay::RenderTraceText(g.settlement());
+}
+
+absl::Status Grant(GrantBackend& backend, const GrantArgs& args) {
+  booo::v1::GetGrantRequest request;
+  request.set_municipality_code(args.municipality);
+  request.set_spending_year(args.year);
+  if (!args.scope_from.empty() || !args.scope_to.empty()) {
+    ASSIGN_OR_RETURN(*request.mutable_scope()->mutable_first_day(),
+                     ParseDate(args.scope_from, "--scope-from"));
+    ASSIGN_OR_RETURN(*request.mutable_scope()->mutable_last_day(),
+                     ParseDate(args.scope_to, "--scope-to"));
+  }
+  ASSIGN_OR_RETURN(*request.mutable_known_at(), args.known_at.ToProto());
+  ASSIGN_OR_RETURN(booo::v1::GetGrantResponse g, backend.GetGrant(request));
+  if (args.format == "json") {
+    std::cout << ToJson(g) << "\n";
+  } else if (args.format == "csv") {
+    std::cout << replay::RenderTraceCsv(g.trace());
+  } else if (args.format == "digest") {
+    std::cout << g.computed_grant_cents() << " " << absl::BytesToHexString(g.trace_digest())
+              << "\n";
+  } else {
+    PrintGrantText(g);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Balances(GrantBackend& backend, const BalancesArgs& args) {
+  booo::v1::ListBalancesRequest request;
+  request.set_spending_year(args.year);
+  ASSIGN_OR_RETURN(*request.mutable_known_at(), args.known_at.ToProto());
+  ASSIGN_OR_RETURN(booo::v1::ListBalancesResponse b, backend.ListBalances(request));
+  if (args.format == "json") {
+    std::cout << ToJson(b) << "\n";
+    return absl::OkStatus();
+  }
+  std::cout << absl::StrFormat("%-7s %4s %18s %18s %18s %18s %18s %s\n", "code", "year",
+                               "computed", "determined", "advances", "repayments", "balance",
+                               "VAT fund");
+  for (const auto& r : b.rows()) {
+    std::cout << absl::StrFormat(
+        "%-7s %4d %18s %18s %18s %18s %18s %s\n", r.municipality_code(), r.spending_year(),
+        FormatEuros(r.computed_grant_cents()),
+        r.determined() ? FormatEuros(r.determined_grant_cents()) : "-",
+        FormatEuros(r.advances_cents()), FormatEuros(r.repayments_cents()),
+        FormatEuros(r.balance_cents()), FormatEuros(r.vat_fund_contribution_cents()));
+  }
+  const auto& t = b.totals();
+  std::cout << "totals over " << t.municipalities() << " municipalities (" << t.determined()
+            << " determinations), first " << b.tree_size() << " events:\n"
+            << "  computed grants " << FormatEuros(t.computed_grant_cents()) << ", grants "
+            << FormatEuros(t.grant_cents()) << ", advances " << FormatEuros(t.advances_cents())
+            << ", repayments " << FormatEuros(t.repayments_cents()) << "\n"
+            << "  to pay " << FormatEuros(t.to_pay_cents()) << ", to reclaim "
+            << FormatEuros(t.to_reclaim_cents()) << ", VAT fund contribution "
+            << FormatEuros(t.vat_fund_contribution_cents()) << "\n";
+  return absl::OkStatus();
+}
+
+// Exit code 0 for MATCH; MISMATCH prints the differences and returns FAILED_PRECONDITION.
+absl::Status Replay(GrantBackend& backend, int64_t sequence, const std::string& event_id,
+                    const std::string& format) {
+  booo::v1::ReplaySettlementRequest request;
+  if (!event_id.empty()) {
+    request.set_event_id(event_id);
+  } else if (sequence >= 0) {
+    request.set_sequence(static_cast<uint64_t>(sequence));
+  } else {
+    return absl::InvalidArgumentError("replay-settlement: give --sequence or --event-id");
+  }
+  ASSIGN_OR_RETURN(booo::v1::ReplaySettlementResponse r, backend.ReplaySettlement(request));
+  if (format == "json") {
+    std::cout << ToJson(r) << "\n";
+  } else {
+    const bool match = r.verdict() == booo::v1::SETTLEMENT_VERDICT_MATCH;
+    std::cout << (match ? "MATCH" : "MISMATCH") << ": determination #"
+              << r.determination().sequence() << " (" << r.determination().event_id() << ") of "
+              << r.municipality_code() << " " << r.spending_year() << "\n"
+              << "  determined " << FormatEuros(r.determination().amount_cents()) << ", digest "
+              << absl::BytesToHexString(r.determination().trace_digest()) << "\n"
+              << "  replayed   " << FormatEuros(r.replayed_amount_cents()) << ", digest "
+              << absl::BytesToHexString(r.replayed_trace_digest()) << "\n"
+              << "  as the ledger held it before sequence " << r.tree_size() << "\n";
+    for (const auto& reason : r.reasons()) std::cout << "  reason: " << reason << "\n";
+    for (const auto& d : r.differences()) {
+      std::cout << "  differs: " << d.path() << " (" << d.change() << "): determined "
+                << FormatEuros(d.recorded_amount_cents()) << ", replayed "
+                << FormatEuros(d.replayed_amount_cents()) << "\n";
+    }
+  }
+  if (r.verdict() != booo::v1::SETTLEMENT_VERDICT_MATCH) {
+    return absl::FailedPreconditionError("the settlement does not replay to what was determined");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Simulate(GrantBackend& backend, const SimulateArgs& args) {
+  booo::v1::SimulateAmendmentRequest request;
+  ASSIGN_OR_RETURN(*request.mutable_amendment(), ReadAmendmentFile(args.amendment_file));
+  for (int year : args.years) request.add_spending_years(year);
+  ASSIGN_OR_RETURN(*request.mutable_known_at(), args.known_at.ToProto());
+  ASSIGN_OR_RETURN(booo::v1::SimulateAmendmentResponse r, backend.SimulateAmendment(request));
+  if (args.format == "json") {
+    std::cout << ToJson(r) << "\n";
+    return absl::OkStatus();
+  }
+  std::cout << absl::StrFormat("%-7s %4s %18s %18s %18s\n", "code", "year", "baseline",
+                               "simulated", "delta");
+  for (const auto& row : r.rows()) {
+    std::cout << absl::StrFormat("%-7s %4d %18s %18s %18s\n", row.municipality_code(),
+                                 row.spending_year(), FormatEuros(row.baseline_cents()),
+                                 FormatEuros(row.simulated_cents()),
+                                 FormatEuros(row.delta_cents()));
+  }
+  std::cout << absl::StrFormat("%-12s %18s %18s %18s\n", "total",
+                               FormatEuros(r.baseline_total_cents()),
+                               FormatEuros(r.simulated_total_cents()),
+                               FormatEuros(r.delta_total_cents()));
+  if (!r.admission_refusal().empty()) {
+    std::cout << "the ledger would refuse this amendment: " << r.admission_refusal() << "\n";
+  }
+  return absl::OkStatus();
+}
+
+template <typename Fn>
+void Run(const Globals& globals, const std::string& export_file, int& exit_code, Fn fn) {
+  absl::StatusOr<GrantBackend> backend = GrantBackend::Open(globals.server, export_file);
+  exit_code = Report(backend.ok() ? fn(*backend) : backend.status());
+}
+
+}  // namespace
+
+void AddGrantCommands(CLI::App& app, Globals& globals, int& exit_code) {
+  auto grant = std::make_shared<GrantArgs>();
+  auto* g = app.add_subcommand("grant", "a municipality's grant, balance and trace");
+  g->add_option("--municipality", grant->municipality, "GM + 4 digits")->required();
+  g->add_option("--year", grant->year, "spending year")->required();
+  g->add_option("--scope-from", grant->scope_from, "valid-time scope start YYYY-MM-DD");
+  g->add_option("--scope-to", grant->scope_to, "valid-time scope end YYYY-MM-DD (inclusive)");
+  g->add_option("--format", grant->format, "text, json, csv or digest")->capture_default_str();
+  g->add_option("--export", grant->export_file, "answer offline from a verified export file");
+  AddKnownAtOptions(*g, grant->known_at);
+  g->callback([&globals, grant, &exit_code] {
+    Run(globals, grant->export_file, exit_code,
+        [&](GrantBackend& b) { return Grant(b, *grant); });
+  });
+
+  auto balances = std::make_shared<BalancesArgs>();
+  auto* b = app.add_subcommand("balances", "every municipality's grant and balance, with totals");
+  b->add_option("--year", balances->year, "only this spending year (default: all)");
+  b->add_option("--format", balances->format, "text or json")->capture_default_str();
+  b->add_option("--export", balances->export_file, "answer offline from a verified export file");
+  AddKnownAtOptions(*b, balances->known_at);
+  b->callback([&globals, balances, &exit_code] {
+    Run(globals, balances->export_file, exit_code,
+        [&](GrantBackend& backend) { return Balances(backend, *balances); });
+  });
+
+  auto sequence = std::make_shared<int64_t>(-1);
+  auto event_id = std::make_shared<std::string>();
+  auto format = std::make_shared<std::string>("text");
+  auto export_file = std::make_shared<std::string>();
+  auto* r = app.add_subcommand("replay-settlement",
+                               "recompute a determination as known when it was recorded");
+  r->add_option("--sequence", *sequence, "the determination's sequence");
+  r->add_option("--event-id", *event_id, "the determination's event id");
+  r->add_option("--format", *format, "text or json")->capture_default_str();
+  r->add_option("--export", *export_file, "answer offline from a verified export file");
+  r->callback([&globals, sequence, event_id, format, export_file, &exit_code] {
+    Run(globals, *export_file, exit_code,
+        [&](GrantBackend& backend) { return Replay(backend, *sequence, *event_id, *format); });
+  });
+
+  auto simulate = std::make_shared<SimulateArgs>();
+  auto* s = app.add_subcommand("simulate", "impact of a proposed rule amendment (never written)");
+  s->add_option("--amendment", simulate->amendment_file,
+                "the proposal: a rule book amendment as JSON (see replay/rulebook)")
+      ->required();
+  s->add_option("--year", simulate->years, "spending years (default: those it touches)");
+  s->add_option("--format", simulate->format, "text or json")->capture_default_str();
+  s->add_option("--export", simulate->export_file, "answer offline from a verified export file");
+  AddKnownAtOptions(*s, simulate->known_at);
+  s->callback([&globals, simulate, &exit_code] {
+    Run(globals, simulate->export_file, exit_code,
+        [&](GrantBackend& backend) { return Simulate(backend, *simulate); });
+  });
+}
+
+}  // namespace booo::ledgerctl

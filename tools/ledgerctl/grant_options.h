@@ -1,0 +1,65 @@
+// Options the grant commands share: the known-at point, dates, and rule book files.
+#ifndef BOOO_TOOLS_LEDGERCTL_GRANT_OPTIONS_H_
+#define BOOO_TOOLS_LEDGERCTL_GRANT_OPTIONS_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "CLI/CLI.hpp"
+#include "absl/status/statusor.h"
+#include "booo/v1/events.pb.h"
+#include "booo/v1/grants_service.pb.h"
+
+namespace booo::ledgerctl {
+
+struct KnownAtArgs {
+  int64_t tree_size = -1;   // --known-at-size
+  std::string time;         // --known-at-time: RFC 3339 or microseconds since the epoch
+  std::string business_date;  // --known-on YYYY-MM-DD
+  // At most one may be given; none: now.
+  absl::StatusOr<booo::v1::KnownAt> ToProto() const;
+};
+void AddKnownAtOptions(CLI::App& command, KnownAtArgs& args);
+
+struct GrantArgs {
+  std::string municipality;
+  int year = 0;
+  std::string scope_from;
+  std::string scope_to;
+  std::string format = "text";
+  std::string export_file;
+  KnownAtArgs known_at;
+};
+
+struct BalancesArgs {
+  int year = 0;
+  std::string format = "text";
+  std::string export_file;
+  KnownAtArgs known_at;
+};
+
+struct SimulateArgs {
+  std::string amendment_file;
+  std::vector<int> years;
+  std::string format = "text";
+  std::string export_file;
+  KnownAtArgs known_at;
+};
+
+// "2022-10-15" -> CivilDate; INVALID_ARGUMENT naming `flag` otherwise.
+absl::StatusOr<booo::v1::CivilDate> ParseDate(const std::string& text, const std::string& flag);
+
+// A rule book amendment (see replay/rulebook/README.md) with its event id.
+struct RuleBookAmendment {
+  std::string event_id;
+  booo::v1::RuleAmended amendment;
+};
+// The whole rule book file: {"title": ..., "amendments": [...]}.
+absl::StatusOr<std::vector<RuleBookAmendment>> ReadRuleBook(const std::string& path);
+// One amendment in the same format (its event_id optional), e.g. a proposal to simulate.
+absl::StatusOr<booo::v1::RuleAmended> ReadAmendmentFile(const std::string& path);
+
+}  // namespace booo::ledgerctl
+
+#endif  // BOOO_TOOLS_LEDGERCTL_GRANT_OPTIONS_H_
