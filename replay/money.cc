@@ -16,9 +16,8 @@ absl::Status Overflow(absl::string_view what) {
 std::string GroupThousands(uint64_t n) {
   std::string digits = absl::StrCat(n);
   std::string out;
-  const size_t lead = digits.size() % 3;
   for (size_t i = 0; i < digits.size(); ++i) {
-    if (i != 0 && (i - lead) % 3 == 0) out.push_back(',');
+    if (i != 0 && (digits.size() - i) % 3 == 0) out.push_back(',');
     out.push_back(digits[i]);
   }
   return out;

@@ -10,6 +10,7 @@
 #include "absl/status/statusor.h"
 #include "booo/v1/events.pb.h"
 #include "booo/v1/grants_service.pb.h"
+#include "tools/rulebook/rule_book.h"
 
 namespace booo::ledgerctl {
 
@@ -47,18 +48,10 @@ struct SimulateArgs {
   KnownAtArgs known_at;
 };
 
-// "2022-10-15" -> CivilDate; INVALID_ARGUMENT naming `flag` otherwise.
-absl::StatusOr<booo::v1::CivilDate> ParseDate(const std::string& text, const std::string& flag);
-
-// A rule book amendment (see replay/rulebook/README.md) with its event id.
-struct RuleBookAmendment {
-  std::string event_id;
-  booo::v1::RuleAmended amendment;
-};
-// The whole rule book file: {"title": ..., "amendments": [...]}.
-absl::StatusOr<std::vector<RuleBookAmendment>> ReadRuleBook(const std::string& path);
-// One amendment in the same format (its event_id optional), e.g. a proposal to simulate.
-absl::StatusOr<booo::v1::RuleAmended> ReadAmendmentFile(const std::string& path);
+using rulebook::ParseDate;
+using rulebook::ReadAmendmentFile;
+using rulebook::ReadRuleBook;
+using rulebook::RuleBookAmendment;
 
 }  // namespace booo::ledgerctl
 

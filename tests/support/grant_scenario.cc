@@ -1,0 +1,291 @@
+#include "tests/support/grant_scenario.h"
+
+#include <cstdlib>
+
+#include "ledger/civil_date.h"
+#include "ledger/crypto.h"
+#include "ledger/event_validation.h"
+#include "tools/rulebook/rule_book.h"
+
+namespace booo::testing {
+namespace {
+
+using booo::v1::CivilDate;
+using booo::v1::EventBody;
+
+constexpr int64_t kMicrosPerDay = int64_t{86'400} * 1'000'000;
+
+EventBody Envelope(const std::string& id, const std::string& code) {
+  EventBody body;
+  body.set_event_id(id);
+  body.set_stream(code.empty() ? "rules" : ledger::MunicipalityStream(code));
+  body.set_signer_key_id("ed25519:test");
+  return body;
+}
+
+}  // namespace
+
+GrantScenario GrantScenario::WithRuleBook() {
+  GrantScenario scenario;
+  auto book = rulebook::ReadRuleBook(std::string(BOOO_SOURCE_DIR) +
+                                     "/replay/rulebook/booo-2022-2025.json");
+  if (!book.ok()) std::abort();  // the shipped rule book must parse; its own test says why
+  for (const auto& a : *book) {
+    EventBody body = Envelope(a.event_id, "");
+    *body.mutable_rule_amended() = a.amendment;
+    scenario.Add(std::move(body));
+  }
+  return scenario;
+}
+
+uint64_t GrantScenario::Add(EventBody body) {
+  replay::EventRef ref;
+  ref.sequence = next_sequence_++;
+  ref.event_id = body.event_id();
+  ref.leaf_hash = ledger::Sha256Bytes(std::to_string(ref.sequence));
+  const std::optional<CivilDate> business = ledger::BusinessDate(body);
+  ref.business_day = business ? ledger::ToEpochDays(*business) : 0;
+  ref.recorded_at_micros = (ref.business_day + 1000) * kMicrosPerDay;
+  if (body.has_rule_amended()) {
+    rules_.Add(std::move(ref), std::move(body));
+  } else {
+    const std::string code = ledger::PayloadMunicipality(body);
+    municipalities_[code].Add(std::move(ref), std::move(body));
+  }
+  return next_sequence_ - 1;
+}
+
+uint64_t GrantScenario::AddRule(const std::string& parameter, CivilDate from,
+                                std::optional<CivilDate> to, int64_t amount_cents,
+                                CivilDate published) {
+  EventBody body = Envelope("rule-" + std::to_string(next_sequence_), "");
+  auto* a = body.mutable_rule_amended();
+  auto* v = a->add_values();
+  v->set_parameter(parameter);
+  *v->mutable_valid_from() = from;
+  if (to) *v->mutable_valid_to() = *to;
+  v->set_amount_cents(amount_cents);
+  a->mutable_citation()->set_reference("test amendment");
+  *a->mutable_publication_date() = published;
+  return Add(std::move(body));
+}
+
+absl::StatusOr<replay::GrantComputation> GrantScenario::Compute(const std::string& code,
+                                                                int32_t year) const {
+  return Compute(code, replay::Scope::Year(year), Everything());
+}
+
+absl::StatusOr<replay::GrantComputation> GrantScenario::Compute(const std::string& code,
+                                                                replay::Scope scope,
+                                                                replay::KnownAt at) const {
+  const replay::RuleTimeline rules(replay::SelectCurrent(rules_.records(), at));
+  replay::GrantInput input;
+  input.municipality_code = code;
+  input.scope = scope;
+  input.rules = &rules;
+  static const replay::StreamRecords kNone;
+  auto it = municipalities_.find(code);
+  input.facts = replay::SelectCurrent(it == municipalities_.end() ? kNone.records()
+                                                                  : it->second.records(),
+                                      at);
+  return replay::ComputeGrant(input);
+}
+
+booo::v1::DateRange Range(CivilDate first, CivilDate last) {
+  booo::v1::DateRange r;
+  *r.mutable_first_day() = first;
+  *r.mutable_last_day() = last;
+  return r;
+}
+
+replay::Scope ScopeOf(CivilDate first, CivilDate last) {
+  return replay::Scope{first.year(), ledger::ToEpochDays(first), ledger::ToEpochDays(last)};
+}
+
+EventBody GooPlaces(const std::string& id, const std::string& code, const std::string& location,
+                    CivilDate first, CivilDate last, int64_t places, CivilDate received) {
+  EventBody b = Envelope(id, code);
+  auto* d = b.mutable_goo_places_declared();
+  d->set_municipality_code(code);
+  d->set_location_id(location);
+  d->set_accommodation_type(booo::v1::ACCOMMODATION_TYPE_REGULAR_BUILDING);
+  *d->mutable_period() = Range(first, last);
+  d->set_places(places);
+  *d->mutable_received_date() = received;
+  return b;
+}
+
+EventBody PooMonth(const std::string& id, const std::string& code, int year, int month,
+                   int64_t registered, int64_t with_provision, CivilDate received) {
+  EventBody b = Envelope(id, code);
+  auto* d = b.mutable_poo_person_months_declared();
+  d->set_municipality_code(code);
+  d->mutable_month()->set_year(year);
+  d->mutable_month()->set_month(month);
+  d->set_registered_persons(registered);
+  d->set_persons_with_provision(with_provision);
+  *d->mutable_received_date() = received;
+  return b;
+}
+
+EventBody LivingAllowance(const std::string& id, const std::string& code,
+                          booo::v1::ReceptionKind kind, booo::v1::AllowanceComponent component,
+                          CivilDate first, CivilDate last, int64_t amount_cents,
+                          CivilDate received) {
+  EventBody b = Envelope(id, code);
+  auto* d = b.mutable_living_allowance_paid();
+  d->set_municipality_code(code);
+  d->set_reception_kind(kind);
+  d->set_component(component);
+  *d->mutable_period() = Range(first, last);
+  d->set_amount_cents(amount_cents);
+  *d->mutable_received_date() = received;
+  return b;
+}
+
+EventBody TransitionRequest(const std::string& id, const std::string& code, int64_t amount_cents,
+                            CivilDate first, CivilDate last, booo::v1::AllocationMethod method,
+                            CivilDate received) {
+  EventBody b = Envelope(id, code);
+  auto* d = b.mutable_transition_cost_requested();
+  d->set_municipality_code(code);
+  d->set_location_id("LOC-T");
+  d->set_description("making a building fit for reception");
+  d->set_amount_cents(amount_cents);
+  *d->mutable_period() = Range(first, last);
+  d->set_allocation_method(method);
+  *d->mutable_received_date() = received;
+  return b;
+}
+
+EventBody TransitionDecision(const std::string& id, const std::string& code,
+                             const std::string& request_id, booo::v1::DecisionOutcome outcome,
+                             int64_t approved_cents, CivilDate first, CivilDate last,
+                             booo::v1::AllocationMethod method, CivilDate decided) {
+  EventBody b = Envelope(id, code);
+  auto* d = b.mutable_transition_cost_decided();
+  d->set_municipality_code(code);
+  d->set_request_event_id(request_id);
+  d->set_outcome(outcome);
+  d->set_approved_amount_cents(approved_cents);
+  if (outcome != booo::v1::DECISION_OUTCOME_REJECTED) {
+    *d->mutable_period() = Range(first, last);
+    d->set_allocation_method(method);
+  }
+  d->set_decision_reference("NOO/TK/" + id);
+  *d->mutable_decision_date() = decided;
+  return b;
+}
+
+EventBody ExceptionClaim(const std::string& id, const std::string& code, int year,
+                         int64_t actual_total_cents, CivilDate received) {
+  EventBody b = Envelope(id, code);
+  auto* d = b.mutable_exception_claim_filed();
+  d->set_municipality_code(code);
+  d->set_spending_year(year);
+  d->set_actual_total_cents(actual_total_cents);
+  *d->mutable_received_date() = received;
+  return b;
+}
+
+EventBody ExceptionDecision(const std::string& id, const std::string& code,
+                            const std::string& claim_id, booo::v1::DecisionOutcome outcome,
+                            int64_t accepted_cents, CivilDate decided) {
+  EventBody b = Envelope(id, code);
+  auto* d = b.mutable_exception_claim_decided();
+  d->set_municipality_code(code);
+  d->set_claim_event_id(claim_id);
+  d->set_outcome(outcome);
+  d->set_accepted_total_cents(accepted_cents);
+  d->set_decision_reference("NOO/UC/" + id);
+  *d->mutable_decision_date() = decided;
+  return b;
+}
+
+EventBody Advance(const std::string& id, const std::string& code, int year, int64_t amount_cents,
+                  CivilDate paid) {
+  EventBody b = Envelope(id, code);
+  auto* d = b.mutable_advance_paid();
+  d->set_municipality_code(code);
+  d->set_spending_year(year);
+  d->set_amount_cents(amount_cents);
+  *d->mutable_payment_date() = paid;
+  return b;
+}
+
+EventBody Repayment(const std::string& id, const std::string& code, int year,
+                    int64_t amount_cents, CivilDate received) {
+  EventBody b = Envelope(id, code);
+  auto* d = b.mutable_voluntary_repayment_received();
+  d->set_municipality_code(code);
+  d->set_spending_year(year);
+  d->set_amount_cents(amount_cents);
+  *d->mutable_received_date() = received;
+  return b;
+}
+
+EventBody Report(const std::string& id, const std::string& code, int year, CivilDate received,
+                 int64_t waiver_cents) {
+  EventBody b = Envelope(id, code);
+  auto* d = b.mutable_accountability_report_filed();
+  d->set_municipality_code(code);
+  d->set_spending_year(year);
+  *d->mutable_received_date() = received;
+  d->set_voluntary_waiver_cents(waiver_cents);
+  return b;
+}
+
+void AddFinding(EventBody& report, const std::string& finding_id, booo::v1::CostCategory category,
+                booo::v1::FindingKind kind, int64_t amount_cents) {
+  auto* f = report.mutable_accountability_report_filed()->add_findings();
+  f->set_finding_id(finding_id);
+  f->set_category(category);
+  f->set_kind(kind);
+  f->set_amount_cents(amount_cents);
+  f->set_description("finding " + finding_id);
+}
+
+EventBody Hardship(const std::string& id, const std::string& code, const std::string& report_id,
+                   const std::string& finding_id, int64_t readmitted_cents, CivilDate decided) {
+  EventBody b = Envelope(id, code);
+  auto* d = b.mutable_hardship_decided();
+  d->set_municipality_code(code);
+  d->set_report_event_id(report_id);
+  d->set_finding_id(finding_id);
+  d->set_readmitted_cents(readmitted_cents);
+  d->set_decision_reference("NOO/HD/" + id);
+  *d->mutable_decision_date() = decided;
+  return b;
+}
+
+EventBody LateDecision(const std::string& id, const std::string& code, int year,
+                       int64_t reduction_cents, CivilDate decided) {
+  EventBody b = Envelope(id, code);
+  auto* d = b.mutable_late_accountability_decided();
+  d->set_municipality_code(code);
+  d->set_spending_year(year);
+  d->set_reduction_cents(reduction_cents);
+  d->set_decision_reference("NOO/LA/" + id);
+  *d->mutable_decision_date() = decided;
+  return b;
+}
+
+EventBody Determination(const std::string& id, const std::string& code, int year,
+                        int64_t amount_cents, CivilDate decided) {
+  EventBody b = Envelope(id, code);
+  auto* d = b.mutable_grant_determined();
+  d->set_municipality_code(code);
+  d->set_spending_year(year);
+  d->set_amount_cents(amount_cents);
+  d->set_trace_digest(std::string(32, '\0'));
+  *d->mutable_decision_date() = decided;
+  d->set_decision_reference("NOO/VS/" + id);
+  return b;
+}
+
+EventBody Correcting(EventBody body, const std::string& superseded_id) {
+  body.set_supersedes_event_id(superseded_id);
+  return body;
+}
+
+}  // namespace booo::testing

@@ -1,0 +1,157 @@
+#include "tools/rulebook/rule_book.h"
+
+#include <cstdio>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "absl/strings/str_cat.h"
+#include "ledger/civil_date.h"
+#include "ledger/status_macros.h"
+#include "nlohmann/json.hpp"
+
+namespace booo::rulebook {
+namespace {
+
+using nlohmann::json;
+
+absl::StatusOr<std::string> ReadTextFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::NotFoundError(absl::StrCat(path, ": cannot be read"));
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+absl::Status Invalid(const std::string& where, const std::string& why) {
+  return absl::InvalidArgumentError(absl::StrCat(where, ": ", why));
+}
+
+absl::Status OnlyKeys(const json& object, const std::set<std::string>& allowed,
+                      const std::string& where) {
+  if (!object.is_object()) return Invalid(where, "must be a JSON object");
+  for (const auto& [key, value] : object.items()) {
+    if (!allowed.contains(key)) return Invalid(where, absl::StrCat("unknown field \"", key, "\""));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> Text(const json& object, const std::string& key,
+                                 const std::string& where, bool required) {
+  if (!object.contains(key)) {
+    if (required) return Invalid(absl::StrCat(where, ".", key), "is required");
+    return std::string();
+  }
+  if (!object[key].is_string()) return Invalid(absl::StrCat(where, ".", key), "must be a string");
+  return object[key].get<std::string>();
+}
+
+absl::StatusOr<booo::v1::ParameterValue> ParseValue(const json& v, const std::string& where) {
+  RETURN_IF_ERROR(OnlyKeys(v, {"parameter", "valid_from", "valid_to", "amount_cents", "flag",
+                               "date", "count", "source"},
+                           where));
+  booo::v1::ParameterValue value;
+  ASSIGN_OR_RETURN(*value.mutable_parameter(), Text(v, "parameter", where, true));
+  ASSIGN_OR_RETURN(std::string from, Text(v, "valid_from", where, true));
+  ASSIGN_OR_RETURN(*value.mutable_valid_from(), ParseDate(from, where + ".valid_from"));
+  ASSIGN_OR_RETURN(std::string to, Text(v, "valid_to", where, false));
+  if (!to.empty()) {
+    ASSIGN_OR_RETURN(*value.mutable_valid_to(), ParseDate(to, where + ".valid_to"));
+  }
+  ASSIGN_OR_RETURN(*value.mutable_source(), Text(v, "source", where, false));
+  int kinds = 0;
+  if (v.contains("amount_cents")) {
+    if (!v["amount_cents"].is_number_integer()) return Invalid(where, "amount_cents: integer");
+    value.set_amount_cents(v["amount_cents"].get<int64_t>());
+    ++kinds;
+  }
+  if (v.contains("count")) {
+    if (!v["count"].is_number_integer()) return Invalid(where, "count: integer");
+    value.set_count(v["count"].get<int64_t>());
+    ++kinds;
+  }
+  if (v.contains("flag")) {
+    if (!v["flag"].is_boolean()) return Invalid(where, "flag: true or false");
+    value.set_flag(v["flag"].get<bool>());
+    ++kinds;
+  }
+  if (v.contains("date")) {
+    ASSIGN_OR_RETURN(std::string date, Text(v, "date", where, true));
+    ASSIGN_OR_RETURN(*value.mutable_date(), ParseDate(date, where + ".date"));
+    ++kinds;
+  }
+  if (kinds != 1) return Invalid(where, "give exactly one of amount_cents, flag, date, count");
+  return value;
+}
+
+absl::StatusOr<RuleBookAmendment> ParseAmendment(const json& a, const std::string& where) {
+  RETURN_IF_ERROR(
+      OnlyKeys(a, {"event_id", "publication_date", "citation", "summary", "values"}, where));
+  RuleBookAmendment out;
+  ASSIGN_OR_RETURN(out.event_id, Text(a, "event_id", where, false));
+  ASSIGN_OR_RETURN(std::string published, Text(a, "publication_date", where, true));
+  ASSIGN_OR_RETURN(*out.amendment.mutable_publication_date(),
+                   ParseDate(published, where + ".publication_date"));
+  ASSIGN_OR_RETURN(*out.amendment.mutable_summary(), Text(a, "summary", where, false));
+  if (!a.contains("citation")) return Invalid(where + ".citation", "is required");
+  RETURN_IF_ERROR(OnlyKeys(a["citation"], {"reference", "url"}, where + ".citation"));
+  ASSIGN_OR_RETURN(*out.amendment.mutable_citation()->mutable_reference(),
+                   Text(a["citation"], "reference", where + ".citation", true));
+  ASSIGN_OR_RETURN(*out.amendment.mutable_citation()->mutable_url(),
+                   Text(a["citation"], "url", where + ".citation", false));
+  if (!a.contains("values") || !a["values"].is_array()) {
+    return Invalid(where + ".values", "must be an array");
+  }
+  for (size_t i = 0; i < a["values"].size(); ++i) {
+    ASSIGN_OR_RETURN(*out.amendment.add_values(),
+                     ParseValue(a["values"][i], absl::StrCat(where, ".values[", i, "]")));
+  }
+  return out;
+}
+
+absl::StatusOr<json> ReadJson(const std::string& path) {
+  ASSIGN_OR_RETURN(std::string text, ReadTextFile(path));
+  json parsed = json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (parsed.is_discarded()) return Invalid(path, "is not valid JSON");
+  return parsed;
+}
+
+}  // namespace
+
+absl::StatusOr<booo::v1::CivilDate> ParseDate(const std::string& text, const std::string& flag) {
+  int y = 0, m = 0, d = 0;
+  char tail = 0;
+  booo::v1::CivilDate date;
+  if (text.size() != 10 || std::sscanf(text.c_str(), "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3) {
+    return Invalid(flag, absl::StrCat("\"", text, "\" is not a date YYYY-MM-DD"));
+  }
+  date.set_year(y);
+  date.set_month(m);
+  date.set_day(d);
+  RETURN_IF_ERROR(ledger::ValidateCivilDate(date, flag));
+  return date;
+}
+
+absl::StatusOr<std::vector<RuleBookAmendment>> ReadRuleBook(const std::string& path) {
+  ASSIGN_OR_RETURN(json book, ReadJson(path));
+  RETURN_IF_ERROR(OnlyKeys(book, {"title", "amendments"}, path));
+  if (!book.contains("amendments") || !book["amendments"].is_array()) {
+    return Invalid(path, "amendments: must be an array");
+  }
+  std::vector<RuleBookAmendment> out;
+  for (size_t i = 0; i < book["amendments"].size(); ++i) {
+    ASSIGN_OR_RETURN(RuleBookAmendment a,
+                     ParseAmendment(book["amendments"][i], absl::StrCat("amendments[", i, "]")));
+    if (a.event_id.empty()) return Invalid(absl::StrCat("amendments[", i, "].event_id"), "is required");
+    out.push_back(std::move(a));
+  }
+  return out;
+}
+
+absl::StatusOr<booo::v1::RuleAmended> ReadAmendmentFile(const std::string& path) {
+  ASSIGN_OR_RETURN(json a, ReadJson(path));
+  ASSIGN_OR_RETURN(RuleBookAmendment parsed, ParseAmendment(a, "amendment"));
+  return parsed.amendment;
+}
+
+}  // namespace booo::rulebook

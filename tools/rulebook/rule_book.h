@@ -1,0 +1,30 @@
+// The rule book: the scheme's rule history as a JSON file of amendments (format and sources in
+// replay/rulebook/README.md), which `ledgerctl load-rules` signs and appends and tests load as
+// the real rules.
+#ifndef BOOO_TOOLS_RULEBOOK_RULE_BOOK_H_
+#define BOOO_TOOLS_RULEBOOK_RULE_BOOK_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "booo/v1/events.pb.h"
+
+namespace booo::rulebook {
+
+// "2022-10-15" -> CivilDate; INVALID_ARGUMENT naming `field` otherwise.
+absl::StatusOr<booo::v1::CivilDate> ParseDate(const std::string& text, const std::string& field);
+
+struct RuleBookAmendment {
+  std::string event_id;
+  booo::v1::RuleAmended amendment;
+};
+// The whole file: {"title": ..., "amendments": [...]}; every amendment needs an event_id.
+// Unknown fields are refused (INVALID_ARGUMENT naming them), so a typo cannot pass silently.
+absl::StatusOr<std::vector<RuleBookAmendment>> ReadRuleBook(const std::string& path);
+// One amendment in the same format (event_id optional), e.g. a proposal to simulate.
+absl::StatusOr<booo::v1::RuleAmended> ReadAmendmentFile(const std::string& path);
+
+}  // namespace booo::rulebook
+
+#endif  // BOOO_TOOLS_RULEBOOK_RULE_BOOK_H_
