@@ -10,7 +10,8 @@ namespace booo::replay {
 
 using ledger::ToEpochDays;
 
-RuleTimeline::RuleTimeline(const std::vector<const FactRecord*>& amendments) {
+RuleTimeline::RuleTimeline(const std::vector<const FactRecord*>& amendments,
+                           const FactRecord* applied_last) {
   std::vector<const FactRecord*> ordered = amendments;
   std::stable_sort(ordered.begin(), ordered.end(), [](const FactRecord* a, const FactRecord* b) {
     const int64_t pa = ToEpochDays(a->body.rule_amended().publication_date());
@@ -18,6 +19,7 @@ RuleTimeline::RuleTimeline(const std::vector<const FactRecord*>& amendments) {
     if (pa != pb) return pa < pb;
     return a->ref.sequence < b->ref.sequence;
   });
+  if (applied_last != nullptr) ordered.push_back(applied_last);
   for (const FactRecord* record : ordered) {
     for (const booo::v1::ParameterValue& value : record->body.rule_amended().values()) {
       RuleEntry entry;

@@ -31,7 +31,10 @@ class RuleTimeline {
  public:
   RuleTimeline() = default;
   // `amendments`: the current RuleAmended records a query sees (see SelectCurrent).
-  explicit RuleTimeline(const std::vector<const FactRecord*>& amendments);
+  // `applied_last`, when given, applies after all of them whatever its publication date: a
+  // proposal being simulated overrides the rules in force on the days it covers.
+  explicit RuleTimeline(const std::vector<const FactRecord*>& amendments,
+                        const FactRecord* applied_last = nullptr);
 
   // The entry in force for `parameter` on `day`, or nullptr when none is known.
   const RuleEntry* ValueOn(absl::string_view parameter, int64_t day) const;

@@ -152,15 +152,14 @@ absl::StatusOr<booo::v1::SimulateAmendmentResponse> GrantProjection::SimulateAme
   ASSIGN_OR_RETURN(KnownAt at, Resolve(request.known_at()));
   const std::vector<const FactRecord*> current_rules = SelectCurrent(rules_.records(), at);
   const RuleTimeline baseline(current_rules);
-  // The proposal takes the next ledger position and its own publication date.
+  // The proposal takes the next ledger position and overrides, on its days, every rule the
+  // query sees (its publication date only matters for the retroactivity check).
   FactRecord proposed;
   proposed.ref.sequence = at.tree_size;
   proposed.ref.event_id = proposal.event_id();
   proposed.ref.business_day = ledger::ToEpochDays(request.amendment().publication_date());
   proposed.body = proposal;
-  std::vector<const FactRecord*> with_proposal = current_rules;
-  with_proposal.push_back(&proposed);
-  const RuleTimeline simulated(with_proposal);
+  const RuleTimeline simulated(current_rules, &proposed);
 
   booo::v1::SimulateAmendmentResponse out;
   out.set_tree_size(at.tree_size);

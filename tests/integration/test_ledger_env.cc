@@ -34,7 +34,7 @@ void LedgerServerTest::StartServer() {
   services::ServerOptions options;
   options.data_dir = data_dir_.string();
   options.listen_address = "127.0.0.1:0";
-  options.ledger.max_body_bytes = 4096;
+  options.ledger.max_body_bytes = max_body_bytes_;
   auto server = services::LedgerServer::Start(options, &clock_);
   ASSERT_TRUE(server.ok()) << server.status();
   server_ = std::move(*server);

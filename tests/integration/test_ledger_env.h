@@ -46,6 +46,7 @@ class LedgerServerTest : public ::testing::Test {
   ledger::Ed25519PrivateKey utrecht_ = TestKey(4);
   ledger::Ed25519PrivateKey auditor_ = TestKey(5);
   int counter_ = 0;
+  size_t max_body_bytes_ = 4096;  // small, so the oversize refusal is cheap to test
 };
 
 }  // namespace booo::testing
