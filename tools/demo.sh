@@ -1,9 +1,15 @@
 #!/usr/bin/env bash
 # The run command: installs dependencies, builds, and runs the main job on the embedded default
-# (a local RocksDB directory, no other server). It tells the ledger's story step by step:
-# keys made, the ledger initialised, keys registered, signed events appended (and one refused),
-# a checkpoint kept, proofs checked, the server stopped gracefully, and the whole ledger
-# verified offline against the kept checkpoint.
+# (a local RocksDB directory, no other server). It tells the whole story, step by step:
+#   the ledger:  keys, genesis, signed appends and refusals, a kept checkpoint, proofs;
+#   the grant:   the real rule book loaded as signed amendments (and a retroactive lowering
+#                refused), Amsterdam's 2022-2024 history with a correction, advances, transition
+#                costs approved and rejected, an exception claim, an accountability report with
+#                fout/onzeker and a hardship decision; its grant as known before and after the
+#                retroactive €210 POO norm; the trace; the determination and a settlement replay
+#                that matches; balances across municipalities; a what-if amendment;
+#   the audit:   graceful stop, offline verification, and the same grant re-derived offline from
+#                the export file alone.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 "$root/tools/install-deps.sh"
@@ -15,16 +21,20 @@ DEMO="${BOOO_DEMO_DIR:-$root/demo-data}"
 PORT="${BOOO_DEMO_PORT:-50551}"
 ADDR="127.0.0.1:$PORT"
 EVENTS="$root/tools/demo/events"
+PROPOSALS="$root/tools/demo/proposals"
+RULEBOOK="$root/replay/rulebook/booo-2022-2025.json"
 ctl() { "$CTL" --server "$ADDR" "$@"; }
 step() { printf '\n== %s\n' "$*"; }
+append() {  # append KEY EVENT-FILE...: each event, one receipt line each
+  local key="$1"; shift
+  for f in "$@"; do ctl append --key "$DEMO/keys/$key.key" --event "$EVENTS/$f.json"; done
+}
 
 rm -rf "$DEMO"
 mkdir -p "$DEMO/keys"
 
-step "1. Keys: the ministry's root key, a key for Amsterdam (GM0363), one for an auditor"
-ctl keygen --out "$DEMO/keys/ministry"
-ctl keygen --out "$DEMO/keys/gm0363"
-ctl keygen --out "$DEMO/keys/auditor"
+step "1. Keys: the ministry's root key, Amsterdam (GM0363), Utrecht (GM0344), an auditor"
+for k in ministry gm0363 gm0344 auditor; do ctl keygen --out "$DEMO/keys/$k"; done
 
 step "2. Initialise the ledger: the genesis event, signed by the ministry root key"
 ctl init --data-dir "$DEMO/ledger" --root-key "$DEMO/keys/ministry.key" \
@@ -42,56 +52,107 @@ done
 step "4. The ministry registers the municipality and auditor keys (signed key events)"
 ctl register-key --signer "$DEMO/keys/ministry.key" --public-key "$DEMO/keys/gm0363.pub" \
   --role municipality --municipality GM0363 --label "Gemeente Amsterdam" --event-id key-gm0363
+ctl register-key --signer "$DEMO/keys/ministry.key" --public-key "$DEMO/keys/gm0344.pub" \
+  --role municipality --municipality GM0344 --label "Gemeente Utrecht" --event-id key-gm0344
 ctl register-key --signer "$DEMO/keys/ministry.key" --public-key "$DEMO/keys/auditor.pub" \
   --role auditor --label "ADR" --event-id key-adr
 
-step "5. Amsterdam appends signed declarations; the ministry records an advance"
-ctl append --key "$DEMO/keys/gm0363.key" --event "$EVENTS/01-goo-places-oct-first-half.json"
-ctl append --key "$DEMO/keys/gm0363.key" --event "$EVENTS/02-goo-places-oct-second-half.json"
-ctl append --key "$DEMO/keys/gm0363.key" --event "$EVENTS/03-poo-person-months.json"
-ctl append --key "$DEMO/keys/gm0363.key" --event "$EVENTS/04-living-allowance.json"
-ctl append --key "$DEMO/keys/ministry.key" --event "$EVENTS/05-advance-paid.json"
+step "5. The rule book 2022-2025 as signed amendments, each with its citation and publication date"
+ctl load-rules --key "$DEMO/keys/ministry.key" --rulebook "$RULEBOOK"
 
-step "6. Refusals: Amsterdam's key signing for Utrecht, and the auditor's key writing anything"
-if ctl append --key "$DEMO/keys/gm0363.key" --event "$EVENTS/99-refused-other-municipality.json"; then
+step "6. A retroactive downward revision is refused (norms are never lowered retroactively)"
+if ctl load-rules --key "$DEMO/keys/ministry.key" \
+     --rulebook "$PROPOSALS/refused-lowering-2023.json"; then
+  echo "demo: that amendment should have been refused" >&2; exit 1
+fi
+
+step "7. Amsterdam's 2022 declarations and requests; the ministry's advances and decisions"
+append gm0363 10-ams-goo-2022-h1 11-ams-goo-2022-h2 12-ams-poo-2022-06 13-ams-poo-2022-10 \
+  14-ams-leefgeld-poo-2022-10 15-ams-transition-request-office 16-ams-transition-request-hotel
+append ministry 30-min-advance-2022-1 31-min-advance-2022-2 32-min-transition-approved \
+  33-min-transition-rejected
+
+step "8. Refusals: Amsterdam's key signing for Utrecht, and the auditor's key writing anything"
+if append gm0363 99-refused-other-municipality; then
   echo "demo: that append should have been refused" >&2; exit 1
 fi
-if ctl append --key "$DEMO/keys/auditor.key" --event "$EVENTS/03-poo-person-months.json" \
+if ctl append --key "$DEMO/keys/auditor.key" --event "$EVENTS/12-ams-poo-2022-06.json" \
      --event-id auditor-attempt; then
   echo "demo: the auditor's append should have been refused" >&2; exit 1
 fi
 echo "(both refused, nothing written)"
 
-step "7. The auditor keeps a signed checkpoint (C2SP signed note)"
+step "9. The auditor keeps a signed checkpoint (C2SP signed note)"
 ctl checkpoint --out "$DEMO/checkpoint-kept.note"
 
-step "8. A correction supersedes an earlier declaration; a retry returns the original receipt"
-ctl append --key "$DEMO/keys/gm0363.key" --event "$EVENTS/06-correction.json"
-ctl append --key "$DEMO/keys/gm0363.key" --event "$EVENTS/06-correction.json"
-ctl get --event-id GM0363-goo-2022-10b | grep -E '"(sequence|event_id|superseded_by_sequence)"'
+step "10. A correction supersedes the second-half 2022 declaration; a retry returns the original receipt"
+append gm0363 20-ams-goo-2022-h2-correction 20-ams-goo-2022-h2-correction
+ctl get --event-id GM0363-goo-2022-h2 | grep -E '"(sequence|event_id|superseded_by_sequence)"'
 
-step "9. Proofs, checked locally: the correction is in the tree; the tree extends the kept checkpoint"
-SEQ=$(ctl get --event-id GM0363-goo-2022-10b-fix | grep '"sequence"' | tr -dc '0-9')
+step "11. Amsterdam 2022 as known on 30 Sep 2022: no POO norm yet (published 14 Oct 2022)"
+ctl grant --municipality GM0363 --year 2022 --known-on 2022-09-30 | sed -n '1,12p'
+ctl grant --municipality GM0363 --year 2022 --known-on 2022-09-30 | grep -A3 '  2022-06$'
+
+step "12. ... and as known on 31 Dec 2022: the €210 norm applies retroactively from March"
+ctl grant --municipality GM0363 --year 2022 --known-on 2022-12-31 | sed -n '4,5p'
+ctl grant --municipality GM0363 --year 2022 --known-on 2022-12-31 | grep -A3 '  2022-06$'
+
+step "13. The exception claim, the accountability report (fout/onzeker) and the decisions on them"
+append gm0363 21-ams-exception-claim-2022 22-ams-accountability-2022
+append ministry 34-min-exception-decision 35-min-hardship
+
+step "14. Amsterdam 2022 as known now: the full trace (text; JSON and CSV saved)"
+ctl grant --municipality GM0363 --year 2022
+ctl grant --municipality GM0363 --year 2022 --format json >"$DEMO/grant-GM0363-2022.json"
+ctl grant --municipality GM0363 --year 2022 --format csv >"$DEMO/grant-GM0363-2022.csv"
+echo "saved $DEMO/grant-GM0363-2022.json and .csv ($(wc -l <"$DEMO/grant-GM0363-2022.csv") CSV lines)"
+
+step "15. The ministry determines the 2022 grant; the settlement replays to a MATCH"
+ctl determine --key "$DEMO/keys/ministry.key" --municipality GM0363 --year 2022 \
+  --decision-date 2023-11-30 --reference NOO/VS/2023/0363 --event-id GM0363-determination-2022
+ctl replay-settlement --event-id GM0363-determination-2022
+
+step "16. Later: a voluntary repayment, 2023-2024 declarations, Utrecht's 2023 facts"
+append gm0363 23-ams-repayment-2022 40-ams-goo-2023-2024 41-ams-leefgeld-goo-2024-01 \
+  42-ams-poo-2024-01
+append gm0344 50-utr-goo-2023
+append ministry 43-min-advance-2024 51-min-advance-utr-2023
+echo "The determination still replays as it was recorded:"
+ctl replay-settlement --event-id GM0363-determination-2022
+ctl grant --municipality GM0363 --year 2022 | sed -n '1,12p'
+
+step "17. Balances of every municipality and year, with totals and the VAT-fund contribution"
+ctl balances
+
+step "18. What-if: a €70 GOO norm for 2024 instead of €61 (simulated, never written)"
+ctl simulate --amendment "$PROPOSALS/goo-norm-2024-at-70.json"
+
+step "19. Proofs, checked locally: the correction is in the tree; the tree extends the kept checkpoint"
+SEQ=$(ctl get --event-id GM0363-goo-2022-h2-fix | grep '"sequence"' | tr -dc '0-9')
 ctl prove --sequence "$SEQ" --old-checkpoint "$DEMO/checkpoint-kept.note"
+ctl grant --municipality GM0363 --year 2022 --format digest >"$DEMO/online-digest.txt"
 
-step "10. The log as a subscriber sees it (Subscribe: catch-up from sequence 0)"
-ctl tail --from 0 --count "$((SEQ + 1))" >"$DEMO/tail.jsonl"
-wc -l <"$DEMO/tail.jsonl" | xargs echo "events streamed:"
-
-step "11. Graceful stop (SIGTERM): in-flight appends finish, the store closes cleanly"
+step "20. Graceful stop (SIGTERM): in-flight appends finish, the store closes cleanly"
 kill -TERM $LEDGERD_PID
 wait $LEDGERD_PID
 trap - EXIT
 tail -n 2 "$DEMO/ledgerd.log"
 
-step "12. Offline verification of the data directory, against the kept checkpoint"
+step "21. Offline verification of the data directory, against the kept checkpoint"
 ctl verify --data-dir "$DEMO/ledger" --checkpoint "$DEMO/checkpoint-kept.note" \
   --checkpoint-key "$DEMO/ledger/checkpoint.vkey"
 
-step "13. Export, and verify the export file alone"
+step "22. Export; verify it; re-derive the grant and replay the settlement from the file alone"
 ctl export --data-dir "$DEMO/ledger" --out "$DEMO/ledger.export"
 ctl verify --export "$DEMO/ledger.export" --checkpoint "$DEMO/checkpoint-kept.note" \
   --checkpoint-key "$DEMO/ledger/checkpoint.vkey"
+ctl grant --export "$DEMO/ledger.export" --municipality GM0363 --year 2022 --format digest \
+  >"$DEMO/offline-digest.txt"
+echo "server:  $(cat "$DEMO/online-digest.txt")"
+echo "offline: $(cat "$DEMO/offline-digest.txt")"
+cmp -s "$DEMO/online-digest.txt" "$DEMO/offline-digest.txt" \
+  || { echo "demo: the offline derivation differs from the server's" >&2; exit 1; }
+ctl replay-settlement --export "$DEMO/ledger.export" --event-id GM0363-determination-2022
 
 printf '\nDemo complete. Run the server yourself with:\n  %s --data-dir %s --listen %s\n' \
   "$LEDGERD" "$DEMO/ledger" "$ADDR"

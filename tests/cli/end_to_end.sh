@@ -33,11 +33,11 @@ for _ in $(seq 1 100); do ctl checkpoint >/dev/null 2>&1 && break; sleep 0.1; do
 
 ctl register-key --signer "$WORK/ministry.key" --public-key "$WORK/city.pub" --role municipality \
   --municipality GM0363 >/dev/null
-for f in 01-goo-places-oct-first-half 02-goo-places-oct-second-half 03-poo-person-months \
-         04-living-allowance; do
+for f in 10-ams-goo-2022-h1 11-ams-goo-2022-h2 12-ams-poo-2022-06 \
+         14-ams-leefgeld-poo-2022-10; do
   ctl append --key "$WORK/city.key" --event "$EVENTS/$f.json" >/dev/null
 done
-ctl append --key "$WORK/ministry.key" --event "$EVENTS/05-advance-paid.json" >/dev/null
+ctl append --key "$WORK/ministry.key" --event "$EVENTS/30-min-advance-2022-1.json" >/dev/null
 
 # Refusals carry the exact code and name the field.
 out=$(ctl append --key "$WORK/city.key" --event "$EVENTS/99-refused-other-municipality.json" 2>&1) \
@@ -46,8 +46,8 @@ echo "$out" | grep -q "PERMISSION_DENIED: goo_places_declared.municipality_code"
   || fail "unexpected refusal: $out"
 
 ctl checkpoint --out "$WORK/kept.note" >/dev/null 2>&1
-ctl append --key "$WORK/city.key" --event "$EVENTS/06-correction.json" >/dev/null
-retry=$(ctl append --key "$WORK/city.key" --event "$EVENTS/06-correction.json")
+ctl append --key "$WORK/city.key" --event "$EVENTS/20-ams-goo-2022-h2-correction.json" >/dev/null
+retry=$(ctl append --key "$WORK/city.key" --event "$EVENTS/20-ams-goo-2022-h2-correction.json")
 echo "$retry" | grep -q '"duplicate":true' || fail "retry was not recognised: $retry"
 ctl prove --sequence 3 --old-checkpoint "$WORK/kept.note" | grep -q '"consistency":"verified"' \
   || fail "proofs did not verify"
@@ -57,7 +57,7 @@ ctl prove --sequence 3 --old-checkpoint "$WORK/kept.note" | grep -q '"consistenc
 # Revocation: from its ledger point on the key signs nothing; its earlier events stay.
 ctl revoke-key --signer "$WORK/ministry.key" --key-id "$CITY_ID" --reason "e2e" >/dev/null \
   || fail "revocation refused"
-out=$(ctl append --key "$WORK/city.key" --event "$EVENTS/03-poo-person-months.json" \
+out=$(ctl append --key "$WORK/city.key" --event "$EVENTS/12-ams-poo-2022-06.json" \
         --event-id after-revocation 2>&1) && fail "revoked key accepted"
 echo "$out" | grep -q "PERMISSION_DENIED: signer_key_id: key $CITY_ID was revoked" \
   || fail "unexpected refusal: $out"

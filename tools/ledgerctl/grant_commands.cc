@@ -29,6 +29,13 @@ std::string ToJson(const google::protobuf::Message& message) {
   return json;
 }
 
+// Right-aligns `text` in `width` columns, counting characters, not bytes ("€" is three).
+std::string Pad(const std::string& text, size_t width) {
+  size_t columns = 0;
+  for (unsigned char c : text) columns += (c & 0xC0) != 0x80;
+  return std::string(width > columns ? width - columns : 0, ' ') + text;
+}
+
 std::string DirectionText(booo::v1::BalanceDirection d) {
   switch (d) {
     case booo::v1::BALANCE_DIRECTION_TO_PAY:
@@ -105,16 +112,17 @@ absl::Status Balances(GrantBackend& backend, const BalancesArgs& args) {
     std::cout << ToJson(b) << "\n";
     return absl::OkStatus();
   }
-  std::cout << absl::StrFormat("%-7s %4s %18s %18s %18s %18s %18s %s\n", "code", "year",
-                               "computed", "determined", "advances", "repayments", "balance",
-                               "VAT fund");
+  std::cout << absl::StrFormat("%-7s %4s", "code", "year") << Pad("computed", 17)
+            << Pad("determined", 17) << Pad("advances", 17) << Pad("repayments", 17)
+            << Pad("balance", 17) << Pad("VAT fund", 14) << "\n";
   for (const auto& r : b.rows()) {
-    std::cout << absl::StrFormat(
-        "%-7s %4d %18s %18s %18s %18s %18s %s\n", r.municipality_code(), r.spending_year(),
-        FormatEuros(r.computed_grant_cents()),
-        r.determined() ? FormatEuros(r.determined_grant_cents()) : "-",
-        FormatEuros(r.advances_cents()), FormatEuros(r.repayments_cents()),
-        FormatEuros(r.balance_cents()), FormatEuros(r.vat_fund_contribution_cents()));
+    std::cout << absl::StrFormat("%-7s %4d", r.municipality_code(), r.spending_year())
+              << Pad(FormatEuros(r.computed_grant_cents()), 17)
+              << Pad(r.determined() ? FormatEuros(r.determined_grant_cents()) : "-", 17)
+              << Pad(FormatEuros(r.advances_cents()), 17)
+              << Pad(FormatEuros(r.repayments_cents()), 17)
+              << Pad(FormatEuros(r.balance_cents()), 17)
+              << Pad(FormatEuros(r.vat_fund_contribution_cents()), 14) << "\n";
   }
   const auto& t = b.totals();
   std::cout << "totals over " << t.municipalities() << " municipalities (" << t.determined()
@@ -175,18 +183,17 @@ absl::Status Simulate(GrantBackend& backend, const SimulateArgs& args) {
     std::cout << ToJson(r) << "\n";
     return absl::OkStatus();
   }
-  std::cout << absl::StrFormat("%-7s %4s %18s %18s %18s\n", "code", "year", "baseline",
-                               "simulated", "delta");
+  std::cout << absl::StrFormat("%-7s %4s", "code", "year") << Pad("baseline", 17)
+            << Pad("simulated", 17) << Pad("delta", 17) << "\n";
   for (const auto& row : r.rows()) {
-    std::cout << absl::StrFormat("%-7s %4d %18s %18s %18s\n", row.municipality_code(),
-                                 row.spending_year(), FormatEuros(row.baseline_cents()),
-                                 FormatEuros(row.simulated_cents()),
-                                 FormatEuros(row.delta_cents()));
+    std::cout << absl::StrFormat("%-7s %4d", row.municipality_code(), row.spending_year())
+              << Pad(FormatEuros(row.baseline_cents()), 17)
+              << Pad(FormatEuros(row.simulated_cents()), 17)
+              << Pad(FormatEuros(row.delta_cents()), 17) << "\n";
   }
-  std::cout << absl::StrFormat("%-12s %18s %18s %18s\n", "total",
-                               FormatEuros(r.baseline_total_cents()),
-                               FormatEuros(r.simulated_total_cents()),
-                               FormatEuros(r.delta_total_cents()));
+  std::cout << absl::StrFormat("%-12s", "total") << Pad(FormatEuros(r.baseline_total_cents()), 17)
+            << Pad(FormatEuros(r.simulated_total_cents()), 17)
+            << Pad(FormatEuros(r.delta_total_cents()), 17) << "\n";
   if (!r.admission_refusal().empty()) {
     std::cout << "the ledger would refuse this amendment: " << r.admission_refusal() << "\n";
   }

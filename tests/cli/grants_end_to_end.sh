@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# The grant story end to end with the real binaries and the demo's events: the rule book loaded
+# through ledgerctl, a retroactive lowering refused, the grant as known on two business dates
+# and now (hand-computed figures), a determination that replays to MATCH and a stale one that
+# does not, balances, a simulation, and the same figures re-derived offline from the export.
+# Usage: grants_end_to_end.sh LEDGERD LEDGERCTL
+set -euo pipefail
+LEDGERD="$1"; CTL="$2"
+here="$(cd "$(dirname "$0")" && pwd)"
+EVENTS="$here/../../tools/demo/events"
+PROPOSALS="$here/../../tools/demo/proposals"
+RULEBOOK="$here/../../replay/rulebook/booo-2022-2025.json"
+WORK="$(mktemp -d)"
+PID=""
+cleanup() { [ -n "$PID" ] && kill -9 "$PID" 2>/dev/null; rm -rf "$WORK"; }
+trap cleanup EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+ADDR="127.0.0.1:$PORT"
+ctl() { "$CTL" --server "$ADDR" "$@"; }
+append() { local key="$1"; shift; for f in "$@"; do
+  ctl append --key "$WORK/$key.key" --event "$EVENTS/$f.json" >/dev/null; done; }
+digest() { ctl grant --format digest "$@" | cut -d' ' -f1; }
+
+for k in ministry ams utr; do ctl keygen --out "$WORK/$k" >/dev/null; done
+ctl init --data-dir "$WORK/ledger" --root-key "$WORK/ministry.key" --origin e2e/grants \
+  --checkpoint-key-name e2e >/dev/null
+"$LEDGERD" --data-dir "$WORK/ledger" --listen "$ADDR" 2>"$WORK/ledgerd.log" &
+PID=$!
+for _ in $(seq 1 100); do ctl checkpoint >/dev/null 2>&1 && break; sleep 0.1; done
+ctl register-key --signer "$WORK/ministry.key" --public-key "$WORK/ams.pub" --role municipality \
+  --municipality GM0363 >/dev/null
+ctl register-key --signer "$WORK/ministry.key" --public-key "$WORK/utr.pub" --role municipality \
+  --municipality GM0344 >/dev/null
+
+ctl load-rules --key "$WORK/ministry.key" --rulebook "$RULEBOOK" >/dev/null
+# Loading it again is harmless: every amendment is recognised as already recorded.
+[ "$(ctl load-rules --key "$WORK/ministry.key" --rulebook "$RULEBOOK" | grep -c 'already recorded')" \
+  -eq 8 ] || fail "rule book reload was not idempotent"
+out=$(ctl load-rules --key "$WORK/ministry.key" --rulebook "$PROPOSALS/refused-lowering-2023.json" \
+  2>&1) && fail "retroactive lowering accepted"
+echo "$out" | grep -q "FAILED_PRECONDITION: demo-refused-lowering-2023: rule_amended.values\[0\]" \
+  || fail "unexpected refusal: $out"
+
+append ams 10-ams-goo-2022-h1 11-ams-goo-2022-h2 12-ams-poo-2022-06 13-ams-poo-2022-10 \
+  14-ams-leefgeld-poo-2022-10 15-ams-transition-request-office 16-ams-transition-request-hotel
+append ministry 30-min-advance-2022-1 31-min-advance-2022-2 32-min-transition-approved \
+  33-min-transition-rejected
+append ams 20-ams-goo-2022-h2-correction 21-ams-exception-claim-2022 22-ams-accountability-2022
+append ministry 34-min-exception-decision 35-min-hardship
+
+# As known on 30 Sep 2022: 120 × 122 × €100 = 1,464,000.00 plus transition costs
+# floor(45,000,000 × 122 / 731) = 75,102.59; the June person-months have no norm yet.
+[ "$(digest --municipality GM0363 --year 2022 --known-on 2022-09-30)" = 153910259 ] \
+  || fail "grant as known on 2022-09-30"
+# As known on 31 Dec 2022 the €210 norm counts: + 296 × €210 + 300 × €210 + €71,784 leefgeld.
+[ "$(digest --municipality GM0363 --year 2022 --known-on 2022-12-31)" = 173604659 ] \
+  || fail "grant as known on 2022-12-31"
+# Now: exception clause €3,600,000 for category a, b €71,784, c/d €125,160, e €75,102.59,
+# finding F1 −€12,000 (F2 re-admitted): €3,860,046.59.
+[ "$(digest --municipality GM0363 --year 2022)" = 386004659 ] || fail "grant as known now"
+ctl grant --municipality GM0363 --year 2022 --format csv >"$WORK/trace.csv"
+grep -q '^grant/a/exception_clause,12126800,' "$WORK/trace.csv" || fail "CSV lacks the exception"
+ctl grant --municipality GM0363 --year 2022 --format json | grep -q '"trace_digest"' \
+  || fail "JSON lacks the digest"
+
+ctl determine --key "$WORK/ministry.key" --municipality GM0363 --year 2022 \
+  --decision-date 2023-11-30 --reference NOO/VS/2023/0363 --event-id det-2022 >/dev/null
+ctl replay-settlement --event-id det-2022 | grep -q '^MATCH' || fail "settlement did not match"
+
+# A determination that does not follow from the ledger (amount and digest made up): MISMATCH,
+# exit code 1, and the differing amount named.
+cat >"$WORK/bad-determination.json" <<'JSON'
+{"event_id": "det-2022-wrong", "supersedes_event_id": "det-2022",
+ "grant_determined": {"municipality_code": "GM0363", "spending_year": 2022,
+  "amount_cents": "400000000", "trace_digest": "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
+  "decision_date": {"year": 2023, "month": 12, "day": 1}, "decision_reference": "NOO/VS/X"}}
+JSON
+ctl append --key "$WORK/ministry.key" --event "$WORK/bad-determination.json" >/dev/null
+if out=$(ctl replay-settlement --event-id det-2022-wrong); then fail "made-up determination matched"; fi
+echo "$out" | grep -q '^MISMATCH' || fail "no MISMATCH: $out"
+echo "$out" | grep -q 'amount: determined €4,000,000.00, replayed €3,860,046.59' \
+  || fail "mismatch does not name the amounts: $out"
+
+# Utrecht's grant determined as computed replays to a MATCH.
+append utr 50-utr-goo-2023
+append ministry 51-min-advance-utr-2023
+ctl determine --key "$WORK/ministry.key" --municipality GM0344 --year 2023 \
+  --decision-date 2024-11-30 --reference NOO/VS/2024/0344 --event-id det-utr-ok >/dev/null
+ctl replay-settlement --event-id det-utr-ok >/dev/null || fail "Utrecht's determination mismatched"
+
+ctl balances --year 2022 | grep -q 'to reclaim €0.00' || fail "balances totals"
+ctl simulate --amendment "$PROPOSALS/goo-norm-2024-at-70.json" --year 2023 >/dev/null \
+  || fail "simulation failed"
+ctl grant --municipality GM0363 --year 2022 --format digest >"$WORK/online.txt"
+
+kill -TERM "$PID"; wait "$PID"; PID=""
+ctl export --data-dir "$WORK/ledger" --out "$WORK/ledger.export" >/dev/null
+ctl grant --export "$WORK/ledger.export" --municipality GM0363 --year 2022 --format digest \
+  >"$WORK/offline.txt"
+cmp -s "$WORK/online.txt" "$WORK/offline.txt" || fail "offline derivation differs"
+ctl replay-settlement --export "$WORK/ledger.export" --event-id det-2022 | grep -q '^MATCH' \
+  || fail "offline settlement replay"
+ctl verify --data-dir "$WORK/ledger" | grep -q '"verified":true' || fail "ledger did not verify"
+echo "1 passed, 0 failed"
