@@ -105,6 +105,21 @@ TEST(GrantCalculationTest, DaysBeforeTheSpendingPeriodCountNothing) {
   EXPECT_THAT(outside.formula(), HasSubstr("outside the spending period"));
 }
 
+TEST(GrantCalculationTest, SpendingPeriodAsKnownThenEndsWhereTheRulesThenSaid) {
+  GrantScenario s = GrantScenario::WithRuleBook();
+  s.Add(booo::testing::GooPlaces("p1", kAms, "L1", Day(2022, 8, 30), Day(2022, 9, 2), 10,
+                                 Day(2022, 8, 15)));
+  const Scope y = Scope::Year(2022);
+  // Known on 20 Aug 2022 (the declaration arrived on the 15th) the spending period ended on
+  // 31 Aug: 30 and 31 Aug count, 10 × 2 × 10000 = 200,000; 1 and 2 Sep are outside.
+  auto then = s.Compute(kAms, y, KnownAt{s.size(), ledger::ToEpochDays(Day(2022, 8, 20))});
+  EXPECT_EQ(then->computed_grant_cents, 200'000);
+  EXPECT_EQ(Node(*then, "grant/a/norm/L1/2022-09-01..2022-09-02").amount_cents(), 0);
+  // After the extension of 26 Aug 2022 all four days count: 400,000.
+  auto later = s.Compute(kAms, y, KnownAt{s.size(), ledger::ToEpochDays(Day(2022, 8, 26))});
+  EXPECT_EQ(later->computed_grant_cents, 400'000);
+}
+
 TEST(GrantCalculationTest, PersonMonthWithoutAProvisionDoesNotCount) {
   GrantScenario s = GrantScenario::WithRuleBook();
   s.Add(booo::testing::PooMonth("m5", kAms, 2023, 5, 40, 0, Day(2023, 6, 5)));

@@ -5,7 +5,15 @@
 #include "ledger/civil_date.h"
 #include "replay/rule_timeline.h"
 #include "tests/support/event_factory.h"
+#include "ledger/export_file.h"
+#include "ledger/ledger.h"
+#include "ledger/store.h"
+#include "ledger/verifier.h"
 #include "tools/rulebook/rule_book.h"
+
+#include <unistd.h>
+
+#include <filesystem>
 
 namespace booo::replay {
 namespace {
@@ -110,6 +118,47 @@ TEST(RuleBookTest, TheShippedRuleBookPassesTheGuardInOrder) {
     ASSERT_TRUE(guard.Check(event, {}).ok()) << a.event_id << ": " << guard.Check(event, {});
     guard.Commit(event);
   }
+}
+
+// A ledger written by a server without the guard (or edited by hand and re-signed by a stolen
+// ministry key) holds a retroactive lowering: the offline verifier, given the guard, refuses it
+// at exactly that sequence.
+TEST(RuleGuardVerifyTest, VerifierFindsARetroactiveLoweringTheServerDidNotCheck) {
+  const auto dir = std::filesystem::temp_directory_path() /
+                   ("booo-guard-verify-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  ledger::ManualClock clock(1'736'467'200'000'000);  // 2025-01-10
+  const auto root = booo::testing::TestKey(1);
+  {
+    auto ledger = ledger::Ledger::Open(dir.string(), &clock);  // no policy
+    ASSERT_TRUE(ledger.ok()) << ledger.status();
+    auto append = [&](booo::v1::EventBody body) {
+      body.set_signer_key_id(root.KeyId());
+      auto bytes = booo::testing::Sign(body, root);
+      auto receipt = (*ledger)->Append(bytes.body, bytes.signature);
+      ASSERT_TRUE(receipt.ok()) << receipt.status();
+    };
+    append(booo::testing::GenesisBody(root, booo::testing::TestKey(2)));
+    append(Amendment(1, "goo_norm_per_place_day", Day(2022, 10, 15), std::nullopt, 8300,
+                     Day(2022, 10, 14))
+               .body);
+    append(Amendment(2, "goo_norm_per_place_day", Day(2023, 1, 1), std::nullopt, 8000,
+                     Day(2023, 6, 1))
+               .body);
+  }
+  auto store = ledger::LedgerStore::Open(dir.string(), {.read_only = true});
+  ASSERT_TRUE(store.ok());
+  ledger::StoreLeafSource leaves(**store, 3);
+  RuleGuard guard;
+  ledger::VerifyOptions options;
+  options.policy = &guard;
+  std::optional<uint64_t> bad;
+  auto report = ledger::VerifyLedger(leaves, options, &bad);
+  ASSERT_FALSE(report.ok());
+  EXPECT_EQ(report.status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_THAT(report.status().message(), HasSubstr("sequence 2: rule_amended.values[0]: lowers"));
+  EXPECT_EQ(bad, 2u);
+  std::filesystem::remove_all(dir);
 }
 
 TEST(RuleTimelineTest, LaterPublicationWinsWhateverTheRecordingOrder) {

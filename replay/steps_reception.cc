@@ -69,41 +69,39 @@ std::map<std::string, Location> EffectivePlaces(const Context& ctx) {
   }
   std::map<std::string, Location> out;
   for (const auto& [location_id, declarations] : by_location) {
-    // Every day on which the declaration in force can change, clipped to the scope.
-    std::vector<int64_t> starts;
-    for (const FactRecord* f : declarations) {
-      const auto& period = f->body.goo_places_declared().period();
-      const int64_t first = std::max(ToEpochDays(period.first_day()), ctx.scope().first_day);
-      const int64_t last = std::min(ToEpochDays(period.last_day()), ctx.scope().last_day);
-      if (first > last) continue;
-      starts.push_back(first);
-      starts.push_back(last + 1);
+    // Latest first, each declaration claims the days of the scope no later one claimed:
+    // `free` holds the unclaimed days as first -> last. O(n log n) in the declarations.
+    std::map<int64_t, int64_t> free = {{ctx.scope().first_day, ctx.scope().last_day}};
+    std::map<int64_t, PlaceRun> claimed;  // by first day
+    for (auto it = declarations.rbegin(); it != declarations.rend() && !free.empty(); ++it) {
+      const auto& d = (*it)->body.goo_places_declared();
+      const int64_t first = ledger::ToEpochDays(d.period().first_day());
+      const int64_t last = ledger::ToEpochDays(d.period().last_day());
+      // Free ranges that overlap [first, last]: start from the one holding `first`, if any.
+      auto f = free.upper_bound(first);
+      if (f != free.begin() && std::prev(f)->second >= first) --f;
+      while (f != free.end() && f->first <= last) {
+        const int64_t free_first = f->first;
+        const int64_t free_last = f->second;
+        const int64_t take_first = std::max(free_first, first);
+        const int64_t take_last = std::min(free_last, last);
+        f = free.erase(f);
+        if (free_first < take_first) free.emplace(free_first, take_first - 1);
+        if (take_last < free_last) f = free.emplace(take_last + 1, free_last).first;
+        claimed.emplace(take_first, PlaceRun{take_first, take_last, d.places(), *it});
+      }
     }
-    if (starts.empty()) continue;
-    std::sort(starts.begin(), starts.end());
-    starts.erase(std::unique(starts.begin(), starts.end()), starts.end());
+    if (claimed.empty()) continue;
     Location& location = out[location_id];
     location.accommodation =
         AccommodationText(declarations.back()->body.goo_places_declared().accommodation_type());
-    for (size_t i = 0; i + 1 < starts.size(); ++i) {
-      const int64_t first = starts[i];
-      const int64_t last = starts[i + 1] - 1;
-      // The latest declaration covering these days is in force on them.
-      const FactRecord* in_force = nullptr;
-      for (auto it = declarations.rbegin(); it != declarations.rend(); ++it) {
-        const auto& period = (*it)->body.goo_places_declared().period();
-        if (ToEpochDays(period.first_day()) <= first && last <= ToEpochDays(period.last_day())) {
-          in_force = *it;
-          break;
-        }
-      }
-      if (in_force == nullptr) continue;
-      if (!location.runs.empty() && location.runs.back().declaration == in_force &&
-          location.runs.back().last_day + 1 == first) {
-        location.runs.back().last_day = last;
+    for (const auto& [first, run] : claimed) {
+      PlaceRun* previous = location.runs.empty() ? nullptr : &location.runs.back();
+      if (previous != nullptr && previous->declaration == run.declaration &&
+          previous->last_day + 1 == run.first_day) {
+        previous->last_day = run.last_day;
       } else {
-        location.runs.push_back(
-            PlaceRun{first, last, in_force->body.goo_places_declared().places(), in_force});
+        location.runs.push_back(run);
       }
     }
   }

@@ -208,6 +208,11 @@ TEST_F(GrantsServiceTest, RefusesRetroactiveDownwardRevisionAndFutureBusinessDat
   lower.mutable_rule_amended()->mutable_citation()->set_reference("a lowering");
   *lower.mutable_rule_amended()->mutable_publication_date() = Day(2023, 6, 1);
   ExpectRefused(lower, root_, grpc::StatusCode::FAILED_PRECONDITION, "rule_amended.values[0]");
+  // The guard rebuilds its rule history from the store at start: still refused after a restart.
+  StopServer();
+  StartServer();
+  Connect();
+  ExpectRefused(lower, root_, grpc::StatusCode::FAILED_PRECONDITION, "rule_amended.values[0]");
   v->set_parameter("goo_norm_per_bed");
   ExpectRefused(lower, root_, grpc::StatusCode::INVALID_ARGUMENT,
                 "rule_amended.values[0].parameter");
