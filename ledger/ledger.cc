@@ -222,11 +222,6 @@ absl::StatusOr<AppendResult> Ledger::AdmitInGroup(PendingAppend& append, GroupSt
   AdmissionInput input{&body, append.body_bytes, append.signature, g.next_sequence,
                        append.signature_verified, g.recorded_at_micros};
   RETURN_IF_ERROR(AdmitEvent(input, keys));
-  const bool watched = policy_streams_.contains(body.stream());
-  if (watched) {
-    RETURN_IF_ERROR(options_.policy->Check(
-        PolicyEvent{body, g.next_sequence, g.recorded_at_micros}, g.policy_pending));
-  }
   ASSIGN_OR_RETURN(std::optional<uint64_t> superseded,
                    [&]() -> absl::StatusOr<std::optional<uint64_t>> {
                      if (body.supersedes_event_id().empty()) return std::optional<uint64_t>();
@@ -248,6 +243,13 @@ absl::StatusOr<AppendResult> Ledger::AdmitInGroup(PendingAppend& append, GroupSt
     return absl::AbortedError(absl::StrCat("expected_stream_version: stream ", stream,
                                            " is at version ", head, ", not ",
                                            body.expected_stream_version()));
+  }
+  // The domain rules that need history come last: a request that is stale or names an unknown
+  // event gets that answer first.
+  const bool watched = policy_streams_.contains(body.stream());
+  if (watched) {
+    RETURN_IF_ERROR(options_.policy->Check(
+        PolicyEvent{body, g.next_sequence, g.recorded_at_micros}, g.policy_pending));
   }
 
   const uint64_t sequence = g.next_sequence;

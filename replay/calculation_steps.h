@@ -18,7 +18,8 @@ struct Context {
   std::vector<std::string>& flags;
   const RuleTimeline& rules() const { return *input.rules; }
   const Scope& scope() const { return input.scope; }
-  // The current facts with this payload, in log order.
+  // The current facts with this payload, by business day, then ledger sequence: the last one
+  // is the latest.
   std::vector<const FactRecord*> Facts(booo::v1::EventBody::PayloadCase kind) const;
   void Flag(const std::string& flag) const;  // once per text
 };

@@ -13,9 +13,22 @@ void StreamRecords::Add(EventRef ref, booo::v1::EventBody body) {
   record.body = std::move(body);
   if (!record.body.supersedes_event_id().empty()) {
     record.supersedes = Find(record.body.supersedes_event_id());
+    record.corrects.push_back(record.body.supersedes_event_id());
+    if (record.supersedes >= 0) {
+      const auto& earlier = records_[record.supersedes].corrects;
+      record.corrects.insert(record.corrects.end(), earlier.begin(), earlier.end());
+    }
   }
   by_id_[record.ref.event_id] = static_cast<int32_t>(records_.size());
   records_.push_back(std::move(record));
+}
+
+bool Answers(const FactRecord& record, const std::string& event_id) {
+  if (record.ref.event_id == event_id) return true;
+  for (const std::string& id : record.corrects) {
+    if (id == event_id) return true;
+  }
+  return false;
 }
 
 int32_t StreamRecords::Find(const std::string& event_id) const {
@@ -25,9 +38,14 @@ int32_t StreamRecords::Find(const std::string& event_id) const {
 
 std::vector<const FactRecord*> SelectCurrent(const std::vector<FactRecord>& stream,
                                              const KnownAt& at) {
+  return SelectCurrentIf(stream, [&](size_t i) { return IsVisible(stream[i].ref, at); });
+}
+
+std::vector<const FactRecord*> SelectCurrentIf(const std::vector<FactRecord>& stream,
+                                               const std::function<bool(size_t)>& is_visible) {
   std::vector<bool> visible(stream.size());
   std::vector<bool> replaced(stream.size());
-  for (size_t i = 0; i < stream.size(); ++i) visible[i] = IsVisible(stream[i].ref, at);
+  for (size_t i = 0; i < stream.size(); ++i) visible[i] = is_visible(i);
   // A visible correction replaces its whole chain of predecessors, even one whose direct
   // successor is not visible (a correction of a correction, known in a different order).
   for (size_t i = stream.size(); i-- > 0;) {

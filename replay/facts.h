@@ -8,6 +8,7 @@
 #define BOOO_REPLAY_FACTS_H_
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -33,6 +34,9 @@ struct FactRecord {
   booo::v1::EventBody body;
   // Index, in the same stream's record list, of the event this one corrects; -1 when none.
   int32_t supersedes = -1;
+  // The event ids this one replaces, directly or through earlier corrections: a decision that
+  // names the original still concerns its correction.
+  std::vector<std::string> corrects;
 };
 
 // The point a query is answered at.
@@ -44,6 +48,8 @@ struct KnownAt {
 };
 
 bool IsVisible(const EventRef& ref, const KnownAt& at);
+// True when `record` is the event `event_id` names, or a correction of it.
+bool Answers(const FactRecord& record, const std::string& event_id);
 
 // The records of one stream in log order, with corrections linked to what they correct.
 class StreamRecords {
@@ -64,6 +70,9 @@ class StreamRecords {
 // record a visible correction replaces. In log order.
 std::vector<const FactRecord*> SelectCurrent(const std::vector<FactRecord>& stream,
                                              const KnownAt& at);
+// The same with any visibility rule: `visible(i)` says whether record i is seen.
+std::vector<const FactRecord*> SelectCurrentIf(const std::vector<FactRecord>& stream,
+                                               const std::function<bool(size_t)>& visible);
 
 }  // namespace booo::replay
 

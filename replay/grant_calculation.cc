@@ -111,6 +111,13 @@ std::vector<const FactRecord*> Context::Facts(EventBody::PayloadCase kind) const
   for (const FactRecord* f : input.facts) {
     if (f->body.payload_case() == kind) out.push_back(f);
   }
+  // "Latest" means latest in the world, not in the log: history migrated late keeps its place.
+  std::stable_sort(out.begin(), out.end(), [](const FactRecord* a, const FactRecord* b) {
+    if (a->ref.business_day != b->ref.business_day) {
+      return a->ref.business_day < b->ref.business_day;
+    }
+    return a->ref.sequence < b->ref.sequence;
+  });
   return out;
 }
 

@@ -236,6 +236,37 @@ TEST(GrantCalculationTest, FindingsAreExcludedUnlessAHardshipDecisionReadmitsThe
   EXPECT_EQ(c->computed_grant_cents, 1'223'000);
 }
 
+TEST(GrantCalculationTest, DecisionsOnAnOriginalStillApplyToItsCorrection) {
+  GrantScenario s = GrantScenario::WithRuleBook();
+  using booo::v1::ALLOCATION_METHOD_LUMP_SUM;
+  s.Add(booo::testing::TransitionRequest("r1", kAms, 5'000'000, Day(2023, 4, 1), Day(2023, 4, 30),
+                                         ALLOCATION_METHOD_LUMP_SUM, Day(2023, 3, 1)));
+  s.Add(booo::testing::TransitionDecision("d1", kAms, "r1", booo::v1::DECISION_OUTCOME_GRANTED,
+                                          4'000'000, Day(2023, 4, 1), Day(2023, 4, 30),
+                                          ALLOCATION_METHOD_LUMP_SUM, Day(2023, 3, 15)));
+  auto report = booo::testing::Report("rep23", kAms, 2023, Day(2024, 7, 1));
+  booo::testing::AddFinding(report, "F1", booo::v1::COST_CATEGORY_E_TRANSITION,
+                            booo::v1::FINDING_KIND_ONZEKER, 1'000'000);
+  s.Add(report);
+  s.Add(booo::testing::Hardship("h1", kAms, "rep23", "F1", 1'000'000, Day(2024, 9, 1)));
+  // The request's description and the report's waiver are corrected afterwards; the decision
+  // and the hardship decision named the originals and still hold: 4,000,000 − 1,000,000 +
+  // 1,000,000 = 4,000,000.
+  s.Add(booo::testing::Correcting(
+      booo::testing::TransitionRequest("r1-fix", kAms, 5'000'000, Day(2023, 4, 1),
+                                       Day(2023, 4, 30), ALLOCATION_METHOD_LUMP_SUM,
+                                       Day(2023, 5, 1)),
+      "r1"));
+  auto corrected_report = report;
+  corrected_report.set_event_id("rep23-fix");
+  corrected_report.mutable_accountability_report_filed()->set_voluntary_waiver_cents(0);
+  s.Add(booo::testing::Correcting(corrected_report, "rep23"));
+  auto c = s.Compute(kAms, 2023);
+  EXPECT_EQ(Node(*c, "grant/e/r1-fix").amount_cents(), 4'000'000);
+  EXPECT_EQ(Node(*c, "grant/findings/F1/readmitted").amount_cents(), 1'000'000);
+  EXPECT_EQ(c->computed_grant_cents, 4'000'000);
+}
+
 TEST(GrantCalculationTest, LateAccountabilityIsFlaggedAndItsReductionApplied) {
   GrantScenario s = GrantScenario::WithRuleBook();
   s.Add(booo::testing::GooPlaces("p1", kAms, "L1", Day(2023, 1, 1), Day(2023, 1, 31), 10,

@@ -146,7 +146,12 @@ std::vector<int32_t> GrantProjection::YearsWithFacts(const std::string& code,
         break;
     }
   }
-  return {years.begin(), years.end()};
+  // Facts about days before the scheme (a period starting in 2021) concern no spending year.
+  std::vector<int32_t> out;
+  for (int32_t y : years) {
+    if (y >= 2022 && y <= ledger::kMaxYear) out.push_back(y);
+  }
+  return out;
 }
 
 absl::StatusOr<booo::v1::GetGrantResponse> GrantProjection::GetGrant(
@@ -183,6 +188,11 @@ absl::StatusOr<booo::v1::GetGrantResponse> GrantProjection::GetGrant(
   booo::v1::GetGrantResponse response = ToGetGrantResponse(code, scope, std::move(computation));
   response.set_tree_size(at.tree_size);
   *response.mutable_known_at() = request.known_at();
+  const auto& records = municipalities_.at(code).records();
+  response.set_stream_version(static_cast<uint64_t>(
+      std::partition_point(records.begin(), records.end(),
+                           [&](const FactRecord& r) { return r.ref.sequence < at.tree_size; }) -
+      records.begin()));
   return response;
 }
 

@@ -1,6 +1,7 @@
 #include "replay/money.h"
 
 #include <cstdlib>
+#include <sstream>
 
 #include "absl/numeric/int128.h"
 #include "absl/strings/str_cat.h"
@@ -67,9 +68,19 @@ std::string FormatDeviationPercent(int64_t actual, int64_t reference) {
   const absl::int128 basis_points =
       (absl::int128(actual) - reference) * 10000 / absl::int128(reference);
   const bool negative = basis_points < 0;
-  const uint64_t m = static_cast<uint64_t>(negative ? -basis_points : basis_points);
-  return absl::StrCat(negative ? "-" : "+", GroupThousands(m / 100), ".",
-                      absl::StrFormat("%02d", static_cast<int>(m % 100)), " %");
+  const absl::uint128 m = absl::uint128(negative ? -basis_points : basis_points);
+  // Amounts are bounded, but the ratio of two is not: |basis points| may exceed 64 bits.
+  std::ostringstream whole;
+  whole << m / 100;
+  std::string digits = whole.str();
+  std::string grouped;
+  for (size_t i = 0; i < digits.size(); ++i) {
+    if (i != 0 && (digits.size() - i) % 3 == 0) grouped.push_back(',');
+    grouped.push_back(digits[i]);
+  }
+  return absl::StrCat(negative ? "-" : "+", grouped, ".",
+                      absl::StrFormat("%02d", static_cast<int>(absl::Uint128Low64(m % 100))),
+                      " %");
 }
 
 std::string FormatCount(int64_t n) {

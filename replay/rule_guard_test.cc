@@ -91,6 +91,52 @@ TEST_F(RuleGuardTest, SeesAmendmentsEarlierInTheSameGroupCommit) {
   EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition);
 }
 
+TEST_F(RuleGuardTest, RejectsALoweringThatLaterLawHappensToUndo) {
+  // Published 19 Oct 2023: €83 restated for all of 2023.
+  guard_.Commit(Amendment(2, "goo_norm_per_place_day", Day(2022, 10, 15), Day(2023, 12, 31), 8300,
+                          Day(2023, 10, 19)));
+  // Recorded now, published 1 Jun 2023: €80 for 2023. When it was published it lowered
+  // January..May; that the October text later restated €83 does not make it lawful.
+  absl::Status s = guard_.Check(Amendment(3, "goo_norm_per_place_day", Day(2023, 1, 1),
+                                          Day(2023, 12, 31), 8000, Day(2023, 6, 1)),
+                                {});
+  EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(s.message(), HasSubstr("from €83.00 to €80.00 for 2023-01-01..2023-05-31"));
+}
+
+TEST_F(RuleGuardTest, RejectsACorrectionThatTakesANormAway) {
+  // A correction of the €83 amendment that no longer sets the norm: the days from 15 Oct 2022
+  // to its publication would lose their norm.
+  ledger::PolicyEvent correction = Amendment(2, "spending_period", Day(2022, 3, 1), std::nullopt,
+                                             0, Day(2023, 1, 10));
+  correction.body.mutable_rule_amended()->mutable_values(0)->set_flag(true);
+  correction.body.set_supersedes_event_id("a1");
+  absl::Status s = guard_.Check(correction, {});
+  EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(s.message(), HasSubstr("supersedes_event_id: removes goo_norm_per_place_day (€83.00) "
+                                     "for 2022-10-15..2023-01-09"));
+}
+
+TEST_F(RuleGuardTest, JudgesHistoryRecordedLateByWhatWasKnownWhenItWasPublished) {
+  // Already recorded: €90 from 1 Jun 2022, published 1 Jun 2023.
+  guard_.Commit(Amendment(2, "goo_norm_per_place_day", Day(2022, 6, 1), std::nullopt, 9000,
+                          Day(2023, 6, 1)));
+  // Migrated now: €83 from 1 Jan 2022, published 1 Dec 2022. When it was published €83 was in
+  // force from 15 Oct 2022 and nothing before: no lowering; and the €90 of 2023 still only
+  // raises what this one set.
+  EXPECT_TRUE(guard_.Check(Amendment(3, "goo_norm_per_place_day", Day(2022, 1, 1), std::nullopt,
+                                     8300, Day(2022, 12, 1)),
+                           {})
+                  .ok());
+  // But €95 from 1 Jan 2023, published 1 Mar 2023, would make the recorded €90 of June 2023
+  // a retroactive lowering of January..May 2023: refused, naming that amendment.
+  absl::Status s = guard_.Check(Amendment(3, "goo_norm_per_place_day", Day(2023, 1, 1),
+                                          std::nullopt, 9500, Day(2023, 3, 1)),
+                                {});
+  EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(s.message(), HasSubstr("the later amendment a2 (published 2023-06-01)"));
+}
+
 TEST_F(RuleGuardTest, RejectsUnknownParameterAndWrongValueKind) {
   absl::Status unknown = guard_.Check(
       Amendment(2, "goo_norm_per_bed", Day(2023, 1, 1), std::nullopt, 1, Day(2023, 1, 1)), {});

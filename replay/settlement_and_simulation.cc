@@ -1,9 +1,11 @@
 // GrantProjection's two comparative queries: replaying a recorded determination, and the
 // impact of a proposed rule amendment.
 #include <algorithm>
+#include <cstring>
 #include <map>
 #include <set>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "ledger/civil_date.h"
 #include "ledger/event_validation.h"
@@ -91,7 +93,11 @@ absl::StatusOr<booo::v1::ReplaySettlementResponse> GrantProjection::ReplaySettle
   }
   ASSIGN_OR_RETURN(std::vector<booo::v1::StoredEvent> events, log_->Read(sequence, 1));
   if (events.empty()) return absl::NotFoundError(absl::StrCat("sequence: no event ", sequence));
-  ASSIGN_OR_RETURN(booo::v1::EventBody body, ledger::ParseEventBody(events[0].body()));
+  absl::StatusOr<booo::v1::EventBody> parsed = ledger::ParseEventBody(events[0].body());
+  if (!parsed.ok()) {
+    return absl::DataLossError(absl::StrCat("sequence ", sequence, ": ", parsed.status().message()));
+  }
+  const booo::v1::EventBody& body = *parsed;
   if (!body.has_grant_determined()) {
     return absl::FailedPreconditionError(
         absl::StrCat("determination: event ", sequence, " (", events[0].event_id(), ") is a ",
@@ -136,11 +142,17 @@ absl::StatusOr<booo::v1::SimulateAmendmentResponse> GrantProjection::SimulateAme
   proposal.set_stream("rules");
   proposal.set_signer_key_id("simulation");
   *proposal.mutable_rule_amended() = request.amendment();
+  // Messages name fields of the request ("amendment.values[0]..."), not of an event body.
+  auto in_request = [](const absl::Status& s) {
+    std::string message(s.message());
+    if (absl::StartsWith(message, "rule_amended.")) message.erase(0, strlen("rule_amended."));
+    return absl::Status(s.code(), absl::StrCat("amendment.", message));
+  };
   if (absl::Status valid = ledger::ValidateEventBody(proposal); !valid.ok()) {
-    return absl::Status(valid.code(), absl::StrCat("amendment.", valid.message()));
+    return in_request(valid);
   }
   if (absl::Status valid = CheckParameters(request.amendment()); !valid.ok()) {
-    return absl::Status(valid.code(), absl::StrCat("amendment.", valid.message()));
+    return in_request(valid);
   }
   for (int32_t year : request.spending_years()) {
     if (year < 2022 || year > ledger::kMaxYear) {
@@ -155,7 +167,7 @@ absl::StatusOr<booo::v1::SimulateAmendmentResponse> GrantProjection::SimulateAme
   // The proposal takes the next ledger position and overrides, on its days, every rule the
   // query sees (its publication date only matters for the retroactivity check).
   FactRecord proposed;
-  proposed.ref.sequence = at.tree_size;
+  proposed.ref.sequence = position_;
   proposed.ref.event_id = proposal.event_id();
   proposed.ref.business_day = ledger::ToEpochDays(request.amendment().publication_date());
   proposed.body = proposal;
@@ -163,15 +175,24 @@ absl::StatusOr<booo::v1::SimulateAmendmentResponse> GrantProjection::SimulateAme
 
   booo::v1::SimulateAmendmentResponse out;
   out.set_tree_size(at.tree_size);
-  if (absl::Status admitted = CheckNoRetroactiveLowering(baseline, request.amendment());
-      !admitted.ok()) {
-    out.set_admission_refusal(std::string(admitted.message()));
+  // Would the ledger admit it now? It judges against every rule it holds, whatever the query's
+  // known-at point, with the proposal in its publication-date place.
+  {
+    StreamRecords all_rules = rules_;
+    all_rules.Add(EventRef{position_, 0, "", proposal.event_id(), proposed.ref.business_day},
+                  proposal);
+    if (absl::Status admitted = CheckRuleHistory(all_rules, all_rules.records().size() - 1);
+        !admitted.ok()) {
+      out.set_admission_refusal(std::string(admitted.message()));
+    }
   }
   int32_t last_year = 2022;
   for (const auto& [code, stream] : municipalities_) {
     for (int32_t y : YearsWithFacts(code, at)) last_year = std::max(last_year, y);
   }
-  std::vector<int32_t> years(request.spending_years().begin(), request.spending_years().end());
+  const std::set<int32_t> asked(request.spending_years().begin(),
+                                request.spending_years().end());
+  std::vector<int32_t> years(asked.begin(), asked.end());
   if (years.empty()) years = TouchedYears(request.amendment(), last_year);
   int64_t base_total = 0;
   int64_t sim_total = 0;

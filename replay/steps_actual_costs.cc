@@ -39,7 +39,11 @@ absl::StatusOr<TraceNode> ActualCostNode(const Context& ctx, TraceNode node,
     if (rule != nullptr) *leaf.add_rules() = RuleUse(*rule);
     if (period != nullptr) *leaf.add_rules() = RuleUse(*period);
     const std::string declared = absl::StrCat("declared actual cost ", FormatEuros(d.amount_cents()));
-    if (!ctx.rules().FlagOn(param::kSpendingPeriod, first)) {
+    if (period == nullptr) {
+      leaf.set_formula(absl::StrCat(declared, ", no spending period known = €0.00"));
+      leaf.add_notes("no spending period is known for this day at this ledger point");
+      ctx.Flag("the spending period is not known for some declared days at this ledger point");
+    } else if (!ctx.rules().FlagOn(param::kSpendingPeriod, first)) {
       leaf.set_formula(absl::StrCat(declared, ", outside the spending period = €0.00"));
       leaf.add_notes("not eligible: the period starts outside the spending period");
     } else if (!ctx.rules().FlagOn(flag_parameter, first)) {
@@ -139,50 +143,55 @@ absl::StatusOr<TraceNode> PooActualCosts(const Context& ctx) {
 
 absl::StatusOr<TraceNode> TransitionCosts(const Context& ctx) {
   TraceNode e = MakeNode("e", "category e: transition costs, only as approved beforehand");
-  std::map<std::string, const FactRecord*> requests;
-  for (const FactRecord* f : ctx.Facts(EventBody::kTransitionCostRequested)) {
-    requests[f->ref.event_id] = f;
-  }
-  std::map<std::string, const FactRecord*> decisions;  // by request; the latest decides
-  for (const FactRecord* f : ctx.Facts(EventBody::kTransitionCostDecided)) {
-    decisions[f->body.transition_cost_decided().request_event_id()] = f;
-  }
-  for (const auto& [request_id, decision] : decisions) {
-    const auto& d = decision->body.transition_cost_decided();
-    auto request = requests.find(request_id);
-    TraceNode leaf = MakeLeaf(request_id, absl::StrCat("request ", request_id), 0, "");
-    if (request != requests.end()) AddSource(leaf, *request->second);
-    AddSource(leaf, *decision);
-    if (request == requests.end()) {
-      if (!PeriodTouchesYear(d.period(), ctx.scope().year)) continue;
-      leaf.set_formula("decision without a known request at this ledger point = €0.00");
-      ctx.Flag(absl::StrCat("transition-cost decision ", decision->ref.event_id,
-                            " refers to an unknown request ", request_id));
-    } else if (d.outcome() == booo::v1::DECISION_OUTCOME_REJECTED) {
-      const auto& r = request->second->body.transition_cost_requested();
-      if (!PeriodTouchesYear(r.period(), ctx.scope().year)) continue;
-      leaf.set_formula(absl::StrCat(FormatEuros(r.amount_cents()), " requested, rejected by ",
-                                    d.decision_reference(), " = €0.00"));
-      leaf.add_notes("rejected: transition costs count only when approved");
-    } else {
-      const Allocation a = Allocate(ctx, d);
-      if (!a.touches_scope) continue;
-      leaf.set_amount_cents(a.amount_cents);
-      leaf.set_formula(absl::StrCat(a.formula, " (decision ", d.decision_reference(), ")"));
+  const std::vector<const FactRecord*> requests = ctx.Facts(EventBody::kTransitionCostRequested);
+  const std::vector<const FactRecord*> decisions = ctx.Facts(EventBody::kTransitionCostDecided);
+  std::map<std::string, TraceNode> leaves;  // by request event id
+  for (const FactRecord* request : requests) {
+    // The latest decision on this request, or on the request it corrects.
+    const FactRecord* decision = nullptr;
+    for (const FactRecord* d : decisions) {
+      if (Answers(*request, d->body.transition_cost_decided().request_event_id())) decision = d;
     }
-    *e.add_children() = std::move(leaf);
-  }
-  for (const auto& [request_id, request] : requests) {
-    if (decisions.contains(request_id)) continue;
     const auto& r = request->body.transition_cost_requested();
-    if (!PeriodTouchesYear(r.period(), ctx.scope().year)) continue;
-    TraceNode leaf = MakeLeaf(
-        request_id, absl::StrCat("request ", request_id), 0,
-        absl::StrCat(FormatEuros(r.amount_cents()), " requested, awaiting a decision = €0.00"));
-    leaf.add_notes("transition costs count only after prior approval by a decision");
+    TraceNode leaf = MakeLeaf(request->ref.event_id,
+                              absl::StrCat("request ", request->ref.event_id), 0, "");
     AddSource(leaf, *request);
-    *e.add_children() = std::move(leaf);
+    if (decision == nullptr) {
+      if (!PeriodTouchesYear(r.period(), ctx.scope().year)) continue;
+      leaf.set_formula(absl::StrCat(FormatEuros(r.amount_cents()),
+                                    " requested, awaiting a decision = €0.00"));
+      leaf.add_notes("transition costs count only after prior approval by a decision");
+    } else {
+      const auto& d = decision->body.transition_cost_decided();
+      AddSource(leaf, *decision);
+      if (d.outcome() == booo::v1::DECISION_OUTCOME_REJECTED) {
+        if (!PeriodTouchesYear(r.period(), ctx.scope().year)) continue;
+        leaf.set_formula(absl::StrCat(FormatEuros(r.amount_cents()), " requested, rejected by ",
+                                      d.decision_reference(), " = €0.00"));
+        leaf.add_notes("rejected: transition costs count only when approved");
+      } else {
+        const Allocation a = Allocate(ctx, d);
+        if (!a.touches_scope) continue;
+        leaf.set_amount_cents(a.amount_cents);
+        leaf.set_formula(absl::StrCat(a.formula, " (decision ", d.decision_reference(), ")"));
+      }
+    }
+    leaves.emplace(request->ref.event_id, std::move(leaf));
   }
+  // Decisions on a request the query does not see.
+  for (const FactRecord* decision : decisions) {
+    const auto& d = decision->body.transition_cost_decided();
+    bool known = false;
+    for (const FactRecord* request : requests) known = known || Answers(*request, d.request_event_id());
+    if (known || !PeriodTouchesYear(d.period(), ctx.scope().year)) continue;
+    TraceNode leaf = MakeLeaf(d.request_event_id(), absl::StrCat("request ", d.request_event_id()),
+                              0, "decision without a known request at this ledger point = €0.00");
+    AddSource(leaf, *decision);
+    ctx.Flag(absl::StrCat("transition-cost decision ", decision->ref.event_id,
+                          " refers to an unknown request ", d.request_event_id()));
+    leaves.emplace(d.request_event_id(), std::move(leaf));
+  }
+  for (auto& [id, leaf] : leaves) *e.add_children() = std::move(leaf);
   if (e.children().empty()) e.set_formula("no transition costs in scope = €0.00");
   if (absl::StatusOr<int64_t> sum = SumChildren(e); !sum.ok()) return sum.status();
   return e;

@@ -45,7 +45,7 @@ absl::StatusOr<TraceNode> Findings(const Context& ctx, const FactRecord& report)
   std::map<std::string, const FactRecord*> hardship;
   for (const FactRecord* f : ctx.Facts(EventBody::kHardshipDecided)) {
     const auto& h = f->body.hardship_decided();
-    if (h.report_event_id() == report.ref.event_id) hardship[h.finding_id()] = f;
+    if (Answers(report, h.report_event_id())) hardship[h.finding_id()] = f;
   }
   for (const auto& finding : r.findings()) {
     TraceNode fn = MakeNode(finding.finding_id(), absl::StrCat("finding ", finding.finding_id(),
@@ -104,22 +104,27 @@ TraceNode Waiver(const Context& ctx, const FactRecord& report) {
 
 absl::StatusOr<std::optional<TraceNode>> ExceptionClause(const Context& ctx,
                                                          int64_t norm_total_cents) {
-  std::map<std::string, const FactRecord*> claims;
+  std::vector<const FactRecord*> claims;
   for (const FactRecord* f : ctx.Facts(EventBody::kExceptionClaimFiled)) {
-    if (f->body.exception_claim_filed().spending_year() == ctx.scope().year) {
-      claims[f->ref.event_id] = f;
-    }
+    if (f->body.exception_claim_filed().spending_year() == ctx.scope().year) claims.push_back(f);
   }
   if (claims.empty()) return std::nullopt;
+  // The latest decision on any of the year's claims (or on what a claim corrects).
   const FactRecord* decision = nullptr;
+  const FactRecord* decided_claim = nullptr;
   for (const FactRecord* f : ctx.Facts(EventBody::kExceptionClaimDecided)) {
-    if (claims.contains(f->body.exception_claim_decided().claim_event_id())) decision = f;
+    for (const FactRecord* claim : claims) {
+      if (Answers(*claim, f->body.exception_claim_decided().claim_event_id())) {
+        decision = f;
+        decided_claim = claim;
+      }
+    }
   }
   TraceNode leaf = MakeLeaf("exception_clause",
                             "exception clause (art. 3 lid 2): actual costs instead of the norm",
                             0, "");
   if (decision == nullptr) {
-    const FactRecord* claim = claims.rbegin()->second;
+    const FactRecord* claim = claims.back();
     AddSource(leaf, *claim);
     leaf.set_formula(absl::StrCat(
         "claim of ", FormatEuros(claim->body.exception_claim_filed().actual_total_cents()),
@@ -128,8 +133,7 @@ absl::StatusOr<std::optional<TraceNode>> ExceptionClause(const Context& ctx,
     return leaf;
   }
   const auto& d = decision->body.exception_claim_decided();
-  const FactRecord* claim = claims.at(d.claim_event_id());
-  AddSource(leaf, *claim);
+  AddSource(leaf, *decided_claim);
   AddSource(leaf, *decision);
   const int64_t year_end = LastDayOfYear(ctx.scope().year);
   if (const RuleEntry* rule = ctx.rules().ValueOn(param::kExceptionClause, year_end)) {

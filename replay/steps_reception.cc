@@ -135,7 +135,12 @@ absl::StatusOr<TraceNode> GooNorm(const Context& ctx) {
             TraceNode leaf = MakeLeaf(RangeText(first, last), RangeText(first, last), 0, "");
             AddSource(leaf, *run.declaration);
             if (period != nullptr) *leaf.add_rules() = RuleUse(*period);
-            if (!eligible) {
+            if (period == nullptr) {
+              leaf.set_formula(absl::StrCat(head, ": no spending period known = €0.00"));
+              leaf.add_notes("no spending period is known for these days at this ledger point");
+              ctx.Flag(
+                  "the spending period is not known for some declared days at this ledger point");
+            } else if (!eligible) {
               leaf.set_formula(absl::StrCat(head, " outside the spending period = €0.00"));
               leaf.add_notes("not eligible: these days lie outside the spending period");
             } else if (rate == nullptr) {
@@ -184,7 +189,11 @@ absl::StatusOr<TraceNode> PooNorm(const Context& ctx) {
     const RuleEntry* period = ctx.rules().ValueOn(param::kSpendingPeriod, first);
     const RuleEntry* rate = ctx.rules().ValueOn(param::kPooNorm, first);
     if (period != nullptr) *leaf.add_rules() = RuleUse(*period);
-    if (!ctx.rules().FlagOn(param::kSpendingPeriod, first)) {
+    if (period == nullptr) {
+      leaf.set_formula(absl::StrCat(head, ": no spending period known = €0.00"));
+      leaf.add_notes("no spending period is known for this month at this ledger point");
+      ctx.Flag("the spending period is not known for some declared days at this ledger point");
+    } else if (!ctx.rules().FlagOn(param::kSpendingPeriod, first)) {
       leaf.set_formula(absl::StrCat(head, " outside the spending period = €0.00"));
       leaf.add_notes("not eligible: the month lies outside the spending period");
     } else if (rate == nullptr) {

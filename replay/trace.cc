@@ -61,10 +61,17 @@ void SummarizeAt(const TraceNode& node, const std::string& path, int depth, int 
 
 TraceNode MakeNode(absl::string_view key, absl::string_view label) {
   TraceNode node;
-  // Keys join into paths with '/', so a key never holds one (a location id might).
-  std::string safe_key(key);
-  for (char& c : safe_key) {
-    if (c == '/') c = '_';
+  // Keys join into paths with '/', so a key never holds one (a location id might): '%' and '/'
+  // are percent-escaped, which keeps distinct ids distinct.
+  std::string safe_key;
+  for (char c : key) {
+    if (c == '%') {
+      safe_key += "%25";
+    } else if (c == '/') {
+      safe_key += "%2F";
+    } else {
+      safe_key.push_back(c);
+    }
   }
   node.set_key(std::move(safe_key));
   node.set_label(std::string(label));

@@ -30,6 +30,8 @@ TEST(MoneyTest, FormatsEurosAndDeviations) {
   EXPECT_EQ(FormatDeviationPercent(280, 302), "-7.28 %");
   EXPECT_EQ(FormatDeviationPercent(110, 100), "+10.00 %");
   EXPECT_EQ(FormatDeviationPercent(1, 0), "n/a");
+  // 10^14 against 1 cent: 10^18 basis points, beyond what a naive 64-bit cast would keep.
+  EXPECT_EQ(FormatDeviationPercent(100'000'000'000'000, 1), "+9,999,999,999,999,900.00 %");
 }
 
 TEST(MoneyTest, CheckedArithmeticRefusesOverflow) {
@@ -70,7 +72,8 @@ TEST(TraceTest, SummaryAndPathsFindNodes) {
   EXPECT_EQ(summary[1].path(), "grant/a");
   EXPECT_EQ(FindNode(root, "grant/b")->amount_cents(), -100);
   EXPECT_EQ(FindNode(root, "grant/c"), nullptr);
-  EXPECT_EQ(MakeNode("LOC/1", "x").key(), "LOC_1");
+  EXPECT_EQ(MakeNode("LOC/1", "x").key(), "LOC%2F1");
+  EXPECT_NE(MakeNode("A/B", "x").key(), MakeNode("A_B", "x").key());
 }
 
 TEST(TraceTest, RendersTextAndCsv) {

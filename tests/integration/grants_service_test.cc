@@ -191,7 +191,7 @@ TEST_F(GrantsServiceTest, RefusesBadQueriesWithExactCodes) {
     grpc::ClientContext context;
     s = grants_->SimulateAmendment(&context, request, &out);
     EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
-    EXPECT_THAT(s.error_message(), HasSubstr("amendment.rule_amended.values[0].parameter"));
+    EXPECT_THAT(s.error_message(), HasSubstr("amendment.values[0].parameter"));
   }
 }
 

@@ -53,42 +53,51 @@ struct DetermineArgs {
 };
 
 // Computes the grant as the ledger holds it now and records it as the determination, with the
-// trace digest and the digests of the trace's top nodes (for a later settlement replay).
+// trace digest and the digests of the trace's top nodes (for a later settlement replay). The
+// append names the municipality's stream version the grant was computed at, so a declaration
+// that lands in between makes the ledger refuse it (ABORTED); the grant is then computed again.
 absl::Status Determine(const Globals& globals, const DetermineArgs& args) {
   ASSIGN_OR_RETURN(ledger::Ed25519PrivateKey key, ledger::ReadPrivateKeyFile(args.key));
   ASSIGN_OR_RETURN(GrantBackend backend, GrantBackend::Open(globals.server, ""));
-  booo::v1::GetGrantRequest request;
-  request.set_municipality_code(args.municipality);
-  request.set_spending_year(args.year);
-  ASSIGN_OR_RETURN(booo::v1::GetGrantResponse grant, backend.GetGrant(request));
-
-  booo::v1::EventBody body;
-  body.set_event_id(args.event_id);
-  body.set_supersedes_event_id(args.supersedes);
-  auto* d = body.mutable_grant_determined();
-  d->set_municipality_code(args.municipality);
-  d->set_spending_year(args.year);
-  d->set_amount_cents(grant.computed_grant_cents());
-  d->set_trace_digest(grant.trace_digest());
-  if (args.decision_date.empty()) {
-    const absl::CivilDay today = absl::ToCivilDay(absl::Now(), absl::UTCTimeZone());
-    d->mutable_decision_date()->set_year(static_cast<int>(today.year()));
-    d->mutable_decision_date()->set_month(today.month());
-    d->mutable_decision_date()->set_day(today.day());
-  } else {
-    ASSIGN_OR_RETURN(*d->mutable_decision_date(), ParseDate(args.decision_date, "--decision-date"));
-  }
-  d->set_decision_reference(args.reference);
-  for (auto& node : replay::Summarize(grant.trace(), 2)) *d->add_trace_summary() = node;
-
   auto stub = Connect(globals.server);
-  ASSIGN_OR_RETURN(booo::v1::AppendResponse response, SignAndAppend(*stub, body, key));
-  std::cout << "determined " << args.municipality << " " << args.year << " at "
-            << replay::FormatEuros(grant.computed_grant_cents()) << " (computed over the first "
-            << grant.tree_size() << " events), trace digest "
-            << absl::BytesToHexString(grant.trace_digest()) << "\n"
-            << ReceiptToJson(response).dump() << "\n";
-  return absl::OkStatus();
+  constexpr int kAttempts = 5;
+  for (int attempt = 1;; ++attempt) {
+    booo::v1::GetGrantRequest request;
+    request.set_municipality_code(args.municipality);
+    request.set_spending_year(args.year);
+    ASSIGN_OR_RETURN(booo::v1::GetGrantResponse grant, backend.GetGrant(request));
+
+    booo::v1::EventBody body;
+    body.set_event_id(args.event_id);
+    body.set_supersedes_event_id(args.supersedes);
+    body.set_expected_stream_version(grant.stream_version());
+    auto* d = body.mutable_grant_determined();
+    d->set_municipality_code(args.municipality);
+    d->set_spending_year(args.year);
+    d->set_amount_cents(grant.computed_grant_cents());
+    d->set_trace_digest(grant.trace_digest());
+    if (args.decision_date.empty()) {
+      const absl::CivilDay today = absl::ToCivilDay(absl::Now(), absl::UTCTimeZone());
+      d->mutable_decision_date()->set_year(static_cast<int>(today.year()));
+      d->mutable_decision_date()->set_month(today.month());
+      d->mutable_decision_date()->set_day(today.day());
+    } else {
+      ASSIGN_OR_RETURN(*d->mutable_decision_date(),
+                       ParseDate(args.decision_date, "--decision-date"));
+    }
+    d->set_decision_reference(args.reference);
+    for (auto& node : replay::Summarize(grant.trace(), 2)) *d->add_trace_summary() = node;
+
+    absl::StatusOr<booo::v1::AppendResponse> response = SignAndAppend(*stub, body, key);
+    if (absl::IsAborted(response.status()) && attempt < kAttempts) continue;
+    if (!response.ok()) return response.status();
+    std::cout << "determined " << args.municipality << " " << args.year << " at "
+              << replay::FormatEuros(grant.computed_grant_cents()) << " (computed over the first "
+              << grant.tree_size() << " events), trace digest "
+              << absl::BytesToHexString(grant.trace_digest()) << "\n"
+              << ReceiptToJson(*response).dump() << "\n";
+    return absl::OkStatus();
+  }
 }
 
 }  // namespace
