@@ -64,11 +64,11 @@ absl::Status CheckBusinessDate(const booo::v1::EventBody& body, int64_t recorded
   constexpr int64_t kMicrosPerDay = int64_t{86'400} * 1'000'000;
   const int64_t recorded_day = recorded_at_micros / kMicrosPerDay;
   if (ToEpochDays(*date) > recorded_day + 1) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(BusinessDateField(body), ": ", FormatDate(*date),
-                     " lies after the day the ledger records it (",
-                     FormatDate(FromEpochDays(recorded_day)), " UTC); facts are recorded when "
-                     "they happen or later"));
+    return absl::InvalidArgumentError(absl::StrCat(BusinessDateField(body), ": ", FormatDate(*date),
+                                                   " lies after the day the ledger records it (",
+                                                   FormatDate(FromEpochDays(recorded_day)),
+                                                   " UTC); facts are recorded when "
+                                                   "they happen or later"));
   }
   return absl::OkStatus();
 }

@@ -188,8 +188,7 @@ absl::Status ValidateMunicipalityPayload(const EventBody& body) {
         return Invalid("living_allowance_paid.period",
                        "must lie within one calendar year (one spending year)");
       }
-      RETURN_IF_ERROR(
-          ValidateCivilDate(d.received_date(), "living_allowance_paid.received_date"));
+      RETURN_IF_ERROR(ValidateCivilDate(d.received_date(), "living_allowance_paid.received_date"));
       return CheckAmount(d.amount_cents(), "living_allowance_paid.amount_cents");
     }
     case EventBody::kTransitionCostRequested: {
@@ -208,8 +207,7 @@ absl::Status ValidateMunicipalityPayload(const EventBody& body) {
       RETURN_IF_ERROR(CheckYear(d.spending_year(), "exception_claim_filed.spending_year"));
       RETURN_IF_ERROR(
           CheckAmount(d.actual_total_cents(), "exception_claim_filed.actual_total_cents"));
-      RETURN_IF_ERROR(
-          ValidateCivilDate(d.received_date(), "exception_claim_filed.received_date"));
+      RETURN_IF_ERROR(ValidateCivilDate(d.received_date(), "exception_claim_filed.received_date"));
       return CheckText(d.justification(), "exception_claim_filed.justification", false);
     }
     case EventBody::kVoluntaryRepaymentReceived: {

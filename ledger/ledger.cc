@@ -219,8 +219,8 @@ absl::StatusOr<AppendResult> Ledger::AdmitInGroup(PendingAppend& append, GroupSt
   if (existing) return DuplicateResult(append, *existing, g);
 
   const KeyRegistry& keys = g.keys ? *g.keys : keys_;
-  AdmissionInput input{&body, append.body_bytes, append.signature, g.next_sequence,
-                       append.signature_verified, g.recorded_at_micros};
+  AdmissionInput input{&body,           append.body_bytes,         append.signature,
+                       g.next_sequence, append.signature_verified, g.recorded_at_micros};
   RETURN_IF_ERROR(AdmitEvent(input, keys));
   ASSIGN_OR_RETURN(std::optional<uint64_t> superseded,
                    [&]() -> absl::StatusOr<std::optional<uint64_t>> {
@@ -248,8 +248,8 @@ absl::StatusOr<AppendResult> Ledger::AdmitInGroup(PendingAppend& append, GroupSt
   // event gets that answer first.
   const bool watched = policy_streams_.contains(body.stream());
   if (watched) {
-    RETURN_IF_ERROR(options_.policy->Check(
-        PolicyEvent{body, g.next_sequence, g.recorded_at_micros}, g.policy_pending));
+    RETURN_IF_ERROR(options_.policy->Check(PolicyEvent{body, g.next_sequence, g.recorded_at_micros},
+                                           g.policy_pending));
   }
 
   const uint64_t sequence = g.next_sequence;

@@ -91,8 +91,8 @@ absl::Status Walk::Leaf(uint64_t sequence, const std::string& bytes) {
   if (absl::Status valid = ValidateEventBody(*body); !valid.ok()) {
     return Fail(sequence, valid.message());
   }
-  AdmissionInput input{&*body, leaf->body, leaf->signature, sequence, false,
-                       leaf->recorded_at_micros};
+  AdmissionInput input{&*body,   leaf->body, leaf->signature,
+                       sequence, false,      leaf->recorded_at_micros};
   if (absl::Status admitted = AdmitEvent(input, keys_); !admitted.ok()) {
     return Fail(sequence, admitted.message());
   }

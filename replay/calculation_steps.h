@@ -41,19 +41,19 @@ std::map<std::string, Location> EffectivePlaces(const Context& ctx);
 // The latest declaration per month (by "YYYY-MM"), for months whose first day lies in scope.
 std::map<std::string, const FactRecord*> EffectivePersonMonths(const Context& ctx);
 
-absl::StatusOr<TraceNode> GooNorm(const Context& ctx);                 // "norm" under "a"
-absl::StatusOr<TraceNode> PooNorm(const Context& ctx);                 // "cd"
-absl::StatusOr<TraceNode> VatFund(const Context& ctx);                 // "vat_fund"
-absl::StatusOr<TraceNode> GooLivingAllowance(const Context& ctx);      // "goo_living_allowance"
-absl::StatusOr<TraceNode> PooActualCosts(const Context& ctx);          // "b"
-absl::StatusOr<TraceNode> TransitionCosts(const Context& ctx);         // "e"
+absl::StatusOr<TraceNode> GooNorm(const Context& ctx);             // "norm" under "a"
+absl::StatusOr<TraceNode> PooNorm(const Context& ctx);             // "cd"
+absl::StatusOr<TraceNode> VatFund(const Context& ctx);             // "vat_fund"
+absl::StatusOr<TraceNode> GooLivingAllowance(const Context& ctx);  // "goo_living_allowance"
+absl::StatusOr<TraceNode> PooActualCosts(const Context& ctx);      // "b"
+absl::StatusOr<TraceNode> TransitionCosts(const Context& ctx);     // "e"
 // Under "a", beside the norm: the exception clause's adjustment, if a claim was decided.
 absl::StatusOr<std::optional<TraceNode>> ExceptionClause(const Context& ctx,
                                                          int64_t norm_total_cents);
 // After the categories: findings, waiver, late accountability (each only if present).
 absl::StatusOr<std::vector<TraceNode>> Adjustments(const Context& ctx);
 
-std::string DayText(int64_t day);                        // "2023-01-31"
+std::string DayText(int64_t day);                            // "2023-01-31"
 std::string RangeText(int64_t first_day, int64_t last_day);  // "2023-01-01..2023-01-31"
 
 }  // namespace booo::replay::steps

@@ -4,8 +4,8 @@
 
 namespace booo::replay {
 
-absl::StatusOr<std::vector<booo::v1::StoredEvent>> MemoryEventLog::Read(
-    uint64_t start, uint32_t max_events) const {
+absl::StatusOr<std::vector<booo::v1::StoredEvent>> MemoryEventLog::Read(uint64_t start,
+                                                                        uint32_t max_events) const {
   std::vector<booo::v1::StoredEvent> out;
   for (uint64_t i = start; i < events_.size() && out.size() < max_events; ++i) {
     out.push_back(events_[i]);

@@ -24,14 +24,14 @@ class EventLog {
   virtual absl::StatusOr<std::vector<booo::v1::StoredEvent>> Read(uint64_t start,
                                                                   uint32_t max_events) const = 0;
   // The sequence of the event with this id, or nullopt.
-  virtual absl::StatusOr<std::optional<uint64_t>> FindEventId(const std::string& event_id) const = 0;
+  virtual absl::StatusOr<std::optional<uint64_t>> FindEventId(
+      const std::string& event_id) const = 0;
 };
 
 // An EventLog over events held in memory (an export file read whole, or a test's events).
 class MemoryEventLog : public EventLog {
  public:
-  explicit MemoryEventLog(std::vector<booo::v1::StoredEvent> events)
-      : events_(std::move(events)) {}
+  explicit MemoryEventLog(std::vector<booo::v1::StoredEvent> events) : events_(std::move(events)) {}
   uint64_t Size() const override { return events_.size(); }
   absl::StatusOr<std::vector<booo::v1::StoredEvent>> Read(uint64_t start,
                                                           uint32_t max_events) const override;

@@ -4,8 +4,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "ledger/civil_date.h"
-#include "replay/calculation_steps.h"
 #include "ledger/status_macros.h"
+#include "replay/calculation_steps.h"
 #include "replay/money.h"
 
 namespace booo::replay {
@@ -52,7 +52,8 @@ absl::StatusOr<TraceNode> Settlement(const Context& ctx, GrantComputation& out) 
                                    FormatEuros(out.computed_grant_cents)));
     }
   } else {
-    grant.set_formula(absl::StrCat("computed, not yet determined = ", FormatEuros(out.grant_cents)));
+    grant.set_formula(
+        absl::StrCat("computed, not yet determined = ", FormatEuros(out.grant_cents)));
   }
   *root.add_children() = std::move(grant);
   TraceNode advances = MakeNode("advances", "advances paid (voorschotten)");
@@ -60,20 +61,20 @@ absl::StatusOr<TraceNode> Settlement(const Context& ctx, GrantComputation& out) 
   for (const FactRecord* f : ctx.Facts(EventBody::kAdvancePaid)) {
     const auto& d = f->body.advance_paid();
     if (d.spending_year() != ctx.scope().year) continue;
-    TraceNode leaf = MakeLeaf(f->ref.event_id, absl::StrCat("advance ", f->ref.event_id),
-                              -d.amount_cents(),
-                              absl::StrCat("paid ", ledger::FormatDate(d.payment_date()), " = ",
-                                           FormatEuros(-d.amount_cents())));
+    TraceNode leaf =
+        MakeLeaf(f->ref.event_id, absl::StrCat("advance ", f->ref.event_id), -d.amount_cents(),
+                 absl::StrCat("paid ", ledger::FormatDate(d.payment_date()), " = ",
+                              FormatEuros(-d.amount_cents())));
     AddSource(leaf, *f);
     *advances.add_children() = std::move(leaf);
   }
   for (const FactRecord* f : ctx.Facts(EventBody::kVoluntaryRepaymentReceived)) {
     const auto& d = f->body.voluntary_repayment_received();
     if (d.spending_year() != ctx.scope().year) continue;
-    TraceNode leaf = MakeLeaf(f->ref.event_id, absl::StrCat("repayment ", f->ref.event_id),
-                              d.amount_cents(),
-                              absl::StrCat("received ", ledger::FormatDate(d.received_date()),
-                                           " = ", FormatEuros(d.amount_cents())));
+    TraceNode leaf =
+        MakeLeaf(f->ref.event_id, absl::StrCat("repayment ", f->ref.event_id), d.amount_cents(),
+                 absl::StrCat("received ", ledger::FormatDate(d.received_date()), " = ",
+                              FormatEuros(d.amount_cents())));
     AddSource(leaf, *f);
     *repayments.add_children() = std::move(leaf);
   }
@@ -85,7 +86,7 @@ absl::StatusOr<TraceNode> Settlement(const Context& ctx, GrantComputation& out) 
   *root.add_children() = std::move(repayments);
   ASSIGN_OR_RETURN(out.balance_cents, SumChildren(root));
   ASSIGN_OR_RETURN(out.net_paid_cents,
-                          CheckedAdd(out.advances_cents, -out.repayments_cents, "net paid"));
+                   CheckedAdd(out.advances_cents, -out.repayments_cents, "net paid"));
   if (!ctx.scope().WholeYear()) {
     root.add_notes("advances and repayments are per spending year; the scope is part of one");
   }
@@ -138,9 +139,9 @@ absl::StatusOr<GrantComputation> ComputeGrant(const GrantInput& input) {
   GrantComputation out;
   const Context ctx{input, out.flags};
   TraceNode& grant = out.trace = MakeNode(
-      "grant", absl::StrCat("BooO grant ", input.municipality_code, " spending year ",
-                            input.scope.year, " (",
-                            steps::RangeText(input.scope.first_day, input.scope.last_day), ")"));
+      "grant",
+      absl::StrCat("BooO grant ", input.municipality_code, " spending year ", input.scope.year,
+                   " (", steps::RangeText(input.scope.first_day, input.scope.last_day), ")"));
   ASSIGN_OR_RETURN(*grant.add_children(), CategoryA(ctx));
   ASSIGN_OR_RETURN(*grant.add_children(), steps::GooLivingAllowance(ctx));
   ASSIGN_OR_RETURN(*grant.add_children(), steps::PooActualCosts(ctx));

@@ -73,8 +73,8 @@ TEST(GrantCalculationTest, LeapDayIsAPlaceDay) {
   // 28 Feb, 29 Feb, 1 Mar: 7 × 3 × 6100 = 128,100.
   EXPECT_EQ(s.Compute(kAms, 2024)->computed_grant_cents, 128'100);
   // The leap day alone, as a valid-time scope: 7 × 1 × 6100 = 42,700.
-  auto leap = s.Compute(kAms, booo::testing::ScopeOf(Day(2024, 2, 29), Day(2024, 2, 29)),
-                        s.Everything());
+  auto leap =
+      s.Compute(kAms, booo::testing::ScopeOf(Day(2024, 2, 29), Day(2024, 2, 29)), s.Everything());
   ASSERT_TRUE(leap.ok());
   EXPECT_EQ(leap->computed_grant_cents, 42'700);
 }
@@ -128,7 +128,8 @@ TEST(GrantCalculationTest, PersonMonthWithoutAProvisionDoesNotCount) {
   // May: 0 × 21000 = 0. June: 35 × 21000 = 735,000.
   EXPECT_EQ(Node(*c, "grant/cd/2023-05").amount_cents(), 0);
   EXPECT_THAT(Node(*c, "grant/cd/2023-05").notes(0), HasSubstr("40 registered persons without"));
-  EXPECT_EQ(Node(*c, "grant/cd/2023-06").formula(), "35 persons with a provision × €210.00 = €7,350.00");
+  EXPECT_EQ(Node(*c, "grant/cd/2023-06").formula(),
+            "35 persons with a provision × €210.00 = €7,350.00");
   EXPECT_EQ(c->computed_grant_cents, 735'000);
 }
 
@@ -164,16 +165,15 @@ TEST(GrantCalculationTest, TransitionCostsCountOnlyWhenApprovedAndAreDepreciated
   GrantScenario s = GrantScenario::WithRuleBook();
   using booo::v1::ALLOCATION_METHOD_DEPRECIATION;
   using booo::v1::ALLOCATION_METHOD_LUMP_SUM;
-  s.Add(booo::testing::TransitionRequest("r1", kAms, 40'000'000, Day(2023, 7, 1),
-                                         Day(2024, 6, 30), ALLOCATION_METHOD_DEPRECIATION,
-                                         Day(2023, 5, 1)));
-  s.Add(booo::testing::TransitionDecision("d1", kAms, "r1", booo::v1::DECISION_OUTCOME_PARTIALLY_GRANTED,
-                                          36'500'000, Day(2023, 7, 1), Day(2024, 6, 30),
-                                          ALLOCATION_METHOD_DEPRECIATION, Day(2023, 6, 1)));
+  s.Add(booo::testing::TransitionRequest("r1", kAms, 40'000'000, Day(2023, 7, 1), Day(2024, 6, 30),
+                                         ALLOCATION_METHOD_DEPRECIATION, Day(2023, 5, 1)));
+  s.Add(booo::testing::TransitionDecision(
+      "d1", kAms, "r1", booo::v1::DECISION_OUTCOME_PARTIALLY_GRANTED, 36'500'000, Day(2023, 7, 1),
+      Day(2024, 6, 30), ALLOCATION_METHOD_DEPRECIATION, Day(2023, 6, 1)));
   s.Add(booo::testing::TransitionRequest("r2", kAms, 9'000'000, Day(2023, 3, 1), Day(2023, 3, 31),
                                          ALLOCATION_METHOD_LUMP_SUM, Day(2023, 2, 1)));
-  s.Add(booo::testing::TransitionDecision("d2", kAms, "r2", booo::v1::DECISION_OUTCOME_REJECTED,
-                                          0, {}, {}, ALLOCATION_METHOD_LUMP_SUM, Day(2023, 2, 20)));
+  s.Add(booo::testing::TransitionDecision("d2", kAms, "r2", booo::v1::DECISION_OUTCOME_REJECTED, 0,
+                                          {}, {}, ALLOCATION_METHOD_LUMP_SUM, Day(2023, 2, 20)));
   // 1 Jul 2023 .. 30 Jun 2024 = 366 days (2024 is a leap year); 184 of them in 2023.
   // 2023: floor(36,500,000 × 184 / 366) = floor(18,349,726.7) = 18,349,726.
   // 2024: floor(36,500,000 × 366 / 366) − 18,349,726 = 18,150,274; the two add up exactly.
@@ -208,8 +208,8 @@ TEST(GrantCalculationTest, RejectedExceptionClaimLeavesTheNorm) {
   s.Add(booo::testing::GooPlaces("p1", kAms, "L1", Day(2023, 1, 1), Day(2023, 1, 31), 10,
                                  Day(2023, 2, 1)));
   s.Add(booo::testing::ExceptionClaim("c1", kAms, 2023, 99'000'000, Day(2024, 3, 1)));
-  s.Add(booo::testing::ExceptionDecision("c1d", kAms, "c1", booo::v1::DECISION_OUTCOME_REJECTED,
-                                         0, Day(2024, 5, 1)));
+  s.Add(booo::testing::ExceptionDecision("c1d", kAms, "c1", booo::v1::DECISION_OUTCOME_REJECTED, 0,
+                                         Day(2024, 5, 1)));
   // 10 × 31 × 8300 = 2,573,000; the rejected claim adds 0.
   auto c = s.Compute(kAms, 2023);
   EXPECT_EQ(c->computed_grant_cents, 2'573'000);
@@ -253,9 +253,8 @@ TEST(GrantCalculationTest, DecisionsOnAnOriginalStillApplyToItsCorrection) {
   // and the hardship decision named the originals and still hold: 4,000,000 − 1,000,000 +
   // 1,000,000 = 4,000,000.
   s.Add(booo::testing::Correcting(
-      booo::testing::TransitionRequest("r1-fix", kAms, 5'000'000, Day(2023, 4, 1),
-                                       Day(2023, 4, 30), ALLOCATION_METHOD_LUMP_SUM,
-                                       Day(2023, 5, 1)),
+      booo::testing::TransitionRequest("r1-fix", kAms, 5'000'000, Day(2023, 4, 1), Day(2023, 4, 30),
+                                       ALLOCATION_METHOD_LUMP_SUM, Day(2023, 5, 1)),
       "r1"));
   auto corrected_report = report;
   corrected_report.set_event_id("rep23-fix");
@@ -388,8 +387,8 @@ TEST(GrantCalculationTest, OverflowIsOutOfRangeNeverAWrap) {
 
 TEST(GrantCalculationTest, ScopeOutsideTheYearIsRefused) {
   GrantScenario s = GrantScenario::WithRuleBook();
-  auto c = s.Compute(kAms, booo::testing::ScopeOf(Day(2023, 12, 1), Day(2024, 1, 31)),
-                     s.Everything());
+  auto c =
+      s.Compute(kAms, booo::testing::ScopeOf(Day(2023, 12, 1), Day(2024, 1, 31)), s.Everything());
   ASSERT_FALSE(c.ok());
   EXPECT_EQ(c.status().code(), absl::StatusCode::kInvalidArgument);
 }

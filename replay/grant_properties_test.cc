@@ -61,7 +61,7 @@ std::vector<booo::v1::EventBody> RandomHistory(std::mt19937_64& rng, int events)
         const auto d = DayAt(a);
         const int64_t registered = Uniform(rng, 0, 300);
         out.push_back(booo::testing::PooMonth(id, kCode, d.year(), d.month(), registered,
-                                      Uniform(rng, 0, registered), received));
+                                              Uniform(rng, 0, registered), received));
         break;
       }
       case 3: {
@@ -69,7 +69,8 @@ std::vector<booo::v1::EventBody> RandomHistory(std::mt19937_64& rng, int events)
         booo::v1::CivilDate end = d;
         end.set_day(ledger::DaysInMonth(d.year(), d.month()));
         out.push_back(booo::testing::LivingAllowance(
-            id, kCode, Uniform(rng, 0, 1) ? booo::v1::RECEPTION_KIND_GOO : booo::v1::RECEPTION_KIND_POO,
+            id, kCode,
+            Uniform(rng, 0, 1) ? booo::v1::RECEPTION_KIND_GOO : booo::v1::RECEPTION_KIND_POO,
             booo::v1::ALLOWANCE_COMPONENT_LIVING_ALLOWANCE, d, end, Uniform(rng, 0, 5'000'000),
             received));
         break;
@@ -162,12 +163,12 @@ TEST(GrantPropertiesTest, AKnownAtPointBeforeAnEventNeverSeesIt) {
       EXPECT_EQ(at_cut->trace.digest(), only_before->trace.digest()) << "round " << round;
       EXPECT_EQ(at_cut->settlement.digest(), only_before->settlement.digest());
       EXPECT_TRUE(AllSourcesBefore(at_cut->trace, cut)) << "round " << round;
-      auto on_day = s.Compute(kCode, Scope::Year(year),
-                              KnownAt{s.size(), ledger::ToEpochDays(day)});
+      auto on_day =
+          s.Compute(kCode, Scope::Year(year), KnownAt{s.size(), ledger::ToEpochDays(day)});
       // The rule book's amendments have their own publication dates, so compare with the
       // filtered history at the same business day.
-      auto filtered = known.Compute(kCode, Scope::Year(year),
-                                    KnownAt{known.size(), ledger::ToEpochDays(day)});
+      auto filtered =
+          known.Compute(kCode, Scope::Year(year), KnownAt{known.size(), ledger::ToEpochDays(day)});
       ASSERT_TRUE(on_day.ok() && filtered.ok());
       EXPECT_EQ(on_day->computed_grant_cents, filtered->computed_grant_cents) << "round " << round;
       EXPECT_EQ(on_day->balance_cents, filtered->balance_cents) << "round " << round;

@@ -70,13 +70,15 @@ booo::v1::BalanceRow ToBalanceRow(const std::string& code, int32_t year,
 
 absl::Status BalanceTotalsBuilder::Add(const booo::v1::BalanceRow& row) {
   auto add = [](int64_t total, int64_t v) { return CheckedAdd(total, v, "totals"); };
-  const int64_t grant = row.determined() ? row.determined_grant_cents() : row.computed_grant_cents();
-  ASSIGN_OR_RETURN(int64_t computed, add(totals_.computed_grant_cents(), row.computed_grant_cents()));
+  const int64_t grant =
+      row.determined() ? row.determined_grant_cents() : row.computed_grant_cents();
+  ASSIGN_OR_RETURN(int64_t computed,
+                   add(totals_.computed_grant_cents(), row.computed_grant_cents()));
   ASSIGN_OR_RETURN(int64_t grants, add(totals_.grant_cents(), grant));
   ASSIGN_OR_RETURN(int64_t advances, add(totals_.advances_cents(), row.advances_cents()));
   ASSIGN_OR_RETURN(int64_t repayments, add(totals_.repayments_cents(), row.repayments_cents()));
-  ASSIGN_OR_RETURN(int64_t vat, add(totals_.vat_fund_contribution_cents(),
-                                    row.vat_fund_contribution_cents()));
+  ASSIGN_OR_RETURN(int64_t vat,
+                   add(totals_.vat_fund_contribution_cents(), row.vat_fund_contribution_cents()));
   int64_t to_pay = totals_.to_pay_cents();
   int64_t to_reclaim = totals_.to_reclaim_cents();
   if (row.balance_cents() > 0) {

@@ -79,8 +79,7 @@ std::string FormatDeviationPercent(int64_t actual, int64_t reference) {
     grouped.push_back(digits[i]);
   }
   return absl::StrCat(negative ? "-" : "+", grouped, ".",
-                      absl::StrFormat("%02d", static_cast<int>(absl::Uint128Low64(m % 100))),
-                      " %");
+                      absl::StrFormat("%02d", static_cast<int>(absl::Uint128Low64(m % 100))), " %");
 }
 
 std::string FormatCount(int64_t n) {

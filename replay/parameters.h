@@ -26,7 +26,8 @@ struct ParameterSpec {
 namespace param {
 inline constexpr absl::string_view kGooNorm = "goo_norm_per_place_day";
 inline constexpr absl::string_view kPooNorm = "poo_norm_per_person_month";
-inline constexpr absl::string_view kGooLivingAllowanceActual = "goo_living_allowance_at_actual_cost";
+inline constexpr absl::string_view kGooLivingAllowanceActual =
+    "goo_living_allowance_at_actual_cost";
 inline constexpr absl::string_view kPooProvisionsActual = "poo_provisions_at_actual_cost";
 inline constexpr absl::string_view kExceptionClause = "exception_clause_available";
 inline constexpr absl::string_view kSpendingPeriod = "spending_period";

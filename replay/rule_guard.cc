@@ -124,12 +124,12 @@ absl::Status CheckRuleHistory(const StreamRecords& rules, size_t added) {
     absl::Status status = CheckNoRetroactiveLowering(before, after, step.body);
     if (status.ok()) continue;
     if (order[k] == added) return status;
-    return absl::FailedPreconditionError(absl::StrCat(
-        "rule_amended.publication_date: with this amendment in its place (published ",
-        ledger::FormatDate(records[added].body.rule_amended().publication_date()),
-        "), the later amendment ", step.ref.event_id, " (published ",
-        ledger::FormatDate(step.body.rule_amended().publication_date()),
-        ") would revise a norm downward with retroactive effect: ", status.message()));
+    return absl::FailedPreconditionError(
+        absl::StrCat("rule_amended.publication_date: with this amendment in its place (published ",
+                     ledger::FormatDate(records[added].body.rule_amended().publication_date()),
+                     "), the later amendment ", step.ref.event_id, " (published ",
+                     ledger::FormatDate(step.body.rule_amended().publication_date()),
+                     ") would revise a norm downward with retroactive effect: ", status.message()));
   }
   return absl::OkStatus();
 }

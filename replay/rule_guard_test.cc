@@ -1,19 +1,19 @@
 #include "replay/rule_guard.h"
 
+#include <unistd.h>
+
+#include <filesystem>
+
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "ledger/civil_date.h"
-#include "replay/rule_timeline.h"
-#include "tests/support/event_factory.h"
 #include "ledger/export_file.h"
 #include "ledger/ledger.h"
 #include "ledger/store.h"
 #include "ledger/verifier.h"
+#include "replay/rule_timeline.h"
+#include "tests/support/event_factory.h"
 #include "tools/rulebook/rule_book.h"
-
-#include <unistd.h>
-
-#include <filesystem>
 
 namespace booo::replay {
 namespace {
@@ -51,9 +51,9 @@ class RuleGuardTest : public ::testing::Test {
 
 TEST_F(RuleGuardTest, RejectsRetroactiveDownwardRevision) {
   // €80 from 1 Jan 2023, published 1 Jun 2023: lowers 1 Jan..31 May 2023 retroactively.
-  absl::Status s = guard_.Check(Amendment(2, "goo_norm_per_place_day", Day(2023, 1, 1),
-                                          std::nullopt, 8000, Day(2023, 6, 1)),
-                                {});
+  absl::Status s = guard_.Check(
+      Amendment(2, "goo_norm_per_place_day", Day(2023, 1, 1), std::nullopt, 8000, Day(2023, 6, 1)),
+      {});
   EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_EQ(s.message(),
             "rule_amended.values[0]: lowers goo_norm_per_place_day from €83.00 to €80.00 for "
@@ -63,31 +63,34 @@ TEST_F(RuleGuardTest, RejectsRetroactiveDownwardRevision) {
 
 TEST_F(RuleGuardTest, AllowsLoweringFromThePublicationDateOn) {
   // The same €80, valid from its publication day: nothing retroactive.
-  EXPECT_TRUE(guard_.Check(Amendment(2, "goo_norm_per_place_day", Day(2023, 6, 1), std::nullopt,
-                                     8000, Day(2023, 6, 1)),
-                           {})
+  EXPECT_TRUE(guard_
+                  .Check(Amendment(2, "goo_norm_per_place_day", Day(2023, 6, 1), std::nullopt, 8000,
+                                   Day(2023, 6, 1)),
+                         {})
                   .ok());
 }
 
 TEST_F(RuleGuardTest, AllowsRetroactiveRaiseAndRetroactiveIntroduction) {
-  EXPECT_TRUE(guard_.Check(Amendment(2, "goo_norm_per_place_day", Day(2022, 10, 15), std::nullopt,
-                                     9000, Day(2023, 6, 1)),
-                           {})
+  EXPECT_TRUE(guard_
+                  .Check(Amendment(2, "goo_norm_per_place_day", Day(2022, 10, 15), std::nullopt,
+                                   9000, Day(2023, 6, 1)),
+                         {})
                   .ok());
   // The €210 POO norm: valid from 1 Mar 2022, first known in October 2022.
-  EXPECT_TRUE(guard_.Check(Amendment(2, "poo_norm_per_person_month", Day(2022, 3, 1),
-                                     std::nullopt, 21000, Day(2022, 10, 14)),
-                           {})
+  EXPECT_TRUE(guard_
+                  .Check(Amendment(2, "poo_norm_per_person_month", Day(2022, 3, 1), std::nullopt,
+                                   21000, Day(2022, 10, 14)),
+                         {})
                   .ok());
 }
 
 TEST_F(RuleGuardTest, SeesAmendmentsEarlierInTheSameGroupCommit) {
-  const ledger::PolicyEvent raise = Amendment(2, "goo_norm_per_place_day", Day(2023, 1, 1),
-                                              std::nullopt, 9000, Day(2023, 6, 1));
+  const ledger::PolicyEvent raise =
+      Amendment(2, "goo_norm_per_place_day", Day(2023, 1, 1), std::nullopt, 9000, Day(2023, 6, 1));
   // €85 retroactively is a raise over €83, but a lowering after the pending €90.
-  absl::Status s = guard_.Check(Amendment(3, "goo_norm_per_place_day", Day(2023, 1, 1),
-                                          std::nullopt, 8500, Day(2023, 7, 1)),
-                                {raise});
+  absl::Status s = guard_.Check(
+      Amendment(3, "goo_norm_per_place_day", Day(2023, 1, 1), std::nullopt, 8500, Day(2023, 7, 1)),
+      {raise});
   EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition);
 }
 
@@ -107,8 +110,8 @@ TEST_F(RuleGuardTest, RejectsALoweringThatLaterLawHappensToUndo) {
 TEST_F(RuleGuardTest, RejectsACorrectionThatTakesANormAway) {
   // A correction of the €83 amendment that no longer sets the norm: the days from 15 Oct 2022
   // to its publication would lose their norm.
-  ledger::PolicyEvent correction = Amendment(2, "spending_period", Day(2022, 3, 1), std::nullopt,
-                                             0, Day(2023, 1, 10));
+  ledger::PolicyEvent correction =
+      Amendment(2, "spending_period", Day(2022, 3, 1), std::nullopt, 0, Day(2023, 1, 10));
   correction.body.mutable_rule_amended()->mutable_values(0)->set_flag(true);
   correction.body.set_supersedes_event_id("a1");
   absl::Status s = guard_.Check(correction, {});
@@ -119,20 +122,21 @@ TEST_F(RuleGuardTest, RejectsACorrectionThatTakesANormAway) {
 
 TEST_F(RuleGuardTest, JudgesHistoryRecordedLateByWhatWasKnownWhenItWasPublished) {
   // Already recorded: €90 from 1 Jun 2022, published 1 Jun 2023.
-  guard_.Commit(Amendment(2, "goo_norm_per_place_day", Day(2022, 6, 1), std::nullopt, 9000,
-                          Day(2023, 6, 1)));
+  guard_.Commit(
+      Amendment(2, "goo_norm_per_place_day", Day(2022, 6, 1), std::nullopt, 9000, Day(2023, 6, 1)));
   // Migrated now: €83 from 1 Jan 2022, published 1 Dec 2022. When it was published €83 was in
   // force from 15 Oct 2022 and nothing before: no lowering; and the €90 of 2023 still only
   // raises what this one set.
-  EXPECT_TRUE(guard_.Check(Amendment(3, "goo_norm_per_place_day", Day(2022, 1, 1), std::nullopt,
-                                     8300, Day(2022, 12, 1)),
-                           {})
+  EXPECT_TRUE(guard_
+                  .Check(Amendment(3, "goo_norm_per_place_day", Day(2022, 1, 1), std::nullopt, 8300,
+                                   Day(2022, 12, 1)),
+                         {})
                   .ok());
   // But €95 from 1 Jan 2023, published 1 Mar 2023, would make the recorded €90 of June 2023
   // a retroactive lowering of January..May 2023: refused, naming that amendment.
-  absl::Status s = guard_.Check(Amendment(3, "goo_norm_per_place_day", Day(2023, 1, 1),
-                                          std::nullopt, 9500, Day(2023, 3, 1)),
-                                {});
+  absl::Status s = guard_.Check(
+      Amendment(3, "goo_norm_per_place_day", Day(2023, 1, 1), std::nullopt, 9500, Day(2023, 3, 1)),
+      {});
   EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_THAT(s.message(), HasSubstr("the later amendment a2 (published 2023-06-01)"));
 }
@@ -149,8 +153,8 @@ TEST_F(RuleGuardTest, RejectsUnknownParameterAndWrongValueKind) {
 }
 
 TEST(RuleBookTest, TheShippedRuleBookPassesTheGuardInOrder) {
-  auto book = rulebook::ReadRuleBook(std::string(BOOO_SOURCE_DIR) +
-                                     "/replay/rulebook/booo-2022-2025.json");
+  auto book =
+      rulebook::ReadRuleBook(std::string(BOOO_SOURCE_DIR) + "/replay/rulebook/booo-2022-2025.json");
   ASSERT_TRUE(book.ok()) << book.status();
   ASSERT_GE(book->size(), 5u);
   RuleGuard guard;
@@ -170,8 +174,8 @@ TEST(RuleBookTest, TheShippedRuleBookPassesTheGuardInOrder) {
 // ministry key) holds a retroactive lowering: the offline verifier, given the guard, refuses it
 // at exactly that sequence.
 TEST(RuleGuardVerifyTest, VerifierFindsARetroactiveLoweringTheServerDidNotCheck) {
-  const auto dir = std::filesystem::temp_directory_path() /
-                   ("booo-guard-verify-" + std::to_string(::getpid()));
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("booo-guard-verify-" + std::to_string(::getpid()));
   std::filesystem::remove_all(dir);
   ledger::ManualClock clock(1'736'467'200'000'000);  // 2025-01-10
   const auto root = booo::testing::TestKey(1);
@@ -188,9 +192,9 @@ TEST(RuleGuardVerifyTest, VerifierFindsARetroactiveLoweringTheServerDidNotCheck)
     append(Amendment(1, "goo_norm_per_place_day", Day(2022, 10, 15), std::nullopt, 8300,
                      Day(2022, 10, 14))
                .body);
-    append(Amendment(2, "goo_norm_per_place_day", Day(2023, 1, 1), std::nullopt, 8000,
-                     Day(2023, 6, 1))
-               .body);
+    append(
+        Amendment(2, "goo_norm_per_place_day", Day(2023, 1, 1), std::nullopt, 8000, Day(2023, 6, 1))
+            .body);
   }
   auto store = ledger::LedgerStore::Open(dir.string(), {.read_only = true});
   ASSERT_TRUE(store.ok());

@@ -95,7 +95,8 @@ absl::StatusOr<booo::v1::ReplaySettlementResponse> GrantProjection::ReplaySettle
   if (events.empty()) return absl::NotFoundError(absl::StrCat("sequence: no event ", sequence));
   absl::StatusOr<booo::v1::EventBody> parsed = ledger::ParseEventBody(events[0].body());
   if (!parsed.ok()) {
-    return absl::DataLossError(absl::StrCat("sequence ", sequence, ": ", parsed.status().message()));
+    return absl::DataLossError(
+        absl::StrCat("sequence ", sequence, ": ", parsed.status().message()));
   }
   const booo::v1::EventBody& body = *parsed;
   if (!body.has_grant_determined()) {
@@ -190,8 +191,7 @@ absl::StatusOr<booo::v1::SimulateAmendmentResponse> GrantProjection::SimulateAme
   for (const auto& [code, stream] : municipalities_) {
     for (int32_t y : YearsWithFacts(code, at)) last_year = std::max(last_year, y);
   }
-  const std::set<int32_t> asked(request.spending_years().begin(),
-                                request.spending_years().end());
+  const std::set<int32_t> asked(request.spending_years().begin(), request.spending_years().end());
   std::vector<int32_t> years(asked.begin(), asked.end());
   if (years.empty()) years = TouchedYears(request.amendment(), last_year);
   int64_t base_total = 0;
@@ -207,8 +207,8 @@ absl::StatusOr<booo::v1::SimulateAmendmentResponse> GrantProjection::SimulateAme
       row->set_spending_year(year);
       row->set_baseline_cents(b.computed_grant_cents);
       row->set_simulated_cents(s.computed_grant_cents);
-      ASSIGN_OR_RETURN(int64_t delta, CheckedAdd(s.computed_grant_cents, -b.computed_grant_cents,
-                                                 "delta"));
+      ASSIGN_OR_RETURN(int64_t delta,
+                       CheckedAdd(s.computed_grant_cents, -b.computed_grant_cents, "delta"));
       row->set_delta_cents(delta);
       ASSIGN_OR_RETURN(base_total, CheckedAdd(base_total, b.computed_grant_cents, "totals"));
       ASSIGN_OR_RETURN(sim_total, CheckedAdd(sim_total, s.computed_grant_cents, "totals"));

@@ -27,18 +27,18 @@ absl::StatusOr<TraceNode> ActualCostNode(const Context& ctx, TraceNode node,
     const int64_t first = ToEpochDays(d.period().first_day());
     if (first < ctx.scope().first_day || first > ctx.scope().last_day) continue;
     const int64_t last = ToEpochDays(d.period().last_day());
-    const std::string what =
-        d.component() == booo::v1::ALLOWANCE_COMPONENT_HOUSING_COMPONENT
-            ? "housing component (woonkostencomponent)"
-            : "living allowance (leefgeld)";
-    TraceNode leaf = MakeLeaf(f->ref.event_id, absl::StrCat(what, " ", RangeText(first, last)),
-                              0, "");
+    const std::string what = d.component() == booo::v1::ALLOWANCE_COMPONENT_HOUSING_COMPONENT
+                                 ? "housing component (woonkostencomponent)"
+                                 : "living allowance (leefgeld)";
+    TraceNode leaf =
+        MakeLeaf(f->ref.event_id, absl::StrCat(what, " ", RangeText(first, last)), 0, "");
     AddSource(leaf, *f);
     const RuleEntry* rule = ctx.rules().ValueOn(flag_parameter, first);
     const RuleEntry* period = ctx.rules().ValueOn(param::kSpendingPeriod, first);
     if (rule != nullptr) *leaf.add_rules() = RuleUse(*rule);
     if (period != nullptr) *leaf.add_rules() = RuleUse(*period);
-    const std::string declared = absl::StrCat("declared actual cost ", FormatEuros(d.amount_cents()));
+    const std::string declared =
+        absl::StrCat("declared actual cost ", FormatEuros(d.amount_cents()));
     if (period == nullptr) {
       leaf.set_formula(absl::StrCat(declared, ", no spending period known = €0.00"));
       leaf.add_notes("no spending period is known for this day at this ledger point");
@@ -104,8 +104,8 @@ Allocation Allocate(const Context& ctx, const booo::v1::TransitionCostDecided& d
       a.amount_cents = through > before ? ProRataFloor(amount, through, total) -
                                               ProRataFloor(amount, before, total)
                                         : 0;
-      a.formula = absl::StrCat(approved, ", rent over ", total, " months (",
-                               RangeText(first, last), "): ", std::max<int64_t>(through - before, 0),
+      a.formula = absl::StrCat(approved, ", rent over ", total, " months (", RangeText(first, last),
+                               "): ", std::max<int64_t>(through - before, 0),
                                " months in scope = ", FormatEuros(a.amount_cents));
       break;
     }
@@ -127,16 +127,15 @@ bool PeriodTouchesYear(const booo::v1::DateRange& period, int32_t year) {
 }  // namespace
 
 absl::StatusOr<TraceNode> GooLivingAllowance(const Context& ctx) {
-  return ActualCostNode(
-      ctx, MakeNode("goo_living_allowance", "GOO living allowance at actual cost"),
-      booo::v1::RECEPTION_KIND_GOO, param::kGooLivingAllowanceActual,
-      "inside the GOO norm on these days, not paid separately");
+  return ActualCostNode(ctx,
+                        MakeNode("goo_living_allowance", "GOO living allowance at actual cost"),
+                        booo::v1::RECEPTION_KIND_GOO, param::kGooLivingAllowanceActual,
+                        "inside the GOO norm on these days, not paid separately");
 }
 
 absl::StatusOr<TraceNode> PooActualCosts(const Context& ctx) {
   return ActualCostNode(
-      ctx,
-      MakeNode("b", "category b: POO living allowance and housing component at actual cost"),
+      ctx, MakeNode("b", "category b: POO living allowance and housing component at actual cost"),
       booo::v1::RECEPTION_KIND_POO, param::kPooProvisionsActual,
       "not paid at actual cost on these days");
 }
@@ -153,13 +152,13 @@ absl::StatusOr<TraceNode> TransitionCosts(const Context& ctx) {
       if (Answers(*request, d->body.transition_cost_decided().request_event_id())) decision = d;
     }
     const auto& r = request->body.transition_cost_requested();
-    TraceNode leaf = MakeLeaf(request->ref.event_id,
-                              absl::StrCat("request ", request->ref.event_id), 0, "");
+    TraceNode leaf =
+        MakeLeaf(request->ref.event_id, absl::StrCat("request ", request->ref.event_id), 0, "");
     AddSource(leaf, *request);
     if (decision == nullptr) {
       if (!PeriodTouchesYear(r.period(), ctx.scope().year)) continue;
-      leaf.set_formula(absl::StrCat(FormatEuros(r.amount_cents()),
-                                    " requested, awaiting a decision = €0.00"));
+      leaf.set_formula(
+          absl::StrCat(FormatEuros(r.amount_cents()), " requested, awaiting a decision = €0.00"));
       leaf.add_notes("transition costs count only after prior approval by a decision");
     } else {
       const auto& d = decision->body.transition_cost_decided();
@@ -182,7 +181,8 @@ absl::StatusOr<TraceNode> TransitionCosts(const Context& ctx) {
   for (const FactRecord* decision : decisions) {
     const auto& d = decision->body.transition_cost_decided();
     bool known = false;
-    for (const FactRecord* request : requests) known = known || Answers(*request, d.request_event_id());
+    for (const FactRecord* request : requests)
+      known = known || Answers(*request, d.request_event_id());
     if (known || !PeriodTouchesYear(d.period(), ctx.scope().year)) continue;
     TraceNode leaf = MakeLeaf(d.request_event_id(), absl::StrCat("request ", d.request_event_id()),
                               0, "decision without a known request at this ledger point = €0.00");

@@ -50,11 +50,11 @@ absl::StatusOr<TraceNode> Findings(const Context& ctx, const FactRecord& report)
   for (const auto& finding : r.findings()) {
     TraceNode fn = MakeNode(finding.finding_id(), absl::StrCat("finding ", finding.finding_id(),
                                                                ": ", finding.description()));
-    TraceNode excluded = MakeLeaf(
-        "excluded", "excluded", -finding.amount_cents(),
-        absl::StrCat(KindText(finding.kind()), " of ", FormatEuros(finding.amount_cents()),
-                     " in ", booo::v1::CostCategory_Name(finding.category()), ", excluded = ",
-                     FormatEuros(-finding.amount_cents())));
+    TraceNode excluded =
+        MakeLeaf("excluded", "excluded", -finding.amount_cents(),
+                 absl::StrCat(KindText(finding.kind()), " of ", FormatEuros(finding.amount_cents()),
+                              " in ", booo::v1::CostCategory_Name(finding.category()),
+                              ", excluded = ", FormatEuros(-finding.amount_cents())));
     AddSource(excluded, report);
     *fn.add_children() = std::move(excluded);
     if (auto it = hardship.find(finding.finding_id()); it != hardship.end()) {
@@ -90,8 +90,8 @@ TraceNode Waiver(const Context& ctx, const FactRecord& report) {
   }
   if (ctx.rules().FlagOn(param::kVoluntaryWaiverAllowed, year_end)) {
     leaf.set_amount_cents(-waiver);
-    leaf.set_formula(absl::StrCat("budget given back: ", FormatEuros(waiver), " = ",
-                                  FormatEuros(-waiver)));
+    leaf.set_formula(
+        absl::StrCat("budget given back: ", FormatEuros(waiver), " = ", FormatEuros(-waiver)));
   } else {
     leaf.set_formula(absl::StrCat("waiver of ", FormatEuros(waiver),
                                   " not possible for this spending year = €0.00"));
@@ -120,9 +120,9 @@ absl::StatusOr<std::optional<TraceNode>> ExceptionClause(const Context& ctx,
       }
     }
   }
-  TraceNode leaf = MakeLeaf("exception_clause",
-                            "exception clause (art. 3 lid 2): actual costs instead of the norm",
-                            0, "");
+  TraceNode leaf =
+      MakeLeaf("exception_clause",
+               "exception clause (art. 3 lid 2): actual costs instead of the norm", 0, "");
   if (decision == nullptr) {
     const FactRecord* claim = claims.back();
     AddSource(leaf, *claim);
@@ -153,11 +153,11 @@ absl::StatusOr<std::optional<TraceNode>> ExceptionClause(const Context& ctx,
         CheckedAdd(accepted, -norm_total_cents, "a.exception_clause");
     if (!deviation.ok()) return deviation.status();
     leaf.set_amount_cents(*deviation);
-    leaf.set_formula(absl::StrCat(
-        "actual category-a costs accepted ", FormatEuros(accepted), " (decision ",
-        d.decision_reference(), ") − norm-based amount ", FormatEuros(norm_total_cents), " = ",
-        FormatEuros(*deviation), " (deviation ",
-        FormatDeviationPercent(accepted, norm_total_cents), ")"));
+    leaf.set_formula(absl::StrCat("actual category-a costs accepted ", FormatEuros(accepted),
+                                  " (decision ", d.decision_reference(), ") − norm-based amount ",
+                                  FormatEuros(norm_total_cents), " = ", FormatEuros(*deviation),
+                                  " (deviation ",
+                                  FormatDeviationPercent(accepted, norm_total_cents), ")"));
   }
   return leaf;
 }
@@ -165,16 +165,17 @@ absl::StatusOr<std::optional<TraceNode>> ExceptionClause(const Context& ctx,
 absl::StatusOr<std::vector<TraceNode>> Adjustments(const Context& ctx) {
   std::vector<TraceNode> out;
   const int32_t year = ctx.scope().year;
-  const FactRecord* report =
-      LatestForYear(ctx, EventBody::kAccountabilityReportFiled,
-                    [](const EventBody& b) { return b.accountability_report_filed().spending_year(); });
-  const FactRecord* late =
-      LatestForYear(ctx, EventBody::kLateAccountabilityDecided,
-                    [](const EventBody& b) { return b.late_accountability_decided().spending_year(); });
+  const FactRecord* report = LatestForYear(
+      ctx, EventBody::kAccountabilityReportFiled,
+      [](const EventBody& b) { return b.accountability_report_filed().spending_year(); });
+  const FactRecord* late = LatestForYear(
+      ctx, EventBody::kLateAccountabilityDecided,
+      [](const EventBody& b) { return b.late_accountability_decided().spending_year(); });
   if (report == nullptr && late == nullptr) return out;
   if (!ctx.scope().WholeYear()) {
-    ctx.Flag("findings, waiver and late-accountability decisions concern the whole spending "
-             "year and are not applied to a partial scope");
+    ctx.Flag(
+        "findings, waiver and late-accountability decisions concern the whole spending "
+        "year and are not applied to a partial scope");
     return out;
   }
   if (report != nullptr) {
@@ -187,19 +188,18 @@ absl::StatusOr<std::vector<TraceNode>> Adjustments(const Context& ctx) {
   }
   const RuleEntry* deadline =
       ctx.rules().ValueOn(param::kAccountabilityDeadline, LastDayOfYear(year));
-  const bool report_late =
-      report != nullptr && deadline != nullptr && deadline->value.has_date() &&
-      ToEpochDays(report->body.accountability_report_filed().received_date()) >
-          ToEpochDays(deadline->value.date());
+  const bool report_late = report != nullptr && deadline != nullptr && deadline->value.has_date() &&
+                           ToEpochDays(report->body.accountability_report_filed().received_date()) >
+                               ToEpochDays(deadline->value.date());
   if (report_late) {
-    ctx.Flag(absl::StrCat(
-        "late accountability: received ",
-        ledger::FormatDate(report->body.accountability_report_filed().received_date()),
-        ", after the deadline ", ledger::FormatDate(deadline->value.date())));
+    ctx.Flag(
+        absl::StrCat("late accountability: received ",
+                     ledger::FormatDate(report->body.accountability_report_filed().received_date()),
+                     ", after the deadline ", ledger::FormatDate(deadline->value.date())));
   }
   if (late != nullptr || report_late) {
-    TraceNode leaf = MakeLeaf("late", "late accountability", 0,
-                              "late; no lower amount decided (yet) = €0.00");
+    TraceNode leaf =
+        MakeLeaf("late", "late accountability", 0, "late; no lower amount decided (yet) = €0.00");
     if (deadline != nullptr) *leaf.add_rules() = RuleUse(*deadline);
     if (report_late) leaf.add_notes("the accountability arrived after its deadline");
     if (late != nullptr) {

@@ -122,8 +122,8 @@ std::map<std::string, const FactRecord*> EffectivePersonMonths(const Context& ct
 absl::StatusOr<TraceNode> GooNorm(const Context& ctx) {
   TraceNode norm = MakeNode("norm", "norm per realised place per day (gerealiseerde opvangplek)");
   for (const auto& [location_id, location] : EffectivePlaces(ctx)) {
-    TraceNode node =
-        MakeNode(location_id, absl::StrCat("location ", location_id, " (", location.accommodation, ")"));
+    TraceNode node = MakeNode(
+        location_id, absl::StrCat("location ", location_id, " (", location.accommodation, ")"));
     for (const PlaceRun& run : location.runs) {
       absl::Status s = ForEachRatePiece(
           ctx, run, param::kGooNorm,
@@ -153,8 +153,8 @@ absl::StatusOr<TraceNode> GooNorm(const Context& ctx) {
                   CheckedMul3(run.places, days, rate_cents, "a.norm " + location_id);
               if (!amount.ok()) return amount.status();
               leaf.set_amount_cents(*amount);
-              leaf.set_formula(absl::StrCat(head, " × ", FormatEuros(rate_cents), " = ",
-                                            FormatEuros(*amount)));
+              leaf.set_formula(
+                  absl::StrCat(head, " × ", FormatEuros(rate_cents), " = ", FormatEuros(*amount)));
               *leaf.add_rules() = RuleUse(*rate);
             }
             *node.add_children() = std::move(leaf);
@@ -171,9 +171,10 @@ absl::StatusOr<TraceNode> GooNorm(const Context& ctx) {
 }
 
 absl::StatusOr<TraceNode> PooNorm(const Context& ctx) {
-  TraceNode cd = MakeNode(
-      "cd", "categories c and d: private reception (POO), norm per registered person per month "
-            "with a provision");
+  TraceNode cd =
+      MakeNode("cd",
+               "categories c and d: private reception (POO), norm per registered person per month "
+               "with a provision");
   for (const auto& [key, f] : EffectivePersonMonths(ctx)) {
     const auto& d = f->body.poo_person_months_declared();
     const int64_t first = MonthFirstDay(d.month());
@@ -258,11 +259,10 @@ absl::StatusOr<TraceNode> VatFund(const Context& ctx) {
     absl::StatusOr<int64_t> amount =
         CheckedMul(d.persons_with_provision(), rate->value.amount_cents(), "vat_fund.poo");
     if (!amount.ok()) return amount.status();
-    TraceNode leaf = MakeLeaf(key, key, *amount,
-                              absl::StrCat(FormatCount(d.persons_with_provision()),
-                                           " person-months × ",
-                                           FormatEuros(rate->value.amount_cents()), " = ",
-                                           FormatEuros(*amount)));
+    TraceNode leaf = MakeLeaf(
+        key, key, *amount,
+        absl::StrCat(FormatCount(d.persons_with_provision()), " person-months × ",
+                     FormatEuros(rate->value.amount_cents()), " = ", FormatEuros(*amount)));
     *leaf.add_rules() = RuleUse(*rate);
     AddSource(leaf, *f);
     *poo.add_children() = std::move(leaf);

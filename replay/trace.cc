@@ -38,8 +38,8 @@ absl::Status CheckSumsAt(const TraceNode& node, const std::string& path) {
     if (absl::Status s = CheckSumsAt(child, child_path); !s.ok()) return s;
   }
   if (sum != node.amount_cents()) {
-    return absl::InternalError(
-        absl::StrCat("trace ", path, ": amount ", node.amount_cents(), " is not its children's sum"));
+    return absl::InternalError(absl::StrCat("trace ", path, ": amount ", node.amount_cents(),
+                                            " is not its children's sum"));
   }
   return absl::OkStatus();
 }

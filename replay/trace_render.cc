@@ -59,9 +59,8 @@ void RenderCsv(const booo::v1::TraceNode& node, const std::string& path, std::st
   for (const auto& s : node.sources()) sources.push_back(SourceText(s));
   absl::StrAppend(&out, CsvField(path), ",", node.amount_cents(), ",",
                   CsvField(FormatEuros(node.amount_cents())), ",", CsvField(node.formula()), ",",
-                  CsvField(absl::StrJoin(rules, "; ")), ",",
-                  CsvField(absl::StrJoin(sources, "; ")), ",",
-                  CsvField(absl::StrJoin(node.notes(), "; ")), "\r\n");
+                  CsvField(absl::StrJoin(rules, "; ")), ",", CsvField(absl::StrJoin(sources, "; ")),
+                  ",", CsvField(absl::StrJoin(node.notes(), "; ")), "\r\n");
 }
 
 }  // namespace

@@ -76,9 +76,8 @@ class GrantsServiceTest : public LedgerServerTest {
   // A determination signed by the ministry, recording `grant` as computed.
   booo::v1::EventBody DeterminationOf(const booo::v1::GetGrantResponse& grant,
                                       const std::string& id) {
-    booo::v1::EventBody body = Determination(id, grant.municipality_code(),
-                                             grant.spending_year(), grant.computed_grant_cents(),
-                                             Day(2024, 11, 1));
+    booo::v1::EventBody body = Determination(id, grant.municipality_code(), grant.spending_year(),
+                                             grant.computed_grant_cents(), Day(2024, 11, 1));
     body.mutable_grant_determined()->set_trace_digest(grant.trace_digest());
     for (auto& node : replay::Summarize(grant.trace(), 2)) {
       *body.mutable_grant_determined()->add_trace_summary() = node;
@@ -90,16 +89,17 @@ class GrantsServiceTest : public LedgerServerTest {
 };
 
 TEST_F(GrantsServiceTest, GetGrantGivesTheHandComputedFigureAndCitesLeafHashes) {
-  auto receipt = Put(GooPlaces("p1", "GM0363", "L1", Day(2022, 10, 1), Day(2022, 10, 31), 100,
-                               Day(2022, 11, 10)),
-                     amsterdam_);
+  auto receipt = Put(
+      GooPlaces("p1", "GM0363", "L1", Day(2022, 10, 1), Day(2022, 10, 31), 100, Day(2022, 11, 10)),
+      amsterdam_);
   booo::v1::GetGrantResponse g;
   ASSERT_TRUE(Grant("GM0363", 2022, &g).ok());
   // 100 × 14 × €100 + 100 × 17 × €83 = 14,000,000 + 14,110,000 cents.
   EXPECT_EQ(g.computed_grant_cents(), 28'110'000);
   EXPECT_EQ(g.balance_cents(), 28'110'000);
   EXPECT_EQ(g.direction(), booo::v1::BALANCE_DIRECTION_TO_PAY);
-  const replay::TraceNode* leaf = replay::FindNode(g.trace(), "grant/a/norm/L1/2022-10-15..2022-10-31");
+  const replay::TraceNode* leaf =
+      replay::FindNode(g.trace(), "grant/a/norm/L1/2022-10-15..2022-10-31");
   ASSERT_NE(leaf, nullptr);
   EXPECT_EQ(leaf->sources(0).sequence(), receipt.receipt().sequence());
   EXPECT_EQ(leaf->sources(0).leaf_hash(), receipt.receipt().leaf_hash());
@@ -217,8 +217,8 @@ TEST_F(GrantsServiceTest, RefusesRetroactiveDownwardRevisionAndFutureBusinessDat
   ExpectRefused(lower, root_, grpc::StatusCode::INVALID_ARGUMENT,
                 "rule_amended.values[0].parameter");
   // A declaration received "tomorrow and a day" (the clock says 10 Jan 2025).
-  auto future = GooPlaces("p-future", "GM0363", "L1", Day(2025, 1, 1), Day(2025, 1, 5), 1,
-                          Day(2025, 1, 12));
+  auto future =
+      GooPlaces("p-future", "GM0363", "L1", Day(2025, 1, 1), Day(2025, 1, 5), 1, Day(2025, 1, 12));
   future.set_signer_key_id(amsterdam_.KeyId());
   ExpectRefused(future, amsterdam_, grpc::StatusCode::INVALID_ARGUMENT,
                 "goo_places_declared.received_date");

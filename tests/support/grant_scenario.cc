@@ -27,8 +27,8 @@ EventBody Envelope(const std::string& id, const std::string& code) {
 
 GrantScenario GrantScenario::WithRuleBook() {
   GrantScenario scenario;
-  auto book = rulebook::ReadRuleBook(std::string(BOOO_SOURCE_DIR) +
-                                     "/replay/rulebook/booo-2022-2025.json");
+  auto book =
+      rulebook::ReadRuleBook(std::string(BOOO_SOURCE_DIR) + "/replay/rulebook/booo-2022-2025.json");
   if (!book.ok()) std::abort();  // the shipped rule book must parse; its own test says why
   for (const auto& a : *book) {
     EventBody body = Envelope(a.event_id, "");
@@ -85,9 +85,8 @@ absl::StatusOr<replay::GrantComputation> GrantScenario::Compute(const std::strin
   input.rules = &rules;
   static const replay::StreamRecords kNone;
   auto it = municipalities_.find(code);
-  input.facts = replay::SelectCurrent(it == municipalities_.end() ? kNone.records()
-                                                                  : it->second.records(),
-                                      at);
+  input.facts = replay::SelectCurrent(
+      it == municipalities_.end() ? kNone.records() : it->second.records(), at);
   return replay::ComputeGrant(input);
 }
 
@@ -213,8 +212,8 @@ EventBody Advance(const std::string& id, const std::string& code, int year, int6
   return b;
 }
 
-EventBody Repayment(const std::string& id, const std::string& code, int year,
-                    int64_t amount_cents, CivilDate received) {
+EventBody Repayment(const std::string& id, const std::string& code, int year, int64_t amount_cents,
+                    CivilDate received) {
   EventBody b = Envelope(id, code);
   auto* d = b.mutable_voluntary_repayment_received();
   d->set_municipality_code(code);

@@ -80,8 +80,7 @@ booo::v1::EventBody Repayment(const std::string& id, const std::string& code, in
 booo::v1::EventBody Report(const std::string& id, const std::string& code, int year,
                            booo::v1::CivilDate received, int64_t waiver_cents = 0);
 void AddFinding(booo::v1::EventBody& report, const std::string& finding_id,
-                booo::v1::CostCategory category, booo::v1::FindingKind kind,
-                int64_t amount_cents);
+                booo::v1::CostCategory category, booo::v1::FindingKind kind, int64_t amount_cents);
 booo::v1::EventBody Hardship(const std::string& id, const std::string& code,
                              const std::string& report_id, const std::string& finding_id,
                              int64_t readmitted_cents, booo::v1::CivilDate decided);

@@ -61,8 +61,8 @@ absl::StatusOr<GrantBackend> GrantBackend::Open(const std::string& address,
                                                 const std::string& export_file) {
   GrantBackend backend;
   if (export_file.empty()) {
-    backend.stub_ = booo::v1::Grants::NewStub(
-        grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
+    backend.stub_ =
+        booo::v1::Grants::NewStub(grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
     return backend;
   }
   ASSIGN_OR_RETURN(std::vector<booo::v1::StoredEvent> events, ReadVerifiedExport(export_file));

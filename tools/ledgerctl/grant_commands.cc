@@ -74,7 +74,8 @@ void PrintGrantText(const booo::v1::GetGrantResponse& g) {
             << " (ministry-level transfer, not deducted)\n"
             << "trace digest     " << absl::BytesToHexString(g.trace_digest()) << "\n";
   for (const std::string& flag : g.flags()) std::cout << "flag             " << flag << "\n";
-  std::cout << "\n" << replay::RenderTraceText(g.trace()) << "\n"
+  std::cout << "\n"
+            << replay::RenderTraceText(g.trace()) << "\n"
             << replay::RenderTraceText(g.settlement());
 }
 
@@ -219,8 +220,7 @@ void AddGrantCommands(CLI::App& app, Globals& globals, int& exit_code) {
   g->add_option("--export", grant->export_file, "answer offline from a verified export file");
   AddKnownAtOptions(*g, grant->known_at);
   g->callback([&globals, grant, &exit_code] {
-    Run(globals, grant->export_file, exit_code,
-        [&](GrantBackend& b) { return Grant(b, *grant); });
+    Run(globals, grant->export_file, exit_code, [&](GrantBackend& b) { return Grant(b, *grant); });
   });
 
   auto balances = std::make_shared<BalancesArgs>();

@@ -28,8 +28,7 @@ absl::StatusOr<booo::v1::KnownAt> KnownAtArgs::ToProto() const {
     } else if (absl::ParseTime(absl::RFC3339_full, time, &parsed, &error)) {
       at.set_recorded_at_micros(absl::ToUnixMicros(parsed));
     } else {
-      return absl::InvalidArgumentError(
-          absl::StrCat("--known-at-time: \"", time, "\": ", error));
+      return absl::InvalidArgumentError(absl::StrCat("--known-at-time: \"", time, "\": ", error));
     }
   }
   return at;
@@ -40,8 +39,7 @@ void AddKnownAtOptions(CLI::App& command, KnownAtArgs& args) {
                      "as recorded: the first N events of the log");
   command.add_option("--known-at-time", args.time,
                      "as recorded at this time (RFC 3339, or microseconds since the epoch)");
-  command.add_option("--known-on", args.business_date,
-                     "as known on this business date YYYY-MM-DD");
+  command.add_option("--known-on", args.business_date, "as known on this business date YYYY-MM-DD");
 }
 
 }  // namespace booo::ledgerctl

@@ -15,8 +15,8 @@
 namespace booo::ledgerctl {
 
 struct KnownAtArgs {
-  int64_t tree_size = -1;   // --known-at-size
-  std::string time;         // --known-at-time: RFC 3339 or microseconds since the epoch
+  int64_t tree_size = -1;     // --known-at-size
+  std::string time;           // --known-at-time: RFC 3339 or microseconds since the epoch
   std::string business_date;  // --known-on YYYY-MM-DD
   // At most one may be given; none: now.
   absl::StatusOr<booo::v1::KnownAt> ToProto() const;

@@ -108,9 +108,8 @@ void AddRuleCommands(CLI::App& app, Globals& globals, int& exit_code) {
   auto* load = app.add_subcommand("load-rules", "sign and append a rule book's amendments");
   load->add_option("--key", *key, "a ministry key file")->required();
   load->add_option("--rulebook", *book, "rule book JSON (replay/rulebook/...)")->required();
-  load->callback([&globals, key, book, &exit_code] {
-    exit_code = Report(LoadRules(globals, *key, *book));
-  });
+  load->callback(
+      [&globals, key, book, &exit_code] { exit_code = Report(LoadRules(globals, *key, *book)); });
 
   auto args = std::make_shared<DetermineArgs>();
   auto* det = app.add_subcommand("determine", "record the determination of a computed grant");

@@ -47,9 +47,9 @@ absl::StatusOr<std::string> Text(const json& object, const std::string& key,
 }
 
 absl::StatusOr<booo::v1::ParameterValue> ParseValue(const json& v, const std::string& where) {
-  RETURN_IF_ERROR(OnlyKeys(v, {"parameter", "valid_from", "valid_to", "amount_cents", "flag",
-                               "date", "count", "source"},
-                           where));
+  RETURN_IF_ERROR(OnlyKeys(
+      v, {"parameter", "valid_from", "valid_to", "amount_cents", "flag", "date", "count", "source"},
+      where));
   booo::v1::ParameterValue value;
   ASSIGN_OR_RETURN(*value.mutable_parameter(), Text(v, "parameter", where, true));
   ASSIGN_OR_RETURN(std::string from, Text(v, "valid_from", where, true));
@@ -142,7 +142,8 @@ absl::StatusOr<std::vector<RuleBookAmendment>> ReadRuleBook(const std::string& p
   for (size_t i = 0; i < book["amendments"].size(); ++i) {
     ASSIGN_OR_RETURN(RuleBookAmendment a,
                      ParseAmendment(book["amendments"][i], absl::StrCat("amendments[", i, "]")));
-    if (a.event_id.empty()) return Invalid(absl::StrCat("amendments[", i, "].event_id"), "is required");
+    if (a.event_id.empty())
+      return Invalid(absl::StrCat("amendments[", i, "].event_id"), "is required");
     out.push_back(std::move(a));
   }
   return out;
