@@ -1,5 +1,8 @@
 #include "ledger/event_validation.h"
 
+#include <algorithm>
+#include <vector>
+
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "ledger/civil_date.h"
@@ -67,6 +70,55 @@ absl::Status CheckEnum(int value, absl::string_view field, IsValidFn is_valid) {
 
 absl::Status CheckRefEventId(absl::string_view id, absl::string_view field) {
   if (!IsValidEventId(id)) return Invalid(field, "must be an event id");
+  return absl::OkStatus();
+}
+
+// A citizen service number (BSN) is 9 digits (8 for some old ones), often written with dots,
+// spaces or dashes. Anything that reads as one is refused, whatever else it might be.
+bool LooksLikeBsn(absl::string_view value) {
+  int digits = 0;
+  for (char c : value) {
+    if (absl::ascii_isdigit(c)) {
+      ++digits;
+    } else if (c != '.' && c != ' ' && c != '-') {
+      return false;
+    }
+  }
+  return digits == 8 || digits == 9;
+}
+
+bool IsPseudonym(absl::string_view value) {
+  if (value.size() != 64) return false;
+  for (char c : value) {
+    if (!absl::ascii_isdigit(c) && !(c >= 'a' && c <= 'f')) return false;
+  }
+  return true;
+}
+
+absl::Status CheckPersonRefs(const booo::v1::PooPersonMonthsDeclared& d) {
+  const std::string p = "poo_person_months_declared.person_refs";
+  if (d.person_refs().empty()) return absl::OkStatus();
+  for (int i = 0; i < d.person_refs_size(); ++i) {
+    const std::string field = absl::StrCat(p, "[", i, "]");
+    // The message never repeats the value: a refused BSN must not reach a log either.
+    if (LooksLikeBsn(d.person_refs(i))) {
+      return Invalid(field,
+                     "looks like a citizen service number (BSN); a BSN is never accepted, send "
+                     "the keyed pseudonym (64 lowercase hex characters) instead");
+    }
+    if (!IsPseudonym(d.person_refs(i))) {
+      return Invalid(field, "must be a keyed pseudonym: 64 lowercase hex characters");
+    }
+  }
+  if (d.person_refs_size() != d.persons_with_provision()) {
+    return Invalid(p, absl::StrCat(d.person_refs_size(), " references for ",
+                                   d.persons_with_provision(), " persons with a provision"));
+  }
+  std::vector<std::string> sorted(d.person_refs().begin(), d.person_refs().end());
+  std::sort(sorted.begin(), sorted.end());
+  if (std::adjacent_find(sorted.begin(), sorted.end()) != sorted.end()) {
+    return Invalid(p, "a person is referenced twice in one month");
+  }
   return absl::OkStatus();
 }
 
@@ -168,7 +220,9 @@ absl::Status ValidateMunicipalityPayload(const EventBody& body) {
         return Invalid("poo_person_months_declared.persons_with_provision",
                        "exceeds registered_persons");
       }
-      return ValidateCivilDate(d.received_date(), "poo_person_months_declared.received_date");
+      RETURN_IF_ERROR(
+          ValidateCivilDate(d.received_date(), "poo_person_months_declared.received_date"));
+      return CheckPersonRefs(d);
     }
     case EventBody::kLivingAllowancePaid: {
       const auto& d = body.living_allowance_paid();
@@ -242,9 +296,49 @@ absl::Status ValidateMunicipalityPayload(const EventBody& body) {
       }
       return absl::OkStatus();
     }
+    case EventBody::kLocationRegistered: {
+      const auto& d = body.location_registered();
+      const std::string p = "location_registered";
+      RETURN_IF_ERROR(CheckText(d.location_id(), F(p, "location_id"), true));
+      RETURN_IF_ERROR(CheckEnum(d.accommodation_type(), F(p, "accommodation_type"),
+                                booo::v1::AccommodationType_IsValid));
+      RETURN_IF_ERROR(CheckCount(d.capacity(), F(p, "capacity")));
+      RETURN_IF_ERROR(ValidateDateRange(d.valid(), F(p, "valid")));
+      return ValidateCivilDate(d.received_date(), F(p, "received_date"));
+    }
+    case EventBody::kTransitionCostsDeclared: {
+      const auto& d = body.transition_costs_declared();
+      const std::string p = "transition_costs_declared";
+      RETURN_IF_ERROR(CheckYear(d.spending_year(), F(p, "spending_year")));
+      if (!d.request_event_id().empty()) {
+        RETURN_IF_ERROR(CheckRefEventId(d.request_event_id(), F(p, "request_event_id")));
+      }
+      RETURN_IF_ERROR(CheckText(d.location_id(), F(p, "location_id"), true));
+      RETURN_IF_ERROR(CheckAmount(d.amount_cents(), F(p, "amount_cents")));
+      return ValidateCivilDate(d.received_date(), F(p, "received_date"));
+    }
+    case EventBody::kAdvanceRequested: {
+      const auto& d = body.advance_requested();
+      const std::string p = "advance_requested";
+      RETURN_IF_ERROR(CheckYear(d.spending_year(), F(p, "spending_year")));
+      RETURN_IF_ERROR(CheckAmount(d.amount_cents(), F(p, "amount_cents")));
+      if (d.amount_cents() == 0) return Invalid(F(p, "amount_cents"), "must be positive");
+      return ValidateCivilDate(d.received_date(), F(p, "received_date"));
+    }
     default:
       return absl::OkStatus();
   }
+}
+
+absl::Status ValidateBudgetLine(const booo::v1::BudgetLineSet& d) {
+  const std::string p = "budget_line_set";
+  RETURN_IF_ERROR(CheckYear(d.budget_year(), F(p, "budget_year")));
+  RETURN_IF_ERROR(CheckText(d.line(), F(p, "line"), true));
+  RETURN_IF_ERROR(CheckAmount(d.amount_cents(), F(p, "amount_cents")));
+  RETURN_IF_ERROR(ValidateCivilDate(d.publication_date(), F(p, "publication_date")));
+  RETURN_IF_ERROR(CheckText(d.citation().reference(), F(p, "citation.reference"), true));
+  RETURN_IF_ERROR(CheckText(d.citation().url(), F(p, "citation.url"), false));
+  return CheckText(d.source(), F(p, "source"), false);
 }
 
 absl::Status CheckDecision(int outcome, int64_t amount, absl::string_view prefix,
@@ -377,7 +471,8 @@ absl::Status ValidateEventBody(const EventBody& body) {
   if (body.payload_case() != EventBody::kGenesis &&
       body.payload_case() != EventBody::kKeyRegistered &&
       body.payload_case() != EventBody::kKeyRevoked &&
-      body.payload_case() != EventBody::kRuleAmended) {
+      body.payload_case() != EventBody::kRuleAmended &&
+      body.payload_case() != EventBody::kBudgetLineSet) {
     RETURN_IF_ERROR(CheckMunicipality(code, F(PayloadName(body), "municipality_code")));
   }
   switch (body.payload_case()) {
@@ -390,6 +485,8 @@ absl::Status ValidateEventBody(const EventBody& body) {
       return CheckText(body.key_revoked().reason(), "key_revoked.reason", false);
     case EventBody::kRuleAmended:
       return ValidateRuleAmended(body.rule_amended());
+    case EventBody::kBudgetLineSet:
+      return ValidateBudgetLine(body.budget_line_set());
     default:
       break;
   }
@@ -425,6 +522,12 @@ std::string PayloadMunicipality(const EventBody& body) {
       return body.late_accountability_decided().municipality_code();
     case EventBody::kGrantDetermined:
       return body.grant_determined().municipality_code();
+    case EventBody::kLocationRegistered:
+      return body.location_registered().municipality_code();
+    case EventBody::kTransitionCostsDeclared:
+      return body.transition_costs_declared().municipality_code();
+    case EventBody::kAdvanceRequested:
+      return body.advance_requested().municipality_code();
     default:
       return "";
   }
@@ -440,6 +543,8 @@ std::string ExpectedStream(const EventBody& body) {
       return "keys";
     case EventBody::kRuleAmended:
       return "rules";
+    case EventBody::kBudgetLineSet:
+      return "budget";
     default:
       return MunicipalityStream(PayloadMunicipality(body));
   }
@@ -454,6 +559,9 @@ SignerRole RequiredRole(const EventBody& body) {
     case EventBody::kExceptionClaimFiled:
     case EventBody::kVoluntaryRepaymentReceived:
     case EventBody::kAccountabilityReportFiled:
+    case EventBody::kLocationRegistered:
+    case EventBody::kTransitionCostsDeclared:
+    case EventBody::kAdvanceRequested:
       return SignerRole::kMunicipality;
     default:
       return SignerRole::kMinistry;
@@ -490,6 +598,14 @@ std::optional<booo::v1::CivilDate> BusinessDate(const EventBody& body) {
       return body.late_accountability_decided().decision_date();
     case EventBody::kGrantDetermined:
       return body.grant_determined().decision_date();
+    case EventBody::kLocationRegistered:
+      return body.location_registered().received_date();
+    case EventBody::kTransitionCostsDeclared:
+      return body.transition_costs_declared().received_date();
+    case EventBody::kAdvanceRequested:
+      return body.advance_requested().received_date();
+    case EventBody::kBudgetLineSet:
+      return body.budget_line_set().publication_date();
     default:
       return std::nullopt;
   }
@@ -499,6 +615,8 @@ std::string BusinessDateField(const EventBody& body) {
   switch (body.payload_case()) {
     case EventBody::kRuleAmended:
       return "rule_amended.publication_date";
+    case EventBody::kBudgetLineSet:
+      return "budget_line_set.publication_date";
     case EventBody::kAdvancePaid:
       return "advance_paid.payment_date";
     case EventBody::kTransitionCostDecided:

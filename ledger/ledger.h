@@ -37,7 +37,9 @@
 namespace booo::ledger {
 
 struct LedgerOptions {
-  size_t max_body_bytes = 64 * 1024;  // larger bodies: RESOURCE_EXHAUSTED
+  // Larger bodies: RESOURCE_EXHAUSTED. A POO declaration with a pseudonym per person (67 bytes
+  // each) for a large municipality needs room for some thousands of them.
+  size_t max_body_bytes = 1024 * 1024;
   size_t max_group_events = 1024;     // events per group commit
   size_t max_queued_appends = 65536;  // beyond: RESOURCE_EXHAUSTED (back-pressure)
   bool sync_writes = true;            // fsync the WAL before acknowledging

@@ -3,6 +3,7 @@
 #ifndef BOOO_REPLAY_CALCULATION_STEPS_H_
 #define BOOO_REPLAY_CALCULATION_STEPS_H_
 
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -23,6 +24,18 @@ struct Context {
   std::vector<const FactRecord*> Facts(booo::v1::EventBody::PayloadCase kind) const;
   void Flag(const std::string& flag) const;  // once per text
 };
+
+// Days of [scope_first, scope_last] covered by records' periods, each day taken by the latest
+// record (the last in `ordered`) whose period holds it. Sorted by first day; adjacent days of
+// one record merged.
+struct Cover {
+  int64_t first_day;
+  int64_t last_day;
+  const FactRecord* record;
+};
+std::vector<Cover> LatestCover(const std::vector<const FactRecord*>& ordered,
+                               const std::function<booo::v1::DateRange(const FactRecord&)>& period,
+                               int64_t scope_first, int64_t scope_last);
 
 // Realised places at one location, after later declarations replaced earlier ones day by day.
 struct PlaceRun {

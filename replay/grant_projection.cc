@@ -66,6 +66,8 @@ absl::Status GrantProjection::Ingest(const booo::v1::StoredEvent& event) {
       business ? ledger::ToEpochDays(*business) : event.recorded_at_micros() / kMicrosPerDay;
   if (body->has_rule_amended()) {
     rules_.Add(std::move(ref), *std::move(body));
+  } else if (body->has_budget_line_set()) {
+    budget_.Add(std::move(ref), *std::move(body));
   } else if (absl::StartsWith(body->stream(), "municipality/")) {
     municipalities_[ledger::PayloadMunicipality(*body)].Add(std::move(ref), *std::move(body));
   }
@@ -98,15 +100,20 @@ absl::StatusOr<KnownAt> GrantProjection::Resolve(const booo::v1::KnownAt& at) co
   }
 }
 
-absl::StatusOr<GrantComputation> GrantProjection::Compute(const std::string& code,
-                                                          const Scope& scope, const KnownAt& at,
-                                                          const RuleTimeline& rules) const {
+GrantInput GrantProjection::InputFor(const std::string& code, const Scope& scope,
+                                     const KnownAt& at, const RuleTimeline& rules) const {
   GrantInput input;
   input.municipality_code = code;
   input.scope = scope;
   input.rules = &rules;
   input.facts = SelectCurrent(municipalities_.at(code).records(), at);
-  return ComputeGrant(input);
+  return input;
+}
+
+absl::StatusOr<GrantComputation> GrantProjection::Compute(const std::string& code,
+                                                          const Scope& scope, const KnownAt& at,
+                                                          const RuleTimeline& rules) const {
+  return ComputeGrant(InputFor(code, scope, at, rules));
 }
 
 std::vector<int32_t> GrantProjection::YearsWithFacts(const std::string& code,
@@ -141,6 +148,12 @@ std::vector<int32_t> GrantProjection::YearsWithFacts(const std::string& code,
         break;
       case EventBody::kGrantDetermined:
         years.insert(b.grant_determined().spending_year());
+        break;
+      case EventBody::kTransitionCostsDeclared:
+        years.insert(b.transition_costs_declared().spending_year());
+        break;
+      case EventBody::kAdvanceRequested:
+        years.insert(b.advance_requested().spending_year());
         break;
       default:
         break;

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "booo/v1/controls_service.pb.h"
 #include "booo/v1/grants_service.pb.h"
 #include "replay/event_log.h"
 #include "replay/facts.h"
@@ -42,9 +43,23 @@ class GrantProjection {
   absl::StatusOr<booo::v1::SimulateAmendmentResponse> SimulateAmendment(
       const booo::v1::SimulateAmendmentRequest& request);
 
+  // The Controls service's methods (proto/booo/v1/controls_service.proto). `today_day` (days
+  // since 1970-01-01) is the default day deadlines are judged on; the caller owns the clock.
+  absl::StatusOr<booo::v1::ListSignalsResponse> ListSignals(
+      const booo::v1::ListSignalsRequest& request, int64_t today_day);
+  absl::StatusOr<booo::v1::SisaFigures> GetSisaFigures(
+      const booo::v1::GetSisaFiguresRequest& request);
+  absl::StatusOr<booo::v1::BudgetExecution> GetBudgetExecution(
+      const booo::v1::GetBudgetExecutionRequest& request);
+  absl::StatusOr<booo::v1::AccommodationMix> GetAccommodationMix(
+      const booo::v1::GetAccommodationMixRequest& request);
+
  private:
   absl::Status Ingest(const booo::v1::StoredEvent& event);
   absl::StatusOr<KnownAt> Resolve(const booo::v1::KnownAt& at) const;
+  // The calculation's input for one municipality (which must exist) at `at` with `rules`.
+  GrantInput InputFor(const std::string& code, const Scope& scope, const KnownAt& at,
+                      const RuleTimeline& rules) const;
   // The grant of one municipality (which must exist) at `at` with `rules`.
   absl::StatusOr<GrantComputation> Compute(const std::string& code, const Scope& scope,
                                            const KnownAt& at, const RuleTimeline& rules) const;
@@ -57,6 +72,7 @@ class GrantProjection {
   uint64_t position_ = 0;
   std::vector<int64_t> recorded_at_micros_;  // by sequence, never decreasing
   StreamRecords rules_;
+  StreamRecords budget_;
   std::map<std::string, StreamRecords> municipalities_;  // by code
 };
 

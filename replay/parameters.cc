@@ -32,6 +32,25 @@ const std::vector<ParameterSpec>& ParameterCatalogue() {
       {param::kVoluntaryWaiverAllowed, V::kFlag, false,
        "for the spending year holding the valid day: a municipality may give budget back in "
        "its accountability (voluntary waiver)"},
+      {param::kPooLivingAllowanceCeiling, V::kAmountCents, false,
+       "control: the highest plausible POO living allowance per person per month"},
+      {param::kPooHousingCeiling, V::kAmountCents, false,
+       "control: the highest plausible POO housing component per person per month"},
+      {param::kAdvanceDeadline, V::kDate, false,
+       "for the spending year holding the valid day: the last day to apply for an advance"},
+      {param::kGooCostMin, V::kAmountCents, false,
+       "control: the lowest plausible actual category-a cost per realised place-day"},
+      {param::kGooCostMax, V::kAmountCents, false,
+       "control: the highest plausible actual category-a cost per realised place-day"},
+      {param::kExpensiveShareMax, V::kCount, false,
+       "control: the share of GOO place-days in hotels and ships (basis points) above which a "
+       "municipality is signalled"},
+      {param::kSisaTolerance, V::kCount, false,
+       "for the spending year holding the valid day: the SiSa tolerance, basis points of the "
+       "grant"},
+      {param::kSingleTransactionThreshold, V::kAmountCents, false,
+       "for the spending year holding the valid day: the accountant tests at least one "
+       "transaction above this amount"},
   };
   return *catalogue;
 }

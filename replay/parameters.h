@@ -36,6 +36,18 @@ inline constexpr absl::string_view kVatFundPoo = "vat_fund_poo_per_person_month"
 inline constexpr absl::string_view kAccountabilityDeadline = "accountability_deadline";
 inline constexpr absl::string_view kDeterminationDeadline = "determination_deadline";
 inline constexpr absl::string_view kVoluntaryWaiverAllowed = "voluntary_waiver_allowed";
+// Control thresholds (replay/rulebook/controls-2022-2025.json).
+inline constexpr absl::string_view kPooLivingAllowanceCeiling =
+    "poo_living_allowance_ceiling_per_person_month";
+inline constexpr absl::string_view kPooHousingCeiling =
+    "poo_housing_component_ceiling_per_person_month";
+inline constexpr absl::string_view kAdvanceDeadline = "advance_application_deadline";
+inline constexpr absl::string_view kGooCostMin = "goo_cost_per_place_day_min";
+inline constexpr absl::string_view kGooCostMax = "goo_cost_per_place_day_max";
+inline constexpr absl::string_view kExpensiveShareMax = "expensive_accommodation_share_max";
+inline constexpr absl::string_view kSisaTolerance = "sisa_tolerance";
+inline constexpr absl::string_view kSingleTransactionThreshold =
+    "accountant_single_transaction_test_threshold";
 }  // namespace param
 
 const std::vector<ParameterSpec>& ParameterCatalogue();

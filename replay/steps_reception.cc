@@ -62,6 +62,43 @@ absl::Status ForEachRatePiece(const Context& ctx, const PlaceRun& run,
 
 }  // namespace
 
+std::vector<Cover> LatestCover(const std::vector<const FactRecord*>& ordered,
+                               const std::function<booo::v1::DateRange(const FactRecord&)>& period,
+                               int64_t scope_first, int64_t scope_last) {
+  // Latest first, each record claims the days no later one claimed: `free` holds the unclaimed
+  // days as first -> last. O(n log n) in the records.
+  std::map<int64_t, int64_t> free = {{scope_first, scope_last}};
+  std::map<int64_t, Cover> claimed;  // by first day
+  for (auto it = ordered.rbegin(); it != ordered.rend() && !free.empty(); ++it) {
+    const booo::v1::DateRange range = period(**it);
+    const int64_t first = ToEpochDays(range.first_day());
+    const int64_t last = ToEpochDays(range.last_day());
+    // Free ranges that overlap [first, last]: start from the one holding `first`, if any.
+    auto f = free.upper_bound(first);
+    if (f != free.begin() && std::prev(f)->second >= first) --f;
+    while (f != free.end() && f->first <= last) {
+      const int64_t free_first = f->first;
+      const int64_t free_last = f->second;
+      const int64_t take_first = std::max(free_first, first);
+      const int64_t take_last = std::min(free_last, last);
+      f = free.erase(f);
+      if (free_first < take_first) free.emplace(free_first, take_first - 1);
+      if (take_last < free_last) f = free.emplace(take_last + 1, free_last).first;
+      claimed.emplace(take_first, Cover{take_first, take_last, *it});
+    }
+  }
+  std::vector<Cover> out;
+  for (const auto& [first, cover] : claimed) {
+    if (!out.empty() && out.back().record == cover.record &&
+        out.back().last_day + 1 == cover.first_day) {
+      out.back().last_day = cover.last_day;
+    } else {
+      out.push_back(cover);
+    }
+  }
+  return out;
+}
+
 std::map<std::string, Location> EffectivePlaces(const Context& ctx) {
   std::map<std::string, std::vector<const FactRecord*>> by_location;
   for (const FactRecord* f : ctx.Facts(EventBody::kGooPlacesDeclared)) {
@@ -69,40 +106,16 @@ std::map<std::string, Location> EffectivePlaces(const Context& ctx) {
   }
   std::map<std::string, Location> out;
   for (const auto& [location_id, declarations] : by_location) {
-    // Latest first, each declaration claims the days of the scope no later one claimed:
-    // `free` holds the unclaimed days as first -> last. O(n log n) in the declarations.
-    std::map<int64_t, int64_t> free = {{ctx.scope().first_day, ctx.scope().last_day}};
-    std::map<int64_t, PlaceRun> claimed;  // by first day
-    for (auto it = declarations.rbegin(); it != declarations.rend() && !free.empty(); ++it) {
-      const auto& d = (*it)->body.goo_places_declared();
-      const int64_t first = ledger::ToEpochDays(d.period().first_day());
-      const int64_t last = ledger::ToEpochDays(d.period().last_day());
-      // Free ranges that overlap [first, last]: start from the one holding `first`, if any.
-      auto f = free.upper_bound(first);
-      if (f != free.begin() && std::prev(f)->second >= first) --f;
-      while (f != free.end() && f->first <= last) {
-        const int64_t free_first = f->first;
-        const int64_t free_last = f->second;
-        const int64_t take_first = std::max(free_first, first);
-        const int64_t take_last = std::min(free_last, last);
-        f = free.erase(f);
-        if (free_first < take_first) free.emplace(free_first, take_first - 1);
-        if (take_last < free_last) f = free.emplace(take_last + 1, free_last).first;
-        claimed.emplace(take_first, PlaceRun{take_first, take_last, d.places(), *it});
-      }
-    }
-    if (claimed.empty()) continue;
+    const std::vector<Cover> covers = LatestCover(
+        declarations, [](const FactRecord& f) { return f.body.goo_places_declared().period(); },
+        ctx.scope().first_day, ctx.scope().last_day);
+    if (covers.empty()) continue;
     Location& location = out[location_id];
     location.accommodation =
         AccommodationText(declarations.back()->body.goo_places_declared().accommodation_type());
-    for (const auto& [first, run] : claimed) {
-      PlaceRun* previous = location.runs.empty() ? nullptr : &location.runs.back();
-      if (previous != nullptr && previous->declaration == run.declaration &&
-          previous->last_day + 1 == run.first_day) {
-        previous->last_day = run.last_day;
-      } else {
-        location.runs.push_back(run);
-      }
+    for (const Cover& c : covers) {
+      location.runs.push_back(PlaceRun{c.first_day, c.last_day,
+                                       c.record->body.goo_places_declared().places(), c.record});
     }
   }
   return out;

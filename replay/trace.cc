@@ -59,10 +59,7 @@ void SummarizeAt(const TraceNode& node, const std::string& path, int depth, int 
 
 }  // namespace
 
-TraceNode MakeNode(absl::string_view key, absl::string_view label) {
-  TraceNode node;
-  // Keys join into paths with '/', so a key never holds one (a location id might): '%' and '/'
-  // are percent-escaped, which keeps distinct ids distinct.
+std::string EscapeKey(absl::string_view key) {
   std::string safe_key;
   for (char c : key) {
     if (c == '%') {
@@ -73,7 +70,13 @@ TraceNode MakeNode(absl::string_view key, absl::string_view label) {
       safe_key.push_back(c);
     }
   }
-  node.set_key(std::move(safe_key));
+  return safe_key;
+}
+
+TraceNode MakeNode(absl::string_view key, absl::string_view label) {
+  TraceNode node;
+  // Keys join into paths with '/', so a key never holds one (a location id might).
+  node.set_key(EscapeKey(key));
   node.set_label(std::string(label));
   return node;
 }

@@ -22,6 +22,8 @@ namespace booo::replay {
 
 using booo::v1::TraceNode;
 
+// A key as a node carries it: '%' and '/' percent-escaped, so keys join into paths with '/'.
+std::string EscapeKey(absl::string_view key);
 TraceNode MakeNode(absl::string_view key, absl::string_view label);
 TraceNode MakeLeaf(absl::string_view key, absl::string_view label, int64_t amount_cents,
                    absl::string_view formula);

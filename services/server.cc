@@ -46,6 +46,8 @@ absl::StatusOr<std::unique_ptr<LedgerServer>> LedgerServer::Start(const ServerOp
   // Build the materialised grant state before serving, so the first query is not the slow one.
   RETURN_IF_ERROR(server->projection_->CatchUp());
   server->grants_service_ = std::make_unique<GrantsService>(server->projection_.get());
+  server->controls_service_ =
+      std::make_unique<ControlsService>(server->projection_.get(), clock);
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -56,6 +58,7 @@ absl::StatusOr<std::unique_ptr<LedgerServer>> LedgerServer::Start(const ServerOp
   builder.SetMaxReceiveMessageSize(options.max_receive_message_bytes);
   builder.RegisterService(server->service_.get());
   builder.RegisterService(server->grants_service_.get());
+  builder.RegisterService(server->controls_service_.get());
   server->server_ = builder.BuildAndStart();
   if (server->server_ == nullptr || server->port_ == 0) {
     return absl::UnavailableError(

@@ -12,6 +12,7 @@
 #include "ledger/ledger.h"
 #include "replay/grant_projection.h"
 #include "replay/rule_guard.h"
+#include "services/controls_service.h"
 #include "services/grants_service.h"
 #include "services/ledger_event_log.h"
 #include "services/ledger_service.h"
@@ -54,6 +55,7 @@ class LedgerServer {
   std::unique_ptr<replay::GrantProjection> projection_;
   std::unique_ptr<LedgerService> service_;
   std::unique_ptr<GrantsService> grants_service_;
+  std::unique_ptr<ControlsService> controls_service_;
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;
   bool stopped_ = false;

@@ -23,7 +23,9 @@ void AddAuditCommands(CLI::App& app, Globals& globals, int& exit_code);
 
 // grant, balances, replay-settlement, simulate: the Grants service's queries.
 void AddGrantCommands(CLI::App& app, Globals& globals, int& exit_code);
-// load-rules, determine: the ministry's rule book and determinations.
+// signals, sisa, budget, mix: the Controls service's queries.
+void AddControlCommands(CLI::App& app, Globals& globals, int& exit_code);
+// load-rules, load-budget, determine: the ministry's rule book and determinations.
 void AddRuleCommands(CLI::App& app, Globals& globals, int& exit_code);
 
 // Prints "ledgerctl: <code>: <message>" to stderr and returns 1, or 0 for OK.

@@ -1,5 +1,7 @@
 #include "tools/ledgerctl/grant_backend.h"
 
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "grpcpp/create_channel.h"
 #include "ledger/event_validation.h"
 #include "ledger/export_file.h"
@@ -46,9 +48,8 @@ absl::StatusOr<std::vector<booo::v1::StoredEvent>> ReadVerifiedExport(const std:
   return events;
 }
 
-template <typename Request, typename Response, typename Method>
-absl::StatusOr<Response> Remote(booo::v1::Grants::Stub& stub, Method method,
-                                const Request& request) {
+template <typename Request, typename Response, typename Stub, typename Method>
+absl::StatusOr<Response> Remote(Stub& stub, Method method, const Request& request) {
   grpc::ClientContext context;
   Response response;
   RETURN_IF_ERROR(FromGrpc((stub.*method)(&context, request, &response)));
@@ -97,6 +98,38 @@ absl::StatusOr<booo::v1::SimulateAmendmentResponse> GrantBackend::SimulateAmendm
   if (projection_) return projection_->SimulateAmendment(r);
   return Remote<booo::v1::SimulateAmendmentRequest, booo::v1::SimulateAmendmentResponse>(
       *stub_, &booo::v1::Grants::Stub::SimulateAmendment, r);
+}
+
+absl::StatusOr<booo::v1::ListSignalsResponse> GrantBackend::ListSignals(
+    const booo::v1::ListSignalsRequest& r) {
+  if (projection_) {
+    const absl::CivilDay today = absl::ToCivilDay(absl::Now(), absl::UTCTimeZone());
+    const int64_t days = today - absl::CivilDay(1970, 1, 1);
+    return projection_->ListSignals(r, days);
+  }
+  return Remote<booo::v1::ListSignalsRequest, booo::v1::ListSignalsResponse>(
+      *controls_, &booo::v1::Controls::Stub::ListSignals, r);
+}
+
+absl::StatusOr<booo::v1::SisaFigures> GrantBackend::GetSisaFigures(
+    const booo::v1::GetSisaFiguresRequest& r) {
+  if (projection_) return projection_->GetSisaFigures(r);
+  return Remote<booo::v1::GetSisaFiguresRequest, booo::v1::SisaFigures>(
+      *controls_, &booo::v1::Controls::Stub::GetSisaFigures, r);
+}
+
+absl::StatusOr<booo::v1::BudgetExecution> GrantBackend::GetBudgetExecution(
+    const booo::v1::GetBudgetExecutionRequest& r) {
+  if (projection_) return projection_->GetBudgetExecution(r);
+  return Remote<booo::v1::GetBudgetExecutionRequest, booo::v1::BudgetExecution>(
+      *controls_, &booo::v1::Controls::Stub::GetBudgetExecution, r);
+}
+
+absl::StatusOr<booo::v1::AccommodationMix> GrantBackend::GetAccommodationMix(
+    const booo::v1::GetAccommodationMixRequest& r) {
+  if (projection_) return projection_->GetAccommodationMix(r);
+  return Remote<booo::v1::GetAccommodationMixRequest, booo::v1::AccommodationMix>(
+      *controls_, &booo::v1::Controls::Stub::GetAccommodationMix, r);
 }
 
 }  // namespace booo::ledgerctl

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "booo/v1/controls_service.grpc.pb.h"
 #include "booo/v1/grants_service.grpc.pb.h"
 #include "replay/event_log.h"
 #include "replay/grant_projection.h"
@@ -27,9 +28,16 @@ class GrantBackend {
       const booo::v1::ReplaySettlementRequest& r);
   absl::StatusOr<booo::v1::SimulateAmendmentResponse> SimulateAmendment(
       const booo::v1::SimulateAmendmentRequest& r);
+  absl::StatusOr<booo::v1::ListSignalsResponse> ListSignals(const booo::v1::ListSignalsRequest& r);
+  absl::StatusOr<booo::v1::SisaFigures> GetSisaFigures(const booo::v1::GetSisaFiguresRequest& r);
+  absl::StatusOr<booo::v1::BudgetExecution> GetBudgetExecution(
+      const booo::v1::GetBudgetExecutionRequest& r);
+  absl::StatusOr<booo::v1::AccommodationMix> GetAccommodationMix(
+      const booo::v1::GetAccommodationMixRequest& r);
 
  private:
   std::unique_ptr<booo::v1::Grants::Stub> stub_;
+  std::unique_ptr<booo::v1::Controls::Stub> controls_;
   std::unique_ptr<replay::MemoryEventLog> log_;
   std::unique_ptr<replay::GrantProjection> projection_;
 };

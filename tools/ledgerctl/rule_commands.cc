@@ -42,6 +42,30 @@ absl::Status LoadRules(const Globals& globals, const std::string& key_file,
   return absl::OkStatus();
 }
 
+// Signs and appends every line of a budget book, in file order; idempotent like load-rules.
+absl::Status LoadBudget(const Globals& globals, const std::string& key_file,
+                        const std::string& book_file) {
+  ASSIGN_OR_RETURN(ledger::Ed25519PrivateKey key, ledger::ReadPrivateKeyFile(key_file));
+  ASSIGN_OR_RETURN(std::vector<rulebook::BudgetBookLine> book, rulebook::ReadBudgetBook(book_file));
+  auto stub = Connect(globals.server);
+  for (const auto& line : book) {
+    booo::v1::EventBody body;
+    body.set_event_id(line.event_id);
+    *body.mutable_budget_line_set() = line.line;
+    absl::StatusOr<booo::v1::AppendResponse> response = SignAndAppend(*stub, body, key);
+    if (!response.ok()) {
+      return absl::Status(response.status().code(),
+                          absl::StrCat(line.event_id, ": ", response.status().message()));
+    }
+    std::cout << "sequence " << response->receipt().sequence() << "  "
+              << line.line.budget_year() << "  " << replay::FormatEuros(line.line.amount_cents())
+              << "  " << ledger::FormatDate(line.line.publication_date()) << "  "
+              << line.line.citation().reference()
+              << (response->duplicate() ? "  (already recorded)" : "") << "\n";
+  }
+  return absl::OkStatus();
+}
+
 struct DetermineArgs {
   std::string key;
   std::string municipality;
@@ -110,6 +134,15 @@ void AddRuleCommands(CLI::App& app, Globals& globals, int& exit_code) {
   load->add_option("--rulebook", *book, "rule book JSON (replay/rulebook/...)")->required();
   load->callback(
       [&globals, key, book, &exit_code] { exit_code = Report(LoadRules(globals, *key, *book)); });
+
+  auto budget_key = std::make_shared<std::string>();
+  auto budget_book = std::make_shared<std::string>();
+  auto* budget = app.add_subcommand("load-budget", "sign and append a budget book's lines");
+  budget->add_option("--key", *budget_key, "a ministry key file")->required();
+  budget->add_option("--book", *budget_book, "budget book JSON (replay/rulebook/...)")->required();
+  budget->callback([&globals, budget_key, budget_book, &exit_code] {
+    exit_code = Report(LoadBudget(globals, *budget_key, *budget_book));
+  });
 
   auto args = std::make_shared<DetermineArgs>();
   auto* det = app.add_subcommand("determine", "record the determination of a computed grant");

@@ -155,4 +155,43 @@ absl::StatusOr<booo::v1::RuleAmended> ReadAmendmentFile(const std::string& path)
   return parsed.amendment;
 }
 
+absl::StatusOr<std::vector<BudgetBookLine>> ReadBudgetBook(const std::string& path) {
+  ASSIGN_OR_RETURN(json book, ReadJson(path));
+  RETURN_IF_ERROR(OnlyKeys(book, {"title", "lines"}, path));
+  if (!book.contains("lines") || !book["lines"].is_array()) {
+    return Invalid(path, "lines: must be an array");
+  }
+  std::vector<BudgetBookLine> out;
+  for (size_t i = 0; i < book["lines"].size(); ++i) {
+    const json& l = book["lines"][i];
+    const std::string where = absl::StrCat("lines[", i, "]");
+    RETURN_IF_ERROR(OnlyKeys(l, {"event_id", "budget_year", "line", "amount_cents",
+                                 "publication_date", "citation", "source"},
+                             where));
+    BudgetBookLine line;
+    ASSIGN_OR_RETURN(line.event_id, Text(l, "event_id", where, true));
+    if (!l.contains("budget_year") || !l["budget_year"].is_number_integer()) {
+      return Invalid(where + ".budget_year", "must be an integer");
+    }
+    line.line.set_budget_year(l["budget_year"].get<int32_t>());
+    ASSIGN_OR_RETURN(*line.line.mutable_line(), Text(l, "line", where, true));
+    if (!l.contains("amount_cents") || !l["amount_cents"].is_number_integer()) {
+      return Invalid(where + ".amount_cents", "must be an integer");
+    }
+    line.line.set_amount_cents(l["amount_cents"].get<int64_t>());
+    ASSIGN_OR_RETURN(std::string published, Text(l, "publication_date", where, true));
+    ASSIGN_OR_RETURN(*line.line.mutable_publication_date(),
+                     ParseDate(published, where + ".publication_date"));
+    if (!l.contains("citation")) return Invalid(where + ".citation", "is required");
+    RETURN_IF_ERROR(OnlyKeys(l["citation"], {"reference", "url"}, where + ".citation"));
+    ASSIGN_OR_RETURN(*line.line.mutable_citation()->mutable_reference(),
+                     Text(l["citation"], "reference", where + ".citation", true));
+    ASSIGN_OR_RETURN(*line.line.mutable_citation()->mutable_url(),
+                     Text(l["citation"], "url", where + ".citation", false));
+    ASSIGN_OR_RETURN(*line.line.mutable_source(), Text(l, "source", where, false));
+    out.push_back(std::move(line));
+  }
+  return out;
+}
+
 }  // namespace booo::rulebook

@@ -25,6 +25,14 @@ absl::StatusOr<std::vector<RuleBookAmendment>> ReadRuleBook(const std::string& p
 // One amendment in the same format (event_id optional), e.g. a proposal to simulate.
 absl::StatusOr<booo::v1::RuleAmended> ReadAmendmentFile(const std::string& path);
 
+// The budget book: {"title": ..., "lines": [{event_id, budget_year, line, amount_cents,
+// publication_date, citation {reference, url}, source}]}, each line one BudgetLineSet event.
+struct BudgetBookLine {
+  std::string event_id;
+  booo::v1::BudgetLineSet line;
+};
+absl::StatusOr<std::vector<BudgetBookLine>> ReadBudgetBook(const std::string& path);
+
 }  // namespace booo::rulebook
 
 #endif  // BOOO_TOOLS_RULEBOOK_RULE_BOOK_H_

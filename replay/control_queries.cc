@@ -1,0 +1,214 @@
+// GrantProjection's Controls queries: signals, SiSa figures, budget execution, accommodation mix.
+#include <algorithm>
+#include <set>
+#include <tuple>
+
+#include "absl/strings/str_cat.h"
+#include "ledger/civil_date.h"
+#include "ledger/event_validation.h"
+#include "ledger/status_macros.h"
+#include "replay/controls.h"
+#include "replay/grant_projection.h"
+#include "replay/money.h"
+
+namespace booo::replay {
+namespace {
+
+const std::set<std::string>& KnownRules() {
+  static const auto* rules = new std::set<std::string>{
+      "poo_living_allowance_above_ceiling", "poo_housing_component_above_ceiling",
+      "places_above_capacity", "location_not_registered", "goo_cost_per_place_day_implausible",
+      "transition_costs_unapproved", "transition_costs_above_approval", "accountability_missing",
+      "accountability_late", "determination_overdue", "advance_requested_late",
+      "advances_exceed_grant", "person_counted_twice", "expensive_accommodation_share"};
+  return *rules;
+}
+
+absl::Status CheckCode(const std::string& code, bool required) {
+  if (code.empty() && !required) return absl::OkStatus();
+  if (!ledger::IsMunicipalityCode(code)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "municipality_code: \"", code, "\" is not a municipality code (GM + 4 digits)"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckYear(int32_t year, bool required, absl::string_view field) {
+  if (year == 0 && !required) return absl::OkStatus();
+  if (year < 2022 || year > ledger::kMaxYear) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, ": ", year, " is not a spending year of the scheme (2022..)"));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<booo::v1::ListSignalsResponse> GrantProjection::ListSignals(
+    const booo::v1::ListSignalsRequest& request, int64_t today_day) {
+  RETURN_IF_ERROR(CheckCode(request.municipality_code(), false));
+  RETURN_IF_ERROR(CheckYear(request.spending_year(), false, "spending_year"));
+  if (!request.rule().empty() && !KnownRules().contains(request.rule())) {
+    return absl::InvalidArgumentError(absl::StrCat("rule: unknown rule \"", request.rule(), "\""));
+  }
+  if (!booo::v1::Severity_IsValid(request.min_severity())) {
+    return absl::InvalidArgumentError("min_severity: unknown value");
+  }
+  int64_t as_of = today_day;
+  if (request.has_as_of()) {
+    RETURN_IF_ERROR(ledger::ValidateCivilDate(request.as_of(), "as_of"));
+    as_of = ledger::ToEpochDays(request.as_of());
+  } else if (request.known_at().has_business_date()) {
+    RETURN_IF_ERROR(ledger::ValidateCivilDate(request.known_at().business_date(),
+                                              "known_at.business_date"));
+    as_of = ledger::ToEpochDays(request.known_at().business_date());
+  }
+  RETURN_IF_ERROR(CatchUp());
+  std::shared_lock lock(mutex_);
+  ASSIGN_OR_RETURN(KnownAt at, Resolve(request.known_at()));
+  const RuleTimeline rules(SelectCurrent(rules_.records(), at));
+  std::vector<booo::v1::Signal> signals;
+  std::map<int32_t, std::map<std::string, std::vector<const FactRecord*>>> by_year;
+  for (const auto& [code, stream] : municipalities_) {
+    for (int32_t year : YearsWithFacts(code, at)) {
+      if (request.spending_year() != 0 && year != request.spending_year()) continue;
+      by_year[year][code] = SelectCurrent(stream.records(), at);
+      if (!request.municipality_code().empty() && code != request.municipality_code()) continue;
+      ControlInput input{InputFor(code, Scope::Year(year), at, rules), nullptr, as_of};
+      ASSIGN_OR_RETURN(GrantComputation grant, ComputeGrant(input.grant_input));
+      input.grant = &grant;
+      ASSIGN_OR_RETURN(std::vector<booo::v1::Signal> found, MunicipalitySignals(input));
+      for (auto& s : found) signals.push_back(std::move(s));
+    }
+  }
+  for (const auto& [year, facts] : by_year) {
+    for (auto& s : DoubleCountingSignals(facts, year)) signals.push_back(std::move(s));
+  }
+  booo::v1::ListSignalsResponse out;
+  out.set_tree_size(at.tree_size);
+  *out.mutable_as_of() = ledger::FromEpochDays(as_of);
+  std::stable_sort(signals.begin(), signals.end(), [](const auto& a, const auto& b) {
+    return std::forward_as_tuple(a.municipality_code(), a.spending_year(), a.rule()) <
+           std::forward_as_tuple(b.municipality_code(), b.spending_year(), b.rule());
+  });
+  for (auto& s : signals) {
+    if (!request.municipality_code().empty() && s.municipality_code() != request.municipality_code()) {
+      continue;
+    }
+    if (!request.rule().empty() && s.rule() != request.rule()) continue;
+    if (s.severity() < request.min_severity()) continue;
+    *out.add_signals() = std::move(s);
+  }
+  return out;
+}
+
+absl::StatusOr<booo::v1::SisaFigures> GrantProjection::GetSisaFigures(
+    const booo::v1::GetSisaFiguresRequest& request) {
+  RETURN_IF_ERROR(CheckCode(request.municipality_code(), true));
+  RETURN_IF_ERROR(CheckYear(request.spending_year(), true, "spending_year"));
+  RETURN_IF_ERROR(CatchUp());
+  std::shared_lock lock(mutex_);
+  if (!municipalities_.contains(request.municipality_code())) {
+    return absl::NotFoundError(absl::StrCat("municipality_code: ", request.municipality_code(),
+                                            " has no events in the ledger"));
+  }
+  ASSIGN_OR_RETURN(KnownAt at, Resolve(request.known_at()));
+  const RuleTimeline rules(SelectCurrent(rules_.records(), at));
+  const GrantInput input =
+      InputFor(request.municipality_code(), Scope::Year(request.spending_year()), at, rules);
+  ASSIGN_OR_RETURN(GrantComputation grant, ComputeGrant(input));
+  booo::v1::SisaFigures out = ComputeSisaFigures(input, grant);
+  out.set_tree_size(at.tree_size);
+  return out;
+}
+
+absl::StatusOr<booo::v1::BudgetExecution> GrantProjection::GetBudgetExecution(
+    const booo::v1::GetBudgetExecutionRequest& request) {
+  for (int32_t year : request.years()) RETURN_IF_ERROR(CheckYear(year, true, "years"));
+  RETURN_IF_ERROR(CatchUp());
+  std::shared_lock lock(mutex_);
+  ASSIGN_OR_RETURN(KnownAt at, Resolve(request.known_at()));
+  const RuleTimeline rules(SelectCurrent(rules_.records(), at));
+  // Per budget year and line name, the latest-published line the query sees.
+  std::map<int32_t, std::map<std::string, const FactRecord*>> lines;
+  for (const FactRecord* f : SelectCurrent(budget_.records(), at)) {
+    const auto& b = f->body.budget_line_set();
+    const FactRecord*& slot = lines[b.budget_year()][b.line()];
+    if (slot == nullptr || std::pair(f->ref.business_day, f->ref.sequence) >
+                               std::pair(slot->ref.business_day, slot->ref.sequence)) {
+      slot = f;
+    }
+  }
+  std::set<int32_t> years(request.years().begin(), request.years().end());
+  if (years.empty()) {
+    for (const auto& [year, unused] : lines) years.insert(year);
+    for (const auto& [code, stream] : municipalities_) {
+      for (int32_t y : YearsWithFacts(code, at)) years.insert(y);
+    }
+  }
+  booo::v1::BudgetExecution out;
+  out.set_tree_size(at.tree_size);
+  for (int32_t year : years) {
+    booo::v1::BudgetExecutionRow row;
+    row.set_year(year);
+    if (auto it = lines.find(year); it != lines.end()) {
+      row.set_budget_known(true);
+      int64_t budget = 0;
+      const FactRecord* latest = nullptr;
+      for (const auto& [name, f] : it->second) {
+        ASSIGN_OR_RETURN(budget, CheckedAdd(budget, f->body.budget_line_set().amount_cents(), "budget"));
+        if (latest == nullptr || f->ref.sequence > latest->ref.sequence) latest = f;
+      }
+      row.set_budget_cents(budget);
+      row.set_budget_sequence(latest->ref.sequence);
+      row.set_budget_citation(latest->body.budget_line_set().citation().reference());
+    }
+    auto add = [](int64_t a, int64_t b) { return CheckedAdd(a, b, "budget execution"); };
+    for (const auto& [code, stream] : municipalities_) {
+      const std::vector<int32_t> own = YearsWithFacts(code, at);
+      if (std::find(own.begin(), own.end(), year) == own.end()) continue;
+      ASSIGN_OR_RETURN(GrantComputation c, Compute(code, Scope::Year(year), at, rules));
+      ASSIGN_OR_RETURN(int64_t computed, add(row.computed_grants_cents(), c.computed_grant_cents));
+      row.set_computed_grants_cents(computed);
+      if (c.determination != nullptr) {
+        ASSIGN_OR_RETURN(int64_t determined, add(row.determined_grants_cents(), c.grant_cents));
+        row.set_determined_grants_cents(determined);
+        row.set_determinations(row.determinations() + 1);
+      }
+      ASSIGN_OR_RETURN(int64_t advances, add(row.advances_cents(), c.advances_cents));
+      row.set_advances_cents(advances);
+      ASSIGN_OR_RETURN(int64_t repayments, add(row.repayments_cents(), c.repayments_cents));
+      row.set_repayments_cents(repayments);
+      ASSIGN_OR_RETURN(int64_t vat, add(row.vat_fund_contribution_cents(), c.vat_fund_cents));
+      row.set_vat_fund_contribution_cents(vat);
+      row.set_municipalities(row.municipalities() + 1);
+    }
+    ASSIGN_OR_RETURN(int64_t spent, add(row.computed_grants_cents(), row.vat_fund_contribution_cents()));
+    ASSIGN_OR_RETURN(int64_t remaining, add(row.budget_cents(), -spent));
+    row.set_remaining_cents(remaining);
+    *out.add_rows() = std::move(row);
+  }
+  return out;
+}
+
+absl::StatusOr<booo::v1::AccommodationMix> GrantProjection::GetAccommodationMix(
+    const booo::v1::GetAccommodationMixRequest& request) {
+  RETURN_IF_ERROR(CheckCode(request.municipality_code(), false));
+  RETURN_IF_ERROR(CheckYear(request.spending_year(), true, "spending_year"));
+  RETURN_IF_ERROR(CatchUp());
+  std::shared_lock lock(mutex_);
+  ASSIGN_OR_RETURN(KnownAt at, Resolve(request.known_at()));
+  const RuleTimeline rules(SelectCurrent(rules_.records(), at));
+  booo::v1::AccommodationMix out;
+  out.set_tree_size(at.tree_size);
+  for (const auto& [code, stream] : municipalities_) {
+    if (!request.municipality_code().empty() && code != request.municipality_code()) continue;
+    ASSIGN_OR_RETURN(std::vector<booo::v1::AccommodationMixRow> rows,
+                     ComputeAccommodationMix(
+                         InputFor(code, Scope::Year(request.spending_year()), at, rules)));
+    for (auto& row : rows) *out.add_rows() = std::move(row);
+  }
+  return out;
+}
+
+}  // namespace booo::replay

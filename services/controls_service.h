@@ -1,0 +1,38 @@
+// The Controls gRPC service: decodes a request, asks the projection (replay/), converts the
+// status once. The server's clock gives the default day deadlines are judged on.
+#ifndef BOOO_SERVICES_CONTROLS_SERVICE_H_
+#define BOOO_SERVICES_CONTROLS_SERVICE_H_
+
+#include "booo/v1/controls_service.grpc.pb.h"
+#include "ledger/clock.h"
+#include "replay/grant_projection.h"
+
+namespace booo::services {
+
+class ControlsService final : public booo::v1::Controls::Service {
+ public:
+  // Neither is owned; both must outlive the service.
+  ControlsService(replay::GrantProjection* projection, ledger::Clock* clock)
+      : projection_(projection), clock_(clock) {}
+
+  grpc::Status ListSignals(grpc::ServerContext* context,
+                           const booo::v1::ListSignalsRequest* request,
+                           booo::v1::ListSignalsResponse* response) override;
+  grpc::Status GetSisaFigures(grpc::ServerContext* context,
+                              const booo::v1::GetSisaFiguresRequest* request,
+                              booo::v1::SisaFigures* response) override;
+  grpc::Status GetBudgetExecution(grpc::ServerContext* context,
+                                  const booo::v1::GetBudgetExecutionRequest* request,
+                                  booo::v1::BudgetExecution* response) override;
+  grpc::Status GetAccommodationMix(grpc::ServerContext* context,
+                                   const booo::v1::GetAccommodationMixRequest* request,
+                                   booo::v1::AccommodationMix* response) override;
+
+ private:
+  replay::GrantProjection* const projection_;
+  ledger::Clock* const clock_;
+};
+
+}  // namespace booo::services
+
+#endif  // BOOO_SERVICES_CONTROLS_SERVICE_H_
