@@ -5,6 +5,8 @@
 #include "ledger/civil_date.h"
 #include "ledger/crypto.h"
 #include "ledger/event_validation.h"
+#include "absl/strings/escaping.h"
+#include "replay/controls.h"
 #include "tools/rulebook/rule_book.h"
 
 namespace booo::testing {
@@ -27,13 +29,15 @@ EventBody Envelope(const std::string& id, const std::string& code) {
 
 GrantScenario GrantScenario::WithRuleBook() {
   GrantScenario scenario;
-  auto book =
-      rulebook::ReadRuleBook(std::string(BOOO_SOURCE_DIR) + "/replay/rulebook/booo-2022-2025.json");
-  if (!book.ok()) std::abort();  // the shipped rule book must parse; its own test says why
-  for (const auto& a : *book) {
-    EventBody body = Envelope(a.event_id, "");
-    *body.mutable_rule_amended() = a.amendment;
-    scenario.Add(std::move(body));
+  for (const char* file : {"booo-2022-2025.json", "controls-2022-2025.json"}) {
+    auto book =
+        rulebook::ReadRuleBook(std::string(BOOO_SOURCE_DIR) + "/replay/rulebook/" + file);
+    if (!book.ok()) std::abort();  // the shipped rule books must parse; their own test says why
+    for (const auto& a : *book) {
+      EventBody body = Envelope(a.event_id, "");
+      *body.mutable_rule_amended() = a.amendment;
+      scenario.Add(std::move(body));
+    }
   }
   return scenario;
 }
@@ -88,6 +92,45 @@ absl::StatusOr<replay::GrantComputation> GrantScenario::Compute(const std::strin
   input.facts = replay::SelectCurrent(
       it == municipalities_.end() ? kNone.records() : it->second.records(), at);
   return replay::ComputeGrant(input);
+}
+
+absl::StatusOr<std::vector<booo::v1::Signal>> GrantScenario::Signals(int32_t year,
+                                                                     CivilDate as_of) const {
+  const replay::KnownAt at = Everything();
+  const replay::RuleTimeline rules(replay::SelectCurrent(rules_.records(), at));
+  std::vector<booo::v1::Signal> out;
+  std::map<std::string, std::vector<const replay::FactRecord*>> all;
+  for (const auto& [code, stream] : municipalities_) {
+    replay::ControlInput input;
+    input.grant_input.municipality_code = code;
+    input.grant_input.scope = replay::Scope::Year(year);
+    input.grant_input.rules = &rules;
+    input.grant_input.facts = replay::SelectCurrent(stream.records(), at);
+    all[code] = input.grant_input.facts;
+    auto grant = replay::ComputeGrant(input.grant_input);
+    if (!grant.ok()) return grant.status();
+    input.grant = &*grant;
+    input.as_of_day = ledger::ToEpochDays(as_of);
+    auto signals = replay::MunicipalitySignals(input);
+    if (!signals.ok()) return signals.status();
+    for (auto& s : *signals) out.push_back(std::move(s));
+  }
+  for (auto& s : replay::DoubleCountingSignals(all, year)) out.push_back(std::move(s));
+  return out;
+}
+
+absl::StatusOr<booo::v1::SisaFigures> GrantScenario::Sisa(const std::string& code,
+                                                          int32_t year) const {
+  const replay::KnownAt at = Everything();
+  const replay::RuleTimeline rules(replay::SelectCurrent(rules_.records(), at));
+  replay::GrantInput input;
+  input.municipality_code = code;
+  input.scope = replay::Scope::Year(year);
+  input.rules = &rules;
+  input.facts = replay::SelectCurrent(municipalities_.at(code).records(), at);
+  auto grant = replay::ComputeGrant(input);
+  if (!grant.ok()) return grant.status();
+  return replay::ComputeSisaFigures(input, *grant);
 }
 
 booo::v1::DateRange Range(CivilDate first, CivilDate last) {
@@ -280,6 +323,59 @@ EventBody Determination(const std::string& id, const std::string& code, int year
   *d->mutable_decision_date() = decided;
   d->set_decision_reference("NOO/VS/" + id);
   return b;
+}
+
+EventBody Location(const std::string& id, const std::string& code, const std::string& location,
+                   booo::v1::AccommodationType type, int64_t capacity, CivilDate first,
+                   CivilDate last, CivilDate received) {
+  EventBody b = Envelope(id, code);
+  auto* d = b.mutable_location_registered();
+  d->set_municipality_code(code);
+  d->set_location_id(location);
+  d->set_accommodation_type(type);
+  d->set_capacity(capacity);
+  *d->mutable_valid() = Range(first, last);
+  *d->mutable_received_date() = received;
+  return b;
+}
+
+EventBody TransitionDeclared(const std::string& id, const std::string& code, int year,
+                             const std::string& request_id, int64_t amount_cents,
+                             CivilDate received) {
+  EventBody b = Envelope(id, code);
+  auto* d = b.mutable_transition_costs_declared();
+  d->set_municipality_code(code);
+  d->set_spending_year(year);
+  d->set_request_event_id(request_id);
+  d->set_location_id("LOC-T");
+  d->set_amount_cents(amount_cents);
+  *d->mutable_received_date() = received;
+  return b;
+}
+
+EventBody AdvanceRequest(const std::string& id, const std::string& code, int year,
+                         int64_t amount_cents, CivilDate received) {
+  EventBody b = Envelope(id, code);
+  auto* d = b.mutable_advance_requested();
+  d->set_municipality_code(code);
+  d->set_spending_year(year);
+  d->set_amount_cents(amount_cents);
+  *d->mutable_received_date() = received;
+  return b;
+}
+
+EventBody WithType(EventBody places, booo::v1::AccommodationType type) {
+  places.mutable_goo_places_declared()->set_accommodation_type(type);
+  return places;
+}
+
+EventBody WithPersons(EventBody month, const std::vector<int>& persons) {
+  auto* d = month.mutable_poo_person_months_declared();
+  d->clear_person_refs();
+  for (int n : persons) {
+    d->add_person_refs(absl::BytesToHexString(ledger::Sha256Bytes("p" + std::to_string(n))));
+  }
+  return month;
 }
 
 EventBody Correcting(EventBody body, const std::string& superseded_id) {

@@ -12,13 +12,15 @@
 #include "absl/status/statusor.h"
 #include "booo/v1/events.pb.h"
 #include "replay/facts.h"
+#include "booo/v1/controls_service.pb.h"
 #include "replay/grant_calculation.h"
 
 namespace booo::testing {
 
 class GrantScenario {
  public:
-  // With the shipped rule book (replay/rulebook/booo-2022-2025.json) as events 0..n-1.
+  // With the shipped rule books (replay/rulebook/booo-2022-2025.json, then the control
+  // thresholds of controls-2022-2025.json) as events 0..n-1.
   static GrantScenario WithRuleBook();
 
   // Appends any event (a rule amendment or a municipality's fact); returns its sequence.
@@ -33,6 +35,12 @@ class GrantScenario {
   absl::StatusOr<replay::GrantComputation> Compute(const std::string& code, replay::Scope scope,
                                                    replay::KnownAt at) const;
   replay::KnownAt Everything() const { return replay::KnownAt{next_sequence_, std::nullopt}; }
+
+  // Every control signal for `year` as known now, deadlines judged on `as_of`: each
+  // municipality's own, then persons counted twice across municipalities.
+  absl::StatusOr<std::vector<booo::v1::Signal>> Signals(int32_t year,
+                                                        booo::v1::CivilDate as_of) const;
+  absl::StatusOr<booo::v1::SisaFigures> Sisa(const std::string& code, int32_t year) const;
 
  private:
   uint64_t next_sequence_ = 0;
@@ -89,6 +97,19 @@ booo::v1::EventBody LateDecision(const std::string& id, const std::string& code,
 booo::v1::EventBody Determination(const std::string& id, const std::string& code, int year,
                                   int64_t amount_cents, booo::v1::CivilDate decided);
 // Any body as a correction of `superseded_id`.
+booo::v1::EventBody Location(const std::string& id, const std::string& code,
+                             const std::string& location, booo::v1::AccommodationType type,
+                             int64_t capacity, booo::v1::CivilDate first,
+                             booo::v1::CivilDate last, booo::v1::CivilDate received);
+booo::v1::EventBody TransitionDeclared(const std::string& id, const std::string& code, int year,
+                                       const std::string& request_id, int64_t amount_cents,
+                                       booo::v1::CivilDate received);
+booo::v1::EventBody AdvanceRequest(const std::string& id, const std::string& code, int year,
+                                   int64_t amount_cents, booo::v1::CivilDate received);
+// GooPlaces with another accommodation type.
+booo::v1::EventBody WithType(booo::v1::EventBody places, booo::v1::AccommodationType type);
+// PooMonth with person references: "p<n>" hashed to 64 hex characters for each n in `persons`.
+booo::v1::EventBody WithPersons(booo::v1::EventBody month, const std::vector<int>& persons);
 booo::v1::EventBody Correcting(booo::v1::EventBody body, const std::string& superseded_id);
 
 }  // namespace booo::testing
