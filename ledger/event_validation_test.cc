@@ -116,6 +116,39 @@ TEST(EventValidationTest, LivingAllowancePeriodStaysInOneYear) {
   EXPECT_TRUE(ValidateEventBody(body).ok());
 }
 
+TEST(EventValidationTest, PersonReferencesArePseudonymsAndNeverACitizenServiceNumber) {
+  booo::v1::EventBody body = Envelope("m", "municipality/GM0363");
+  auto* d = body.mutable_poo_person_months_declared();
+  d->set_municipality_code("GM0363");
+  d->mutable_month()->set_year(2023);
+  d->mutable_month()->set_month(5);
+  d->set_registered_persons(2);
+  d->set_persons_with_provision(2);
+  *d->mutable_received_date() = Day(2023, 6, 1);
+  const std::string pseudonym(64, 'a');
+  d->add_person_refs(pseudonym);
+  d->add_person_refs("123456782");  // BSN-shaped (passes the 11-test)
+  absl::Status s = ValidateEventBody(body);
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(s.message().substr(0, 51), "poo_person_months_declared.person_refs[1]: looks li");
+  EXPECT_EQ(s.message().find("123456782"), std::string::npos) << "the value must not be echoed";
+  for (const char* bsn : {"1234.56.782", "123 456 782", "12345678"}) {
+    d->set_person_refs(1, bsn);
+    EXPECT_NE(ValidateEventBody(body).message().find("citizen service number"), std::string::npos)
+        << bsn;
+  }
+  d->set_person_refs(1, "not-a-pseudonym");
+  EXPECT_NE(ValidateEventBody(body).message().find("64 lowercase hex"), std::string::npos);
+  d->set_person_refs(1, pseudonym);
+  EXPECT_EQ(ValidateEventBody(body).message(),
+            "poo_person_months_declared.person_refs: a person is referenced twice in one month");
+  d->set_person_refs(1, std::string(63, 'a') + "b");
+  EXPECT_TRUE(ValidateEventBody(body).ok());
+  d->set_persons_with_provision(1);
+  EXPECT_EQ(ValidateEventBody(body).message(),
+            "poo_person_months_declared.person_refs: 2 references for 1 persons with a provision");
+}
+
 TEST(EventValidationTest, HousingComponentOnlyInPrivateReception) {
   booo::v1::EventBody body = Places();
   auto* la = body.mutable_living_allowance_paid();

@@ -5,7 +5,7 @@
 #include "grpcpp/create_channel.h"
 #include "ledger/civil_date.h"
 #include "replay/trace.h"
-#include "tests/integration/test_ledger_env.h"
+#include "tests/integration/grants_env.h"
 #include "tests/support/grant_scenario.h"
 #include "tools/rulebook/rule_book.h"
 
@@ -13,80 +13,6 @@ namespace booo::testing {
 namespace {
 
 using ::testing::HasSubstr;
-
-class GrantsServiceTest : public LedgerServerTest {
- protected:
-  GrantsServiceTest() {
-    clock_.Set(1'736'467'200'000'000);  // 2025-01-10T00:00:00Z
-    max_body_bytes_ = 64 * 1024;
-  }
-  void SetUp() override {
-    LedgerServerTest::SetUp();
-    RegisterStandardKeys();
-    auto book = rulebook::ReadRuleBook(std::string(BOOO_SOURCE_DIR) +
-                                       "/replay/rulebook/booo-2022-2025.json");
-    ASSERT_TRUE(book.ok()) << book.status();
-    for (const auto& a : *book) {
-      booo::v1::EventBody body;
-      body.set_event_id(a.event_id);
-      body.set_stream("rules");
-      body.set_signer_key_id(root_.KeyId());
-      *body.mutable_rule_amended() = a.amendment;
-      grpc::Status s = Append(body, root_);
-      // Amendments published after the test clock's day are refused; the rest load.
-      if (ledger::CompareDates(a.amendment.publication_date(), Day(2025, 1, 11)) <= 0) {
-        ASSERT_TRUE(s.ok()) << a.event_id << ": " << s.error_message();
-      }
-    }
-    Connect();
-  }
-  void Connect() {
-    grants_ = booo::v1::Grants::NewStub(grpc::CreateChannel(
-        "127.0.0.1:" + std::to_string(server_->port()), grpc::InsecureChannelCredentials()));
-  }
-
-  booo::v1::AppendResponse Put(booo::v1::EventBody body, const ledger::Ed25519PrivateKey& key) {
-    body.set_signer_key_id(key.KeyId());
-    booo::v1::AppendResponse response;
-    grpc::Status s = Append(body, key, &response);
-    EXPECT_TRUE(s.ok()) << body.event_id() << ": " << s.error_message();
-    return response;
-  }
-
-  grpc::Status Grant(const std::string& code, int year, booo::v1::GetGrantResponse* out,
-                     booo::v1::KnownAt known_at = {}) {
-    booo::v1::GetGrantRequest request;
-    request.set_municipality_code(code);
-    request.set_spending_year(year);
-    *request.mutable_known_at() = known_at;
-    grpc::ClientContext context;
-    return grants_->GetGrant(&context, request, out);
-  }
-
-  booo::v1::ReplaySettlementResponse Replay(uint64_t sequence) {
-    booo::v1::ReplaySettlementRequest request;
-    request.set_sequence(sequence);
-    booo::v1::ReplaySettlementResponse out;
-    grpc::ClientContext context;
-    grpc::Status s = grants_->ReplaySettlement(&context, request, &out);
-    EXPECT_TRUE(s.ok()) << s.error_message();
-    return out;
-  }
-
-  // A determination signed by the ministry, recording `grant` as computed.
-  booo::v1::EventBody DeterminationOf(const booo::v1::GetGrantResponse& grant,
-                                      const std::string& id) {
-    booo::v1::EventBody body = Determination(id, grant.municipality_code(), grant.spending_year(),
-                                             grant.computed_grant_cents(), Day(2024, 11, 1));
-    body.mutable_grant_determined()->set_trace_digest(grant.trace_digest());
-    for (auto& node : replay::Summarize(grant.trace(), 2)) {
-      *body.mutable_grant_determined()->add_trace_summary() = node;
-    }
-    return body;
-  }
-
-  std::unique_ptr<booo::v1::Grants::Stub> grants_;
-};
 
 TEST_F(GrantsServiceTest, GetGrantGivesTheHandComputedFigureAndCitesLeafHashes) {
   auto receipt = Put(
