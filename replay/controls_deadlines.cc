@@ -2,6 +2,8 @@
 // grant, and a high share of expensive accommodation.
 #include <array>
 
+#include "absl/numeric/int128.h"
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "ledger/civil_date.h"
@@ -126,36 +128,53 @@ absl::Status AdvancesAgainstGrant(const steps::Context& ctx, const GrantComputat
   return absl::OkStatus();
 }
 
+// One signal per municipality and year, over the months whose share of place-days in hotels
+// and ships is above the threshold in force that month (the monthly figures are in the mix).
 absl::Status ExpensiveShare(const steps::Context& ctx, std::vector<booo::v1::Signal>& out) {
   ASSIGN_OR_RETURN_CONTROL(auto mix, MonthlyMix(ctx));
+  std::vector<std::pair<int32_t, int32_t>> months;
+  int64_t expensive = 0;
+  int64_t total = 0;
+  const RuleEntry* threshold = nullptr;
   for (const auto& [month, row] : mix) {
     if (row.total_place_days() == 0) continue;
-    const int64_t first = FirstDayOfMonth(month.first, month.second);
-    const RuleEntry* max = ctx.rules().ValueOn(param::kExpensiveShareMax, first);
+    const RuleEntry* max =
+        ctx.rules().ValueOn(param::kExpensiveShareMax, FirstDayOfMonth(month.first, month.second));
     if (max == nullptr || row.expensive_share_basis_points() <= max->value.count()) continue;
-    booo::v1::Signal s = MakeSignal(
-        "expensive_accommodation_share", booo::v1::SEVERITY_WARNING, ctx.input.municipality_code,
-        ctx.scope().year, first, first + ledger::DaysInMonth(month.first, month.second) - 1,
-        absl::StrFormat("In %04d-%02d, %s of %s GOO place-days were in hotels or ships "
-                        "(%s), above the %s the ministry steers on.",
-                        month.first, month.second,
-                        FormatCount(row.hotel_place_days() + row.ship_place_days()),
-                        FormatCount(row.total_place_days()),
-                        FigureText(row.expensive_share_basis_points(), "basis-points"),
-                        FigureText(max->value.count(), "basis-points")));
-    AddFigure(s, "hotel place-days", row.hotel_place_days(), "place-days");
-    AddFigure(s, "ship place-days", row.ship_place_days(), "place-days");
-    AddFigure(s, "all place-days", row.total_place_days(), "place-days");
-    AddFigure(s, "expensive share", row.expensive_share_basis_points(), "basis-points");
-    AddRule(s, max);
-    const int64_t last = first + ledger::DaysInMonth(month.first, month.second) - 1;
-    for (const auto& [location_id, location] : steps::EffectivePlaces(ctx)) {
-      for (const auto& run : location.runs) {
-        if (run.first_day <= last && run.last_day >= first) AddSource(s, *run.declaration);
-      }
-    }
-    out.push_back(std::move(s));
+    months.push_back(month);
+    expensive += row.hotel_place_days() + row.ship_place_days();
+    total += row.total_place_days();
+    threshold = max;
   }
+  if (months.empty()) return absl::OkStatus();
+  const int64_t share = static_cast<int64_t>(absl::int128(expensive) * 10000 / total);
+  const int64_t first = FirstDayOfMonth(months.front().first, months.front().second);
+  const int64_t last = FirstDayOfMonth(months.back().first, months.back().second) +
+                       ledger::DaysInMonth(months.back().first, months.back().second) - 1;
+  const std::string when =
+      months.size() == 1
+          ? absl::StrFormat("In %04d-%02d", months[0].first, months[0].second)
+          : absl::StrFormat("In %d months of %d (%04d-%02d..%04d-%02d)", months.size(),
+                            ctx.scope().year, months.front().first, months.front().second,
+                            months.back().first, months.back().second);
+  booo::v1::Signal s = MakeSignal(
+      "expensive_accommodation_share", booo::v1::SEVERITY_WARNING, ctx.input.municipality_code,
+      ctx.scope().year, first, last,
+      absl::StrCat(when, ", ", FormatCount(expensive), " of ", FormatCount(total),
+                   " GOO place-days were in hotels or ships (", FigureText(share, "basis-points"),
+                   "), above the ", FigureText(threshold->value.count(), "basis-points"),
+                   " the ministry steers on."));
+  AddFigure(s, "months above the threshold", static_cast<int64_t>(months.size()), "months");
+  AddFigure(s, "hotel and ship place-days", expensive, "place-days");
+  AddFigure(s, "all place-days", total, "place-days");
+  AddFigure(s, "expensive share", share, "basis-points");
+  AddRule(s, threshold);
+  for (const auto& [location_id, location] : steps::EffectivePlaces(ctx)) {
+    for (const auto& run : location.runs) {
+      if (run.first_day <= last && run.last_day >= first) AddSource(s, *run.declaration);
+    }
+  }
+  out.push_back(std::move(s));
   return absl::OkStatus();
 }
 

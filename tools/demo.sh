@@ -23,6 +23,8 @@ ADDR="127.0.0.1:$PORT"
 EVENTS="$root/tools/demo/events"
 PROPOSALS="$root/tools/demo/proposals"
 RULEBOOK="$root/replay/rulebook/booo-2022-2025.json"
+CONTROLS="$root/replay/rulebook/controls-2022-2025.json"
+BUDGET="$root/replay/rulebook/budget-2022-2027.json"
 ctl() { "$CTL" --server "$ADDR" "$@"; }
 step() { printf '\n== %s\n' "$*"; }
 append() {  # append KEY EVENT-FILE...: each event, one receipt line each
@@ -59,6 +61,9 @@ ctl register-key --signer "$DEMO/keys/ministry.key" --public-key "$DEMO/keys/aud
 
 step "5. The rule book 2022-2025 as signed amendments, each with its citation and publication date"
 ctl load-rules --key "$DEMO/keys/ministry.key" --rulebook "$RULEBOOK"
+echo "... the control thresholds (ceilings, deadlines, bands) and the budget lines 2022-2027:"
+ctl load-rules --key "$DEMO/keys/ministry.key" --rulebook "$CONTROLS" | wc -l | xargs echo "amendments:"
+ctl load-budget --key "$DEMO/keys/ministry.key" --book "$BUDGET" | wc -l | xargs echo "budget lines:"
 
 step "6. A retroactive downward revision is refused (norms are never lowered retroactively)"
 if ctl load-rules --key "$DEMO/keys/ministry.key" \
@@ -68,11 +73,15 @@ fi
 
 step "7. Amsterdam's 2022 declarations and requests; the ministry's advances and decisions"
 append gm0363 10-ams-goo-2022-h1 11-ams-goo-2022-h2 12-ams-poo-2022-06 13-ams-poo-2022-10 \
-  14-ams-leefgeld-poo-2022-10 15-ams-transition-request-office 16-ams-transition-request-hotel
+  14-ams-leefgeld-poo-2022-10 15-ams-transition-request-office 16-ams-transition-request-hotel \
+  17-ams-location-001
 append ministry 30-min-advance-2022-1 31-min-advance-2022-2 32-min-transition-approved \
   33-min-transition-rejected
 
-step "8. Refusals: Amsterdam's key signing for Utrecht, and the auditor's key writing anything"
+step "8. Refusals: Amsterdam's key signing for Utrecht, a citizen service number (BSN) where only a pseudonym may go, and the auditor's key writing anything"
+if append gm0363 98-refused-bsn; then
+  echo "demo: the BSN should have been refused" >&2; exit 1
+fi
 if append gm0363 99-refused-other-municipality; then
   echo "demo: that append should have been refused" >&2; exit 1
 fi
@@ -80,7 +89,7 @@ if ctl append --key "$DEMO/keys/auditor.key" --event "$EVENTS/12-ams-poo-2022-06
      --event-id auditor-attempt; then
   echo "demo: the auditor's append should have been refused" >&2; exit 1
 fi
-echo "(both refused, nothing written)"
+echo "(all three refused, nothing written)"
 
 step "9. The auditor keeps a signed checkpoint (C2SP signed note)"
 ctl checkpoint --out "$DEMO/checkpoint-kept.note"
@@ -114,8 +123,9 @@ ctl replay-settlement --event-id GM0363-determination-2022
 
 step "16. Later: a voluntary repayment, 2023-2024 declarations, Utrecht's 2023 facts"
 append gm0363 23-ams-repayment-2022 40-ams-goo-2023-2024 41-ams-leefgeld-goo-2024-01 \
-  42-ams-poo-2024-01
-append gm0344 50-utr-goo-2023
+  42-ams-poo-2024-01 18-ams-location-003-hotel 44-ams-goo-hotel-2023-h1 45-ams-poo-2023-05 \
+  46-ams-transition-costs-2023 47-ams-advance-request-2024 48-ams-leefgeld-poo-2024-01
+append gm0344 50-utr-goo-2023 52-utr-poo-2023-05
 append ministry 43-min-advance-2024 51-min-advance-utr-2023
 echo "The determination still replays as it was recorded:"
 ctl replay-settlement --event-id GM0363-determination-2022
@@ -127,22 +137,34 @@ ctl balances
 step "18. What-if: a €70 GOO norm for 2024 instead of €61 (simulated, never written)"
 ctl simulate --amendment "$PROPOSALS/goo-norm-2024-at-70.json"
 
-step "19. Proofs, checked locally: the correction is in the tree; the tree extends the kept checkpoint"
+step "19. The ministry's controls: signals of warning or worse, each with its figures and events"
+ctl signals --min-severity warning
+ctl signals --format csv >"$DEMO/signals.csv"
+echo "saved $DEMO/signals.csv"
+
+step "20. SiSa accountability figures, budget execution, and the accommodation mix"
+ctl sisa --municipality GM0363 --year 2023
+ctl sisa --municipality GM0363 --year 2023 --format csv >"$DEMO/sisa-GM0363-2023.csv"
+ctl budget --year 2023
+ctl budget --year 2024
+ctl mix --year 2023 --municipality GM0363 | head -n 7
+
+step "21. Proofs, checked locally: the correction is in the tree; the tree extends the kept checkpoint"
 SEQ=$(ctl get --event-id GM0363-goo-2022-h2-fix | grep '"sequence"' | tr -dc '0-9')
 ctl prove --sequence "$SEQ" --old-checkpoint "$DEMO/checkpoint-kept.note"
 ctl grant --municipality GM0363 --year 2022 --format digest >"$DEMO/online-digest.txt"
 
-step "20. Graceful stop (SIGTERM): in-flight appends finish, the store closes cleanly"
+step "22. Graceful stop (SIGTERM): in-flight appends finish, the store closes cleanly"
 kill -TERM $LEDGERD_PID
 wait $LEDGERD_PID
 trap - EXIT
 tail -n 2 "$DEMO/ledgerd.log"
 
-step "21. Offline verification of the data directory, against the kept checkpoint"
+step "23. Offline verification of the data directory, against the kept checkpoint"
 ctl verify --data-dir "$DEMO/ledger" --checkpoint "$DEMO/checkpoint-kept.note" \
   --checkpoint-key "$DEMO/ledger/checkpoint.vkey"
 
-step "22. Export; verify it; re-derive the grant and replay the settlement from the file alone"
+step "24. Export; verify it; re-derive the grant and replay the settlement from the file alone"
 ctl export --data-dir "$DEMO/ledger" --out "$DEMO/ledger.export"
 ctl verify --export "$DEMO/ledger.export" --checkpoint "$DEMO/checkpoint-kept.note" \
   --checkpoint-key "$DEMO/ledger/checkpoint.vkey"
@@ -153,6 +175,7 @@ echo "offline: $(cat "$DEMO/offline-digest.txt")"
 cmp -s "$DEMO/online-digest.txt" "$DEMO/offline-digest.txt" \
   || { echo "demo: the offline derivation differs from the server's" >&2; exit 1; }
 ctl replay-settlement --export "$DEMO/ledger.export" --event-id GM0363-determination-2022
+ctl signals --export "$DEMO/ledger.export" --min-severity high --as-of 2026-01-01 | head -n 1
 
 printf '\nDemo complete. Run the server yourself with:\n  %s --data-dir %s --listen %s\n' \
   "$LEDGERD" "$DEMO/ledger" "$ADDR"

@@ -62,8 +62,9 @@ absl::StatusOr<GrantBackend> GrantBackend::Open(const std::string& address,
                                                 const std::string& export_file) {
   GrantBackend backend;
   if (export_file.empty()) {
-    backend.stub_ =
-        booo::v1::Grants::NewStub(grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
+    auto channel = grpc::CreateChannel(address, grpc::InsecureChannelCredentials());
+    backend.stub_ = booo::v1::Grants::NewStub(channel);
+    backend.controls_ = booo::v1::Controls::NewStub(channel);
     return backend;
   }
   ASSIGN_OR_RETURN(std::vector<booo::v1::StoredEvent> events, ReadVerifiedExport(export_file));
