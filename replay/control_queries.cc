@@ -15,12 +15,20 @@ namespace booo::replay {
 namespace {
 
 const std::set<std::string>& KnownRules() {
-  static const auto* rules = new std::set<std::string>{
-      "poo_living_allowance_above_ceiling", "poo_housing_component_above_ceiling",
-      "places_above_capacity", "location_not_registered", "goo_cost_per_place_day_implausible",
-      "transition_costs_unapproved", "transition_costs_above_approval", "accountability_missing",
-      "accountability_late", "determination_overdue", "advance_requested_late",
-      "advances_exceed_grant", "person_counted_twice", "expensive_accommodation_share"};
+  static const auto* rules = new std::set<std::string>{"poo_living_allowance_above_ceiling",
+                                                       "poo_housing_component_above_ceiling",
+                                                       "places_above_capacity",
+                                                       "location_not_registered",
+                                                       "goo_cost_per_place_day_implausible",
+                                                       "transition_costs_unapproved",
+                                                       "transition_costs_above_approval",
+                                                       "accountability_missing",
+                                                       "accountability_late",
+                                                       "determination_overdue",
+                                                       "advance_requested_late",
+                                                       "advances_exceed_grant",
+                                                       "person_counted_twice",
+                                                       "expensive_accommodation_share"};
   return *rules;
 }
 
@@ -59,8 +67,8 @@ absl::StatusOr<booo::v1::ListSignalsResponse> GrantProjection::ListSignals(
     RETURN_IF_ERROR(ledger::ValidateCivilDate(request.as_of(), "as_of"));
     as_of = ledger::ToEpochDays(request.as_of());
   } else if (request.known_at().has_business_date()) {
-    RETURN_IF_ERROR(ledger::ValidateCivilDate(request.known_at().business_date(),
-                                              "known_at.business_date"));
+    RETURN_IF_ERROR(
+        ledger::ValidateCivilDate(request.known_at().business_date(), "known_at.business_date"));
     as_of = ledger::ToEpochDays(request.known_at().business_date());
   }
   RETURN_IF_ERROR(CatchUp());
@@ -92,7 +100,8 @@ absl::StatusOr<booo::v1::ListSignalsResponse> GrantProjection::ListSignals(
            std::forward_as_tuple(b.municipality_code(), b.spending_year(), b.rule());
   });
   for (auto& s : signals) {
-    if (!request.municipality_code().empty() && s.municipality_code() != request.municipality_code()) {
+    if (!request.municipality_code().empty() &&
+        s.municipality_code() != request.municipality_code()) {
       continue;
     }
     if (!request.rule().empty() && s.rule() != request.rule()) continue;
@@ -156,7 +165,8 @@ absl::StatusOr<booo::v1::BudgetExecution> GrantProjection::GetBudgetExecution(
       int64_t budget = 0;
       const FactRecord* latest = nullptr;
       for (const auto& [name, f] : it->second) {
-        ASSIGN_OR_RETURN(budget, CheckedAdd(budget, f->body.budget_line_set().amount_cents(), "budget"));
+        ASSIGN_OR_RETURN(budget,
+                         CheckedAdd(budget, f->body.budget_line_set().amount_cents(), "budget"));
         if (latest == nullptr || f->ref.sequence > latest->ref.sequence) latest = f;
       }
       row.set_budget_cents(budget);
@@ -183,7 +193,8 @@ absl::StatusOr<booo::v1::BudgetExecution> GrantProjection::GetBudgetExecution(
       row.set_vat_fund_contribution_cents(vat);
       row.set_municipalities(row.municipalities() + 1);
     }
-    ASSIGN_OR_RETURN(int64_t spent, add(row.computed_grants_cents(), row.vat_fund_contribution_cents()));
+    ASSIGN_OR_RETURN(int64_t spent,
+                     add(row.computed_grants_cents(), row.vat_fund_contribution_cents()));
     ASSIGN_OR_RETURN(int64_t remaining, add(row.budget_cents(), -spent));
     row.set_remaining_cents(remaining);
     *out.add_rows() = std::move(row);
@@ -203,9 +214,9 @@ absl::StatusOr<booo::v1::AccommodationMix> GrantProjection::GetAccommodationMix(
   out.set_tree_size(at.tree_size);
   for (const auto& [code, stream] : municipalities_) {
     if (!request.municipality_code().empty() && code != request.municipality_code()) continue;
-    ASSIGN_OR_RETURN(std::vector<booo::v1::AccommodationMixRow> rows,
-                     ComputeAccommodationMix(
-                         InputFor(code, Scope::Year(request.spending_year()), at, rules)));
+    ASSIGN_OR_RETURN(
+        std::vector<booo::v1::AccommodationMixRow> rows,
+        ComputeAccommodationMix(InputFor(code, Scope::Year(request.spending_year()), at, rules)));
     for (auto& row : rows) *out.add_rows() = std::move(row);
   }
   return out;

@@ -25,9 +25,9 @@
 namespace booo::replay {
 
 struct ControlInput {
-  GrantInput grant_input;            // the municipality, the spending year (whole), rules, facts
+  GrantInput grant_input;  // the municipality, the spending year (whole), rules, facts
   const GrantComputation* grant = nullptr;  // ComputeGrant(grant_input)
-  int64_t as_of_day = 0;             // the day deadlines are judged on (days since 1970-01-01)
+  int64_t as_of_day = 0;  // the day deadlines are judged on (days since 1970-01-01)
 };
 
 // Every signal about one municipality and spending year.
@@ -39,8 +39,7 @@ std::vector<booo::v1::Signal> DoubleCountingSignals(
     const std::map<std::string, std::vector<const FactRecord*>>& facts_by_code, int32_t year);
 
 // The SiSa indicator values for the grant's municipality and year, each with its events.
-booo::v1::SisaFigures ComputeSisaFigures(const GrantInput& input,
-                                         const GrantComputation& grant);
+booo::v1::SisaFigures ComputeSisaFigures(const GrantInput& input, const GrantComputation& grant);
 
 // GOO place-days per month by accommodation type (declared days in the scope).
 absl::StatusOr<std::vector<booo::v1::AccommodationMixRow>> ComputeAccommodationMix(

@@ -105,7 +105,8 @@ std::vector<booo::v1::Signal> DoubleCountingSignals(
       return std::pair(a->ref.business_day, a->ref.sequence) <
              std::pair(b->ref.business_day, b->ref.sequence);
     });
-    for (const FactRecord* f : ordered) latest[f->body.poo_person_months_declared().month().month()] = f;
+    for (const FactRecord* f : ordered)
+      latest[f->body.poo_person_months_declared().month().month()] = f;
     for (const auto& [month, f] : latest) {
       for (const std::string& ref : f->body.poo_person_months_declared().person_refs()) {
         counted[{ref, month}][code] = f;

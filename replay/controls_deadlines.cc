@@ -3,7 +3,6 @@
 #include <array>
 
 #include "absl/numeric/int128.h"
-
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "ledger/civil_date.h"
@@ -33,17 +32,18 @@ void Deadlines(const steps::Context& ctx, int64_t as_of_day, std::vector<booo::v
   if (deadline != nullptr && deadline->value.has_date()) {
     const int64_t due = ToEpochDays(deadline->value.date());
     if (report == nullptr && as_of_day > due) {
-      booo::v1::Signal s = MakeSignal(
-          "accountability_missing", booo::v1::SEVERITY_HIGH, code, year, due, as_of_day,
-          absl::StrCat("The accountability (SiSa) for ", year, " was due on ", DayText(due),
-                       " and has not arrived as of ", DayText(as_of_day), " (",
-                       as_of_day - due, " days overdue)."));
+      booo::v1::Signal s =
+          MakeSignal("accountability_missing", booo::v1::SEVERITY_HIGH, code, year, due, as_of_day,
+                     absl::StrCat("The accountability (SiSa) for ", year, " was due on ",
+                                  DayText(due), " and has not arrived as of ", DayText(as_of_day),
+                                  " (", as_of_day - due, " days overdue)."));
       AddFigure(s, "deadline", due, "date");
       AddFigure(s, "days overdue", as_of_day - due, "days");
       AddRule(s, deadline);
       out.push_back(std::move(s));
     } else if (report != nullptr) {
-      const int64_t received = ToEpochDays(report->body.accountability_report_filed().received_date());
+      const int64_t received =
+          ToEpochDays(report->body.accountability_report_filed().received_date());
       if (received > due) {
         booo::v1::Signal s = MakeSignal(
             "accountability_late", booo::v1::SEVERITY_WARNING, code, year, due, received,
@@ -88,11 +88,11 @@ void Deadlines(const steps::Context& ctx, int64_t as_of_day, std::vector<booo::v
     const int64_t due = ToEpochDays(advance_deadline->value.date());
     const int64_t received = ToEpochDays(d.received_date());
     if (received <= due) continue;
-    booo::v1::Signal s = MakeSignal(
-        "advance_requested_late", booo::v1::SEVERITY_WARNING, code, year, due, received,
-        absl::StrCat("An advance of ", FormatEuros(d.amount_cents()), " for ", year,
-                     " was applied for on ", DayText(received), ", after the deadline of ",
-                     DayText(due), "."));
+    booo::v1::Signal s =
+        MakeSignal("advance_requested_late", booo::v1::SEVERITY_WARNING, code, year, due, received,
+                   absl::StrCat("An advance of ", FormatEuros(d.amount_cents()), " for ", year,
+                                " was applied for on ", DayText(received),
+                                ", after the deadline of ", DayText(due), "."));
     AddFigure(s, "requested", d.amount_cents(), "cents");
     AddFigure(s, "deadline", due, "date");
     AddFigure(s, "received", received, "date");
@@ -108,14 +108,14 @@ absl::Status AdvancesAgainstGrant(const steps::Context& ctx, const GrantComputat
   ASSIGN_OR_RETURN_CONTROL(int64_t reclaim,
                            CheckedAdd(grant.net_paid_cents, -grant.grant_cents, "reclaim"));
   const int32_t year = ctx.scope().year;
-  booo::v1::Signal s = MakeSignal(
-      "advances_exceed_grant", booo::v1::SEVERITY_WARNING, ctx.input.municipality_code, year,
-      ctx.scope().first_day, ctx.scope().last_day,
-      absl::StrCat("Advances for ", year, " less voluntary repayments (",
-                   FormatEuros(grant.net_paid_cents), ") exceed the ",
-                   grant.determination != nullptr ? "determined" : "computed", " grant (",
-                   FormatEuros(grant.grant_cents), "): ", FormatEuros(reclaim),
-                   " will have to be reclaimed."));
+  booo::v1::Signal s =
+      MakeSignal("advances_exceed_grant", booo::v1::SEVERITY_WARNING, ctx.input.municipality_code,
+                 year, ctx.scope().first_day, ctx.scope().last_day,
+                 absl::StrCat("Advances for ", year, " less voluntary repayments (",
+                              FormatEuros(grant.net_paid_cents), ") exceed the ",
+                              grant.determination != nullptr ? "determined" : "computed",
+                              " grant (", FormatEuros(grant.grant_cents),
+                              "): ", FormatEuros(reclaim), " will have to be reclaimed."));
   AddFigure(s, "advances", grant.advances_cents, "cents");
   AddFigure(s, "voluntary repayments", grant.repayments_cents, "cents");
   AddFigure(s, "grant", grant.grant_cents, "cents");

@@ -59,7 +59,9 @@ absl::Status AllowanceCeilings(const steps::Context& ctx, std::vector<booo::v1::
       const std::string key = absl::StrFormat("%04d-%02d", d.period().first_day().year(), m);
       auto it = months.find(key);
       const int64_t persons =
-          it == months.end() ? 0 : it->second->body.poo_person_months_declared().persons_with_provision();
+          it == months.end()
+              ? 0
+              : it->second->body.poo_person_months_declared().persons_with_provision();
       const RuleEntry* ceiling =
           ctx.rules().ValueOn(parameter, FirstDayOfMonth(d.period().first_day().year(), m));
       if (ceiling == nullptr) {
@@ -83,13 +85,12 @@ absl::Status AllowanceCeilings(const steps::Context& ctx, std::vector<booo::v1::
             : absl::StrCat("The POO ", what, " of ", FormatEuros(d.amount_cents()), " for ",
                            steps::RangeText(first, ToEpochDays(d.period().last_day())),
                            " exceeds the ceiling for ", FormatCount(person_months),
-                           " person-months with a provision (", FormatEuros(ceiling_total),
-                           ") by ", FormatEuros(d.amount_cents() - ceiling_total), ".");
-    booo::v1::Signal s = MakeSignal(housing ? "poo_housing_component_above_ceiling"
-                                            : "poo_living_allowance_above_ceiling",
-                                    booo::v1::SEVERITY_WARNING, ctx.input.municipality_code,
-                                    ctx.scope().year, first, ToEpochDays(d.period().last_day()),
-                                    std::move(message));
+                           " person-months with a provision (", FormatEuros(ceiling_total), ") by ",
+                           FormatEuros(d.amount_cents() - ceiling_total), ".");
+    booo::v1::Signal s = MakeSignal(
+        housing ? "poo_housing_component_above_ceiling" : "poo_living_allowance_above_ceiling",
+        booo::v1::SEVERITY_WARNING, ctx.input.municipality_code, ctx.scope().year, first,
+        ToEpochDays(d.period().last_day()), std::move(message));
     AddFigure(s, "paid", d.amount_cents(), "cents");
     AddFigure(s, "person-months with a provision", person_months, "person-months");
     AddFigure(s, "ceiling", ceiling_total, "cents");
@@ -130,8 +131,7 @@ absl::Status Capacity(const steps::Context& ctx, std::vector<booo::v1::Signal>& 
         ASSIGN_OR_RETURN_CONTROL(int64_t excess,
                                  CheckedMul(run.places - cap, days, "excess place-days"));
         booo::v1::Signal s = MakeSignal(
-            "places_above_capacity", booo::v1::SEVERITY_HIGH, code, ctx.scope().year, first,
-            last,
+            "places_above_capacity", booo::v1::SEVERITY_HIGH, code, ctx.scope().year, first, last,
             absl::StrCat("Location ", location_id, " declares ", FormatCount(run.places),
                          " realised places on ", steps::RangeText(first, last),
                          ", above its registered capacity of ", FormatCount(cap), " (",
@@ -184,8 +184,8 @@ absl::Status CostPerPlaceDay(const steps::Context& ctx, std::vector<booo::v1::Si
   const bool too_high = max != nullptr && per_day > max->value.amount_cents();
   if (!too_low && !too_high) return absl::OkStatus();
   booo::v1::Signal s = MakeSignal(
-      "goo_cost_per_place_day_implausible", booo::v1::SEVERITY_WARNING,
-      ctx.input.municipality_code, ctx.scope().year, ctx.scope().first_day, ctx.scope().last_day,
+      "goo_cost_per_place_day_implausible", booo::v1::SEVERITY_WARNING, ctx.input.municipality_code,
+      ctx.scope().year, ctx.scope().first_day, ctx.scope().last_day,
       absl::StrCat("The exception claim's actual category-a costs of ", FormatEuros(actual),
                    " over ", FormatCount(place_days), " realised place-days come to ",
                    FormatEuros(per_day), " per place-day, ", too_low ? "below" : "above",
@@ -227,18 +227,19 @@ absl::Status TransitionCostDeclarations(const steps::Context& ctx, const GrantCo
         if (Answers(*request, d->body.transition_cost_decided().request_event_id())) decision = d;
       }
     }
-    const bool approved = decision != nullptr && decision->body.transition_cost_decided().outcome() !=
-                                                     booo::v1::DECISION_OUTCOME_REJECTED;
+    const bool approved =
+        decision != nullptr &&
+        decision->body.transition_cost_decided().outcome() != booo::v1::DECISION_OUTCOME_REJECTED;
     booo::v1::Signal s;
     if (!approved) {
       const std::string why =
-          request_id.empty()      ? "without naming a request"
-          : request == nullptr    ? absl::StrCat("for request ", request_id, ", which is unknown")
-          : decision == nullptr   ? absl::StrCat("for request ", request_id,
-                                                 ", which has no decision (prior approval)")
-                                  : absl::StrCat("for request ", request_id, ", which was rejected");
-      s = MakeSignal("transition_costs_unapproved", booo::v1::SEVERITY_HIGH, code,
-                     ctx.scope().year, ctx.scope().first_day, ctx.scope().last_day,
+          request_id.empty()   ? "without naming a request"
+          : request == nullptr ? absl::StrCat("for request ", request_id, ", which is unknown")
+          : decision == nullptr
+              ? absl::StrCat("for request ", request_id, ", which has no decision (prior approval)")
+              : absl::StrCat("for request ", request_id, ", which was rejected");
+      s = MakeSignal("transition_costs_unapproved", booo::v1::SEVERITY_HIGH, code, ctx.scope().year,
+                     ctx.scope().first_day, ctx.scope().last_day,
                      absl::StrCat(FormatEuros(amount), " of transition costs declared for ",
                                   ctx.scope().year, " ", why, "; they need prior approval."));
       AddFigure(s, "declared", amount, "cents");
@@ -247,13 +248,13 @@ absl::Status TransitionCostDeclarations(const steps::Context& ctx, const GrantCo
           FindNode(grant.trace, absl::StrCat("grant/e/", EscapeKey(request->ref.event_id)));
       const int64_t allowed = node == nullptr ? 0 : node->amount_cents();
       if (amount <= allowed) continue;
-      s = MakeSignal("transition_costs_above_approval", booo::v1::SEVERITY_HIGH, code,
-                     ctx.scope().year, ctx.scope().first_day, ctx.scope().last_day,
-                     absl::StrCat(FormatEuros(amount), " of transition costs declared for ",
-                                  ctx.scope().year, " under request ", request_id,
-                                  " exceed the approved amount allocated to the year (",
-                                  FormatEuros(allowed), ") by ", FormatEuros(amount - allowed),
-                                  "."));
+      s = MakeSignal(
+          "transition_costs_above_approval", booo::v1::SEVERITY_HIGH, code, ctx.scope().year,
+          ctx.scope().first_day, ctx.scope().last_day,
+          absl::StrCat(FormatEuros(amount), " of transition costs declared for ", ctx.scope().year,
+                       " under request ", request_id,
+                       " exceed the approved amount allocated to the year (", FormatEuros(allowed),
+                       ") by ", FormatEuros(amount - allowed), "."));
       AddFigure(s, "declared", amount, "cents");
       AddFigure(s, "approved for the year", allowed, "cents");
       AddFigure(s, "above the approval", amount - allowed, "cents");

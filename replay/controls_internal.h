@@ -7,15 +7,15 @@
 #include <vector>
 
 #include "booo/v1/controls_service.pb.h"
-#include "replay/calculation_steps.h"
 #include "ledger/status_macros.h"
+#include "replay/calculation_steps.h"
 #include "replay/controls.h"
 
 // `lhs = *expr;` or return its status (ledger/status_macros.h's ASSIGN_OR_RETURN, for
 // statements that declare a structured binding or reuse a name).
-#define ASSIGN_OR_RETURN_CONTROL(lhs, expr)    \
-  auto BOOO_STATUS_CONCAT(control_, __LINE__) = (expr); \
-  if (!BOOO_STATUS_CONCAT(control_, __LINE__).ok())     \
+#define ASSIGN_OR_RETURN_CONTROL(lhs, expr)                 \
+  auto BOOO_STATUS_CONCAT(control_, __LINE__) = (expr);     \
+  if (!BOOO_STATUS_CONCAT(control_, __LINE__).ok())         \
     return BOOO_STATUS_CONCAT(control_, __LINE__).status(); \
   lhs = *BOOO_STATUS_CONCAT(control_, __LINE__)
 

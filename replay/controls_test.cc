@@ -45,10 +45,9 @@ GrantScenario Clean() {
   s.Add(booo::testing::GooPlaces("p1", kAms, "L1", Day(2023, 1, 1), Day(2023, 1, 31), 10,
                                  Day(2023, 2, 1)));
   s.Add(booo::testing::PooMonth("m11", kAms, 2023, 11, 12, 10, Day(2023, 12, 5)));
-  s.Add(booo::testing::LivingAllowance("la", kAms, booo::v1::RECEPTION_KIND_POO,
-                                       booo::v1::ALLOWANCE_COMPONENT_LIVING_ALLOWANCE,
-                                       Day(2023, 11, 1), Day(2023, 11, 30), 300'000,
-                                       Day(2023, 12, 5)));
+  s.Add(booo::testing::LivingAllowance(
+      "la", kAms, booo::v1::RECEPTION_KIND_POO, booo::v1::ALLOWANCE_COMPONENT_LIVING_ALLOWANCE,
+      Day(2023, 11, 1), Day(2023, 11, 30), 300'000, Day(2023, 12, 5)));
   s.Add(booo::testing::AdvanceRequest("ar", kAms, 2023, 20'000, Day(2023, 9, 30)));
   s.Add(booo::testing::Advance("a1", kAms, 2023, 20'000, Day(2023, 10, 15)));
   s.Add(booo::testing::Report("rep", kAms, 2023, Day(2024, 7, 15)));
@@ -147,9 +146,8 @@ TEST(ControlsTest, TransitionCostsWithoutOrAboveAnApproval) {
   clean.Add(booo::testing::TransitionRequest("r1", kAms, 5'000'000, Day(2023, 4, 1),
                                              Day(2023, 4, 30), ALLOCATION_METHOD_LUMP_SUM,
                                              Day(2023, 3, 1)));
-  clean.Add(booo::testing::TransitionDecision("d1", kAms, "r1",
-                                              booo::v1::DECISION_OUTCOME_GRANTED, 4'000'000,
-                                              Day(2023, 4, 1), Day(2023, 4, 30),
+  clean.Add(booo::testing::TransitionDecision("d1", kAms, "r1", booo::v1::DECISION_OUTCOME_GRANTED,
+                                              4'000'000, Day(2023, 4, 1), Day(2023, 4, 30),
                                               ALLOCATION_METHOD_LUMP_SUM, Day(2023, 3, 15)));
   clean.Add(booo::testing::TransitionDeclared("t1", kAms, 2023, "r1", 4'000'000, Day(2024, 2, 1)));
   auto signals = clean.Signals(2023, Day(2024, 3, 1));
@@ -254,10 +252,10 @@ TEST(SisaFiguresTest, IndicatorValuesCarryTheirEvents) {
   ASSERT_TRUE(figures.ok());
   std::map<std::string, booo::v1::SisaFigure> by_code;
   for (const auto& f : figures->figures()) by_code[f.code()] = f;
-  EXPECT_EQ(by_code["goo_place_days"].value(), 310);               // 10 × 31
-  EXPECT_EQ(by_code["goo_norm_amount"].value(), 2'573'000);        // 310 × €83
+  EXPECT_EQ(by_code["goo_place_days"].value(), 310);         // 10 × 31
+  EXPECT_EQ(by_code["goo_norm_amount"].value(), 2'573'000);  // 310 × €83
   EXPECT_EQ(by_code["poo_person_months"].value(), 10);
-  EXPECT_EQ(by_code["poo_norm_amount"].value(), 210'000);          // 10 × €210
+  EXPECT_EQ(by_code["poo_norm_amount"].value(), 210'000);  // 10 × €210
   EXPECT_EQ(by_code["poo_actual_costs"].value(), 300'000);
   EXPECT_EQ(by_code["fout"].value(), 10'000);
   EXPECT_EQ(by_code["onzeker"].value(), 5'000);

@@ -100,8 +100,8 @@ absl::StatusOr<KnownAt> GrantProjection::Resolve(const booo::v1::KnownAt& at) co
   }
 }
 
-GrantInput GrantProjection::InputFor(const std::string& code, const Scope& scope,
-                                     const KnownAt& at, const RuleTimeline& rules) const {
+GrantInput GrantProjection::InputFor(const std::string& code, const Scope& scope, const KnownAt& at,
+                                     const RuleTimeline& rules) const {
   GrantInput input;
   input.municipality_code = code;
   input.scope = scope;

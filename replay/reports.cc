@@ -67,8 +67,7 @@ absl::StatusOr<std::map<std::pair<int32_t, int32_t>, booo::v1::AccommodationMixR
   }
   for (auto& [month, row] : rows) {
     if (row.total_place_days() == 0) continue;
-    const absl::int128 expensive =
-        absl::int128(row.hotel_place_days()) + row.ship_place_days();
+    const absl::int128 expensive = absl::int128(row.hotel_place_days()) + row.ship_place_days();
     row.set_expensive_share_basis_points(
         static_cast<int32_t>(expensive * 10000 / row.total_place_days()));
   }
@@ -109,8 +108,7 @@ int64_t Amount(const TraceNode* node) { return node == nullptr ? 0 : node->amoun
 }  // namespace
 }  // namespace controls
 
-booo::v1::SisaFigures ComputeSisaFigures(const GrantInput& input,
-                                         const GrantComputation& grant) {
+booo::v1::SisaFigures ComputeSisaFigures(const GrantInput& input, const GrantComputation& grant) {
   using controls::Amount;
   using controls::Figure;
   std::vector<std::string> flags;
@@ -134,7 +132,8 @@ booo::v1::SisaFigures ComputeSisaFigures(const GrantInput& input,
   int64_t person_months = 0;
   for (const auto& [key, f] : steps::EffectivePersonMonths(ctx)) {
     const auto& m = f->body.poo_person_months_declared().month();
-    if (input.rules->FlagOn(param::kSpendingPeriod, controls::FirstDayOfMonth(m.year(), m.month()))) {
+    if (input.rules->FlagOn(param::kSpendingPeriod,
+                            controls::FirstDayOfMonth(m.year(), m.month()))) {
       person_months += f->body.poo_person_months_declared().persons_with_provision();
     }
   }
@@ -144,11 +143,11 @@ booo::v1::SisaFigures ComputeSisaFigures(const GrantInput& input,
   Figure(out, "goo_place_days", "GOO realised place-days in the spending period", place_days,
          "place-days", norm);
   Figure(out, "goo_norm_amount", "GOO norm amount (category a)", Amount(norm), "cents", norm);
-  Figure(out, "goo_exception_clause_actual_costs",
-         "category-a actual costs under the exception clause (0: not applied)",
-         exception != nullptr && exception->amount_cents() != 0 ? Amount(FindNode(t, "grant/a"))
-                                                                 : 0,
-         "cents", exception);
+  Figure(
+      out, "goo_exception_clause_actual_costs",
+      "category-a actual costs under the exception clause (0: not applied)",
+      exception != nullptr && exception->amount_cents() != 0 ? Amount(FindNode(t, "grant/a")) : 0,
+      "cents", exception);
   Figure(out, "goo_living_allowance_actual", "GOO living allowance at actual cost",
          Amount(FindNode(t, "grant/goo_living_allowance")), "cents",
          FindNode(t, "grant/goo_living_allowance"));
@@ -181,8 +180,8 @@ booo::v1::SisaFigures ComputeSisaFigures(const GrantInput& input,
          findings);
   Figure(out, "hardship_readmitted", "re-admitted by hardship decisions", readmitted, "cents",
          findings);
-  Figure(out, "voluntary_waiver", "voluntary waiver", -Amount(FindNode(t, "grant/waiver")),
-         "cents", FindNode(t, "grant/waiver"));
+  Figure(out, "voluntary_waiver", "voluntary waiver", -Amount(FindNode(t, "grant/waiver")), "cents",
+         FindNode(t, "grant/waiver"));
   Figure(out, "grant", "the grant (computed)", grant.computed_grant_cents, "cents", &t);
   return out;
 }

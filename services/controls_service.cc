@@ -35,9 +35,9 @@ grpc::Status ControlsService::GetSisaFigures(grpc::ServerContext* context,
   return Answer("GetSisaFigures", projection_->GetSisaFigures(*request), response);
 }
 
-grpc::Status ControlsService::GetBudgetExecution(
-    grpc::ServerContext* context, const booo::v1::GetBudgetExecutionRequest* request,
-    booo::v1::BudgetExecution* response) {
+grpc::Status ControlsService::GetBudgetExecution(grpc::ServerContext* context,
+                                                 const booo::v1::GetBudgetExecutionRequest* request,
+                                                 booo::v1::BudgetExecution* response) {
   return Answer("GetBudgetExecution", projection_->GetBudgetExecution(*request), response);
 }
 

@@ -18,7 +18,8 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--checkpoint-key", options.checkpoint_key_file,
                  "checkpoint signing key (default <data-dir>/checkpoint.key)");
-  app.add_option("--max-body-bytes", options.ledger.max_body_bytes, "largest event body accepted (default 1 MiB)")
+  app.add_option("--max-body-bytes", options.ledger.max_body_bytes,
+                 "largest event body accepted (default 1 MiB)")
       ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
 

@@ -46,8 +46,7 @@ absl::StatusOr<std::unique_ptr<LedgerServer>> LedgerServer::Start(const ServerOp
   // Build the materialised grant state before serving, so the first query is not the slow one.
   RETURN_IF_ERROR(server->projection_->CatchUp());
   server->grants_service_ = std::make_unique<GrantsService>(server->projection_.get());
-  server->controls_service_ =
-      std::make_unique<ControlsService>(server->projection_.get(), clock);
+  server->controls_service_ = std::make_unique<ControlsService>(server->projection_.get(), clock);
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();

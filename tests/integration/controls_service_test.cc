@@ -23,9 +23,9 @@ TEST_F(ControlsServiceTest, ListsSignalsWithFiltersAndTheirEvents) {
   Put(Location("loc", "GM0363", "L1", booo::v1::ACCOMMODATION_TYPE_REGULAR_BUILDING, 100,
                Day(2023, 1, 1), Day(2023, 12, 31), Day(2023, 1, 1)),
       amsterdam_);
-  auto declared = Put(GooPlaces("p1", "GM0363", "L1", Day(2023, 3, 1), Day(2023, 3, 31), 120,
-                                Day(2023, 4, 1)),
-                      amsterdam_);
+  auto declared =
+      Put(GooPlaces("p1", "GM0363", "L1", Day(2023, 3, 1), Day(2023, 3, 31), 120, Day(2023, 4, 1)),
+          amsterdam_);
   Put(Advance("a1", "GM0344", 2023, 100, Day(2023, 2, 1)), root_);
   booo::v1::ListSignalsRequest request;
   request.set_municipality_code("GM0363");
@@ -89,9 +89,9 @@ TEST_F(ControlsServiceTest, RefusesACitizenServiceNumberAndWritesNothing) {
 TEST_F(ControlsServiceTest, SisaFiguresBudgetExecutionAndAccommodationMix) {
   Put(GooPlaces("p1", "GM0363", "L1", Day(2024, 1, 1), Day(2024, 1, 31), 100, Day(2024, 2, 1)),
       amsterdam_);
-  Put(WithType(GooPlaces("h1", "GM0363", "H1", Day(2024, 1, 1), Day(2024, 1, 31), 50,
-                         Day(2024, 2, 1)),
-               booo::v1::ACCOMMODATION_TYPE_HOTEL),
+  Put(WithType(
+          GooPlaces("h1", "GM0363", "H1", Day(2024, 1, 1), Day(2024, 1, 31), 50, Day(2024, 2, 1)),
+          booo::v1::ACCOMMODATION_TYPE_HOTEL),
       amsterdam_);
   Put(Advance("a1", "GM0363", 2024, 10'000'000, Day(2024, 1, 5)), root_);
   booo::v1::EventBody budget;

@@ -2,10 +2,10 @@
 
 #include <cstdlib>
 
+#include "absl/strings/escaping.h"
 #include "ledger/civil_date.h"
 #include "ledger/crypto.h"
 #include "ledger/event_validation.h"
-#include "absl/strings/escaping.h"
 #include "replay/controls.h"
 #include "tools/rulebook/rule_book.h"
 
@@ -30,8 +30,7 @@ EventBody Envelope(const std::string& id, const std::string& code) {
 GrantScenario GrantScenario::WithRuleBook() {
   GrantScenario scenario;
   for (const char* file : {"booo-2022-2025.json", "controls-2022-2025.json"}) {
-    auto book =
-        rulebook::ReadRuleBook(std::string(BOOO_SOURCE_DIR) + "/replay/rulebook/" + file);
+    auto book = rulebook::ReadRuleBook(std::string(BOOO_SOURCE_DIR) + "/replay/rulebook/" + file);
     if (!book.ok()) std::abort();  // the shipped rule books must parse; their own test says why
     for (const auto& a : *book) {
       EventBody body = Envelope(a.event_id, "");

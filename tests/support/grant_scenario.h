@@ -10,9 +10,9 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "booo/v1/controls_service.pb.h"
 #include "booo/v1/events.pb.h"
 #include "replay/facts.h"
-#include "booo/v1/controls_service.pb.h"
 #include "replay/grant_calculation.h"
 
 namespace booo::testing {
@@ -99,8 +99,8 @@ booo::v1::EventBody Determination(const std::string& id, const std::string& code
 // Any body as a correction of `superseded_id`.
 booo::v1::EventBody Location(const std::string& id, const std::string& code,
                              const std::string& location, booo::v1::AccommodationType type,
-                             int64_t capacity, booo::v1::CivilDate first,
-                             booo::v1::CivilDate last, booo::v1::CivilDate received);
+                             int64_t capacity, booo::v1::CivilDate first, booo::v1::CivilDate last,
+                             booo::v1::CivilDate received);
 booo::v1::EventBody TransitionDeclared(const std::string& id, const std::string& code, int year,
                                        const std::string& request_id, int64_t amount_cents,
                                        booo::v1::CivilDate received);

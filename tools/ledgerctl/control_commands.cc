@@ -53,8 +53,8 @@ std::string Csv(const std::string& s) {
 std::string Sources(const google::protobuf::RepeatedPtrField<booo::v1::TraceSource>& sources) {
   std::vector<std::string> parts;
   for (const auto& s : sources) {
-    parts.push_back(absl::StrCat(s.sequence(), ":", absl::BytesToHexString(s.leaf_hash()), ":",
-                                 s.event_id()));
+    parts.push_back(
+        absl::StrCat(s.sequence(), ":", absl::BytesToHexString(s.leaf_hash()), ":", s.event_id()));
   }
   return absl::StrJoin(parts, "; ");
 }
@@ -106,13 +106,14 @@ absl::Status Signals(GrantBackend& backend, const ControlArgs& args) {
     }
     return absl::OkStatus();
   }
-  std::cout << r.signals_size() << " signals, as of " << ledger::FormatDate(r.as_of())
-            << ", first " << r.tree_size() << " events\n";
+  std::cout << r.signals_size() << " signals, as of " << ledger::FormatDate(r.as_of()) << ", first "
+            << r.tree_size() << " events\n";
   for (const auto& s : r.signals()) {
-    std::cout << "\n" << SeverityText(s.severity()) << "  " << s.rule() << "  "
-              << s.municipality_code() << " " << s.spending_year() << " ("
-              << ledger::FormatDate(s.period().first_day()) << ".."
-              << ledger::FormatDate(s.period().last_day()) << ")\n  " << s.message() << "\n";
+    std::cout << "\n"
+              << SeverityText(s.severity()) << "  " << s.rule() << "  " << s.municipality_code()
+              << " " << s.spending_year() << " (" << ledger::FormatDate(s.period().first_day())
+              << ".." << ledger::FormatDate(s.period().last_day()) << ")\n  " << s.message()
+              << "\n";
     for (const auto& f : s.figures()) std::cout << "    " << f.name() << ": " << f.text() << "\n";
     for (const auto& rule : s.rules()) {
       std::cout << "    rule " << rule.parameter() << " = " << rule.value() << " (amendment #"
@@ -139,12 +140,12 @@ absl::Status Sisa(GrantBackend& backend, const ControlArgs& args) {
   const bool csv = args.format == "csv";
   if (csv) std::cout << "code,label,value,unit,shown,sources\r\n";
   if (!csv) {
-    std::cout << "SiSa figures " << r.municipality_code() << " " << r.spending_year()
-              << " (first " << r.tree_size() << " events)\n";
+    std::cout << "SiSa figures " << r.municipality_code() << " " << r.spending_year() << " (first "
+              << r.tree_size() << " events)\n";
   }
   for (const auto& f : r.figures()) {
-    const std::string shown =
-        f.unit() == "cents" ? FormatEuros(f.value()) : replay::FormatCount(f.value()) + " " + f.unit();
+    const std::string shown = f.unit() == "cents" ? FormatEuros(f.value())
+                                                  : replay::FormatCount(f.value()) + " " + f.unit();
     if (csv) {
       std::cout << f.code() << "," << Csv(f.label()) << "," << f.value() << "," << f.unit() << ","
                 << Csv(shown) << "," << Csv(Sources(f.sources())) << "\r\n";
@@ -167,15 +168,16 @@ absl::Status Budget(GrantBackend& backend, const ControlArgs& args) {
   }
   std::cout << "budget execution, first " << r.tree_size() << " events\n";
   for (const auto& row : r.rows()) {
-    std::cout << "\n" << row.year() << "  budget "
+    std::cout << "\n"
+              << row.year() << "  budget "
               << (row.budget_known() ? FormatEuros(row.budget_cents()) : std::string("unknown"))
-              << (row.budget_known() ? absl::StrCat(" (", row.budget_citation(), ", #",
-                                                    row.budget_sequence(), ")")
-                                     : "")
+              << (row.budget_known()
+                      ? absl::StrCat(" (", row.budget_citation(), ", #", row.budget_sequence(), ")")
+                      : "")
               << "\n  computed grants       " << FormatEuros(row.computed_grants_cents()) << " ("
               << row.municipalities() << " municipalities)"
-              << "\n  determined grants     " << FormatEuros(row.determined_grants_cents())
-              << " (" << row.determinations() << " determinations)"
+              << "\n  determined grants     " << FormatEuros(row.determined_grants_cents()) << " ("
+              << row.determinations() << " determinations)"
               << "\n  advances paid         " << FormatEuros(row.advances_cents())
               << "\n  voluntary repayments  " << FormatEuros(row.repayments_cents())
               << "\n  VAT-fund contribution " << FormatEuros(row.vat_fund_contribution_cents())
@@ -197,12 +199,11 @@ absl::Status Mix(GrantBackend& backend, const ControlArgs& args) {
   std::cout << "code,month,regular_building,hotel,holiday_park,ship,other,total,"
                "expensive_share_basis_points\n";
   for (const auto& row : r.rows()) {
-    std::cout << absl::StrFormat("%s,%04d-%02d,%d,%d,%d,%d,%d,%d,%d\n", row.municipality_code(),
-                                 row.month().year(), row.month().month(),
-                                 row.regular_building_place_days(), row.hotel_place_days(),
-                                 row.holiday_park_place_days(), row.ship_place_days(),
-                                 row.other_place_days(), row.total_place_days(),
-                                 row.expensive_share_basis_points());
+    std::cout << absl::StrFormat(
+        "%s,%04d-%02d,%d,%d,%d,%d,%d,%d,%d\n", row.municipality_code(), row.month().year(),
+        row.month().month(), row.regular_building_place_days(), row.hotel_place_days(),
+        row.holiday_park_place_days(), row.ship_place_days(), row.other_place_days(),
+        row.total_place_days(), row.expensive_share_basis_points());
   }
   return absl::OkStatus();
 }
@@ -243,8 +244,8 @@ void AddControlCommands(CLI::App& app, Globals& globals, int& exit_code) {
   b->add_option("--year", budget->year, "only this year");
 
   auto mix = std::make_shared<ControlArgs>();
-  auto* m = Command(app, globals, exit_code, "mix", "GOO place-days by accommodation type", mix,
-                    Mix);
+  auto* m =
+      Command(app, globals, exit_code, "mix", "GOO place-days by accommodation type", mix, Mix);
   m->add_option("--municipality", mix->municipality, "only this municipality");
   m->add_option("--year", mix->year, "spending year")->required();
 }

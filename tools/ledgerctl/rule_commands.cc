@@ -57,9 +57,9 @@ absl::Status LoadBudget(const Globals& globals, const std::string& key_file,
       return absl::Status(response.status().code(),
                           absl::StrCat(line.event_id, ": ", response.status().message()));
     }
-    std::cout << "sequence " << response->receipt().sequence() << "  "
-              << line.line.budget_year() << "  " << replay::FormatEuros(line.line.amount_cents())
-              << "  " << ledger::FormatDate(line.line.publication_date()) << "  "
+    std::cout << "sequence " << response->receipt().sequence() << "  " << line.line.budget_year()
+              << "  " << replay::FormatEuros(line.line.amount_cents()) << "  "
+              << ledger::FormatDate(line.line.publication_date()) << "  "
               << line.line.citation().reference()
               << (response->duplicate() ? "  (already recorded)" : "") << "\n";
   }

@@ -165,8 +165,9 @@ absl::StatusOr<std::vector<BudgetBookLine>> ReadBudgetBook(const std::string& pa
   for (size_t i = 0; i < book["lines"].size(); ++i) {
     const json& l = book["lines"][i];
     const std::string where = absl::StrCat("lines[", i, "]");
-    RETURN_IF_ERROR(OnlyKeys(l, {"event_id", "budget_year", "line", "amount_cents",
-                                 "publication_date", "citation", "source"},
+    RETURN_IF_ERROR(OnlyKeys(l,
+                             {"event_id", "budget_year", "line", "amount_cents", "publication_date",
+                              "citation", "source"},
                              where));
     BudgetBookLine line;
     ASSIGN_OR_RETURN(line.event_id, Text(l, "event_id", where, true));
