@@ -62,18 +62,24 @@ absl::StatusOr<booo::v1::ListSignalsResponse> GrantProjection::ListSignals(
   if (!booo::v1::Severity_IsValid(request.min_severity())) {
     return absl::InvalidArgumentError("min_severity: unknown value");
   }
-  int64_t as_of = today_day;
-  if (request.has_as_of()) {
-    RETURN_IF_ERROR(ledger::ValidateCivilDate(request.as_of(), "as_of"));
-    as_of = ledger::ToEpochDays(request.as_of());
-  } else if (request.known_at().has_business_date()) {
-    RETURN_IF_ERROR(
-        ledger::ValidateCivilDate(request.known_at().business_date(), "known_at.business_date"));
-    as_of = ledger::ToEpochDays(request.known_at().business_date());
-  }
+  if (request.has_as_of()) RETURN_IF_ERROR(ledger::ValidateCivilDate(request.as_of(), "as_of"));
   RETURN_IF_ERROR(CatchUp());
   std::shared_lock lock(mutex_);
   ASSIGN_OR_RETURN(KnownAt at, Resolve(request.known_at()));
+  // The day deadlines are judged on: asked for, or the known-at point's own day (a business
+  // date; the recording day of an as-recorded point), else today. Judging a past ledger point
+  // on today's date would call "missing" what simply had not been recorded yet.
+  constexpr int64_t kMicrosPerDay = int64_t{86'400} * 1'000'000;
+  int64_t as_of = today_day;
+  if (request.has_as_of()) {
+    as_of = ledger::ToEpochDays(request.as_of());
+  } else if (at.business_day) {
+    as_of = *at.business_day;
+  } else if (request.known_at().has_recorded_at_micros()) {
+    as_of = request.known_at().recorded_at_micros() / kMicrosPerDay;
+  } else if (request.known_at().has_tree_size() && at.tree_size > 0) {
+    as_of = recorded_at_micros_[at.tree_size - 1] / kMicrosPerDay;
+  }
   const RuleTimeline rules(SelectCurrent(rules_.records(), at));
   std::vector<booo::v1::Signal> signals;
   std::map<int32_t, std::map<std::string, std::vector<const FactRecord*>>> by_year;
@@ -133,7 +139,9 @@ absl::StatusOr<booo::v1::SisaFigures> GrantProjection::GetSisaFigures(
 
 absl::StatusOr<booo::v1::BudgetExecution> GrantProjection::GetBudgetExecution(
     const booo::v1::GetBudgetExecutionRequest& request) {
-  for (int32_t year : request.years()) RETURN_IF_ERROR(CheckYear(year, true, "years"));
+  for (int i = 0; i < request.years_size(); ++i) {
+    RETURN_IF_ERROR(CheckYear(request.years(i), true, absl::StrCat("years[", i, "]")));
+  }
   RETURN_IF_ERROR(CatchUp());
   std::shared_lock lock(mutex_);
   ASSIGN_OR_RETURN(KnownAt at, Resolve(request.known_at()));
@@ -193,10 +201,12 @@ absl::StatusOr<booo::v1::BudgetExecution> GrantProjection::GetBudgetExecution(
       row.set_vat_fund_contribution_cents(vat);
       row.set_municipalities(row.municipalities() + 1);
     }
-    ASSIGN_OR_RETURN(int64_t spent,
-                     add(row.computed_grants_cents(), row.vat_fund_contribution_cents()));
-    ASSIGN_OR_RETURN(int64_t remaining, add(row.budget_cents(), -spent));
-    row.set_remaining_cents(remaining);
+    if (row.budget_known()) {
+      ASSIGN_OR_RETURN(int64_t spent,
+                       add(row.computed_grants_cents(), row.vat_fund_contribution_cents()));
+      ASSIGN_OR_RETURN(int64_t remaining, add(row.budget_cents(), -spent));
+      row.set_remaining_cents(remaining);
+    }
     *out.add_rows() = std::move(row);
   }
   return out;

@@ -39,7 +39,13 @@ void AddFigure(booo::v1::Signal& signal, absl::string_view name, int64_t value,
                absl::string_view unit) {
   booo::v1::SignalFigure* f = signal.add_figures();
   f->set_name(std::string(name));
-  f->set_value(value);
+  if (unit == "date") {
+    // The wire carries a date figure as YYYYMMDD (controls_service.proto).
+    const booo::v1::CivilDate d = ledger::FromEpochDays(value);
+    f->set_value(int64_t{d.year()} * 10000 + d.month() * 100 + d.day());
+  } else {
+    f->set_value(value);
+  }
   f->set_unit(std::string(unit));
   f->set_text(FigureText(value, unit));
 }

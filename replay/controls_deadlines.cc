@@ -1,5 +1,6 @@
 // Deadlines (accountability, determination, advance applications), advances that exceed the
 // grant, and a high share of expensive accommodation.
+#include <algorithm>
 #include <array>
 
 #include "absl/numeric/int128.h"
@@ -24,9 +25,13 @@ void Deadlines(const steps::Context& ctx, int64_t as_of_day, std::vector<booo::v
   const int32_t year = ctx.scope().year;
   const std::string& code = ctx.input.municipality_code;
   const int64_t year_end = LastDayOfYear(year);
+  // Judged on `as_of`, the rules see only what had arrived by then.
   const FactRecord* report = nullptr;
   for (const FactRecord* f : ctx.Facts(EventBody::kAccountabilityReportFiled)) {
-    if (f->body.accountability_report_filed().spending_year() == year) report = f;
+    if (f->body.accountability_report_filed().spending_year() == year &&
+        f->first_business_day <= as_of_day) {
+      report = f;
+    }
   }
   const RuleEntry* deadline = ctx.rules().ValueOn(param::kAccountabilityDeadline, year_end);
   if (deadline != nullptr && deadline->value.has_date()) {
@@ -42,8 +47,7 @@ void Deadlines(const steps::Context& ctx, int64_t as_of_day, std::vector<booo::v
       AddRule(s, deadline);
       out.push_back(std::move(s));
     } else if (report != nullptr) {
-      const int64_t received =
-          ToEpochDays(report->body.accountability_report_filed().received_date());
+      const int64_t received = report->first_business_day;  // of the original, if corrected
       if (received > due) {
         booo::v1::Signal s = MakeSignal(
             "accountability_late", booo::v1::SEVERITY_WARNING, code, year, due, received,
@@ -61,7 +65,8 @@ void Deadlines(const steps::Context& ctx, int64_t as_of_day, std::vector<booo::v
   }
   bool determined = false;
   for (const FactRecord* f : ctx.Facts(EventBody::kGrantDetermined)) {
-    determined = determined || f->body.grant_determined().spending_year() == year;
+    determined = determined || (f->body.grant_determined().spending_year() == year &&
+                                f->ref.business_day <= as_of_day);
   }
   const RuleEntry* determination = ctx.rules().ValueOn(param::kDeterminationDeadline, year_end);
   if (!determined && determination != nullptr && determination->value.has_date()) {
@@ -81,8 +86,8 @@ void Deadlines(const steps::Context& ctx, int64_t as_of_day, std::vector<booo::v
   const RuleEntry* advance_deadline = ctx.rules().ValueOn(param::kAdvanceDeadline, year_end);
   for (const FactRecord* f : ctx.Facts(EventBody::kAdvanceRequested)) {
     const auto& d = f->body.advance_requested();
-    if (d.spending_year() != year || advance_deadline == nullptr ||
-        !advance_deadline->value.has_date()) {
+    if (d.spending_year() != year || f->ref.business_day > as_of_day ||
+        advance_deadline == nullptr || !advance_deadline->value.has_date()) {
       continue;
     }
     const int64_t due = ToEpochDays(advance_deadline->value.date());
@@ -123,6 +128,9 @@ absl::Status AdvancesAgainstGrant(const steps::Context& ctx, const GrantComputat
   for (const FactRecord* f : ctx.Facts(EventBody::kAdvancePaid)) {
     if (f->body.advance_paid().spending_year() == year) AddSource(s, *f);
   }
+  for (const FactRecord* f : ctx.Facts(EventBody::kVoluntaryRepaymentReceived)) {
+    if (f->body.voluntary_repayment_received().spending_year() == year) AddSource(s, *f);
+  }
   if (grant.determination != nullptr) AddSource(s, *grant.determination);
   out.push_back(std::move(s));
   return absl::OkStatus();
@@ -135,16 +143,23 @@ absl::Status ExpensiveShare(const steps::Context& ctx, std::vector<booo::v1::Sig
   std::vector<std::pair<int32_t, int32_t>> months;
   int64_t expensive = 0;
   int64_t total = 0;
-  const RuleEntry* threshold = nullptr;
+  std::vector<const RuleEntry*> thresholds;
   for (const auto& [month, row] : mix) {
     if (row.total_place_days() == 0) continue;
     const RuleEntry* max =
         ctx.rules().ValueOn(param::kExpensiveShareMax, FirstDayOfMonth(month.first, month.second));
-    if (max == nullptr || row.expensive_share_basis_points() <= max->value.count()) continue;
+    // Exactly: expensive / total > max / 10000, not on the rounded share.
+    const int64_t month_expensive = row.hotel_place_days() + row.ship_place_days();
+    if (max == nullptr || absl::int128(month_expensive) * 10000 <=
+                              absl::int128(max->value.count()) * row.total_place_days()) {
+      continue;
+    }
     months.push_back(month);
-    expensive += row.hotel_place_days() + row.ship_place_days();
+    expensive += month_expensive;
     total += row.total_place_days();
-    threshold = max;
+    if (std::find(thresholds.begin(), thresholds.end(), max) == thresholds.end()) {
+      thresholds.push_back(max);
+    }
   }
   if (months.empty()) return absl::OkStatus();
   const int64_t share = static_cast<int64_t>(absl::int128(expensive) * 10000 / total);
@@ -160,15 +175,19 @@ absl::Status ExpensiveShare(const steps::Context& ctx, std::vector<booo::v1::Sig
   booo::v1::Signal s = MakeSignal(
       "expensive_accommodation_share", booo::v1::SEVERITY_WARNING, ctx.input.municipality_code,
       ctx.scope().year, first, last,
-      absl::StrCat(when, ", ", FormatCount(expensive), " of ", FormatCount(total),
-                   " GOO place-days were in hotels or ships (", FigureText(share, "basis-points"),
-                   "), above the ", FigureText(threshold->value.count(), "basis-points"),
-                   " the ministry steers on."));
+      absl::StrCat(
+          when, ", ", FormatCount(expensive), " of ", FormatCount(total),
+          " GOO place-days were in hotels or ships (", FigureText(share, "basis-points"),
+          "), above ",
+          thresholds.size() == 1
+              ? absl::StrCat("the ", FigureText(thresholds[0]->value.count(), "basis-points"))
+              : std::string("the thresholds in force"),
+          " the ministry steers on."));
   AddFigure(s, "months above the threshold", static_cast<int64_t>(months.size()), "months");
   AddFigure(s, "hotel and ship place-days", expensive, "place-days");
   AddFigure(s, "all place-days", total, "place-days");
   AddFigure(s, "expensive share", share, "basis-points");
-  AddRule(s, threshold);
+  for (const RuleEntry* t : thresholds) AddRule(s, t);
   for (const auto& [location_id, location] : steps::EffectivePlaces(ctx)) {
     for (const auto& run : location.runs) {
       if (run.first_day <= last && run.last_day >= first) AddSource(s, *run.declaration);

@@ -3,6 +3,7 @@
 // plausible band, and transition costs declared without or above an approval.
 #include <algorithm>
 
+#include "absl/numeric/int128.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "ledger/civil_date.h"
@@ -39,64 +40,74 @@ absl::StatusOr<int64_t> EligiblePlaceDays(const steps::Context& ctx) {
 
 }  // namespace
 
+// Per component and calendar month: every payment's share of the month (by days, with the
+// cumulative floor so a payment's shares add up to it) summed, against the persons with a
+// provision that month times the ceiling in force on its first day.
 absl::Status AllowanceCeilings(const steps::Context& ctx, std::vector<booo::v1::Signal>& out) {
   const auto months = steps::EffectivePersonMonths(ctx);
+  struct MonthPaid {
+    int64_t paid = 0;
+    std::vector<const FactRecord*> payments;
+  };
+  // (housing?, month) -> what was paid for it.
+  std::map<std::pair<bool, int32_t>, MonthPaid> paid;
   for (const FactRecord* f : ctx.Facts(EventBody::kLivingAllowancePaid)) {
     const auto& d = f->body.living_allowance_paid();
     if (d.reception_kind() != booo::v1::RECEPTION_KIND_POO) continue;
     const int64_t first = ToEpochDays(d.period().first_day());
+    const int64_t last = ToEpochDays(d.period().last_day());
     if (first < ctx.scope().first_day || first > ctx.scope().last_day) continue;
     const bool housing = d.component() == booo::v1::ALLOWANCE_COMPONENT_HOUSING_COMPONENT;
-    const absl::string_view parameter =
-        housing ? param::kPooHousingCeiling : param::kPooLivingAllowanceCeiling;
-    // Person-months with a provision in the months the payment covers, each at its ceiling.
-    int64_t person_months = 0;
-    int64_t ceiling_total = 0;
-    bool ceiling_known = true;
-    booo::v1::Signal signal;
-    std::vector<const RuleEntry*> used;
-    for (int m = d.period().first_day().month(); m <= d.period().last_day().month(); ++m) {
-      const std::string key = absl::StrFormat("%04d-%02d", d.period().first_day().year(), m);
-      auto it = months.find(key);
-      const int64_t persons =
-          it == months.end()
-              ? 0
-              : it->second->body.poo_person_months_declared().persons_with_provision();
-      const RuleEntry* ceiling =
-          ctx.rules().ValueOn(parameter, FirstDayOfMonth(d.period().first_day().year(), m));
-      if (ceiling == nullptr) {
-        ceiling_known = false;
-        break;
-      }
-      if (std::find(used.begin(), used.end(), ceiling) == used.end()) used.push_back(ceiling);
-      ASSIGN_OR_RETURN_CONTROL(int64_t part,
-                               CheckedMul(persons, ceiling->value.amount_cents(), "ceiling"));
-      ASSIGN_OR_RETURN_CONTROL(ceiling_total, CheckedAdd(ceiling_total, part, "ceiling"));
-      person_months += persons;
-      if (it != months.end()) AddSource(signal, *it->second);
+    const int64_t total_days = last - first + 1;
+    for (int32_t m = d.period().first_day().month(); m <= d.period().last_day().month(); ++m) {
+      const int32_t year = d.period().first_day().year();
+      const int64_t month_first = FirstDayOfMonth(year, m);
+      const int64_t month_last = month_first + ledger::DaysInMonth(year, m) - 1;
+      const int64_t before = std::max<int64_t>(0, month_first - first);
+      const int64_t through = std::min(last, month_last) - first + 1;
+      const int64_t share = ProRataFloor(d.amount_cents(), through, total_days) -
+                            ProRataFloor(d.amount_cents(), before, total_days);
+      MonthPaid& slot = paid[{housing, m}];
+      ASSIGN_OR_RETURN_CONTROL(slot.paid, CheckedAdd(slot.paid, share, "paid"));
+      slot.payments.push_back(f);
     }
-    if (!ceiling_known || d.amount_cents() <= ceiling_total) continue;
+  }
+  const int32_t year = ctx.scope().year;
+  for (const auto& [key, month] : paid) {
+    const auto& [housing, m] = key;
+    const int64_t month_first = FirstDayOfMonth(year, m);
+    const RuleEntry* ceiling = ctx.rules().ValueOn(
+        housing ? param::kPooHousingCeiling : param::kPooLivingAllowanceCeiling, month_first);
+    if (ceiling == nullptr) continue;  // no ceiling known: nothing to judge against
+    const std::string month_key = absl::StrFormat("%04d-%02d", year, m);
+    auto declared = months.find(month_key);
+    const int64_t persons =
+        declared == months.end()
+            ? 0
+            : declared->second->body.poo_person_months_declared().persons_with_provision();
+    ASSIGN_OR_RETURN_CONTROL(int64_t limit,
+                             CheckedMul(persons, ceiling->value.amount_cents(), "ceiling"));
+    if (month.paid <= limit) continue;
     const std::string what = housing ? "housing component" : "living allowance";
     std::string message =
-        person_months == 0
-            ? absl::StrCat("A POO ", what, " of ", FormatEuros(d.amount_cents()), " for ",
-                           steps::RangeText(first, ToEpochDays(d.period().last_day())),
-                           " was paid for months in which no person received a provision.")
-            : absl::StrCat("The POO ", what, " of ", FormatEuros(d.amount_cents()), " for ",
-                           steps::RangeText(first, ToEpochDays(d.period().last_day())),
-                           " exceeds the ceiling for ", FormatCount(person_months),
-                           " person-months with a provision (", FormatEuros(ceiling_total), ") by ",
-                           FormatEuros(d.amount_cents() - ceiling_total), ".");
+        persons == 0
+            ? absl::StrCat("A POO ", what, " of ", FormatEuros(month.paid), " was paid for ",
+                           month_key, ", a month in which no person received a provision.")
+            : absl::StrCat("The POO ", what, " of ", FormatEuros(month.paid), " paid for ",
+                           month_key, " exceeds the ceiling for ", FormatCount(persons),
+                           " persons with a provision (", FormatEuros(limit), ") by ",
+                           FormatEuros(month.paid - limit), ".");
     booo::v1::Signal s = MakeSignal(
         housing ? "poo_housing_component_above_ceiling" : "poo_living_allowance_above_ceiling",
-        booo::v1::SEVERITY_WARNING, ctx.input.municipality_code, ctx.scope().year, first,
-        ToEpochDays(d.period().last_day()), std::move(message));
-    AddFigure(s, "paid", d.amount_cents(), "cents");
-    AddFigure(s, "person-months with a provision", person_months, "person-months");
-    AddFigure(s, "ceiling", ceiling_total, "cents");
-    AddSource(s, *f);
-    for (const auto& source : signal.sources()) *s.add_sources() = source;
-    for (const RuleEntry* rule : used) AddRule(s, rule);
+        booo::v1::SEVERITY_WARNING, ctx.input.municipality_code, year, month_first,
+        month_first + ledger::DaysInMonth(year, m) - 1, std::move(message));
+    AddFigure(s, "paid for the month", month.paid, "cents");
+    AddFigure(s, "persons with a provision", persons, "persons");
+    AddFigure(s, "ceiling per person", ceiling->value.amount_cents(), "cents");
+    AddFigure(s, "ceiling for the month", limit, "cents");
+    for (const FactRecord* f : month.payments) AddSource(s, *f);
+    if (declared != months.end()) AddSource(s, *declared->second);
+    AddRule(s, ceiling);
     out.push_back(std::move(s));
   }
   return absl::OkStatus();
@@ -143,14 +154,25 @@ absl::Status Capacity(const steps::Context& ctx, std::vector<booo::v1::Signal>& 
         AddSource(s, *c.record);
         out.push_back(std::move(s));
       }
-      const int64_t uncovered = run.last_day - run.first_day + 1 - covered_days;
-      if (uncovered > 0) {
-        ASSIGN_OR_RETURN_CONTROL(int64_t pd, CheckedMul(run.places, uncovered, "place-days"));
-        if (unregistered_place_days == 0) unregistered_first = run.first_day;
-        unregistered_last = run.last_day;
+      // The run's days without a registration, exactly: before, between and after covers.
+      int64_t day = run.first_day;
+      auto uncover = [&](int64_t first, int64_t last) -> absl::Status {
+        if (first > last) return absl::OkStatus();
+        ASSIGN_OR_RETURN_CONTROL(int64_t pd,
+                                 CheckedMul(run.places, last - first + 1, "place-days"));
+        if (unregistered_place_days == 0) unregistered_first = first;
+        unregistered_last = last;
         unregistered_place_days += pd;
         AddSource(unregistered, *run.declaration);
+        return absl::OkStatus();
+      };
+      for (const steps::Cover& c : capacity) {
+        if (c.last_day < run.first_day || c.first_day > run.last_day) continue;
+        RETURN_IF_ERROR(uncover(day, std::min(run.last_day, c.first_day - 1)));
+        day = std::max(day, c.last_day + 1);
       }
+      RETURN_IF_ERROR(uncover(day, run.last_day));
+      (void)covered_days;
     }
     if (unregistered_place_days > 0) {
       booo::v1::Signal s = MakeSignal(
@@ -180,8 +202,11 @@ absl::Status CostPerPlaceDay(const steps::Context& ctx, std::vector<booo::v1::Si
   const int64_t year_end = LastDayOfYear(ctx.scope().year);
   const RuleEntry* min = ctx.rules().ValueOn(param::kGooCostMin, year_end);
   const RuleEntry* max = ctx.rules().ValueOn(param::kGooCostMax, year_end);
-  const bool too_low = min != nullptr && per_day < min->value.amount_cents();
-  const bool too_high = max != nullptr && per_day > max->value.amount_cents();
+  // Compared exactly (actual against bound × place-days), not on the rounded cost per day.
+  const bool too_low =
+      min != nullptr && absl::int128(actual) < absl::int128(min->value.amount_cents()) * place_days;
+  const bool too_high =
+      max != nullptr && absl::int128(actual) > absl::int128(max->value.amount_cents()) * place_days;
   if (!too_low && !too_high) return absl::OkStatus();
   booo::v1::Signal s = MakeSignal(
       "goo_cost_per_place_day_implausible", booo::v1::SEVERITY_WARNING, ctx.input.municipality_code,
@@ -197,6 +222,9 @@ absl::Status CostPerPlaceDay(const steps::Context& ctx, std::vector<booo::v1::Si
   AddFigure(s, "cost per place-day", per_day, "cents");
   AddRule(s, too_low ? min : max);
   AddSource(s, *claim);
+  for (const auto& [location_id, location] : steps::EffectivePlaces(ctx)) {
+    for (const auto& run : location.runs) AddSource(s, *run.declaration);
+  }
   out.push_back(std::move(s));
   return absl::OkStatus();
 }
@@ -205,12 +233,18 @@ absl::Status TransitionCostDeclarations(const steps::Context& ctx, const GrantCo
                                         std::vector<booo::v1::Signal>& out) {
   const auto requests = ctx.Facts(EventBody::kTransitionCostRequested);
   const auto decisions = ctx.Facts(EventBody::kTransitionCostDecided);
-  // Declared amounts for the year, by the request they name ("" for none).
+  // Declared amounts for the year, by the current request they name (its event id; the named id
+  // when no current request answers it; "" for none), so declarations against a request and
+  // against its correction add up.
   std::map<std::string, std::pair<int64_t, std::vector<const FactRecord*>>> declared;
   for (const FactRecord* f : ctx.Facts(EventBody::kTransitionCostsDeclared)) {
     const auto& d = f->body.transition_costs_declared();
     if (d.spending_year() != ctx.scope().year) continue;
-    auto& [sum, facts] = declared[d.request_event_id()];
+    std::string key = d.request_event_id();
+    for (const FactRecord* r : requests) {
+      if (!key.empty() && Answers(*r, d.request_event_id())) key = r->ref.event_id;
+    }
+    auto& [sum, facts] = declared[key];
     ASSIGN_OR_RETURN_CONTROL(sum, CheckedAdd(sum, d.amount_cents(), "declared transition costs"));
     facts.push_back(f);
   }
@@ -243,6 +277,7 @@ absl::Status TransitionCostDeclarations(const steps::Context& ctx, const GrantCo
                      absl::StrCat(FormatEuros(amount), " of transition costs declared for ",
                                   ctx.scope().year, " ", why, "; they need prior approval."));
       AddFigure(s, "declared", amount, "cents");
+      if (decision != nullptr) AddSource(s, *decision);
     } else {
       const TraceNode* node =
           FindNode(grant.trace, absl::StrCat("grant/e/", EscapeKey(request->ref.event_id)));

@@ -73,12 +73,27 @@ TEST(ControlsTest, LivingAllowanceAboveTheCeilingInForceThatMonth) {
   ASSERT_EQ(fired.size(), 1u);
   // Ceiling from 1 Oct 2023: €303.19 per person-month; 10 persons: €3,031.90; paid €3,100.
   EXPECT_EQ(fired[0].message(),
-            "The POO living allowance of €3,100.00 for 2023-11-01..2023-11-30 exceeds the "
-            "ceiling for 10 person-months with a provision (€3,031.90) by €68.10.");
-  EXPECT_EQ(FigureValue(fired[0], "ceiling"), 303'190);
+            "The POO living allowance of €3,100.00 paid for 2023-11 exceeds the ceiling for 10 "
+            "persons with a provision (€3,031.90) by €68.10.");
+  EXPECT_EQ(FigureValue(fired[0], "ceiling for the month"), 303'190);
   EXPECT_EQ(fired[0].severity(), booo::v1::SEVERITY_WARNING);
   EXPECT_EQ(fired[0].rules(0).parameter(), "poo_living_allowance_ceiling_per_person_month");
   EXPECT_EQ(fired[0].sources(0).event_id(), "la-fix");
+}
+
+TEST(ControlsTest, PaymentsOfOneMonthAreJudgedTogether) {
+  GrantScenario s = Clean();
+  // Two more payments for November, each under the ceiling alone (€3,031.90), together with
+  // the €3,000 of Clean(): €3,000 + €20 + €15 = €3,035 > €3,031.90.
+  for (auto [id, cents] : {std::pair{"la2", 2'000}, std::pair{"la3", 1'500}}) {
+    s.Add(booo::testing::LivingAllowance(
+        id, kAms, booo::v1::RECEPTION_KIND_POO, booo::v1::ALLOWANCE_COMPONENT_LIVING_ALLOWANCE,
+        Day(2023, 11, 1), Day(2023, 11, 30), cents, Day(2023, 12, 6)));
+  }
+  auto fired = Fired(s, "poo_living_allowance_above_ceiling", 2023, Day(2024, 1, 1));
+  ASSERT_EQ(fired.size(), 1u);
+  EXPECT_EQ(FigureValue(fired[0], "paid for the month"), 303'500);
+  EXPECT_EQ(fired[0].sources_size(), 4);  // three payments and the person-month declaration
 }
 
 TEST(ControlsTest, PlacesAboveRegisteredCapacity) {
@@ -168,6 +183,22 @@ TEST(ControlsTest, AccountabilityMissingAfter15JulyAndLate) {
   ASSERT_EQ(late.size(), 1u);
   EXPECT_EQ(FigureValue(late[0], "days late"), 5);
   EXPECT_TRUE(Fired(s, "accountability_missing", 2023, Day(2024, 8, 1)).empty());
+}
+
+TEST(ControlsTest, ACorrectedReportKeepsTheDateTheOriginalArrived) {
+  GrantScenario s = Clean();  // its report arrived on 15 Jul 2024, the deadline
+  auto fix = booo::testing::Report("rep-fix", kAms, 2023, Day(2024, 8, 20));
+  s.Add(booo::testing::Correcting(fix, "rep"));
+  EXPECT_TRUE(Fired(s, "accountability_late", 2023, Day(2024, 9, 1)).empty());
+  // Judged on 1 Aug 2024, a report that arrived on 20 Aug is not there yet.
+  GrantScenario late = GrantScenario::WithRuleBook();
+  late.Add(booo::testing::GooPlaces("p1", kAms, "L1", Day(2023, 1, 1), Day(2023, 1, 31), 10,
+                                    Day(2023, 2, 1)));
+  late.Add(booo::testing::Report("rep", kAms, 2023, Day(2024, 8, 20)));
+  auto missing = Fired(late, "accountability_missing", 2023, Day(2024, 8, 1));
+  ASSERT_EQ(missing.size(), 1u);
+  EXPECT_EQ(FigureValue(missing[0], "deadline"), 20240715);  // a date figure is YYYYMMDD
+  EXPECT_TRUE(Fired(late, "accountability_late", 2023, Day(2024, 8, 1)).empty());
 }
 
 TEST(ControlsTest, DeterminationOverdueAfter31DecemberOfTheFollowingYear) {

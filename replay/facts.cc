@@ -1,5 +1,7 @@
 #include "replay/facts.h"
 
+#include <algorithm>
+
 namespace booo::replay {
 
 bool IsVisible(const EventRef& ref, const KnownAt& at) {
@@ -11,12 +13,15 @@ void StreamRecords::Add(EventRef ref, booo::v1::EventBody body) {
   FactRecord record;
   record.ref = std::move(ref);
   record.body = std::move(body);
+  record.first_business_day = record.ref.business_day;
   if (!record.body.supersedes_event_id().empty()) {
     record.supersedes = Find(record.body.supersedes_event_id());
     record.corrects.push_back(record.body.supersedes_event_id());
     if (record.supersedes >= 0) {
-      const auto& earlier = records_[record.supersedes].corrects;
-      record.corrects.insert(record.corrects.end(), earlier.begin(), earlier.end());
+      const FactRecord& earlier = records_[record.supersedes];
+      record.corrects.insert(record.corrects.end(), earlier.corrects.begin(),
+                             earlier.corrects.end());
+      record.first_business_day = std::min(record.first_business_day, earlier.first_business_day);
     }
   }
   by_id_[record.ref.event_id] = static_cast<int32_t>(records_.size());

@@ -37,6 +37,9 @@ struct FactRecord {
   // The event ids this one replaces, directly or through earlier corrections: a decision that
   // names the original still concerns its correction.
   std::vector<std::string> corrects;
+  // The earliest business day along the correction chain: when the original arrived. A report
+  // corrected after its deadline was still on time if the original was.
+  int64_t first_business_day = 0;
 };
 
 // The point a query is answered at.

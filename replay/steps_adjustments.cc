@@ -189,13 +189,11 @@ absl::StatusOr<std::vector<TraceNode>> Adjustments(const Context& ctx) {
   const RuleEntry* deadline =
       ctx.rules().ValueOn(param::kAccountabilityDeadline, LastDayOfYear(year));
   const bool report_late = report != nullptr && deadline != nullptr && deadline->value.has_date() &&
-                           ToEpochDays(report->body.accountability_report_filed().received_date()) >
-                               ToEpochDays(deadline->value.date());
+                           report->first_business_day > ToEpochDays(deadline->value.date());
   if (report_late) {
-    ctx.Flag(
-        absl::StrCat("late accountability: received ",
-                     ledger::FormatDate(report->body.accountability_report_filed().received_date()),
-                     ", after the deadline ", ledger::FormatDate(deadline->value.date())));
+    ctx.Flag(absl::StrCat("late accountability: received ",
+                          ledger::FormatDate(ledger::FromEpochDays(report->first_business_day)),
+                          ", after the deadline ", ledger::FormatDate(deadline->value.date())));
   }
   if (late != nullptr || report_late) {
     TraceNode leaf =
