@@ -1,0 +1,238 @@
+// booo_bench: the benchmark command (first part). On a generated national ledger it measures,
+// in one run on one machine, each figure beside its limit or target, prints a table and, with
+// --out, writes it as Markdown:
+//   Ed25519 verification ceiling (both cores), replay (rebuilding the grant projection from the
+//   log), GetGrant with trace p50/p99 (warm), ListBalances for every municipality, inclusion and
+//   consistency proofs p99, offline verify, disk bytes per event and peak memory.
+//   booo_bench --generate --days-per-declaration 30 --out tools/bench/RESULTS.md
+//   booo_bench --smoke            (seconds; the test suite runs it so it cannot rot)
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <random>
+#include <thread>
+
+#include "CLI/CLI.hpp"
+#include "absl/strings/str_format.h"
+#include "ledger/crypto.h"
+#include "ledger/export_file.h"
+#include "ledger/ledger.h"
+#include "ledger/store.h"
+#include "ledger/verifier.h"
+#include "replay/grant_projection.h"
+#include "replay/rule_guard.h"
+#include "services/ledger_event_log.h"
+#include "tools/loadgen/national_ledger.h"
+
+namespace booo::bench {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double Seconds(Clock::time_point a, Clock::time_point b) {
+  return std::chrono::duration<double>(b - a).count();
+}
+
+struct Row {
+  std::string figure;
+  std::string value;
+  std::string target;
+};
+
+double Percentile(std::vector<double> v, double p) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  return v[std::min(v.size() - 1, static_cast<size_t>(p * (v.size() - 1) + 0.5))];
+}
+
+double VerifyCeiling(int threads, int per_thread) {
+  auto key = *ledger::Ed25519PrivateKey::Generate();
+  const std::string message(300, 'x');
+  const std::string signature = *key.Sign(message);
+  const std::string public_key = key.PublicKey();
+  const auto start = Clock::now();
+  std::vector<std::thread> workers;
+  for (int t = 0; t < threads; ++t) {
+    workers.emplace_back([&] {
+      for (int i = 0; i < per_thread; ++i) (void)ledger::VerifyEd25519(public_key, message, signature);
+    });
+  }
+  for (auto& w : workers) w.join();
+  return threads * per_thread / Seconds(start, Clock::now());
+}
+
+uint64_t DirectoryBytes(const std::string& dir) {
+  uint64_t total = 0;
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(dir)) {
+    if (entry.is_regular_file()) total += entry.file_size();
+  }
+  return total;
+}
+
+int Run(const std::string& data_dir, bool smoke, const std::string& out) {
+  std::vector<Row> rows;
+  const int verify_n = smoke ? 200 : 5000;
+  const double ceiling = VerifyCeiling(2, verify_n);
+  rows.push_back({"Ed25519 verification ceiling (2 threads)", absl::StrFormat("%.0f /s", ceiling),
+                  "the limit"});
+
+  ledger::SystemClock clock;
+  auto opened = ledger::Ledger::Open(data_dir, &clock);
+  if (!opened.ok()) {
+    std::cerr << "booo_bench: " << opened.status() << "\n";
+    return 1;
+  }
+  std::unique_ptr<ledger::Ledger> ledger = *std::move(opened);
+  const uint64_t events = ledger->Head().size;
+  rows.push_back({"events in the ledger", absl::StrFormat("%d", events), ""});
+
+  services::LedgerEventLog log(ledger.get());
+  replay::GrantProjection projection(&log);
+  auto start = Clock::now();
+  if (absl::Status s = projection.CatchUp(); !s.ok()) {
+    std::cerr << "booo_bench: " << s << "\n";
+    return 1;
+  }
+  const double replay_rate = events / Seconds(start, Clock::now());
+  rows.push_back({"replay (projection rebuilt from the log, 1 core)",
+                  absl::StrFormat("%.0f events/s", replay_rate), ">= 1,000,000 events/s"});
+
+  std::mt19937_64 rng(1);
+  std::vector<double> grant_ms;
+  const int queries = smoke ? 20 : 500;
+  for (int i = 0; i < queries; ++i) {
+    booo::v1::GetGrantRequest request;
+    request.set_municipality_code(absl::StrFormat("GM%04d", 1 + static_cast<int>(rng() % 5)));
+    request.set_spending_year(2022 + static_cast<int>(rng() % 3));
+    const auto t0 = Clock::now();
+    auto response = projection.GetGrant(request);
+    grant_ms.push_back(Seconds(t0, Clock::now()) * 1000);
+    if (!response.ok() && !absl::IsNotFound(response.status())) {
+      std::cerr << "booo_bench: GetGrant " << response.status() << "\n";
+      return 1;
+    }
+  }
+  rows.push_back({"GetGrant with trace, warm, p50 / p99",
+                  absl::StrFormat("%.2f / %.2f ms", Percentile(grant_ms, 0.5),
+                                  Percentile(grant_ms, 0.99)),
+                  "p99 < 10 ms"});
+
+  std::vector<double> balances_ms;
+  for (int i = 0; i < (smoke ? 1 : 3); ++i) {
+    const auto t0 = Clock::now();
+    auto response = projection.ListBalances({});
+    balances_ms.push_back(Seconds(t0, Clock::now()) * 1000);
+    if (!response.ok()) {
+      std::cerr << "booo_bench: ListBalances " << response.status() << "\n";
+      return 1;
+    }
+  }
+  rows.push_back({"ListBalances, every municipality and year, warm (median)",
+                  absl::StrFormat("%.0f ms", Percentile(balances_ms, 0.5)), "< 100 ms"});
+
+  std::vector<double> proof_us;
+  for (int i = 0; i < (smoke ? 50 : 2000) && events > 1; ++i) {
+    const uint64_t size = 1 + rng() % events;
+    const uint64_t leaf = rng() % size;
+    const auto t0 = Clock::now();
+    (void)ledger->InclusionProof(leaf, size);
+    (void)ledger->ConsistencyProof(1 + leaf, size);
+    proof_us.push_back(Seconds(t0, Clock::now()) * 1e6 / 2);
+  }
+  rows.push_back({"inclusion / consistency proof p99",
+                  absl::StrFormat("%.0f us", Percentile(proof_us, 0.99)), "< 1 ms"});
+  ledger->Shutdown();
+  ledger.reset();
+
+  auto store = ledger::LedgerStore::Open(data_dir, {.read_only = true});
+  if (!store.ok()) return 1;
+  ledger::StoreLeafSource leaves(**store, events);
+  replay::RuleGuard guard;
+  ledger::VerifyOptions options;
+  options.policy = &guard;
+  start = Clock::now();
+  auto verified = ledger::VerifyLedger(leaves, options);
+  const double verify_rate = events / Seconds(start, Clock::now());
+  if (!verified.ok()) {
+    std::cerr << "booo_bench: verify " << verified.status() << "\n";
+    return 1;
+  }
+  rows.push_back({"offline verify", absl::StrFormat("%.0f events/s (%.0f%% of the ceiling)",
+                                                    verify_rate, 100 * verify_rate / ceiling),
+                  ">= 80% of the ceiling"});
+  rows.push_back({"disk bytes per event",
+                  absl::StrFormat("%.0f", static_cast<double>(DirectoryBytes(data_dir)) / events),
+                  ""});
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  rows.push_back({"peak memory (this process)", absl::StrFormat("%d MiB", usage.ru_maxrss / 1024),
+                  ""});
+
+  std::string table = "| figure | measured | target or limit |\n|---|---|---|\n";
+  for (const Row& r : rows) table += absl::StrFormat("| %s | %s | %s |\n", r.figure, r.value, r.target);
+  std::cout << table;
+  if (!out.empty()) std::ofstream(out) << table;
+  return 0;
+}
+
+}  // namespace
+}  // namespace booo::bench
+
+int main(int argc, char** argv) {
+  CLI::App app{"booo_bench: the benchmark figures on a generated national ledger"};
+  std::string data_dir;
+  std::string out;
+  std::string rulebook_dir = "replay/rulebook";
+  bool generate = false;
+  bool smoke = false;
+  booo::loadgen::HistoryOptions history;
+  app.add_option("--data-dir", data_dir, "a generated ledger (ledger_loadgen)");
+  app.add_flag("--generate", generate, "generate one first into a temporary directory");
+  app.add_flag("--smoke", smoke, "tiny sizes, seconds: for the test suite");
+  app.add_option("--days-per-declaration", history.days_per_declaration)->capture_default_str();
+  app.add_option("--rulebook-dir", rulebook_dir)->capture_default_str();
+  app.add_option("--out", out, "also write the table here (Markdown)");
+  CLI11_PARSE(app, argc, argv);
+  std::filesystem::path temporary;
+  if (smoke || generate) {
+    temporary = std::filesystem::temp_directory_path() /
+                absl::StrFormat("booo-bench-%d", static_cast<int>(::getpid()));
+    std::filesystem::remove_all(temporary);
+    if (smoke) {
+      history.municipalities = 5;
+      history.locations = 10;
+      history.days_per_declaration = 14;
+      history.last_day.set_year(2022);
+      history.last_day.set_month(12);
+      history.last_day.set_day(31);
+    }
+    booo::loadgen::LedgerWriteOptions write;
+    write.data_dir = temporary.string();
+    write.rulebook_dir = rulebook_dir;
+    booo::ledger::SystemClock clock;
+    const absl::CivilDay today = absl::ToCivilDay(absl::Now(), absl::UTCTimeZone());
+    history.end_day.set_year(static_cast<int>(today.year()));
+    history.end_day.set_month(today.month());
+    history.end_day.set_day(today.day());
+    auto report = booo::loadgen::WriteNationalLedger(history, write, &clock);
+    if (!report.ok()) {
+      std::cerr << "booo_bench: " << report.status() << "\n";
+      return 1;
+    }
+    std::cout << absl::StrFormat("generated %d events in %.1f s (%.0f events/s)\n",
+                                 report->events, report->seconds,
+                                 report->events / report->seconds);
+    data_dir = temporary.string();
+  }
+  if (data_dir.empty()) {
+    std::cerr << "booo_bench: give --data-dir, --generate or --smoke\n";
+    return 2;
+  }
+  const int rc = booo::bench::Run(data_dir, smoke, out);
+  if (!temporary.empty()) std::filesystem::remove_all(temporary);
+  return rc;
+}
