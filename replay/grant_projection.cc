@@ -116,6 +116,32 @@ absl::StatusOr<GrantComputation> GrantProjection::Compute(const std::string& cod
   return ComputeGrant(InputFor(code, scope, at, rules));
 }
 
+absl::StatusOr<booo::v1::GetGrantResponse> GrantProjection::HeadGrant(
+    const std::string& code, int32_t year, const RuleTimeline& rules) const {
+  const size_t rules_version = rules_.records().size();
+  const StreamRecords& stream = municipalities_.at(code);
+  const size_t stream_version = stream.records().size();
+  {
+    std::lock_guard cache(head_cache_mutex_);
+    auto it = head_cache_.find({code, year});
+    if (it != head_cache_.end() && it->second.rules_version == rules_version &&
+        it->second.stream_version == stream_version) {
+      booo::v1::GetGrantResponse response = it->second.response;
+      response.set_tree_size(position_);
+      return response;
+    }
+  }
+  const KnownAt head{position_, std::nullopt};
+  ASSIGN_OR_RETURN(GrantComputation computation, Compute(code, Scope::Year(year), head, rules));
+  booo::v1::GetGrantResponse response =
+      ToGetGrantResponse(code, Scope::Year(year), std::move(computation));
+  response.set_tree_size(position_);
+  response.set_stream_version(stream_version);
+  std::lock_guard cache(head_cache_mutex_);
+  head_cache_[{code, year}] = HeadEntry{rules_version, stream_version, response};
+  return response;
+}
+
 std::vector<int32_t> GrantProjection::YearsWithFacts(const std::string& code,
                                                      const KnownAt& at) const {
   std::set<int32_t> years;
@@ -197,6 +223,11 @@ absl::StatusOr<booo::v1::GetGrantResponse> GrantProjection::GetGrant(
   }
   ASSIGN_OR_RETURN(KnownAt at, Resolve(request.known_at()));
   const RuleTimeline rules(SelectCurrent(rules_.records(), at));
+  if (!request.has_scope() && at.tree_size == position_ && !at.business_day) {
+    ASSIGN_OR_RETURN(booo::v1::GetGrantResponse response, HeadGrant(code, year, rules));
+    *response.mutable_known_at() = request.known_at();
+    return response;
+  }
   ASSIGN_OR_RETURN(GrantComputation computation, Compute(code, scope, at, rules));
   booo::v1::GetGrantResponse response = ToGetGrantResponse(code, scope, std::move(computation));
   response.set_tree_size(at.tree_size);
@@ -230,8 +261,14 @@ absl::StatusOr<booo::v1::ListBalancesResponse> GrantProjection::ListBalances(
       years = {only_year};
     }
     for (int32_t year : years) {
-      ASSIGN_OR_RETURN(GrantComputation c, Compute(code, Scope::Year(year), at, rules));
-      booo::v1::BalanceRow row = ToBalanceRow(code, year, c);
+      booo::v1::BalanceRow row;
+      if (at.tree_size == position_ && !at.business_day) {
+        ASSIGN_OR_RETURN(booo::v1::GetGrantResponse head, HeadGrant(code, year, rules));
+        row = ToBalanceRow(head);
+      } else {
+        ASSIGN_OR_RETURN(GrantComputation c, Compute(code, Scope::Year(year), at, rules));
+        row = ToBalanceRow(code, year, c);
+      }
       RETURN_IF_ERROR(totals.Add(row));
       *response.add_rows() = std::move(row);
     }

@@ -63,6 +63,11 @@ class GrantProjection {
   // The grant of one municipality (which must exist) at `at` with `rules`.
   absl::StatusOr<GrantComputation> Compute(const std::string& code, const Scope& scope,
                                            const KnownAt& at, const RuleTimeline& rules) const;
+  // The whole-year grant at the head, from the cache when neither the municipality's facts nor
+  // the rules changed since it was computed (the figures and trace cannot differ then; only the
+  // head's tree size moves on). Requires the shared lock.
+  absl::StatusOr<booo::v1::GetGrantResponse> HeadGrant(const std::string& code, int32_t year,
+                                                       const RuleTimeline& rules) const;
   // Spending years the municipality's current facts at `at` concern.
   std::vector<int32_t> YearsWithFacts(const std::string& code, const KnownAt& at) const;
 
@@ -74,6 +79,14 @@ class GrantProjection {
   StreamRecords rules_;
   StreamRecords budget_;
   std::map<std::string, StreamRecords> municipalities_;  // by code
+
+  struct HeadEntry {
+    size_t rules_version = 0;   // rules_.records().size() when computed
+    size_t stream_version = 0;  // the municipality's records().size() when computed
+    booo::v1::GetGrantResponse response;
+  };
+  mutable std::mutex head_cache_mutex_;
+  mutable std::map<std::pair<std::string, int32_t>, HeadEntry> head_cache_;
 };
 
 }  // namespace booo::replay

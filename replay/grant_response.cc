@@ -68,6 +68,25 @@ booo::v1::BalanceRow ToBalanceRow(const std::string& code, int32_t year,
   return row;
 }
 
+booo::v1::BalanceRow ToBalanceRow(const booo::v1::GetGrantResponse& g) {
+  booo::v1::BalanceRow row;
+  row.set_municipality_code(g.municipality_code());
+  row.set_spending_year(g.spending_year());
+  row.set_computed_grant_cents(g.computed_grant_cents());
+  row.set_determined(g.has_determination());
+  if (g.has_determination()) {
+    row.set_determined_grant_cents(g.determination().amount_cents());
+    row.set_determination_sequence(g.determination().sequence());
+  }
+  row.set_advances_cents(g.advances_cents());
+  row.set_repayments_cents(g.repayments_cents());
+  row.set_balance_cents(g.balance_cents());
+  row.set_direction(g.direction());
+  row.set_vat_fund_contribution_cents(g.vat_fund_contribution_cents());
+  row.set_flags(g.flags_size());
+  return row;
+}
+
 absl::Status BalanceTotalsBuilder::Add(const booo::v1::BalanceRow& row) {
   auto add = [](int64_t total, int64_t v) { return CheckedAdd(total, v, "totals"); };
   const int64_t grant =

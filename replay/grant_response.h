@@ -17,6 +17,7 @@ booo::v1::GetGrantResponse ToGetGrantResponse(const std::string& code, const Sco
                                               GrantComputation computation);
 booo::v1::BalanceRow ToBalanceRow(const std::string& code, int32_t year,
                                   const GrantComputation& computation);
+booo::v1::BalanceRow ToBalanceRow(const booo::v1::GetGrantResponse& grant);
 
 // Sums rows with checked arithmetic (OUT_OF_RANGE on overflow).
 class BalanceTotalsBuilder {
