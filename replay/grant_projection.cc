@@ -138,8 +138,24 @@ absl::StatusOr<booo::v1::GetGrantResponse> GrantProjection::HeadGrant(
   response.set_tree_size(position_);
   response.set_stream_version(stream_version);
   std::lock_guard cache(head_cache_mutex_);
-  head_cache_[{code, year}] = HeadEntry{rules_version, stream_version, response};
+  head_cache_[{code, year}] =
+      HeadEntry{rules_version, stream_version, response, ToBalanceRow(response)};
   return response;
+}
+
+absl::StatusOr<booo::v1::BalanceRow> GrantProjection::HeadRow(const std::string& code,
+                                                              int32_t year,
+                                                              const RuleTimeline& rules) const {
+  {
+    std::lock_guard cache(head_cache_mutex_);
+    auto it = head_cache_.find({code, year});
+    if (it != head_cache_.end() && it->second.rules_version == rules_.records().size() &&
+        it->second.stream_version == municipalities_.at(code).records().size()) {
+      return it->second.row;
+    }
+  }
+  ASSIGN_OR_RETURN(booo::v1::GetGrantResponse response, HeadGrant(code, year, rules));
+  return ToBalanceRow(response);
 }
 
 std::vector<int32_t> GrantProjection::YearsWithFacts(const std::string& code,
@@ -263,8 +279,7 @@ absl::StatusOr<booo::v1::ListBalancesResponse> GrantProjection::ListBalances(
     for (int32_t year : years) {
       booo::v1::BalanceRow row;
       if (at.tree_size == position_ && !at.business_day) {
-        ASSIGN_OR_RETURN(booo::v1::GetGrantResponse head, HeadGrant(code, year, rules));
-        row = ToBalanceRow(head);
+        ASSIGN_OR_RETURN(row, HeadRow(code, year, rules));
       } else {
         ASSIGN_OR_RETURN(GrantComputation c, Compute(code, Scope::Year(year), at, rules));
         row = ToBalanceRow(code, year, c);

@@ -68,6 +68,9 @@ class GrantProjection {
   // head's tree size moves on). Requires the shared lock.
   absl::StatusOr<booo::v1::GetGrantResponse> HeadGrant(const std::string& code, int32_t year,
                                                        const RuleTimeline& rules) const;
+  // The same grant's balance row, without copying its trace.
+  absl::StatusOr<booo::v1::BalanceRow> HeadRow(const std::string& code, int32_t year,
+                                               const RuleTimeline& rules) const;
   // Spending years the municipality's current facts at `at` concern.
   std::vector<int32_t> YearsWithFacts(const std::string& code, const KnownAt& at) const;
 
@@ -84,6 +87,7 @@ class GrantProjection {
     size_t rules_version = 0;   // rules_.records().size() when computed
     size_t stream_version = 0;  // the municipality's records().size() when computed
     booo::v1::GetGrantResponse response;
+    booo::v1::BalanceRow row;
   };
   mutable std::mutex head_cache_mutex_;
   mutable std::map<std::pair<std::string, int32_t>, HeadEntry> head_cache_;
