@@ -125,8 +125,8 @@ absl::StatusOr<booo::v1::GetGrantResponse> GrantProjection::HeadGrant(
     std::lock_guard cache(head_cache_mutex_);
     auto it = head_cache_.find({code, year});
     if (it != head_cache_.end() && it->second.rules_version == rules_version &&
-        it->second.stream_version == stream_version) {
-      booo::v1::GetGrantResponse response = it->second.response;
+        it->second.stream_version == stream_version && it->second.response) {
+      booo::v1::GetGrantResponse response = *it->second.response;
       response.set_tree_size(position_);
       return response;
     }
@@ -138,13 +138,23 @@ absl::StatusOr<booo::v1::GetGrantResponse> GrantProjection::HeadGrant(
   response.set_tree_size(position_);
   response.set_stream_version(stream_version);
   std::lock_guard cache(head_cache_mutex_);
+  const uint64_t generation = ++cache_generation_;
   head_cache_[{code, year}] =
-      HeadEntry{rules_version, stream_version, response, ToBalanceRow(response)};
+      HeadEntry{rules_version, stream_version, response, ToBalanceRow(response), generation};
+  // Keep the traces of the most recent entries only; older ones keep their balance row.
+  cached_traces_.emplace_back(std::pair(code, year), generation);
+  while (cached_traces_.size() > kMaxCachedTraces) {
+    const auto& [key, inserted] = cached_traces_.front();
+    auto oldest = head_cache_.find(key);
+    if (oldest != head_cache_.end() && oldest->second.generation == inserted) {
+      oldest->second.response.reset();
+    }
+    cached_traces_.pop_front();
+  }
   return response;
 }
 
-absl::StatusOr<booo::v1::BalanceRow> GrantProjection::HeadRow(const std::string& code,
-                                                              int32_t year,
+absl::StatusOr<booo::v1::BalanceRow> GrantProjection::HeadRow(const std::string& code, int32_t year,
                                                               const RuleTimeline& rules) const {
   {
     std::lock_guard cache(head_cache_mutex_);

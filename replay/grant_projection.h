@@ -10,8 +10,10 @@
 #define BOOO_REPLAY_GRANT_PROJECTION_H_
 
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <shared_mutex>
 #include <string>
 #include <vector>
@@ -86,11 +88,18 @@ class GrantProjection {
   struct HeadEntry {
     size_t rules_version = 0;   // rules_.records().size() when computed
     size_t stream_version = 0;  // the municipality's records().size() when computed
-    booo::v1::GetGrantResponse response;
+    // The full answer, trace included, for the most recently computed entries only (traces are
+    // large); the balance row for all.
+    std::optional<booo::v1::GetGrantResponse> response;
     booo::v1::BalanceRow row;
+    uint64_t generation = 0;  // which insertion this is, for trace eviction
   };
+  static constexpr size_t kMaxCachedTraces = 256;
   mutable std::mutex head_cache_mutex_;
   mutable std::map<std::pair<std::string, int32_t>, HeadEntry> head_cache_;
+  // (key, generation) of entries holding a trace, oldest first.
+  mutable std::deque<std::pair<std::pair<std::string, int32_t>, uint64_t>> cached_traces_;
+  mutable uint64_t cache_generation_ = 0;
 };
 
 }  // namespace booo::replay

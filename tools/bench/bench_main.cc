@@ -58,7 +58,8 @@ double VerifyCeiling(int threads, int per_thread) {
   std::vector<std::thread> workers;
   for (int t = 0; t < threads; ++t) {
     workers.emplace_back([&] {
-      for (int i = 0; i < per_thread; ++i) (void)ledger::VerifyEd25519(public_key, message, signature);
+      for (int i = 0; i < per_thread; ++i)
+        (void)ledger::VerifyEd25519(public_key, message, signature);
     });
   }
   for (auto& w : workers) w.join();
@@ -116,10 +117,10 @@ int Run(const std::string& data_dir, bool smoke, const std::string& out) {
       return 1;
     }
   }
-  rows.push_back({"GetGrant with trace, warm, p50 / p99",
-                  absl::StrFormat("%.2f / %.2f ms", Percentile(grant_ms, 0.5),
-                                  Percentile(grant_ms, 0.99)),
-                  "p99 < 10 ms"});
+  rows.push_back(
+      {"GetGrant with trace, warm, p50 / p99",
+       absl::StrFormat("%.2f / %.2f ms", Percentile(grant_ms, 0.5), Percentile(grant_ms, 0.99)),
+       "p99 < 10 ms"});
 
   std::vector<double> balances_ms;
   for (int i = 0; i < (smoke ? 1 : 3); ++i) {
@@ -161,19 +162,21 @@ int Run(const std::string& data_dir, bool smoke, const std::string& out) {
     std::cerr << "booo_bench: verify " << verified.status() << "\n";
     return 1;
   }
-  rows.push_back({"offline verify", absl::StrFormat("%.0f events/s (%.0f%% of the ceiling)",
-                                                    verify_rate, 100 * verify_rate / ceiling),
+  rows.push_back({"offline verify",
+                  absl::StrFormat("%.0f events/s (%.0f%% of the ceiling)", verify_rate,
+                                  100 * verify_rate / ceiling),
                   ">= 80% of the ceiling"});
   rows.push_back({"disk bytes per event",
                   absl::StrFormat("%.0f", static_cast<double>(DirectoryBytes(data_dir)) / events),
                   ""});
   rusage usage{};
   getrusage(RUSAGE_SELF, &usage);
-  rows.push_back({"peak memory (this process)", absl::StrFormat("%d MiB", usage.ru_maxrss / 1024),
-                  ""});
+  rows.push_back(
+      {"peak memory (this process)", absl::StrFormat("%d MiB", usage.ru_maxrss / 1024), ""});
 
   std::string table = "| figure | measured | target or limit |\n|---|---|---|\n";
-  for (const Row& r : rows) table += absl::StrFormat("| %s | %s | %s |\n", r.figure, r.value, r.target);
+  for (const Row& r : rows)
+    table += absl::StrFormat("| %s | %s | %s |\n", r.figure, r.value, r.target);
   std::cout << table;
   if (!out.empty()) std::ofstream(out) << table;
   return 0;
@@ -223,9 +226,8 @@ int main(int argc, char** argv) {
       std::cerr << "booo_bench: " << report.status() << "\n";
       return 1;
     }
-    std::cout << absl::StrFormat("generated %d events in %.1f s (%.0f events/s)\n",
-                                 report->events, report->seconds,
-                                 report->events / report->seconds);
+    std::cout << absl::StrFormat("generated %d events in %.1f s (%.0f events/s)\n", report->events,
+                                 report->seconds, report->events / report->seconds);
     data_dir = temporary.string();
   }
   if (data_dir.empty()) {
