@@ -61,7 +61,6 @@ absl::Status CheckRole(const booo::v1::EventBody& body, const KeyInfo& key) {
 absl::Status CheckBusinessDate(const booo::v1::EventBody& body, int64_t recorded_at_micros) {
   const std::optional<booo::v1::CivilDate> date = BusinessDate(body);
   if (!date) return absl::OkStatus();
-  constexpr int64_t kMicrosPerDay = int64_t{86'400} * 1'000'000;
   const int64_t recorded_day = recorded_at_micros / kMicrosPerDay;
   if (ToEpochDays(*date) > recorded_day + 1) {
     return absl::InvalidArgumentError(absl::StrCat(BusinessDateField(body), ": ", FormatDate(*date),

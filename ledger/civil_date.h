@@ -17,6 +17,9 @@ namespace booo::ledger {
 inline constexpr int kMinYear = 2000;
 inline constexpr int kMaxYear = 2199;
 
+// Microseconds in a UTC day: recorded-at times (micros since the epoch) to days and back.
+inline constexpr int64_t kMicrosPerDay = int64_t{86'400} * 1'000'000;
+
 bool IsLeapYear(int year);
 int DaysInMonth(int year, int month);  // 0 for a month outside 1..12
 

@@ -68,6 +68,8 @@ absl::StatusOr<std::vector<TraceNode>> Adjustments(const Context& ctx);
 
 std::string DayText(int64_t day);                            // "2023-01-31"
 std::string RangeText(int64_t first_day, int64_t last_day);  // "2023-01-01..2023-01-31"
+int64_t FirstDayOfMonth(int32_t year, int32_t month);        // days since 1970-01-01
+int64_t LastDayOfYear(int32_t year);                         // 31 December
 
 }  // namespace booo::replay::steps
 

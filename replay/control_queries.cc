@@ -69,16 +69,15 @@ absl::StatusOr<booo::v1::ListSignalsResponse> GrantProjection::ListSignals(
   // The day deadlines are judged on: asked for, or the known-at point's own day (a business
   // date; the recording day of an as-recorded point), else today. Judging a past ledger point
   // on today's date would call "missing" what simply had not been recorded yet.
-  constexpr int64_t kMicrosPerDay = int64_t{86'400} * 1'000'000;
   int64_t as_of = today_day;
   if (request.has_as_of()) {
     as_of = ledger::ToEpochDays(request.as_of());
   } else if (at.business_day) {
     as_of = *at.business_day;
   } else if (request.known_at().has_recorded_at_micros()) {
-    as_of = request.known_at().recorded_at_micros() / kMicrosPerDay;
+    as_of = request.known_at().recorded_at_micros() / ledger::kMicrosPerDay;
   } else if (request.known_at().has_tree_size() && at.tree_size > 0) {
-    as_of = recorded_at_micros_[at.tree_size - 1] / kMicrosPerDay;
+    as_of = recorded_at_micros_[at.tree_size - 1] / ledger::kMicrosPerDay;
   }
   const RuleTimeline rules(SelectCurrent(rules_.records(), at));
   std::vector<booo::v1::Signal> signals;

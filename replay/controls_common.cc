@@ -65,16 +65,6 @@ void AddRule(booo::v1::Signal& signal, const RuleEntry* entry) {
   if (entry != nullptr) *signal.add_rules() = RuleUse(*entry);
 }
 
-int64_t LastDayOfYear(int32_t year) { return Scope::Year(year).last_day; }
-
-int64_t FirstDayOfMonth(int32_t year, int32_t month) {
-  booo::v1::CivilDate d;
-  d.set_year(year);
-  d.set_month(month);
-  d.set_day(1);
-  return ledger::ToEpochDays(d);
-}
-
 }  // namespace controls
 
 absl::StatusOr<std::vector<booo::v1::Signal>> MunicipalitySignals(const ControlInput& input) {

@@ -47,8 +47,8 @@ absl::Status ExpensiveShare(const steps::Context& ctx, std::vector<booo::v1::Sig
 absl::StatusOr<std::map<std::pair<int32_t, int32_t>, booo::v1::AccommodationMixRow>> MonthlyMix(
     const steps::Context& ctx);
 
-int64_t LastDayOfYear(int32_t year);
-int64_t FirstDayOfMonth(int32_t year, int32_t month);
+using steps::FirstDayOfMonth;
+using steps::LastDayOfYear;
 
 }  // namespace booo::replay::controls
 

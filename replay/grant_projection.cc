@@ -14,7 +14,6 @@ namespace booo::replay {
 namespace {
 
 using booo::v1::EventBody;
-constexpr int64_t kMicrosPerDay = int64_t{86'400} * 1'000'000;
 constexpr uint32_t kCatchUpPage = 1000;  // the ledger's largest page
 
 void AddYears(const booo::v1::DateRange& period, std::set<int32_t>& years) {
@@ -62,8 +61,8 @@ absl::Status GrantProjection::Ingest(const booo::v1::StoredEvent& event) {
   ref.leaf_hash = event.leaf_hash();
   ref.event_id = event.event_id();
   const std::optional<booo::v1::CivilDate> business = ledger::BusinessDate(*body);
-  ref.business_day =
-      business ? ledger::ToEpochDays(*business) : event.recorded_at_micros() / kMicrosPerDay;
+  ref.business_day = business ? ledger::ToEpochDays(*business)
+                              : event.recorded_at_micros() / ledger::kMicrosPerDay;
   if (body->has_rule_amended()) {
     rules_.Add(std::move(ref), *std::move(body));
   } else if (body->has_budget_line_set()) {

@@ -15,14 +15,6 @@ namespace {
 using booo::v1::EventBody;
 using ledger::ToEpochDays;
 
-int64_t LastDayOfYear(int32_t year) {
-  booo::v1::CivilDate d;
-  d.set_year(year);
-  d.set_month(12);
-  d.set_day(31);
-  return ToEpochDays(d);
-}
-
 // The latest current fact of `kind` for the scope's spending year, or nullptr.
 template <typename YearOf>
 const FactRecord* LatestForYear(const Context& ctx, EventBody::PayloadCase kind, YearOf year_of) {

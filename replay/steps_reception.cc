@@ -35,13 +35,7 @@ std::string MonthKey(const booo::v1::YearMonth& m) {
   return absl::StrFormat("%04d-%02d", m.year(), m.month());
 }
 
-int64_t MonthFirstDay(const booo::v1::YearMonth& m) {
-  booo::v1::CivilDate d;
-  d.set_year(m.year());
-  d.set_month(m.month());
-  d.set_day(1);
-  return ToEpochDays(d);
-}
+int64_t MonthFirstDay(const booo::v1::YearMonth& m) { return FirstDayOfMonth(m.year(), m.month()); }
 
 // Place-days of one run cut at every change of `rate_parameter` and of the spending period:
 // calls `emit(first, last, rate_entry, eligible, period_entry)` per piece.
@@ -288,6 +282,16 @@ absl::StatusOr<TraceNode> VatFund(const Context& ctx) {
   if (absl::StatusOr<int64_t> sum = SumChildren(root); !sum.ok()) return sum.status();
   return root;
 }
+
+int64_t FirstDayOfMonth(int32_t year, int32_t month) {
+  booo::v1::CivilDate d;
+  d.set_year(year);
+  d.set_month(month);
+  d.set_day(1);
+  return ToEpochDays(d);
+}
+
+int64_t LastDayOfYear(int32_t year) { return Scope::Year(year).last_day; }
 
 std::string DayText(int64_t day) { return ledger::FormatDate(FromEpochDays(day)); }
 

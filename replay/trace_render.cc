@@ -8,6 +8,9 @@
 #include "replay/money.h"
 
 namespace booo::replay {
+
+std::string CsvField(const std::string& s);
+
 namespace {
 
 std::string RuleText(const booo::v1::TraceRuleValue& r) {
@@ -35,17 +38,6 @@ void RenderText(const booo::v1::TraceNode& node, const std::string& indent, std:
   for (const auto& child : node.children()) RenderText(child, indent + "  ", out);
 }
 
-std::string CsvField(const std::string& s) {
-  if (s.find_first_of(",\"\r\n") == std::string::npos) return s;
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"') out.push_back('"');
-    out.push_back(c);
-  }
-  out.push_back('"');
-  return out;
-}
-
 void RenderCsv(const booo::v1::TraceNode& node, const std::string& path, std::string& out) {
   if (!node.children().empty()) {
     for (const auto& child : node.children()) {
@@ -64,6 +56,17 @@ void RenderCsv(const booo::v1::TraceNode& node, const std::string& path, std::st
 }
 
 }  // namespace
+
+std::string CsvField(const std::string& s) {
+  if (s.find_first_of(",\"\r\n") == std::string::npos) return s;
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"') out.push_back('"');
+    out.push_back(c);
+  }
+  out.push_back('"');
+  return out;
+}
 
 std::string RenderTraceText(const booo::v1::TraceNode& root) {
   std::string out;

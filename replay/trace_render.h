@@ -19,6 +19,9 @@ std::string RenderTraceText(const booo::v1::TraceNode& root);
 // "sequence:leaf-hash-hex:event-id" joined by "; ".
 std::string RenderTraceCsv(const booo::v1::TraceNode& root);
 
+// One CSV field (RFC 4180): quoted when it holds a comma, quote or line break.
+std::string CsvField(const std::string& s);
+
 }  // namespace booo::replay
 
 #endif  // BOOO_REPLAY_TRACE_RENDER_H_

@@ -1,31 +1,15 @@
 #include "services/controls_service.h"
 
-#include "services/grpc_status.h"
-#include "services/log.h"
+#include "ledger/civil_date.h"
+#include "services/answer.h"
 
 namespace booo::services {
-namespace {
-
-template <typename Response>
-grpc::Status Answer(const char* method, absl::StatusOr<Response> result, Response* response) {
-  if (!result.ok()) {
-    if (absl::IsDataLoss(result.status()) || absl::IsInternal(result.status())) {
-      Log("error", method, {{"status", result.status().ToString()}});
-    }
-    return ToGrpcStatus(result.status());
-  }
-  *response = *std::move(result);
-  return grpc::Status::OK;
-}
-
-constexpr int64_t kMicrosPerDay = int64_t{86'400} * 1'000'000;
-
-}  // namespace
+namespace {}  // namespace
 
 grpc::Status ControlsService::ListSignals(grpc::ServerContext* context,
                                           const booo::v1::ListSignalsRequest* request,
                                           booo::v1::ListSignalsResponse* response) {
-  const int64_t today = clock_->NowMicros() / kMicrosPerDay;
+  const int64_t today = clock_->NowMicros() / ledger::kMicrosPerDay;
   return Answer("ListSignals", projection_->ListSignals(*request, today), response);
 }
 

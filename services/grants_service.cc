@@ -1,25 +1,8 @@
 #include "services/grants_service.h"
 
-#include "services/grpc_status.h"
-#include "services/log.h"
+#include "services/answer.h"
 
 namespace booo::services {
-namespace {
-
-template <typename Response>
-grpc::Status Answer(const char* method, absl::StatusOr<Response> result, Response* response) {
-  if (!result.ok()) {
-    if (absl::IsDataLoss(result.status()) || absl::IsInternal(result.status())) {
-      Log("error", method, {{"status", result.status().ToString()}});
-    }
-    return ToGrpcStatus(result.status());
-  }
-  *response = *std::move(result);
-  return grpc::Status::OK;
-}
-
-}  // namespace
-
 grpc::Status GrantsService::GetGrant(grpc::ServerContext* context,
                                      const booo::v1::GetGrantRequest* request,
                                      booo::v1::GetGrantResponse* response) {

@@ -6,26 +6,13 @@
 # Usage: controls_end_to_end.sh LEDGERD LEDGERCTL
 set -euo pipefail
 LEDGERD="$1"; CTL="$2"
-here="$(cd "$(dirname "$0")" && pwd)"
-EVENTS="$here/../../tools/demo/events"
+source "$(dirname "$0")/common.sh"
 BOOKS="$here/../../replay/rulebook"
-WORK="$(mktemp -d)"
-PID=""
-cleanup() { [ -n "$PID" ] && kill -9 "$PID" 2>/dev/null; rm -rf "$WORK"; }
-trap cleanup EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-ADDR="127.0.0.1:$PORT"
-ctl() { "$CTL" --server "$ADDR" "$@"; }
-append() { local key="$1"; shift; for f in "$@"; do
-  ctl append --key "$WORK/$key.key" --event "$EVENTS/$f.json" >/dev/null; done; }
 
 for k in ministry ams utr; do ctl keygen --out "$WORK/$k" >/dev/null; done
 ctl init --data-dir "$WORK/ledger" --root-key "$WORK/ministry.key" --origin e2e/controls \
   --checkpoint-key-name e2e >/dev/null
-"$LEDGERD" --data-dir "$WORK/ledger" --listen "$ADDR" 2>"$WORK/ledgerd.log" &
-PID=$!
-for _ in $(seq 1 100); do ctl checkpoint >/dev/null 2>&1 && break; sleep 0.1; done
+start_ledgerd
 ctl register-key --signer "$WORK/ministry.key" --public-key "$WORK/ams.pub" --role municipality \
   --municipality GM0363 >/dev/null
 ctl register-key --signer "$WORK/ministry.key" --public-key "$WORK/utr.pub" --role municipality \

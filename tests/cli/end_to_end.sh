@@ -5,18 +5,7 @@
 # Usage: end_to_end.sh LEDGERD LEDGERCTL TAMPER_TOOL
 set -euo pipefail
 LEDGERD="$1"; CTL="$2"; TAMPER="$3"
-here="$(cd "$(dirname "$0")" && pwd)"
-EVENTS="$here/../../tools/demo/events"
-WORK="$(mktemp -d)"
-PID=""
-cleanup() { [ -n "$PID" ] && kill -9 "$PID" 2>/dev/null; rm -rf "$WORK"; }
-trap cleanup EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
-
-# A free port: let the kernel choose, then reuse it.
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-ADDR="127.0.0.1:$PORT"
-ctl() { "$CTL" --server "$ADDR" "$@"; }
+source "$(dirname "$0")/common.sh"
 
 ctl keygen --out "$WORK/ministry" >/dev/null
 CITY_ID=$(ctl keygen --out "$WORK/city" | sed -E 's/.*"key_id":"([^"]+)".*/\1/')
@@ -27,9 +16,7 @@ if ctl init --data-dir "$WORK/ledger" --root-key "$WORK/ministry.key" 2>/dev/nul
   fail "second init accepted"
 fi
 
-"$LEDGERD" --data-dir "$WORK/ledger" --listen "$ADDR" 2>"$WORK/ledgerd.log" &
-PID=$!
-for _ in $(seq 1 100); do ctl checkpoint >/dev/null 2>&1 && break; sleep 0.1; done
+start_ledgerd
 
 ctl register-key --signer "$WORK/ministry.key" --public-key "$WORK/city.pub" --role municipality \
   --municipality GM0363 >/dev/null

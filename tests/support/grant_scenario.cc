@@ -15,7 +15,6 @@ namespace {
 using booo::v1::CivilDate;
 using booo::v1::EventBody;
 
-constexpr int64_t kMicrosPerDay = int64_t{86'400} * 1'000'000;
 
 EventBody Envelope(const std::string& id, const std::string& code) {
   EventBody body;
@@ -48,7 +47,7 @@ uint64_t GrantScenario::Add(EventBody body) {
   ref.leaf_hash = ledger::Sha256Bytes(std::to_string(ref.sequence));
   const std::optional<CivilDate> business = ledger::BusinessDate(body);
   ref.business_day = business ? ledger::ToEpochDays(*business) : 0;
-  ref.recorded_at_micros = (ref.business_day + 1000) * kMicrosPerDay;
+  ref.recorded_at_micros = (ref.business_day + 1000) * ledger::kMicrosPerDay;
   if (body.has_rule_amended()) {
     rules_.Add(std::move(ref), std::move(body));
   } else {

@@ -55,6 +55,15 @@ absl::StatusOr<booo::v1::AppendResponse> SignAndAppend(booo::v1::Ledger::Stub& s
   return response;
 }
 
+std::string ProtoToJson(const google::protobuf::Message& message) {
+  std::string json;
+  google::protobuf::util::JsonPrintOptions options;
+  options.add_whitespace = true;
+  options.preserve_proto_field_names = true;
+  (void)google::protobuf::util::MessageToJsonString(message, &json, options);
+  return json;
+}
+
 nlohmann::json EventToJson(const booo::v1::StoredEvent& event) {
   nlohmann::json out;
   out["sequence"] = event.sequence();

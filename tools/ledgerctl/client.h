@@ -8,6 +8,7 @@
 
 #include "absl/status/statusor.h"
 #include "booo/v1/ledger_service.grpc.pb.h"
+#include "google/protobuf/message.h"
 #include "ledger/checkpoint.h"
 #include "ledger/crypto.h"
 #include "nlohmann/json.hpp"
@@ -25,6 +26,8 @@ absl::StatusOr<booo::v1::AppendResponse> SignAndAppend(booo::v1::Ledger::Stub& s
                                                        const ledger::Ed25519PrivateKey& key);
 
 // An event as JSON for people and scripts: envelope fields, hex hashes, the decoded body.
+// Any message in the protobuf JSON mapping, field names as in the .proto, indented.
+std::string ProtoToJson(const google::protobuf::Message& message);
 nlohmann::json EventToJson(const booo::v1::StoredEvent& event);
 nlohmann::json ReceiptToJson(const booo::v1::AppendResponse& response);
 

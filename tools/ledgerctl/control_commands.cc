@@ -11,6 +11,8 @@
 #include "ledger/civil_date.h"
 #include "ledger/status_macros.h"
 #include "replay/money.h"
+#include "replay/trace_render.h"
+#include "tools/ledgerctl/client.h"
 #include "tools/ledgerctl/commands.h"
 #include "tools/ledgerctl/grant_backend.h"
 #include "tools/ledgerctl/grant_options.h"
@@ -30,25 +32,6 @@ struct ControlArgs {
   std::string export_file;
   KnownAtArgs known_at;
 };
-
-std::string Json(const google::protobuf::Message& message) {
-  std::string json;
-  google::protobuf::util::JsonPrintOptions options;
-  options.add_whitespace = true;
-  options.preserve_proto_field_names = true;
-  (void)google::protobuf::util::MessageToJsonString(message, &json, options);
-  return json;
-}
-
-std::string Csv(const std::string& s) {
-  if (s.find_first_of(",\"\r\n") == std::string::npos) return s;
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"') out.push_back('"');
-    out.push_back(c);
-  }
-  return out + "\"";
-}
 
 std::string Sources(const google::protobuf::RepeatedPtrField<booo::v1::TraceSource>& sources) {
   std::vector<std::string> parts;
@@ -89,7 +72,7 @@ absl::Status Signals(GrantBackend& backend, const ControlArgs& args) {
   ASSIGN_OR_RETURN(*request.mutable_known_at(), args.known_at.ToProto());
   ASSIGN_OR_RETURN(booo::v1::ListSignalsResponse r, backend.ListSignals(request));
   if (args.format == "json") {
-    std::cout << Json(r) << "\n";
+    std::cout << ProtoToJson(r) << "\n";
     return absl::OkStatus();
   }
   if (args.format == "csv") {
@@ -100,9 +83,10 @@ absl::Status Signals(GrantBackend& backend, const ControlArgs& args) {
       for (const auto& f : s.figures()) figures.push_back(absl::StrCat(f.name(), "=", f.text()));
       std::cout << s.rule() << "," << SeverityText(s.severity()) << "," << s.municipality_code()
                 << "," << s.spending_year() << "," << ledger::FormatDate(s.period().first_day())
-                << "," << ledger::FormatDate(s.period().last_day()) << "," << Csv(s.message())
-                << "," << Csv(absl::StrJoin(figures, "; ")) << "," << Csv(Sources(s.sources()))
-                << "\r\n";
+                << "," << ledger::FormatDate(s.period().last_day()) << ","
+                << replay::CsvField(s.message()) << ","
+                << replay::CsvField(absl::StrJoin(figures, "; ")) << ","
+                << replay::CsvField(Sources(s.sources())) << "\r\n";
     }
     return absl::OkStatus();
   }
@@ -134,7 +118,7 @@ absl::Status Sisa(GrantBackend& backend, const ControlArgs& args) {
   ASSIGN_OR_RETURN(*request.mutable_known_at(), args.known_at.ToProto());
   ASSIGN_OR_RETURN(booo::v1::SisaFigures r, backend.GetSisaFigures(request));
   if (args.format == "json") {
-    std::cout << Json(r) << "\n";
+    std::cout << ProtoToJson(r) << "\n";
     return absl::OkStatus();
   }
   const bool csv = args.format == "csv";
@@ -147,8 +131,9 @@ absl::Status Sisa(GrantBackend& backend, const ControlArgs& args) {
     const std::string shown = f.unit() == "cents" ? FormatEuros(f.value())
                                                   : replay::FormatCount(f.value()) + " " + f.unit();
     if (csv) {
-      std::cout << f.code() << "," << Csv(f.label()) << "," << f.value() << "," << f.unit() << ","
-                << Csv(shown) << "," << Csv(Sources(f.sources())) << "\r\n";
+      std::cout << f.code() << "," << replay::CsvField(f.label()) << "," << f.value() << ","
+                << f.unit() << "," << replay::CsvField(shown) << ","
+                << replay::CsvField(Sources(f.sources())) << "\r\n";
     } else {
       std::cout << absl::StrFormat("  %-36s %22s  (%d events)\n", f.code(), shown,
                                    f.sources_size());
@@ -163,7 +148,7 @@ absl::Status Budget(GrantBackend& backend, const ControlArgs& args) {
   ASSIGN_OR_RETURN(*request.mutable_known_at(), args.known_at.ToProto());
   ASSIGN_OR_RETURN(booo::v1::BudgetExecution r, backend.GetBudgetExecution(request));
   if (args.format == "json") {
-    std::cout << Json(r) << "\n";
+    std::cout << ProtoToJson(r) << "\n";
     return absl::OkStatus();
   }
   std::cout << "budget execution, first " << r.tree_size() << " events\n";
@@ -193,7 +178,7 @@ absl::Status Mix(GrantBackend& backend, const ControlArgs& args) {
   ASSIGN_OR_RETURN(*request.mutable_known_at(), args.known_at.ToProto());
   ASSIGN_OR_RETURN(booo::v1::AccommodationMix r, backend.GetAccommodationMix(request));
   if (args.format == "json") {
-    std::cout << Json(r) << "\n";
+    std::cout << ProtoToJson(r) << "\n";
     return absl::OkStatus();
   }
   std::cout << "code,month,regular_building,hotel,holiday_park,ship,other,total,"

@@ -20,15 +20,6 @@ namespace {
 
 using replay::FormatEuros;
 
-std::string ToJson(const google::protobuf::Message& message) {
-  std::string json;
-  google::protobuf::util::JsonPrintOptions options;
-  options.add_whitespace = true;
-  options.preserve_proto_field_names = true;
-  (void)google::protobuf::util::MessageToJsonString(message, &json, options);
-  return json;
-}
-
 // Right-aligns `text` in `width` columns, counting characters, not bytes ("€" is three).
 std::string Pad(const std::string& text, size_t width) {
   size_t columns = 0;
@@ -92,7 +83,7 @@ absl::Status Grant(GrantBackend& backend, const GrantArgs& args) {
   ASSIGN_OR_RETURN(*request.mutable_known_at(), args.known_at.ToProto());
   ASSIGN_OR_RETURN(booo::v1::GetGrantResponse g, backend.GetGrant(request));
   if (args.format == "json") {
-    std::cout << ToJson(g) << "\n";
+    std::cout << ProtoToJson(g) << "\n";
   } else if (args.format == "csv") {
     std::cout << replay::RenderTraceCsv(g.trace());
   } else if (args.format == "digest") {
@@ -110,7 +101,7 @@ absl::Status Balances(GrantBackend& backend, const BalancesArgs& args) {
   ASSIGN_OR_RETURN(*request.mutable_known_at(), args.known_at.ToProto());
   ASSIGN_OR_RETURN(booo::v1::ListBalancesResponse b, backend.ListBalances(request));
   if (args.format == "json") {
-    std::cout << ToJson(b) << "\n";
+    std::cout << ProtoToJson(b) << "\n";
     return absl::OkStatus();
   }
   std::cout << absl::StrFormat("%-7s %4s", "code", "year") << Pad("computed", 17)
@@ -150,7 +141,7 @@ absl::Status Replay(GrantBackend& backend, int64_t sequence, const std::string& 
   }
   ASSIGN_OR_RETURN(booo::v1::ReplaySettlementResponse r, backend.ReplaySettlement(request));
   if (format == "json") {
-    std::cout << ToJson(r) << "\n";
+    std::cout << ProtoToJson(r) << "\n";
   } else {
     const bool match = r.verdict() == booo::v1::SETTLEMENT_VERDICT_MATCH;
     std::cout << (match ? "MATCH" : "MISMATCH") << ": determination #"
@@ -181,7 +172,7 @@ absl::Status Simulate(GrantBackend& backend, const SimulateArgs& args) {
   ASSIGN_OR_RETURN(*request.mutable_known_at(), args.known_at.ToProto());
   ASSIGN_OR_RETURN(booo::v1::SimulateAmendmentResponse r, backend.SimulateAmendment(request));
   if (args.format == "json") {
-    std::cout << ToJson(r) << "\n";
+    std::cout << ProtoToJson(r) << "\n";
     return absl::OkStatus();
   }
   std::cout << absl::StrFormat("%-7s %4s", "code", "year") << Pad("baseline", 17)

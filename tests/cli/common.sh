@@ -1,0 +1,22 @@
+# Shared by the CLI end-to-end scripts (sourced after `LEDGERD` and `CTL` are set): a scratch
+# directory removed on exit with any server still running, a free loopback port, and helpers.
+here="$(cd "$(dirname "${BASH_SOURCE[1]}")" && pwd)"
+EVENTS="$here/../../tools/demo/events"
+WORK="$(mktemp -d)"
+PID=""
+cleanup() { [ -n "$PID" ] && kill -9 "$PID" 2>/dev/null; rm -rf "$WORK"; }
+trap cleanup EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+# A free port: let the kernel choose, then reuse it.
+PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+ADDR="127.0.0.1:$PORT"
+ctl() { "$CTL" --server "$ADDR" "$@"; }
+# append KEY EVENT...: demo events signed with $WORK/KEY.key.
+append() { local key="$1"; shift; for f in "$@"; do
+  ctl append --key "$WORK/$key.key" --event "$EVENTS/$f.json" >/dev/null; done; }
+# start_ledgerd: serve $WORK/ledger on $ADDR and wait until it answers.
+start_ledgerd() {
+  "$LEDGERD" --data-dir "$WORK/ledger" --listen "$ADDR" 2>"$WORK/ledgerd.log" &
+  PID=$!
+  for _ in $(seq 1 100); do ctl checkpoint >/dev/null 2>&1 && break; sleep 0.1; done
+}
