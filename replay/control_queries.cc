@@ -9,6 +9,7 @@
 #include "ledger/status_macros.h"
 #include "replay/controls.h"
 #include "replay/grant_projection.h"
+#include "replay/grant_response.h"
 #include "replay/money.h"
 
 namespace booo::replay {
@@ -30,24 +31,6 @@ const std::set<std::string>& KnownRules() {
                                                        "person_counted_twice",
                                                        "expensive_accommodation_share"};
   return *rules;
-}
-
-absl::Status CheckCode(const std::string& code, bool required) {
-  if (code.empty() && !required) return absl::OkStatus();
-  if (!ledger::IsMunicipalityCode(code)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "municipality_code: \"", code, "\" is not a municipality code (GM + 4 digits)"));
-  }
-  return absl::OkStatus();
-}
-
-absl::Status CheckYear(int32_t year, bool required, absl::string_view field) {
-  if (year == 0 && !required) return absl::OkStatus();
-  if (year < 2022 || year > ledger::kMaxYear) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(field, ": ", year, " is not a spending year of the scheme (2022..)"));
-  }
-  return absl::OkStatus();
 }
 
 }  // namespace

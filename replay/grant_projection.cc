@@ -222,15 +222,9 @@ absl::StatusOr<booo::v1::GetGrantResponse> GrantProjection::GetGrant(
     const booo::v1::GetGrantRequest& request) {
   RETURN_IF_ERROR(CatchUp());
   const std::string& code = request.municipality_code();
-  if (!ledger::IsMunicipalityCode(code)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "municipality_code: \"", code, "\" is not a municipality code (GM + 4 digits)"));
-  }
+  RETURN_IF_ERROR(CheckCode(code, true));
   const int32_t year = request.spending_year();
-  if (year < 2022 || year > ledger::kMaxYear) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("spending_year: ", year, " is not a spending year of the scheme (2022..)"));
-  }
+  RETURN_IF_ERROR(CheckYear(year, true, "spending_year"));
   Scope scope = Scope::Year(year);
   if (request.has_scope()) {
     RETURN_IF_ERROR(ledger::ValidateDateRange(request.scope(), "scope"));
@@ -269,10 +263,7 @@ absl::StatusOr<booo::v1::ListBalancesResponse> GrantProjection::ListBalances(
     const booo::v1::ListBalancesRequest& request) {
   RETURN_IF_ERROR(CatchUp());
   const int32_t only_year = request.spending_year();
-  if (only_year != 0 && (only_year < 2022 || only_year > ledger::kMaxYear)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "spending_year: ", only_year, " is not a spending year of the scheme (2022..; 0: all)"));
-  }
+  RETURN_IF_ERROR(CheckYear(only_year, false, "spending_year"));
   std::shared_lock lock(mutex_);
   ASSIGN_OR_RETURN(KnownAt at, Resolve(request.known_at()));
   const RuleTimeline rules(SelectCurrent(rules_.records(), at));

@@ -1,10 +1,30 @@
 #include "replay/grant_response.h"
 
+#include "absl/strings/str_cat.h"
 #include "ledger/civil_date.h"
+#include "ledger/event_validation.h"
 #include "ledger/status_macros.h"
 #include "replay/money.h"
 
 namespace booo::replay {
+
+absl::Status CheckCode(const std::string& code, bool required) {
+  if (code.empty() && !required) return absl::OkStatus();
+  if (!ledger::IsMunicipalityCode(code)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "municipality_code: \"", code, "\" is not a municipality code (GM + 4 digits)"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckYear(int32_t year, bool required, absl::string_view field) {
+  if (year == 0 && !required) return absl::OkStatus();
+  if (year < 2022 || year > ledger::kMaxYear) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, ": ", year, " is not a spending year of the scheme (2022..)"));
+  }
+  return absl::OkStatus();
+}
 
 booo::v1::BalanceDirection DirectionOf(int64_t balance_cents) {
   if (balance_cents > 0) return booo::v1::BALANCE_DIRECTION_TO_PAY;

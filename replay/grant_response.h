@@ -19,6 +19,11 @@ booo::v1::BalanceRow ToBalanceRow(const std::string& code, int32_t year,
                                   const GrantComputation& computation);
 booo::v1::BalanceRow ToBalanceRow(const booo::v1::GetGrantResponse& grant);
 
+// Request checks shared by every query: INVALID_ARGUMENT naming the field. An empty code or a
+// zero year passes when not `required` (a filter left unset).
+absl::Status CheckCode(const std::string& code, bool required);
+absl::Status CheckYear(int32_t year, bool required, absl::string_view field);
+
 // Sums rows with checked arithmetic (OUT_OF_RANGE on overflow).
 class BalanceTotalsBuilder {
  public:

@@ -155,11 +155,9 @@ absl::StatusOr<booo::v1::SimulateAmendmentResponse> GrantProjection::SimulateAme
   if (absl::Status valid = CheckParameters(request.amendment()); !valid.ok()) {
     return in_request(valid);
   }
-  for (int32_t year : request.spending_years()) {
-    if (year < 2022 || year > ledger::kMaxYear) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("spending_years: ", year, " is not a spending year of the scheme"));
-    }
+  for (int i = 0; i < request.spending_years_size(); ++i) {
+    RETURN_IF_ERROR(
+        CheckYear(request.spending_years(i), true, absl::StrCat("spending_years[", i, "]")));
   }
   std::shared_lock lock(mutex_);
   ASSIGN_OR_RETURN(KnownAt at, Resolve(request.known_at()));
