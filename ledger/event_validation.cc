@@ -451,9 +451,8 @@ absl::Status ValidateEnvelopeFields(const EventBody& body) {
 
 }  // namespace
 
-absl::StatusOr<EventBody> ParseEventBody(absl::string_view body_bytes) {
+absl::Status ParseEventBodyInto(absl::string_view body_bytes, EventBody& body) {
   if (body_bytes.empty()) return Invalid("body", "is empty");
-  EventBody body;
   if (!body.ParseFromArray(body_bytes.data(), static_cast<int>(body_bytes.size()))) {
     return Invalid("body", "is not a serialized booo.v1.EventBody");
   }
@@ -462,6 +461,12 @@ absl::StatusOr<EventBody> ParseEventBody(absl::string_view body_bytes) {
   if (!reflection->GetUnknownFields(body).empty()) {
     return Invalid("body", "carries fields this ledger version does not know");
   }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<EventBody> ParseEventBody(absl::string_view body_bytes) {
+  EventBody body;
+  RETURN_IF_ERROR(ParseEventBodyInto(body_bytes, body));
   return body;
 }
 

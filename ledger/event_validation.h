@@ -29,6 +29,8 @@ enum class SignerRole { kMinistry, kMunicipality };
 // Parses the signed body bytes. INVALID_ARGUMENT ("body: ...") when they are not an EventBody or
 // carry fields this server does not know: it refuses what it cannot validate.
 absl::StatusOr<booo::v1::EventBody> ParseEventBody(absl::string_view body_bytes);
+// The same into a message the caller owns (one on an arena, say), which must be empty.
+absl::Status ParseEventBodyInto(absl::string_view body_bytes, booo::v1::EventBody& body);
 
 // All field-level rules: ids, codes, dates, ranges, amounts, enums, the stream the payload
 // implies. INVALID_ARGUMENT naming the field, or OUT_OF_RANGE for an amount over the limit.

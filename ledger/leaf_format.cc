@@ -19,9 +19,9 @@ class Reader {
     for (int i = 0; i < width; ++i) value = (value << 8) | static_cast<uint8_t>(bytes_[pos_++]);
     return true;
   }
-  bool ReadBytes(size_t n, std::string& out) {
+  bool ReadBytes(size_t n, absl::string_view& out) {
     if (bytes_.size() - pos_ < n) return false;
-    out.assign(bytes_.data() + pos_, n);
+    out = bytes_.substr(pos_, n);
     pos_ += n;
     return true;
   }
@@ -58,10 +58,10 @@ absl::StatusOr<std::string> EncodeLeaf(const Leaf& leaf) {
   return out;
 }
 
-absl::StatusOr<Leaf> DecodeLeaf(absl::string_view bytes) {
+absl::StatusOr<LeafView> DecodeLeafView(absl::string_view bytes) {
   Reader reader(bytes);
   uint64_t version = 0, sequence = 0, recorded_at = 0, key_len = 0, body_len = 0, sig_len = 0;
-  Leaf leaf;
+  LeafView leaf;
   if (!reader.ReadBigEndian(1, version)) return absl::DataLossError("leaf: empty");
   if (version != kLeafFormatVersion) {
     return absl::DataLossError(absl::StrCat("leaf: unknown format version ", version));
@@ -84,6 +84,18 @@ absl::StatusOr<Leaf> DecodeLeaf(absl::string_view bytes) {
   if (!reader.AtEnd()) return absl::DataLossError("leaf: trailing bytes");
   leaf.sequence = sequence;
   leaf.recorded_at_micros = static_cast<int64_t>(recorded_at);
+  return leaf;
+}
+
+absl::StatusOr<Leaf> DecodeLeaf(absl::string_view bytes) {
+  absl::StatusOr<LeafView> view = DecodeLeafView(bytes);
+  if (!view.ok()) return view.status();
+  Leaf leaf;
+  leaf.sequence = view->sequence;
+  leaf.recorded_at_micros = view->recorded_at_micros;
+  leaf.key_id = std::string(view->key_id);
+  leaf.body = std::string(view->body);
+  leaf.signature = std::string(view->signature);
   return leaf;
 }
 

@@ -29,11 +29,22 @@ struct Leaf {
   bool operator==(const Leaf&) const = default;
 };
 
+// The same fields as views into the encoded bytes, which must outlive it: for scans that read
+// many leaves and keep none of them whole.
+struct LeafView {
+  uint64_t sequence = 0;
+  int64_t recorded_at_micros = 0;
+  absl::string_view key_id;
+  absl::string_view body;
+  absl::string_view signature;
+};
+
 // Encodes a leaf. The inputs must respect the limits above (checked: INVALID_ARGUMENT).
 absl::StatusOr<std::string> EncodeLeaf(const Leaf& leaf);
 // Decodes strictly: wrong version, a length past the end, trailing bytes or a limit broken give
 // DATA_LOSS, because leaves are only ever read back from storage or an export.
 absl::StatusOr<Leaf> DecodeLeaf(absl::string_view bytes);
+absl::StatusOr<LeafView> DecodeLeafView(absl::string_view bytes);
 
 }  // namespace booo::ledger
 

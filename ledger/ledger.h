@@ -23,14 +23,16 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "booo/v1/ledger_service.pb.h"
-#include "absl/container/flat_hash_set.h"
 #include "ledger/admission_policy.h"
 #include "ledger/clock.h"
 #include "ledger/key_registry.h"
+#include "ledger/leaf_format.h"
 #include "ledger/merkle.h"
 #include "ledger/store.h"
 
@@ -75,6 +77,13 @@ class Ledger {
   // of `stream` when it is non-empty.
   absl::StatusOr<booo::v1::ReadEventsResponse> ReadEvents(uint64_t start, uint32_t max_events,
                                                           absl::string_view stream) const;
+  // Calls `fn(leaf, leaf_hash)` for every committed event in [start, end) in order, each
+  // checked against its stored leaf hash like every read (DATA_LOSS naming the sequence
+  // otherwise); the views live only during the call. The projections' rebuild path: one
+  // sequential pass, no per-event lookups or copies. OUT_OF_RANGE when `end` is past the head.
+  absl::Status ScanEvents(
+      uint64_t start, uint64_t end,
+      absl::FunctionRef<absl::Status(const LeafView& leaf, const Hash& leaf_hash)> fn) const;
 
   TreeHead Head() const;
   absl::StatusOr<Hash> RootAt(uint64_t size) const;

@@ -1,10 +1,13 @@
 // Ledger: the read side (events, pages, tree heads, proofs) and shutdown. The append side is in
 // ledger.cc.
+#include <cstring>
+
 #include "absl/strings/str_cat.h"
 #include "ledger/event_validation.h"
 #include "ledger/leaf_format.h"
 #include "ledger/ledger.h"
 #include "ledger/status_macros.h"
+#include "ledger/string_views.h"
 
 namespace booo::ledger {
 
@@ -50,6 +53,32 @@ absl::StatusOr<booo::v1::StoredEvent> Ledger::ReadStored(uint64_t sequence) cons
   // A correction written but not yet published is not part of this read's view.
   if (superseded_by && *superseded_by < size) event.set_superseded_by_sequence(*superseded_by);
   return event;
+}
+
+absl::Status Ledger::ScanEvents(
+    uint64_t start, uint64_t end,
+    absl::FunctionRef<absl::Status(const LeafView& leaf, const Hash& leaf_hash)> fn) const {
+  const uint64_t size = Head().size;
+  if (end > size) {
+    return absl::OutOfRangeError(
+        absl::StrCat("scan end ", end, " is past the log's size (", size, ")"));
+  }
+  return store_->ScanLeaves(
+      start, end,
+      [&](uint64_t sequence, absl::string_view bytes, absl::string_view stored_hash) {
+        auto corrupt = [sequence](absl::string_view why) {
+          return absl::DataLossError(absl::StrCat("sequence ", sequence, ": ", why));
+        };
+        absl::StatusOr<LeafView> leaf = DecodeLeafView(bytes);
+        if (!leaf.ok()) return corrupt(leaf.status().message());
+        if (leaf->sequence != sequence) return corrupt("the stored leaf names another sequence");
+        const Hash computed = HashLeaf(ToStd(bytes));
+        if (stored_hash.size() != computed.size() ||
+            std::memcmp(stored_hash.data(), computed.data(), computed.size()) != 0) {
+          return corrupt("the stored event does not match its leaf hash");
+        }
+        return fn(*leaf, computed);
+      });
 }
 
 absl::StatusOr<booo::v1::StoredEvent> Ledger::GetEvent(uint64_t sequence) const {

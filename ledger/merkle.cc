@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <initializer_list>
+#include <memory>
 
 #include "absl/strings/str_format.h"
 #include "ledger/status_macros.h"
@@ -25,16 +26,28 @@ std::string_view AsBytes(const Hash& h) {
   return std::string_view(reinterpret_cast<const char*>(h.data()), h.size());
 }
 
+// Hashing is on every read and every replayed event, so the digest is fetched from OpenSSL's
+// provider once and each thread reuses one context: a fresh EVP_sha256() lookup and context
+// per hash cost more than hashing a leaf.
+const EVP_MD* Sha256Digest() {
+  static const EVP_MD* const md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  if (md == nullptr) Die("OpenSSL has no SHA-256");
+  return md;
+}
+
 Hash Sha256(std::initializer_list<std::string_view> parts) {
+  struct ContextFree {
+    void operator()(EVP_MD_CTX* ctx) const { EVP_MD_CTX_free(ctx); }
+  };
+  thread_local std::unique_ptr<EVP_MD_CTX, ContextFree> context(EVP_MD_CTX_new());
+  EVP_MD_CTX* const ctx = context.get();
   Hash out;
-  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-  bool ok = ctx != nullptr && EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr) == 1;
+  bool ok = ctx != nullptr && EVP_DigestInit_ex(ctx, Sha256Digest(), nullptr) == 1;
   for (std::string_view part : parts) {
     ok = ok && EVP_DigestUpdate(ctx, part.data(), part.size()) == 1;
   }
   unsigned int len = 0;
   ok = ok && EVP_DigestFinal_ex(ctx, out.data(), &len) == 1 && len == out.size();
-  EVP_MD_CTX_free(ctx);
   if (!ok) Die("OpenSSL SHA-256 failed");
   return out;
 }

@@ -44,6 +44,13 @@ rocksdb::ColumnFamilyOptions CfOptions(const std::shared_ptr<rocksdb::Cache>& ca
   return options;
 }
 
+// The 8 bytes at `p` as a big-endian integer (the caller checked there are 8).
+uint64_t LoadBigEndian64(const char* p) {
+  uint64_t value = 0;
+  for (int i = 0; i < 8; ++i) value = (value << 8) | static_cast<uint8_t>(p[i]);
+  return value;
+}
+
 }  // namespace
 
 std::string EncodeBigEndian64(uint64_t value) {
@@ -223,6 +230,53 @@ absl::StatusOr<std::optional<uint64_t>> LedgerStore::StreamEntry(absl::string_vi
   if (!v) return std::optional<uint64_t>();
   ASSIGN_OR_RETURN(uint64_t seq, DecodeBigEndian64(*v));
   return std::optional<uint64_t>(seq);
+}
+
+absl::Status LedgerStore::ScanLeaves(
+    uint64_t start, uint64_t end,
+    absl::FunctionRef<absl::Status(uint64_t, absl::string_view, absl::string_view)> fn) const {
+  if (start >= end) return absl::OkStatus();
+  const std::string leaf_bound = SequenceKey(end);
+  const std::string hash_first = NodeKey(0, start);
+  const std::string hash_bound = NodeKey(0, end);
+  const rocksdb::Slice leaf_bound_slice(leaf_bound), hash_bound_slice(hash_bound);
+  rocksdb::ReadOptions leaf_options;
+  leaf_options.readahead_size = 512 << 10;
+  leaf_options.fill_cache = false;
+  rocksdb::ReadOptions hash_options = leaf_options;
+  leaf_options.iterate_upper_bound = &leaf_bound_slice;
+  hash_options.iterate_upper_bound = &hash_bound_slice;
+  std::unique_ptr<rocksdb::Iterator> leaves(db_->NewIterator(leaf_options, handles_[kEvents]));
+  std::unique_ptr<rocksdb::Iterator> hashes(db_->NewIterator(hash_options, handles_[kTree]));
+  leaves->Seek(SequenceKey(start));
+  hashes->Seek(hash_first);
+  auto missing = [](uint64_t sequence, absl::string_view what) {
+    return absl::DataLossError(absl::StrCat("sequence ", sequence, ": the stored ", what,
+                                            " is missing"));
+  };
+  for (uint64_t sequence = start; sequence < end; ++sequence, leaves->Next(), hashes->Next()) {
+    if (!leaves->Valid()) {
+      RETURN_IF_ERROR(FromRocks(leaves->status(), "scanning events"));
+      return missing(sequence, "event");
+    }
+    if (!hashes->Valid()) {
+      RETURN_IF_ERROR(FromRocks(hashes->status(), "scanning leaf hashes"));
+      return missing(sequence, "leaf hash");
+    }
+    const rocksdb::Slice leaf_key = leaves->key();
+    const rocksdb::Slice hash_key = hashes->key();
+    if (leaf_key.size() != 8 || LoadBigEndian64(leaf_key.data()) != sequence) {
+      return missing(sequence, "event");
+    }
+    if (hash_key.size() != 9 || LoadBigEndian64(hash_key.data() + 1) != sequence) {
+      return missing(sequence, "leaf hash");
+    }
+    const rocksdb::Slice leaf = leaves->value();
+    const rocksdb::Slice hash = hashes->value();
+    RETURN_IF_ERROR(fn(sequence, absl::string_view(leaf.data(), leaf.size()),
+                       absl::string_view(hash.data(), hash.size())));
+  }
+  return absl::OkStatus();
 }
 
 absl::Status LedgerStore::ForEachStreamHead(

@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -80,6 +81,14 @@ class LedgerStore final : public SubtreeHashSource {
   absl::StatusOr<uint64_t> StreamVersionAfter(uint64_t sequence) const;
   absl::StatusOr<std::optional<uint64_t>> StreamEntry(absl::string_view stream,
                                                       uint64_t position) const;
+  // Calls `fn(sequence, leaf bytes, stored leaf hash)` for every leaf in [start, end), in
+  // order. It reads the leaves and the tree's level 0 side by side with two sequential
+  // iterators (read-ahead, and without filling the block cache: a full scan must not evict
+  // the hot set). The views live only during the call. DATA_LOSS, naming the sequence, when a
+  // leaf or its hash is missing; an error from `fn` stops the scan and is returned.
+  absl::Status ScanLeaves(
+      uint64_t start, uint64_t end,
+      absl::FunctionRef<absl::Status(uint64_t, absl::string_view, absl::string_view)> fn) const;
   // Calls `fn(stream, version)` for every stream head.
   absl::Status ForEachStreamHead(const std::function<void(absl::string_view, uint64_t)>& fn) const;
   absl::StatusOr<Hash> CompleteSubtree(int level, uint64_t index) const override;

@@ -131,7 +131,7 @@ absl::StatusOr<booo::v1::BudgetExecution> GrantProjection::GetBudgetExecution(
   // Per budget year and line name, the latest-published line the query sees.
   std::map<int32_t, std::map<std::string, const FactRecord*>> lines;
   for (const FactRecord* f : SelectCurrent(budget_.records(), at)) {
-    const auto& b = f->body.budget_line_set();
+    const auto& b = f->body->budget_line_set();
     const FactRecord*& slot = lines[b.budget_year()][b.line()];
     if (slot == nullptr || std::pair(f->ref.business_day, f->ref.sequence) >
                                std::pair(slot->ref.business_day, slot->ref.sequence)) {
@@ -156,12 +156,12 @@ absl::StatusOr<booo::v1::BudgetExecution> GrantProjection::GetBudgetExecution(
       const FactRecord* latest = nullptr;
       for (const auto& [name, f] : it->second) {
         ASSIGN_OR_RETURN(budget,
-                         CheckedAdd(budget, f->body.budget_line_set().amount_cents(), "budget"));
+                         CheckedAdd(budget, f->body->budget_line_set().amount_cents(), "budget"));
         if (latest == nullptr || f->ref.sequence > latest->ref.sequence) latest = f;
       }
       row.set_budget_cents(budget);
       row.set_budget_sequence(latest->ref.sequence);
-      row.set_budget_citation(latest->body.budget_line_set().citation().reference());
+      row.set_budget_citation(latest->body->budget_line_set().citation().reference());
     }
     auto add = [](int64_t a, int64_t b) { return CheckedAdd(a, b, "budget execution"); };
     for (const auto& [code, stream] : municipalities_) {

@@ -56,9 +56,9 @@ void AddSource(booo::v1::Signal& signal, const FactRecord& fact) {
   }
   booo::v1::TraceSource* source = signal.add_sources();
   source->set_sequence(fact.ref.sequence);
-  source->set_leaf_hash(fact.ref.leaf_hash);
+  source->set_leaf_hash(fact.ref.leaf_hash.bytes());
   source->set_event_id(fact.ref.event_id);
-  source->set_kind(ledger::PayloadName(fact.body));
+  source->set_kind(ledger::PayloadName(*fact.body));
 }
 
 void AddRule(booo::v1::Signal& signal, const RuleEntry* entry) {
@@ -92,8 +92,8 @@ std::vector<booo::v1::Signal> DoubleCountingSignals(
     std::map<int32_t, const FactRecord*> latest;
     std::vector<const FactRecord*> ordered;
     for (const FactRecord* f : facts) {
-      if (f->body.has_poo_person_months_declared() &&
-          f->body.poo_person_months_declared().month().year() == year) {
+      if (f->body->has_poo_person_months_declared() &&
+          f->body->poo_person_months_declared().month().year() == year) {
         ordered.push_back(f);
       }
     }
@@ -102,9 +102,9 @@ std::vector<booo::v1::Signal> DoubleCountingSignals(
              std::pair(b->ref.business_day, b->ref.sequence);
     });
     for (const FactRecord* f : ordered)
-      latest[f->body.poo_person_months_declared().month().month()] = f;
+      latest[f->body->poo_person_months_declared().month().month()] = f;
     for (const auto& [month, f] : latest) {
-      for (const std::string& ref : f->body.poo_person_months_declared().person_refs()) {
+      for (const std::string& ref : f->body->poo_person_months_declared().person_refs()) {
         counted[{ref, month}][code] = f;
       }
     }

@@ -28,7 +28,7 @@ void Deadlines(const steps::Context& ctx, int64_t as_of_day, std::vector<booo::v
   // Judged on `as_of`, the rules see only what had arrived by then.
   const FactRecord* report = nullptr;
   for (const FactRecord* f : ctx.Facts(EventBody::kAccountabilityReportFiled)) {
-    if (f->body.accountability_report_filed().spending_year() == year &&
+    if (f->body->accountability_report_filed().spending_year() == year &&
         f->first_business_day <= as_of_day) {
       report = f;
     }
@@ -65,7 +65,7 @@ void Deadlines(const steps::Context& ctx, int64_t as_of_day, std::vector<booo::v
   }
   bool determined = false;
   for (const FactRecord* f : ctx.Facts(EventBody::kGrantDetermined)) {
-    determined = determined || (f->body.grant_determined().spending_year() == year &&
+    determined = determined || (f->body->grant_determined().spending_year() == year &&
                                 f->ref.business_day <= as_of_day);
   }
   const RuleEntry* determination = ctx.rules().ValueOn(param::kDeterminationDeadline, year_end);
@@ -85,7 +85,7 @@ void Deadlines(const steps::Context& ctx, int64_t as_of_day, std::vector<booo::v
   }
   const RuleEntry* advance_deadline = ctx.rules().ValueOn(param::kAdvanceDeadline, year_end);
   for (const FactRecord* f : ctx.Facts(EventBody::kAdvanceRequested)) {
-    const auto& d = f->body.advance_requested();
+    const auto& d = f->body->advance_requested();
     if (d.spending_year() != year || f->ref.business_day > as_of_day ||
         advance_deadline == nullptr || !advance_deadline->value.has_date()) {
       continue;
@@ -126,10 +126,10 @@ absl::Status AdvancesAgainstGrant(const steps::Context& ctx, const GrantComputat
   AddFigure(s, "grant", grant.grant_cents, "cents");
   AddFigure(s, "to reclaim", reclaim, "cents");
   for (const FactRecord* f : ctx.Facts(EventBody::kAdvancePaid)) {
-    if (f->body.advance_paid().spending_year() == year) AddSource(s, *f);
+    if (f->body->advance_paid().spending_year() == year) AddSource(s, *f);
   }
   for (const FactRecord* f : ctx.Facts(EventBody::kVoluntaryRepaymentReceived)) {
-    if (f->body.voluntary_repayment_received().spending_year() == year) AddSource(s, *f);
+    if (f->body->voluntary_repayment_received().spending_year() == year) AddSource(s, *f);
   }
   if (grant.determination != nullptr) AddSource(s, *grant.determination);
   out.push_back(std::move(s));

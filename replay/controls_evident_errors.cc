@@ -52,7 +52,7 @@ absl::Status AllowanceCeilings(const steps::Context& ctx, std::vector<booo::v1::
   // (housing?, month) -> what was paid for it.
   std::map<std::pair<bool, int32_t>, MonthPaid> paid;
   for (const FactRecord* f : ctx.Facts(EventBody::kLivingAllowancePaid)) {
-    const auto& d = f->body.living_allowance_paid();
+    const auto& d = f->body->living_allowance_paid();
     if (d.reception_kind() != booo::v1::RECEPTION_KIND_POO) continue;
     const int64_t first = ToEpochDays(d.period().first_day());
     const int64_t last = ToEpochDays(d.period().last_day());
@@ -84,7 +84,7 @@ absl::Status AllowanceCeilings(const steps::Context& ctx, std::vector<booo::v1::
     const int64_t persons =
         declared == months.end()
             ? 0
-            : declared->second->body.poo_person_months_declared().persons_with_provision();
+            : declared->second->body->poo_person_months_declared().persons_with_provision();
     ASSIGN_OR_RETURN_CONTROL(int64_t limit,
                              CheckedMul(persons, ceiling->value.amount_cents(), "ceiling"));
     if (month.paid <= limit) continue;
@@ -116,14 +116,14 @@ absl::Status AllowanceCeilings(const steps::Context& ctx, std::vector<booo::v1::
 absl::Status Capacity(const steps::Context& ctx, std::vector<booo::v1::Signal>& out) {
   std::map<std::string, std::vector<const FactRecord*>> registrations;
   for (const FactRecord* f : ctx.Facts(EventBody::kLocationRegistered)) {
-    registrations[f->body.location_registered().location_id()].push_back(f);
+    registrations[f->body->location_registered().location_id()].push_back(f);
   }
   const std::string& code = ctx.input.municipality_code;
   for (const auto& [location_id, location] : steps::EffectivePlaces(ctx)) {
     std::vector<steps::Cover> capacity;
     if (auto it = registrations.find(location_id); it != registrations.end()) {
       capacity = steps::LatestCover(
-          it->second, [](const FactRecord& f) { return f.body.location_registered().valid(); },
+          it->second, [](const FactRecord& f) { return f.body->location_registered().valid(); },
           ctx.scope().first_day, ctx.scope().last_day);
     }
     int64_t unregistered_place_days = 0;
@@ -136,7 +136,7 @@ absl::Status Capacity(const steps::Context& ctx, std::vector<booo::v1::Signal>& 
         const int64_t last = std::min(run.last_day, c.last_day);
         if (first > last) continue;
         covered_days += last - first + 1;
-        const int64_t cap = c.record->body.location_registered().capacity();
+        const int64_t cap = c.record->body->location_registered().capacity();
         if (run.places <= cap) continue;
         const int64_t days = last - first + 1;
         ASSIGN_OR_RETURN_CONTROL(int64_t excess,
@@ -192,12 +192,12 @@ absl::Status Capacity(const steps::Context& ctx, std::vector<booo::v1::Signal>& 
 absl::Status CostPerPlaceDay(const steps::Context& ctx, std::vector<booo::v1::Signal>& out) {
   const FactRecord* claim = nullptr;
   for (const FactRecord* f : ctx.Facts(EventBody::kExceptionClaimFiled)) {
-    if (f->body.exception_claim_filed().spending_year() == ctx.scope().year) claim = f;
+    if (f->body->exception_claim_filed().spending_year() == ctx.scope().year) claim = f;
   }
   if (claim == nullptr) return absl::OkStatus();
   ASSIGN_OR_RETURN_CONTROL(int64_t place_days, EligiblePlaceDays(ctx));
   if (place_days == 0) return absl::OkStatus();
-  const int64_t actual = claim->body.exception_claim_filed().actual_total_cents();
+  const int64_t actual = claim->body->exception_claim_filed().actual_total_cents();
   const int64_t per_day = actual / place_days;
   const int64_t year_end = LastDayOfYear(ctx.scope().year);
   const RuleEntry* min = ctx.rules().ValueOn(param::kGooCostMin, year_end);
@@ -238,7 +238,7 @@ absl::Status TransitionCostDeclarations(const steps::Context& ctx, const GrantCo
   // against its correction add up.
   std::map<std::string, std::pair<int64_t, std::vector<const FactRecord*>>> declared;
   for (const FactRecord* f : ctx.Facts(EventBody::kTransitionCostsDeclared)) {
-    const auto& d = f->body.transition_costs_declared();
+    const auto& d = f->body->transition_costs_declared();
     if (d.spending_year() != ctx.scope().year) continue;
     std::string key = d.request_event_id();
     for (const FactRecord* r : requests) {
@@ -258,12 +258,12 @@ absl::Status TransitionCostDeclarations(const steps::Context& ctx, const GrantCo
     const FactRecord* decision = nullptr;
     if (request != nullptr) {
       for (const FactRecord* d : decisions) {
-        if (Answers(*request, d->body.transition_cost_decided().request_event_id())) decision = d;
+        if (Answers(*request, d->body->transition_cost_decided().request_event_id())) decision = d;
       }
     }
     const bool approved =
         decision != nullptr &&
-        decision->body.transition_cost_decided().outcome() != booo::v1::DECISION_OUTCOME_REJECTED;
+        decision->body->transition_cost_decided().outcome() != booo::v1::DECISION_OUTCOME_REJECTED;
     booo::v1::Signal s;
     if (!approved) {
       const std::string why =

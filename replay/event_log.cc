@@ -1,16 +1,21 @@
 #include "replay/event_log.h"
 
-#include <algorithm>
+#include "absl/strings/str_cat.h"
+#include "ledger/status_macros.h"
 
 namespace booo::replay {
 
-absl::StatusOr<std::vector<booo::v1::StoredEvent>> MemoryEventLog::Read(uint64_t start,
-                                                                        uint32_t max_events) const {
-  std::vector<booo::v1::StoredEvent> out;
-  for (uint64_t i = start; i < events_.size() && out.size() < max_events; ++i) {
-    out.push_back(events_[i]);
+absl::Status MemoryEventLog::Scan(uint64_t start, uint64_t end,
+                                  absl::FunctionRef<absl::Status(const LoggedEvent&)> fn) const {
+  if (end > events_.size()) {
+    return absl::OutOfRangeError(
+        absl::StrCat("scan end ", end, " is past the log's size (", events_.size(), ")"));
   }
-  return out;
+  for (uint64_t i = start; i < end; ++i) {
+    const booo::v1::StoredEvent& e = events_[i];
+    RETURN_IF_ERROR(fn({e.sequence(), e.recorded_at_micros(), e.body(), e.leaf_hash()}));
+  }
+  return absl::OkStatus();
 }
 
 absl::StatusOr<std::optional<uint64_t>> MemoryEventLog::FindEventId(

@@ -9,20 +9,31 @@
 #include <string>
 #include <vector>
 
+#include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "booo/v1/ledger_service.pb.h"
 
 namespace booo::replay {
+
+// One event as a scan hands it over. The views live only during the callback.
+struct LoggedEvent {
+  uint64_t sequence = 0;
+  int64_t recorded_at_micros = 0;
+  absl::string_view body;       // the serialized booo.v1.EventBody, byte for byte as signed
+  absl::string_view leaf_hash;  // 32 raw bytes
+};
 
 class EventLog {
  public:
   virtual ~EventLog() = default;
   // The number of events now.
   virtual uint64_t Size() const = 0;
-  // Up to `max_events` events from sequence `start`, in order, each checked against its leaf
-  // hash by the implementation (DATA_LOSS otherwise).
-  virtual absl::StatusOr<std::vector<booo::v1::StoredEvent>> Read(uint64_t start,
-                                                                  uint32_t max_events) const = 0;
+  // Calls `fn` for every event in [start, end) in order, each checked against its leaf hash by
+  // the implementation (DATA_LOSS naming the sequence otherwise). OUT_OF_RANGE when `end`
+  // exceeds Size(); an error from `fn` stops the scan and is returned.
+  virtual absl::Status Scan(uint64_t start, uint64_t end,
+                            absl::FunctionRef<absl::Status(const LoggedEvent&)> fn) const = 0;
   // The sequence of the event with this id, or nullopt.
   virtual absl::StatusOr<std::optional<uint64_t>> FindEventId(
       const std::string& event_id) const = 0;
@@ -33,8 +44,8 @@ class MemoryEventLog : public EventLog {
  public:
   explicit MemoryEventLog(std::vector<booo::v1::StoredEvent> events) : events_(std::move(events)) {}
   uint64_t Size() const override { return events_.size(); }
-  absl::StatusOr<std::vector<booo::v1::StoredEvent>> Read(uint64_t start,
-                                                          uint32_t max_events) const override;
+  absl::Status Scan(uint64_t start, uint64_t end,
+                    absl::FunctionRef<absl::Status(const LoggedEvent&)> fn) const override;
   absl::StatusOr<std::optional<uint64_t>> FindEventId(const std::string& event_id) const override;
   void Append(booo::v1::StoredEvent event) { events_.push_back(std::move(event)); }
 

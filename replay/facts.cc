@@ -10,13 +10,20 @@ bool IsVisible(const EventRef& ref, const KnownAt& at) {
 }
 
 void StreamRecords::Add(EventRef ref, booo::v1::EventBody body) {
+  if (owned_ == nullptr) owned_ = std::make_shared<google::protobuf::Arena>();
+  auto* stored = google::protobuf::Arena::CreateMessage<booo::v1::EventBody>(owned_.get());
+  *stored = std::move(body);
+  AddBorrowed(std::move(ref), stored);
+}
+
+void StreamRecords::AddBorrowed(EventRef ref, const booo::v1::EventBody* body) {
   FactRecord record;
   record.ref = std::move(ref);
-  record.body = std::move(body);
+  record.body = body;
   record.first_business_day = record.ref.business_day;
-  if (!record.body.supersedes_event_id().empty()) {
-    record.supersedes = Find(record.body.supersedes_event_id());
-    record.corrects.push_back(record.body.supersedes_event_id());
+  if (!body->supersedes_event_id().empty()) {
+    record.supersedes = Find(body->supersedes_event_id());
+    record.corrects.push_back(body->supersedes_event_id());
     if (record.supersedes >= 0) {
       const FactRecord& earlier = records_[record.supersedes];
       record.corrects.insert(record.corrects.end(), earlier.corrects.begin(),
@@ -24,7 +31,7 @@ void StreamRecords::Add(EventRef ref, booo::v1::EventBody body) {
       record.first_business_day = std::min(record.first_business_day, earlier.first_business_day);
     }
   }
-  by_id_[record.ref.event_id] = static_cast<int32_t>(records_.size());
+  by_id_[body->event_id()] = static_cast<int32_t>(records_.size());
   records_.push_back(std::move(record));
 }
 

@@ -7,22 +7,46 @@
 #ifndef BOOO_REPLAY_FACTS_H_
 #define BOOO_REPLAY_FACTS_H_
 
+#include <algorithm>
+#include <array>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/strings/string_view.h"
 #include "booo/v1/events.pb.h"
+#include "google/protobuf/arena.h"
 
 namespace booo::replay {
+
+// An event's leaf hash, 32 raw bytes held inline: a projection keeps one per event, and a
+// heap string each would cost an allocation per replayed event. Empty where no log position
+// exists (a rule check's own records, a simulated proposal).
+class LeafHash {
+ public:
+  LeafHash() = default;
+  LeafHash(absl::string_view bytes) {  // NOLINT: implicit, from the bytes a log hands over
+    size_ = static_cast<uint8_t>(std::min(bytes.size(), bytes_.size()));
+    std::copy_n(bytes.data(), size_, bytes_.begin());
+  }
+  LeafHash(const std::string& bytes) : LeafHash(absl::string_view(bytes)) {}  // NOLINT
+  LeafHash(const char* bytes) : LeafHash(absl::string_view(bytes)) {}         // NOLINT
+  std::string bytes() const { return std::string(bytes_.data(), size_); }
+
+ private:
+  std::array<char, 32> bytes_{};
+  uint8_t size_ = 0;
+};
 
 // Where an event sits in the log; what a trace cites so an auditor can ask for its proof.
 struct EventRef {
   uint64_t sequence = 0;
   int64_t recorded_at_micros = 0;
-  std::string leaf_hash;  // 32 raw bytes
+  LeafHash leaf_hash;
   std::string event_id;
   // Business date in days since 1970-01-01 (see ledger::BusinessDate); the recording day
   // (UTC) for events without one.
@@ -31,7 +55,9 @@ struct EventRef {
 
 struct FactRecord {
   EventRef ref;
-  booo::v1::EventBody body;
+  // The event's body. It lives on an arena that outlives the record: the projection's (events
+  // parsed from the log) or the stream's own (bodies added by value).
+  const booo::v1::EventBody* body = nullptr;
   // Index, in the same stream's record list, of the event this one corrects; -1 when none.
   int32_t supersedes = -1;
   // The event ids this one replaces, directly or through earlier corrections: a decision that
@@ -60,13 +86,19 @@ class StreamRecords {
   // Appends a record (the next in log order) and links its supersedes_event_id, which the
   // ledger guarantees names an earlier event of the same stream.
   void Add(EventRef ref, booo::v1::EventBody body);
+  // The same for a body on an arena that outlives this stream and every copy of it: no copy.
+  void AddBorrowed(EventRef ref, const booo::v1::EventBody* body);
   const std::vector<FactRecord>& records() const { return records_; }
   // Index of the record with this event id, or -1.
   int32_t Find(const std::string& event_id) const;
 
  private:
   std::vector<FactRecord> records_;
-  absl::flat_hash_map<std::string, int32_t> by_id_;
+  // Keys are views of the bodies' own event ids (the bodies outlive the stream).
+  absl::flat_hash_map<absl::string_view, int32_t> by_id_;
+  // Storage for bodies added by value, shared with copies of this stream (a copy's records
+  // point into it too).
+  std::shared_ptr<google::protobuf::Arena> owned_;
 };
 
 // The current records of one stream (given in log order) at `at`: the visible ones minus every

@@ -42,7 +42,7 @@ absl::StatusOr<TraceNode> Settlement(const Context& ctx, GrantComputation& out) 
   TraceNode root = MakeNode("settlement", "balance: grant − advances + voluntary repayments");
   TraceNode grant = MakeLeaf("grant", "grant", out.grant_cents, "");
   if (out.determination != nullptr) {
-    const auto& d = out.determination->body.grant_determined();
+    const auto& d = out.determination->body->grant_determined();
     grant.set_formula(absl::StrCat("determined by decision ", d.decision_reference(), " on ",
                                    ledger::FormatDate(d.decision_date()), " = ",
                                    FormatEuros(d.amount_cents())));
@@ -59,7 +59,7 @@ absl::StatusOr<TraceNode> Settlement(const Context& ctx, GrantComputation& out) 
   TraceNode advances = MakeNode("advances", "advances paid (voorschotten)");
   TraceNode repayments = MakeNode("repayments", "voluntary repayments received");
   for (const FactRecord* f : ctx.Facts(EventBody::kAdvancePaid)) {
-    const auto& d = f->body.advance_paid();
+    const auto& d = f->body->advance_paid();
     if (d.spending_year() != ctx.scope().year) continue;
     TraceNode leaf =
         MakeLeaf(f->ref.event_id, absl::StrCat("advance ", f->ref.event_id), -d.amount_cents(),
@@ -69,7 +69,7 @@ absl::StatusOr<TraceNode> Settlement(const Context& ctx, GrantComputation& out) 
     *advances.add_children() = std::move(leaf);
   }
   for (const FactRecord* f : ctx.Facts(EventBody::kVoluntaryRepaymentReceived)) {
-    const auto& d = f->body.voluntary_repayment_received();
+    const auto& d = f->body->voluntary_repayment_received();
     if (d.spending_year() != ctx.scope().year) continue;
     TraceNode leaf =
         MakeLeaf(f->ref.event_id, absl::StrCat("repayment ", f->ref.event_id), d.amount_cents(),
@@ -110,7 +110,7 @@ namespace steps {
 std::vector<const FactRecord*> Context::Facts(EventBody::PayloadCase kind) const {
   std::vector<const FactRecord*> out;
   for (const FactRecord* f : input.facts) {
-    if (f->body.payload_case() == kind) out.push_back(f);
+    if (f->body->payload_case() == kind) out.push_back(f);
   }
   // "Latest" means latest in the world, not in the log: history migrated late keeps its place.
   std::stable_sort(out.begin(), out.end(), [](const FactRecord* a, const FactRecord* b) {
@@ -159,10 +159,10 @@ absl::StatusOr<GrantComputation> ComputeGrant(const GrantInput& input) {
   out.computed_grant_cents = total;
 
   for (const FactRecord* f : ctx.Facts(EventBody::kGrantDetermined)) {
-    if (f->body.grant_determined().spending_year() == input.scope.year) out.determination = f;
+    if (f->body->grant_determined().spending_year() == input.scope.year) out.determination = f;
   }
   out.grant_cents = out.determination != nullptr
-                        ? out.determination->body.grant_determined().amount_cents()
+                        ? out.determination->body->grant_determined().amount_cents()
                         : out.computed_grant_cents;
   ASSIGN_OR_RETURN(out.settlement, Settlement(ctx, out));
   ASSIGN_OR_RETURN(out.vat_fund, steps::VatFund(ctx));

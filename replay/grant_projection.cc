@@ -1,6 +1,9 @@
 #include "replay/grant_projection.h"
 
+#include <sys/mman.h>
+
 #include <algorithm>
+#include <cstdlib>
 #include <set>
 
 #include "absl/strings/match.h"
@@ -14,7 +17,7 @@ namespace booo::replay {
 namespace {
 
 using booo::v1::EventBody;
-constexpr uint32_t kCatchUpPage = 1000;  // the ledger's largest page
+constexpr uint64_t kCatchUpChunk = 65536;  // events read and parsed per lock hold
 
 void AddYears(const booo::v1::DateRange& period, std::set<int32_t>& years) {
   for (int32_t y = period.first_day().year(); y <= period.last_day().year(); ++y) years.insert(y);
@@ -24,20 +27,55 @@ void AddYears(const booo::v1::DateRange& period, std::set<int32_t>& years) {
 
 absl::Status GrantProjection::CatchUp() {
   std::lock_guard catching_up(catch_up_mutex_);
+  std::vector<ParsedEvent> parsed;  // one chunk's, reused
   for (;;) {
     uint64_t from;
     {
       std::shared_lock lock(mutex_);
       from = position_;
     }
-    if (log_->Size() <= from) return absl::OkStatus();
-    ASSIGN_OR_RETURN(std::vector<booo::v1::StoredEvent> events, log_->Read(from, kCatchUpPage));
-    if (events.empty()) return absl::OkStatus();
-    // Parsing happens inside Ingest under the exclusive lock; pages are short, so queries
-    // wait at most one page.
+    const uint64_t size = log_->Size();
+    if (size <= from) return absl::OkStatus();
+    const uint64_t end = std::min(size, from + kCatchUpChunk);
+    // Reading and parsing happen outside the lock; the exclusive lock is held only to move
+    // the parsed records in, so queries wait for one chunk's moves at most.
+    parsed.clear();
+    RETURN_IF_ERROR(log_->Scan(from, end, [&](const LoggedEvent& event) -> absl::Status {
+      ASSIGN_OR_RETURN(ParsedEvent p, Parse(event, &arena_));
+      parsed.push_back(std::move(p));
+      return absl::OkStatus();
+    }));
     std::unique_lock lock(mutex_);
-    for (const booo::v1::StoredEvent& event : events) RETURN_IF_ERROR(Ingest(event));
+    for (ParsedEvent& event : parsed) RETURN_IF_ERROR(Ingest(std::move(event)));
   }
+}
+
+namespace {
+
+// The arena grows in blocks of up to 4 MiB. Those are asked for as transparent huge pages: a
+// replay touches every byte it parses into once, and first-touch page faults on 4 KiB pages
+// were a fifth of its time.
+constexpr size_t kHugePage = 2 << 20;
+
+void* AllocateArenaBlock(size_t size) {
+  if (size < kHugePage) return std::malloc(size);
+  const size_t rounded = (size + kHugePage - 1) / kHugePage * kHugePage;
+  void* block = std::aligned_alloc(kHugePage, rounded);
+  if (block != nullptr) ::madvise(block, rounded, MADV_HUGEPAGE);  // advice only
+  return block;
+}
+
+void FreeArenaBlock(void* block, size_t) { std::free(block); }
+
+}  // namespace
+
+google::protobuf::ArenaOptions GrantProjection::ArenaOptions() {
+  google::protobuf::ArenaOptions options;
+  options.start_block_size = 64 << 10;
+  options.max_block_size = 4 << 20;
+  options.block_alloc = &AllocateArenaBlock;
+  options.block_dealloc = &FreeArenaBlock;
+  return options;
 }
 
 uint64_t GrantProjection::position() const {
@@ -45,32 +83,39 @@ uint64_t GrantProjection::position() const {
   return position_;
 }
 
-absl::Status GrantProjection::Ingest(const booo::v1::StoredEvent& event) {
-  if (event.sequence() != position_) {
-    return absl::DataLossError(absl::StrCat("projection: expected sequence ", position_,
-                                            ", the log returned ", event.sequence()));
+absl::StatusOr<GrantProjection::ParsedEvent> GrantProjection::Parse(
+    const LoggedEvent& event, google::protobuf::Arena* arena) {
+  ParsedEvent parsed;
+  EventBody* body = google::protobuf::Arena::CreateMessage<EventBody>(arena);
+  if (absl::Status s = ledger::ParseEventBodyInto(event.body, *body); !s.ok()) {
+    return absl::DataLossError(absl::StrCat("sequence ", event.sequence, ": ", s.message()));
   }
-  absl::StatusOr<EventBody> body = ledger::ParseEventBody(event.body());
-  if (!body.ok()) {
-    return absl::DataLossError(
-        absl::StrCat("sequence ", event.sequence(), ": ", body.status().message()));
-  }
-  EventRef ref;
-  ref.sequence = event.sequence();
-  ref.recorded_at_micros = event.recorded_at_micros();
-  ref.leaf_hash = event.leaf_hash();
-  ref.event_id = event.event_id();
+  parsed.body = body;
+  EventRef& ref = parsed.ref;
+  ref.sequence = event.sequence;
+  ref.recorded_at_micros = event.recorded_at_micros;
+  ref.leaf_hash = event.leaf_hash;
+  ref.event_id = body->event_id();
   const std::optional<booo::v1::CivilDate> business = ledger::BusinessDate(*body);
   ref.business_day = business ? ledger::ToEpochDays(*business)
-                              : event.recorded_at_micros() / ledger::kMicrosPerDay;
-  if (body->has_rule_amended()) {
-    rules_.Add(std::move(ref), *std::move(body));
-  } else if (body->has_budget_line_set()) {
-    budget_.Add(std::move(ref), *std::move(body));
-  } else if (absl::StartsWith(body->stream(), "municipality/")) {
-    municipalities_[ledger::PayloadMunicipality(*body)].Add(std::move(ref), *std::move(body));
+                              : event.recorded_at_micros / ledger::kMicrosPerDay;
+  return parsed;
+}
+
+absl::Status GrantProjection::Ingest(ParsedEvent event) {
+  if (event.ref.sequence != position_) {
+    return absl::DataLossError(absl::StrCat("projection: expected sequence ", position_,
+                                            ", the log returned ", event.ref.sequence));
   }
-  recorded_at_micros_.push_back(event.recorded_at_micros());
+  recorded_at_micros_.push_back(event.ref.recorded_at_micros);
+  const EventBody* body = event.body;
+  if (body->has_rule_amended()) {
+    rules_.AddBorrowed(std::move(event.ref), body);
+  } else if (body->has_budget_line_set()) {
+    budget_.AddBorrowed(std::move(event.ref), body);
+  } else if (absl::StartsWith(body->stream(), "municipality/")) {
+    municipalities_[ledger::PayloadMunicipality(*body)].AddBorrowed(std::move(event.ref), body);
+  }
   ++position_;
   return absl::OkStatus();
 }
@@ -171,7 +216,7 @@ std::vector<int32_t> GrantProjection::YearsWithFacts(const std::string& code,
                                                      const KnownAt& at) const {
   std::set<int32_t> years;
   for (const FactRecord* f : SelectCurrent(municipalities_.at(code).records(), at)) {
-    const EventBody& b = f->body;
+    const EventBody& b = *f->body;
     switch (b.payload_case()) {
       case EventBody::kGooPlacesDeclared:
         AddYears(b.goo_places_declared().period(), years);

@@ -33,7 +33,7 @@ booo::v1::BalanceDirection DirectionOf(int64_t balance_cents) {
 }
 
 booo::v1::Determination ToDetermination(const FactRecord& determination) {
-  const auto& d = determination.body.grant_determined();
+  const auto& d = determination.body->grant_determined();
   booo::v1::Determination out;
   out.set_sequence(determination.ref.sequence);
   out.set_event_id(determination.ref.event_id);
@@ -76,7 +76,7 @@ booo::v1::BalanceRow ToBalanceRow(const std::string& code, int32_t year,
   row.set_computed_grant_cents(c.computed_grant_cents);
   row.set_determined(c.determination != nullptr);
   if (c.determination != nullptr) {
-    row.set_determined_grant_cents(c.determination->body.grant_determined().amount_cents());
+    row.set_determined_grant_cents(c.determination->body->grant_determined().amount_cents());
     row.set_determination_sequence(c.determination->ref.sequence);
   }
   row.set_advances_cents(c.advances_cents);

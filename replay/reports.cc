@@ -18,7 +18,7 @@ absl::StatusOr<std::map<std::pair<int32_t, int32_t>, booo::v1::AccommodationMixR
   std::map<std::pair<int32_t, int32_t>, booo::v1::AccommodationMixRow> rows;
   for (const auto& [location_id, location] : steps::EffectivePlaces(ctx)) {
     for (const steps::PlaceRun& run : location.runs) {
-      const auto type = run.declaration->body.goo_places_declared().accommodation_type();
+      const auto type = run.declaration->body->goo_places_declared().accommodation_type();
       // Cut the run at month ends.
       for (int64_t day = run.first_day; day <= run.last_day;) {
         const booo::v1::CivilDate date = ledger::FromEpochDays(day);
@@ -131,10 +131,10 @@ booo::v1::SisaFigures ComputeSisaFigures(const GrantInput& input, const GrantCom
   }
   int64_t person_months = 0;
   for (const auto& [key, f] : steps::EffectivePersonMonths(ctx)) {
-    const auto& m = f->body.poo_person_months_declared().month();
+    const auto& m = f->body->poo_person_months_declared().month();
     if (input.rules->FlagOn(param::kSpendingPeriod,
                             controls::FirstDayOfMonth(m.year(), m.month()))) {
-      person_months += f->body.poo_person_months_declared().persons_with_provision();
+      person_months += f->body->poo_person_months_declared().persons_with_provision();
     }
   }
   const TraceNode& t = grant.trace;
@@ -163,10 +163,10 @@ booo::v1::SisaFigures ComputeSisaFigures(const GrantInput& input, const GrantCom
   const TraceNode* findings = FindNode(t, "grant/findings");
   const FactRecord* report = nullptr;
   for (const FactRecord* f : ctx.Facts(booo::v1::EventBody::kAccountabilityReportFiled)) {
-    if (f->body.accountability_report_filed().spending_year() == input.scope.year) report = f;
+    if (f->body->accountability_report_filed().spending_year() == input.scope.year) report = f;
   }
   if (report != nullptr && findings != nullptr) {
-    for (const auto& finding : report->body.accountability_report_filed().findings()) {
+    for (const auto& finding : report->body->accountability_report_filed().findings()) {
       (finding.kind() == booo::v1::FINDING_KIND_FOUT ? fout : onzeker) += finding.amount_cents();
     }
     for (const auto& child : findings->children()) {

@@ -107,7 +107,7 @@ absl::Status CheckRuleHistory(const StreamRecords& rules, size_t added) {
   std::vector<size_t> order(records.size());
   for (size_t i = 0; i < order.size(); ++i) order[i] = i;
   auto published = [&](size_t i) {
-    return ledger::ToEpochDays(records[i].body.rule_amended().publication_date());
+    return ledger::ToEpochDays(records[i].body->rule_amended().publication_date());
   };
   std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
     if (published(a) != published(b)) return published(a) < published(b);
@@ -121,14 +121,14 @@ absl::Status CheckRuleHistory(const StreamRecords& rules, size_t added) {
     const RuleTimeline before(SelectCurrentIf(records, [&](size_t i) { return rank[i] < k; }));
     const RuleTimeline after(SelectCurrentIf(records, [&](size_t i) { return rank[i] <= k; }));
     const FactRecord& step = records[order[k]];
-    absl::Status status = CheckNoRetroactiveLowering(before, after, step.body);
+    absl::Status status = CheckNoRetroactiveLowering(before, after, *step.body);
     if (status.ok()) continue;
     if (order[k] == added) return status;
     return absl::FailedPreconditionError(
         absl::StrCat("rule_amended.publication_date: with this amendment in its place (published ",
-                     ledger::FormatDate(records[added].body.rule_amended().publication_date()),
+                     ledger::FormatDate(records[added].body->rule_amended().publication_date()),
                      "), the later amendment ", step.ref.event_id, " (published ",
-                     ledger::FormatDate(step.body.rule_amended().publication_date()),
+                     ledger::FormatDate(step.body->rule_amended().publication_date()),
                      ") would revise a norm downward with retroactive effect: ", status.message()));
   }
   return absl::OkStatus();

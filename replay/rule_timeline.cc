@@ -14,14 +14,14 @@ RuleTimeline::RuleTimeline(const std::vector<const FactRecord*>& amendments,
                            const FactRecord* applied_last) {
   std::vector<const FactRecord*> ordered = amendments;
   std::stable_sort(ordered.begin(), ordered.end(), [](const FactRecord* a, const FactRecord* b) {
-    const int64_t pa = ToEpochDays(a->body.rule_amended().publication_date());
-    const int64_t pb = ToEpochDays(b->body.rule_amended().publication_date());
+    const int64_t pa = ToEpochDays(a->body->rule_amended().publication_date());
+    const int64_t pb = ToEpochDays(b->body->rule_amended().publication_date());
     if (pa != pb) return pa < pb;
     return a->ref.sequence < b->ref.sequence;
   });
   if (applied_last != nullptr) ordered.push_back(applied_last);
   for (const FactRecord* record : ordered) {
-    for (const booo::v1::ParameterValue& value : record->body.rule_amended().values()) {
+    for (const booo::v1::ParameterValue& value : record->body->rule_amended().values()) {
       RuleEntry entry;
       entry.first_day = ToEpochDays(value.valid_from());
       entry.last_day = value.has_valid_to() ? ToEpochDays(value.valid_to()) : kOpenEnd;
@@ -97,9 +97,9 @@ booo::v1::TraceRuleValue RuleUse(const RuleEntry& entry) {
   *use.mutable_valid()->mutable_first_day() = entry.value.valid_from();
   if (entry.value.has_valid_to()) *use.mutable_valid()->mutable_last_day() = entry.value.valid_to();
   use.set_amendment_sequence(entry.amendment->ref.sequence);
-  use.set_amendment_leaf_hash(entry.amendment->ref.leaf_hash);
-  use.set_citation(entry.amendment->body.rule_amended().citation().reference());
-  use.set_citation_url(entry.amendment->body.rule_amended().citation().url());
+  use.set_amendment_leaf_hash(entry.amendment->ref.leaf_hash.bytes());
+  use.set_citation(entry.amendment->body->rule_amended().citation().reference());
+  use.set_citation_url(entry.amendment->body->rule_amended().citation().url());
   return use;
 }
 

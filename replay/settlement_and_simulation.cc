@@ -91,17 +91,16 @@ absl::StatusOr<booo::v1::ReplaySettlementResponse> GrantProjection::ReplaySettle
   if (sequence >= position_) {
     return absl::NotFoundError(absl::StrCat("sequence: no event ", sequence, " in the ledger"));
   }
-  ASSIGN_OR_RETURN(std::vector<booo::v1::StoredEvent> events, log_->Read(sequence, 1));
-  if (events.empty()) return absl::NotFoundError(absl::StrCat("sequence: no event ", sequence));
-  absl::StatusOr<booo::v1::EventBody> parsed = ledger::ParseEventBody(events[0].body());
-  if (!parsed.ok()) {
-    return absl::DataLossError(
-        absl::StrCat("sequence ", sequence, ": ", parsed.status().message()));
-  }
-  const booo::v1::EventBody& body = *parsed;
+  std::optional<ParsedEvent> parsed;
+  RETURN_IF_ERROR(log_->Scan(sequence, sequence + 1, [&](const LoggedEvent& e) -> absl::Status {
+    ASSIGN_OR_RETURN(parsed, Parse(e, &arena_));
+    return absl::OkStatus();
+  }));
+  if (!parsed) return absl::NotFoundError(absl::StrCat("sequence: no event ", sequence));
+  const booo::v1::EventBody& body = *parsed->body;
   if (!body.has_grant_determined()) {
     return absl::FailedPreconditionError(
-        absl::StrCat("determination: event ", sequence, " (", events[0].event_id(), ") is a ",
+        absl::StrCat("determination: event ", sequence, " (", body.event_id(), ") is a ",
                      ledger::PayloadName(body), " event, not a grant_determined event"));
   }
   const booo::v1::GrantDetermined& recorded = body.grant_determined();
@@ -169,7 +168,7 @@ absl::StatusOr<booo::v1::SimulateAmendmentResponse> GrantProjection::SimulateAme
   proposed.ref.sequence = position_;
   proposed.ref.event_id = proposal.event_id();
   proposed.ref.business_day = ledger::ToEpochDays(request.amendment().publication_date());
-  proposed.body = proposal;
+  proposed.body = &proposal;
   const RuleTimeline simulated(current_rules, &proposed);
 
   booo::v1::SimulateAmendmentResponse out;

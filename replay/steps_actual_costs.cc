@@ -22,7 +22,7 @@ absl::StatusOr<TraceNode> ActualCostNode(const Context& ctx, TraceNode node,
                                          absl::string_view flag_parameter,
                                          absl::string_view not_separate_reason) {
   for (const FactRecord* f : ctx.Facts(EventBody::kLivingAllowancePaid)) {
-    const auto& d = f->body.living_allowance_paid();
+    const auto& d = f->body->living_allowance_paid();
     if (d.reception_kind() != kind) continue;
     const int64_t first = ToEpochDays(d.period().first_day());
     if (first < ctx.scope().first_day || first > ctx.scope().last_day) continue;
@@ -149,9 +149,9 @@ absl::StatusOr<TraceNode> TransitionCosts(const Context& ctx) {
     // The latest decision on this request, or on the request it corrects.
     const FactRecord* decision = nullptr;
     for (const FactRecord* d : decisions) {
-      if (Answers(*request, d->body.transition_cost_decided().request_event_id())) decision = d;
+      if (Answers(*request, d->body->transition_cost_decided().request_event_id())) decision = d;
     }
-    const auto& r = request->body.transition_cost_requested();
+    const auto& r = request->body->transition_cost_requested();
     TraceNode leaf =
         MakeLeaf(request->ref.event_id, absl::StrCat("request ", request->ref.event_id), 0, "");
     AddSource(leaf, *request);
@@ -161,7 +161,7 @@ absl::StatusOr<TraceNode> TransitionCosts(const Context& ctx) {
           absl::StrCat(FormatEuros(r.amount_cents()), " requested, awaiting a decision = €0.00"));
       leaf.add_notes("transition costs count only after prior approval by a decision");
     } else {
-      const auto& d = decision->body.transition_cost_decided();
+      const auto& d = decision->body->transition_cost_decided();
       AddSource(leaf, *decision);
       if (d.outcome() == booo::v1::DECISION_OUTCOME_REJECTED) {
         if (!PeriodTouchesYear(r.period(), ctx.scope().year)) continue;
@@ -179,7 +179,7 @@ absl::StatusOr<TraceNode> TransitionCosts(const Context& ctx) {
   }
   // Decisions on a request the query does not see.
   for (const FactRecord* decision : decisions) {
-    const auto& d = decision->body.transition_cost_decided();
+    const auto& d = decision->body->transition_cost_decided();
     bool known = false;
     for (const FactRecord* request : requests)
       known = known || Answers(*request, d.request_event_id());

@@ -20,7 +20,7 @@ template <typename YearOf>
 const FactRecord* LatestForYear(const Context& ctx, EventBody::PayloadCase kind, YearOf year_of) {
   const FactRecord* latest = nullptr;
   for (const FactRecord* f : ctx.Facts(kind)) {
-    if (year_of(f->body) == ctx.scope().year) latest = f;
+    if (year_of(*f->body) == ctx.scope().year) latest = f;
   }
   return latest;
 }
@@ -30,13 +30,13 @@ std::string KindText(booo::v1::FindingKind kind) {
 }
 
 absl::StatusOr<TraceNode> Findings(const Context& ctx, const FactRecord& report) {
-  const auto& r = report.body.accountability_report_filed();
+  const auto& r = report.body->accountability_report_filed();
   TraceNode node = MakeNode("findings", "accountant's findings (fout / onzeker), excluded");
   AddSource(node, report);
   // The latest hardship decision per finding of this report re-admits all or part of it.
   std::map<std::string, const FactRecord*> hardship;
   for (const FactRecord* f : ctx.Facts(EventBody::kHardshipDecided)) {
-    const auto& h = f->body.hardship_decided();
+    const auto& h = f->body->hardship_decided();
     if (Answers(report, h.report_event_id())) hardship[h.finding_id()] = f;
   }
   for (const auto& finding : r.findings()) {
@@ -50,7 +50,7 @@ absl::StatusOr<TraceNode> Findings(const Context& ctx, const FactRecord& report)
     AddSource(excluded, report);
     *fn.add_children() = std::move(excluded);
     if (auto it = hardship.find(finding.finding_id()); it != hardship.end()) {
-      const auto& h = it->second->body.hardship_decided();
+      const auto& h = it->second->body->hardship_decided();
       const int64_t readmitted = std::min(h.readmitted_cents(), finding.amount_cents());
       TraceNode leaf = MakeLeaf(
           "readmitted", "re-admitted by a hardship decision (onbillijkheid van overwegende aard)",
@@ -73,7 +73,7 @@ absl::StatusOr<TraceNode> Findings(const Context& ctx, const FactRecord& report)
 }
 
 TraceNode Waiver(const Context& ctx, const FactRecord& report) {
-  const int64_t waiver = report.body.accountability_report_filed().voluntary_waiver_cents();
+  const int64_t waiver = report.body->accountability_report_filed().voluntary_waiver_cents();
   const int64_t year_end = LastDayOfYear(ctx.scope().year);
   TraceNode leaf = MakeLeaf("waiver", "voluntary waiver in the accountability report", 0, "");
   AddSource(leaf, report);
@@ -98,7 +98,7 @@ absl::StatusOr<std::optional<TraceNode>> ExceptionClause(const Context& ctx,
                                                          int64_t norm_total_cents) {
   std::vector<const FactRecord*> claims;
   for (const FactRecord* f : ctx.Facts(EventBody::kExceptionClaimFiled)) {
-    if (f->body.exception_claim_filed().spending_year() == ctx.scope().year) claims.push_back(f);
+    if (f->body->exception_claim_filed().spending_year() == ctx.scope().year) claims.push_back(f);
   }
   if (claims.empty()) return std::nullopt;
   // The latest decision on any of the year's claims (or on what a claim corrects).
@@ -106,7 +106,7 @@ absl::StatusOr<std::optional<TraceNode>> ExceptionClause(const Context& ctx,
   const FactRecord* decided_claim = nullptr;
   for (const FactRecord* f : ctx.Facts(EventBody::kExceptionClaimDecided)) {
     for (const FactRecord* claim : claims) {
-      if (Answers(*claim, f->body.exception_claim_decided().claim_event_id())) {
+      if (Answers(*claim, f->body->exception_claim_decided().claim_event_id())) {
         decision = f;
         decided_claim = claim;
       }
@@ -119,12 +119,12 @@ absl::StatusOr<std::optional<TraceNode>> ExceptionClause(const Context& ctx,
     const FactRecord* claim = claims.back();
     AddSource(leaf, *claim);
     leaf.set_formula(absl::StrCat(
-        "claim of ", FormatEuros(claim->body.exception_claim_filed().actual_total_cents()),
+        "claim of ", FormatEuros(claim->body->exception_claim_filed().actual_total_cents()),
         " awaiting a decision: the norm-based amount stands = €0.00"));
     ctx.Flag("an exception claim awaits the ministry's decision");
     return leaf;
   }
-  const auto& d = decision->body.exception_claim_decided();
+  const auto& d = decision->body->exception_claim_decided();
   AddSource(leaf, *decided_claim);
   AddSource(leaf, *decision);
   const int64_t year_end = LastDayOfYear(ctx.scope().year);
@@ -174,7 +174,7 @@ absl::StatusOr<std::vector<TraceNode>> Adjustments(const Context& ctx) {
     absl::StatusOr<TraceNode> findings = Findings(ctx, *report);
     if (!findings.ok()) return findings.status();
     out.push_back(*std::move(findings));
-    if (report->body.accountability_report_filed().voluntary_waiver_cents() > 0) {
+    if (report->body->accountability_report_filed().voluntary_waiver_cents() > 0) {
       out.push_back(Waiver(ctx, *report));
     }
   }
@@ -193,7 +193,7 @@ absl::StatusOr<std::vector<TraceNode>> Adjustments(const Context& ctx) {
     if (deadline != nullptr) *leaf.add_rules() = RuleUse(*deadline);
     if (report_late) leaf.add_notes("the accountability arrived after its deadline");
     if (late != nullptr) {
-      const auto& d = late->body.late_accountability_decided();
+      const auto& d = late->body->late_accountability_decided();
       leaf.set_amount_cents(-d.reduction_cents());
       leaf.set_formula(absl::StrCat("lower amount set by decision ", d.decision_reference(), ": ",
                                     FormatEuros(-d.reduction_cents())));

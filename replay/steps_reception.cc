@@ -96,20 +96,20 @@ std::vector<Cover> LatestCover(const std::vector<const FactRecord*>& ordered,
 std::map<std::string, Location> EffectivePlaces(const Context& ctx) {
   std::map<std::string, std::vector<const FactRecord*>> by_location;
   for (const FactRecord* f : ctx.Facts(EventBody::kGooPlacesDeclared)) {
-    by_location[f->body.goo_places_declared().location_id()].push_back(f);
+    by_location[f->body->goo_places_declared().location_id()].push_back(f);
   }
   std::map<std::string, Location> out;
   for (const auto& [location_id, declarations] : by_location) {
     const std::vector<Cover> covers = LatestCover(
-        declarations, [](const FactRecord& f) { return f.body.goo_places_declared().period(); },
+        declarations, [](const FactRecord& f) { return f.body->goo_places_declared().period(); },
         ctx.scope().first_day, ctx.scope().last_day);
     if (covers.empty()) continue;
     Location& location = out[location_id];
     location.accommodation =
-        AccommodationText(declarations.back()->body.goo_places_declared().accommodation_type());
+        AccommodationText(declarations.back()->body->goo_places_declared().accommodation_type());
     for (const Cover& c : covers) {
       location.runs.push_back(PlaceRun{c.first_day, c.last_day,
-                                       c.record->body.goo_places_declared().places(), c.record});
+                                       c.record->body->goo_places_declared().places(), c.record});
     }
   }
   return out;
@@ -118,7 +118,7 @@ std::map<std::string, Location> EffectivePlaces(const Context& ctx) {
 std::map<std::string, const FactRecord*> EffectivePersonMonths(const Context& ctx) {
   std::map<std::string, const FactRecord*> out;
   for (const FactRecord* f : ctx.Facts(EventBody::kPooPersonMonthsDeclared)) {
-    const auto& month = f->body.poo_person_months_declared().month();
+    const auto& month = f->body->poo_person_months_declared().month();
     const int64_t first = MonthFirstDay(month);
     if (first < ctx.scope().first_day || first > ctx.scope().last_day) continue;
     out[MonthKey(month)] = f;  // a later declaration of the same month replaces it
@@ -183,7 +183,7 @@ absl::StatusOr<TraceNode> PooNorm(const Context& ctx) {
                "categories c and d: private reception (POO), norm per registered person per month "
                "with a provision");
   for (const auto& [key, f] : EffectivePersonMonths(ctx)) {
-    const auto& d = f->body.poo_person_months_declared();
+    const auto& d = f->body->poo_person_months_declared();
     const int64_t first = MonthFirstDay(d.month());
     TraceNode leaf = MakeLeaf(key, key, 0, "");
     AddSource(leaf, *f);
@@ -259,7 +259,7 @@ absl::StatusOr<TraceNode> VatFund(const Context& ctx) {
   }
   TraceNode poo = MakeNode("poo", "per POO person-month");
   for (const auto& [key, f] : EffectivePersonMonths(ctx)) {
-    const auto& d = f->body.poo_person_months_declared();
+    const auto& d = f->body->poo_person_months_declared();
     const int64_t first = MonthFirstDay(d.month());
     const RuleEntry* rate = ctx.rules().ValueOn(param::kVatFundPoo, first);
     if (rate == nullptr || !ctx.rules().FlagOn(param::kSpendingPeriod, first)) continue;

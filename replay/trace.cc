@@ -92,9 +92,9 @@ TraceNode MakeLeaf(absl::string_view key, absl::string_view label, int64_t amoun
 void AddSource(TraceNode& node, const FactRecord& fact) {
   booo::v1::TraceSource* source = node.add_sources();
   source->set_sequence(fact.ref.sequence);
-  source->set_leaf_hash(fact.ref.leaf_hash);
+  source->set_leaf_hash(fact.ref.leaf_hash.bytes());
   source->set_event_id(fact.ref.event_id);
-  source->set_kind(ledger::PayloadName(fact.body));
+  source->set_kind(ledger::PayloadName(*fact.body));
 }
 
 absl::StatusOr<int64_t> SumChildren(TraceNode& node) {

@@ -11,11 +11,15 @@ class LedgerEventLog : public replay::EventLog {
  public:
   explicit LedgerEventLog(const ledger::Ledger* ledger) : ledger_(ledger) {}
   uint64_t Size() const override { return ledger_->Head().size; }
-  absl::StatusOr<std::vector<booo::v1::StoredEvent>> Read(uint64_t start,
-                                                          uint32_t max_events) const override {
-    absl::StatusOr<booo::v1::ReadEventsResponse> page = ledger_->ReadEvents(start, max_events, "");
-    if (!page.ok()) return page.status();
-    return std::vector<booo::v1::StoredEvent>(page->events().begin(), page->events().end());
+  absl::Status Scan(
+      uint64_t start, uint64_t end,
+      absl::FunctionRef<absl::Status(const replay::LoggedEvent&)> fn) const override {
+    return ledger_->ScanEvents(
+        start, end, [&](const ledger::LeafView& leaf, const ledger::Hash& leaf_hash) {
+          return fn({leaf.sequence, leaf.recorded_at_micros, leaf.body,
+                     absl::string_view(reinterpret_cast<const char*>(leaf_hash.data()),
+                                       leaf_hash.size())});
+        });
   }
   absl::StatusOr<std::optional<uint64_t>> FindEventId(const std::string& event_id) const override {
     absl::StatusOr<booo::v1::StoredEvent> event = ledger_->GetEventById(event_id);

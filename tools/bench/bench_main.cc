@@ -74,10 +74,10 @@ uint64_t DirectoryBytes(const std::string& dir) {
   return total;
 }
 
-int Run(const std::string& data_dir, bool smoke, const std::string& out) {
+int Run(const std::string& data_dir, bool smoke, bool replay_only, const std::string& out) {
   std::vector<Row> rows;
   const int verify_n = smoke ? 200 : 5000;
-  const double ceiling = VerifyCeiling(2, verify_n);
+  const double ceiling = replay_only ? 0 : VerifyCeiling(2, verify_n);
   rows.push_back({"Ed25519 verification ceiling (2 threads)", absl::StrFormat("%.0f /s", ceiling),
                   "the limit"});
 
@@ -99,6 +99,10 @@ int Run(const std::string& data_dir, bool smoke, const std::string& out) {
     return 1;
   }
   const double replay_rate = events / Seconds(start, Clock::now());
+  if (replay_only) {
+    std::cout << absl::StrFormat("replay: %d events, %.0f events/s\n", events, replay_rate);
+    return 0;
+  }
   rows.push_back({"replay (projection rebuilt from the log, 1 core)",
                   absl::StrFormat("%.0f events/s", replay_rate), ">= 1,000,000 events/s"});
 
@@ -192,9 +196,11 @@ int main(int argc, char** argv) {
   std::string rulebook_dir = "replay/rulebook";
   bool generate = false;
   bool smoke = false;
+  bool replay_only = false;
   booo::loadgen::HistoryOptions history;
   app.add_option("--data-dir", data_dir, "a generated ledger (ledger_loadgen)");
   app.add_flag("--generate", generate, "generate one first into a temporary directory");
+  app.add_flag("--replay-only", replay_only, "measure the replay alone (for profiling)");
   app.add_flag("--smoke", smoke, "tiny sizes, seconds: for the test suite");
   app.add_option("--days-per-declaration", history.days_per_declaration)->capture_default_str();
   app.add_option("--rulebook-dir", rulebook_dir)->capture_default_str();
@@ -234,7 +240,7 @@ int main(int argc, char** argv) {
     std::cerr << "booo_bench: give --data-dir, --generate or --smoke\n";
     return 2;
   }
-  const int rc = booo::bench::Run(data_dir, smoke, out);
+  const int rc = booo::bench::Run(data_dir, smoke, replay_only, out);
   if (!temporary.empty()) std::filesystem::remove_all(temporary);
   return rc;
 }
