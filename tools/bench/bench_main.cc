@@ -26,6 +26,7 @@
 #include "replay/grant_projection.h"
 #include "replay/rule_guard.h"
 #include "services/ledger_event_log.h"
+#include "tools/bench/append_bench.h"
 #include "tools/loadgen/national_ledger.h"
 
 namespace booo::bench {
@@ -74,12 +75,33 @@ uint64_t DirectoryBytes(const std::string& dir) {
   return total;
 }
 
-int Run(const std::string& data_dir, bool smoke, bool replay_only, const std::string& out) {
+int Run(const std::string& data_dir, const std::string& rulebook_dir, int append_clients, bool smoke,
+        bool replay_only, bool appends_only, const std::string& out) {
   std::vector<Row> rows;
   const int verify_n = smoke ? 200 : 5000;
   const double ceiling = replay_only ? 0 : VerifyCeiling(2, verify_n);
   rows.push_back({"Ed25519 verification ceiling (2 threads)", absl::StrFormat("%.0f /s", ceiling),
                   "the limit"});
+  if (!replay_only) {
+    absl::StatusOr<AppendFigures> appends = MeasureGrpcAppends(
+        data_dir + ".appends", rulebook_dir, append_clients, smoke ? 300 : 20000);
+    if (!appends.ok()) {
+      std::cerr << "booo_bench: appends " << appends.status() << "\n";
+      return 1;
+    }
+    rows.push_back({absl::StrFormat("signed appends over gRPC, fsync'd, %d clients",
+                                    appends->clients),
+                    absl::StrFormat("%.0f events/s (%.0f%% of the ceiling)", appends->per_second,
+                                    100 * appends->per_second / ceiling),
+                    ">= 70% of the ceiling"});
+    rows.push_back({"append latency p50 / p99",
+                    absl::StrFormat("%.1f / %.1f ms", appends->p50_ms, appends->p99_ms), ""});
+    if (appends_only) {
+      std::cout << absl::StrFormat("appends: %.0f events/s, p50 %.1f ms, p99 %.1f ms\n",
+                                   appends->per_second, appends->p50_ms, appends->p99_ms);
+      return 0;
+    }
+  }
 
   ledger::SystemClock clock;
   auto opened = ledger::Ledger::Open(data_dir, &clock);
@@ -197,9 +219,14 @@ int main(int argc, char** argv) {
   bool generate = false;
   bool smoke = false;
   bool replay_only = false;
+  bool appends_only = false;
+  int append_clients = 64;
   booo::loadgen::HistoryOptions history;
   app.add_option("--data-dir", data_dir, "a generated ledger (ledger_loadgen)");
   app.add_flag("--generate", generate, "generate one first into a temporary directory");
+  app.add_option("--append-clients", append_clients, "concurrent gRPC clients appending")
+      ->capture_default_str();
+  app.add_flag("--appends-only", appends_only, "measure the gRPC appends alone (for profiling)");
   app.add_flag("--replay-only", replay_only, "measure the replay alone (for profiling)");
   app.add_flag("--smoke", smoke, "tiny sizes, seconds: for the test suite");
   app.add_option("--days-per-declaration", history.days_per_declaration)->capture_default_str();
@@ -240,7 +267,7 @@ int main(int argc, char** argv) {
     std::cerr << "booo_bench: give --data-dir, --generate or --smoke\n";
     return 2;
   }
-  const int rc = booo::bench::Run(data_dir, smoke, replay_only, out);
+  const int rc = booo::bench::Run(data_dir, rulebook_dir, append_clients, smoke, replay_only, appends_only, out);
   if (!temporary.empty()) std::filesystem::remove_all(temporary);
   return rc;
 }

@@ -1,0 +1,158 @@
+#include "tools/bench/append_bench.h"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "booo/v1/ledger_service.grpc.pb.h"
+#include "grpcpp/create_channel.h"
+#include "grpcpp/security/credentials.h"
+#include "ledger/crypto.h"
+#include "ledger/status_macros.h"
+#include "services/server.h"
+#include "tools/loadgen/national_history.h"
+#include "tools/loadgen/national_ledger.h"
+
+namespace booo::bench {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+booo::v1::CivilDate Date(int y, int m, int d) {
+  booo::v1::CivilDate date;
+  date.set_year(y);
+  date.set_month(m);
+  date.set_day(d);
+  return date;
+}
+
+// Place declarations after the set-up day: independent events (none refers to another), so
+// any number of clients may append them in any order.
+absl::StatusOr<std::vector<booo::v1::SignedEvent>> SignedWorkload(
+    const loadgen::HistoryOptions& setup, int events) {
+  loadgen::HistoryOptions window = setup;
+  window.first_day = Date(2022, 3, 2);
+  window.last_day = Date(2022, 12, 31);
+  window.end_day = window.last_day;
+  std::vector<loadgen::PlannedEvent> planned;
+  const absl::Status generated = loadgen::GenerateHistory(window, [&](loadgen::PlannedEvent e) {
+    if (static_cast<int>(planned.size()) >= events) return absl::CancelledError("enough");
+    if (e.body.has_goo_places_declared() && e.body.supersedes_event_id().empty()) {
+      planned.push_back(std::move(e));
+    }
+    return absl::OkStatus();
+  });
+  if (!generated.ok() && !absl::IsCancelled(generated)) return generated;
+  std::vector<ledger::Ed25519PrivateKey> keys;
+  for (int i = 0; i < setup.municipalities; ++i) {
+    ASSIGN_OR_RETURN(std::string seed,
+                     loadgen::PartySeed(setup.seed, loadgen::MunicipalityCode(i)));
+    ASSIGN_OR_RETURN(ledger::Ed25519PrivateKey key, ledger::Ed25519PrivateKey::FromSeed(seed));
+    keys.push_back(std::move(key));
+  }
+  std::vector<booo::v1::SignedEvent> out(planned.size());
+  std::vector<absl::Status> failures(2);
+  std::vector<std::thread> signers;
+  for (int t = 0; t < 2; ++t) {
+    signers.emplace_back([&, t] {
+      for (size_t i = t; i < planned.size(); i += 2) {
+        const ledger::Ed25519PrivateKey& key = keys[planned[i].municipality];
+        planned[i].body.set_signer_key_id(key.KeyId());
+        std::string body = planned[i].body.SerializeAsString();
+        absl::StatusOr<std::string> signature = key.Sign(body);
+        if (!signature.ok()) {
+          failures[t] = signature.status();
+          return;
+        }
+        out[i].set_body(std::move(body));
+        out[i].set_signature(*std::move(signature));
+      }
+    });
+  }
+  for (auto& s : signers) s.join();
+  for (const absl::Status& s : failures) RETURN_IF_ERROR(s);
+  return out;
+}
+
+double Percentile(std::vector<double>& v, double p) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  return v[std::min(v.size() - 1, static_cast<size_t>(p * (v.size() - 1) + 0.5))];
+}
+
+}  // namespace
+
+absl::StatusOr<AppendFigures> MeasureGrpcAppends(const std::string& work_dir,
+                                                 const std::string& rulebook_dir, int clients,
+                                                 int events) {
+  std::filesystem::remove_all(work_dir);
+  loadgen::HistoryOptions setup;
+  setup.first_day = Date(2022, 3, 1);
+  setup.last_day = Date(2022, 3, 1);
+  setup.end_day = setup.last_day;
+  loadgen::LedgerWriteOptions write;
+  write.data_dir = work_dir;
+  write.rulebook_dir = rulebook_dir;
+  ledger::SystemClock clock;
+  RETURN_IF_ERROR(loadgen::WriteNationalLedger(setup, write, &clock).status());
+  ASSIGN_OR_RETURN(std::vector<booo::v1::SignedEvent> workload, SignedWorkload(setup, events));
+
+  services::ServerOptions options;
+  options.data_dir = work_dir;
+  options.listen_address = "127.0.0.1:0";
+  options.ledger.sync_writes = true;
+  ASSIGN_OR_RETURN(std::unique_ptr<services::LedgerServer> server,
+                   services::LedgerServer::Start(options, &clock));
+  const std::string target = absl::StrCat("127.0.0.1:", server->port());
+
+  std::vector<std::vector<double>> latencies(clients);
+  std::vector<absl::Status> failures(clients);
+  std::atomic<size_t> next{0};
+  const auto start = Clock::now();
+  std::vector<std::thread> threads;
+  for (int c = 0; c < clients; ++c) {
+    threads.emplace_back([&, c] {
+      // Its own channel (a channel argument that differs per client keeps gRPC from sharing
+      // one connection): many municipal systems, not one multiplexed client.
+      grpc::ChannelArguments args;
+      args.SetInt("booo.bench.client", c);
+      auto stub = booo::v1::Ledger::NewStub(
+          grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(), args));
+      for (size_t i = next++; i < workload.size(); i = next++) {
+        booo::v1::AppendRequest request;
+        *request.mutable_event() = workload[i];
+        booo::v1::AppendResponse response;
+        grpc::ClientContext context;
+        const auto t0 = Clock::now();
+        const grpc::Status status = stub->Append(&context, request, &response);
+        latencies[c].push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
+        if (!status.ok()) {
+          failures[c] = absl::InternalError(absl::StrCat("append ", i, ": ", status.error_message()));
+          return;
+        }
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  server->Shutdown();
+  for (const absl::Status& s : failures) RETURN_IF_ERROR(s);
+
+  AppendFigures figures;
+  figures.clients = clients;
+  figures.events = workload.size();
+  figures.seconds = seconds;
+  figures.per_second = workload.size() / seconds;
+  std::vector<double> all;
+  for (auto& l : latencies) all.insert(all.end(), l.begin(), l.end());
+  figures.p50_ms = Percentile(all, 0.5);
+  figures.p99_ms = Percentile(all, 0.99);
+  std::filesystem::remove_all(work_dir);
+  return figures;
+}
+
+}  // namespace booo::bench

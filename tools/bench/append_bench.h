@@ -1,0 +1,30 @@
+// The append benchmark: signed events appended over gRPC by many concurrent clients to a real
+// in-process server on loopback, every append fsync'd before it is acknowledged (the server's
+// default), on a fresh national ledger (keys, rule books, budget and one day of history).
+#ifndef BOOO_TOOLS_BENCH_APPEND_BENCH_H_
+#define BOOO_TOOLS_BENCH_APPEND_BENCH_H_
+
+#include <string>
+
+#include "absl/status/statusor.h"
+
+namespace booo::bench {
+
+struct AppendFigures {
+  int clients = 0;
+  uint64_t events = 0;  // appended in the timed run, each a new event (no duplicates)
+  double seconds = 0;
+  double per_second = 0;
+  double p50_ms = 0;
+  double p99_ms = 0;
+};
+
+// `events` place declarations of March 2022, signed beforehand (signing is the clients' cost,
+// not the server's), appended by `clients` threads, each on its own gRPC channel.
+absl::StatusOr<AppendFigures> MeasureGrpcAppends(const std::string& work_dir,
+                                                 const std::string& rulebook_dir, int clients,
+                                                 int events);
+
+}  // namespace booo::bench
+
+#endif  // BOOO_TOOLS_BENCH_APPEND_BENCH_H_
