@@ -11,6 +11,10 @@ PACKAGES=(
   nlohmann-json3-dev libcli11-dev
   openssl procps
 )
+# The benchmark's baseline (tools/bench.sh) also needs Debian's PostgreSQL server and pgbench.
+if [ "${1:-}" = "--with-postgresql" ]; then
+  PACKAGES+=(postgresql bc)
+fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do
