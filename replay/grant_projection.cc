@@ -214,6 +214,25 @@ absl::StatusOr<booo::v1::BalanceRow> GrantProjection::HeadRow(const std::string&
 
 std::vector<int32_t> GrantProjection::YearsWithFacts(const std::string& code,
                                                      const KnownAt& at) const {
+  // At the head the answer only changes with the municipality's stream: ListBalances asks for
+  // every municipality, and walking every fact each time cost it half a second at 2 M events.
+  const bool at_head = at.tree_size == position_ && !at.business_day;
+  const size_t stream_version = municipalities_.at(code).records().size();
+  if (at_head) {
+    std::lock_guard cache(head_cache_mutex_);
+    auto it = head_years_.find(code);
+    if (it != head_years_.end() && it->second.first == stream_version) return it->second.second;
+  }
+  std::vector<int32_t> out = ComputeYearsWithFacts(code, at);
+  if (at_head) {
+    std::lock_guard cache(head_cache_mutex_);
+    head_years_[code] = {stream_version, out};
+  }
+  return out;
+}
+
+std::vector<int32_t> GrantProjection::ComputeYearsWithFacts(const std::string& code,
+                                                            const KnownAt& at) const {
   std::set<int32_t> years;
   for (const FactRecord* f : SelectCurrent(municipalities_.at(code).records(), at)) {
     const EventBody& b = *f->body;

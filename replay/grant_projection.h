@@ -84,6 +84,7 @@ class GrantProjection {
                                                const RuleTimeline& rules) const;
   // Spending years the municipality's current facts at `at` concern.
   std::vector<int32_t> YearsWithFacts(const std::string& code, const KnownAt& at) const;
+  std::vector<int32_t> ComputeYearsWithFacts(const std::string& code, const KnownAt& at) const;
 
   const EventLog* const log_;
   // Every parsed body, for the projection's lifetime: one arena instead of a heap allocation
@@ -113,6 +114,8 @@ class GrantProjection {
   // (key, generation) of entries holding a trace, oldest first.
   mutable std::deque<std::pair<std::pair<std::string, int32_t>, uint64_t>> cached_traces_;
   mutable uint64_t cache_generation_ = 0;
+  // YearsWithFacts at the head, per municipality, with the stream version it was computed at.
+  mutable std::map<std::string, std::pair<size_t, std::vector<int32_t>>> head_years_;
 };
 
 }  // namespace booo::replay
