@@ -83,7 +83,7 @@ int Run(const std::string& data_dir, const std::string& rulebook_dir, int append
   const double ceiling = replay_only ? 0 : VerifyCeiling(2, verify_n);
   rows.push_back({"Ed25519 verification ceiling (2 threads)", absl::StrFormat("%.0f /s", ceiling),
                   "the limit"});
-  if (!replay_only) {
+  if (!replay_only && append_clients > 0) {
     absl::StatusOr<AppendFigures> appends = MeasureGrpcAppends(
         data_dir + ".appends", rulebook_dir, append_clients, smoke ? 300 : 20000);
     if (!appends.ok()) {
@@ -267,7 +267,7 @@ int main(int argc, char** argv) {
   booo::loadgen::HistoryOptions history;
   app.add_option("--data-dir", data_dir, "a generated ledger (ledger_loadgen)");
   app.add_flag("--generate", generate, "generate one first into a temporary directory");
-  app.add_option("--append-clients", append_clients, "concurrent gRPC clients appending")
+  app.add_option("--append-clients", append_clients, "concurrent gRPC clients appending (0: skip the appends)")
       ->capture_default_str();
   app.add_flag("--appends-only", appends_only, "measure the gRPC appends alone (for profiling)");
   app.add_flag("--replay-only", replay_only, "measure the replay alone (for profiling)");
