@@ -11,9 +11,10 @@ PACKAGES=(
   nlohmann-json3-dev libcli11-dev
   openssl procps
 )
-# The benchmark's baseline (tools/bench.sh) also needs Debian's PostgreSQL server and pgbench.
+# The benchmark (tools/bench.sh) also needs Debian's PostgreSQL server and pgbench (the
+# baseline), bc and GNU time.
 if [ "${1:-}" = "--with-postgresql" ]; then
-  PACKAGES+=(postgresql bc)
+  PACKAGES+=(postgresql bc time)
 fi
 
 missing=()
