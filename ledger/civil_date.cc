@@ -78,6 +78,14 @@ int64_t ToEpochDays(const booo::v1::CivilDate& date) {
   return era * 146097 + doe - 719468;
 }
 
+booo::v1::CivilDate MakeDate(int32_t year, int32_t month, int32_t day) {
+  booo::v1::CivilDate date;
+  date.set_year(year);
+  date.set_month(month);
+  date.set_day(day);
+  return date;
+}
+
 booo::v1::CivilDate FromEpochDays(int64_t days) {
   days += 719468;
   const int64_t era = (days >= 0 ? days : days - 146096) / 146097;

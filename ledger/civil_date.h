@@ -33,6 +33,8 @@ absl::Status ValidateDateRange(const booo::v1::DateRange& range, absl::string_vi
 // Days since 1970-01-01 (may be negative); the date must be valid.
 int64_t ToEpochDays(const booo::v1::CivilDate& date);
 booo::v1::CivilDate FromEpochDays(int64_t days);
+// The date with these fields, unchecked (ValidateCivilDate checks one).
+booo::v1::CivilDate MakeDate(int32_t year, int32_t month, int32_t day);
 int CompareDates(const booo::v1::CivilDate& a, const booo::v1::CivilDate& b);  // <0, 0, >0
 std::string FormatDate(const booo::v1::CivilDate& date);                       // "2022-10-15"
 

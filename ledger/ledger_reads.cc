@@ -1,7 +1,5 @@
 // Ledger: the read side (events, pages, tree heads, proofs) and shutdown. The append side is in
 // ledger.cc.
-#include <cstring>
-
 #include "absl/strings/str_cat.h"
 #include "ledger/event_validation.h"
 #include "ledger/leaf_format.h"
@@ -10,6 +8,28 @@
 #include "ledger/string_views.h"
 
 namespace booo::ledger {
+namespace {
+
+absl::Status Corrupt(uint64_t sequence, absl::string_view why) {
+  return absl::DataLossError(absl::StrCat("sequence ", sequence, ": ", why));
+}
+
+// Decodes a stored leaf and checks that it sits at `sequence` and hashes to the leaf hash
+// stored beside it, so a changed byte on disk is reported instead of served. The view points
+// into `bytes`.
+absl::StatusOr<LeafView> CheckStoredLeaf(uint64_t sequence, absl::string_view bytes,
+                                         const Hash& stored_hash) {
+  absl::StatusOr<LeafView> leaf = DecodeLeafView(bytes);
+  if (!leaf.ok()) return Corrupt(sequence, leaf.status().message());
+  if (leaf->sequence != sequence)
+    return Corrupt(sequence, "the stored leaf names another sequence");
+  if (HashLeaf(ToStd(bytes)) != stored_hash) {
+    return Corrupt(sequence, "the stored event does not match its leaf hash");
+  }
+  return leaf;
+}
+
+}  // namespace
 
 // Reads one committed event and checks it against its stored leaf hash, so that a changed byte
 // on disk is reported (DATA_LOSS, naming the sequence) instead of served.
@@ -19,34 +39,24 @@ absl::StatusOr<booo::v1::StoredEvent> Ledger::ReadStored(uint64_t sequence) cons
     return absl::NotFoundError(
         absl::StrCat("sequence: no event ", sequence, " (the log holds ", size, ")"));
   }
-  auto corrupt = [sequence](absl::string_view why) {
-    return absl::DataLossError(absl::StrCat("sequence ", sequence, ": ", why));
-  };
   absl::StatusOr<std::string> bytes = store_->GetLeaf(sequence);
-  if (!bytes.ok()) {
-    return absl::IsNotFound(bytes.status()) ? corrupt("the stored event is missing")
-                                            : bytes.status();
-  }
-  absl::StatusOr<Leaf> leaf = DecodeLeaf(*bytes);
-  if (!leaf.ok()) return corrupt(leaf.status().message());
-  if (leaf->sequence != sequence) return corrupt("the stored leaf names another sequence");
-  const Hash computed = HashLeaf(*bytes);
+  if (absl::IsNotFound(bytes.status())) return Corrupt(sequence, "the stored event is missing");
+  RETURN_IF_ERROR(bytes.status());
   absl::StatusOr<Hash> stored_hash = store_->CompleteSubtree(0, sequence);
-  if (!stored_hash.ok() || *stored_hash != computed) {
-    return corrupt("the stored event does not match its leaf hash");
-  }
-  absl::StatusOr<booo::v1::EventBody> body = ParseEventBody(leaf->body);
-  if (!body.ok()) return corrupt(body.status().message());
+  if (!stored_hash.ok()) return Corrupt(sequence, "the stored event does not match its leaf hash");
+  ASSIGN_OR_RETURN(LeafView leaf, CheckStoredLeaf(sequence, *bytes, *stored_hash));
+  absl::StatusOr<booo::v1::EventBody> body = ParseEventBody(leaf.body);
+  if (!body.ok()) return Corrupt(sequence, body.status().message());
   ASSIGN_OR_RETURN(uint64_t stream_version, store_->StreamVersionAfter(sequence));
   ASSIGN_OR_RETURN(std::optional<uint64_t> superseded_by, store_->FindSuperseding(sequence));
 
   booo::v1::StoredEvent event;
   event.set_sequence(sequence);
-  event.set_recorded_at_micros(leaf->recorded_at_micros);
-  event.set_key_id(leaf->key_id);
-  event.set_body(std::move(leaf->body));
-  event.set_signature(std::move(leaf->signature));
-  event.set_leaf_hash(std::string(computed.begin(), computed.end()));
+  event.set_recorded_at_micros(leaf.recorded_at_micros);
+  event.set_key_id(std::string(leaf.key_id));
+  event.set_body(std::string(leaf.body));
+  event.set_signature(std::string(leaf.signature));
+  event.set_leaf_hash(std::string(stored_hash->begin(), stored_hash->end()));
   event.set_stream(body->stream());
   event.set_stream_version(stream_version);
   event.set_event_id(body->event_id());
@@ -64,20 +74,11 @@ absl::Status Ledger::ScanEvents(
         absl::StrCat("scan end ", end, " is past the log's size (", size, ")"));
   }
   return store_->ScanLeaves(
-      start, end,
-      [&](uint64_t sequence, absl::string_view bytes, absl::string_view stored_hash) {
-        auto corrupt = [sequence](absl::string_view why) {
-          return absl::DataLossError(absl::StrCat("sequence ", sequence, ": ", why));
-        };
-        absl::StatusOr<LeafView> leaf = DecodeLeafView(bytes);
-        if (!leaf.ok()) return corrupt(leaf.status().message());
-        if (leaf->sequence != sequence) return corrupt("the stored leaf names another sequence");
-        const Hash computed = HashLeaf(ToStd(bytes));
-        if (stored_hash.size() != computed.size() ||
-            std::memcmp(stored_hash.data(), computed.data(), computed.size()) != 0) {
-          return corrupt("the stored event does not match its leaf hash");
-        }
-        return fn(*leaf, computed);
+      start, end, [&](uint64_t sequence, absl::string_view bytes, absl::string_view stored_hash) {
+        absl::StatusOr<Hash> hash = HashFromBytes(ToStd(stored_hash));
+        if (!hash.ok()) return Corrupt(sequence, "the stored event does not match its leaf hash");
+        ASSIGN_OR_RETURN(LeafView leaf, CheckStoredLeaf(sequence, bytes, *hash));
+        return fn(leaf, *hash);
       });
 }
 

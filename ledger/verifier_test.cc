@@ -95,6 +95,54 @@ TEST_F(VerifierTest, AcceptsAnUntouchedLedgerWithAnEarlierCheckpoint) {
   EXPECT_EQ(report->checkpoint_size, 7u);
 }
 
+// Ledger::ScanEvents, the projections' rebuild path, checks what it hands over like every
+// read does.
+TEST_F(VerifierTest, ScanEventsHandsOverEveryEventInOrderWithItsLeafHash) {
+  auto ledger = Ledger::Open(dir_.string(), &clock_);
+  ASSERT_TRUE(ledger.ok()) << ledger.status();
+  uint64_t next = 2;
+  absl::Status scanned =
+      (*ledger)->ScanEvents(2, 12, [&](const LeafView& leaf, const Hash& hash) -> absl::Status {
+        EXPECT_EQ(leaf.sequence, next++);
+        auto stored = (*ledger)->GetEvent(leaf.sequence);
+        EXPECT_TRUE(stored.ok()) << stored.status();
+        EXPECT_EQ(std::string(hash.begin(), hash.end()), stored->leaf_hash());
+        EXPECT_EQ(std::string(leaf.body), stored->body());
+        return absl::OkStatus();
+      });
+  EXPECT_TRUE(scanned.ok()) << scanned;
+  EXPECT_EQ(next, 12u);
+  EXPECT_EQ((*ledger)
+                ->ScanEvents(0, 13, [](const LeafView&, const Hash&) { return absl::OkStatus(); })
+                .code(),
+            absl::StatusCode::kOutOfRange);
+}
+
+TEST_F(VerifierTest, ScanEventsReportsAChangedLeafOrLeafHashAtItsSequence) {
+  Tamper(LedgerStore::kEvents, LedgerStore::SequenceKey(6),
+         [](std::string& leaf) { leaf[leaf.size() - 70] ^= 0x01; });
+  Tamper(LedgerStore::kTree, LedgerStore::NodeKey(0, 3),
+         [](std::string& hash) { hash[0] ^= 0x01; });
+  auto ledger = Ledger::Open(dir_.string(), &clock_);
+  ASSERT_TRUE(ledger.ok()) << ledger.status();
+  auto first_failure = [&](uint64_t start) {
+    uint64_t handed = 0;
+    absl::Status s = (*ledger)->ScanEvents(start, 12, [&](const LeafView&, const Hash&) {
+      ++handed;
+      return absl::OkStatus();
+    });
+    return std::pair(s, handed);
+  };
+  auto [at_hash, handed_before_hash] = first_failure(0);
+  EXPECT_EQ(at_hash.code(), absl::StatusCode::kDataLoss);
+  EXPECT_TRUE(absl::StartsWith(at_hash.message(), "sequence 3:")) << at_hash;
+  EXPECT_EQ(handed_before_hash, 3u);
+  auto [at_leaf, handed_before_leaf] = first_failure(4);
+  EXPECT_EQ(at_leaf.code(), absl::StatusCode::kDataLoss);
+  EXPECT_TRUE(absl::StartsWith(at_leaf.message(), "sequence 6:")) << at_leaf;
+  EXPECT_EQ(handed_before_leaf, 2u);
+}
+
 TEST_F(VerifierTest, FlippedBodyByteFailsAtExactlyThatSequence) {
   Tamper(LedgerStore::kEvents, LedgerStore::SequenceKey(6), [](std::string& leaf) {
     leaf[leaf.size() - 70] ^= 0x01;  // inside the body, just before the signature

@@ -14,14 +14,6 @@ namespace {
 using booo::v1::EventBody;
 using steps::Context;
 
-booo::v1::CivilDate Date(int32_t year, int32_t month, int32_t day) {
-  booo::v1::CivilDate d;
-  d.set_year(year);
-  d.set_month(month);
-  d.set_day(day);
-  return d;
-}
-
 // Category a: the norm-based amount and, beside it, the exception clause's adjustment.
 absl::StatusOr<TraceNode> CategoryA(const Context& ctx) {
   TraceNode a = MakeNode("a", "category a: municipal reception (GOO), incl. execution costs");
@@ -96,13 +88,13 @@ absl::StatusOr<TraceNode> Settlement(const Context& ctx, GrantComputation& out) 
 }  // namespace
 
 bool Scope::WholeYear() const {
-  return first_day == ledger::ToEpochDays(Date(year, 1, 1)) &&
-         last_day == ledger::ToEpochDays(Date(year, 12, 31));
+  return first_day == ledger::ToEpochDays(ledger::MakeDate(year, 1, 1)) &&
+         last_day == ledger::ToEpochDays(ledger::MakeDate(year, 12, 31));
 }
 
 Scope Scope::Year(int32_t year) {
-  return Scope{year, ledger::ToEpochDays(Date(year, 1, 1)),
-               ledger::ToEpochDays(Date(year, 12, 31))};
+  return Scope{year, ledger::ToEpochDays(ledger::MakeDate(year, 1, 1)),
+               ledger::ToEpochDays(ledger::MakeDate(year, 12, 31))};
 }
 
 namespace steps {

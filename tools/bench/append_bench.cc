@@ -11,9 +11,11 @@
 #include "booo/v1/ledger_service.grpc.pb.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
+#include "ledger/civil_date.h"
 #include "ledger/crypto.h"
 #include "ledger/status_macros.h"
 #include "services/server.h"
+#include "tools/bench/percentile.h"
 #include "tools/loadgen/national_history.h"
 #include "tools/loadgen/national_ledger.h"
 
@@ -22,21 +24,13 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-booo::v1::CivilDate Date(int y, int m, int d) {
-  booo::v1::CivilDate date;
-  date.set_year(y);
-  date.set_month(m);
-  date.set_day(d);
-  return date;
-}
-
 // Place declarations after the set-up day: independent events (none refers to another), so
 // any number of clients may append them in any order.
 absl::StatusOr<std::vector<booo::v1::SignedEvent>> SignedWorkload(
     const loadgen::HistoryOptions& setup, int events) {
   loadgen::HistoryOptions window = setup;
-  window.first_day = Date(2022, 3, 2);
-  window.last_day = Date(2022, 12, 31);
+  window.first_day = ledger::MakeDate(2022, 3, 2);
+  window.last_day = ledger::MakeDate(2022, 12, 31);
   window.end_day = window.last_day;
   std::vector<loadgen::PlannedEvent> planned;
   const absl::Status generated = loadgen::GenerateHistory(window, [&](loadgen::PlannedEvent e) {
@@ -78,12 +72,6 @@ absl::StatusOr<std::vector<booo::v1::SignedEvent>> SignedWorkload(
   return out;
 }
 
-double Percentile(std::vector<double>& v, double p) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  return v[std::min(v.size() - 1, static_cast<size_t>(p * (v.size() - 1) + 0.5))];
-}
-
 }  // namespace
 
 absl::StatusOr<AppendFigures> MeasureGrpcAppends(const std::string& work_dir,
@@ -91,8 +79,8 @@ absl::StatusOr<AppendFigures> MeasureGrpcAppends(const std::string& work_dir,
                                                  int events) {
   std::filesystem::remove_all(work_dir);
   loadgen::HistoryOptions setup;
-  setup.first_day = Date(2022, 3, 1);
-  setup.last_day = Date(2022, 3, 1);
+  setup.first_day = ledger::MakeDate(2022, 3, 1);
+  setup.last_day = ledger::MakeDate(2022, 3, 1);
   setup.end_day = setup.last_day;
   loadgen::LedgerWriteOptions write;
   write.data_dir = work_dir;
@@ -138,9 +126,11 @@ absl::StatusOr<AppendFigures> MeasureGrpcAppends(const std::string& work_dir,
         context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
         const auto t0 = Clock::now();
         const grpc::Status status = stub->Append(&context, request, &response);
-        latencies[c].push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
+        latencies[c].push_back(
+            std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
         if (!status.ok()) {
-          failures[c] = absl::InternalError(absl::StrCat("append ", i, ": ", status.error_message()));
+          failures[c] =
+              absl::InternalError(absl::StrCat("append ", i, ": ", status.error_message()));
           return;
         }
       }

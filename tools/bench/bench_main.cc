@@ -27,6 +27,7 @@
 #include "replay/rule_guard.h"
 #include "services/ledger_event_log.h"
 #include "tools/bench/append_bench.h"
+#include "tools/bench/percentile.h"
 #include "tools/loadgen/national_ledger.h"
 
 namespace booo::bench {
@@ -43,12 +44,6 @@ struct Row {
   std::string value;
   std::string target;
 };
-
-double Percentile(std::vector<double> v, double p) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  return v[std::min(v.size() - 1, static_cast<size_t>(p * (v.size() - 1) + 0.5))];
-}
 
 double VerifyCeiling(int threads, int per_thread) {
   auto key = *ledger::Ed25519PrivateKey::Generate();
@@ -75,8 +70,8 @@ uint64_t DirectoryBytes(const std::string& dir) {
   return total;
 }
 
-int Run(const std::string& data_dir, const std::string& rulebook_dir, int append_clients, bool smoke,
-        bool replay_only, bool appends_only, const std::string& out) {
+int Run(const std::string& data_dir, const std::string& rulebook_dir, int append_clients,
+        bool smoke, bool replay_only, bool appends_only, const std::string& out) {
   std::vector<Row> rows;
   std::string machine_figures;  // key=value lines for tools/bench.sh (the baseline's ratios)
   const int verify_n = smoke ? 200 : 5000;
@@ -84,23 +79,23 @@ int Run(const std::string& data_dir, const std::string& rulebook_dir, int append
   rows.push_back({"Ed25519 verification ceiling (2 threads)", absl::StrFormat("%.0f /s", ceiling),
                   "the limit"});
   if (!replay_only && append_clients > 0) {
-    absl::StatusOr<AppendFigures> appends = MeasureGrpcAppends(
-        data_dir + ".appends", rulebook_dir, append_clients, smoke ? 300 : 20000);
+    absl::StatusOr<AppendFigures> appends = MeasureGrpcAppends(data_dir + ".appends", rulebook_dir,
+                                                               append_clients, smoke ? 300 : 20000);
     if (!appends.ok()) {
       std::cerr << "booo_bench: appends " << appends.status() << "\n";
       return 1;
     }
-    rows.push_back({absl::StrFormat("signed appends over gRPC, fsync'd, %d clients",
-                                    appends->clients),
-                    absl::StrFormat("%.0f events/s (%.0f%% of the ceiling)", appends->per_second,
-                                    100 * appends->per_second / ceiling),
-                    ">= 70% of the ceiling"});
+    rows.push_back(
+        {absl::StrFormat("signed appends over gRPC, fsync'd, %d clients", appends->clients),
+         absl::StrFormat("%.0f events/s (%.0f%% of the ceiling)", appends->per_second,
+                         100 * appends->per_second / ceiling),
+         ">= 70% of the ceiling"});
     machine_figures += absl::StrFormat("appends_per_s=%.0f\n", appends->per_second);
-    rows.push_back({"the same appends in-process (no gRPC), fsync'd",
-                    absl::StrFormat("%.0f events/s (%.0f%% of the ceiling)",
-                                    appends->in_process_per_second,
-                                    100 * appends->in_process_per_second / ceiling),
-                    ""});
+    rows.push_back(
+        {"the same appends in-process (no gRPC), fsync'd",
+         absl::StrFormat("%.0f events/s (%.0f%% of the ceiling)", appends->in_process_per_second,
+                         100 * appends->in_process_per_second / ceiling),
+         ""});
     rows.push_back({"append latency p50 / p99",
                     absl::StrFormat("%.1f / %.1f ms", appends->p50_ms, appends->p99_ms), ""});
     if (appends_only) {
@@ -140,7 +135,8 @@ int Run(const std::string& data_dir, const std::string& rulebook_dir, int append
   // warm: repeated queries of the same ones are served from the head cache.
   std::vector<std::pair<std::string, int32_t>> pairs;
   for (int m = 1; m <= (smoke ? 5 : 20); ++m) {
-    for (int32_t year = 2022; year <= 2024; ++year) pairs.emplace_back(absl::StrFormat("GM%04d", m), year);
+    for (int32_t year = 2022; year <= 2024; ++year)
+      pairs.emplace_back(absl::StrFormat("GM%04d", m), year);
   }
   std::shuffle(pairs.begin(), pairs.end(), rng);
   auto get_grant = [&](const std::pair<std::string, int32_t>& pair, std::vector<double>& ms) {
@@ -169,8 +165,7 @@ int Run(const std::string& data_dir, const std::string& rulebook_dir, int append
        "p99 < 10 ms"});
   rows.push_back(
       {"GetGrant with trace, cold (first query of a grant after start), p50 / p99",
-       absl::StrFormat("%.2f / %.2f ms", Percentile(cold_ms, 0.5), Percentile(cold_ms, 0.99)),
-       ""});
+       absl::StrFormat("%.2f / %.2f ms", Percentile(cold_ms, 0.5), Percentile(cold_ms, 0.99)), ""});
   machine_figures += absl::StrFormat("grant_warm_p50_ms=%.3f\ngrant_warm_p99_ms=%.3f\n",
                                      Percentile(warm_ms, 0.5), Percentile(warm_ms, 0.99));
 
@@ -267,7 +262,8 @@ int main(int argc, char** argv) {
   booo::loadgen::HistoryOptions history;
   app.add_option("--data-dir", data_dir, "a generated ledger (ledger_loadgen)");
   app.add_flag("--generate", generate, "generate one first into a temporary directory");
-  app.add_option("--append-clients", append_clients, "concurrent gRPC clients appending (0: skip the appends)")
+  app.add_option("--append-clients", append_clients,
+                 "concurrent gRPC clients appending (0: skip the appends)")
       ->capture_default_str();
   app.add_flag("--appends-only", appends_only, "measure the gRPC appends alone (for profiling)");
   app.add_flag("--replay-only", replay_only, "measure the replay alone (for profiling)");
@@ -310,7 +306,8 @@ int main(int argc, char** argv) {
     std::cerr << "booo_bench: give --data-dir, --generate or --smoke\n";
     return 2;
   }
-  const int rc = booo::bench::Run(data_dir, rulebook_dir, append_clients, smoke, replay_only, appends_only, out);
+  const int rc = booo::bench::Run(data_dir, rulebook_dir, append_clients, smoke, replay_only,
+                                  appends_only, out);
   if (!temporary.empty()) std::filesystem::remove_all(temporary);
   return rc;
 }

@@ -43,7 +43,9 @@ std::string CsvQuoted(absl::string_view s) {
   return out + "\"";
 }
 
-std::string Bytea(absl::string_view bytes) { return absl::StrCat("\\x", absl::BytesToHexString(bytes)); }
+std::string Bytea(absl::string_view bytes) {
+  return absl::StrCat("\\x", absl::BytesToHexString(bytes));
+}
 
 absl::Status Export(const std::string& data_dir, const std::string& out_dir) {
   std::filesystem::create_directories(out_dir);
@@ -66,8 +68,9 @@ absl::Status Export(const std::string& data_dir, const std::string& out_dir) {
         const std::string hash =
             ledger::Sha256Bytes(absl::StrCat(previous, leaf.body, leaf.signature));
         events << leaf.sequence << ',' << CsvQuoted(body.event_id()) << ','
-               << CsvQuoted(body.stream()) << ',' << CsvQuoted(json) << ','
-               << Bytea(leaf.body) << ',' << Bytea(leaf.signature) << ',' << Bytea(previous) << ',' << Bytea(hash) << '\n';
+               << CsvQuoted(body.stream()) << ',' << CsvQuoted(json) << ',' << Bytea(leaf.body)
+               << ',' << Bytea(leaf.signature) << ',' << Bytea(previous) << ',' << Bytea(hash)
+               << '\n';
         previous = hash;
         if (body.has_rule_amended()) {
           replay::EventRef ref;
@@ -83,15 +86,8 @@ absl::Status Export(const std::string& data_dir, const std::string& out_dir) {
   const replay::RuleTimeline timeline(
       replay::SelectCurrent(rules.records(), replay::KnownAt{size, std::nullopt}));
   std::ofstream norms(std::filesystem::path(out_dir) / "goo_norm.csv");
-  booo::v1::CivilDate first;
-  first.set_year(2022);
-  first.set_month(1);
-  first.set_day(1);
-  booo::v1::CivilDate last;
-  last.set_year(2026);
-  last.set_month(12);
-  last.set_day(31);
-  for (int64_t day = ledger::ToEpochDays(first); day <= ledger::ToEpochDays(last); ++day) {
+  for (int64_t day = ledger::ToEpochDays(ledger::MakeDate(2022, 1, 1));
+       day <= ledger::ToEpochDays(ledger::MakeDate(2026, 12, 31)); ++day) {
     const replay::RuleEntry* rate = timeline.ValueOn("goo_norm_per_place_day", day);
     const replay::RuleEntry* period = timeline.ValueOn("spending_period", day);
     const bool eligible = period != nullptr && period->value.flag();

@@ -16,14 +16,6 @@ using booo::v1::EventBody;
 using ledger::FromEpochDays;
 using ledger::ToEpochDays;
 
-CivilDate Date(int y, int m, int d) {
-  CivilDate c;
-  c.set_year(y);
-  c.set_month(m);
-  c.set_day(d);
-  return c;
-}
-
 struct Location {
   std::string id;
   int municipality;
@@ -314,7 +306,7 @@ absl::Status History::Yearly(int64_t day, const CivilDate& date) {
       c->set_actual_total_cents(actual);
       *c->mutable_received_date() = date;
       if (absl::Status s = Emit(std::move(claim), mi); !s.ok()) return s;
-      const CivilDate decided = Date(y, 6, 1);
+      const CivilDate decided = ledger::MakeDate(y, 6, 1);
       EventBody decision = Envelope(id + "-decision", code, decided);
       auto* d = decision.mutable_exception_claim_decided();
       d->set_municipality_code(code);
@@ -337,13 +329,13 @@ absl::Status History::Yearly(int64_t day, const CivilDate& date) {
       r->set_location_id(absl::StrCat(code, "-TK"));
       r->set_description("making a building fit for reception");
       r->set_amount_cents(amount);
-      *r->mutable_period()->mutable_first_day() = Date(y, 6, 1);
-      *r->mutable_period()->mutable_last_day() = Date(y, 11, 30);
+      *r->mutable_period()->mutable_first_day() = ledger::MakeDate(y, 6, 1);
+      *r->mutable_period()->mutable_last_day() = ledger::MakeDate(y, 11, 30);
       r->set_allocation_method(booo::v1::ALLOCATION_METHOD_LUMP_SUM);
       *r->mutable_received_date() = date;
       if (absl::Status s = Emit(std::move(req), mi); !s.ok()) return s;
       const bool approved = Uniform(rng, 0, 9) != 0;
-      const CivilDate decided = Date(y, 5, 20);
+      const CivilDate decided = ledger::MakeDate(y, 5, 20);
       EventBody decision = Envelope(id + "-decision", code, decided);
       auto* d = decision.mutable_transition_cost_decided();
       d->set_municipality_code(code);
@@ -352,15 +344,15 @@ absl::Status History::Yearly(int64_t day, const CivilDate& date) {
                               : booo::v1::DECISION_OUTCOME_REJECTED);
       if (approved) {
         d->set_approved_amount_cents(amount);
-        *d->mutable_period()->mutable_first_day() = Date(y, 6, 1);
-        *d->mutable_period()->mutable_last_day() = Date(y, 11, 30);
+        *d->mutable_period()->mutable_first_day() = ledger::MakeDate(y, 6, 1);
+        *d->mutable_period()->mutable_last_day() = ledger::MakeDate(y, 11, 30);
         d->set_allocation_method(booo::v1::ALLOCATION_METHOD_LUMP_SUM);
       }
       d->set_decision_reference(absl::StrCat("NOO/TK/", y, "/", code));
       *d->mutable_decision_date() = decided;
       later_.emplace_back(ToEpochDays(decided), PlannedEvent{std::move(decision), -1});
       if (approved) {
-        const CivilDate spent = Date(y + 1, 2, 10);
+        const CivilDate spent = ledger::MakeDate(y + 1, 2, 10);
         EventBody declared = Envelope(id + "-declared", code, spent);
         auto* t = declared.mutable_transition_costs_declared();
         t->set_municipality_code(code);
@@ -407,8 +399,8 @@ std::string MunicipalityCode(int i) { return absl::StrFormat("GM%04d", i + 1); }
 absl::Status GenerateHistory(const HistoryOptions& options,
                              const std::function<absl::Status(PlannedEvent)>& emit) {
   HistoryOptions o = options;
-  if (o.first_day.year() == 0) o.first_day = Date(2022, 3, 1);
-  if (o.last_day.year() == 0) o.last_day = Date(2026, 3, 31);
+  if (o.first_day.year() == 0) o.first_day = ledger::MakeDate(2022, 3, 1);
+  if (o.last_day.year() == 0) o.last_day = ledger::MakeDate(2026, 3, 31);
   if (o.municipalities < 1 || o.municipalities > 9998 || o.locations < o.municipalities ||
       o.days_per_declaration < 1) {
     return absl::InvalidArgumentError(
