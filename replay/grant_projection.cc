@@ -97,8 +97,8 @@ absl::StatusOr<GrantProjection::ParsedEvent> GrantProjection::Parse(
   ref.leaf_hash = event.leaf_hash;
   ref.event_id = body->event_id();
   const std::optional<booo::v1::CivilDate> business = ledger::BusinessDate(*body);
-  ref.business_day = business ? ledger::ToEpochDays(*business)
-                              : event.recorded_at_micros / ledger::kMicrosPerDay;
+  ref.business_day =
+      business ? ledger::ToEpochDays(*business) : event.recorded_at_micros / ledger::kMicrosPerDay;
   return parsed;
 }
 
@@ -160,7 +160,7 @@ absl::StatusOr<GrantComputation> GrantProjection::Compute(const std::string& cod
   return ComputeGrant(InputFor(code, scope, at, rules));
 }
 
-absl::StatusOr<booo::v1::GetGrantResponse> GrantProjection::HeadGrant(
+absl::StatusOr<GrantProjection::HeadAnswer> GrantProjection::HeadGrant(
     const std::string& code, int32_t year, const RuleTimeline& rules) const {
   const size_t rules_version = rules_.records().size();
   const StreamRecords& stream = municipalities_.at(code);
@@ -169,33 +169,35 @@ absl::StatusOr<booo::v1::GetGrantResponse> GrantProjection::HeadGrant(
     std::lock_guard cache(head_cache_mutex_);
     auto it = head_cache_.find({code, year});
     if (it != head_cache_.end() && it->second.rules_version == rules_version &&
-        it->second.stream_version == stream_version && it->second.response) {
-      booo::v1::GetGrantResponse response = *it->second.response;
-      response.set_tree_size(position_);
-      return response;
+        it->second.stream_version == stream_version && it->second.traces) {
+      HeadAnswer answer{it->second.answer, it->second.traces};
+      answer.answer.set_tree_size(position_);
+      return answer;
     }
   }
   const KnownAt head{position_, std::nullopt};
   ASSIGN_OR_RETURN(GrantComputation computation, Compute(code, Scope::Year(year), head, rules));
-  booo::v1::GetGrantResponse response =
-      ToGetGrantResponse(code, Scope::Year(year), std::move(computation));
-  response.set_tree_size(position_);
-  response.set_stream_version(stream_version);
+  HeadAnswer answer;
+  answer.answer = ToGetGrantResponse(code, Scope::Year(year), std::move(computation));
+  answer.answer.set_tree_size(position_);
+  answer.answer.set_stream_version(stream_version);
+  answer.traces = std::make_shared<const GrantTraces>(TakeTraces(answer.answer));
   std::lock_guard cache(head_cache_mutex_);
   const uint64_t generation = ++cache_generation_;
-  head_cache_[{code, year}] =
-      HeadEntry{rules_version, stream_version, response, ToBalanceRow(response), generation};
-  // Keep the traces of the most recent entries only; older ones keep their balance row.
+  head_cache_[{code, year}] = HeadEntry{
+      rules_version, stream_version, answer.answer, answer.traces, ToBalanceRow(answer.answer),
+      generation};
+  // Keep the traces of the most recent entries only; older ones keep the rest of the answer.
   cached_traces_.emplace_back(std::pair(code, year), generation);
   while (cached_traces_.size() > kMaxCachedTraces) {
     const auto& [key, inserted] = cached_traces_.front();
     auto oldest = head_cache_.find(key);
     if (oldest != head_cache_.end() && oldest->second.generation == inserted) {
-      oldest->second.response.reset();
+      oldest->second.traces.reset();
     }
     cached_traces_.pop_front();
   }
-  return response;
+  return answer;
 }
 
 absl::StatusOr<booo::v1::BalanceRow> GrantProjection::HeadRow(const std::string& code, int32_t year,
@@ -208,8 +210,8 @@ absl::StatusOr<booo::v1::BalanceRow> GrantProjection::HeadRow(const std::string&
       return it->second.row;
     }
   }
-  ASSIGN_OR_RETURN(booo::v1::GetGrantResponse response, HeadGrant(code, year, rules));
-  return ToBalanceRow(response);
+  ASSIGN_OR_RETURN(HeadAnswer answer, HeadGrant(code, year, rules));
+  return ToBalanceRow(answer.answer);
 }
 
 std::vector<int32_t> GrantProjection::YearsWithFacts(const std::string& code,
@@ -307,9 +309,11 @@ absl::StatusOr<booo::v1::GetGrantResponse> GrantProjection::GetGrant(
   ASSIGN_OR_RETURN(KnownAt at, Resolve(request.known_at()));
   const RuleTimeline rules(SelectCurrent(rules_.records(), at));
   if (!request.has_scope() && at.tree_size == position_ && !at.business_day) {
-    ASSIGN_OR_RETURN(booo::v1::GetGrantResponse response, HeadGrant(code, year, rules));
-    *response.mutable_known_at() = request.known_at();
-    return response;
+    // Served from the cache: only the trace the request selects is copied.
+    ASSIGN_OR_RETURN(HeadAnswer answer, HeadGrant(code, year, rules));
+    RETURN_IF_ERROR(SelectTraces(*answer.traces, request, answer.answer));
+    *answer.answer.mutable_known_at() = request.known_at();
+    return std::move(answer.answer);
   }
   ASSIGN_OR_RETURN(GrantComputation computation, Compute(code, scope, at, rules));
   booo::v1::GetGrantResponse response = ToGetGrantResponse(code, scope, std::move(computation));
@@ -320,6 +324,10 @@ absl::StatusOr<booo::v1::GetGrantResponse> GrantProjection::GetGrant(
       std::partition_point(records.begin(), records.end(),
                            [&](const FactRecord& r) { return r.ref.sequence < at.tree_size; }) -
       records.begin()));
+  if (request.trace_depth() != 0 || !request.trace_path().empty()) {
+    const GrantTraces traces = TakeTraces(response);
+    RETURN_IF_ERROR(SelectTraces(traces, request, response));
+  }
   return response;
 }
 

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <deque>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <shared_mutex>
@@ -25,6 +26,7 @@
 #include "replay/event_log.h"
 #include "replay/facts.h"
 #include "replay/grant_calculation.h"
+#include "replay/grant_response.h"
 
 namespace booo::replay {
 
@@ -77,8 +79,12 @@ class GrantProjection {
   // The whole-year grant at the head, from the cache when neither the municipality's facts nor
   // the rules changed since it was computed (the figures and trace cannot differ then; only the
   // head's tree size moves on). Requires the shared lock.
-  absl::StatusOr<booo::v1::GetGrantResponse> HeadGrant(const std::string& code, int32_t year,
-                                                       const RuleTimeline& rules) const;
+  struct HeadAnswer {
+    booo::v1::GetGrantResponse answer;          // without its traces
+    std::shared_ptr<const GrantTraces> traces;  // shared with the cache, never copied whole
+  };
+  absl::StatusOr<HeadAnswer> HeadGrant(const std::string& code, int32_t year,
+                                       const RuleTimeline& rules) const;
   // The same grant's balance row, without copying its trace.
   absl::StatusOr<booo::v1::BalanceRow> HeadRow(const std::string& code, int32_t year,
                                                const RuleTimeline& rules) const;
@@ -100,11 +106,11 @@ class GrantProjection {
   std::map<std::string, StreamRecords> municipalities_;  // by code
 
   struct HeadEntry {
-    size_t rules_version = 0;   // rules_.records().size() when computed
-    size_t stream_version = 0;  // the municipality's records().size() when computed
-    // The full answer, trace included, for the most recently computed entries only (traces are
-    // large); the balance row for all.
-    std::optional<booo::v1::GetGrantResponse> response;
+    size_t rules_version = 0;           // rules_.records().size() when computed
+    size_t stream_version = 0;          // the municipality's records().size() when computed
+    booo::v1::GetGrantResponse answer;  // without its traces
+    // The traces, for the most recently computed entries only (they are large).
+    std::shared_ptr<const GrantTraces> traces;
     booo::v1::BalanceRow row;
     uint64_t generation = 0;  // which insertion this is, for trace eviction
   };

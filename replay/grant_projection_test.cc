@@ -3,8 +3,10 @@
 // computation.
 #include "replay/grant_projection.h"
 
+#include "absl/strings/match.h"
 #include "gtest/gtest.h"
 #include "ledger/crypto.h"
+#include "replay/trace.h"
 #include "tests/support/event_factory.h"
 #include "tests/support/grant_scenario.h"
 #include "tools/rulebook/rule_book.h"
@@ -101,6 +103,68 @@ TEST_F(ProjectionCacheTest, HeadResultsFollowEveryChangeThatMatters) {
   for (int i = 0; i < head->rows_size(); ++i) {
     EXPECT_EQ(head->rows(i).SerializeAsString(), fresh->rows(i).SerializeAsString());
   }
+}
+
+// A request may ask for part of the traces (they reach megabytes at national scale). The cached
+// and the fresh path give the same selection, and a selection is the full trace cut, not a
+// different one.
+TEST_F(ProjectionCacheTest, TraceDepthAndPathSelectPartOfTheSameTrace) {
+  Append(booo::testing::GooPlaces("p1", "GM0363", "L1", Day(2023, 1, 1), Day(2023, 1, 31), 10,
+                                  Day(2023, 2, 1)));
+  Append(booo::testing::GooPlaces("p2", "GM0363", "L2", Day(2023, 3, 1), Day(2023, 3, 31), 4,
+                                  Day(2023, 4, 1)));
+  booo::v1::GetGrantRequest request;
+  request.set_municipality_code("GM0363");
+  request.set_spending_year(2023);
+  auto full = projection_.GetGrant(request);
+  ASSERT_TRUE(full.ok()) << full.status();
+  const TraceNode* norm = FindNode(full->trace(), "grant/a/norm");
+  ASSERT_NE(norm, nullptr);
+  ASSERT_EQ(norm->children_size(), 2);  // L1 and L2
+  auto fresh_request = [&](booo::v1::GetGrantRequest r) {
+    *r.mutable_known_at()->mutable_business_date() = Day(2100, 1, 1);
+    return projection_.GetGrant(r);
+  };
+  for (bool fresh : {false, true}) {
+    SCOPED_TRACE(fresh ? "fresh" : "cached");
+    booo::v1::GetGrantRequest top = request;
+    top.set_trace_depth(1);
+    auto cut = fresh ? fresh_request(top) : projection_.GetGrant(top);
+    ASSERT_TRUE(cut.ok()) << cut.status();
+    EXPECT_EQ(cut->trace().digest(), full->trace().digest());
+    EXPECT_EQ(cut->trace_digest(), full->trace_digest());
+    EXPECT_EQ(cut->trace().amount_cents(), full->trace().amount_cents());
+    ASSERT_EQ(cut->trace().children_size(), full->trace().children_size());
+    for (int i = 0; i < cut->trace().children_size(); ++i) {
+      const TraceNode& child = cut->trace().children(i);
+      EXPECT_EQ(child.digest(), full->trace().children(i).digest());
+      EXPECT_EQ(child.children_size(), 0);
+      EXPECT_EQ(child.omitted_children(),
+                static_cast<uint32_t>(full->trace().children(i).children_size()));
+    }
+    EXPECT_EQ(cut->settlement().digest(), full->settlement().digest());
+    EXPECT_EQ(cut->settlement().children(0).children_size(), 0);
+
+    booo::v1::GetGrantRequest drill = request;
+    drill.set_trace_path("grant/a/norm");
+    auto node = fresh ? fresh_request(drill) : projection_.GetGrant(drill);
+    ASSERT_TRUE(node.ok()) << node.status();
+    EXPECT_EQ(node->trace().SerializeAsString(), norm->SerializeAsString());
+    EXPECT_FALSE(node->has_settlement());
+    EXPECT_FALSE(node->has_vat_fund());
+    EXPECT_EQ(node->trace_digest(), full->trace_digest());
+    EXPECT_EQ(node->computed_grant_cents(), full->computed_grant_cents());
+
+    drill.set_trace_path("grant/a/nowhere");
+    auto missing = fresh ? fresh_request(drill) : projection_.GetGrant(drill);
+    EXPECT_EQ(missing.status().code(), absl::StatusCode::kNotFound);
+    EXPECT_TRUE(absl::StartsWith(missing.status().message(), "trace_path: ")) << missing.status();
+  }
+  // Depth 0 and no path: the whole traces, as before.
+  auto again = projection_.GetGrant(request);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->trace().SerializeAsString(), full->trace().SerializeAsString());
+  EXPECT_EQ(again->vat_fund().SerializeAsString(), full->vat_fund().SerializeAsString());
 }
 
 }  // namespace

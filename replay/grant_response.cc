@@ -5,6 +5,7 @@
 #include "ledger/event_validation.h"
 #include "ledger/status_macros.h"
 #include "replay/money.h"
+#include "replay/trace.h"
 
 namespace booo::replay {
 
@@ -105,6 +106,68 @@ booo::v1::BalanceRow ToBalanceRow(const booo::v1::GetGrantResponse& g) {
   row.set_vat_fund_contribution_cents(g.vat_fund_contribution_cents());
   row.set_flags(g.flags_size());
   return row;
+}
+
+namespace {
+
+// Copies `from` into `to` with `levels` levels of its children (0: none; the cut-off node says
+// how many it had).
+void CopyLevels(const booo::v1::TraceNode& from, uint32_t levels, booo::v1::TraceNode& to) {
+  to.set_key(from.key());
+  to.set_label(from.label());
+  to.set_amount_cents(from.amount_cents());
+  to.set_formula(from.formula());
+  *to.mutable_rules() = from.rules();
+  *to.mutable_sources() = from.sources();
+  *to.mutable_notes() = from.notes();
+  to.set_digest(from.digest());
+  if (levels == 0) {
+    to.set_omitted_children(static_cast<uint32_t>(from.children_size()));
+    return;
+  }
+  for (const booo::v1::TraceNode& child : from.children()) {
+    CopyLevels(child, levels - 1, *to.add_children());
+  }
+}
+
+// GetGrantRequest.trace_depth: 0 keeps every level.
+void CopyToDepth(const booo::v1::TraceNode& from, uint32_t depth, booo::v1::TraceNode& to) {
+  if (depth == 0) {
+    to = from;
+  } else {
+    CopyLevels(from, depth, to);
+  }
+}
+
+}  // namespace
+
+GrantTraces TakeTraces(booo::v1::GetGrantResponse& answer) {
+  GrantTraces traces;
+  traces.trace.Swap(answer.mutable_trace());
+  traces.settlement.Swap(answer.mutable_settlement());
+  traces.vat_fund.Swap(answer.mutable_vat_fund());
+  answer.clear_trace();
+  answer.clear_settlement();
+  answer.clear_vat_fund();
+  return traces;
+}
+
+absl::Status SelectTraces(const GrantTraces& traces, const booo::v1::GetGrantRequest& request,
+                          booo::v1::GetGrantResponse& answer) {
+  const uint32_t depth = request.trace_depth();
+  if (!request.trace_path().empty()) {
+    const booo::v1::TraceNode* node = FindNode(traces.trace, request.trace_path());
+    if (node == nullptr) {
+      return absl::NotFoundError(
+          absl::StrCat("trace_path: the grant's trace has no node ", request.trace_path()));
+    }
+    CopyToDepth(*node, depth, *answer.mutable_trace());
+    return absl::OkStatus();
+  }
+  CopyToDepth(traces.trace, depth, *answer.mutable_trace());
+  CopyToDepth(traces.settlement, depth, *answer.mutable_settlement());
+  CopyToDepth(traces.vat_fund, depth, *answer.mutable_vat_fund());
+  return absl::OkStatus();
 }
 
 absl::Status BalanceTotalsBuilder::Add(const booo::v1::BalanceRow& row) {

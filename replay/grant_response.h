@@ -19,6 +19,21 @@ booo::v1::BalanceRow ToBalanceRow(const std::string& code, int32_t year,
                                   const GrantComputation& computation);
 booo::v1::BalanceRow ToBalanceRow(const booo::v1::GetGrantResponse& grant);
 
+// A grant answer's three traces, held apart from the rest of the answer so that a cached
+// answer can be served without copying megabytes of trace the request did not ask for.
+struct GrantTraces {
+  booo::v1::TraceNode trace;
+  booo::v1::TraceNode settlement;
+  booo::v1::TraceNode vat_fund;
+};
+// Moves the traces out of `answer` (which keeps everything else).
+GrantTraces TakeTraces(booo::v1::GetGrantResponse& answer);
+// Puts into `answer` the part of `traces` the request selects (GetGrantRequest.trace_depth and
+// trace_path): copies of the selected nodes, children kept to the depth asked. NOT_FOUND
+// naming trace_path when the grant's trace has no such node.
+absl::Status SelectTraces(const GrantTraces& traces, const booo::v1::GetGrantRequest& request,
+                          booo::v1::GetGrantResponse& answer);
+
 // Request checks shared by every query: INVALID_ARGUMENT naming the field. An empty code or a
 // zero year passes when not `required` (a filter left unset).
 absl::Status CheckCode(const std::string& code, bool required);

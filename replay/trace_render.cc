@@ -22,7 +22,8 @@ std::string SourceText(const booo::v1::TraceSource& s) {
   return absl::StrCat(s.sequence(), ":", absl::BytesToHexString(s.leaf_hash()), ":", s.event_id());
 }
 
-void RenderText(const booo::v1::TraceNode& node, const std::string& indent, std::string& out) {
+void RenderText(const booo::v1::TraceNode& node, const std::string& indent, const std::string& path,
+                std::string& out) {
   absl::StrAppend(&out, indent, FormatEuros(node.amount_cents()), "  ", node.label(), "\n");
   const std::string detail = indent + "    ";
   if (!node.formula().empty()) absl::StrAppend(&out, detail, "= ", node.formula(), "\n");
@@ -35,7 +36,13 @@ void RenderText(const booo::v1::TraceNode& node, const std::string& indent, std:
                     " leaf ", absl::BytesToHexString(s.leaf_hash()).substr(0, 16), "\n");
   }
   for (const auto& n : node.notes()) absl::StrAppend(&out, detail, "note: ", n, "\n");
-  for (const auto& child : node.children()) RenderText(child, indent + "  ", out);
+  if (node.omitted_children() > 0) {
+    absl::StrAppend(&out, detail, "… ", node.omitted_children(),
+                    " parts not shown (ledgerctl grant --trace-path ", path, ")\n");
+  }
+  for (const auto& child : node.children()) {
+    RenderText(child, indent + "  ", absl::StrCat(path, "/", child.key()), out);
+  }
 }
 
 void RenderCsv(const booo::v1::TraceNode& node, const std::string& path, std::string& out) {
@@ -68,9 +75,9 @@ std::string CsvField(const std::string& s) {
   return out;
 }
 
-std::string RenderTraceText(const booo::v1::TraceNode& root) {
+std::string RenderTraceText(const booo::v1::TraceNode& root, absl::string_view root_path) {
   std::string out;
-  RenderText(root, "", out);
+  RenderText(root, "", root_path.empty() ? root.key() : std::string(root_path), out);
   absl::StrAppend(&out, "trace digest ", absl::BytesToHexString(root.digest()), "\n");
   return out;
 }

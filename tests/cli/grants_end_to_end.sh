@@ -50,6 +50,20 @@ ctl grant --municipality GM0363 --year 2022 --format csv >"$WORK/trace.csv"
 grep -q '^grant/a/exception_clause,12126800,' "$WORK/trace.csv" || fail "CSV lacks the exception"
 ctl grant --municipality GM0363 --year 2022 --format json | grep -q '"trace_digest"' \
   || fail "JSON lacks the digest"
+# Walking a large trace: the top level, then one node's subtree, with the same digest.
+out=$(ctl grant --municipality GM0363 --year 2022 --trace-depth 1)
+echo "$out" | grep -q 'parts not shown (ledgerctl grant --trace-path grant/a)' \
+  || fail "a cut-off node does not say how to see it: $out"
+echo "$out" | grep -q 'exception' && fail "depth 1 shows the exception clause's node"
+out=$(ctl grant --municipality GM0363 --year 2022 --trace-path grant/a --trace-depth 1)
+echo "$out" | grep -q 'exception' || fail "grant/a lacks the exception clause: $out"
+[ "$(ctl grant --municipality GM0363 --year 2022 --trace-path grant/a --format digest)" = \
+  "$(ctl grant --municipality GM0363 --year 2022 --format digest)" ] || fail "digest of a subtree"
+if out=$(ctl grant --municipality GM0363 --year 2022 --trace-path grant/zz 2>&1); then
+  fail "an unknown trace path was answered"
+fi
+echo "$out" | grep -q 'NOT_FOUND: trace_path: the grant.s trace has no node grant/zz' \
+  || fail "unknown trace path: $out"
 
 ctl determine --key "$WORK/ministry.key" --municipality GM0363 --year 2022 \
   --decision-date 2023-11-30 --reference NOO/VS/2023/0363 --event-id det-2022 >/dev/null

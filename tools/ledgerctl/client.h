@@ -15,6 +15,10 @@
 
 namespace booo::ledgerctl {
 
+// The largest answer ledgerctl accepts (gRPC's default is 4 MiB).
+inline constexpr int kMaxAnswerBytes = 256 << 20;
+// A plaintext channel to the server that accepts answers up to kMaxAnswerBytes.
+std::shared_ptr<grpc::Channel> OpenChannel(const std::string& address);
 std::unique_ptr<booo::v1::Ledger::Stub> Connect(const std::string& address);
 absl::Status FromGrpc(const grpc::Status& status);
 

@@ -62,7 +62,7 @@ absl::StatusOr<GrantBackend> GrantBackend::Open(const std::string& address,
                                                 const std::string& export_file) {
   GrantBackend backend;
   if (export_file.empty()) {
-    auto channel = grpc::CreateChannel(address, grpc::InsecureChannelCredentials());
+    auto channel = OpenChannel(address);
     backend.stub_ = booo::v1::Grants::NewStub(channel);
     backend.controls_ = booo::v1::Controls::NewStub(channel);
     return backend;

@@ -38,7 +38,7 @@ std::string DirectionText(booo::v1::BalanceDirection d) {
   }
 }
 
-void PrintGrantText(const booo::v1::GetGrantResponse& g) {
+void PrintGrantText(const booo::v1::GetGrantResponse& g, const std::string& trace_path) {
   std::cout << "municipality     " << g.municipality_code() << "\n"
             << "spending year    " << g.spending_year() << " (scope "
             << ledger::FormatDate(g.scope().first_day()) << ".."
@@ -65,9 +65,8 @@ void PrintGrantText(const booo::v1::GetGrantResponse& g) {
             << " (ministry-level transfer, not deducted)\n"
             << "trace digest     " << absl::BytesToHexString(g.trace_digest()) << "\n";
   for (const std::string& flag : g.flags()) std::cout << "flag             " << flag << "\n";
-  std::cout << "\n"
-            << replay::RenderTraceText(g.trace()) << "\n"
-            << replay::RenderTraceText(g.settlement());
+  std::cout << "\n" << replay::RenderTraceText(g.trace(), trace_path);
+  if (g.has_settlement()) std::cout << "\n" << replay::RenderTraceText(g.settlement());
 }
 
 absl::Status Grant(GrantBackend& backend, const GrantArgs& args) {
@@ -81,6 +80,8 @@ absl::Status Grant(GrantBackend& backend, const GrantArgs& args) {
                      ParseDate(args.scope_to, "--scope-to"));
   }
   ASSIGN_OR_RETURN(*request.mutable_known_at(), args.known_at.ToProto());
+  request.set_trace_depth(args.trace_depth);
+  request.set_trace_path(args.trace_path);
   ASSIGN_OR_RETURN(booo::v1::GetGrantResponse g, backend.GetGrant(request));
   if (args.format == "json") {
     std::cout << ProtoToJson(g) << "\n";
@@ -90,7 +91,7 @@ absl::Status Grant(GrantBackend& backend, const GrantArgs& args) {
     std::cout << g.computed_grant_cents() << " " << absl::BytesToHexString(g.trace_digest())
               << "\n";
   } else {
-    PrintGrantText(g);
+    PrintGrantText(g, args.trace_path);
   }
   return absl::OkStatus();
 }
@@ -209,6 +210,10 @@ void AddGrantCommands(CLI::App& app, Globals& globals, int& exit_code) {
   g->add_option("--scope-to", grant->scope_to, "valid-time scope end YYYY-MM-DD (inclusive)");
   g->add_option("--format", grant->format, "text, json, csv or digest")->capture_default_str();
   g->add_option("--export", grant->export_file, "answer offline from a verified export file");
+  g->add_option("--trace-depth", grant->trace_depth,
+                "levels of the trace to show below each node shown (0: all)");
+  g->add_option("--trace-path", grant->trace_path,
+                "show only this node of the grant's trace, e.g. grant/a/norm");
   AddKnownAtOptions(*g, grant->known_at);
   g->callback([&globals, grant, &exit_code] {
     Run(globals, grant->export_file, exit_code, [&](GrantBackend& b) { return Grant(b, *grant); });

@@ -31,6 +31,8 @@ struct GrantArgs {
   std::string format = "text";
   std::string export_file;
   KnownAtArgs known_at;
+  uint32_t trace_depth = 0;  // --trace-depth
+  std::string trace_path;    // --trace-path
 };
 
 struct BalancesArgs {
