@@ -154,7 +154,37 @@ absl::StatusOr<std::unique_ptr<LedgerStore>> LedgerStore::Open(const std::string
     return absl::FailedPreconditionError(
         absl::StrCat("data directory ", path, ": format \"", *format, "\" is not ", kStoreFormat));
   }
+  RETURN_IF_ERROR(store->LoadUpperTree());
   return store;
+}
+
+absl::Status LedgerStore::LoadUpperTree() {
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), handles_[kTree]));
+  for (it->Seek(NodeKey(kUpperTreeLevel, 0)); it->Valid(); it->Next()) {
+    NoteTreeNode(absl::string_view(it->key().data(), it->key().size()),
+                 absl::string_view(it->value().data(), it->value().size()));
+  }
+  return FromRocks(it->status(), "loading the upper tree");
+}
+
+void LedgerStore::NoteTreeNode(absl::string_view key, absl::string_view value) {
+  if (key.size() != 9 || static_cast<uint8_t>(key[0]) < kUpperTreeLevel) return;
+  const size_t level = static_cast<uint8_t>(key[0]) - kUpperTreeLevel;
+  const uint64_t index = LoadBigEndian64(key.data() + 1);
+  absl::StatusOr<Hash> hash = HashFromBytes(std::string_view(value.data(), value.size()));
+  std::unique_lock lock(upper_mutex_);
+  if (upper_.size() <= level) upper_.resize(level + 1);
+  std::vector<Hash>& row = upper_[level];
+  if (index < row.size()) {
+    // Overwritten (only a tamper drill does that): serve what is stored, or nothing.
+    if (hash.ok()) {
+      row[index] = *hash;
+    } else {
+      row.resize(index);
+    }
+  } else if (index == row.size() && hash.ok()) {
+    row.push_back(*hash);  // nodes complete in index order; a gap ends what is copied
+  }
 }
 
 LedgerStore::~LedgerStore() {
@@ -171,7 +201,11 @@ absl::Status LedgerStore::Write(const StoreBatch& batch, bool sync) {
   }
   rocksdb::WriteOptions options;
   options.sync = sync;
-  return FromRocks(db_->Write(options, &wb), "writing batch");
+  RETURN_IF_ERROR(FromRocks(db_->Write(options, &wb), "writing batch"));
+  for (const auto& op : batch.ops_) {
+    if (op.cf == kTree) NoteTreeNode(op.key, op.value);
+  }
+  return absl::OkStatus();
 }
 
 absl::StatusOr<std::optional<std::string>> LedgerStore::Get(int cf, absl::string_view key) const {
@@ -251,8 +285,8 @@ absl::Status LedgerStore::ScanLeaves(
   leaves->Seek(SequenceKey(start));
   hashes->Seek(hash_first);
   auto missing = [](uint64_t sequence, absl::string_view what) {
-    return absl::DataLossError(absl::StrCat("sequence ", sequence, ": the stored ", what,
-                                            " is missing"));
+    return absl::DataLossError(
+        absl::StrCat("sequence ", sequence, ": the stored ", what, " is missing"));
   };
   for (uint64_t sequence = start; sequence < end; ++sequence, leaves->Next(), hashes->Next()) {
     if (!leaves->Valid()) {
@@ -295,6 +329,11 @@ absl::Status LedgerStore::ForEachStreamHead(
 }
 
 absl::StatusOr<Hash> LedgerStore::CompleteSubtree(int level, uint64_t index) const {
+  if (level >= kUpperTreeLevel) {
+    std::shared_lock lock(upper_mutex_);
+    const size_t row = static_cast<size_t>(level - kUpperTreeLevel);
+    if (row < upper_.size() && index < upper_[row].size()) return upper_[row][index];
+  }
   ASSIGN_OR_RETURN(std::optional<std::string> v, Get(kTree, NodeKey(level, index)));
   if (!v) {
     return absl::NotFoundError(absl::StrCat("tree node (", level, ", ", index, ") is absent"));
@@ -307,6 +346,7 @@ absl::StatusOr<Hash> LedgerStore::CompleteSubtree(int level, uint64_t index) con
 }
 
 absl::Status LedgerStore::RawPutForTesting(int cf, absl::string_view key, absl::string_view value) {
+  if (cf == kTree) NoteTreeNode(key, value);
   return FromRocks(
       db_->Put(rocksdb::WriteOptions(), handles_[cf], rocksdb::Slice(key.data(), key.size()),
                rocksdb::Slice(value.data(), value.size())),

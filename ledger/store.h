@@ -8,6 +8,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <shared_mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -113,10 +114,21 @@ class LedgerStore final : public SubtreeHashSource {
  private:
   LedgerStore() = default;
   absl::StatusOr<std::optional<std::string>> Get(int cf, absl::string_view key) const;
+  absl::Status LoadUpperTree();
+  // Records a tree node just written (or overwritten) in the upper-tree copy, if it belongs there.
+  void NoteTreeNode(absl::string_view key, absl::string_view value);
 
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
   bool read_only_ = false;
+
+  // The tree's nodes from level kUpperTreeLevel up, in memory, by level then index. A proof
+  // reads a few dozen subtree hashes, most of them high in the tree; each RocksDB read that
+  // misses the block cache costs tens of microseconds (proof p99 2.3-3.8 ms at 2.3 M events
+  // without this). 1/32 of the leaf count in hashes: 10 MB at 10 M events.
+  static constexpr int kUpperTreeLevel = 6;
+  mutable std::shared_mutex upper_mutex_;
+  std::vector<std::vector<Hash>> upper_;  // [level - kUpperTreeLevel][index], dense
 };
 
 std::string EncodeBigEndian64(uint64_t value);
