@@ -16,7 +16,7 @@ struct Ledger::PendingAppend {
   std::string signature;
   booo::v1::EventBody body;
   bool signature_verified = false;
-  std::promise<absl::StatusOr<AppendResult>> done;
+  AppendDone done;  // called once, by the writer, after the group is durable (or refused)
 };
 
 // One group commit in the making: the writer's state with this group's events applied, so an
@@ -101,6 +101,35 @@ absl::Status Ledger::LoadState() {
 }
 
 absl::StatusOr<AppendResult> Ledger::Append(std::string body_bytes, std::string signature) {
+  std::promise<absl::StatusOr<AppendResult>> result;
+  auto future = result.get_future();
+  AppendAsync(std::move(body_bytes), std::move(signature),
+              [&result](absl::StatusOr<AppendResult> r) { result.set_value(std::move(r)); });
+  return future.get();
+}
+
+void Ledger::AppendAsync(std::string body_bytes, std::string signature, AppendDone done) {
+  absl::StatusOr<std::shared_ptr<PendingAppend>> pending =
+      Prepare(std::move(body_bytes), std::move(signature));
+  if (!pending.ok()) return done(pending.status());
+  absl::Status refused;
+  {
+    std::lock_guard lock(queue_mutex_);
+    if (writer_stop_) {
+      refused = absl::UnavailableError("ledger: shutting down");
+    } else if (queue_.size() >= options_.max_queued_appends) {
+      refused = absl::ResourceExhaustedError("ledger: too many appends queued; retry later");
+    } else {
+      (*pending)->done = std::move(done);
+      queue_.push_back(*std::move(pending));
+    }
+  }
+  if (!refused.ok()) return done(refused);
+  queue_changed_.notify_one();
+}
+
+absl::StatusOr<std::shared_ptr<Ledger::PendingAppend>> Ledger::Prepare(std::string body_bytes,
+                                                                       std::string signature) {
   if (body_bytes.size() > options_.max_body_bytes) {
     return absl::ResourceExhaustedError(absl::StrCat(
         "body: ", body_bytes.size(), " bytes exceeds the limit of ", options_.max_body_bytes));
@@ -130,17 +159,7 @@ absl::StatusOr<AppendResult> Ledger::Append(std::string body_bytes, std::string 
   }
   pending->body_bytes = std::move(body_bytes);
   pending->signature = std::move(signature);
-  auto done = pending->done.get_future();
-  {
-    std::lock_guard lock(queue_mutex_);
-    if (writer_stop_) return absl::UnavailableError("ledger: shutting down");
-    if (queue_.size() >= options_.max_queued_appends) {
-      return absl::ResourceExhaustedError("ledger: too many appends queued; retry later");
-    }
-    queue_.push_back(std::move(pending));
-  }
-  queue_changed_.notify_one();
-  return done.get();
+  return pending;
 }
 
 void Ledger::WriterLoop() {
@@ -198,7 +217,7 @@ void Ledger::CommitGroup(std::vector<std::shared_ptr<PendingAppend>>& group) {
       head_changed_.notify_all();
     }
   }
-  for (size_t i = 0; i < group.size(); ++i) group[i]->done.set_value(std::move(results[i]));
+  for (size_t i = 0; i < group.size(); ++i) group[i]->done(std::move(results[i]));
 }
 
 absl::StatusOr<AppendResult> Ledger::AdmitInGroup(PendingAppend& append, GroupState& g) {

@@ -13,6 +13,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <future>
 #include <memory>
 #include <mutex>
@@ -69,6 +70,11 @@ class Ledger {
   // Ledger service's Append (proto/booo/v1/ledger_service.proto). Nothing of a refused event
   // is written. Blocks until the group holding it is synced.
   absl::StatusOr<AppendResult> Append(std::string body_bytes, std::string signature);
+  // The same without blocking a thread per append (the gRPC service's way): `done` is called
+  // exactly once, on this thread when the event is refused before it is queued, otherwise on
+  // the writer thread once its group is durable. `done` must be quick and must not block.
+  using AppendDone = std::function<void(absl::StatusOr<AppendResult>)>;
+  void AppendAsync(std::string body_bytes, std::string signature, AppendDone done);
 
   // Reads. DATA_LOSS when a stored event fails its hash; NOT_FOUND when absent.
   absl::StatusOr<booo::v1::StoredEvent> GetEvent(uint64_t sequence) const;
@@ -100,6 +106,10 @@ class Ledger {
 
  private:
   struct PendingAppend;
+  // Everything of admission that can run on the caller's thread: limits, parsing, stateless
+  // validation, and the signature when the key is known.
+  absl::StatusOr<std::shared_ptr<PendingAppend>> Prepare(std::string body_bytes,
+                                                         std::string signature);
   struct GroupState;
 
   Ledger(std::unique_ptr<LedgerStore> store, Clock* clock, LedgerOptions options);

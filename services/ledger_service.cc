@@ -20,28 +20,35 @@ constexpr uint32_t kSubscribePage = 256;
 LedgerService::LedgerService(ledger::Ledger* ledger, ledger::Ed25519PrivateKey checkpoint_key)
     : ledger_(ledger), checkpoint_key_(std::move(checkpoint_key)) {}
 
-grpc::Status LedgerService::Append(grpc::ServerContext* context,
-                                   const booo::v1::AppendRequest* request,
-                                   booo::v1::AppendResponse* response) {
+grpc::ServerUnaryReactor* LedgerService::Append(grpc::CallbackServerContext* context,
+                                                const booo::v1::AppendRequest* request,
+                                                booo::v1::AppendResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   if (!request->has_event()) {
-    return ToGrpcStatus(absl::InvalidArgumentError("event: is required"));
+    reactor->Finish(ToGrpcStatus(absl::InvalidArgumentError("event: is required")));
+    return reactor;
   }
-  absl::StatusOr<ledger::AppendResult> result =
-      ledger_->Append(request->event().body(), request->event().signature());
-  if (!result.ok()) {
-    Log("info", "append refused",
-        {{"code", absl::StatusCodeToString(result.status().code())},
-         {"reason", std::string(result.status().message())},
-         {"peer", context->peer()}});
-    return ToGrpcStatus(result.status());
-  }
-  Log("info", result->duplicate ? "append retried" : "appended",
-      {{"sequence", result->receipt.sequence()},
-       {"event_id", result->receipt.event_id()},
-       {"stream", result->receipt.stream()}});
-  *response->mutable_receipt() = std::move(result->receipt);
-  response->set_duplicate(result->duplicate);
-  return grpc::Status::OK;
+  // The request, response and reactor live until Finish; the context's peer is read now.
+  ledger_->AppendAsync(
+      request->event().body(), request->event().signature(),
+      [reactor, response, peer = context->peer()](absl::StatusOr<ledger::AppendResult> result) {
+        if (!result.ok()) {
+          Log("info", "append refused",
+              {{"code", absl::StatusCodeToString(result.status().code())},
+               {"reason", std::string(result.status().message())},
+               {"peer", peer}});
+          reactor->Finish(ToGrpcStatus(result.status()));
+          return;
+        }
+        Log("info", result->duplicate ? "append retried" : "appended",
+            {{"sequence", result->receipt.sequence()},
+             {"event_id", result->receipt.event_id()},
+             {"stream", result->receipt.stream()}});
+        *response->mutable_receipt() = std::move(result->receipt);
+        response->set_duplicate(result->duplicate);
+        reactor->Finish(grpc::Status::OK);
+      });
+  return reactor;
 }
 
 grpc::Status LedgerService::GetEvent(grpc::ServerContext* context,

@@ -3,7 +3,10 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <filesystem>
+#include <functional>
+#include <mutex>
 #include <thread>
 #include <vector>
 
@@ -102,47 +105,74 @@ absl::StatusOr<AppendFigures> MeasureGrpcAppends(const std::string& work_dir,
                    services::LedgerServer::Start(options, &clock));
   const std::string target = absl::StrCat("127.0.0.1:", server->port());
 
-  std::vector<std::vector<double>> latencies(clients);
-  std::vector<absl::Status> failures(clients);
+  // Each client is a municipal system on its own channel (a channel argument that differs per
+  // client keeps gRPC from sharing one connection) with one append in flight at a time; the
+  // next goes out from the previous one's completion, on gRPC's callback threads, so the
+  // clients do not need a thread each on the same two cores as the server.
+  struct Client {
+    std::unique_ptr<booo::v1::Ledger::Stub> stub;
+    std::unique_ptr<grpc::ClientContext> context;
+    booo::v1::AppendRequest request;
+    booo::v1::AppendResponse response;
+    Clock::time_point sent;
+    std::vector<double> latencies_ms;
+    absl::Status failure;
+  };
+  std::vector<Client> all_clients(clients);
   std::atomic<size_t> next{0};
-  const auto start = Clock::now();
-  std::vector<std::thread> threads;
+  std::mutex finished_mutex;
+  std::condition_variable finished_changed;
+  int finished = 0;
+  std::function<void(Client&)> send = [&](Client& client) {
+    const size_t i = next++;
+    if (i >= workload.size()) {
+      std::lock_guard lock(finished_mutex);
+      ++finished;
+      finished_changed.notify_all();
+      return;
+    }
+    *client.request.mutable_event() = workload[i];
+    client.context = std::make_unique<grpc::ClientContext>();
+    // Sixty-odd channels connecting at once on loopback sometimes see a transient connect
+    // failure; a municipal system would wait for the channel, so the benchmark does too.
+    client.context->set_wait_for_ready(true);
+    client.context->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
+    client.sent = Clock::now();
+    client.stub->async()->Append(
+        client.context.get(), &client.request, &client.response, [&, i](grpc::Status status) {
+          client.latencies_ms.push_back(
+              std::chrono::duration<double, std::milli>(Clock::now() - client.sent).count());
+          if (!status.ok()) {
+            client.failure =
+                absl::InternalError(absl::StrCat("append ", i, ": ", status.error_message()));
+            next = workload.size();  // stop everyone
+          }
+          send(client);
+        });
+  };
   for (int c = 0; c < clients; ++c) {
-    threads.emplace_back([&, c] {
-      // Its own channel (a channel argument that differs per client keeps gRPC from sharing
-      // one connection): many municipal systems, not one multiplexed client.
-      grpc::ChannelArguments args;
-      args.SetInt("booo.bench.client", c);
-      auto stub = booo::v1::Ledger::NewStub(
-          grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(), args));
-      for (size_t i = next++; i < workload.size(); i = next++) {
-        booo::v1::AppendRequest request;
-        *request.mutable_event() = workload[i];
-        booo::v1::AppendResponse response;
-        grpc::ClientContext context;
-        // Sixty-odd channels connecting at once on loopback sometimes see a transient connect
-        // failure; a municipal system would wait for the channel, so the benchmark does too.
-        context.set_wait_for_ready(true);
-        context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
-        const auto t0 = Clock::now();
-        const grpc::Status status = stub->Append(&context, request, &response);
-        latencies[c].push_back(
-            std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
-        if (!status.ok()) {
-          failures[c] =
-              absl::InternalError(absl::StrCat("append ", i, ": ", status.error_message()));
-          return;
-        }
-      }
-    });
+    grpc::ChannelArguments args;
+    args.SetInt("booo.bench.client", c);
+    all_clients[c].stub = booo::v1::Ledger::NewStub(
+        grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(), args));
   }
-  for (auto& t : threads) t.join();
+  const auto start = Clock::now();
+  for (Client& client : all_clients) send(client);
+  {
+    std::unique_lock lock(finished_mutex);
+    finished_changed.wait(lock, [&] { return finished == clients; });
+  }
   const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
-  for (const absl::Status& s : failures) RETURN_IF_ERROR(s);
+  std::vector<std::vector<double>> latencies;
+  std::vector<absl::Status> failures(clients);
+  for (Client& client : all_clients) {
+    RETURN_IF_ERROR(client.failure);
+    latencies.push_back(std::move(client.latencies_ms));
+  }
 
   next = 0;
   const auto direct_start = Clock::now();
-  threads.clear();
+  std::vector<std::thread> threads;
   for (int c = 0; c < clients; ++c) {
     threads.emplace_back([&, c] {
       for (size_t i = next++; i < direct.size(); i = next++) {
