@@ -100,8 +100,12 @@ int Run(const std::string& data_dir, const std::string& rulebook_dir, int append
     rows.push_back({"append latency p50 / p99",
                     absl::StrFormat("%.1f / %.1f ms", appends->p50_ms, appends->p99_ms), ""});
     if (appends_only) {
-      std::cout << absl::StrFormat("appends: %.0f events/s, p50 %.1f ms, p99 %.1f ms\n",
-                                   appends->per_second, appends->p50_ms, appends->p99_ms);
+      std::cout << absl::StrFormat(
+          "appends: %.0f events/s (%.0f%% of the ceiling %.0f/s), p50 %.1f ms, p99 %.1f ms; "
+          "in-process %.0f events/s (%.0f%%)\n",
+          appends->per_second, 100 * appends->per_second / ceiling, ceiling, appends->p50_ms,
+          appends->p99_ms, appends->in_process_per_second,
+          100 * appends->in_process_per_second / ceiling);
       return 0;
     }
   }
