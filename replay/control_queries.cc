@@ -65,12 +65,18 @@ absl::StatusOr<booo::v1::ListSignalsResponse> GrantProjection::ListSignals(
   const RuleTimeline rules(SelectCurrent(rules_.records(), at));
   std::vector<booo::v1::Signal> signals;
   std::map<int32_t, std::map<std::string, std::vector<const FactRecord*>>> by_year;
-  for (const auto& [code, stream] : municipalities_) {
-    for (int32_t year : YearsWithFacts(code, at)) {
+  // The parsed streams by_year points into, held for the whole query.
+  std::vector<std::shared_ptr<const StreamRecords>> held;
+  for (const auto& [code, unused] : municipalities_) {
+    ASSIGN_OR_RETURN(std::vector<int32_t> years, YearsWithFacts(code, at));
+    for (int32_t year : years) {
       if (request.spending_year() != 0 && year != request.spending_year()) continue;
-      by_year[year][code] = SelectCurrent(stream.records(), at);
+      ASSIGN_OR_RETURN(std::shared_ptr<const StreamRecords> stream, Facts(code));
+      by_year[year][code] = SelectCurrent(stream->records(), at);
+      held.push_back(std::move(stream));
       if (!request.municipality_code().empty() && code != request.municipality_code()) continue;
-      ControlInput input{InputFor(code, Scope::Year(year), at, rules), nullptr, as_of};
+      ASSIGN_OR_RETURN(GrantInput grant_input, InputFor(code, Scope::Year(year), at, rules));
+      ControlInput input{std::move(grant_input), nullptr, as_of};
       ASSIGN_OR_RETURN(GrantComputation grant, ComputeGrant(input.grant_input));
       input.grant = &grant;
       ASSIGN_OR_RETURN(std::vector<booo::v1::Signal> found, MunicipalitySignals(input));
@@ -111,8 +117,9 @@ absl::StatusOr<booo::v1::SisaFigures> GrantProjection::GetSisaFigures(
   }
   ASSIGN_OR_RETURN(KnownAt at, Resolve(request.known_at()));
   const RuleTimeline rules(SelectCurrent(rules_.records(), at));
-  const GrantInput input =
-      InputFor(request.municipality_code(), Scope::Year(request.spending_year()), at, rules);
+  ASSIGN_OR_RETURN(
+      const GrantInput input,
+      InputFor(request.municipality_code(), Scope::Year(request.spending_year()), at, rules));
   ASSIGN_OR_RETURN(GrantComputation grant, ComputeGrant(input));
   booo::v1::SisaFigures out = ComputeSisaFigures(input, grant);
   out.set_tree_size(at.tree_size);
@@ -141,8 +148,9 @@ absl::StatusOr<booo::v1::BudgetExecution> GrantProjection::GetBudgetExecution(
   std::set<int32_t> years(request.years().begin(), request.years().end());
   if (years.empty()) {
     for (const auto& [year, unused] : lines) years.insert(year);
-    for (const auto& [code, stream] : municipalities_) {
-      for (int32_t y : YearsWithFacts(code, at)) years.insert(y);
+    for (const auto& [code, unused] : municipalities_) {
+      ASSIGN_OR_RETURN(std::vector<int32_t> own, YearsWithFacts(code, at));
+      years.insert(own.begin(), own.end());
     }
   }
   booo::v1::BudgetExecution out;
@@ -164,8 +172,8 @@ absl::StatusOr<booo::v1::BudgetExecution> GrantProjection::GetBudgetExecution(
       row.set_budget_citation(latest->body->budget_line_set().citation().reference());
     }
     auto add = [](int64_t a, int64_t b) { return CheckedAdd(a, b, "budget execution"); };
-    for (const auto& [code, stream] : municipalities_) {
-      const std::vector<int32_t> own = YearsWithFacts(code, at);
+    for (const auto& [code, unused] : municipalities_) {
+      ASSIGN_OR_RETURN(const std::vector<int32_t> own, YearsWithFacts(code, at));
       if (std::find(own.begin(), own.end(), year) == own.end()) continue;
       ASSIGN_OR_RETURN(GrantComputation c, Compute(code, Scope::Year(year), at, rules));
       ASSIGN_OR_RETURN(int64_t computed, add(row.computed_grants_cents(), c.computed_grant_cents));
@@ -204,11 +212,12 @@ absl::StatusOr<booo::v1::AccommodationMix> GrantProjection::GetAccommodationMix(
   const RuleTimeline rules(SelectCurrent(rules_.records(), at));
   booo::v1::AccommodationMix out;
   out.set_tree_size(at.tree_size);
-  for (const auto& [code, stream] : municipalities_) {
+  for (const auto& [code, unused] : municipalities_) {
     if (!request.municipality_code().empty() && code != request.municipality_code()) continue;
-    ASSIGN_OR_RETURN(
-        std::vector<booo::v1::AccommodationMixRow> rows,
-        ComputeAccommodationMix(InputFor(code, Scope::Year(request.spending_year()), at, rules)));
+    ASSIGN_OR_RETURN(GrantInput input,
+                     InputFor(code, Scope::Year(request.spending_year()), at, rules));
+    ASSIGN_OR_RETURN(std::vector<booo::v1::AccommodationMixRow> rows,
+                     ComputeAccommodationMix(input));
     for (auto& row : rows) *out.add_rows() = std::move(row);
   }
   return out;

@@ -2,6 +2,9 @@
 
 #include <algorithm>
 
+#include "ledger/event_validation.h"
+#include "ledger/status_macros.h"
+
 namespace booo::replay {
 
 bool IsVisible(const EventRef& ref, const KnownAt& at) {
@@ -14,6 +17,15 @@ void StreamRecords::Add(EventRef ref, booo::v1::EventBody body) {
   auto* stored = google::protobuf::Arena::CreateMessage<booo::v1::EventBody>(owned_.get());
   *stored = std::move(body);
   AddBorrowed(std::move(ref), stored);
+}
+
+absl::Status StreamRecords::AddSerialized(EventRef ref, absl::string_view body_bytes) {
+  if (owned_ == nullptr) owned_ = std::make_shared<google::protobuf::Arena>();
+  auto* body = google::protobuf::Arena::CreateMessage<booo::v1::EventBody>(owned_.get());
+  RETURN_IF_ERROR(ledger::ParseEventBodyInto(body_bytes, *body));
+  ref.event_id = body->event_id();
+  AddBorrowed(std::move(ref), body);
+  return absl::OkStatus();
 }
 
 void StreamRecords::AddBorrowed(EventRef ref, const booo::v1::EventBody* body) {

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "booo/v1/events.pb.h"
 #include "google/protobuf/arena.h"
@@ -88,6 +89,9 @@ class StreamRecords {
   void Add(EventRef ref, booo::v1::EventBody body);
   // The same for a body on an arena that outlives this stream and every copy of it: no copy.
   void AddBorrowed(EventRef ref, const booo::v1::EventBody* body);
+  // The same for a serialized body, parsed onto the stream's own arena; `ref.event_id` is
+  // taken from the body. INVALID_ARGUMENT, and nothing added, when the bytes do not parse.
+  absl::Status AddSerialized(EventRef ref, absl::string_view body_bytes);
   const std::vector<FactRecord>& records() const { return records_; }
   // Index of the record with this event id, or -1.
   int32_t Find(const std::string& event_id) const;

@@ -129,6 +129,7 @@ absl::StatusOr<GrantComputation> ComputeGrant(const GrantInput& input) {
                      " is not a range inside spending year ", input.scope.year));
   }
   GrantComputation out;
+  out.keep_alive = input.keep_alive;
   const Context ctx{input, out.flags};
   TraceNode& grant = out.trace = MakeNode(
       "grant",

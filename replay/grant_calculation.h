@@ -16,6 +16,7 @@
 #define BOOO_REPLAY_GRANT_CALCULATION_H_
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -41,6 +42,8 @@ struct GrantInput {
   const RuleTimeline* rules = nullptr;
   // The municipality's current facts (SelectCurrent of its stream), in log order.
   std::vector<const FactRecord*> facts;
+  // Owns what `facts` point into when the caller parsed them for this query (may be null).
+  std::shared_ptr<const void> keep_alive;
 };
 
 struct GrantComputation {
@@ -56,6 +59,8 @@ struct GrantComputation {
   int64_t balance_cents = 0;
   int64_t vat_fund_cents = 0;
   std::vector<std::string> flags;
+  // Owns what `determination` points into (GrantInput::keep_alive, passed on).
+  std::shared_ptr<const void> keep_alive;
 };
 
 // OUT_OF_RANGE when an amount overflows int64 cents; INVALID_ARGUMENT for a scope outside its

@@ -1,9 +1,6 @@
 #include "replay/grant_projection.h"
 
-#include <sys/mman.h>
-
 #include <algorithm>
-#include <cstdlib>
 #include <set>
 
 #include "absl/strings/match.h"
@@ -11,13 +8,15 @@
 #include "ledger/civil_date.h"
 #include "ledger/event_validation.h"
 #include "ledger/status_macros.h"
+#include "replay/event_header.h"
 #include "replay/grant_response.h"
 
 namespace booo::replay {
 namespace {
 
 using booo::v1::EventBody;
-constexpr uint64_t kCatchUpChunk = 65536;  // events read and parsed per lock hold
+constexpr uint64_t kCatchUpChunk = 65536;  // events read per lock hold
+constexpr char kMunicipalityStreamPrefix[] = "municipality/";
 
 void AddYears(const booo::v1::DateRange& period, std::set<int32_t>& years) {
   for (int32_t y = period.first_day().year(); y <= period.last_day().year(); ++y) years.insert(y);
@@ -27,7 +26,7 @@ void AddYears(const booo::v1::DateRange& period, std::set<int32_t>& years) {
 
 absl::Status GrantProjection::CatchUp() {
   std::lock_guard catching_up(catch_up_mutex_);
-  std::vector<ParsedEvent> parsed;  // one chunk's, reused
+  std::vector<ReadEvent> read;  // one chunk's, reused
   for (;;) {
     uint64_t from;
     {
@@ -37,45 +36,17 @@ absl::Status GrantProjection::CatchUp() {
     const uint64_t size = log_->Size();
     if (size <= from) return absl::OkStatus();
     const uint64_t end = std::min(size, from + kCatchUpChunk);
-    // Reading and parsing happen outside the lock; the exclusive lock is held only to move
-    // the parsed records in, so queries wait for one chunk's moves at most.
-    parsed.clear();
+    // Reading happens outside the lock; the exclusive lock is held only to move the records
+    // in, so queries wait for one chunk's moves at most.
+    read.clear();
     RETURN_IF_ERROR(log_->Scan(from, end, [&](const LoggedEvent& event) -> absl::Status {
-      ASSIGN_OR_RETURN(ParsedEvent p, Parse(event, &arena_));
-      parsed.push_back(std::move(p));
+      ASSIGN_OR_RETURN(ReadEvent r, Read(event));
+      read.push_back(std::move(r));
       return absl::OkStatus();
     }));
     std::unique_lock lock(mutex_);
-    for (ParsedEvent& event : parsed) RETURN_IF_ERROR(Ingest(std::move(event)));
+    for (ReadEvent& event : read) RETURN_IF_ERROR(Ingest(std::move(event)));
   }
-}
-
-namespace {
-
-// The arena grows in blocks of up to 4 MiB. Those are asked for as transparent huge pages: a
-// replay touches every byte it parses into once, and first-touch page faults on 4 KiB pages
-// were a fifth of its time.
-constexpr size_t kHugePage = 2 << 20;
-
-void* AllocateArenaBlock(size_t size) {
-  if (size < kHugePage) return std::malloc(size);
-  const size_t rounded = (size + kHugePage - 1) / kHugePage * kHugePage;
-  void* block = std::aligned_alloc(kHugePage, rounded);
-  if (block != nullptr) ::madvise(block, rounded, MADV_HUGEPAGE);  // advice only
-  return block;
-}
-
-void FreeArenaBlock(void* block, size_t) { std::free(block); }
-
-}  // namespace
-
-google::protobuf::ArenaOptions GrantProjection::ArenaOptions() {
-  google::protobuf::ArenaOptions options;
-  options.start_block_size = 64 << 10;
-  options.max_block_size = 4 << 20;
-  options.block_alloc = &AllocateArenaBlock;
-  options.block_dealloc = &FreeArenaBlock;
-  return options;
 }
 
 uint64_t GrantProjection::position() const {
@@ -83,41 +54,105 @@ uint64_t GrantProjection::position() const {
   return position_;
 }
 
-absl::StatusOr<GrantProjection::ParsedEvent> GrantProjection::Parse(
-    const LoggedEvent& event, google::protobuf::Arena* arena) {
-  ParsedEvent parsed;
-  EventBody* body = google::protobuf::Arena::CreateMessage<EventBody>(arena);
-  if (absl::Status s = ledger::ParseEventBodyInto(event.body, *body); !s.ok()) {
+absl::StatusOr<GrantProjection::ReadEvent> GrantProjection::Read(const LoggedEvent& event) {
+  auto data_loss = [&](const absl::Status& s) {
     return absl::DataLossError(absl::StrCat("sequence ", event.sequence, ": ", s.message()));
-  }
-  parsed.body = body;
-  EventRef& ref = parsed.ref;
+  };
+  absl::StatusOr<EventHeader> header = ReadEventHeader(event.body);
+  if (!header.ok()) return data_loss(header.status());
+  ReadEvent read;
+  EventRef& ref = read.ref;
   ref.sequence = event.sequence;
   ref.recorded_at_micros = event.recorded_at_micros;
   ref.leaf_hash = event.leaf_hash;
-  ref.event_id = body->event_id();
-  const std::optional<booo::v1::CivilDate> business = ledger::BusinessDate(*body);
   ref.business_day =
-      business ? ledger::ToEpochDays(*business) : event.recorded_at_micros / ledger::kMicrosPerDay;
-  return parsed;
+      header->business_day.value_or(event.recorded_at_micros / ledger::kMicrosPerDay);
+  if (header->payload_field == EventBody::kRuleAmended ||
+      header->payload_field == EventBody::kBudgetLineSet) {
+    // Few and read by every query: parsed once, kept parsed.
+    EventBody* body = google::protobuf::Arena::CreateMessage<EventBody>(&arena_);
+    if (absl::Status s = ledger::ParseEventBodyInto(event.body, *body); !s.ok()) {
+      return data_loss(s);
+    }
+    ref.event_id = body->event_id();
+    read.body = body;
+  } else if (absl::StartsWith(header->stream, kMunicipalityStreamPrefix)) {
+    // The stream names the municipality its payload does (the ledger admits no other).
+    // The code is viewed in the stored copy, which outlives this event's scan.
+    read.stored_body = bodies_.Store(event.body);
+    const size_t prefix = absl::string_view(kMunicipalityStreamPrefix).size();
+    const size_t stream_at = static_cast<size_t>(header->stream.data() - event.body.data());
+    read.municipality = read.stored_body.substr(stream_at + prefix, header->stream.size() - prefix);
+  }
+  return read;
 }
 
-absl::Status GrantProjection::Ingest(ParsedEvent event) {
+absl::Status GrantProjection::Ingest(ReadEvent event) {
   if (event.ref.sequence != position_) {
     return absl::DataLossError(absl::StrCat("projection: expected sequence ", position_,
                                             ", the log returned ", event.ref.sequence));
   }
   recorded_at_micros_.push_back(event.ref.recorded_at_micros);
-  const EventBody* body = event.body;
-  if (body->has_rule_amended()) {
-    rules_.AddBorrowed(std::move(event.ref), body);
-  } else if (body->has_budget_line_set()) {
-    budget_.AddBorrowed(std::move(event.ref), body);
-  } else if (absl::StartsWith(body->stream(), "municipality/")) {
-    municipalities_[ledger::PayloadMunicipality(*body)].AddBorrowed(std::move(event.ref), body);
+  if (event.body != nullptr && event.body->has_rule_amended()) {
+    rules_.AddBorrowed(std::move(event.ref), event.body);
+  } else if (event.body != nullptr) {
+    budget_.AddBorrowed(std::move(event.ref), event.body);
+  } else if (!event.municipality.empty()) {
+    auto stream = municipalities_.find(event.municipality);
+    if (stream == municipalities_.end()) {
+      stream = municipalities_.emplace(std::string(event.municipality), std::vector<StoredFact>())
+                   .first;
+    }
+    stream->second.push_back(StoredFact{event.ref.sequence, event.ref.business_day,
+                                        event.ref.leaf_hash, event.stored_body});
   }
   ++position_;
   return absl::OkStatus();
+}
+
+absl::StatusOr<std::shared_ptr<const StreamRecords>> GrantProjection::Facts(
+    const std::string& code) const {
+  const std::vector<StoredFact>& stored = municipalities_.at(code);
+  std::shared_ptr<const StreamRecords> base;
+  {
+    std::lock_guard cache(parsed_mutex_);
+    if (auto it = parsed_.find(code); it != parsed_.end()) {
+      it->second.last_used = ++parsed_clock_;
+      if (it->second.records->records().size() == stored.size()) return it->second.records;
+      base = it->second.records;
+    }
+  }
+  // Parsed outside the cache's lock. A stream that grew is extended from the parsed prefix
+  // (the copy shares the prefix's bodies).
+  auto records = base ? std::make_shared<StreamRecords>(*base) : std::make_shared<StreamRecords>();
+  for (size_t i = records->records().size(); i < stored.size(); ++i) {
+    const StoredFact& fact = stored[i];
+    EventRef ref{fact.sequence, recorded_at_micros_[fact.sequence], fact.leaf_hash, "",
+                 fact.business_day};
+    if (absl::Status s = records->AddSerialized(std::move(ref), fact.body); !s.ok()) {
+      return absl::DataLossError(absl::StrCat("sequence ", fact.sequence, ": ", s.message()));
+    }
+  }
+  std::lock_guard cache(parsed_mutex_);
+  ParsedStream& entry = parsed_[code];
+  const size_t had = entry.records ? entry.records->records().size() : 0;
+  if (records->records().size() > had) {
+    parsed_events_ += records->records().size() - had;
+    entry.records = records;
+  }
+  entry.last_used = ++parsed_clock_;
+  while (parsed_events_ > kMaxParsedEvents && parsed_.size() > 1) {
+    auto oldest = parsed_.end();
+    for (auto it = parsed_.begin(); it != parsed_.end(); ++it) {
+      if (it->first != code && (oldest == parsed_.end() ||
+                                it->second.last_used < oldest->second.last_used)) {
+        oldest = it;
+      }
+    }
+    parsed_events_ -= oldest->second.records->records().size();
+    parsed_.erase(oldest);  // queries still holding it keep it alive
+  }
+  return records;
 }
 
 absl::StatusOr<KnownAt> GrantProjection::Resolve(const booo::v1::KnownAt& at) const {
@@ -144,27 +179,30 @@ absl::StatusOr<KnownAt> GrantProjection::Resolve(const booo::v1::KnownAt& at) co
   }
 }
 
-GrantInput GrantProjection::InputFor(const std::string& code, const Scope& scope, const KnownAt& at,
-                                     const RuleTimeline& rules) const {
+absl::StatusOr<GrantInput> GrantProjection::InputFor(const std::string& code, const Scope& scope,
+                                                     const KnownAt& at,
+                                                     const RuleTimeline& rules) const {
+  ASSIGN_OR_RETURN(std::shared_ptr<const StreamRecords> stream, Facts(code));
   GrantInput input;
   input.municipality_code = code;
   input.scope = scope;
   input.rules = &rules;
-  input.facts = SelectCurrent(municipalities_.at(code).records(), at);
+  input.facts = SelectCurrent(stream->records(), at);
+  input.keep_alive = std::move(stream);
   return input;
 }
 
 absl::StatusOr<GrantComputation> GrantProjection::Compute(const std::string& code,
                                                           const Scope& scope, const KnownAt& at,
                                                           const RuleTimeline& rules) const {
-  return ComputeGrant(InputFor(code, scope, at, rules));
+  ASSIGN_OR_RETURN(GrantInput input, InputFor(code, scope, at, rules));
+  return ComputeGrant(input);
 }
 
 absl::StatusOr<GrantProjection::HeadAnswer> GrantProjection::HeadGrant(
     const std::string& code, int32_t year, const RuleTimeline& rules) const {
   const size_t rules_version = rules_.records().size();
-  const StreamRecords& stream = municipalities_.at(code);
-  const size_t stream_version = stream.records().size();
+  const size_t stream_version = municipalities_.at(code).size();
   {
     std::lock_guard cache(head_cache_mutex_);
     auto it = head_cache_.find({code, year});
@@ -206,7 +244,7 @@ absl::StatusOr<booo::v1::BalanceRow> GrantProjection::HeadRow(const std::string&
     std::lock_guard cache(head_cache_mutex_);
     auto it = head_cache_.find({code, year});
     if (it != head_cache_.end() && it->second.rules_version == rules_.records().size() &&
-        it->second.stream_version == municipalities_.at(code).records().size()) {
+        it->second.stream_version == municipalities_.at(code).size()) {
       return it->second.row;
     }
   }
@@ -214,18 +252,18 @@ absl::StatusOr<booo::v1::BalanceRow> GrantProjection::HeadRow(const std::string&
   return ToBalanceRow(answer.answer);
 }
 
-std::vector<int32_t> GrantProjection::YearsWithFacts(const std::string& code,
-                                                     const KnownAt& at) const {
+absl::StatusOr<std::vector<int32_t>> GrantProjection::YearsWithFacts(const std::string& code,
+                                                                     const KnownAt& at) const {
   // At the head the answer only changes with the municipality's stream: ListBalances asks for
   // every municipality, and walking every fact each time cost it half a second at 2 M events.
   const bool at_head = at.tree_size == position_ && !at.business_day;
-  const size_t stream_version = municipalities_.at(code).records().size();
+  const size_t stream_version = municipalities_.at(code).size();
   if (at_head) {
     std::lock_guard cache(head_cache_mutex_);
     auto it = head_years_.find(code);
     if (it != head_years_.end() && it->second.first == stream_version) return it->second.second;
   }
-  std::vector<int32_t> out = ComputeYearsWithFacts(code, at);
+  ASSIGN_OR_RETURN(std::vector<int32_t> out, ComputeYearsWithFacts(code, at));
   if (at_head) {
     std::lock_guard cache(head_cache_mutex_);
     head_years_[code] = {stream_version, out};
@@ -233,10 +271,11 @@ std::vector<int32_t> GrantProjection::YearsWithFacts(const std::string& code,
   return out;
 }
 
-std::vector<int32_t> GrantProjection::ComputeYearsWithFacts(const std::string& code,
-                                                            const KnownAt& at) const {
+absl::StatusOr<std::vector<int32_t>> GrantProjection::ComputeYearsWithFacts(
+    const std::string& code, const KnownAt& at) const {
+  ASSIGN_OR_RETURN(std::shared_ptr<const StreamRecords> stream, Facts(code));
   std::set<int32_t> years;
-  for (const FactRecord* f : SelectCurrent(municipalities_.at(code).records(), at)) {
+  for (const FactRecord* f : SelectCurrent(stream->records(), at)) {
     const EventBody& b = *f->body;
     switch (b.payload_case()) {
       case EventBody::kGooPlacesDeclared:
@@ -319,11 +358,11 @@ absl::StatusOr<booo::v1::GetGrantResponse> GrantProjection::GetGrant(
   booo::v1::GetGrantResponse response = ToGetGrantResponse(code, scope, std::move(computation));
   response.set_tree_size(at.tree_size);
   *response.mutable_known_at() = request.known_at();
-  const auto& records = municipalities_.at(code).records();
+  const auto& stored = municipalities_.at(code);
   response.set_stream_version(static_cast<uint64_t>(
-      std::partition_point(records.begin(), records.end(),
-                           [&](const FactRecord& r) { return r.ref.sequence < at.tree_size; }) -
-      records.begin()));
+      std::partition_point(stored.begin(), stored.end(),
+                           [&](const StoredFact& f) { return f.sequence < at.tree_size; }) -
+      stored.begin()));
   if (request.trace_depth() != 0 || !request.trace_path().empty()) {
     const GrantTraces traces = TakeTraces(response);
     RETURN_IF_ERROR(SelectTraces(traces, request, response));
@@ -343,7 +382,7 @@ absl::StatusOr<booo::v1::ListBalancesResponse> GrantProjection::ListBalances(
   response.set_tree_size(at.tree_size);
   BalanceTotalsBuilder totals;
   for (const auto& [code, stream] : municipalities_) {
-    std::vector<int32_t> years = YearsWithFacts(code, at);
+    ASSIGN_OR_RETURN(std::vector<int32_t> years, YearsWithFacts(code, at));
     if (only_year != 0) {
       if (std::find(years.begin(), years.end(), only_year) == years.end()) continue;
       years = {only_year};

@@ -1,8 +1,12 @@
 // GrantProjection: the materialised state behind the Grants service. It keeps every rule
-// amendment and every municipality's facts, parsed, with their ledger positions, and catches up
-// with the log incrementally (only events it has not seen are read). A query at any known-at
-// point, earlier ones included, selects from this state (facts.h) and runs the pure calculation;
-// nothing is re-read from the log.
+// amendment and budget line parsed, and every municipality's events as their ledger positions
+// and serialized bodies; it catches up with the log incrementally (only events it has not seen
+// are read). A query at any known-at point, earlier ones included, selects from this state
+// (facts.h) and runs the pure calculation; nothing is re-read from the log.
+//
+// Municipality streams are parsed when a query needs them, and the most recently used parsed
+// streams are kept up to a bound (kMaxParsedEvents): a parsed body takes about ten times its
+// serialized bytes, which at national scale would not fit in memory for every event.
 //
 // Thread safety: all methods may be called from any thread. Queries share a lock; catching up
 // takes it exclusively, briefly, and only when the log has grown.
@@ -23,6 +27,7 @@
 #include "booo/v1/controls_service.pb.h"
 #include "booo/v1/grants_service.pb.h"
 #include "google/protobuf/arena.h"
+#include "replay/body_store.h"
 #include "replay/event_log.h"
 #include "replay/facts.h"
 #include "replay/grant_calculation.h"
@@ -60,19 +65,32 @@ class GrantProjection {
       const booo::v1::GetAccommodationMixRequest& request);
 
  private:
-  // One event read and parsed outside the lock, waiting to be ingested.
-  struct ParsedEvent {
-    EventRef ref;
-    const booo::v1::EventBody* body = nullptr;  // on `arena`
+  // A municipality event as kept between queries.
+  struct StoredFact {
+    uint64_t sequence = 0;
+    int64_t business_day = 0;
+    LeafHash leaf_hash;
+    absl::string_view body;  // serialized, in bodies_
   };
-  static absl::StatusOr<ParsedEvent> Parse(const LoggedEvent& event,
-                                           google::protobuf::Arena* arena);
+  // One event read outside the lock, waiting to be ingested.
+  struct ReadEvent {
+    EventRef ref;                               // event_id only for rules and budget lines
+    const booo::v1::EventBody* body = nullptr;  // rules and budget lines, parsed on arena_
+    absl::string_view municipality;             // municipality events: the code (in bodies_)
+    absl::string_view stored_body;              // ... and the body (in bodies_)
+  };
+  // Requires catch_up_mutex_ (it stores into bodies_ and arena_).
+  absl::StatusOr<ReadEvent> Read(const LoggedEvent& event);
   // Adds the next event in log order (requires the exclusive lock).
-  absl::Status Ingest(ParsedEvent event);
+  absl::Status Ingest(ReadEvent event);
   absl::StatusOr<KnownAt> Resolve(const booo::v1::KnownAt& at) const;
+  // The parsed records of a municipality's stream (which must exist) up to the head, from the
+  // bounded cache or parsed now; the pointer keeps them alive. DATA_LOSS, naming the sequence,
+  // for a stored body that does not parse. Requires the shared lock.
+  absl::StatusOr<std::shared_ptr<const StreamRecords>> Facts(const std::string& code) const;
   // The calculation's input for one municipality (which must exist) at `at` with `rules`.
-  GrantInput InputFor(const std::string& code, const Scope& scope, const KnownAt& at,
-                      const RuleTimeline& rules) const;
+  absl::StatusOr<GrantInput> InputFor(const std::string& code, const Scope& scope,
+                                      const KnownAt& at, const RuleTimeline& rules) const;
   // The grant of one municipality (which must exist) at `at` with `rules`.
   absl::StatusOr<GrantComputation> Compute(const std::string& code, const Scope& scope,
                                            const KnownAt& at, const RuleTimeline& rules) const;
@@ -89,21 +107,35 @@ class GrantProjection {
   absl::StatusOr<booo::v1::BalanceRow> HeadRow(const std::string& code, int32_t year,
                                                const RuleTimeline& rules) const;
   // Spending years the municipality's current facts at `at` concern.
-  std::vector<int32_t> YearsWithFacts(const std::string& code, const KnownAt& at) const;
-  std::vector<int32_t> ComputeYearsWithFacts(const std::string& code, const KnownAt& at) const;
+  absl::StatusOr<std::vector<int32_t>> YearsWithFacts(const std::string& code,
+                                                      const KnownAt& at) const;
+  absl::StatusOr<std::vector<int32_t>> ComputeYearsWithFacts(const std::string& code,
+                                                             const KnownAt& at) const;
 
   const EventLog* const log_;
-  // Every parsed body, for the projection's lifetime: one arena instead of a heap allocation
-  // per field (thread-safe; parsing happens outside mutex_).
-  google::protobuf::Arena arena_{ArenaOptions()};
-  static google::protobuf::ArenaOptions ArenaOptions();
+  // Rule amendments' and budget lines' parsed bodies, for the projection's lifetime.
+  google::protobuf::Arena arena_;
+  // Municipality events' serialized bodies, for the projection's lifetime.
+  BodyStore bodies_;
   mutable std::shared_mutex mutex_;
   std::mutex catch_up_mutex_;  // one reader of the log at a time
   uint64_t position_ = 0;
   std::vector<int64_t> recorded_at_micros_;  // by sequence, never decreasing
   StreamRecords rules_;
   StreamRecords budget_;
-  std::map<std::string, StreamRecords> municipalities_;  // by code
+  std::map<std::string, std::vector<StoredFact>, std::less<>> municipalities_;  // by code
+
+  // Parsed municipality streams, least recently used evicted first beyond kMaxParsedEvents
+  // events in all (about 2 KiB each parsed).
+  static constexpr size_t kMaxParsedEvents = size_t{1} << 20;
+  struct ParsedStream {
+    std::shared_ptr<const StreamRecords> records;
+    uint64_t last_used = 0;
+  };
+  mutable std::mutex parsed_mutex_;
+  mutable std::map<std::string, ParsedStream, std::less<>> parsed_;
+  mutable size_t parsed_events_ = 0;
+  mutable uint64_t parsed_clock_ = 0;
 
   struct HeadEntry {
     size_t rules_version = 0;           // rules_.records().size() when computed

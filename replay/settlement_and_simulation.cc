@@ -91,13 +91,16 @@ absl::StatusOr<booo::v1::ReplaySettlementResponse> GrantProjection::ReplaySettle
   if (sequence >= position_) {
     return absl::NotFoundError(absl::StrCat("sequence: no event ", sequence, " in the ledger"));
   }
-  std::optional<ParsedEvent> parsed;
+  std::optional<booo::v1::EventBody> parsed;
   RETURN_IF_ERROR(log_->Scan(sequence, sequence + 1, [&](const LoggedEvent& e) -> absl::Status {
-    ASSIGN_OR_RETURN(parsed, Parse(e, &arena_));
+    parsed.emplace();
+    if (absl::Status s = ledger::ParseEventBodyInto(e.body, *parsed); !s.ok()) {
+      return absl::DataLossError(absl::StrCat("sequence ", e.sequence, ": ", s.message()));
+    }
     return absl::OkStatus();
   }));
   if (!parsed) return absl::NotFoundError(absl::StrCat("sequence: no event ", sequence));
-  const booo::v1::EventBody& body = *parsed->body;
+  const booo::v1::EventBody& body = *parsed;
   if (!body.has_grant_determined()) {
     return absl::FailedPreconditionError(
         absl::StrCat("determination: event ", sequence, " (", body.event_id(), ") is a ",
@@ -112,8 +115,8 @@ absl::StatusOr<booo::v1::ReplaySettlementResponse> GrantProjection::ReplaySettle
                    Compute(code, Scope::Year(recorded.spending_year()), at, rules));
 
   booo::v1::ReplaySettlementResponse out;
-  const StreamRecords& stream = municipalities_.at(code);
-  *out.mutable_determination() = ToDetermination(stream.records()[stream.Find(body.event_id())]);
+  ASSIGN_OR_RETURN(std::shared_ptr<const StreamRecords> stream, Facts(code));
+  *out.mutable_determination() = ToDetermination(stream->records()[stream->Find(body.event_id())]);
   out.set_municipality_code(code);
   out.set_spending_year(recorded.spending_year());
   out.set_tree_size(sequence);
@@ -185,16 +188,17 @@ absl::StatusOr<booo::v1::SimulateAmendmentResponse> GrantProjection::SimulateAme
     }
   }
   int32_t last_year = 2022;
-  for (const auto& [code, stream] : municipalities_) {
-    for (int32_t y : YearsWithFacts(code, at)) last_year = std::max(last_year, y);
+  for (const auto& [code, unused] : municipalities_) {
+    ASSIGN_OR_RETURN(std::vector<int32_t> own, YearsWithFacts(code, at));
+    for (int32_t y : own) last_year = std::max(last_year, y);
   }
   const std::set<int32_t> asked(request.spending_years().begin(), request.spending_years().end());
   std::vector<int32_t> years(asked.begin(), asked.end());
   if (years.empty()) years = TouchedYears(request.amendment(), last_year);
   int64_t base_total = 0;
   int64_t sim_total = 0;
-  for (const auto& [code, stream] : municipalities_) {
-    const std::vector<int32_t> own = YearsWithFacts(code, at);
+  for (const auto& [code, unused] : municipalities_) {
+    ASSIGN_OR_RETURN(const std::vector<int32_t> own, YearsWithFacts(code, at));
     for (int32_t year : years) {
       if (std::find(own.begin(), own.end(), year) == own.end()) continue;
       ASSIGN_OR_RETURN(GrantComputation b, Compute(code, Scope::Year(year), at, baseline));
