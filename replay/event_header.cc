@@ -17,8 +17,8 @@ constexpr int kStreamField = EventBody::kStreamFieldNumber;
 constexpr int kMaxPayloadField = 63;
 
 // Per payload field number, the field number of its business date inside the payload message
-// (0: none; -1: not a payload field). Derived once from ledger::BusinessDateField and the descriptors, so it cannot
-// drift from the definition of a business date.
+// (0: none; -1: not a payload field). Derived once from ledger::BusinessDateField and the
+// descriptors, so it cannot drift from the definition of a business date.
 const std::array<int, kMaxPayloadField + 1>& BusinessDateFields() {
   static const auto* table = [] {
     auto* out = new std::array<int, kMaxPayloadField + 1>{};
@@ -125,7 +125,8 @@ absl::StatusOr<EventHeader> ParsedHeader(absl::string_view bytes) {
   }
   EventHeader header;
   header.payload_field = body.payload_case();
-  if (const auto date = ledger::BusinessDate(body)) header.business_day = ledger::ToEpochDays(*date);
+  if (const auto date = ledger::BusinessDate(body))
+    header.business_day = ledger::ToEpochDays(*date);
   // The views must point into `bytes`: find the fields again on the wire (singular strings:
   // the last occurrence wins, as in the parse).
   WireReader reader(bytes);

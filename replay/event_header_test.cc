@@ -56,8 +56,8 @@ TEST(EventHeaderTest, AgreesWithAFullParseForEveryPayloadKind) {
   for (int i = 0; i < payloads->field_count(); ++i) {
     const FieldDescriptor* payload = payloads->field(i);
     // Boundary days: the 14/15 October 2022 change, the turn of 2023/2024, a leap day.
-    for (auto [y, m, d] : {std::tuple{2022, 10, 14}, {2022, 10, 15}, {2023, 12, 31},
-                           {2024, 1, 1}, {2024, 2, 29}}) {
+    for (auto [y, m, d] :
+         {std::tuple{2022, 10, 14}, {2022, 10, 15}, {2023, 12, 31}, {2024, 1, 1}, {2024, 2, 29}}) {
       const EventBody body = BodyWith(payload, y, m, d);
       ExpectAgrees(body.SerializeAsString(), std::string(payload->name()));
     }

@@ -49,6 +49,11 @@ absl::Status GrantProjection::CatchUp() {
   }
 }
 
+size_t GrantProjection::parsed_events_held() const {
+  std::lock_guard cache(parsed_mutex_);
+  return parsed_events_;
+}
+
 uint64_t GrantProjection::position() const {
   std::shared_lock lock(mutex_);
   return position_;
@@ -100,8 +105,8 @@ absl::Status GrantProjection::Ingest(ReadEvent event) {
   } else if (!event.municipality.empty()) {
     auto stream = municipalities_.find(event.municipality);
     if (stream == municipalities_.end()) {
-      stream = municipalities_.emplace(std::string(event.municipality), std::vector<StoredFact>())
-                   .first;
+      stream =
+          municipalities_.emplace(std::string(event.municipality), std::vector<StoredFact>()).first;
     }
     stream->second.push_back(StoredFact{event.ref.sequence, event.ref.business_day,
                                         event.ref.leaf_hash, event.stored_body});
@@ -141,11 +146,11 @@ absl::StatusOr<std::shared_ptr<const StreamRecords>> GrantProjection::Facts(
     entry.records = records;
   }
   entry.last_used = ++parsed_clock_;
-  while (parsed_events_ > kMaxParsedEvents && parsed_.size() > 1) {
+  while (parsed_events_ > options_.max_parsed_events && parsed_.size() > 1) {
     auto oldest = parsed_.end();
     for (auto it = parsed_.begin(); it != parsed_.end(); ++it) {
-      if (it->first != code && (oldest == parsed_.end() ||
-                                it->second.last_used < oldest->second.last_used)) {
+      if (it->first != code &&
+          (oldest == parsed_.end() || it->second.last_used < oldest->second.last_used)) {
         oldest = it;
       }
     }
@@ -224,7 +229,7 @@ absl::StatusOr<GrantProjection::HeadAnswer> GrantProjection::HeadGrant(
   const uint64_t generation = ++cache_generation_;
   head_cache_[{code, year}] = HeadEntry{
       rules_version, stream_version, answer.answer, answer.traces, ToBalanceRow(answer.answer),
-      generation};
+      generation,    nullptr};
   // Keep the traces of the most recent entries only; older ones keep the rest of the answer.
   cached_traces_.emplace_back(std::pair(code, year), generation);
   while (cached_traces_.size() > kMaxCachedTraces) {
@@ -232,10 +237,42 @@ absl::StatusOr<GrantProjection::HeadAnswer> GrantProjection::HeadGrant(
     auto oldest = head_cache_.find(key);
     if (oldest != head_cache_.end() && oldest->second.generation == inserted) {
       oldest->second.traces.reset();
+      oldest->second.bytes.reset();
     }
     cached_traces_.pop_front();
   }
   return answer;
+}
+
+absl::StatusOr<std::shared_ptr<const std::string>> GrantProjection::HeadGrantBytes(
+    const std::string& code, int32_t year, const RuleTimeline& rules) const {
+  const size_t rules_version = rules_.records().size();
+  const size_t stream_version = municipalities_.at(code).size();
+  auto current = [&](const HeadEntry& entry) {
+    return entry.rules_version == rules_version && entry.stream_version == stream_version;
+  };
+  {
+    std::lock_guard cache(head_cache_mutex_);
+    auto it = head_cache_.find({code, year});
+    if (it != head_cache_.end() && current(it->second) && it->second.bytes) {
+      return it->second.bytes;
+    }
+  }
+  ASSIGN_OR_RETURN(HeadAnswer answer, HeadGrant(code, year, rules));
+  booo::v1::GetGrantResponse whole = std::move(answer.answer);
+  whole.clear_tree_size();  // both go into each request's tail
+  whole.clear_known_at();
+  *whole.mutable_trace() = answer.traces->trace;
+  *whole.mutable_settlement() = answer.traces->settlement;
+  *whole.mutable_vat_fund() = answer.traces->vat_fund;
+  auto bytes = std::make_shared<const std::string>(whole.SerializeAsString());
+  std::lock_guard cache(head_cache_mutex_);
+  auto it = head_cache_.find({code, year});
+  // Kept only beside the traces it was made from (evicted with them).
+  if (it != head_cache_.end() && current(it->second) && it->second.traces == answer.traces) {
+    it->second.bytes = bytes;
+  }
+  return bytes;
 }
 
 absl::StatusOr<booo::v1::BalanceRow> GrantProjection::HeadRow(const std::string& code, int32_t year,
@@ -323,11 +360,8 @@ absl::StatusOr<std::vector<int32_t>> GrantProjection::ComputeYearsWithFacts(
   return out;
 }
 
-absl::StatusOr<booo::v1::GetGrantResponse> GrantProjection::GetGrant(
-    const booo::v1::GetGrantRequest& request) {
-  RETURN_IF_ERROR(CatchUp());
-  const std::string& code = request.municipality_code();
-  RETURN_IF_ERROR(CheckCode(code, true));
+absl::StatusOr<Scope> GrantProjection::CheckGrantRequest(const booo::v1::GetGrantRequest& request) {
+  RETURN_IF_ERROR(CheckCode(request.municipality_code(), true));
   const int32_t year = request.spending_year();
   RETURN_IF_ERROR(CheckYear(year, true, "spending_year"));
   Scope scope = Scope::Year(year);
@@ -340,6 +374,42 @@ absl::StatusOr<booo::v1::GetGrantResponse> GrantProjection::GetGrant(
           absl::StrCat("scope: must lie inside spending year ", year));
     }
   }
+  return scope;
+}
+
+absl::StatusOr<SerializedGrant> GrantProjection::GetGrantSerialized(
+    const booo::v1::GetGrantRequest& request) {
+  const bool whole_trace = request.trace_depth() == 0 && request.trace_path().empty();
+  if (whole_trace && !request.has_scope()) {
+    RETURN_IF_ERROR(CatchUp());
+    RETURN_IF_ERROR(CheckGrantRequest(request).status());
+    const std::string& code = request.municipality_code();
+    std::shared_lock lock(mutex_);
+    if (!municipalities_.contains(code)) {
+      return absl::NotFoundError(
+          absl::StrCat("municipality_code: ", code, " has no events in the ledger"));
+    }
+    ASSIGN_OR_RETURN(KnownAt at, Resolve(request.known_at()));
+    if (at.tree_size == position_ && !at.business_day) {
+      const RuleTimeline rules(SelectCurrent(rules_.records(), at));
+      ASSIGN_OR_RETURN(std::shared_ptr<const std::string> bytes,
+                       HeadGrantBytes(code, request.spending_year(), rules));
+      booo::v1::GetGrantResponse tail;
+      tail.set_tree_size(position_);
+      *tail.mutable_known_at() = request.known_at();
+      return SerializedGrant{std::move(bytes), tail.SerializeAsString()};
+    }
+  }
+  ASSIGN_OR_RETURN(booo::v1::GetGrantResponse answer, GetGrant(request));
+  return SerializedGrant{std::make_shared<const std::string>(answer.SerializeAsString()), ""};
+}
+
+absl::StatusOr<booo::v1::GetGrantResponse> GrantProjection::GetGrant(
+    const booo::v1::GetGrantRequest& request) {
+  RETURN_IF_ERROR(CatchUp());
+  ASSIGN_OR_RETURN(const Scope scope, CheckGrantRequest(request));
+  const std::string& code = request.municipality_code();
+  const int32_t year = request.spending_year();
   std::shared_lock lock(mutex_);
   if (!municipalities_.contains(code)) {
     return absl::NotFoundError(

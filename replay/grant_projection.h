@@ -5,7 +5,7 @@
 // (facts.h) and runs the pure calculation; nothing is re-read from the log.
 //
 // Municipality streams are parsed when a query needs them, and the most recently used parsed
-// streams are kept up to a bound (kMaxParsedEvents): a parsed body takes about ten times its
+// streams are kept up to a bound (ProjectionOptions): a parsed body takes about ten times its
 // serialized bytes, which at national scale would not fit in memory for every event.
 //
 // Thread safety: all methods may be called from any thread. Queries share a lock; catching up
@@ -35,17 +35,31 @@
 
 namespace booo::replay {
 
+struct ProjectionOptions {
+  // Parsed municipality events kept between queries, in all (about 2 KiB each).
+  size_t max_parsed_events = size_t{1} << 20;
+};
+
 class GrantProjection {
  public:
-  explicit GrantProjection(const EventLog* log) : log_(log) {}
+  explicit GrantProjection(const EventLog* log, ProjectionOptions options = {})
+      : log_(log), options_(options) {}
 
   // Reads the events appended since the last call. DATA_LOSS for an event that fails to parse.
   absl::Status CatchUp();
   uint64_t position() const;
+  // Parsed municipality events held between queries now (at most
+  // ProjectionOptions::max_parsed_events, beyond the streams queries still hold).
+  size_t parsed_events_held() const;
 
   // The Grants service's methods (proto/booo/v1/grants_service.proto documents the codes).
   // Each catches up first.
   absl::StatusOr<booo::v1::GetGrantResponse> GetGrant(const booo::v1::GetGrantRequest& request);
+  // The same answer in wire form, for the gRPC service: a whole-year grant at the head with its
+  // whole trace is served from bytes serialized once per change of the municipality's facts or
+  // the rules (a national-scale trace is megabytes; copying and serializing it per request
+  // took most of a warm query's time).
+  absl::StatusOr<SerializedGrant> GetGrantSerialized(const booo::v1::GetGrantRequest& request);
   absl::StatusOr<booo::v1::ListBalancesResponse> ListBalances(
       const booo::v1::ListBalancesRequest& request);
   absl::StatusOr<booo::v1::ReplaySettlementResponse> ReplaySettlement(
@@ -103,6 +117,11 @@ class GrantProjection {
   };
   absl::StatusOr<HeadAnswer> HeadGrant(const std::string& code, int32_t year,
                                        const RuleTimeline& rules) const;
+  // The same answer serialized whole, traces included, without tree_size and known_at.
+  absl::StatusOr<std::shared_ptr<const std::string>> HeadGrantBytes(
+      const std::string& code, int32_t year, const RuleTimeline& rules) const;
+  // GetGrant's request checks; the scope the request asks for.
+  static absl::StatusOr<Scope> CheckGrantRequest(const booo::v1::GetGrantRequest& request);
   // The same grant's balance row, without copying its trace.
   absl::StatusOr<booo::v1::BalanceRow> HeadRow(const std::string& code, int32_t year,
                                                const RuleTimeline& rules) const;
@@ -113,6 +132,7 @@ class GrantProjection {
                                                              const KnownAt& at) const;
 
   const EventLog* const log_;
+  const ProjectionOptions options_;
   // Rule amendments' and budget lines' parsed bodies, for the projection's lifetime.
   google::protobuf::Arena arena_;
   // Municipality events' serialized bodies, for the projection's lifetime.
@@ -125,9 +145,8 @@ class GrantProjection {
   StreamRecords budget_;
   std::map<std::string, std::vector<StoredFact>, std::less<>> municipalities_;  // by code
 
-  // Parsed municipality streams, least recently used evicted first beyond kMaxParsedEvents
-  // events in all (about 2 KiB each parsed).
-  static constexpr size_t kMaxParsedEvents = size_t{1} << 20;
+  // Parsed municipality streams, least recently used evicted first beyond
+  // options_.max_parsed_events events in all.
   struct ParsedStream {
     std::shared_ptr<const StreamRecords> records;
     uint64_t last_used = 0;
@@ -141,10 +160,12 @@ class GrantProjection {
     size_t rules_version = 0;           // rules_.records().size() when computed
     size_t stream_version = 0;          // the municipality's records().size() when computed
     booo::v1::GetGrantResponse answer;  // without its traces
-    // The traces, for the most recently computed entries only (they are large).
+    // The traces, and the whole answer serialized once asked for, for the most recently
+    // computed entries only (they are large).
     std::shared_ptr<const GrantTraces> traces;
     booo::v1::BalanceRow row;
-    uint64_t generation = 0;  // which insertion this is, for trace eviction
+    uint64_t generation = 0;                   // which insertion this is, for trace eviction
+    std::shared_ptr<const std::string> bytes;  // with `traces`, once asked for
   };
   static constexpr size_t kMaxCachedTraces = 256;
   mutable std::mutex head_cache_mutex_;

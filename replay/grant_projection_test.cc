@@ -4,6 +4,7 @@
 #include "replay/grant_projection.h"
 
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "ledger/crypto.h"
 #include "replay/trace.h"
@@ -165,6 +166,112 @@ TEST_F(ProjectionCacheTest, TraceDepthAndPathSelectPartOfTheSameTrace) {
   ASSERT_TRUE(again.ok());
   EXPECT_EQ(again->trace().SerializeAsString(), full->trace().SerializeAsString());
   EXPECT_EQ(again->vat_fund().SerializeAsString(), full->vat_fund().SerializeAsString());
+}
+
+// The gRPC service sends GetGrantSerialized's bytes: parsed, they are exactly GetGrant's answer,
+// whether served from the cached bytes or computed, and the cached bytes follow every change.
+TEST_F(ProjectionCacheTest, SerializedAnswerIsTheAnswer) {
+  Append(booo::testing::GooPlaces("p1", "GM0363", "L1", Day(2023, 1, 1), Day(2023, 1, 31), 10,
+                                  Day(2023, 2, 1)));
+  Append(booo::testing::Advance("a1", "GM0363", 2023, 1'000, Day(2023, 3, 1)));
+  auto expect_same = [&](const booo::v1::GetGrantRequest& request) {
+    auto serialized = projection_.GetGrantSerialized(request);
+    auto answer = projection_.GetGrant(request);
+    ASSERT_EQ(serialized.ok(), answer.ok()) << serialized.status() << " / " << answer.status();
+    if (!answer.ok()) {
+      EXPECT_EQ(serialized.status(), answer.status());
+      return;
+    }
+    booo::v1::GetGrantResponse parsed;
+    ASSERT_TRUE(parsed.ParseFromString(*serialized->bytes + serialized->tail));
+    EXPECT_EQ(parsed.SerializeAsString(), answer->SerializeAsString());
+    if (!request.has_known_at()) {
+      EXPECT_EQ(parsed.tree_size(), log_.Size());
+    }
+  };
+  booo::v1::GetGrantRequest request;
+  request.set_municipality_code("GM0363");
+  request.set_spending_year(2023);
+  expect_same(request);
+  // Served again from the same bytes.
+  auto first = projection_.GetGrantSerialized(request);
+  auto second = projection_.GetGrantSerialized(request);
+  ASSERT_TRUE(first.ok() && second.ok());
+  EXPECT_EQ(first->bytes.get(), second->bytes.get());
+  // Every other point and selection.
+  booo::v1::GetGrantRequest at_size = request;
+  at_size.mutable_known_at()->set_tree_size(log_.Size());
+  expect_same(at_size);
+  at_size.mutable_known_at()->set_tree_size(log_.Size() - 1);
+  expect_same(at_size);
+  booo::v1::GetGrantRequest on_day = request;
+  *on_day.mutable_known_at()->mutable_business_date() = Day(2023, 2, 28);
+  expect_same(on_day);
+  booo::v1::GetGrantRequest top = request;
+  top.set_trace_depth(1);
+  expect_same(top);
+  booo::v1::GetGrantRequest january = request;
+  *january.mutable_scope()->mutable_first_day() = Day(2023, 1, 1);
+  *january.mutable_scope()->mutable_last_day() = Day(2023, 1, 31);
+  expect_same(january);
+  booo::v1::GetGrantRequest unknown = request;
+  unknown.set_municipality_code("GM0014");
+  expect_same(unknown);
+  booo::v1::GetGrantRequest bad_year = request;
+  bad_year.set_spending_year(1999);
+  expect_same(bad_year);
+  // Another municipality's event: the same bytes, at the new head.
+  Append(booo::testing::GooPlaces("u1", "GM0344", "U1", Day(2023, 1, 1), Day(2023, 1, 31), 5,
+                                  Day(2023, 2, 1)));
+  auto third = projection_.GetGrantSerialized(request);
+  ASSERT_TRUE(third.ok());
+  EXPECT_EQ(third->bytes.get(), first->bytes.get());
+  expect_same(request);
+  // Its own new fact: new bytes.
+  Append(booo::testing::PooMonth("m1", "GM0363", 2023, 1, 5, 5, Day(2023, 2, 1)));
+  auto fourth = projection_.GetGrantSerialized(request);
+  ASSERT_TRUE(fourth.ok());
+  EXPECT_NE(*fourth->bytes, *first->bytes);
+  expect_same(request);
+}
+
+// Municipality streams are parsed per query and kept within a bound; evicting and re-parsing,
+// or extending a parsed stream that grew, never changes an answer.
+TEST_F(ProjectionCacheTest, ParsedStreamsStayWithinTheirBound) {
+  GrantProjection tight(&log_, ProjectionOptions{.max_parsed_events = 3});
+  const std::vector<std::string> codes = {"GM0363", "GM0344", "GM0599"};
+  auto add_month = [&](int month) {
+    for (const std::string& code : codes) {
+      Append(booo::testing::GooPlaces(absl::StrCat(code, "-", month), code, code + "-L",
+                                      Day(2023, month, 1), Day(2023, month, 28), month,
+                                      Day(2023, month + 1, 1)));
+    }
+  };
+  auto expect_equal = [&] {
+    for (const std::string& code : codes) {
+      booo::v1::GetGrantRequest request;
+      request.set_municipality_code(code);
+      request.set_spending_year(2023);
+      *request.mutable_known_at()->mutable_business_date() = Day(2100, 1, 1);  // not cached
+      auto a = tight.GetGrant(request);
+      auto b = projection_.GetGrant(request);
+      ASSERT_TRUE(a.ok() && b.ok()) << a.status() << " / " << b.status();
+      EXPECT_EQ(a->SerializeAsString(), b->SerializeAsString()) << code;
+      EXPECT_LE(tight.parsed_events_held(), 3u);
+    }
+  };
+  add_month(1);
+  add_month(2);
+  expect_equal();  // each stream of 2 evicts the one before
+  EXPECT_EQ(tight.parsed_events_held(), 2u);
+  add_month(3);  // the last stream parsed grows: extended from its parsed prefix
+  expect_equal();
+  EXPECT_EQ(tight.parsed_events_held(), 3u);
+  EXPECT_GT(projection_.parsed_events_held(), 3u);  // the default bound keeps all
+  auto balances = tight.ListBalances({});
+  auto reference = projection_.ListBalances({});
+  ASSERT_TRUE(balances.ok() && reference.ok());
+  EXPECT_EQ(balances->SerializeAsString(), reference->SerializeAsString());
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 #ifndef BOOO_REPLAY_GRANT_RESPONSE_H_
 #define BOOO_REPLAY_GRANT_RESPONSE_H_
 
+#include <memory>
 #include <set>
 #include <string>
 
@@ -21,6 +22,15 @@ booo::v1::BalanceRow ToBalanceRow(const booo::v1::GetGrantResponse& grant);
 
 // A grant answer's three traces, held apart from the rest of the answer so that a cached
 // answer can be served without copying megabytes of trace the request did not ask for.
+// A GetGrantResponse in wire form: `bytes` followed by `tail`. Protobuf reads a concatenation
+// of two serialized messages as one message with the fields of both, so a cached answer's
+// bytes are shared between requests and only the fields that differ per request (tree_size,
+// known_at) are serialized anew into the tail.
+struct SerializedGrant {
+  std::shared_ptr<const std::string> bytes;
+  std::string tail;
+};
+
 struct GrantTraces {
   booo::v1::TraceNode trace;
   booo::v1::TraceNode settlement;

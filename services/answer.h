@@ -9,14 +9,17 @@
 
 namespace booo::services {
 
+// A failed answer's gRPC status.
+inline grpc::Status Refusal(const char* method, const absl::Status& status) {
+  if (absl::IsDataLoss(status) || absl::IsInternal(status)) {
+    Log("error", method, {{"status", status.ToString()}});
+  }
+  return ToGrpcStatus(status);
+}
+
 template <typename Response>
 grpc::Status Answer(const char* method, absl::StatusOr<Response> result, Response* response) {
-  if (!result.ok()) {
-    if (absl::IsDataLoss(result.status()) || absl::IsInternal(result.status())) {
-      Log("error", method, {{"status", result.status().ToString()}});
-    }
-    return ToGrpcStatus(result.status());
-  }
+  if (!result.ok()) return Refusal(method, result.status());
   *response = *std::move(result);
   return grpc::Status::OK;
 }

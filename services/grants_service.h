@@ -3,17 +3,27 @@
 #ifndef BOOO_SERVICES_GRANTS_SERVICE_H_
 #define BOOO_SERVICES_GRANTS_SERVICE_H_
 
+#include <algorithm>
+#include <thread>
+
 #include "booo/v1/grants_service.grpc.pb.h"
 #include "replay/grant_projection.h"
+#include "services/query_pool.h"
 
 namespace booo::services {
 
-class GrantsService final : public booo::v1::Grants::Service {
+// GetGrant is served raw: its answer goes out as bytes the projection serialized once
+// (GrantProjection::GetGrantSerialized), handed to gRPC without a copy.
+class GrantsService final
+    : public booo::v1::Grants::WithRawCallbackMethod_GetGrant<booo::v1::Grants::Service> {
  public:
-  explicit GrantsService(replay::GrantProjection* projection) : projection_(projection) {}
+  explicit GrantsService(replay::GrantProjection* projection)
+      : projection_(projection),
+        queries_(std::max(4, 2 * static_cast<int>(std::thread::hardware_concurrency()))) {}
 
-  grpc::Status GetGrant(grpc::ServerContext* context, const booo::v1::GetGrantRequest* request,
-                        booo::v1::GetGrantResponse* response) override;
+  grpc::ServerUnaryReactor* GetGrant(grpc::CallbackServerContext* context,
+                                     const grpc::ByteBuffer* request,
+                                     grpc::ByteBuffer* response) override;
   grpc::Status ListBalances(grpc::ServerContext* context,
                             const booo::v1::ListBalancesRequest* request,
                             booo::v1::ListBalancesResponse* response) override;
@@ -26,6 +36,7 @@ class GrantsService final : public booo::v1::Grants::Service {
 
  private:
   replay::GrantProjection* const projection_;
+  QueryPool queries_;  // last: its threads stop before the rest goes
 };
 
 }  // namespace booo::services

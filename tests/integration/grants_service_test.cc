@@ -1,8 +1,11 @@
 // The Grants service end to end: a real ledgerd on port 0 with the shipped rule book loaded as
 // signed amendments, facts appended through the Ledger service, and every query over gRPC.
+#include <future>
+
 #include "booo/v1/grants_service.grpc.pb.h"
 #include "gmock/gmock.h"
 #include "grpcpp/create_channel.h"
+#include "grpcpp/generic/generic_stub.h"
 #include "ledger/civil_date.h"
 #include "replay/trace.h"
 #include "tests/integration/grants_env.h"
@@ -118,6 +121,46 @@ TEST_F(GrantsServiceTest, RefusesBadQueriesWithExactCodes) {
     s = grants_->SimulateAmendment(&context, request, &out);
     EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
     EXPECT_THAT(s.error_message(), HasSubstr("amendment.values[0].parameter"));
+  }
+}
+
+// GetGrant is served raw (its answer goes out as cached bytes): bytes that are not a request are
+// refused like any malformed message, and the answer parses as the typed client expects.
+TEST_F(GrantsServiceTest, GetGrantServedRawRefusesBytesThatAreNotARequest) {
+  Put(Advance("a1", "GM0363", 2023, 100, Day(2023, 2, 1)), root_);
+  grpc::GenericStub generic(grpc::CreateChannel("127.0.0.1:" + std::to_string(server_->port()),
+                                                grpc::InsecureChannelCredentials()));
+  auto call = [&](const std::string& bytes, grpc::ByteBuffer* out) {
+    grpc::Slice slice(bytes);
+    grpc::ByteBuffer request(&slice, 1);
+    grpc::ClientContext context;
+    std::promise<grpc::Status> done;
+    generic.UnaryCall(&context, "/booo.v1.Grants/GetGrant", grpc::StubOptions(), &request, out,
+                      [&](grpc::Status s) { done.set_value(std::move(s)); });
+    return done.get_future().get();
+  };
+  grpc::ByteBuffer out;
+  grpc::Status s = call(std::string("\xff\xff\xff", 3), &out);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(s.error_message(), "request: is not a serialized booo.v1.GetGrantRequest");
+  booo::v1::GetGrantRequest request;
+  request.set_municipality_code("GM0363");
+  request.set_spending_year(2023);
+  for (int i = 0; i < 2; ++i) {  // computed, then from the cached bytes
+    ASSERT_TRUE(call(request.SerializeAsString(), &out).ok());
+    std::vector<grpc::Slice> slices;
+    ASSERT_TRUE(out.Dump(&slices).ok());
+    std::string bytes;
+    for (const grpc::Slice& slice : slices) {
+      bytes.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
+    }
+    booo::v1::GetGrantResponse raw;
+    ASSERT_TRUE(raw.ParseFromString(bytes));
+    booo::v1::GetGrantResponse typed;
+    ASSERT_TRUE(Grant("GM0363", 2023, &typed).ok());
+    EXPECT_EQ(raw.SerializeAsString(), typed.SerializeAsString());
+    EXPECT_EQ(raw.advances_cents(), 100);
+    EXPECT_EQ(raw.tree_size(), TreeSize());
   }
 }
 
