@@ -76,10 +76,10 @@ int Run(const std::string& data_dir, const std::string& rulebook_dir, int append
   std::vector<Row> rows;
   std::string machine_figures;  // key=value lines for tools/bench.sh (the baseline's ratios)
   const int verify_n = smoke ? 200 : 5000;
-  const double ceiling = replay_only ? 0 : VerifyCeiling(2, verify_n);
+  const double ceiling = replay_only || proofs_only ? 0 : VerifyCeiling(2, verify_n);
   rows.push_back({"Ed25519 verification ceiling (2 threads)", absl::StrFormat("%.0f /s", ceiling),
                   "the limit"});
-  if (!replay_only && append_clients > 0) {
+  if (!replay_only && !proofs_only && append_clients > 0) {
     absl::StatusOr<AppendFigures> appends = MeasureGrpcAppends(data_dir + ".appends", rulebook_dir,
                                                                append_clients, smoke ? 300 : 20000);
     if (!appends.ok()) {
