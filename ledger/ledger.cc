@@ -16,7 +16,14 @@ struct Ledger::PendingAppend {
   std::string signature;
   booo::v1::EventBody body;
   bool signature_verified = false;
-  AppendDone done;  // called once, by the writer, after the group is durable (or refused)
+};
+
+struct Ledger::PendingUnit {
+  std::vector<std::shared_ptr<PendingAppend>> events;
+  bool batch = false;  // from AppendBatch: admitted whole or not at all
+  // The one for its kind is called once, by the writer, after the group is durable (or refused).
+  AppendDone append_done;
+  BatchDone batch_done;
 };
 
 // One group commit in the making: the writer's state with this group's events applied, so an
@@ -38,7 +45,46 @@ struct Ledger::GroupState {
   std::optional<KeyRegistry> keys;  // a copy, made when the group holds a key event
   std::vector<Admitted> admitted;
   std::vector<PolicyEvent> policy_pending;  // admitted events the policy watches, in order
+
+  // The state before a batch, to return to when one of its events is refused.
+  struct Mark {
+    uint64_t next_sequence;
+    CompactRange tree;
+    size_t batch_ops;
+    absl::flat_hash_map<std::string, uint64_t> heads;
+    absl::flat_hash_map<std::string, size_t> ids;
+    absl::flat_hash_map<uint64_t, uint64_t> superseded;
+    std::optional<KeyRegistry> keys;
+    size_t admitted;
+    size_t policy_pending;
+  };
+  Mark Save() const {
+    return Mark{next_sequence, tree,          batch.count(),   heads,
+                ids,           superseded,    keys,            admitted.size(),
+                policy_pending.size()};
+  }
+  void Restore(Mark mark) {
+    next_sequence = mark.next_sequence;
+    tree = std::move(mark.tree);
+    batch.Truncate(mark.batch_ops);
+    heads = std::move(mark.heads);
+    ids = std::move(mark.ids);
+    superseded = std::move(mark.superseded);
+    keys = std::move(mark.keys);
+    admitted.erase(admitted.begin() + static_cast<ptrdiff_t>(mark.admitted), admitted.end());
+    policy_pending.erase(policy_pending.begin() + static_cast<ptrdiff_t>(mark.policy_pending),
+                         policy_pending.end());
+  }
 };
+
+namespace {
+
+// A batch's refusal names the event it is about.
+absl::Status InBatch(const absl::Status& status, size_t index) {
+  return absl::Status(status.code(), absl::StrCat("events[", index, "]: ", status.message()));
+}
+
+}  // namespace
 
 absl::StatusOr<std::unique_ptr<Ledger>> Ledger::Open(const std::string& data_dir, Clock* clock,
                                                      LedgerOptions options) {
@@ -112,20 +158,52 @@ void Ledger::AppendAsync(std::string body_bytes, std::string signature, AppendDo
   absl::StatusOr<std::shared_ptr<PendingAppend>> pending =
       Prepare(std::move(body_bytes), std::move(signature));
   if (!pending.ok()) return done(pending.status());
-  absl::Status refused;
+  auto unit = std::make_shared<PendingUnit>();
+  unit->events.push_back(*std::move(pending));
+  unit->append_done = done;
+  if (absl::Status queued = Enqueue(std::move(unit)); !queued.ok()) done(queued);
+}
+
+absl::StatusOr<std::vector<AppendResult>> Ledger::AppendBatch(std::vector<SignedBytes> events) {
+  std::promise<absl::StatusOr<std::vector<AppendResult>>> result;
+  auto future = result.get_future();
+  AppendBatchAsync(std::move(events), [&result](absl::StatusOr<std::vector<AppendResult>> r) {
+    result.set_value(std::move(r));
+  });
+  return future.get();
+}
+
+void Ledger::AppendBatchAsync(std::vector<SignedBytes> events, BatchDone done) {
+  if (events.empty()) return done(absl::InvalidArgumentError("events: at least one is required"));
+  if (events.size() > options_.max_batch_events) {
+    return done(absl::ResourceExhaustedError(
+        absl::StrCat("events: ", events.size(), " exceed the limit of ",
+                     options_.max_batch_events, " per request")));
+  }
+  auto unit = std::make_shared<PendingUnit>();
+  for (size_t i = 0; i < events.size(); ++i) {
+    absl::StatusOr<std::shared_ptr<PendingAppend>> pending =
+        Prepare(std::move(events[i].body_bytes), std::move(events[i].signature));
+    if (!pending.ok()) return done(InBatch(pending.status(), i));
+    unit->events.push_back(*std::move(pending));
+  }
+  unit->batch = true;
+  unit->batch_done = done;
+  if (absl::Status queued = Enqueue(std::move(unit)); !queued.ok()) done(queued);
+}
+
+absl::Status Ledger::Enqueue(std::shared_ptr<PendingUnit> unit) {
   {
     std::lock_guard lock(queue_mutex_);
-    if (writer_stop_) {
-      refused = absl::UnavailableError("ledger: shutting down");
-    } else if (queue_.size() >= options_.max_queued_appends) {
-      refused = absl::ResourceExhaustedError("ledger: too many appends queued; retry later");
-    } else {
-      (*pending)->done = std::move(done);
-      queue_.push_back(*std::move(pending));
+    if (writer_stop_) return absl::UnavailableError("ledger: shutting down");
+    if (queued_events_ + unit->events.size() > options_.max_queued_appends) {
+      return absl::ResourceExhaustedError("ledger: too many appends queued; retry later");
     }
+    queued_events_ += unit->events.size();
+    queue_.push_back(std::move(unit));
   }
-  if (!refused.ok()) return done(refused);
   queue_changed_.notify_one();
+  return absl::OkStatus();
 }
 
 absl::StatusOr<std::shared_ptr<Ledger::PendingAppend>> Ledger::Prepare(std::string body_bytes,
@@ -164,30 +242,52 @@ absl::StatusOr<std::shared_ptr<Ledger::PendingAppend>> Ledger::Prepare(std::stri
 
 void Ledger::WriterLoop() {
   for (;;) {
-    std::vector<std::shared_ptr<PendingAppend>> group;
+    std::vector<std::shared_ptr<PendingUnit>> group;
     {
       std::unique_lock lock(queue_mutex_);
       queue_changed_.wait(lock, [this] { return !queue_.empty() || writer_stop_; });
       if (queue_.empty()) return;  // stopping, and everything queued was written
-      const size_t n = std::min(queue_.size(), options_.max_group_events);
-      for (size_t i = 0; i < n; ++i) {
+      // Whole units only: a batch is never split across groups.
+      size_t events = 0;
+      while (!queue_.empty() && (events == 0 || events + queue_.front()->events.size() <=
+                                                     options_.max_group_events)) {
+        events += queue_.front()->events.size();
         group.push_back(std::move(queue_.front()));
         queue_.pop_front();
       }
+      queued_events_ -= events;
     }
     CommitGroup(group);
   }
 }
 
-void Ledger::CommitGroup(std::vector<std::shared_ptr<PendingAppend>>& group) {
+void Ledger::CommitGroup(std::vector<std::shared_ptr<PendingUnit>>& units) {
   GroupState g;
   g.first_sequence = g.next_sequence = tree_.size();
   g.tree = tree_;
   // Recorded-at never decreases, even if the system clock steps back.
   g.recorded_at_micros = std::max(last_recorded_at_micros_, clock_->NowMicros());
-  std::vector<absl::StatusOr<AppendResult>> results;
-  results.reserve(group.size());
-  for (auto& append : group) results.push_back(AdmitInGroup(*append, g));
+  // Per unit: its events' results, or the refusal of the whole batch.
+  std::vector<std::vector<absl::StatusOr<AppendResult>>> unit_results(units.size());
+  std::vector<absl::Status> batch_refused(units.size());
+  for (size_t u = 0; u < units.size(); ++u) {
+    const auto& events = units[u]->events;
+    if (!units[u]->batch) {  // a single append: a refusal adds nothing to roll back
+      unit_results[u].push_back(AdmitInGroup(*events[0], g));
+      continue;
+    }
+    GroupState::Mark mark = g.Save();
+    for (size_t i = 0; i < events.size(); ++i) {
+      absl::StatusOr<AppendResult> result = AdmitInGroup(*events[i], g);
+      if (!result.ok()) {
+        batch_refused[u] = InBatch(result.status(), i);
+        unit_results[u].clear();
+        g.Restore(std::move(mark));
+        break;
+      }
+      unit_results[u].push_back(std::move(result));
+    }
+  }
 
   if (!g.admitted.empty()) {
     g.batch.PutTreeSize(g.next_sequence);
@@ -198,8 +298,10 @@ void Ledger::CommitGroup(std::vector<std::shared_ptr<PendingAppend>>& group) {
           absl::IsResourceExhausted(written)
               ? written
               : absl::UnavailableError(absl::StrCat("append not written: ", written.message()));
-      for (auto& result : results) {
-        if (result.ok() && result->receipt.sequence() >= g.first_sequence) result = failed;
+      for (auto& results : unit_results) {
+        for (auto& result : results) {
+          if (result.ok() && result->receipt.sequence() >= g.first_sequence) result = failed;
+        }
       }
     } else {
       tree_ = g.tree;
@@ -217,7 +319,31 @@ void Ledger::CommitGroup(std::vector<std::shared_ptr<PendingAppend>>& group) {
       head_changed_.notify_all();
     }
   }
-  for (size_t i = 0; i < group.size(); ++i) group[i]->done(std::move(results[i]));
+  for (size_t u = 0; u < units.size(); ++u) {
+    PendingUnit& unit = *units[u];
+    if (!unit.batch) {
+      unit.append_done(std::move(unit_results[u][0]));
+      continue;
+    }
+    if (!batch_refused[u].ok()) {
+      unit.batch_done(batch_refused[u]);
+      continue;
+    }
+    std::vector<AppendResult> receipts;
+    absl::Status failed;
+    for (auto& result : unit_results[u]) {
+      if (!result.ok()) {
+        failed = result.status();  // the write failed: nothing of the batch was written
+        break;
+      }
+      receipts.push_back(*std::move(result));
+    }
+    if (!failed.ok()) {
+      unit.batch_done(failed);
+    } else {
+      unit.batch_done(std::move(receipts));
+    }
+  }
 }
 
 absl::StatusOr<AppendResult> Ledger::AdmitInGroup(PendingAppend& append, GroupState& g) {

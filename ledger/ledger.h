@@ -44,7 +44,8 @@ struct LedgerOptions {
   // each) for a large municipality needs room for some thousands of them.
   size_t max_body_bytes = 1024 * 1024;
   size_t max_group_events = 1024;     // events per group commit
-  size_t max_queued_appends = 65536;  // beyond: RESOURCE_EXHAUSTED (back-pressure)
+  size_t max_queued_appends = 65536;  // events; beyond: RESOURCE_EXHAUSTED (back-pressure)
+  size_t max_batch_events = 256;      // events per AppendBatch; beyond: RESOURCE_EXHAUSTED
   bool sync_writes = true;            // fsync the WAL before acknowledging
   // Domain rules that need history (not owned; must outlive the ledger). Optional.
   AdmissionPolicy* policy = nullptr;
@@ -76,6 +77,19 @@ class Ledger {
   using AppendDone = std::function<void(absl::StatusOr<AppendResult>)>;
   void AppendAsync(std::string body_bytes, std::string signature, AppendDone done);
 
+  // Several signed events as one request: all admitted in order into one group commit, or none
+  // written. A refusal names the event (events[i]) and keeps that event's code and reason; an
+  // empty request is INVALID_ARGUMENT, one above LedgerOptions::max_batch_events
+  // RESOURCE_EXHAUSTED. A recorded event in the batch (a retry) gets its receipt, marked
+  // duplicate, as with Append. Results are in request order.
+  struct SignedBytes {
+    std::string body_bytes;
+    std::string signature;
+  };
+  using BatchDone = std::function<void(absl::StatusOr<std::vector<AppendResult>>)>;
+  absl::StatusOr<std::vector<AppendResult>> AppendBatch(std::vector<SignedBytes> events);
+  void AppendBatchAsync(std::vector<SignedBytes> events, BatchDone done);
+
   // Reads. DATA_LOSS when a stored event fails its hash; NOT_FOUND when absent.
   absl::StatusOr<booo::v1::StoredEvent> GetEvent(uint64_t sequence) const;
   absl::StatusOr<booo::v1::StoredEvent> GetEventById(absl::string_view event_id) const;
@@ -106,6 +120,11 @@ class Ledger {
 
  private:
   struct PendingAppend;
+  // What the writer takes from the queue: one Append, or one AppendBatch (admitted whole or
+  // not at all).
+  struct PendingUnit;
+  // Queues `unit`, or says why not (UNAVAILABLE when stopping, RESOURCE_EXHAUSTED when full).
+  absl::Status Enqueue(std::shared_ptr<PendingUnit> unit);
   // Everything of admission that can run on the caller's thread: limits, parsing, stateless
   // validation, and the signature when the key is known.
   absl::StatusOr<std::shared_ptr<PendingAppend>> Prepare(std::string body_bytes,
@@ -115,7 +134,7 @@ class Ledger {
   Ledger(std::unique_ptr<LedgerStore> store, Clock* clock, LedgerOptions options);
   absl::Status LoadState();
   void WriterLoop();
-  void CommitGroup(std::vector<std::shared_ptr<PendingAppend>>& group);
+  void CommitGroup(std::vector<std::shared_ptr<PendingUnit>>& units);
   absl::StatusOr<AppendResult> AdmitInGroup(PendingAppend& append, GroupState& group);
   absl::StatusOr<AppendResult> DuplicateResult(const PendingAppend& append, uint64_t sequence,
                                                const GroupState& group) const;
@@ -144,7 +163,8 @@ class Ledger {
 
   std::mutex queue_mutex_;
   std::condition_variable queue_changed_;
-  std::deque<std::shared_ptr<PendingAppend>> queue_;
+  std::deque<std::shared_ptr<PendingUnit>> queue_;
+  size_t queued_events_ = 0;
   bool writer_stop_ = false;
   std::thread writer_;
 };

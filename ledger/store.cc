@@ -80,6 +80,10 @@ StoreBatch::StoreBatch() = default;
 StoreBatch::~StoreBatch() = default;
 size_t StoreBatch::count() const { return ops_.size(); }
 
+void StoreBatch::Truncate(size_t count) {
+  if (count < ops_.size()) ops_.resize(count);
+}
+
 void StoreBatch::PutLeaf(uint64_t sequence, absl::string_view leaf_bytes) {
   ops_.push_back(
       {LedgerStore::kEvents, LedgerStore::SequenceKey(sequence), std::string(leaf_bytes)});

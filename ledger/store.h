@@ -47,6 +47,8 @@ class StoreBatch {
   void PutTreeSize(uint64_t size);
   void PutLastRecordedAt(int64_t micros);
   size_t count() const;
+  // Drops every operation after the first `count` (a batch refused within its group).
+  void Truncate(size_t count);
 
  private:
   friend class LedgerStore;

@@ -51,6 +51,40 @@ grpc::ServerUnaryReactor* LedgerService::Append(grpc::CallbackServerContext* con
   return reactor;
 }
 
+grpc::ServerUnaryReactor* LedgerService::AppendBatch(grpc::CallbackServerContext* context,
+                                                     const booo::v1::AppendBatchRequest* request,
+                                                     booo::v1::AppendBatchResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  std::vector<ledger::Ledger::SignedBytes> events;
+  events.reserve(request->events_size());
+  for (const booo::v1::SignedEvent& event : request->events()) {
+    events.push_back({event.body(), event.signature()});
+  }
+  ledger_->AppendBatchAsync(
+      std::move(events), [reactor, response, peer = context->peer()](
+                             absl::StatusOr<std::vector<ledger::AppendResult>> results) {
+        if (!results.ok()) {
+          Log("info", "append batch refused",
+              {{"code", absl::StatusCodeToString(results.status().code())},
+               {"reason", std::string(results.status().message())},
+               {"peer", peer}});
+          reactor->Finish(ToGrpcStatus(results.status()));
+          return;
+        }
+        Log("info", "appended batch",
+            {{"events", results->size()},
+             {"first_sequence", results->front().receipt.sequence()},
+             {"last_sequence", results->back().receipt.sequence()}});
+        for (ledger::AppendResult& result : *results) {
+          booo::v1::AppendResponse* out = response->add_results();
+          *out->mutable_receipt() = std::move(result.receipt);
+          out->set_duplicate(result.duplicate);
+        }
+        reactor->Finish(grpc::Status::OK);
+      });
+  return reactor;
+}
+
 grpc::Status LedgerService::GetEvent(grpc::ServerContext* context,
                                      const booo::v1::GetEventRequest* request,
                                      booo::v1::StoredEvent* response) {

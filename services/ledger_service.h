@@ -13,11 +13,12 @@
 
 namespace booo::services {
 
-// Append is served with gRPC's callback API: the call is parked in the ledger's queue, not on
+// Append and AppendBatch are served with gRPC's callback API: the call is parked in the ledger's queue, not on
 // a thread, until its group commit is durable (a thread blocked per call cost more CPU in
 // context switches than the append itself). The other methods are synchronous.
 class LedgerService final
-    : public booo::v1::Ledger::WithCallbackMethod_Append<booo::v1::Ledger::Service> {
+    : public booo::v1::Ledger::WithCallbackMethod_Append<
+          booo::v1::Ledger::WithCallbackMethod_AppendBatch<booo::v1::Ledger::Service>> {
  public:
   // `ledger` must outlive the service. `checkpoint_key` signs checkpoints under the name and
   // origin the ledger's genesis fixed.
@@ -30,6 +31,9 @@ class LedgerService final
   grpc::ServerUnaryReactor* Append(grpc::CallbackServerContext* context,
                                    const booo::v1::AppendRequest* request,
                                    booo::v1::AppendResponse* response) override;
+  grpc::ServerUnaryReactor* AppendBatch(grpc::CallbackServerContext* context,
+                                        const booo::v1::AppendBatchRequest* request,
+                                        booo::v1::AppendBatchResponse* response) override;
   grpc::Status GetEvent(grpc::ServerContext* context, const booo::v1::GetEventRequest* request,
                         booo::v1::StoredEvent* response) override;
   grpc::Status ReadEvents(grpc::ServerContext* context, const booo::v1::ReadEventsRequest* request,

@@ -30,12 +30,11 @@ using Clock = std::chrono::steady_clock;
 // Place declarations after the set-up day: independent events (none refers to another), so
 // any number of clients may append them in any order.
 absl::StatusOr<std::vector<booo::v1::SignedEvent>> SignedWorkload(
-    const loadgen::HistoryOptions& setup, int events) {
+    const loadgen::HistoryOptions& setup, int events, std::vector<loadgen::PlannedEvent>& planned) {
   loadgen::HistoryOptions window = setup;
   window.first_day = ledger::MakeDate(2022, 3, 2);
   window.last_day = ledger::MakeDate(2022, 12, 31);
   window.end_day = window.last_day;
-  std::vector<loadgen::PlannedEvent> planned;
   const absl::Status generated = loadgen::GenerateHistory(window, [&](loadgen::PlannedEvent e) {
     if (static_cast<int>(planned.size()) >= events) return absl::CancelledError("enough");
     if (e.body.has_goo_places_declared() && e.body.supersedes_event_id().empty()) {
@@ -77,43 +76,34 @@ absl::StatusOr<std::vector<booo::v1::SignedEvent>> SignedWorkload(
 
 }  // namespace
 
-absl::StatusOr<AppendFigures> MeasureGrpcAppends(const std::string& work_dir,
-                                                 const std::string& rulebook_dir, int clients,
-                                                 int events) {
-  std::filesystem::remove_all(work_dir);
-  loadgen::HistoryOptions setup;
-  setup.first_day = ledger::MakeDate(2022, 3, 1);
-  setup.last_day = ledger::MakeDate(2022, 3, 1);
-  setup.end_day = setup.last_day;
-  loadgen::LedgerWriteOptions write;
-  write.data_dir = work_dir;
-  write.rulebook_dir = rulebook_dir;
-  ledger::SystemClock clock;
-  RETURN_IF_ERROR(loadgen::WriteNationalLedger(setup, write, &clock).status());
-  // The first half goes over gRPC; the second straight into the server's ledger from as many
-  // threads, which shows what the transport costs.
-  ASSIGN_OR_RETURN(std::vector<booo::v1::SignedEvent> all, SignedWorkload(setup, 2 * events));
-  const size_t half = all.size() / 2;
-  std::vector<booo::v1::SignedEvent> workload(all.begin(), all.begin() + half);
-  std::vector<booo::v1::SignedEvent> direct(all.begin() + half, all.end());
+namespace {
 
-  services::ServerOptions options;
-  options.data_dir = work_dir;
-  options.listen_address = "127.0.0.1:0";
-  options.ledger.sync_writes = true;
-  ASSIGN_OR_RETURN(std::unique_ptr<services::LedgerServer> server,
-                   services::LedgerServer::Start(options, &clock));
-  const std::string target = absl::StrCat("127.0.0.1:", server->port());
+// One client's request: the workload's events [first, first + count), sent as one Append when
+// count is 1 and as one AppendBatch otherwise.
+struct Request {
+  size_t first = 0;
+  size_t count = 0;
+};
 
-  // Each client is a municipal system on its own channel (a channel argument that differs per
-  // client keeps gRPC from sharing one connection) with one append in flight at a time; the
-  // next goes out from the previous one's completion, on gRPC's callback threads, so the
-  // clients do not need a thread each on the same two cores as the server.
+struct ClientRun {
+  double seconds = 0;
+  std::vector<double> latencies_ms;  // per request
+};
+
+// `clients` municipal systems, each on its own channel (a channel argument that differs per
+// client keeps gRPC from sharing one connection) with one request in flight at a time; the next
+// goes out from the previous one's completion, on gRPC's callback threads, so the clients do not
+// need a thread each on the same two cores as the server.
+absl::StatusOr<ClientRun> RunClients(const std::string& target, int clients,
+                                     const std::vector<booo::v1::SignedEvent>& workload,
+                                     const std::vector<Request>& requests) {
   struct Client {
     std::unique_ptr<booo::v1::Ledger::Stub> stub;
     std::unique_ptr<grpc::ClientContext> context;
-    booo::v1::AppendRequest request;
-    booo::v1::AppendResponse response;
+    booo::v1::AppendRequest single;
+    booo::v1::AppendResponse single_response;
+    booo::v1::AppendBatchRequest batch;
+    booo::v1::AppendBatchResponse batch_response;
     Clock::time_point sent;
     std::vector<double> latencies_ms;
     absl::Status failure;
@@ -125,30 +115,42 @@ absl::StatusOr<AppendFigures> MeasureGrpcAppends(const std::string& work_dir,
   int finished = 0;
   std::function<void(Client&)> send = [&](Client& client) {
     const size_t i = next++;
-    if (i >= workload.size()) {
+    if (i >= requests.size()) {
       std::lock_guard lock(finished_mutex);
       ++finished;
       finished_changed.notify_all();
       return;
     }
-    *client.request.mutable_event() = workload[i];
     client.context = std::make_unique<grpc::ClientContext>();
     // Sixty-odd channels connecting at once on loopback sometimes see a transient connect
     // failure; a municipal system would wait for the channel, so the benchmark does too.
     client.context->set_wait_for_ready(true);
     client.context->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
+    auto done = [&, i](grpc::Status status) {
+      client.latencies_ms.push_back(
+          std::chrono::duration<double, std::milli>(Clock::now() - client.sent).count());
+      if (!status.ok()) {
+        client.failure =
+            absl::InternalError(absl::StrCat("request ", i, ": ", status.error_message()));
+        next = requests.size();  // stop everyone
+      }
+      send(client);
+    };
+    const Request& r = requests[i];
     client.sent = Clock::now();
-    client.stub->async()->Append(
-        client.context.get(), &client.request, &client.response, [&, i](grpc::Status status) {
-          client.latencies_ms.push_back(
-              std::chrono::duration<double, std::milli>(Clock::now() - client.sent).count());
-          if (!status.ok()) {
-            client.failure =
-                absl::InternalError(absl::StrCat("append ", i, ": ", status.error_message()));
-            next = workload.size();  // stop everyone
-          }
-          send(client);
-        });
+    if (r.count == 1) {
+      *client.single.mutable_event() = workload[r.first];
+      client.stub->async()->Append(client.context.get(), &client.single, &client.single_response,
+                                   done);
+    } else {
+      client.batch.clear_events();
+      for (size_t e = r.first; e < r.first + r.count; ++e) {
+        *client.batch.add_events() = workload[e];
+      }
+      client.batch_response.Clear();
+      client.stub->async()->AppendBatch(client.context.get(), &client.batch,
+                                        &client.batch_response, done);
+    }
   };
   for (int c = 0; c < clients; ++c) {
     grpc::ChannelArguments args;
@@ -162,15 +164,83 @@ absl::StatusOr<AppendFigures> MeasureGrpcAppends(const std::string& work_dir,
     std::unique_lock lock(finished_mutex);
     finished_changed.wait(lock, [&] { return finished == clients; });
   }
-  const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
-  std::vector<std::vector<double>> latencies;
-  std::vector<absl::Status> failures(clients);
+  ClientRun run;
+  run.seconds = std::chrono::duration<double>(Clock::now() - start).count();
   for (Client& client : all_clients) {
     RETURN_IF_ERROR(client.failure);
-    latencies.push_back(std::move(client.latencies_ms));
+    run.latencies_ms.insert(run.latencies_ms.end(), client.latencies_ms.begin(),
+                            client.latencies_ms.end());
   }
+  return run;
+}
 
-  next = 0;
+// The events [first, first + count) of `planned` regrouped so that each municipality's
+// declarations of one day lie together, in the order the days and municipalities first appear;
+// `requests` gets one request per such group.
+void GroupByMunicipalityDay(const std::vector<loadgen::PlannedEvent>& planned,
+                            std::vector<booo::v1::SignedEvent>& events,
+                            std::vector<Request>& requests) {
+  std::vector<std::pair<std::pair<int64_t, int>, size_t>> order;  // ((day, municipality), i)
+  for (size_t i = 0; i < events.size(); ++i) {
+    order.push_back({{planned[i].day, planned[i].municipality}, i});
+  }
+  std::stable_sort(order.begin(), order.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::vector<booo::v1::SignedEvent> grouped;
+  grouped.reserve(events.size());
+  for (size_t k = 0; k < order.size(); ++k) {
+    if (k == 0 || order[k].first != order[k - 1].first) requests.push_back({grouped.size(), 0});
+    grouped.push_back(std::move(events[order[k].second]));
+    ++requests.back().count;
+  }
+  events = std::move(grouped);
+}
+
+}  // namespace
+
+absl::StatusOr<AppendFigures> MeasureGrpcAppends(const std::string& work_dir,
+                                                 const std::string& rulebook_dir, int clients,
+                                                 int events) {
+  std::filesystem::remove_all(work_dir);
+  loadgen::HistoryOptions setup;
+  setup.first_day = ledger::MakeDate(2022, 3, 1);
+  setup.last_day = ledger::MakeDate(2022, 3, 1);
+  setup.end_day = setup.last_day;
+  loadgen::LedgerWriteOptions write;
+  write.data_dir = work_dir;
+  write.rulebook_dir = rulebook_dir;
+  ledger::SystemClock clock;
+  RETURN_IF_ERROR(loadgen::WriteNationalLedger(setup, write, &clock).status());
+  // Three equal parts of the workload: one event per gRPC call, a municipality's day per gRPC
+  // call (AppendBatch), and straight into the server's ledger from as many threads, which shows
+  // what the transport costs.
+  std::vector<loadgen::PlannedEvent> planned;
+  ASSIGN_OR_RETURN(std::vector<booo::v1::SignedEvent> all,
+                   SignedWorkload(setup, 3 * events, planned));
+  const size_t part = all.size() / 3;
+  std::vector<booo::v1::SignedEvent> singles(all.begin(), all.begin() + part);
+  std::vector<booo::v1::SignedEvent> batched(all.begin() + part, all.begin() + 2 * part);
+  std::vector<booo::v1::SignedEvent> direct(all.begin() + 2 * part, all.begin() + 3 * part);
+  std::vector<Request> single_requests;
+  for (size_t i = 0; i < singles.size(); ++i) single_requests.push_back({i, 1});
+  std::vector<Request> batch_requests;
+  GroupByMunicipalityDay(
+      std::vector<loadgen::PlannedEvent>(planned.begin() + part, planned.begin() + 2 * part),
+      batched, batch_requests);
+
+  services::ServerOptions options;
+  options.data_dir = work_dir;
+  options.listen_address = "127.0.0.1:0";
+  options.ledger.sync_writes = true;
+  ASSIGN_OR_RETURN(std::unique_ptr<services::LedgerServer> server,
+                   services::LedgerServer::Start(options, &clock));
+  const std::string target = absl::StrCat("127.0.0.1:", server->port());
+
+  ASSIGN_OR_RETURN(ClientRun single_run, RunClients(target, clients, singles, single_requests));
+  ASSIGN_OR_RETURN(ClientRun batch_run, RunClients(target, clients, batched, batch_requests));
+
+  std::atomic<size_t> next{0};
+  std::vector<absl::Status> failures(clients);
   const auto direct_start = Clock::now();
   std::vector<std::thread> threads;
   for (int c = 0; c < clients; ++c) {
@@ -192,14 +262,17 @@ absl::StatusOr<AppendFigures> MeasureGrpcAppends(const std::string& work_dir,
 
   AppendFigures figures;
   figures.clients = clients;
-  figures.events = workload.size();
-  figures.seconds = seconds;
-  figures.per_second = workload.size() / seconds;
+  figures.events = singles.size();
+  figures.seconds = single_run.seconds;
+  figures.per_second = singles.size() / single_run.seconds;
+  figures.p50_ms = Percentile(single_run.latencies_ms, 0.5);
+  figures.p99_ms = Percentile(single_run.latencies_ms, 0.99);
+  figures.batch_events = batched.size();
+  figures.batch_requests = batch_requests.size();
+  figures.batch_per_second = batched.size() / batch_run.seconds;
+  figures.batch_p50_ms = Percentile(batch_run.latencies_ms, 0.5);
+  figures.batch_p99_ms = Percentile(batch_run.latencies_ms, 0.99);
   figures.in_process_per_second = direct.size() / direct_seconds;
-  std::vector<double> all_ms;
-  for (auto& l : latencies) all_ms.insert(all_ms.end(), l.begin(), l.end());
-  figures.p50_ms = Percentile(all_ms, 0.5);
-  figures.p99_ms = Percentile(all_ms, 0.99);
   std::filesystem::remove_all(work_dir);
   return figures;
 }
