@@ -27,6 +27,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
+#include "absl/types/span.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "booo/v1/ledger_service.pb.h"
@@ -104,6 +105,14 @@ class Ledger {
   absl::Status ScanEvents(
       uint64_t start, uint64_t end,
       absl::FunctionRef<absl::Status(const LeafView& leaf, const Hash& leaf_hash)> fn) const;
+
+  // Calls `fn(i, leaf)` for each of `sequences` (ascending, each below the head) in order, each
+  // leaf checked against `leaf_hashes[i]` (the hash a ScanEvents handed over, checked against
+  // the tree then): DATA_LOSS naming the sequence otherwise. Reads in batches; the views live
+  // only during the call. The projections' path back to the bodies they do not keep.
+  absl::Status ReadLeaves(absl::Span<const uint64_t> sequences,
+                          absl::Span<const Hash> leaf_hashes,
+                          absl::FunctionRef<absl::Status(size_t, const LeafView&)> fn) const;
 
   TreeHead Head() const;
   absl::StatusOr<Hash> RootAt(uint64_t size) const;

@@ -82,6 +82,25 @@ absl::Status Ledger::ScanEvents(
       });
 }
 
+absl::Status Ledger::ReadLeaves(absl::Span<const uint64_t> sequences,
+                                absl::Span<const Hash> leaf_hashes,
+                                absl::FunctionRef<absl::Status(size_t, const LeafView&)> fn) const {
+  if (sequences.size() != leaf_hashes.size()) {
+    return absl::InvalidArgumentError("leaf_hashes: one per sequence is required");
+  }
+  const uint64_t size = Head().size;
+  for (size_t i = 0; i < sequences.size(); ++i) {
+    if (sequences[i] >= size || (i > 0 && sequences[i] <= sequences[i - 1])) {
+      return absl::OutOfRangeError(absl::StrCat(
+          "sequences: ", sequences[i], " is not ascending below the log's size (", size, ")"));
+    }
+  }
+  return store_->GetLeaves(sequences, [&](size_t i, absl::string_view bytes) {
+    ASSIGN_OR_RETURN(LeafView leaf, CheckStoredLeaf(sequences[i], bytes, leaf_hashes[i]));
+    return fn(i, leaf);
+  });
+}
+
 absl::StatusOr<booo::v1::StoredEvent> Ledger::GetEvent(uint64_t sequence) const {
   return ReadStored(sequence);
 }

@@ -32,7 +32,7 @@ absl::Status FromRocks(const rocksdb::Status& s, absl::string_view what) {
   return absl::InternalError(msg);
 }
 
-rocksdb::ColumnFamilyOptions CfOptions(const std::shared_ptr<rocksdb::Cache>& cache) {
+rocksdb::ColumnFamilyOptions CfOptions(int cf, const std::shared_ptr<rocksdb::Cache>& cache) {
   rocksdb::ColumnFamilyOptions options;
   rocksdb::BlockBasedTableOptions table;
   table.block_cache = cache;
@@ -41,6 +41,23 @@ rocksdb::ColumnFamilyOptions CfOptions(const std::shared_ptr<rocksdb::Cache>& ca
   // bloom filter spares each Get the files that cannot hold its key; without one, proof p99 was
   // 3.7 ms at 2.3 million events.
   table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  switch (cf) {
+    case LedgerStore::kEvents:
+      // Replay reads the leaves in one sequential scan, and a leaf is mostly a signature, hashes
+      // and key ids, which do not compress. Decompressing them cost a quarter of the scan at 3
+      // million events (uncompressed: 0.85 -> 1.45 million events/s, 237 -> 427 bytes per
+      // event on disk), and larger blocks spread each block's fixed cost over more leaves.
+      options.compression = rocksdb::kNoCompression;
+      table.block_size = 32 << 10;
+      break;
+    case LedgerStore::kTree:
+      options.compression = rocksdb::kNoCompression;  // SHA-256 outputs: incompressible
+      break;
+    default:
+      // Ids, stream names and versions compress well; LZ4 decompresses faster than Snappy.
+      options.compression = rocksdb::kLZ4Compression;
+      break;
+  }
   options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
   return options;
 }
@@ -136,7 +153,7 @@ absl::StatusOr<std::unique_ptr<LedgerStore>> LedgerStore::Open(const std::string
   auto cache = rocksdb::NewLRUCache(256 << 20);
   std::vector<rocksdb::ColumnFamilyDescriptor> cfds;
   for (int i = 0; i < kCfCount; ++i) {
-    cfds.emplace_back(kCfNames[i], CfOptions(cache));
+    cfds.emplace_back(kCfNames[i], CfOptions(i, cache));
   }
   std::unique_ptr<LedgerStore> store(new LedgerStore());
   store->read_only_ = options.read_only;
@@ -238,6 +255,36 @@ absl::StatusOr<std::string> LedgerStore::GetLeaf(uint64_t sequence) const {
   ASSIGN_OR_RETURN(std::optional<std::string> v, Get(kEvents, SequenceKey(sequence)));
   if (!v) return absl::NotFoundError(absl::StrCat("sequence: no event ", sequence));
   return std::move(*v);
+}
+
+absl::Status LedgerStore::GetLeaves(
+    absl::Span<const uint64_t> sequences,
+    absl::FunctionRef<absl::Status(size_t, absl::string_view)> fn) const {
+  constexpr size_t kBatch = 256;
+  std::vector<std::string> keys;
+  std::vector<rocksdb::Slice> slices;
+  std::vector<rocksdb::PinnableSlice> values(kBatch);
+  std::vector<rocksdb::Status> statuses(kBatch);
+  for (size_t first = 0; first < sequences.size(); first += kBatch) {
+    const size_t n = std::min(kBatch, sequences.size() - first);
+    keys.clear();
+    slices.clear();
+    for (size_t i = 0; i < n; ++i) keys.push_back(SequenceKey(sequences[first + i]));
+    for (const std::string& key : keys) slices.emplace_back(key);
+    for (size_t i = 0; i < n; ++i) values[i].Reset();
+    db_->MultiGet(rocksdb::ReadOptions(), handles_[kEvents], n, slices.data(), values.data(),
+                  statuses.data(), /*sorted_input=*/true);
+    for (size_t i = 0; i < n; ++i) {
+      const uint64_t sequence = sequences[first + i];
+      if (statuses[i].IsNotFound()) {
+        return absl::DataLossError(
+            absl::StrCat("sequence ", sequence, ": the stored event is missing"));
+      }
+      RETURN_IF_ERROR(FromRocks(statuses[i], absl::StrCat("reading sequence ", sequence)));
+      RETURN_IF_ERROR(fn(first + i, absl::string_view(values[i].data(), values[i].size())));
+    }
+  }
+  return absl::OkStatus();
 }
 
 absl::StatusOr<std::optional<uint64_t>> LedgerStore::FindEventId(absl::string_view id) const {

@@ -16,6 +16,7 @@
 #include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/types/span.h"
 #include "absl/strings/string_view.h"
 #include "ledger/merkle.h"
 
@@ -79,6 +80,12 @@ class LedgerStore final : public SubtreeHashSource {
   absl::StatusOr<uint64_t> TreeSize() const;                     // 0 for a new store
   absl::StatusOr<int64_t> LastRecordedAt() const;                // 0 for a new store
   absl::StatusOr<std::string> GetLeaf(uint64_t sequence) const;  // NOT_FOUND if absent
+  // Calls `fn(i, leaf bytes)` for each of `sequences` (ascending) in order, read in batches
+  // (RocksDB's MultiGet: one pass over the files per batch instead of a lookup per leaf). The
+  // view lives only during the call. DATA_LOSS, naming the sequence, for a leaf that is absent;
+  // an error from `fn` stops the read and is returned.
+  absl::Status GetLeaves(absl::Span<const uint64_t> sequences,
+                         absl::FunctionRef<absl::Status(size_t, absl::string_view)> fn) const;
   absl::StatusOr<std::optional<uint64_t>> FindEventId(absl::string_view event_id) const;
   absl::StatusOr<std::optional<uint64_t>> FindSuperseding(uint64_t sequence) const;
   absl::StatusOr<uint64_t> StreamVersionAfter(uint64_t sequence) const;

@@ -143,6 +143,58 @@ TEST_F(VerifierTest, ScanEventsReportsAChangedLeafOrLeafHashAtItsSequence) {
   EXPECT_EQ(handed_before_leaf, 2u);
 }
 
+// Ledger::ReadLeaves, how the projections get back the bodies they do not keep: the leaves asked
+// for, in order, each checked against the hash the caller holds.
+TEST_F(VerifierTest, ReadLeavesChecksEachLeafAgainstTheHashTheCallerHolds) {
+  std::vector<uint64_t> sequences = {2, 5, 6, 11};
+  std::vector<Hash> hashes;
+  {
+    auto ledger = Ledger::Open(dir_.string(), &clock_);
+    ASSERT_TRUE(ledger.ok()) << ledger.status();
+    for (uint64_t s : sequences) {
+      auto stored = (*ledger)->GetEvent(s);
+      ASSERT_TRUE(stored.ok());
+      hashes.push_back(*HashFromBytes(stored->leaf_hash()));
+    }
+    std::vector<uint64_t> seen;
+    absl::Status read = (*ledger)->ReadLeaves(sequences, hashes, [&](size_t i, const LeafView& leaf) {
+      EXPECT_EQ(leaf.sequence, sequences[i]);
+      EXPECT_EQ(std::string(leaf.body), (*ledger)->GetEvent(sequences[i])->body());
+      seen.push_back(leaf.sequence);
+      return absl::OkStatus();
+    });
+    EXPECT_TRUE(read.ok()) << read;
+    EXPECT_EQ(seen, sequences);
+    auto none = [](size_t, const LeafView&) { return absl::OkStatus(); };
+    // The wrong hash for a leaf: refused at that sequence.
+    std::vector<Hash> swapped = {hashes[0], hashes[2], hashes[1], hashes[3]};
+    absl::Status wrong = (*ledger)->ReadLeaves(sequences, swapped, none);
+    EXPECT_EQ(wrong.code(), absl::StatusCode::kDataLoss);
+    EXPECT_TRUE(absl::StartsWith(wrong.message(), "sequence 5:")) << wrong;
+    // Past the head, out of order, or a hash short: refused before anything is read.
+    EXPECT_EQ((*ledger)->ReadLeaves(std::vector<uint64_t>{12}, {hashes[0]}, none).code(),
+              absl::StatusCode::kOutOfRange);
+    EXPECT_EQ((*ledger)->ReadLeaves(std::vector<uint64_t>{6, 5}, {hashes[2], hashes[1]}, none)
+                  .code(),
+              absl::StatusCode::kOutOfRange);
+    EXPECT_EQ((*ledger)->ReadLeaves(sequences, {hashes[0]}, none).code(),
+              absl::StatusCode::kInvalidArgument);
+  }
+  // A leaf changed on disk after its hash was handed over.
+  Tamper(LedgerStore::kEvents, LedgerStore::SequenceKey(6),
+         [](std::string& leaf) { leaf[leaf.size() - 70] ^= 0x01; });
+  auto ledger = Ledger::Open(dir_.string(), &clock_);
+  ASSERT_TRUE(ledger.ok()) << ledger.status();
+  size_t handed = 0;
+  absl::Status changed = (*ledger)->ReadLeaves(sequences, hashes, [&](size_t, const LeafView&) {
+    ++handed;
+    return absl::OkStatus();
+  });
+  EXPECT_EQ(changed.code(), absl::StatusCode::kDataLoss);
+  EXPECT_TRUE(absl::StartsWith(changed.message(), "sequence 6:")) << changed;
+  EXPECT_EQ(handed, 2u);
+}
+
 TEST_F(VerifierTest, FlippedBodyByteFailsAtExactlyThatSequence) {
   Tamper(LedgerStore::kEvents, LedgerStore::SequenceKey(6), [](std::string& leaf) {
     leaf[leaf.size() - 70] ^= 0x01;  // inside the body, just before the signature

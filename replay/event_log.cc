@@ -18,6 +18,25 @@ absl::Status MemoryEventLog::Scan(uint64_t start, uint64_t end,
   return absl::OkStatus();
 }
 
+absl::Status MemoryEventLog::ReadBodies(
+    absl::Span<const BodyRef> refs,
+    absl::FunctionRef<absl::Status(size_t, absl::string_view)> fn) const {
+  for (size_t i = 0; i < refs.size(); ++i) {
+    const uint64_t sequence = refs[i].sequence;
+    if (sequence >= events_.size()) {
+      return absl::OutOfRangeError(
+          absl::StrCat("sequence ", sequence, " is past the log's size (", events_.size(), ")"));
+    }
+    const booo::v1::StoredEvent& e = events_[sequence];
+    if (e.leaf_hash() != refs[i].leaf_hash) {
+      return absl::DataLossError(
+          absl::StrCat("sequence ", sequence, ": the event does not match its leaf hash"));
+    }
+    RETURN_IF_ERROR(fn(i, e.body()));
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<std::optional<uint64_t>> MemoryEventLog::FindEventId(
     const std::string& event_id) const {
   for (const auto& e : events_) {

@@ -12,6 +12,7 @@
 #include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/types/span.h"
 #include "booo/v1/ledger_service.pb.h"
 
 namespace booo::replay {
@@ -34,6 +35,17 @@ class EventLog {
   // exceeds Size(); an error from `fn` stops the scan and is returned.
   virtual absl::Status Scan(uint64_t start, uint64_t end,
                             absl::FunctionRef<absl::Status(const LoggedEvent&)> fn) const = 0;
+  // One event to read back by position: its sequence and the leaf hash a Scan handed over.
+  struct BodyRef {
+    uint64_t sequence = 0;
+    absl::string_view leaf_hash;  // 32 raw bytes
+  };
+  // Calls `fn(i, body)` for each of `refs` (ascending sequences, each below Size()) in order,
+  // each event checked against refs[i].leaf_hash (DATA_LOSS naming the sequence otherwise).
+  // The view lives only during the call; an error from `fn` stops the read and is returned.
+  virtual absl::Status ReadBodies(
+      absl::Span<const BodyRef> refs,
+      absl::FunctionRef<absl::Status(size_t, absl::string_view)> fn) const = 0;
   // The sequence of the event with this id, or nullopt.
   virtual absl::StatusOr<std::optional<uint64_t>> FindEventId(
       const std::string& event_id) const = 0;
@@ -46,6 +58,9 @@ class MemoryEventLog : public EventLog {
   uint64_t Size() const override { return events_.size(); }
   absl::Status Scan(uint64_t start, uint64_t end,
                     absl::FunctionRef<absl::Status(const LoggedEvent&)> fn) const override;
+  absl::Status ReadBodies(
+      absl::Span<const BodyRef> refs,
+      absl::FunctionRef<absl::Status(size_t, absl::string_view)> fn) const override;
   absl::StatusOr<std::optional<uint64_t>> FindEventId(const std::string& event_id) const override;
   void Append(booo::v1::StoredEvent event) { events_.push_back(std::move(event)); }
 

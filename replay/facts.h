@@ -37,6 +37,7 @@ class LeafHash {
   LeafHash(const std::string& bytes) : LeafHash(absl::string_view(bytes)) {}  // NOLINT
   LeafHash(const char* bytes) : LeafHash(absl::string_view(bytes)) {}         // NOLINT
   std::string bytes() const { return std::string(bytes_.data(), size_); }
+  absl::string_view view() const { return absl::string_view(bytes_.data(), size_); }
 
  private:
   std::array<char, 32> bytes_{};

@@ -27,6 +27,7 @@ void AddYears(const booo::v1::DateRange& period, std::set<int32_t>& years) {
 absl::Status GrantProjection::CatchUp() {
   std::lock_guard catching_up(catch_up_mutex_);
   std::vector<ReadEvent> read;  // one chunk's, reused
+  read.reserve(kCatchUpChunk);
   for (;;) {
     uint64_t from;
     {
@@ -83,11 +84,12 @@ absl::StatusOr<GrantProjection::ReadEvent> GrantProjection::Read(const LoggedEve
     read.body = body;
   } else if (absl::StartsWith(header->stream, kMunicipalityStreamPrefix)) {
     // The stream names the municipality its payload does (the ledger admits no other).
-    // The code is viewed in the stored copy, which outlives this event's scan.
-    read.stored_body = bodies_.Store(event.body);
-    const size_t prefix = absl::string_view(kMunicipalityStreamPrefix).size();
-    const size_t stream_at = static_cast<size_t>(header->stream.data() - event.body.data());
-    read.municipality = read.stored_body.substr(stream_at + prefix, header->stream.size() - prefix);
+    const absl::string_view code =
+        header->stream.substr(absl::string_view(kMunicipalityStreamPrefix).size());
+    auto [it, added] =
+        stream_numbers_.try_emplace(code, static_cast<int32_t>(stream_codes_.size()));
+    if (added) stream_codes_.emplace_back(code);
+    read.municipality = it->second;
   }
   return read;
 }
@@ -102,14 +104,13 @@ absl::Status GrantProjection::Ingest(ReadEvent event) {
     rules_.AddBorrowed(std::move(event.ref), event.body);
   } else if (event.body != nullptr) {
     budget_.AddBorrowed(std::move(event.ref), event.body);
-  } else if (!event.municipality.empty()) {
-    auto stream = municipalities_.find(event.municipality);
-    if (stream == municipalities_.end()) {
-      stream =
-          municipalities_.emplace(std::string(event.municipality), std::vector<StoredFact>()).first;
+  } else if (event.municipality >= 0) {
+    const size_t number = static_cast<size_t>(event.municipality);
+    if (number == stream_facts_.size()) {  // a municipality's first event
+      stream_facts_.push_back(&municipalities_[stream_codes_[number]]);
     }
-    stream->second.push_back(StoredFact{event.ref.sequence, event.ref.business_day,
-                                        event.ref.leaf_hash, event.stored_body});
+    stream_facts_[number]->push_back(
+        StoredFact{event.ref.sequence, event.ref.business_day, event.ref.leaf_hash});
   }
   ++position_;
   return absl::OkStatus();
@@ -130,14 +131,21 @@ absl::StatusOr<std::shared_ptr<const StreamRecords>> GrantProjection::Facts(
   // Parsed outside the cache's lock. A stream that grew is extended from the parsed prefix
   // (the copy shares the prefix's bodies).
   auto records = base ? std::make_shared<StreamRecords>(*base) : std::make_shared<StreamRecords>();
-  for (size_t i = records->records().size(); i < stored.size(); ++i) {
-    const StoredFact& fact = stored[i];
+  const size_t have = records->records().size();
+  std::vector<EventLog::BodyRef> refs;
+  refs.reserve(stored.size() - have);
+  for (size_t i = have; i < stored.size(); ++i) {
+    refs.push_back({stored[i].sequence, stored[i].leaf_hash.view()});
+  }
+  RETURN_IF_ERROR(log_->ReadBodies(refs, [&](size_t i, absl::string_view body) -> absl::Status {
+    const StoredFact& fact = stored[have + i];
     EventRef ref{fact.sequence, recorded_at_micros_[fact.sequence], fact.leaf_hash, "",
                  fact.business_day};
-    if (absl::Status s = records->AddSerialized(std::move(ref), fact.body); !s.ok()) {
+    if (absl::Status s = records->AddSerialized(std::move(ref), body); !s.ok()) {
       return absl::DataLossError(absl::StrCat("sequence ", fact.sequence, ": ", s.message()));
     }
-  }
+    return absl::OkStatus();
+  }));
   std::lock_guard cache(parsed_mutex_);
   ParsedStream& entry = parsed_[code];
   const size_t had = entry.records ? entry.records->records().size() : 0;

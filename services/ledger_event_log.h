@@ -2,7 +2,11 @@
 #ifndef BOOO_SERVICES_LEDGER_EVENT_LOG_H_
 #define BOOO_SERVICES_LEDGER_EVENT_LOG_H_
 
+#include <vector>
+
+#include "absl/strings/str_cat.h"
 #include "ledger/ledger.h"
+#include "ledger/string_views.h"
 #include "replay/event_log.h"
 
 namespace booo::services {
@@ -20,6 +24,26 @@ class LedgerEventLog : public replay::EventLog {
                      absl::string_view(reinterpret_cast<const char*>(leaf_hash.data()),
                                        leaf_hash.size())});
         });
+  }
+  absl::Status ReadBodies(
+      absl::Span<const BodyRef> refs,
+      absl::FunctionRef<absl::Status(size_t, absl::string_view)> fn) const override {
+    std::vector<uint64_t> sequences;
+    std::vector<ledger::Hash> hashes;
+    sequences.reserve(refs.size());
+    hashes.reserve(refs.size());
+    for (const BodyRef& ref : refs) {
+      absl::StatusOr<ledger::Hash> hash = ledger::HashFromBytes(ledger::ToStd(ref.leaf_hash));
+      if (!hash.ok()) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("leaf_hash of sequence ", ref.sequence, ": ", hash.status().message()));
+      }
+      sequences.push_back(ref.sequence);
+      hashes.push_back(*hash);
+    }
+    return ledger_->ReadLeaves(sequences, hashes, [&](size_t i, const ledger::LeafView& leaf) {
+      return fn(i, leaf.body);
+    });
   }
   absl::StatusOr<std::optional<uint64_t>> FindEventId(const std::string& event_id) const override {
     absl::StatusOr<booo::v1::StoredEvent> event = ledger_->GetEventById(event_id);
