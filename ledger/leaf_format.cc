@@ -84,6 +84,7 @@ absl::StatusOr<LeafView> DecodeLeafView(absl::string_view bytes) {
   if (!reader.AtEnd()) return absl::DataLossError("leaf: trailing bytes");
   leaf.sequence = sequence;
   leaf.recorded_at_micros = static_cast<int64_t>(recorded_at);
+  leaf.encoded = bytes;
   return leaf;
 }
 

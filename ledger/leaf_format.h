@@ -37,6 +37,7 @@ struct LeafView {
   absl::string_view key_id;
   absl::string_view body;
   absl::string_view signature;
+  absl::string_view encoded;  // the whole leaf as stored, what its leaf hash is the hash of
 };
 
 // Encodes a leaf. The inputs must respect the limits above (checked: INVALID_ARGUMENT).

@@ -6,14 +6,15 @@
 namespace booo::replay {
 
 absl::Status MemoryEventLog::Scan(uint64_t start, uint64_t end,
-                                  absl::FunctionRef<absl::Status(const LoggedEvent&)> fn) const {
+                                  absl::FunctionRef<absl::Status(const LoggedEvent&)> fn,
+                                  ScanChecks) const {
   if (end > events_.size()) {
     return absl::OutOfRangeError(
         absl::StrCat("scan end ", end, " is past the log's size (", events_.size(), ")"));
   }
   for (uint64_t i = start; i < end; ++i) {
     const booo::v1::StoredEvent& e = events_[i];
-    RETURN_IF_ERROR(fn({e.sequence(), e.recorded_at_micros(), e.body(), e.leaf_hash()}));
+    RETURN_IF_ERROR(fn({e.sequence(), e.recorded_at_micros(), e.body(), e.leaf_hash(), true, {}}));
   }
   return absl::OkStatus();
 }

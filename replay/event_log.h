@@ -23,6 +23,17 @@ struct LoggedEvent {
   int64_t recorded_at_micros = 0;
   absl::string_view body;       // the serialized booo.v1.EventBody, byte for byte as signed
   absl::string_view leaf_hash;  // 32 raw bytes
+  // False when a scan with ScanChecks::kOnUse handed this event over unchecked: check it
+  // (EventLog::CheckEvent) before keeping anything read from it, or read it back later with
+  // ReadBodies, which checks.
+  bool checked = true;
+  absl::string_view leaf;  // the encoded leaf, for CheckEvent (empty where checked is true)
+};
+
+// What a scan checks before it hands an event over.
+enum class ScanChecks {
+  kEveryEvent,  // every event against its leaf hash
+  kOnUse,       // nothing the log need not: the caller checks what it uses (see LoggedEvent)
 };
 
 class EventLog {
@@ -34,7 +45,11 @@ class EventLog {
   // the implementation (DATA_LOSS naming the sequence otherwise). OUT_OF_RANGE when `end`
   // exceeds Size(); an error from `fn` stops the scan and is returned.
   virtual absl::Status Scan(uint64_t start, uint64_t end,
-                            absl::FunctionRef<absl::Status(const LoggedEvent&)> fn) const = 0;
+                            absl::FunctionRef<absl::Status(const LoggedEvent&)> fn,
+                            ScanChecks checks) const = 0;
+  // For an event Scan handed over unchecked: DATA_LOSS naming its sequence when it does not
+  // match its leaf hash.
+  virtual absl::Status CheckEvent(const LoggedEvent& event) const = 0;
   // One event to read back by position: its sequence and the leaf hash a Scan handed over.
   struct BodyRef {
     uint64_t sequence = 0;
@@ -56,8 +71,11 @@ class MemoryEventLog : public EventLog {
  public:
   explicit MemoryEventLog(std::vector<booo::v1::StoredEvent> events) : events_(std::move(events)) {}
   uint64_t Size() const override { return events_.size(); }
+  // Every event is handed over checked: an export file is verified whole before it is read.
   absl::Status Scan(uint64_t start, uint64_t end,
-                    absl::FunctionRef<absl::Status(const LoggedEvent&)> fn) const override;
+                    absl::FunctionRef<absl::Status(const LoggedEvent&)> fn,
+                    ScanChecks checks) const override;
+  absl::Status CheckEvent(const LoggedEvent& event) const override { return absl::OkStatus(); }
   absl::Status ReadBodies(
       absl::Span<const BodyRef> refs,
       absl::FunctionRef<absl::Status(size_t, absl::string_view)> fn) const override;

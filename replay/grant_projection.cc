@@ -40,11 +40,16 @@ absl::Status GrantProjection::CatchUp() {
     // Reading happens outside the lock; the exclusive lock is held only to move the records
     // in, so queries wait for one chunk's moves at most.
     read.clear();
-    RETURN_IF_ERROR(log_->Scan(from, end, [&](const LoggedEvent& event) -> absl::Status {
-      ASSIGN_OR_RETURN(ReadEvent r, Read(event));
-      read.push_back(std::move(r));
-      return absl::OkStatus();
-    }));
+    // Checked on use: what is kept parsed (rules, budget lines) is checked here, a
+    // municipality's bodies when a query reads them back (ReadBodies); the rest is not used.
+    RETURN_IF_ERROR(log_->Scan(
+        from, end,
+        [&](const LoggedEvent& event) -> absl::Status {
+          ASSIGN_OR_RETURN(ReadEvent r, Read(event));
+          read.push_back(std::move(r));
+          return absl::OkStatus();
+        },
+        ScanChecks::kOnUse));
     std::unique_lock lock(mutex_);
     for (ReadEvent& event : read) RETURN_IF_ERROR(Ingest(std::move(event)));
   }
@@ -75,7 +80,8 @@ absl::StatusOr<GrantProjection::ReadEvent> GrantProjection::Read(const LoggedEve
       header->business_day.value_or(event.recorded_at_micros / ledger::kMicrosPerDay);
   if (header->payload_field == EventBody::kRuleAmended ||
       header->payload_field == EventBody::kBudgetLineSet) {
-    // Few and read by every query: parsed once, kept parsed.
+    // Few and read by every query: checked and parsed once, kept parsed.
+    RETURN_IF_ERROR(log_->CheckEvent(event));
     EventBody* body = google::protobuf::Arena::CreateMessage<EventBody>(&arena_);
     if (absl::Status s = ledger::ParseEventBodyInto(event.body, *body); !s.ok()) {
       return data_loss(s);

@@ -98,7 +98,7 @@ absl::StatusOr<booo::v1::ReplaySettlementResponse> GrantProjection::ReplaySettle
       return absl::DataLossError(absl::StrCat("sequence ", e.sequence, ": ", s.message()));
     }
     return absl::OkStatus();
-  }));
+  }, ScanChecks::kEveryEvent));
   if (!parsed) return absl::NotFoundError(absl::StrCat("sequence: no event ", sequence));
   const booo::v1::EventBody& body = *parsed;
   if (!body.has_grant_determined()) {

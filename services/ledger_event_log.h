@@ -15,15 +15,27 @@ class LedgerEventLog : public replay::EventLog {
  public:
   explicit LedgerEventLog(const ledger::Ledger* ledger) : ledger_(ledger) {}
   uint64_t Size() const override { return ledger_->Head().size; }
-  absl::Status Scan(
-      uint64_t start, uint64_t end,
-      absl::FunctionRef<absl::Status(const replay::LoggedEvent&)> fn) const override {
+  absl::Status Scan(uint64_t start, uint64_t end,
+                    absl::FunctionRef<absl::Status(const replay::LoggedEvent&)> fn,
+                    replay::ScanChecks checks) const override {
+    const bool every = checks == replay::ScanChecks::kEveryEvent;
     return ledger_->ScanEvents(
-        start, end, [&](const ledger::LeafView& leaf, const ledger::Hash& leaf_hash) {
+        start, end,
+        [&](const ledger::LeafView& leaf, const ledger::Hash& leaf_hash) {
           return fn({leaf.sequence, leaf.recorded_at_micros, leaf.body,
                      absl::string_view(reinterpret_cast<const char*>(leaf_hash.data()),
-                                       leaf_hash.size())});
-        });
+                                       leaf_hash.size()),
+                     every, every ? absl::string_view() : leaf.encoded});
+        },
+        every ? ledger::Ledger::LeafCheck::kEvery : ledger::Ledger::LeafCheck::kOnUse);
+  }
+  absl::Status CheckEvent(const replay::LoggedEvent& event) const override {
+    if (event.checked) return absl::OkStatus();
+    absl::StatusOr<ledger::Hash> hash = ledger::HashFromBytes(ledger::ToStd(event.leaf_hash));
+    if (!hash.ok()) return absl::DataLossError(absl::StrCat("sequence ", event.sequence, ": ", hash.status().message()));
+    absl::StatusOr<ledger::LeafView> leaf = ledger::DecodeLeafView(event.leaf);
+    if (!leaf.ok()) return absl::DataLossError(absl::StrCat("sequence ", event.sequence, ": ", leaf.status().message()));
+    return ledger::Ledger::CheckScannedLeaf(*leaf, *hash);
   }
   absl::Status ReadBodies(
       absl::Span<const BodyRef> refs,

@@ -165,7 +165,8 @@ int Run(const std::string& data_dir, const std::string& rulebook_dir, int append
                                 [&](const replay::LoggedEvent& event) {
                                   body_bytes += event.body.size();
                                   return absl::OkStatus();
-                                });
+                                },
+                                replay::ScanChecks::kEveryEvent);
       !s.ok()) {
     std::cerr << "booo_bench: " << s << "\n";
     return 1;

@@ -1,0 +1,132 @@
+// The grant projection over the real ledger checks every event it uses: a rebuild checks what it
+// keeps parsed (rule amendments) as it reads it, and a municipality's events when a query reads
+// them back, so a leaf changed on disk is reported (DATA_LOSS, naming its sequence) instead of
+// counted, whichever way it reaches the projection.
+#include <filesystem>
+#include <functional>
+#include <string>
+
+#include "absl/strings/match.h"
+#include "gtest/gtest.h"
+#include "ledger/clock.h"
+#include "ledger/ledger.h"
+#include "ledger/store.h"
+#include "replay/grant_projection.h"
+#include "services/ledger_event_log.h"
+#include "tests/support/event_factory.h"
+#include "tools/rulebook/rule_book.h"
+
+namespace booo::testing {
+namespace {
+
+class ProjectionIntegrityTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("booo-projection-integrity-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    auto ledger = ledger::Ledger::Open(dir_.string(), &clock_);
+    ASSERT_TRUE(ledger.ok()) << ledger.status();
+    Append(**ledger, GenesisBody(root_, checkpoint_key_), root_);
+    Append(**ledger,
+           KeyRegisteredBody("k", root_, city_, booo::v1::ROLE_MUNICIPALITY, "GM0363"), root_);
+    auto book = rulebook::ReadRuleBook(std::string(BOOO_SOURCE_DIR) +
+                                       "/replay/rulebook/booo-2022-2025.json");
+    ASSERT_TRUE(book.ok()) << book.status();
+    booo::v1::EventBody rule;
+    rule.set_event_id((*book)[0].event_id);
+    rule.set_stream("rules");
+    rule.set_signer_key_id(root_.KeyId());
+    *rule.mutable_rule_amended() = (*book)[0].amendment;
+    rule_sequence_ = Append(**ledger, rule, root_);
+    for (int i = 0; i < 4; ++i) {
+      places_sequence_ = Append(**ledger, PlacesBody("p" + std::to_string(i), city_, "GM0363", 10 + i), city_);
+    }
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  uint64_t Append(ledger::Ledger& ledger, const booo::v1::EventBody& body,
+                  const ledger::Ed25519PrivateKey& key) {
+    auto signed_bytes = Sign(body, key);
+    auto result = ledger.Append(signed_bytes.body, signed_bytes.signature);
+    EXPECT_TRUE(result.ok()) << result.status();
+    return result.ok() ? result->receipt.sequence() : 0;
+  }
+
+  // Changes `from` to `to` (as long) inside the body of the stored leaf at `sequence`,
+  // bypassing every rule: the body still parses, it just says something else.
+  void TamperLeaf(uint64_t sequence, const std::string& from, const std::string& to) {
+    auto store = ledger::LedgerStore::Open(dir_.string(), {});
+    ASSERT_TRUE(store.ok()) << store.status();
+    std::string leaf = *(*store)->GetLeaf(sequence);
+    const size_t at = leaf.find(from);
+    ASSERT_NE(at, std::string::npos);
+    leaf.replace(at, from.size(), to);
+    ASSERT_TRUE((*store)
+                    ->RawPutForTesting(ledger::LedgerStore::kEvents,
+                                       ledger::LedgerStore::SequenceKey(sequence), leaf)
+                    .ok());
+  }
+
+  absl::StatusOr<booo::v1::GetGrantResponse> Grant(replay::GrantProjection& projection) {
+    booo::v1::GetGrantRequest request;
+    request.set_municipality_code("GM0363");
+    request.set_spending_year(2022);
+    return projection.GetGrant(request);
+  }
+
+  std::filesystem::path dir_;
+  ledger::ManualClock clock_{1'700'000'000'000'000};
+  ledger::Ed25519PrivateKey root_ = TestKey(1);
+  ledger::Ed25519PrivateKey checkpoint_key_ = TestKey(2);
+  ledger::Ed25519PrivateKey city_ = TestKey(3);
+  uint64_t rule_sequence_ = 0;
+  uint64_t places_sequence_ = 0;
+};
+
+TEST_F(ProjectionIntegrityTest, AnUntouchedLedgerGivesTheGrant) {
+  auto ledger = ledger::Ledger::Open(dir_.string(), &clock_);
+  ASSERT_TRUE(ledger.ok()) << ledger.status();
+  services::LedgerEventLog log(ledger->get());
+  replay::GrantProjection projection(&log);
+  ASSERT_TRUE(projection.CatchUp().ok());
+  auto grant = Grant(projection);
+  ASSERT_TRUE(grant.ok()) << grant.status();
+  EXPECT_EQ(grant->tree_size(), places_sequence_ + 1);
+}
+
+// A municipality's event changed on disk: the rebuild keeps only its position, and the first
+// query that reads the stream back finds the change.
+TEST_F(ProjectionIntegrityTest, AChangedMunicipalityEventIsFoundWhenAQueryReadsIt) {
+  TamperLeaf(places_sequence_, "LOC-1", "LOC-2");
+  auto ledger = ledger::Ledger::Open(dir_.string(), &clock_);
+  ASSERT_TRUE(ledger.ok()) << ledger.status();
+  services::LedgerEventLog log(ledger->get());
+  replay::GrantProjection projection(&log);
+  ASSERT_TRUE(projection.CatchUp().ok());
+  auto grant = Grant(projection);
+  ASSERT_EQ(grant.status().code(), absl::StatusCode::kDataLoss) << grant.status();
+  EXPECT_TRUE(absl::StartsWith(grant.status().message(),
+                               "sequence " + std::to_string(places_sequence_) + ":"))
+      << grant.status();
+  // And again: nothing of it was kept.
+  EXPECT_EQ(Grant(projection).status().code(), absl::StatusCode::kDataLoss);
+}
+
+// A rule amendment is kept parsed, so the rebuild checks it as it reads it.
+TEST_F(ProjectionIntegrityTest, AChangedRuleAmendmentStopsTheRebuild) {
+  TamperLeaf(rule_sequence_, "Stcrt", "STCRT");
+  auto ledger = ledger::Ledger::Open(dir_.string(), &clock_);
+  ASSERT_TRUE(ledger.ok()) << ledger.status();
+  services::LedgerEventLog log(ledger->get());
+  replay::GrantProjection projection(&log);
+  absl::Status caught_up = projection.CatchUp();
+  ASSERT_EQ(caught_up.code(), absl::StatusCode::kDataLoss) << caught_up;
+  EXPECT_TRUE(absl::StartsWith(caught_up.message(),
+                               "sequence " + std::to_string(rule_sequence_) + ":"))
+      << caught_up;
+}
+
+}  // namespace
+}  // namespace booo::testing
