@@ -126,6 +126,10 @@ class Ledger {
                           absl::Span<const Hash> leaf_hashes,
                           absl::FunctionRef<absl::Status(size_t, const LeafView&)> fn) const;
 
+  // Rewrites the storage files with the current options (LedgerStore::CompactAll); appends and
+  // reads go on meanwhile.
+  absl::Status CompactStorage() { return store_->CompactAll(); }
+
   TreeHead Head() const;
   absl::StatusOr<Hash> RootAt(uint64_t size) const;
   absl::StatusOr<std::vector<Hash>> InclusionProof(uint64_t sequence, uint64_t tree_size) const;

@@ -396,6 +396,15 @@ absl::StatusOr<Hash> LedgerStore::CompleteSubtree(int level, uint64_t index) con
   return hash;
 }
 
+absl::Status LedgerStore::CompactAll() {
+  rocksdb::CompactRangeOptions options;
+  options.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
+  for (rocksdb::ColumnFamilyHandle* handle : handles_) {
+    RETURN_IF_ERROR(FromRocks(db_->CompactRange(options, handle, nullptr, nullptr), "compacting"));
+  }
+  return absl::OkStatus();
+}
+
 absl::Status LedgerStore::RawPutForTesting(int cf, absl::string_view key, absl::string_view value) {
   if (cf == kTree) NoteTreeNode(key, value);
   return FromRocks(

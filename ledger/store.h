@@ -103,6 +103,10 @@ class LedgerStore final : public SubtreeHashSource {
   absl::Status ForEachStreamHead(const std::function<void(absl::string_view, uint64_t)>& fn) const;
   absl::StatusOr<Hash> CompleteSubtree(int level, uint64_t index) const override;
 
+  // Rewrites every file of every column family with the current options, dropping what is
+  // obsolete (a ledger written under older storage options, or one just bulk-written).
+  absl::Status CompactAll();
+
   // For tests and tamper drills only: overwrite a raw value, bypassing every rule.
   absl::Status RawPutForTesting(int cf, absl::string_view key, absl::string_view value);
 

@@ -26,7 +26,7 @@ if [ ! -e "$data/CURRENT" ]; then
     build/tools/ledger_loadgen --data-dir "$data" --rulebook-dir replay/rulebook "$@"
 fi
 out=tools/bench/latest.md
-build/tools/booo_bench --data-dir "$data" --rulebook-dir replay/rulebook --out "$out"
+build/tools/booo_bench --data-dir "$data" --rulebook-dir replay/rulebook --compact --out "$out"
 if [ -z "${BENCH_NO_BASELINE:-}" ]; then
   # shellcheck disable=SC1090
   . "$out.figures"

@@ -20,10 +20,17 @@ start_ledgerd
 
 ctl register-key --signer "$WORK/ministry.key" --public-key "$WORK/city.pub" --role municipality \
   --municipality GM0363 >/dev/null
-for f in 10-ams-goo-2022-h1 11-ams-goo-2022-h2 12-ams-poo-2022-06 \
-         14-ams-leefgeld-poo-2022-10; do
-  ctl append --key "$WORK/city.key" --event "$EVENTS/$f.json" >/dev/null
-done
+ctl append --key "$WORK/city.key" --event "$EVENTS/10-ams-goo-2022-h1.json" >/dev/null
+# Several events as one batch: a receipt each, in the order given, sequences one after another.
+batch=$(ctl append --key "$WORK/city.key" --event "$EVENTS/11-ams-goo-2022-h2.json" \
+          --event "$EVENTS/12-ams-poo-2022-06.json" --event "$EVENTS/14-ams-leefgeld-poo-2022-10.json")
+[ "$(echo "$batch" | grep -o '"sequence":[0-9]*' | tr '\n' ' ')" = '"sequence":3 "sequence":4 "sequence":5 ' ] \
+  || fail "batch receipts: $batch"
+# A batch with one refused event is refused whole, naming that event; nothing of it is written.
+out=$(ctl append --key "$WORK/city.key" --event "$EVENTS/13-ams-poo-2022-10.json" \
+        --event "$EVENTS/99-refused-other-municipality.json" 2>&1) && fail "batch with a foreign declaration accepted"
+echo "$out" | grep -q "PERMISSION_DENIED: events\[1\]: goo_places_declared.municipality_code" \
+  || fail "unexpected batch refusal: $out"
 ctl append --key "$WORK/ministry.key" --event "$EVENTS/30-min-advance-2022-1.json" >/dev/null
 
 # Refusals carry the exact code and name the field.

@@ -34,9 +34,8 @@ absl::Status FromGrpc(const grpc::Status& status) {
   return absl::Status(static_cast<absl::StatusCode>(status.error_code()), status.error_message());
 }
 
-absl::StatusOr<booo::v1::AppendResponse> SignAndAppend(booo::v1::Ledger::Stub& stub,
-                                                       booo::v1::EventBody body,
-                                                       const ledger::Ed25519PrivateKey& key) {
+absl::StatusOr<booo::v1::SignedEvent> SignEvent(booo::v1::EventBody body,
+                                                const ledger::Ed25519PrivateKey& key) {
   // With a caller-chosen event id the body is fully determined by the caller's input, so a
   // retry signs the very same bytes (Ed25519 is deterministic) and gets the original receipt.
   // Only a generated id, which no retry can repeat anyway, gets the current time stamped in.
@@ -49,12 +48,20 @@ absl::StatusOr<booo::v1::AppendResponse> SignAndAppend(booo::v1::Ledger::Stub& s
   }
   if (body.signer_key_id().empty()) body.set_signer_key_id(key.KeyId());
   if (body.stream().empty()) body.set_stream(ledger::ExpectedStream(body));
-  booo::v1::AppendRequest request;
   std::string bytes;
   if (!body.SerializeToString(&bytes)) return absl::InternalError("body: cannot serialize");
   ASSIGN_OR_RETURN(std::string signature, key.Sign(bytes));
-  request.mutable_event()->set_body(bytes);
-  request.mutable_event()->set_signature(signature);
+  booo::v1::SignedEvent event;
+  event.set_body(std::move(bytes));
+  event.set_signature(std::move(signature));
+  return event;
+}
+
+absl::StatusOr<booo::v1::AppendResponse> SignAndAppend(booo::v1::Ledger::Stub& stub,
+                                                       booo::v1::EventBody body,
+                                                       const ledger::Ed25519PrivateKey& key) {
+  booo::v1::AppendRequest request;
+  ASSIGN_OR_RETURN(*request.mutable_event(), SignEvent(std::move(body), key));
   grpc::ClientContext context;
   context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
   booo::v1::AppendResponse response;

@@ -23,8 +23,11 @@ std::unique_ptr<booo::v1::Ledger::Stub> Connect(const std::string& address);
 absl::Status FromGrpc(const grpc::Status& status);
 
 // Fills what the caller left empty (signer key id, stream; a random event id and the client
-// time when no event id was given), serializes the body once, signs those bytes and appends.
-// The same input with an event id therefore always yields the same bytes: retries are safe.
+// time when no event id was given), serializes the body once and signs those bytes. The same
+// input with an event id therefore always yields the same bytes: retries are safe.
+absl::StatusOr<booo::v1::SignedEvent> SignEvent(booo::v1::EventBody body,
+                                                const ledger::Ed25519PrivateKey& key);
+// SignEvent, then Append.
 absl::StatusOr<booo::v1::AppendResponse> SignAndAppend(booo::v1::Ledger::Stub& stub,
                                                        booo::v1::EventBody body,
                                                        const ledger::Ed25519PrivateKey& key);

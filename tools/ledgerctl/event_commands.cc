@@ -1,5 +1,7 @@
 // append, get, read, tail.
+#include <chrono>
 #include <iostream>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/util/json_util.h"
@@ -12,31 +14,57 @@ namespace {
 
 struct AppendArgs {
   std::string key;
-  std::string event_file;
+  std::vector<std::string> event_files;
   std::string event_id;
 };
 
-// The event comes as JSON in the protobuf JSON mapping of booo.v1.EventBody; what it leaves
-// empty (event id, signer, client time, stream) is filled in before signing.
-absl::Status Append(const Globals& globals, const AppendArgs& args) {
-  ASSIGN_OR_RETURN(ledger::Ed25519PrivateKey key, ledger::ReadPrivateKeyFile(args.key));
+// One event file: JSON in the protobuf JSON mapping of booo.v1.EventBody.
+absl::StatusOr<booo::v1::EventBody> ReadEventFile(const std::string& file, size_t index) {
   std::string json;
-  if (args.event_file == "-") {
+  if (file == "-") {
     json.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
   } else {
-    ASSIGN_OR_RETURN(json, ReadTextFile(args.event_file));
+    ASSIGN_OR_RETURN(json, ReadTextFile(file));
   }
   booo::v1::EventBody body;
   google::protobuf::util::JsonParseOptions options;
   auto parsed = google::protobuf::util::JsonStringToMessage(json, &body, options);
   if (!parsed.ok()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("event: not a booo.v1.EventBody in JSON: ", parsed.message().ToString()));
+    return absl::InvalidArgumentError(absl::StrCat("event[", index, "] (", file,
+                                                   "): not a booo.v1.EventBody in JSON: ",
+                                                   parsed.message().ToString()));
   }
-  if (!args.event_id.empty()) body.set_event_id(args.event_id);
+  return body;
+}
+
+// What each event leaves empty (event id, signer, client time, stream) is filled in before
+// signing. One event goes as Append; several as one AppendBatch, all admitted or none, with a
+// receipt per line in the order given.
+absl::Status Append(const Globals& globals, const AppendArgs& args) {
+  ASSIGN_OR_RETURN(ledger::Ed25519PrivateKey key, ledger::ReadPrivateKeyFile(args.key));
+  if (args.event_files.size() > 1 && !args.event_id.empty()) {
+    return absl::InvalidArgumentError("--event-id: only with a single --event");
+  }
   auto stub = Connect(globals.server);
-  ASSIGN_OR_RETURN(booo::v1::AppendResponse response, SignAndAppend(*stub, body, key));
-  std::cout << ReceiptToJson(response).dump() << "\n";
+  if (args.event_files.size() == 1) {
+    ASSIGN_OR_RETURN(booo::v1::EventBody body, ReadEventFile(args.event_files[0], 0));
+    if (!args.event_id.empty()) body.set_event_id(args.event_id);
+    ASSIGN_OR_RETURN(booo::v1::AppendResponse response, SignAndAppend(*stub, body, key));
+    std::cout << ReceiptToJson(response).dump() << "\n";
+    return absl::OkStatus();
+  }
+  booo::v1::AppendBatchRequest request;
+  for (size_t i = 0; i < args.event_files.size(); ++i) {
+    ASSIGN_OR_RETURN(booo::v1::EventBody body, ReadEventFile(args.event_files[i], i));
+    ASSIGN_OR_RETURN(*request.add_events(), SignEvent(std::move(body), key));
+  }
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+  booo::v1::AppendBatchResponse response;
+  RETURN_IF_ERROR(FromGrpc(stub->AppendBatch(&context, request, &response)));
+  for (const booo::v1::AppendResponse& result : response.results()) {
+    std::cout << ReceiptToJson(result).dump() << "\n";
+  }
   return absl::OkStatus();
 }
 
@@ -107,9 +135,13 @@ absl::Status Tail(const Globals& globals, uint64_t from, int64_t count) {
 
 void AddEventCommands(CLI::App& app, Globals& globals, int& exit_code) {
   auto append_args = std::make_shared<AppendArgs>();
-  auto* append = app.add_subcommand("append", "sign an event (JSON EventBody) and append it");
+  auto* append = app.add_subcommand(
+      "append", "sign events (JSON EventBody) and append them: one, or several all or none");
   append->add_option("--key", append_args->key, "signer's private key file")->required();
-  append->add_option("--event", append_args->event_file, "JSON file, or - for stdin")->required();
+  append
+      ->add_option("--event", append_args->event_files,
+                   "JSON file, or - for stdin; repeat it to append several as one batch")
+      ->required();
   append->add_option("--event-id", append_args->event_id, "event id (overrides the file's)");
   append->callback(
       [&globals, append_args, &exit_code] { exit_code = Report(Append(globals, *append_args)); });
