@@ -60,6 +60,11 @@ size_t GrantProjection::parsed_events_held() const {
   return parsed_events_;
 }
 
+size_t GrantProjection::cached_trace_weight() const {
+  std::lock_guard cache(head_cache_mutex_);
+  return cached_trace_weight_;
+}
+
 uint64_t GrantProjection::position() const {
   std::shared_lock lock(mutex_);
   return position_;
@@ -112,8 +117,10 @@ absl::Status GrantProjection::Ingest(ReadEvent event) {
     budget_.AddBorrowed(std::move(event.ref), event.body);
   } else if (event.municipality >= 0) {
     const size_t number = static_cast<size_t>(event.municipality);
-    if (number == stream_facts_.size()) {  // a municipality's first event
-      stream_facts_.push_back(&municipalities_[stream_codes_[number]]);
+    // Numbers are handed out in the order codes first appear in the log, which is the order
+    // events are ingested in; a municipality's first event adds its stream.
+    while (stream_facts_.size() <= number) {
+      stream_facts_.push_back(&municipalities_[stream_codes_[stream_facts_.size()]]);
     }
     stream_facts_[number]->push_back(
         StoredFact{event.ref.sequence, event.ref.business_day, event.ref.leaf_hash});
@@ -239,23 +246,36 @@ absl::StatusOr<GrantProjection::HeadAnswer> GrantProjection::HeadGrant(
   answer.answer.set_tree_size(position_);
   answer.answer.set_stream_version(stream_version);
   answer.traces = std::make_shared<const GrantTraces>(TakeTraces(answer.answer));
+  const size_t weight = answer.traces->trace.ByteSizeLong() +
+                        answer.traces->settlement.ByteSizeLong() +
+                        answer.traces->vat_fund.ByteSizeLong();
   std::lock_guard cache(head_cache_mutex_);
   const uint64_t generation = ++cache_generation_;
-  head_cache_[{code, year}] = HeadEntry{
-      rules_version, stream_version, answer.answer, answer.traces, ToBalanceRow(answer.answer),
-      generation,    nullptr};
+  HeadEntry& entry = head_cache_[{code, year}];
+  if (entry.traces) cached_trace_weight_ -= entry.trace_weight;  // replaced
+  entry = HeadEntry{rules_version, stream_version, answer.answer, answer.traces,
+                    ToBalanceRow(answer.answer), generation, nullptr, weight};
+  cached_trace_weight_ += weight;
   // Keep the traces of the most recent entries only; older ones keep the rest of the answer.
   cached_traces_.emplace_back(std::pair(code, year), generation);
-  while (cached_traces_.size() > kMaxCachedTraces) {
+  EvictTracesLocked();
+  return answer;
+}
+
+void GrantProjection::EvictTracesLocked() const {
+  while (cached_traces_.size() > 1 && (cached_traces_.size() > kMaxCachedTraces ||
+                                       cached_trace_weight_ > options_.max_cached_trace_bytes)) {
     const auto& [key, inserted] = cached_traces_.front();
     auto oldest = head_cache_.find(key);
-    if (oldest != head_cache_.end() && oldest->second.generation == inserted) {
+    if (oldest != head_cache_.end() && oldest->second.generation == inserted &&
+        oldest->second.traces) {
+      cached_trace_weight_ -= oldest->second.trace_weight;
       oldest->second.traces.reset();
       oldest->second.bytes.reset();
+      oldest->second.trace_weight = 0;
     }
     cached_traces_.pop_front();
   }
-  return answer;
 }
 
 absl::StatusOr<std::shared_ptr<const std::string>> GrantProjection::HeadGrantBytes(
@@ -283,8 +303,12 @@ absl::StatusOr<std::shared_ptr<const std::string>> GrantProjection::HeadGrantByt
   std::lock_guard cache(head_cache_mutex_);
   auto it = head_cache_.find({code, year});
   // Kept only beside the traces it was made from (evicted with them).
-  if (it != head_cache_.end() && current(it->second) && it->second.traces == answer.traces) {
+  if (it != head_cache_.end() && current(it->second) && it->second.traces == answer.traces &&
+      !it->second.bytes) {
     it->second.bytes = bytes;
+    it->second.trace_weight += bytes->size();
+    cached_trace_weight_ += bytes->size();
+    EvictTracesLocked();
   }
   return bytes;
 }

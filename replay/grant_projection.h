@@ -38,6 +38,11 @@ namespace booo::replay {
 struct ProjectionOptions {
   // Parsed municipality events kept between queries, in all (about 2 KiB each).
   size_t max_parsed_events = size_t{1} << 20;
+  // Whole-year traces kept in the head cache, weighed by their serialized size (the parsed
+  // traces and, once asked for, the answer's bytes each count). A large municipality's year
+  // with daily declarations runs to tens of megabytes, so a bound by count alone is no bound.
+  // The most recent entry keeps its traces whatever its size.
+  size_t max_cached_trace_bytes = size_t{4} << 30;
 };
 
 class GrantProjection {
@@ -51,6 +56,8 @@ class GrantProjection {
   // Parsed municipality events held between queries now (at most
   // ProjectionOptions::max_parsed_events, beyond the streams queries still hold).
   size_t parsed_events_held() const;
+  // What the head cache's traces weigh now (see ProjectionOptions::max_cached_trace_bytes).
+  size_t cached_trace_weight() const;
 
   // The Grants service's methods (proto/booo/v1/grants_service.proto documents the codes).
   // Each catches up first.
@@ -171,13 +178,18 @@ class GrantProjection {
     booo::v1::BalanceRow row;
     uint64_t generation = 0;                   // which insertion this is, for trace eviction
     std::shared_ptr<const std::string> bytes;  // with `traces`, once asked for
+    size_t trace_weight = 0;                   // what `traces` and `bytes` count against the bound
   };
+  // Drops the traces of the oldest entries while more than kMaxCachedTraces hold one or they
+  // weigh more than options_.max_cached_trace_bytes. Requires head_cache_mutex_.
+  void EvictTracesLocked() const;
   static constexpr size_t kMaxCachedTraces = 256;
   mutable std::mutex head_cache_mutex_;
   mutable std::map<std::pair<std::string, int32_t>, HeadEntry> head_cache_;
   // (key, generation) of entries holding a trace, oldest first.
   mutable std::deque<std::pair<std::pair<std::string, int32_t>, uint64_t>> cached_traces_;
   mutable uint64_t cache_generation_ = 0;
+  mutable size_t cached_trace_weight_ = 0;  // of every entry that holds traces
   // YearsWithFacts at the head, per municipality, with the stream version it was computed at.
   mutable std::map<std::string, std::pair<size_t, std::vector<int32_t>>> head_years_;
 };

@@ -274,5 +274,53 @@ TEST_F(ProjectionCacheTest, ParsedStreamsStayWithinTheirBound) {
   EXPECT_EQ(balances->SerializeAsString(), reference->SerializeAsString());
 }
 
+// The head cache's traces are bounded by weight, not only by count: past the bound the oldest
+// entries drop their traces (and bytes) and keep the rest of the answer; a query of one of them
+// computes the trace again, and every answer stays what a fresh computation gives.
+TEST_F(ProjectionCacheTest, CachedTracesStayWithinTheirWeight) {
+  const std::vector<std::string> codes = {"GM0363", "GM0344", "GM0599"};
+  for (const std::string& code : codes) {
+    Append(booo::testing::GooPlaces(code + "-1", code, code + "-L", Day(2023, 1, 1),
+                                    Day(2023, 1, 31), 10, Day(2023, 2, 1)));
+  }
+  auto weight_of = [&](const std::string& code) {
+    GrantProjection alone(&log_);
+    booo::v1::GetGrantRequest request;
+    request.set_municipality_code(code);
+    request.set_spending_year(2023);
+    EXPECT_TRUE(alone.GetGrantSerialized(request).ok());
+    return alone.cached_trace_weight();
+  };
+  const size_t one = weight_of("GM0363");
+  ASSERT_GT(one, 0u);
+  // Room for about two of them.
+  GrantProjection tight(&log_, ProjectionOptions{.max_cached_trace_bytes = 2 * one + one / 2});
+  for (int round = 0; round < 2; ++round) {
+    for (const std::string& code : codes) {
+      booo::v1::GetGrantRequest request;
+      request.set_municipality_code(code);
+      request.set_spending_year(2023);
+      auto cached = tight.GetGrantSerialized(request);
+      ASSERT_TRUE(cached.ok()) << cached.status();
+      booo::v1::GetGrantResponse parsed;
+      ASSERT_TRUE(parsed.ParseFromString(*cached->bytes + cached->tail));
+      auto reference = projection_.GetGrant(request);
+      ASSERT_TRUE(reference.ok());
+      EXPECT_EQ(parsed.SerializeAsString(), reference->SerializeAsString()) << code;
+      EXPECT_LE(tight.cached_trace_weight(), 2 * one + one / 2);
+      EXPECT_GT(tight.cached_trace_weight(), 0u);
+    }
+  }
+  // Below any one entry's weight, the most recent entry still keeps its traces.
+  GrantProjection tiny(&log_, ProjectionOptions{.max_cached_trace_bytes = 1});
+  for (const std::string& code : codes) {
+    booo::v1::GetGrantRequest request;
+    request.set_municipality_code(code);
+    request.set_spending_year(2023);
+    ASSERT_TRUE(tiny.GetGrantSerialized(request).ok());
+    EXPECT_EQ(tiny.cached_trace_weight(), weight_of(code));
+  }
+}
+
 }  // namespace
 }  // namespace booo::replay
