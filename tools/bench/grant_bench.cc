@@ -1,0 +1,79 @@
+#include "tools/bench/grant_bench.h"
+
+#include <chrono>
+#include <random>
+
+#include "absl/strings/str_cat.h"
+#include "booo/v1/grants_service.grpc.pb.h"
+#include "grpcpp/create_channel.h"
+#include "grpcpp/security/credentials.h"
+#include "ledger/clock.h"
+#include "ledger/status_macros.h"
+#include "services/server.h"
+#include "tools/bench/percentile.h"
+
+namespace booo::bench {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double MillisSince(Clock::time_point start) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+}
+
+}  // namespace
+
+absl::StatusOr<GrpcGrantFigures> MeasureGrpcGrants(
+    const std::string& data_dir, const std::vector<std::pair<std::string, int32_t>>& pairs,
+    int warm_calls) {
+  GrpcGrantFigures figures;
+  services::ServerOptions options;
+  options.data_dir = data_dir;
+  options.listen_address = "127.0.0.1:0";
+  ledger::SystemClock clock;
+  const auto start = Clock::now();
+  ASSIGN_OR_RETURN(std::unique_ptr<services::LedgerServer> server,
+                   services::LedgerServer::Start(options, &clock));
+  figures.server_start_s = MillisSince(start) / 1000;
+  grpc::ChannelArguments args;
+  args.SetMaxReceiveMessageSize(256 << 20);  // whole national-scale traces run to megabytes
+  auto stub = booo::v1::Grants::NewStub(grpc::CreateCustomChannel(
+      absl::StrCat("127.0.0.1:", server->port()), grpc::InsecureChannelCredentials(), args));
+  absl::Status failure;
+  auto call = [&](const std::pair<std::string, int32_t>& pair, uint32_t trace_depth,
+                  std::vector<double>& ms) {
+    booo::v1::GetGrantRequest request;
+    request.set_municipality_code(pair.first);
+    request.set_spending_year(pair.second);
+    request.set_trace_depth(trace_depth);
+    booo::v1::GetGrantResponse response;
+    grpc::ClientContext context;
+    const auto t0 = Clock::now();
+    const grpc::Status status = stub->GetGrant(&context, request, &response);
+    ms.push_back(MillisSince(t0));
+    if (status.ok() && trace_depth == 0) {
+      figures.largest_answer_bytes =
+          std::max<uint64_t>(figures.largest_answer_bytes, response.ByteSizeLong());
+    }
+    if (!status.ok() && status.error_code() != grpc::StatusCode::NOT_FOUND && failure.ok()) {
+      failure = absl::InternalError(
+          absl::StrCat("GetGrant ", pair.first, " ", pair.second, ": ", status.error_message()));
+    }
+  };
+  std::vector<double> cold, warm, top;
+  for (const auto& pair : pairs) call(pair, 0, cold);
+  std::mt19937_64 rng(2);
+  for (int i = 0; i < warm_calls; ++i) call(pairs[rng() % pairs.size()], 0, warm);
+  for (int i = 0; i < warm_calls; ++i) call(pairs[rng() % pairs.size()], 2, top);
+  server->Shutdown();
+  RETURN_IF_ERROR(failure);
+  figures.cold_p50_ms = Percentile(cold, 0.5);
+  figures.cold_p99_ms = Percentile(cold, 0.99);
+  figures.warm_p50_ms = Percentile(warm, 0.5);
+  figures.warm_p99_ms = Percentile(warm, 0.99);
+  figures.top_p50_ms = Percentile(top, 0.5);
+  figures.top_p99_ms = Percentile(top, 0.99);
+  return figures;
+}
+
+}  // namespace booo::bench

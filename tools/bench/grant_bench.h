@@ -1,0 +1,33 @@
+// GetGrant as a client sees it: a real server (LedgerServer) on the ledger, on loopback, and
+// one client timing whole calls (transport, serialization and parsing of the answer included),
+// where booo_bench's in-process GetGrant figures time the projection alone.
+#ifndef BOOO_TOOLS_BENCH_GRANT_BENCH_H_
+#define BOOO_TOOLS_BENCH_GRANT_BENCH_H_
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/statusor.h"
+
+namespace booo::bench {
+
+struct GrpcGrantFigures {
+  double server_start_s = 0;  // opening the ledger and rebuilding the projection
+  double cold_p50_ms = 0, cold_p99_ms = 0;  // the first call of each grant, whole trace
+  double warm_p50_ms = 0, warm_p99_ms = 0;  // repeated calls, whole trace
+  double top_p50_ms = 0, top_p99_ms = 0;    // repeated calls, trace_depth 2
+  uint64_t largest_answer_bytes = 0;
+};
+
+// `pairs` (municipality code, spending year) are asked once each (cold), then `warm_calls`
+// times at random with the whole trace and as many with trace_depth 2. The ledger at `data_dir`
+// must not be open elsewhere.
+absl::StatusOr<GrpcGrantFigures> MeasureGrpcGrants(
+    const std::string& data_dir, const std::vector<std::pair<std::string, int32_t>>& pairs,
+    int warm_calls);
+
+}  // namespace booo::bench
+
+#endif  // BOOO_TOOLS_BENCH_GRANT_BENCH_H_
