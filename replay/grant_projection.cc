@@ -246,9 +246,10 @@ absl::StatusOr<GrantProjection::HeadAnswer> GrantProjection::HeadGrant(
   answer.answer.set_tree_size(position_);
   answer.answer.set_stream_version(stream_version);
   answer.traces = std::make_shared<const GrantTraces>(TakeTraces(answer.answer));
-  const size_t weight = answer.traces->trace.ByteSizeLong() +
-                        answer.traces->settlement.ByteSizeLong() +
-                        answer.traces->vat_fund.ByteSizeLong();
+  // What the parsed traces hold in memory (several times their serialized size).
+  const size_t weight = answer.traces->trace.SpaceUsedLong() +
+                        answer.traces->settlement.SpaceUsedLong() +
+                        answer.traces->vat_fund.SpaceUsedLong();
   std::lock_guard cache(head_cache_mutex_);
   const uint64_t generation = ++cache_generation_;
   HeadEntry& entry = head_cache_[{code, year}];

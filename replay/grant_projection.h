@@ -38,10 +38,11 @@ namespace booo::replay {
 struct ProjectionOptions {
   // Parsed municipality events kept between queries, in all (about 2 KiB each).
   size_t max_parsed_events = size_t{1} << 20;
-  // Whole-year traces kept in the head cache, weighed by their serialized size (the parsed
-  // traces and, once asked for, the answer's bytes each count). A large municipality's year
-  // with daily declarations runs to tens of megabytes, so a bound by count alone is no bound.
-  // The most recent entry keeps its traces whatever its size.
+  // Memory for the whole-year traces kept in the head cache: the parsed traces (their
+  // SpaceUsedLong) and, once asked for, the answer's bytes. A large municipality's year with
+  // daily declarations runs to tens of megabytes serialized and several times that parsed, so
+  // a bound by count alone is no bound. The most recent entry keeps its traces whatever their
+  // size.
   size_t max_cached_trace_bytes = size_t{4} << 30;
 };
 
@@ -178,7 +179,7 @@ class GrantProjection {
     booo::v1::BalanceRow row;
     uint64_t generation = 0;                   // which insertion this is, for trace eviction
     std::shared_ptr<const std::string> bytes;  // with `traces`, once asked for
-    size_t trace_weight = 0;                   // what `traces` and `bytes` count against the bound
+    size_t trace_weight = 0;                   // memory `traces` and `bytes` count against the bound
   };
   // Drops the traces of the oldest entries while more than kMaxCachedTraces hold one or they
   // weigh more than options_.max_cached_trace_bytes. Requires head_cache_mutex_.

@@ -94,6 +94,10 @@ absl::Status AddGrpcGrantRows(const std::string& data_dir, bool smoke, std::vect
                   "p99 < 10 ms"});
   rows.push_back({"GetGrant over gRPC, whole trace, cold, p50 / p99",
                   absl::StrFormat("%.2f / %.2f ms", grpc->cold_p50_ms, grpc->cold_p99_ms), ""});
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  rows.push_back({"peak memory of this process after it (ledgerd's start and these queries)",
+                  absl::StrFormat("%d MiB", usage.ru_maxrss / 1024), ""});
   // What the PostgreSQL baseline's query latency is compared with: both over a connection.
   machine_figures += absl::StrFormat("grant_warm_p50_ms=%.3f\ngrant_warm_p99_ms=%.3f\n",
                                      grpc->warm_p50_ms, grpc->warm_p99_ms);
