@@ -4,7 +4,8 @@
 # beside their targets: the ledger's (booo_bench), then the PostgreSQL baseline with the ratios.
 # The table goes to tools/bench/latest.md; tools/bench/RESULTS.md keeps the record.
 #   tools/bench.sh                                   # daily declarations: ~2.3 million events
-#   tools/bench.sh --locations 9000                  # ~10 million events (extrapolated; needs ~22 GiB, see RESULTS.md)
+#   tools/bench.sh --locations 2700                  # ~3.0 million events
+#   tools/bench.sh --locations 9000                  # ~10.1 million events (generation ~45 min)
 #   tools/bench.sh --days-per-declaration 30         # ~117 thousand events, minutes
 # Arguments go to the generator (ledger_loadgen). BENCH_DATA_DIR=dir keeps the ledger there
 # (and reuses it on the next run); BENCH_NO_BASELINE=1 skips PostgreSQL.
