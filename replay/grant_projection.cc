@@ -247,6 +247,11 @@ absl::StatusOr<GrantProjection::HeadAnswer> GrantProjection::HeadGrant(
   answer.answer.set_stream_version(stream_version);
   answer.traces = std::make_shared<const GrantTraces>(TakeTraces(answer.answer));
   // What the parsed traces hold in memory (several times their serialized size).
+  booo::v1::GetGrantRequest cut;
+  cut.set_trace_depth(kTopDepth);
+  booo::v1::GetGrantResponse cut_answer;
+  RETURN_IF_ERROR(SelectTraces(*answer.traces, cut, cut_answer));
+  auto top = std::make_shared<const GrantTraces>(TakeTraces(cut_answer));
   const size_t weight = answer.traces->trace.SpaceUsedLong() +
                         answer.traces->settlement.SpaceUsedLong() +
                         answer.traces->vat_fund.SpaceUsedLong();
@@ -255,11 +260,32 @@ absl::StatusOr<GrantProjection::HeadAnswer> GrantProjection::HeadGrant(
   HeadEntry& entry = head_cache_[{code, year}];
   if (entry.traces) cached_trace_weight_ -= entry.trace_weight;  // replaced
   entry = HeadEntry{rules_version, stream_version, answer.answer, answer.traces,
-                    ToBalanceRow(answer.answer), generation, nullptr, weight};
+                    ToBalanceRow(answer.answer), generation, nullptr, weight, std::move(top)};
   cached_trace_weight_ += weight;
   // Keep the traces of the most recent entries only; older ones keep the rest of the answer.
   cached_traces_.emplace_back(std::pair(code, year), generation);
   EvictTracesLocked();
+  return answer;
+}
+
+absl::StatusOr<GrantProjection::HeadAnswer> GrantProjection::HeadTop(
+    const std::string& code, int32_t year, const RuleTimeline& rules) const {
+  {
+    std::lock_guard cache(head_cache_mutex_);
+    auto it = head_cache_.find({code, year});
+    if (it != head_cache_.end() && it->second.rules_version == rules_.records().size() &&
+        it->second.stream_version == municipalities_.at(code).size() && it->second.top) {
+      HeadAnswer answer{it->second.answer, it->second.top};
+      answer.answer.set_tree_size(position_);
+      return answer;
+    }
+  }
+  ASSIGN_OR_RETURN(HeadAnswer answer, HeadGrant(code, year, rules));
+  std::lock_guard cache(head_cache_mutex_);
+  auto it = head_cache_.find({code, year});
+  if (it != head_cache_.end() && it->second.traces == answer.traces && it->second.top) {
+    answer.traces = it->second.top;
+  }
   return answer;
 }
 
@@ -457,9 +483,19 @@ absl::StatusOr<booo::v1::GetGrantResponse> GrantProjection::GetGrant(
   ASSIGN_OR_RETURN(KnownAt at, Resolve(request.known_at()));
   const RuleTimeline rules(SelectCurrent(rules_.records(), at));
   if (!request.has_scope() && at.tree_size == position_ && !at.business_day) {
-    // Served from the cache: only the trace the request selects is copied.
-    ASSIGN_OR_RETURN(HeadAnswer answer, HeadGrant(code, year, rules));
-    RETURN_IF_ERROR(SelectTraces(*answer.traces, request, answer.answer));
+    // Served from the cache: only the trace the request selects is copied. The top levels come
+    // from the entry's kept cut, which outlives an evicted whole trace.
+    const uint32_t depth = request.trace_depth();
+    const bool top_levels = request.trace_path().empty() && depth >= 1 && depth <= kTopDepth;
+    ASSIGN_OR_RETURN(HeadAnswer answer,
+                     top_levels ? HeadTop(code, year, rules) : HeadGrant(code, year, rules));
+    if (top_levels && depth == kTopDepth) {
+      // The cut itself: its cut-off nodes already say how many children they left out.
+      booo::v1::GetGrantRequest whole;
+      RETURN_IF_ERROR(SelectTraces(*answer.traces, whole, answer.answer));
+    } else {
+      RETURN_IF_ERROR(SelectTraces(*answer.traces, request, answer.answer));
+    }
     *answer.answer.mutable_known_at() = request.known_at();
     return std::move(answer.answer);
   }

@@ -180,7 +180,15 @@ class GrantProjection {
     uint64_t generation = 0;                   // which insertion this is, for trace eviction
     std::shared_ptr<const std::string> bytes;  // with `traces`, once asked for
     size_t trace_weight = 0;                   // memory `traces` and `bytes` count against the bound
+    // The traces cut to kTopDepth levels: kilobytes, kept when `traces` are evicted, so the
+    // levels a client reads first never wait for the whole trace to be computed again.
+    std::shared_ptr<const GrantTraces> top;
   };
+  static constexpr uint32_t kTopDepth = 2;  // the levels a determination records
+  // HeadGrant with the traces cut to kTopDepth levels, from the cache when it holds them.
+  // Requires the shared lock.
+  absl::StatusOr<HeadAnswer> HeadTop(const std::string& code, int32_t year,
+                                     const RuleTimeline& rules) const;
   // Drops the traces of the oldest entries while more than kMaxCachedTraces hold one or they
   // weigh more than options_.max_cached_trace_bytes. Requires head_cache_mutex_.
   void EvictTracesLocked() const;

@@ -320,6 +320,27 @@ TEST_F(ProjectionCacheTest, CachedTracesStayWithinTheirWeight) {
     ASSERT_TRUE(tiny.GetGrantSerialized(request).ok());
     EXPECT_EQ(tiny.cached_trace_weight(), weight_of(code));
   }
+  // The top levels of an entry whose whole trace was evicted come from its kept cut, and are
+  // the same cut a fresh computation gives.
+  for (uint32_t depth : {1u, 2u}) {
+    for (const std::string& code : codes) {
+      booo::v1::GetGrantRequest request;
+      request.set_municipality_code(code);
+      request.set_spending_year(2023);
+      request.set_trace_depth(depth);
+      auto kept = tiny.GetGrant(request);
+      *request.mutable_known_at()->mutable_business_date() = Day(2100, 1, 1);
+      auto fresh = projection_.GetGrant(request);
+      ASSERT_TRUE(kept.ok() && fresh.ok()) << kept.status() << " / " << fresh.status();
+      EXPECT_EQ(kept->trace().SerializeAsString(), fresh->trace().SerializeAsString())
+          << code << " depth " << depth;
+      EXPECT_EQ(kept->settlement().SerializeAsString(), fresh->settlement().SerializeAsString());
+      EXPECT_EQ(kept->vat_fund().SerializeAsString(), fresh->vat_fund().SerializeAsString());
+      EXPECT_EQ(kept->balance_cents(), fresh->balance_cents());
+      EXPECT_GT(kept->trace().children_size(), 0);
+    }
+  }
+  EXPECT_EQ(tiny.cached_trace_weight(), weight_of(codes.back()));  // nothing recomputed whole
 }
 
 }  // namespace
