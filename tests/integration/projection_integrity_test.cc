@@ -4,6 +4,7 @@
 // counted, whichever way it reaches the projection.
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <string>
 
 #include "absl/strings/match.h"
@@ -44,7 +45,12 @@ class ProjectionIntegrityTest : public ::testing::Test {
       places_sequence_ = Append(**ledger, PlacesBody("p" + std::to_string(i), city_, "GM0363", 10 + i), city_);
     }
   }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
+  void TearDown() override {
+    projection_.reset();
+    log_.reset();
+    ledger_.reset();
+    std::filesystem::remove_all(dir_);
+  }
 
   uint64_t Append(ledger::Ledger& ledger, const booo::v1::EventBody& body,
                   const ledger::Ed25519PrivateKey& key) {
@@ -69,6 +75,17 @@ class ProjectionIntegrityTest : public ::testing::Test {
                     .ok());
   }
 
+  // Opens the ledger again and a fresh projection over it (not yet caught up).
+  void Reopen() {
+    projection_.reset();
+    log_.reset();
+    auto ledger = ledger::Ledger::Open(dir_.string(), &clock_);
+    ASSERT_TRUE(ledger.ok()) << ledger.status();
+    ledger_ = *std::move(ledger);
+    log_ = std::make_unique<services::LedgerEventLog>(ledger_.get());
+    projection_ = std::make_unique<replay::GrantProjection>(log_.get());
+  }
+
   absl::StatusOr<booo::v1::GetGrantResponse> Grant(replay::GrantProjection& projection) {
     booo::v1::GetGrantRequest request;
     request.set_municipality_code("GM0363");
@@ -83,13 +100,14 @@ class ProjectionIntegrityTest : public ::testing::Test {
   ledger::Ed25519PrivateKey city_ = TestKey(3);
   uint64_t rule_sequence_ = 0;
   uint64_t places_sequence_ = 0;
+  std::unique_ptr<ledger::Ledger> ledger_;
+  std::unique_ptr<services::LedgerEventLog> log_;
+  std::unique_ptr<replay::GrantProjection> projection_;
 };
 
 TEST_F(ProjectionIntegrityTest, AnUntouchedLedgerGivesTheGrant) {
-  auto ledger = ledger::Ledger::Open(dir_.string(), &clock_);
-  ASSERT_TRUE(ledger.ok()) << ledger.status();
-  services::LedgerEventLog log(ledger->get());
-  replay::GrantProjection projection(&log);
+  ASSERT_NO_FATAL_FAILURE(Reopen());
+  replay::GrantProjection& projection = *projection_;
   ASSERT_TRUE(projection.CatchUp().ok());
   auto grant = Grant(projection);
   ASSERT_TRUE(grant.ok()) << grant.status();
@@ -100,10 +118,8 @@ TEST_F(ProjectionIntegrityTest, AnUntouchedLedgerGivesTheGrant) {
 // query that reads the stream back finds the change.
 TEST_F(ProjectionIntegrityTest, AChangedMunicipalityEventIsFoundWhenAQueryReadsIt) {
   TamperLeaf(places_sequence_, "LOC-1", "LOC-2");
-  auto ledger = ledger::Ledger::Open(dir_.string(), &clock_);
-  ASSERT_TRUE(ledger.ok()) << ledger.status();
-  services::LedgerEventLog log(ledger->get());
-  replay::GrantProjection projection(&log);
+  ASSERT_NO_FATAL_FAILURE(Reopen());
+  replay::GrantProjection& projection = *projection_;
   ASSERT_TRUE(projection.CatchUp().ok());
   auto grant = Grant(projection);
   ASSERT_EQ(grant.status().code(), absl::StatusCode::kDataLoss) << grant.status();
@@ -117,10 +133,8 @@ TEST_F(ProjectionIntegrityTest, AChangedMunicipalityEventIsFoundWhenAQueryReadsI
 // A rule amendment is kept parsed, so the rebuild checks it as it reads it.
 TEST_F(ProjectionIntegrityTest, AChangedRuleAmendmentStopsTheRebuild) {
   TamperLeaf(rule_sequence_, "Stcrt", "STCRT");
-  auto ledger = ledger::Ledger::Open(dir_.string(), &clock_);
-  ASSERT_TRUE(ledger.ok()) << ledger.status();
-  services::LedgerEventLog log(ledger->get());
-  replay::GrantProjection projection(&log);
+  ASSERT_NO_FATAL_FAILURE(Reopen());
+  replay::GrantProjection& projection = *projection_;
   absl::Status caught_up = projection.CatchUp();
   ASSERT_EQ(caught_up.code(), absl::StatusCode::kDataLoss) << caught_up;
   EXPECT_TRUE(absl::StartsWith(caught_up.message(),
