@@ -98,33 +98,31 @@ class Ledger {
   // of `stream` when it is non-empty.
   absl::StatusOr<booo::v1::ReadEventsResponse> ReadEvents(uint64_t start, uint32_t max_events,
                                                           absl::string_view stream) const;
-  // What a scan checks of each event before it hands it over.
-  enum class LeafCheck {
-    kEvery,  // decoded, hashed and compared with its stored leaf hash, like every read
-    // Decoded only, handed over with its stored leaf hash: for a caller that checks what it
-    // keeps (CheckScannedLeaf) and reads the rest back later with ReadLeaves, which checks.
-    // Hashing every leaf was a fifth of a projection's rebuild.
-    kOnUse,
-  };
   // Calls `fn(leaf, leaf_hash)` for every committed event in [start, end) in order, each
-  // checked as `check` says (DATA_LOSS naming the sequence otherwise); the views live only
-  // during the call. The projections' rebuild path: one sequential pass, no per-event lookups
-  // or copies. OUT_OF_RANGE when `end` is past the head.
+  // decoded, hashed and compared with its stored leaf hash like every read (DATA_LOSS naming
+  // the sequence otherwise); the views live only during the call. One sequential pass, no
+  // per-event lookups or copies. OUT_OF_RANGE when `end` is past the head.
   absl::Status ScanEvents(
       uint64_t start, uint64_t end,
-      absl::FunctionRef<absl::Status(const LeafView& leaf, const Hash& leaf_hash)> fn,
-      LeafCheck check = LeafCheck::kEvery) const;
-  // The check kOnUse left out, for one leaf a scan handed over: DATA_LOSS naming its sequence
-  // when it does not hash to `leaf_hash`.
-  static absl::Status CheckScannedLeaf(const LeafView& leaf, const Hash& leaf_hash);
+      absl::FunctionRef<absl::Status(const LeafView& leaf, const Hash& leaf_hash)> fn) const;
+  // The same pass with each event decoded only (DATA_LOSS naming the sequence for one that
+  // does not decode or names another sequence), neither hashed nor read with its leaf hash:
+  // the projections' rebuild path. The caller checks what it keeps (CheckLeaf) and reads the
+  // rest back later with ReadLeaves, which checks. Hashing every leaf was a fifth of a
+  // rebuild, and reading the tree's level 0 beside the leaves a second iterator's work.
+  absl::Status ScanEventsUnchecked(uint64_t start, uint64_t end,
+                                   absl::FunctionRef<absl::Status(const LeafView& leaf)> fn) const;
+  // The check ScanEventsUnchecked left out, for one leaf it handed over: its stored leaf hash,
+  // or DATA_LOSS naming its sequence when the leaf does not hash to it.
+  absl::StatusOr<Hash> CheckLeaf(const LeafView& leaf) const;
 
-  // Calls `fn(i, leaf)` for each of `sequences` (ascending, each below the head) in order, each
-  // leaf checked against `leaf_hashes[i]` (the hash a ScanEvents handed over, checked against
-  // the tree then): DATA_LOSS naming the sequence otherwise. Reads in batches; the views live
-  // only during the call. The projections' path back to the bodies they do not keep.
-  absl::Status ReadLeaves(absl::Span<const uint64_t> sequences,
-                          absl::Span<const Hash> leaf_hashes,
-                          absl::FunctionRef<absl::Status(size_t, const LeafView&)> fn) const;
+  // Calls `fn(i, leaf, leaf_hash)` for each of `sequences` (ascending, each below the head) in
+  // order, each leaf read with its stored leaf hash and checked against it like every read:
+  // DATA_LOSS naming the sequence otherwise. Reads in batches; the views live only during the
+  // call. The projections' path back to the bodies they do not keep.
+  absl::Status ReadLeaves(
+      absl::Span<const uint64_t> sequences,
+      absl::FunctionRef<absl::Status(size_t, const LeafView&, const Hash&)> fn) const;
 
   // Rewrites the storage files with the current options (LedgerStore::CompactAll); appends and
   // reads go on meanwhile.
@@ -165,6 +163,8 @@ class Ledger {
                                                const GroupState& group) const;
   absl::Status CheckSupersedes(const booo::v1::EventBody& body, GroupState& group) const;
   absl::StatusOr<booo::v1::StoredEvent> ReadStored(uint64_t sequence) const;
+  // OUT_OF_RANGE when a scan's `end` is past the head.
+  absl::Status CheckScanEnd(uint64_t end) const;
 
   const std::unique_ptr<LedgerStore> store_;
   Clock* const clock_;

@@ -67,43 +67,56 @@ absl::StatusOr<booo::v1::StoredEvent> Ledger::ReadStored(uint64_t sequence) cons
 
 absl::Status Ledger::ScanEvents(
     uint64_t start, uint64_t end,
-    absl::FunctionRef<absl::Status(const LeafView& leaf, const Hash& leaf_hash)> fn,
-    LeafCheck check) const {
-  const uint64_t size = Head().size;
-  if (end > size) {
-    return absl::OutOfRangeError(
-        absl::StrCat("scan end ", end, " is past the log's size (", size, ")"));
-  }
+    absl::FunctionRef<absl::Status(const LeafView& leaf, const Hash& leaf_hash)> fn) const {
+  RETURN_IF_ERROR(CheckScanEnd(end));
   return store_->ScanLeaves(
       start, end, [&](uint64_t sequence, absl::string_view bytes, absl::string_view stored_hash) {
         absl::StatusOr<Hash> hash = HashFromBytes(ToStd(stored_hash));
         if (!hash.ok()) return Corrupt(sequence, "the stored event does not match its leaf hash");
-        if (check == LeafCheck::kEvery) {
-          ASSIGN_OR_RETURN(LeafView leaf, CheckStoredLeaf(sequence, bytes, *hash));
-          return fn(leaf, *hash);
-        }
+        ASSIGN_OR_RETURN(LeafView leaf, CheckStoredLeaf(sequence, bytes, *hash));
+        return fn(leaf, *hash);
+      });
+}
+
+absl::Status Ledger::ScanEventsUnchecked(
+    uint64_t start, uint64_t end, absl::FunctionRef<absl::Status(const LeafView& leaf)> fn) const {
+  RETURN_IF_ERROR(CheckScanEnd(end));
+  return store_->ScanLeaves(
+      start, end,
+      [&](uint64_t sequence, absl::string_view bytes, absl::string_view) {
         absl::StatusOr<LeafView> leaf = DecodeLeafView(bytes);
         if (!leaf.ok()) return Corrupt(sequence, leaf.status().message());
         if (leaf->sequence != sequence) {
           return Corrupt(sequence, "the stored leaf names another sequence");
         }
-        return fn(*leaf, *hash);
-      });
+        return fn(*leaf);
+      },
+      LedgerStore::LeafHashes::kSkip);
 }
 
-absl::Status Ledger::CheckScannedLeaf(const LeafView& leaf, const Hash& leaf_hash) {
-  if (HashLeaf(ToStd(leaf.encoded)) != leaf_hash) {
-    return Corrupt(leaf.sequence, "the stored event does not match its leaf hash");
+absl::Status Ledger::CheckScanEnd(uint64_t end) const {
+  const uint64_t size = Head().size;
+  if (end > size) {
+    return absl::OutOfRangeError(
+        absl::StrCat("scan end ", end, " is past the log's size (", size, ")"));
   }
   return absl::OkStatus();
 }
 
-absl::Status Ledger::ReadLeaves(absl::Span<const uint64_t> sequences,
-                                absl::Span<const Hash> leaf_hashes,
-                                absl::FunctionRef<absl::Status(size_t, const LeafView&)> fn) const {
-  if (sequences.size() != leaf_hashes.size()) {
-    return absl::InvalidArgumentError("leaf_hashes: one per sequence is required");
+absl::StatusOr<Hash> Ledger::CheckLeaf(const LeafView& leaf) const {
+  absl::StatusOr<Hash> stored_hash = store_->CompleteSubtree(0, leaf.sequence);
+  if (!stored_hash.ok()) {
+    return Corrupt(leaf.sequence, "the stored event does not match its leaf hash");
   }
+  if (HashLeaf(ToStd(leaf.encoded)) != *stored_hash) {
+    return Corrupt(leaf.sequence, "the stored event does not match its leaf hash");
+  }
+  return stored_hash;
+}
+
+absl::Status Ledger::ReadLeaves(
+    absl::Span<const uint64_t> sequences,
+    absl::FunctionRef<absl::Status(size_t, const LeafView&, const Hash&)> fn) const {
   const uint64_t size = Head().size;
   for (size_t i = 0; i < sequences.size(); ++i) {
     if (sequences[i] >= size || (i > 0 && sequences[i] <= sequences[i - 1])) {
@@ -111,10 +124,15 @@ absl::Status Ledger::ReadLeaves(absl::Span<const uint64_t> sequences,
           "sequences: ", sequences[i], " is not ascending below the log's size (", size, ")"));
     }
   }
-  return store_->GetLeaves(sequences, [&](size_t i, absl::string_view bytes) {
-    ASSIGN_OR_RETURN(LeafView leaf, CheckStoredLeaf(sequences[i], bytes, leaf_hashes[i]));
-    return fn(i, leaf);
-  });
+  return store_->GetLeaves(
+      sequences, [&](size_t i, absl::string_view bytes, absl::string_view stored_hash) {
+        absl::StatusOr<Hash> hash = HashFromBytes(ToStd(stored_hash));
+        if (!hash.ok()) {
+          return Corrupt(sequences[i], "the stored event does not match its leaf hash");
+        }
+        ASSIGN_OR_RETURN(LeafView leaf, CheckStoredLeaf(sequences[i], bytes, *hash));
+        return fn(i, leaf, *hash);
+      });
 }
 
 absl::StatusOr<booo::v1::StoredEvent> Ledger::GetEvent(uint64_t sequence) const {

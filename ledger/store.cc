@@ -2,6 +2,7 @@
 
 #include <filesystem>
 
+#include "absl/cleanup/cleanup.h"
 #include "absl/strings/str_cat.h"
 #include "ledger/status_macros.h"
 #include "rocksdb/db.h"
@@ -259,32 +260,57 @@ absl::StatusOr<std::string> LedgerStore::GetLeaf(uint64_t sequence) const {
 
 absl::Status LedgerStore::GetLeaves(
     absl::Span<const uint64_t> sequences,
-    absl::FunctionRef<absl::Status(size_t, absl::string_view)> fn) const {
+    absl::FunctionRef<absl::Status(size_t, absl::string_view, absl::string_view)> fn) const {
   constexpr size_t kBatch = 256;
-  std::vector<std::string> keys;
-  std::vector<rocksdb::Slice> slices;
-  std::vector<rocksdb::PinnableSlice> values(kBatch);
-  std::vector<rocksdb::Status> statuses(kBatch);
-  for (size_t first = 0; first < sequences.size(); first += kBatch) {
+  std::vector<std::string> leaf_keys, hash_keys;
+  std::vector<rocksdb::Slice> leaf_slices, hash_slices;
+  std::vector<rocksdb::PinnableSlice> leaves(kBatch), hashes(kBatch);
+  std::vector<rocksdb::Status> leaf_statuses(kBatch), hash_statuses(kBatch);
+  // One snapshot for both column families, so a leaf and its hash are read as of one moment.
+  const rocksdb::Snapshot* snapshot = db_->GetSnapshot();
+  rocksdb::ReadOptions options;
+  options.snapshot = snapshot;
+  absl::Status result = absl::OkStatus();
+  for (size_t first = 0; first < sequences.size() && result.ok(); first += kBatch) {
     const size_t n = std::min(kBatch, sequences.size() - first);
-    keys.clear();
-    slices.clear();
-    for (size_t i = 0; i < n; ++i) keys.push_back(SequenceKey(sequences[first + i]));
-    for (const std::string& key : keys) slices.emplace_back(key);
-    for (size_t i = 0; i < n; ++i) values[i].Reset();
-    db_->MultiGet(rocksdb::ReadOptions(), handles_[kEvents], n, slices.data(), values.data(),
-                  statuses.data(), /*sorted_input=*/true);
+    leaf_keys.clear();
+    hash_keys.clear();
+    leaf_slices.clear();
+    hash_slices.clear();
     for (size_t i = 0; i < n; ++i) {
+      leaf_keys.push_back(SequenceKey(sequences[first + i]));
+      hash_keys.push_back(NodeKey(0, sequences[first + i]));
+    }
+    for (size_t i = 0; i < n; ++i) {
+      leaf_slices.emplace_back(leaf_keys[i]);
+      hash_slices.emplace_back(hash_keys[i]);
+      leaves[i].Reset();
+      hashes[i].Reset();
+    }
+    db_->MultiGet(options, handles_[kEvents], n, leaf_slices.data(), leaves.data(),
+                  leaf_statuses.data(), /*sorted_input=*/true);
+    db_->MultiGet(options, handles_[kTree], n, hash_slices.data(), hashes.data(),
+                  hash_statuses.data(), /*sorted_input=*/true);
+    for (size_t i = 0; i < n && result.ok(); ++i) {
       const uint64_t sequence = sequences[first + i];
-      if (statuses[i].IsNotFound()) {
-        return absl::DataLossError(
-            absl::StrCat("sequence ", sequence, ": the stored event is missing"));
+      for (const auto& [status, what] :
+           {std::pair{&leaf_statuses[i], "event"}, std::pair{&hash_statuses[i], "leaf hash"}}) {
+        if (status->IsNotFound()) {
+          result = absl::DataLossError(
+              absl::StrCat("sequence ", sequence, ": the stored ", what, " is missing"));
+        } else if (result.ok()) {
+          result = FromRocks(*status, absl::StrCat("reading sequence ", sequence));
+        }
+        if (!result.ok()) break;
       }
-      RETURN_IF_ERROR(FromRocks(statuses[i], absl::StrCat("reading sequence ", sequence)));
-      RETURN_IF_ERROR(fn(first + i, absl::string_view(values[i].data(), values[i].size())));
+      if (result.ok()) {
+        result = fn(first + i, absl::string_view(leaves[i].data(), leaves[i].size()),
+                    absl::string_view(hashes[i].data(), hashes[i].size()));
+      }
     }
   }
-  return absl::OkStatus();
+  db_->ReleaseSnapshot(snapshot);
+  return result;
 }
 
 absl::StatusOr<std::optional<uint64_t>> LedgerStore::FindEventId(absl::string_view id) const {
@@ -319,47 +345,60 @@ absl::StatusOr<std::optional<uint64_t>> LedgerStore::StreamEntry(absl::string_vi
 
 absl::Status LedgerStore::ScanLeaves(
     uint64_t start, uint64_t end,
-    absl::FunctionRef<absl::Status(uint64_t, absl::string_view, absl::string_view)> fn) const {
+    absl::FunctionRef<absl::Status(uint64_t, absl::string_view, absl::string_view)> fn,
+    LeafHashes leaf_hashes) const {
   if (start >= end) return absl::OkStatus();
+  const bool with_hashes = leaf_hashes == LeafHashes::kRead;
   const std::string leaf_bound = SequenceKey(end);
   const std::string hash_first = NodeKey(0, start);
   const std::string hash_bound = NodeKey(0, end);
   const rocksdb::Slice leaf_bound_slice(leaf_bound), hash_bound_slice(hash_bound);
+  // Both iterators read one snapshot, so a leaf and its hash are seen as of one moment.
+  const rocksdb::Snapshot* snapshot = db_->GetSnapshot();
+  absl::Cleanup release = [&] { db_->ReleaseSnapshot(snapshot); };
   rocksdb::ReadOptions leaf_options;
   leaf_options.readahead_size = 512 << 10;
   leaf_options.fill_cache = false;
+  leaf_options.snapshot = snapshot;
   rocksdb::ReadOptions hash_options = leaf_options;
   leaf_options.iterate_upper_bound = &leaf_bound_slice;
   hash_options.iterate_upper_bound = &hash_bound_slice;
   std::unique_ptr<rocksdb::Iterator> leaves(db_->NewIterator(leaf_options, handles_[kEvents]));
-  std::unique_ptr<rocksdb::Iterator> hashes(db_->NewIterator(hash_options, handles_[kTree]));
+  std::unique_ptr<rocksdb::Iterator> hashes;
   leaves->Seek(SequenceKey(start));
-  hashes->Seek(hash_first);
+  if (with_hashes) {
+    hashes.reset(db_->NewIterator(hash_options, handles_[kTree]));
+    hashes->Seek(hash_first);
+  }
   auto missing = [](uint64_t sequence, absl::string_view what) {
     return absl::DataLossError(
         absl::StrCat("sequence ", sequence, ": the stored ", what, " is missing"));
   };
-  for (uint64_t sequence = start; sequence < end; ++sequence, leaves->Next(), hashes->Next()) {
+  for (uint64_t sequence = start; sequence < end; ++sequence) {
     if (!leaves->Valid()) {
       RETURN_IF_ERROR(FromRocks(leaves->status(), "scanning events"));
       return missing(sequence, "event");
     }
-    if (!hashes->Valid()) {
-      RETURN_IF_ERROR(FromRocks(hashes->status(), "scanning leaf hashes"));
-      return missing(sequence, "leaf hash");
-    }
     const rocksdb::Slice leaf_key = leaves->key();
-    const rocksdb::Slice hash_key = hashes->key();
     if (leaf_key.size() != 8 || LoadBigEndian64(leaf_key.data()) != sequence) {
       return missing(sequence, "event");
     }
-    if (hash_key.size() != 9 || LoadBigEndian64(hash_key.data() + 1) != sequence) {
-      return missing(sequence, "leaf hash");
+    absl::string_view hash;
+    if (with_hashes) {
+      if (!hashes->Valid()) {
+        RETURN_IF_ERROR(FromRocks(hashes->status(), "scanning leaf hashes"));
+        return missing(sequence, "leaf hash");
+      }
+      const rocksdb::Slice hash_key = hashes->key();
+      if (hash_key.size() != 9 || LoadBigEndian64(hash_key.data() + 1) != sequence) {
+        return missing(sequence, "leaf hash");
+      }
+      hash = absl::string_view(hashes->value().data(), hashes->value().size());
     }
     const rocksdb::Slice leaf = leaves->value();
-    const rocksdb::Slice hash = hashes->value();
-    RETURN_IF_ERROR(fn(sequence, absl::string_view(leaf.data(), leaf.size()),
-                       absl::string_view(hash.data(), hash.size())));
+    RETURN_IF_ERROR(fn(sequence, absl::string_view(leaf.data(), leaf.size()), hash));
+    leaves->Next();
+    if (with_hashes) hashes->Next();
   }
   return absl::OkStatus();
 }

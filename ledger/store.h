@@ -80,25 +80,34 @@ class LedgerStore final : public SubtreeHashSource {
   absl::StatusOr<uint64_t> TreeSize() const;                     // 0 for a new store
   absl::StatusOr<int64_t> LastRecordedAt() const;                // 0 for a new store
   absl::StatusOr<std::string> GetLeaf(uint64_t sequence) const;  // NOT_FOUND if absent
-  // Calls `fn(i, leaf bytes)` for each of `sequences` (ascending) in order, read in batches
-  // (RocksDB's MultiGet: one pass over the files per batch instead of a lookup per leaf). The
-  // view lives only during the call. DATA_LOSS, naming the sequence, for a leaf that is absent;
-  // an error from `fn` stops the read and is returned.
-  absl::Status GetLeaves(absl::Span<const uint64_t> sequences,
-                         absl::FunctionRef<absl::Status(size_t, absl::string_view)> fn) const;
+  // Calls `fn(i, leaf bytes, stored leaf hash)` for each of `sequences` (ascending) in order,
+  // read in batches (RocksDB's MultiGet on the leaves and on the tree's level 0: one pass over
+  // the files per batch instead of a lookup per leaf), both as of one snapshot. The views live
+  // only during the call. DATA_LOSS, naming the sequence, for a leaf or hash that is absent; an
+  // error from `fn` stops the read and is returned.
+  absl::Status GetLeaves(
+      absl::Span<const uint64_t> sequences,
+      absl::FunctionRef<absl::Status(size_t, absl::string_view, absl::string_view)> fn) const;
   absl::StatusOr<std::optional<uint64_t>> FindEventId(absl::string_view event_id) const;
   absl::StatusOr<std::optional<uint64_t>> FindSuperseding(uint64_t sequence) const;
   absl::StatusOr<uint64_t> StreamVersionAfter(uint64_t sequence) const;
   absl::StatusOr<std::optional<uint64_t>> StreamEntry(absl::string_view stream,
                                                       uint64_t position) const;
+  // Whether a scan reads each leaf's stored hash beside it.
+  enum class LeafHashes {
+    kRead,
+    kSkip,  // the hash view is empty: for a caller that reads back the hashes it needs
+  };
   // Calls `fn(sequence, leaf bytes, stored leaf hash)` for every leaf in [start, end), in
-  // order. It reads the leaves and the tree's level 0 side by side with two sequential
-  // iterators (read-ahead, and without filling the block cache: a full scan must not evict
-  // the hot set). The views live only during the call. DATA_LOSS, naming the sequence, when a
-  // leaf or its hash is missing; an error from `fn` stops the scan and is returned.
+  // order. It reads the leaves, and with kRead the tree's level 0 side by side, with
+  // sequential iterators over one snapshot (read-ahead, and without filling the block cache: a
+  // full scan must not evict the hot set). The views live only during the call. DATA_LOSS,
+  // naming the sequence, when a leaf or its hash is missing; an error from `fn` stops the scan
+  // and is returned.
   absl::Status ScanLeaves(
       uint64_t start, uint64_t end,
-      absl::FunctionRef<absl::Status(uint64_t, absl::string_view, absl::string_view)> fn) const;
+      absl::FunctionRef<absl::Status(uint64_t, absl::string_view, absl::string_view)> fn,
+      LeafHashes leaf_hashes = LeafHashes::kRead) const;
   // Calls `fn(stream, version)` for every stream head.
   absl::Status ForEachStreamHead(const std::function<void(absl::string_view, uint64_t)>& fn) const;
   absl::StatusOr<Hash> CompleteSubtree(int level, uint64_t index) const override;

@@ -144,55 +144,92 @@ TEST_F(VerifierTest, ScanEventsReportsAChangedLeafOrLeafHashAtItsSequence) {
 }
 
 // Ledger::ReadLeaves, how the projections get back the bodies they do not keep: the leaves asked
-// for, in order, each checked against the hash the caller holds.
-TEST_F(VerifierTest, ReadLeavesChecksEachLeafAgainstTheHashTheCallerHolds) {
+// for, in order, each with its stored leaf hash and checked against it.
+TEST_F(VerifierTest, ReadLeavesChecksEachLeafAgainstItsStoredHash) {
   std::vector<uint64_t> sequences = {2, 5, 6, 11};
-  std::vector<Hash> hashes;
+  auto none = [](size_t, const LeafView&, const Hash&) { return absl::OkStatus(); };
   {
     auto ledger = Ledger::Open(dir_.string(), &clock_);
     ASSERT_TRUE(ledger.ok()) << ledger.status();
-    for (uint64_t s : sequences) {
-      auto stored = (*ledger)->GetEvent(s);
-      ASSERT_TRUE(stored.ok());
-      hashes.push_back(*HashFromBytes(stored->leaf_hash()));
-    }
     std::vector<uint64_t> seen;
-    absl::Status read = (*ledger)->ReadLeaves(sequences, hashes, [&](size_t i, const LeafView& leaf) {
-      EXPECT_EQ(leaf.sequence, sequences[i]);
-      EXPECT_EQ(std::string(leaf.body), (*ledger)->GetEvent(sequences[i])->body());
-      seen.push_back(leaf.sequence);
-      return absl::OkStatus();
-    });
+    absl::Status read = (*ledger)->ReadLeaves(
+        sequences, [&](size_t i, const LeafView& leaf, const Hash& hash) {
+          auto stored = (*ledger)->GetEvent(sequences[i]);
+          EXPECT_TRUE(stored.ok()) << stored.status();
+          EXPECT_EQ(leaf.sequence, sequences[i]);
+          EXPECT_EQ(std::string(leaf.body), stored->body());
+          EXPECT_EQ(std::string(hash.begin(), hash.end()), stored->leaf_hash());
+          seen.push_back(leaf.sequence);
+          return absl::OkStatus();
+        });
     EXPECT_TRUE(read.ok()) << read;
     EXPECT_EQ(seen, sequences);
-    auto none = [](size_t, const LeafView&) { return absl::OkStatus(); };
-    // The wrong hash for a leaf: refused at that sequence.
-    std::vector<Hash> swapped = {hashes[0], hashes[2], hashes[1], hashes[3]};
-    absl::Status wrong = (*ledger)->ReadLeaves(sequences, swapped, none);
-    EXPECT_EQ(wrong.code(), absl::StatusCode::kDataLoss);
-    EXPECT_TRUE(absl::StartsWith(wrong.message(), "sequence 5:")) << wrong;
-    // Past the head, out of order, or a hash short: refused before anything is read.
-    EXPECT_EQ((*ledger)->ReadLeaves(std::vector<uint64_t>{12}, {hashes[0]}, none).code(),
+    // Past the head or out of order: refused before anything is read.
+    EXPECT_EQ((*ledger)->ReadLeaves(std::vector<uint64_t>{12}, none).code(),
               absl::StatusCode::kOutOfRange);
-    EXPECT_EQ((*ledger)->ReadLeaves(std::vector<uint64_t>{6, 5}, {hashes[2], hashes[1]}, none)
-                  .code(),
+    EXPECT_EQ((*ledger)->ReadLeaves(std::vector<uint64_t>{6, 5}, none).code(),
               absl::StatusCode::kOutOfRange);
-    EXPECT_EQ((*ledger)->ReadLeaves(sequences, {hashes[0]}, none).code(),
-              absl::StatusCode::kInvalidArgument);
+    EXPECT_EQ((*ledger)->ReadLeaves(std::vector<uint64_t>{5, 5}, none).code(),
+              absl::StatusCode::kOutOfRange);
   }
-  // A leaf changed on disk after its hash was handed over.
+  // A leaf changed on disk, and another's stored hash: each refused at its sequence, after
+  // the leaves before it were handed over.
+  Tamper(LedgerStore::kEvents, LedgerStore::SequenceKey(6),
+         [](std::string& leaf) { leaf[leaf.size() - 70] ^= 0x01; });
+  Tamper(LedgerStore::kTree, LedgerStore::NodeKey(0, 5),
+         [](std::string& hash) { hash[0] ^= 0x01; });
+  auto ledger = Ledger::Open(dir_.string(), &clock_);
+  ASSERT_TRUE(ledger.ok()) << ledger.status();
+  auto first_failure = [&](std::vector<uint64_t> asked) {
+    size_t handed = 0;
+    absl::Status s = (*ledger)->ReadLeaves(asked, [&](size_t, const LeafView&, const Hash&) {
+      ++handed;
+      return absl::OkStatus();
+    });
+    return std::pair(s, handed);
+  };
+  auto [at_hash, handed_before_hash] = first_failure(sequences);
+  EXPECT_EQ(at_hash.code(), absl::StatusCode::kDataLoss);
+  EXPECT_TRUE(absl::StartsWith(at_hash.message(), "sequence 5:")) << at_hash;
+  EXPECT_EQ(handed_before_hash, 1u);
+  auto [at_leaf, handed_before_leaf] = first_failure({2, 6, 11});
+  EXPECT_EQ(at_leaf.code(), absl::StatusCode::kDataLoss);
+  EXPECT_TRUE(absl::StartsWith(at_leaf.message(), "sequence 6:")) << at_leaf;
+  EXPECT_EQ(handed_before_leaf, 1u);
+}
+
+// Ledger::ScanEventsUnchecked, the projections' rebuild path: every event decoded, in order,
+// without its hash; CheckLeaf gives the stored hash of one it handed over, or finds it changed.
+TEST_F(VerifierTest, ScanEventsUncheckedLeavesTheCheckToCheckLeaf) {
   Tamper(LedgerStore::kEvents, LedgerStore::SequenceKey(6),
          [](std::string& leaf) { leaf[leaf.size() - 70] ^= 0x01; });
   auto ledger = Ledger::Open(dir_.string(), &clock_);
   ASSERT_TRUE(ledger.ok()) << ledger.status();
-  size_t handed = 0;
-  absl::Status changed = (*ledger)->ReadLeaves(sequences, hashes, [&](size_t, const LeafView&) {
-    ++handed;
+  uint64_t next = 2;
+  std::vector<absl::StatusCode> checks;
+  absl::Status scanned = (*ledger)->ScanEventsUnchecked(2, 12, [&](const LeafView& leaf) {
+    EXPECT_EQ(leaf.sequence, next++);
+    absl::StatusOr<Hash> hash = (*ledger)->CheckLeaf(leaf);
+    checks.push_back(hash.status().code());
+    if (hash.ok() && leaf.sequence != 6) {
+      auto stored = (*ledger)->GetEvent(leaf.sequence);
+      EXPECT_TRUE(stored.ok()) << stored.status();
+      EXPECT_EQ(std::string(hash->begin(), hash->end()), stored->leaf_hash());
+    }
+    if (!hash.ok()) {
+      EXPECT_TRUE(absl::StartsWith(hash.status().message(), "sequence 6:")) << hash.status();
+    }
     return absl::OkStatus();
   });
-  EXPECT_EQ(changed.code(), absl::StatusCode::kDataLoss);
-  EXPECT_TRUE(absl::StartsWith(changed.message(), "sequence 6:")) << changed;
-  EXPECT_EQ(handed, 2u);
+  EXPECT_TRUE(scanned.ok()) << scanned;
+  EXPECT_EQ(next, 12u);
+  for (size_t i = 0; i < checks.size(); ++i) {
+    EXPECT_EQ(checks[i], i + 2 == 6 ? absl::StatusCode::kDataLoss : absl::StatusCode::kOk) << i;
+  }
+  EXPECT_EQ((*ledger)
+                ->ScanEventsUnchecked(0, 13, [](const LeafView&) { return absl::OkStatus(); })
+                .code(),
+            absl::StatusCode::kOutOfRange);
 }
 
 TEST_F(VerifierTest, FlippedBodyByteFailsAtExactlyThatSequence) {

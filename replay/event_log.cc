@@ -20,20 +20,17 @@ absl::Status MemoryEventLog::Scan(uint64_t start, uint64_t end,
 }
 
 absl::Status MemoryEventLog::ReadBodies(
-    absl::Span<const BodyRef> refs,
-    absl::FunctionRef<absl::Status(size_t, absl::string_view)> fn) const {
-  for (size_t i = 0; i < refs.size(); ++i) {
-    const uint64_t sequence = refs[i].sequence;
-    if (sequence >= events_.size()) {
-      return absl::OutOfRangeError(
-          absl::StrCat("sequence ", sequence, " is past the log's size (", events_.size(), ")"));
+    absl::Span<const uint64_t> sequences,
+    absl::FunctionRef<absl::Status(size_t, absl::string_view, absl::string_view)> fn) const {
+  for (size_t i = 0; i < sequences.size(); ++i) {
+    const uint64_t sequence = sequences[i];
+    if (sequence >= events_.size() || (i > 0 && sequence <= sequences[i - 1])) {
+      return absl::OutOfRangeError(absl::StrCat("sequences: ", sequence,
+                                                " is not ascending below the log's size (",
+                                                events_.size(), ")"));
     }
     const booo::v1::StoredEvent& e = events_[sequence];
-    if (e.leaf_hash() != refs[i].leaf_hash) {
-      return absl::DataLossError(
-          absl::StrCat("sequence ", sequence, ": the event does not match its leaf hash"));
-    }
-    RETURN_IF_ERROR(fn(i, e.body()));
+    RETURN_IF_ERROR(fn(i, e.body(), e.leaf_hash()));
   }
   return absl::OkStatus();
 }

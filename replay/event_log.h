@@ -22,10 +22,10 @@ struct LoggedEvent {
   uint64_t sequence = 0;
   int64_t recorded_at_micros = 0;
   absl::string_view body;       // the serialized booo.v1.EventBody, byte for byte as signed
-  absl::string_view leaf_hash;  // 32 raw bytes
+  absl::string_view leaf_hash;  // 32 raw bytes; empty where `checked` is false
   // False when a scan with ScanChecks::kOnUse handed this event over unchecked: check it
-  // (EventLog::CheckEvent) before keeping anything read from it, or read it back later with
-  // ReadBodies, which checks.
+  // (EventLog::CheckEvent, which also gives its leaf hash) before keeping anything read from
+  // it, or read it back later with ReadBodies, which checks.
   bool checked = true;
   absl::string_view leaf;  // the encoded leaf, for CheckEvent (empty where checked is true)
 };
@@ -33,7 +33,8 @@ struct LoggedEvent {
 // What a scan checks before it hands an event over.
 enum class ScanChecks {
   kEveryEvent,  // every event against its leaf hash
-  kOnUse,       // nothing the log need not: the caller checks what it uses (see LoggedEvent)
+  kOnUse,  // nothing the log need not, not even the leaf hash read: the caller checks what it
+           // uses (see LoggedEvent)
 };
 
 class EventLog {
@@ -47,20 +48,16 @@ class EventLog {
   virtual absl::Status Scan(uint64_t start, uint64_t end,
                             absl::FunctionRef<absl::Status(const LoggedEvent&)> fn,
                             ScanChecks checks) const = 0;
-  // For an event Scan handed over unchecked: DATA_LOSS naming its sequence when it does not
-  // match its leaf hash.
-  virtual absl::Status CheckEvent(const LoggedEvent& event) const = 0;
-  // One event to read back by position: its sequence and the leaf hash a Scan handed over.
-  struct BodyRef {
-    uint64_t sequence = 0;
-    absl::string_view leaf_hash;  // 32 raw bytes
-  };
-  // Calls `fn(i, body)` for each of `refs` (ascending sequences, each below Size()) in order,
-  // each event checked against refs[i].leaf_hash (DATA_LOSS naming the sequence otherwise).
-  // The view lives only during the call; an error from `fn` stops the read and is returned.
+  // The leaf hash of an event a Scan handed over, checked: for one handed over unchecked, read
+  // and compared with the event (DATA_LOSS naming its sequence when they differ).
+  virtual absl::StatusOr<std::string> CheckEvent(const LoggedEvent& event) const = 0;
+  // Calls `fn(i, body, leaf_hash)` for the events at `sequences` (ascending, each below
+  // Size()) in order, each checked against its leaf hash (DATA_LOSS naming the sequence
+  // otherwise). The views live only during the call; an error from `fn` stops the read and is
+  // returned.
   virtual absl::Status ReadBodies(
-      absl::Span<const BodyRef> refs,
-      absl::FunctionRef<absl::Status(size_t, absl::string_view)> fn) const = 0;
+      absl::Span<const uint64_t> sequences,
+      absl::FunctionRef<absl::Status(size_t, absl::string_view, absl::string_view)> fn) const = 0;
   // The sequence of the event with this id, or nullopt.
   virtual absl::StatusOr<std::optional<uint64_t>> FindEventId(
       const std::string& event_id) const = 0;
@@ -75,10 +72,13 @@ class MemoryEventLog : public EventLog {
   absl::Status Scan(uint64_t start, uint64_t end,
                     absl::FunctionRef<absl::Status(const LoggedEvent&)> fn,
                     ScanChecks checks) const override;
-  absl::Status CheckEvent(const LoggedEvent& event) const override { return absl::OkStatus(); }
+  absl::StatusOr<std::string> CheckEvent(const LoggedEvent& event) const override {
+    return std::string(event.leaf_hash);
+  }
   absl::Status ReadBodies(
-      absl::Span<const BodyRef> refs,
-      absl::FunctionRef<absl::Status(size_t, absl::string_view)> fn) const override;
+      absl::Span<const uint64_t> sequences,
+      absl::FunctionRef<absl::Status(size_t, absl::string_view, absl::string_view)> fn)
+      const override;
   absl::StatusOr<std::optional<uint64_t>> FindEventId(const std::string& event_id) const override;
   void Append(booo::v1::StoredEvent event) { events_.push_back(std::move(event)); }
 

@@ -36,6 +36,11 @@ absl::Status GrantProjection::CatchUp() {
     }
     const uint64_t size = log_->Size();
     if (size <= from) return absl::OkStatus();
+    if (recorded_at_micros_.capacity() < size) {
+      std::unique_lock lock(mutex_);
+      // Once for a rebuild rather than by doubling; geometrically as the log grows after.
+      recorded_at_micros_.reserve(std::max<size_t>(size, 2 * recorded_at_micros_.capacity()));
+    }
     const uint64_t end = std::min(size, from + kCatchUpChunk);
     // Reading happens outside the lock; the exclusive lock is held only to move the records
     // in, so queries wait for one chunk's moves at most.
@@ -80,13 +85,13 @@ absl::StatusOr<GrantProjection::ReadEvent> GrantProjection::Read(const LoggedEve
   EventRef& ref = read.ref;
   ref.sequence = event.sequence;
   ref.recorded_at_micros = event.recorded_at_micros;
-  ref.leaf_hash = event.leaf_hash;
   ref.business_day =
       header->business_day.value_or(event.recorded_at_micros / ledger::kMicrosPerDay);
   if (header->payload_field == EventBody::kRuleAmended ||
       header->payload_field == EventBody::kBudgetLineSet) {
     // Few and read by every query: checked and parsed once, kept parsed.
-    RETURN_IF_ERROR(log_->CheckEvent(event));
+    ASSIGN_OR_RETURN(std::string leaf_hash, log_->CheckEvent(event));
+    ref.leaf_hash = leaf_hash;
     EventBody* body = google::protobuf::Arena::CreateMessage<EventBody>(&arena_);
     if (absl::Status s = ledger::ParseEventBodyInto(event.body, *body); !s.ok()) {
       return data_loss(s);
@@ -123,7 +128,7 @@ absl::Status GrantProjection::Ingest(ReadEvent event) {
       stream_facts_.push_back(&municipalities_[stream_codes_[stream_facts_.size()]]);
     }
     stream_facts_[number]->push_back(
-        StoredFact{event.ref.sequence, event.ref.business_day, event.ref.leaf_hash});
+        StoredFact{event.ref.sequence, event.ref.business_day});
   }
   ++position_;
   return absl::OkStatus();
@@ -145,14 +150,13 @@ absl::StatusOr<std::shared_ptr<const StreamRecords>> GrantProjection::Facts(
   // (the copy shares the prefix's bodies).
   auto records = base ? std::make_shared<StreamRecords>(*base) : std::make_shared<StreamRecords>();
   const size_t have = records->records().size();
-  std::vector<EventLog::BodyRef> refs;
-  refs.reserve(stored.size() - have);
-  for (size_t i = have; i < stored.size(); ++i) {
-    refs.push_back({stored[i].sequence, stored[i].leaf_hash.view()});
-  }
-  RETURN_IF_ERROR(log_->ReadBodies(refs, [&](size_t i, absl::string_view body) -> absl::Status {
+  std::vector<uint64_t> sequences;
+  sequences.reserve(stored.size() - have);
+  for (size_t i = have; i < stored.size(); ++i) sequences.push_back(stored[i].sequence);
+  RETURN_IF_ERROR(log_->ReadBodies(sequences, [&](size_t i, absl::string_view body,
+                                                  absl::string_view leaf_hash) -> absl::Status {
     const StoredFact& fact = stored[have + i];
-    EventRef ref{fact.sequence, recorded_at_micros_[fact.sequence], fact.leaf_hash, "",
+    EventRef ref{fact.sequence, recorded_at_micros_[fact.sequence], leaf_hash, "",
                  fact.business_day};
     if (absl::Status s = records->AddSerialized(std::move(ref), body); !s.ok()) {
       return absl::DataLossError(absl::StrCat("sequence ", fact.sequence, ": ", s.message()));

@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "ledger/ledger.h"
+#include "ledger/status_macros.h"
 #include "ledger/string_views.h"
 #include "replay/event_log.h"
 
@@ -13,49 +14,45 @@ namespace booo::services {
 
 class LedgerEventLog : public replay::EventLog {
  public:
+  // The 32 raw bytes of a hash, as the EventLog interface hands them over.
+  static absl::string_view HashBytes(const ledger::Hash& hash) {
+    return absl::string_view(reinterpret_cast<const char*>(hash.data()), hash.size());
+  }
   explicit LedgerEventLog(const ledger::Ledger* ledger) : ledger_(ledger) {}
   uint64_t Size() const override { return ledger_->Head().size; }
   absl::Status Scan(uint64_t start, uint64_t end,
                     absl::FunctionRef<absl::Status(const replay::LoggedEvent&)> fn,
                     replay::ScanChecks checks) const override {
-    const bool every = checks == replay::ScanChecks::kEveryEvent;
-    return ledger_->ScanEvents(
-        start, end,
-        [&](const ledger::LeafView& leaf, const ledger::Hash& leaf_hash) {
-          return fn({leaf.sequence, leaf.recorded_at_micros, leaf.body,
-                     absl::string_view(reinterpret_cast<const char*>(leaf_hash.data()),
-                                       leaf_hash.size()),
-                     every, every ? absl::string_view() : leaf.encoded});
-        },
-        every ? ledger::Ledger::LeafCheck::kEvery : ledger::Ledger::LeafCheck::kOnUse);
+    if (checks == replay::ScanChecks::kEveryEvent) {
+      return ledger_->ScanEvents(
+          start, end, [&](const ledger::LeafView& leaf, const ledger::Hash& leaf_hash) {
+            return fn({leaf.sequence, leaf.recorded_at_micros, leaf.body, HashBytes(leaf_hash),
+                       true, absl::string_view()});
+          });
+    }
+    return ledger_->ScanEventsUnchecked(start, end, [&](const ledger::LeafView& leaf) {
+      return fn({leaf.sequence, leaf.recorded_at_micros, leaf.body, absl::string_view(), false,
+                 leaf.encoded});
+    });
   }
-  absl::Status CheckEvent(const replay::LoggedEvent& event) const override {
-    if (event.checked) return absl::OkStatus();
-    absl::StatusOr<ledger::Hash> hash = ledger::HashFromBytes(ledger::ToStd(event.leaf_hash));
-    if (!hash.ok()) return absl::DataLossError(absl::StrCat("sequence ", event.sequence, ": ", hash.status().message()));
+  absl::StatusOr<std::string> CheckEvent(const replay::LoggedEvent& event) const override {
+    if (event.checked) return std::string(event.leaf_hash);
     absl::StatusOr<ledger::LeafView> leaf = ledger::DecodeLeafView(event.leaf);
-    if (!leaf.ok()) return absl::DataLossError(absl::StrCat("sequence ", event.sequence, ": ", leaf.status().message()));
-    return ledger::Ledger::CheckScannedLeaf(*leaf, *hash);
+    if (!leaf.ok()) {
+      return absl::DataLossError(
+          absl::StrCat("sequence ", event.sequence, ": ", leaf.status().message()));
+    }
+    ASSIGN_OR_RETURN(ledger::Hash hash, ledger_->CheckLeaf(*leaf));
+    return std::string(HashBytes(hash));
   }
   absl::Status ReadBodies(
-      absl::Span<const BodyRef> refs,
-      absl::FunctionRef<absl::Status(size_t, absl::string_view)> fn) const override {
-    std::vector<uint64_t> sequences;
-    std::vector<ledger::Hash> hashes;
-    sequences.reserve(refs.size());
-    hashes.reserve(refs.size());
-    for (const BodyRef& ref : refs) {
-      absl::StatusOr<ledger::Hash> hash = ledger::HashFromBytes(ledger::ToStd(ref.leaf_hash));
-      if (!hash.ok()) {
-        return absl::InvalidArgumentError(
-            absl::StrCat("leaf_hash of sequence ", ref.sequence, ": ", hash.status().message()));
-      }
-      sequences.push_back(ref.sequence);
-      hashes.push_back(*hash);
-    }
-    return ledger_->ReadLeaves(sequences, hashes, [&](size_t i, const ledger::LeafView& leaf) {
-      return fn(i, leaf.body);
-    });
+      absl::Span<const uint64_t> sequences,
+      absl::FunctionRef<absl::Status(size_t, absl::string_view, absl::string_view)> fn)
+      const override {
+    return ledger_->ReadLeaves(
+        sequences, [&](size_t i, const ledger::LeafView& leaf, const ledger::Hash& hash) {
+          return fn(i, leaf.body, HashBytes(hash));
+        });
   }
   absl::StatusOr<std::optional<uint64_t>> FindEventId(const std::string& event_id) const override {
     absl::StatusOr<booo::v1::StoredEvent> event = ledger_->GetEventById(event_id);

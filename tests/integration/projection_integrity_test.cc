@@ -75,6 +75,20 @@ class ProjectionIntegrityTest : public ::testing::Test {
                     .ok());
   }
 
+  // Flips a bit of the stored leaf hash (the tree's level 0) of `sequence`.
+  void TamperLeafHash(uint64_t sequence) {
+    auto store = ledger::LedgerStore::Open(dir_.string(), {});
+    ASSERT_TRUE(store.ok()) << store.status();
+    absl::StatusOr<ledger::Hash> hash = (*store)->CompleteSubtree(0, sequence);
+    ASSERT_TRUE(hash.ok()) << hash.status();
+    (*hash)[7] ^= 0x10;
+    ASSERT_TRUE((*store)
+                    ->RawPutForTesting(ledger::LedgerStore::kTree,
+                                       ledger::LedgerStore::NodeKey(0, sequence),
+                                       std::string(hash->begin(), hash->end()))
+                    .ok());
+  }
+
   // Opens the ledger again and a fresh projection over it (not yet caught up).
   void Reopen() {
     projection_.reset();
@@ -128,6 +142,31 @@ TEST_F(ProjectionIntegrityTest, AChangedMunicipalityEventIsFoundWhenAQueryReadsI
       << grant.status();
   // And again: nothing of it was kept.
   EXPECT_EQ(Grant(projection).status().code(), absl::StatusCode::kDataLoss);
+}
+
+// The stored leaf hash of a municipality's event changed instead: the rebuild does not read
+// it; the query that reads the event back with its hash does.
+TEST_F(ProjectionIntegrityTest, AChangedLeafHashIsFoundWhenAQueryReadsTheEvent) {
+  TamperLeafHash(places_sequence_);
+  ASSERT_NO_FATAL_FAILURE(Reopen());
+  replay::GrantProjection& projection = *projection_;
+  ASSERT_TRUE(projection.CatchUp().ok());
+  auto grant = Grant(projection);
+  ASSERT_EQ(grant.status().code(), absl::StatusCode::kDataLoss) << grant.status();
+  EXPECT_TRUE(absl::StartsWith(grant.status().message(),
+                               "sequence " + std::to_string(places_sequence_) + ":"))
+      << grant.status();
+}
+
+// So is a rule amendment's: the rebuild reads the hash of what it keeps parsed.
+TEST_F(ProjectionIntegrityTest, AChangedRuleAmendmentLeafHashStopsTheRebuild) {
+  TamperLeafHash(rule_sequence_);
+  ASSERT_NO_FATAL_FAILURE(Reopen());
+  absl::Status caught_up = projection_->CatchUp();
+  ASSERT_EQ(caught_up.code(), absl::StatusCode::kDataLoss) << caught_up;
+  EXPECT_TRUE(absl::StartsWith(caught_up.message(),
+                               "sequence " + std::to_string(rule_sequence_) + ":"))
+      << caught_up;
 }
 
 // A rule amendment is kept parsed, so the rebuild checks it as it reads it.
