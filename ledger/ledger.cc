@@ -92,6 +92,7 @@ absl::StatusOr<std::unique_ptr<Ledger>> Ledger::Open(const std::string& data_dir
                    LedgerStore::Open(data_dir, LedgerStore::OpenOptions{}));
   std::unique_ptr<Ledger> ledger(new Ledger(std::move(store), clock, options));
   RETURN_IF_ERROR(ledger->LoadState());
+  ledger->completer_ = std::thread([raw = ledger.get()] { raw->CompletionLoop(); });
   ledger->writer_ = std::thread([raw = ledger.get()] { raw->WriterLoop(); });
   return ledger;
 }
@@ -290,6 +291,9 @@ void Ledger::CommitGroup(std::vector<std::shared_ptr<PendingUnit>>& units) {
   }
 
   if (!g.admitted.empty()) {
+    // Each stream's head once per group, not once per event: a municipality's batch would
+    // otherwise rewrite the same key per event.
+    for (const auto& [stream, version] : g.heads) g.batch.PutStreamHead(stream, version);
     g.batch.PutTreeSize(g.next_sequence);
     g.batch.PutLastRecordedAt(g.recorded_at_micros);
     absl::Status written = store_->Write(g.batch, options_.sync_writes);
@@ -319,30 +323,52 @@ void Ledger::CommitGroup(std::vector<std::shared_ptr<PendingUnit>>& units) {
       head_changed_.notify_all();
     }
   }
-  for (size_t u = 0; u < units.size(); ++u) {
-    PendingUnit& unit = *units[u];
-    if (!unit.batch) {
-      unit.append_done(std::move(unit_results[u][0]));
-      continue;
-    }
-    if (!batch_refused[u].ok()) {
-      unit.batch_done(batch_refused[u]);
-      continue;
-    }
-    std::vector<AppendResult> receipts;
-    absl::Status failed;
-    for (auto& result : unit_results[u]) {
-      if (!result.ok()) {
-        failed = result.status();  // the write failed: nothing of the batch was written
-        break;
+  // The answers, in commit order, from the completion thread.
+  auto answer = [units = std::move(units), unit_results = std::move(unit_results),
+                 batch_refused = std::move(batch_refused)]() mutable {
+    for (size_t u = 0; u < units.size(); ++u) {
+      PendingUnit& unit = *units[u];
+      if (!unit.batch) {
+        unit.append_done(std::move(unit_results[u][0]));
+        continue;
       }
-      receipts.push_back(*std::move(result));
+      if (!batch_refused[u].ok()) {
+        unit.batch_done(batch_refused[u]);
+        continue;
+      }
+      std::vector<AppendResult> receipts;
+      absl::Status failed;
+      for (auto& result : unit_results[u]) {
+        if (!result.ok()) {
+          failed = result.status();  // the write failed: nothing of the batch was written
+          break;
+        }
+        receipts.push_back(*std::move(result));
+      }
+      if (!failed.ok()) {
+        unit.batch_done(failed);
+      } else {
+        unit.batch_done(std::move(receipts));
+      }
     }
-    if (!failed.ok()) {
-      unit.batch_done(failed);
-    } else {
-      unit.batch_done(std::move(receipts));
+  };
+  {
+    std::lock_guard lock(completion_mutex_);
+    completions_.push_back(std::move(answer));
+  }
+  completion_changed_.notify_one();
+}
+
+void Ledger::CompletionLoop() {
+  for (;;) {
+    std::deque<std::function<void()>> ready;
+    {
+      std::unique_lock lock(completion_mutex_);
+      completion_changed_.wait(lock, [this] { return !completions_.empty() || completion_stop_; });
+      if (completions_.empty()) return;  // stopping, and every answer was given
+      ready.swap(completions_);
     }
+    for (std::function<void()>& answer : ready) answer();
   }
 }
 
@@ -407,7 +433,6 @@ absl::StatusOr<AppendResult> Ledger::AdmitInGroup(PendingAppend& append, GroupSt
   g.batch.PutEventId(body.event_id(), sequence);
   g.batch.PutStreamEntry(stream, head, sequence);
   g.batch.PutStreamVersion(sequence, head + 1);
-  g.batch.PutStreamHead(stream, head + 1);
   if (superseded) {
     g.batch.PutSuperseded(*superseded, sequence);
     g.superseded[*superseded] = sequence;

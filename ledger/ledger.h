@@ -192,6 +192,16 @@ class Ledger {
   size_t queued_events_ = 0;
   bool writer_stop_ = false;
   std::thread writer_;
+
+  // Answers of committed groups, handed to their callers by a thread of their own: a gRPC
+  // answer is sent from inside its callback, and sending them from the writer held the next
+  // group back (a fifth of the writer's time). Answers go out in commit order.
+  void CompletionLoop();
+  std::mutex completion_mutex_;
+  std::condition_variable completion_changed_;
+  std::deque<std::function<void()>> completions_;
+  bool completion_stop_ = false;
+  std::thread completer_;
 };
 
 }  // namespace booo::ledger

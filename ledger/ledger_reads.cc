@@ -244,6 +244,13 @@ void Ledger::Shutdown() {
   }
   queue_changed_.notify_all();
   if (writer_.joinable()) writer_.join();
+  // After the writer: the answers of its last groups are still given.
+  {
+    std::lock_guard lock(completion_mutex_);
+    completion_stop_ = true;
+  }
+  completion_changed_.notify_all();
+  if (completer_.joinable()) completer_.join();
 }
 
 bool Ledger::shutting_down() const {
