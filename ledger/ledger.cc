@@ -21,7 +21,8 @@ struct Ledger::PendingAppend {
 struct Ledger::PendingUnit {
   std::vector<std::shared_ptr<PendingAppend>> events;
   bool batch = false;  // from AppendBatch: admitted whole or not at all
-  // The one for its kind is called once, by the writer, after the group is durable (or refused).
+  // The one for its kind is called once, by the completion thread, after the group is durable
+  // (or refused), in commit order.
   AppendDone append_done;
   BatchDone batch_done;
 };
@@ -256,7 +257,8 @@ void Ledger::WriterLoop() {
         group.push_back(std::move(queue_.front()));
         queue_.pop_front();
       }
-      queued_events_ -= events;
+      // queued_events_ goes down once the group is answered (CompletionLoop), so the bound on
+      // queued appends also bounds the groups written but not yet answered.
     }
     CommitGroup(group);
   }
@@ -324,7 +326,10 @@ void Ledger::CommitGroup(std::vector<std::shared_ptr<PendingUnit>>& units) {
     }
   }
   // The answers, in commit order, from the completion thread.
-  auto answer = [units = std::move(units), unit_results = std::move(unit_results),
+  size_t group_events = 0;
+  for (const auto& unit : units) group_events += unit->events.size();
+  auto answer = [this, group_events, units = std::move(units),
+                 unit_results = std::move(unit_results),
                  batch_refused = std::move(batch_refused)]() mutable {
     for (size_t u = 0; u < units.size(); ++u) {
       PendingUnit& unit = *units[u];
@@ -351,6 +356,8 @@ void Ledger::CommitGroup(std::vector<std::shared_ptr<PendingUnit>>& units) {
         unit.batch_done(std::move(receipts));
       }
     }
+    std::lock_guard lock(queue_mutex_);
+    queued_events_ -= group_events;
   };
   {
     std::lock_guard lock(completion_mutex_);

@@ -4,7 +4,8 @@
 // every event of a group, with its tree nodes and indexes, lands in one synced RocksDB batch
 // (group commit), so an acknowledged event is durable and a crash never leaves half of one.
 // Signatures are checked on the caller's thread before queueing, so verification runs on all
-// cores while the writer stays short.
+// cores while the writer stays short; a completion thread answers each group once it is
+// durable, so the writer goes on to the next.
 //
 // Thread safety: every public method may be called from any thread.
 #ifndef BOOO_LEDGER_LEDGER_H_
@@ -74,7 +75,9 @@ class Ledger {
   absl::StatusOr<AppendResult> Append(std::string body_bytes, std::string signature);
   // The same without blocking a thread per append (the gRPC service's way): `done` is called
   // exactly once, on this thread when the event is refused before it is queued, otherwise on
-  // the writer thread once its group is durable. `done` must be quick and must not block.
+  // the completion thread once its group is durable (groups answered in commit order). `done`
+  // should be quick: a slow one delays later answers. It must not call the blocking Append or
+  // AppendBatch, which would wait on the thread it runs on.
   using AppendDone = std::function<void(absl::StatusOr<AppendResult>)>;
   void AppendAsync(std::string body_bytes, std::string signature, AppendDone done);
 
@@ -163,6 +166,8 @@ class Ledger {
                                                const GroupState& group) const;
   absl::Status CheckSupersedes(const booo::v1::EventBody& body, GroupState& group) const;
   absl::StatusOr<booo::v1::StoredEvent> ReadStored(uint64_t sequence) const;
+  // The tree's level-0 node at `sequence`: DATA_LOSS naming it when absent or malformed.
+  absl::StatusOr<Hash> StoredLeafHash(uint64_t sequence) const;
   // OUT_OF_RANGE when a scan's `end` is past the head.
   absl::Status CheckScanEnd(uint64_t end) const;
 

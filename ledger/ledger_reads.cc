@@ -42,9 +42,8 @@ absl::StatusOr<booo::v1::StoredEvent> Ledger::ReadStored(uint64_t sequence) cons
   absl::StatusOr<std::string> bytes = store_->GetLeaf(sequence);
   if (absl::IsNotFound(bytes.status())) return Corrupt(sequence, "the stored event is missing");
   RETURN_IF_ERROR(bytes.status());
-  absl::StatusOr<Hash> stored_hash = store_->CompleteSubtree(0, sequence);
-  if (!stored_hash.ok()) return Corrupt(sequence, "the stored event does not match its leaf hash");
-  ASSIGN_OR_RETURN(LeafView leaf, CheckStoredLeaf(sequence, *bytes, *stored_hash));
+  ASSIGN_OR_RETURN(Hash stored_hash, StoredLeafHash(sequence));
+  ASSIGN_OR_RETURN(LeafView leaf, CheckStoredLeaf(sequence, *bytes, stored_hash));
   absl::StatusOr<booo::v1::EventBody> body = ParseEventBody(leaf.body);
   if (!body.ok()) return Corrupt(sequence, body.status().message());
   ASSIGN_OR_RETURN(uint64_t stream_version, store_->StreamVersionAfter(sequence));
@@ -56,7 +55,7 @@ absl::StatusOr<booo::v1::StoredEvent> Ledger::ReadStored(uint64_t sequence) cons
   event.set_key_id(std::string(leaf.key_id));
   event.set_body(std::string(leaf.body));
   event.set_signature(std::string(leaf.signature));
-  event.set_leaf_hash(std::string(stored_hash->begin(), stored_hash->end()));
+  event.set_leaf_hash(std::string(stored_hash.begin(), stored_hash.end()));
   event.set_stream(body->stream());
   event.set_stream_version(stream_version);
   event.set_event_id(body->event_id());
@@ -94,6 +93,13 @@ absl::Status Ledger::ScanEventsUnchecked(
       LedgerStore::LeafHashes::kSkip);
 }
 
+absl::StatusOr<Hash> Ledger::StoredLeafHash(uint64_t sequence) const {
+  absl::StatusOr<Hash> hash = store_->CompleteSubtree(0, sequence);
+  if (absl::IsNotFound(hash.status())) return Corrupt(sequence, "the stored leaf hash is missing");
+  if (absl::IsDataLoss(hash.status())) return Corrupt(sequence, "the stored leaf hash is corrupt");
+  return hash;  // a store error (UNAVAILABLE) passes as it is
+}
+
 absl::Status Ledger::CheckScanEnd(uint64_t end) const {
   const uint64_t size = Head().size;
   if (end > size) {
@@ -104,10 +110,8 @@ absl::Status Ledger::CheckScanEnd(uint64_t end) const {
 }
 
 absl::StatusOr<Hash> Ledger::CheckLeaf(const LeafView& leaf) const {
-  absl::StatusOr<Hash> stored_hash = store_->CompleteSubtree(0, leaf.sequence);
-  if (!stored_hash.ok()) {
-    return Corrupt(leaf.sequence, "the stored event does not match its leaf hash");
-  }
+  absl::StatusOr<Hash> stored_hash = StoredLeafHash(leaf.sequence);
+  if (!stored_hash.ok()) return stored_hash.status();
   if (HashLeaf(ToStd(leaf.encoded)) != *stored_hash) {
     return Corrupt(leaf.sequence, "the stored event does not match its leaf hash");
   }

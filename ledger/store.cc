@@ -268,6 +268,7 @@ absl::Status LedgerStore::GetLeaves(
   std::vector<rocksdb::Status> leaf_statuses(kBatch), hash_statuses(kBatch);
   // One snapshot for both column families, so a leaf and its hash are read as of one moment.
   const rocksdb::Snapshot* snapshot = db_->GetSnapshot();
+  absl::Cleanup release = [&] { db_->ReleaseSnapshot(snapshot); };
   rocksdb::ReadOptions options;
   options.snapshot = snapshot;
   absl::Status result = absl::OkStatus();
@@ -309,7 +310,6 @@ absl::Status LedgerStore::GetLeaves(
       }
     }
   }
-  db_->ReleaseSnapshot(snapshot);
   return result;
 }
 
@@ -450,6 +450,12 @@ absl::Status LedgerStore::RawPutForTesting(int cf, absl::string_view key, absl::
       db_->Put(rocksdb::WriteOptions(), handles_[cf], rocksdb::Slice(key.data(), key.size()),
                rocksdb::Slice(value.data(), value.size())),
       "raw put");
+}
+
+absl::Status LedgerStore::RawDeleteForTesting(int cf, absl::string_view key) {
+  return FromRocks(db_->Delete(rocksdb::WriteOptions(), handles_[cf],
+                               rocksdb::Slice(key.data(), key.size())),
+                   "raw delete");
 }
 
 }  // namespace booo::ledger

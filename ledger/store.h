@@ -102,8 +102,8 @@ class LedgerStore final : public SubtreeHashSource {
   // order. It reads the leaves, and with kRead the tree's level 0 side by side, with
   // sequential iterators over one snapshot (read-ahead, and without filling the block cache: a
   // full scan must not evict the hot set). The views live only during the call. DATA_LOSS,
-  // naming the sequence, when a leaf or its hash is missing; an error from `fn` stops the scan
-  // and is returned.
+  // naming the sequence, when a leaf (or with kRead its hash) is missing; an error from `fn`
+  // stops the scan and is returned.
   absl::Status ScanLeaves(
       uint64_t start, uint64_t end,
       absl::FunctionRef<absl::Status(uint64_t, absl::string_view, absl::string_view)> fn,
@@ -118,6 +118,7 @@ class LedgerStore final : public SubtreeHashSource {
 
   // For tests and tamper drills only: overwrite a raw value, bypassing every rule.
   absl::Status RawPutForTesting(int cf, absl::string_view key, absl::string_view value);
+  absl::Status RawDeleteForTesting(int cf, absl::string_view key);
 
   // Column family indexes, in the order they are opened.
   enum Cf : int {

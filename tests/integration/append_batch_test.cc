@@ -167,6 +167,40 @@ TEST_F(AppendBatchTest, EmptyAndOversizedRequestsAreRefused) {
 // Batches that fail in the writer roll back only themselves: with good batches, bad batches and
 // single appends racing into the same groups, every good event is in the log, no bad one is,
 // and sequences stay dense.
+// Stream heads are written once per group: after admitted and refused batches on one stream
+// (sent together, so they often share a group), a restart still knows the stream's version.
+TEST_F(AppendBatchTest, StreamVersionsSurviveARestartAfterMixedBatches) {
+  constexpr int kPairs = 8;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kPairs; ++t) {
+    threads.emplace_back([&, t] {
+      booo::v1::AppendBatchRequest admitted, refused;
+      for (int i = 0; i < 2; ++i) {
+        Add(admitted, Sign(PlacesBody(absl::StrCat("mix-ok-", t, "-", i), amsterdam_, "GM0363", 1),
+                           amsterdam_));
+      }
+      for (int i = 0; i < 3; ++i) {
+        Add(refused, Sign(PlacesBody(absl::StrCat("mix-no-", t, "-", i % 2), amsterdam_,
+                                     "GM0363", 1 + i),
+                          amsterdam_));  // the last reuses an id with other bytes
+      }
+      booo::v1::AppendBatchResponse a, r;
+      EXPECT_TRUE(Send(admitted, &a).ok());
+      EXPECT_EQ(Send(refused, &r).error_code(), StatusCode::ALREADY_EXISTS);
+    });
+  }
+  for (auto& t : threads) t.join();
+  StopServer();
+  StartServer();
+  auto stale = PlacesBody("mix-after-stale", amsterdam_, "GM0363", 1);
+  stale.set_expected_stream_version(2 * kPairs - 1);
+  EXPECT_EQ(Append(stale, amsterdam_).error_code(), StatusCode::ABORTED);
+  auto current = PlacesBody("mix-after", amsterdam_, "GM0363", 1);
+  current.set_expected_stream_version(2 * kPairs);
+  grpc::Status s = Append(current, amsterdam_);
+  EXPECT_TRUE(s.ok()) << s.error_message();
+}
+
 TEST_F(AppendBatchTest, ConcurrentBatchesRollBackOnlyThemselves) {
   const uint64_t before = TreeSize();
   constexpr int kThreads = 6;
