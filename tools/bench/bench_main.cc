@@ -214,10 +214,15 @@ int Run(const std::string& data_dir, const std::string& rulebook_dir, int append
   };
   if (proofs_only) {
     std::mt19937_64 rng(1);
-    absl::StatusOr<double> p99 = proofs_p99_us(rng);
-    std::cout << "proofs: p99 "
-              << (p99.ok() ? absl::StrFormat("%.0f us", *p99) : p99.status().ToString()) << "\n";
-    return p99.ok() ? 0 : 1;
+    absl::StatusOr<double> first = proofs_p99_us(rng);
+    absl::StatusOr<double> again = proofs_p99_us(rng);
+    if (!first.ok() || !again.ok()) {
+      std::cerr << "booo_bench: proofs " << (first.ok() ? again : first).status() << "\n";
+      return 1;
+    }
+    std::cout << absl::StrFormat("proofs: p99 %.0f us first after opening, %.0f us after\n",
+                                 *first, *again);
+    return 0;
   }
   services::LedgerEventLog log(ledger.get());
   // The replay's floor: reading the log, each event checked against its leaf hash, and nothing
@@ -332,13 +337,17 @@ int Run(const std::string& data_dir, const std::string& rulebook_dir, int append
                     absl::StrFormat("%d MiB", serving.ru_maxrss / 1024), ""});
   }
 
+  // Two passes of random proofs: the first after the queries above churned the caches (cold
+  // tree blocks are disk reads), the second as a serving ledger sees them.
   const absl::StatusOr<double> proof_p99 = proofs_p99_us(rng);
-  if (!proof_p99.ok()) {
-    std::cerr << "booo_bench: proofs " << proof_p99.status() << "\n";
+  const absl::StatusOr<double> proof_p99_again = proofs_p99_us(rng);
+  if (!proof_p99.ok() || !proof_p99_again.ok()) {
+    std::cerr << "booo_bench: proofs " << (proof_p99.ok() ? proof_p99_again : proof_p99).status()
+              << "\n";
     return 1;
   }
-  rows.push_back(
-      {"inclusion / consistency proof p99", absl::StrFormat("%.0f us", *proof_p99), "< 1 ms"});
+  rows.push_back({"inclusion / consistency proof p99, first pass (cold blocks) / second pass",
+                  absl::StrFormat("%.0f / %.0f us", *proof_p99, *proof_p99_again), "< 1 ms"});
   ledger->Shutdown();
   ledger.reset();
 
