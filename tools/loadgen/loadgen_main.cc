@@ -29,6 +29,7 @@ int main(int argc, char** argv) {
   app.add_option("--first-day", first_day)->capture_default_str();
   app.add_option("--last-day", last_day)->capture_default_str();
   app.add_option("--signing-threads", write.signing_threads)->capture_default_str();
+  app.add_flag("--compact", write.compact, "rewrite the storage files at the end");
   CLI11_PARSE(app, argc, argv);
 
   auto first = booo::rulebook::ParseDate(first_day, "--first-day");

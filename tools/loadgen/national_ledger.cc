@@ -181,6 +181,7 @@ absl::StatusOr<LedgerWriteReport> Writer::Finish() {
   LedgerWriteReport report;
   report.events = ledger_->Head().size;
   report.root_hex = ledger::HashToHex(ledger_->Head().root);
+  if (options_.compact) RETURN_IF_ERROR(ledger_->CompactStorage());
   ledger_->Shutdown();
   ledger_.reset();
   return report;

@@ -22,6 +22,9 @@ struct LedgerWriteOptions {
   std::string rulebook_dir;  // replay/rulebook
   int signing_threads = 2;
   bool sync_writes = false;  // a bulk load: the final flush makes it durable
+  // Rewrite the storage files at the end (table files, no write-ahead log left to replay), as
+  // a server's background compaction would: the golden ledger is stored this way.
+  bool compact = false;
 };
 
 struct LedgerWriteReport {

@@ -1,0 +1,203 @@
+// The golden ledger: a small national ledger (431 signed events of three municipalities, every
+// kind the load generator writes, the real rule book) stored by an earlier version of
+// booo-ledger in tests/golden/ledger-v1. Every later version must still open it, verify it
+// against the checkpoint signed when it was made, and compute the same grants from it, digest
+// for digest: a change of the storage layout, the leaf encoding, the event schema or the
+// calculation that breaks old ledgers fails here. tests/golden/README.md says how it was made
+// and when regenerating it is (and is not) the right answer.
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "google/protobuf/util/json_util.h"
+#include "gtest/gtest.h"
+#include "ledger/checkpoint.h"
+#include "ledger/clock.h"
+#include "ledger/crypto.h"
+#include "ledger/export_file.h"
+#include "ledger/ledger.h"
+#include "ledger/merkle.h"
+#include "ledger/status_macros.h"
+#include "ledger/store.h"
+#include "ledger/verifier.h"
+#include "nlohmann/json.hpp"
+#include "replay/grant_projection.h"
+#include "replay/rule_guard.h"
+#include "services/ledger_event_log.h"
+#include "tests/support/event_factory.h"
+#include "tools/loadgen/national_ledger.h"
+
+namespace booo::testing {
+namespace {
+
+namespace fs = std::filesystem;
+
+const fs::path kGolden = fs::path(BOOO_SOURCE_DIR) / "tests/golden";
+
+std::string ReadFile(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// The RocksDB files of a ledger directory, without its info log, lock and keys.
+bool IsStoreFile(const fs::path& path) {
+  const std::string name = path.filename().string();
+  return name != "LOCK" && name.rfind("LOG", 0) != 0 && path.extension() != ".key";
+}
+
+void CopyStore(const fs::path& from, const fs::path& to) {
+  fs::remove_all(to);
+  fs::create_directories(to);
+  for (const auto& entry : fs::directory_iterator(from)) {
+    if (IsStoreFile(entry.path())) fs::copy_file(entry.path(), to / entry.path().filename());
+  }
+}
+
+// What the golden ledger must give: its size and root, and every municipality's balance rows
+// and whole-year trace digests, as JSON.
+absl::StatusOr<nlohmann::json> Figures(const fs::path& dir) {
+  ledger::SystemClock clock;
+  ASSIGN_OR_RETURN(std::unique_ptr<ledger::Ledger> ledger, ledger::Ledger::Open(dir.string(), &clock));
+  services::LedgerEventLog log(ledger.get());
+  replay::GrantProjection projection(&log);
+  RETURN_IF_ERROR(projection.CatchUp());
+  ASSIGN_OR_RETURN(booo::v1::ListBalancesResponse balances,
+                   projection.ListBalances(booo::v1::ListBalancesRequest()));
+  nlohmann::json figures;
+  figures["events"] = ledger->Head().size;
+  figures["root"] = ledger::HashToHex(ledger->Head().root);
+  figures["rows"] = nlohmann::json::array();
+  for (const booo::v1::BalanceRow& row : balances.rows()) {
+    std::string json;
+    google::protobuf::util::JsonPrintOptions options;
+    options.preserve_proto_field_names = true;
+    if (!google::protobuf::util::MessageToJsonString(row, &json, options).ok()) {
+      return absl::InternalError("a balance row does not print as JSON");
+    }
+    figures["rows"].push_back(nlohmann::json::parse(json));
+    booo::v1::GetGrantRequest request;
+    request.set_municipality_code(row.municipality_code());
+    request.set_spending_year(row.spending_year());
+    ASSIGN_OR_RETURN(booo::v1::GetGrantResponse grant, projection.GetGrant(request));
+    figures["trace_digests"][absl::StrCat(row.municipality_code(), "/", row.spending_year())] =
+        ledger::HashToHex(*ledger::HashFromBytes(grant.trace_digest()));
+  }
+  return figures;
+}
+
+class GoldenLedgerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("booo-golden-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    CopyStore(kGolden / "ledger-v1", dir_);
+    expected_ = nlohmann::json::parse(ReadFile(kGolden / "ledger-v1.expected.json"));
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  fs::path dir_;
+  nlohmann::json expected_;
+};
+
+// Regenerates the golden files from a freshly generated ledger (tests/golden/make_golden.sh):
+// only when BOOO_GOLDEN_FROM names one; skipped otherwise.
+TEST(GoldenLedgerWrite, FromAFreshLedgerWhenAsked) {
+  const char* from = std::getenv("BOOO_GOLDEN_FROM");
+  if (from == nullptr) GTEST_SKIP() << "BOOO_GOLDEN_FROM is not set";
+  CopyStore(from, kGolden / "ledger-v1");
+  auto figures = Figures(kGolden / "ledger-v1");
+  ASSERT_TRUE(figures.ok()) << figures.status();
+  // Opening it may have written a new manifest or log: copy the directory as it is now.
+  auto key = ledger::ReadPrivateKeyFile((fs::path(from) / "checkpoint.key").string());
+  ASSERT_TRUE(key.ok()) << key.status();
+  ledger::Checkpoint checkpoint{"booo-ledger.loadgen/national",
+                                (*figures)["events"].get<uint64_t>(), {}, {}};
+  std::string root_hex = (*figures)["root"].get<std::string>();
+  for (size_t i = 0; i < 32; ++i) {
+    checkpoint.root_hash[i] =
+        static_cast<uint8_t>(std::stoi(root_hex.substr(2 * i, 2), nullptr, 16));
+  }
+  auto note = ledger::SignCheckpoint(checkpoint, "booo-ledger.loadgen", *key);
+  ASSERT_TRUE(note.ok()) << note.status();
+  std::ofstream(kGolden / "ledger-v1.checkpoint") << *note;
+  std::ofstream(kGolden / "ledger-v1.expected.json") << figures->dump(2) << "\n";
+  for (const auto& entry : fs::directory_iterator(kGolden / "ledger-v1")) {
+    if (!IsStoreFile(entry.path())) fs::remove(entry.path());
+  }
+}
+
+// Every event, signature, rule and tree node, the root, and a consistency proof from the
+// checkpoint signed when the ledger was made.
+absl::StatusOr<ledger::VerifyReport> VerifyDir(const fs::path& dir) {
+  ASSIGN_OR_RETURN(std::unique_ptr<ledger::LedgerStore> store,
+                   ledger::LedgerStore::Open(dir.string(), {.read_only = true}));
+  ASSIGN_OR_RETURN(uint64_t size, store->TreeSize());
+  replay::RuleGuard guard;
+  ledger::VerifyOptions options;
+  options.trusted_checkpoint = ReadFile(kGolden / "ledger-v1.checkpoint");
+  options.stored_tree = store.get();
+  options.stored_tree_size = size;
+  options.policy = &guard;
+  ledger::StoreLeafSource leaves(*store, size);
+  return ledger::VerifyLedger(leaves, options);
+}
+
+TEST_F(GoldenLedgerTest, VerifiesAgainstItsSignedCheckpoint) {
+  auto report = VerifyDir(dir_);
+  ASSERT_TRUE(report.ok()) << report.status();
+  EXPECT_EQ(report->events, expected_["events"].get<uint64_t>());
+  EXPECT_EQ(ledger::HashToHex(report->root), expected_["root"].get<std::string>());
+  EXPECT_EQ(report->checkpoint_size, report->events);
+}
+
+// The same grants, balance rows and trace digests as the version that made it computed.
+TEST_F(GoldenLedgerTest, GivesTheRecordedGrants) {
+  auto figures = Figures(dir_);
+  ASSERT_TRUE(figures.ok()) << figures.status();
+  EXPECT_EQ((*figures)["rows"], expected_["rows"]);
+  EXPECT_EQ((*figures)["trace_digests"], expected_["trace_digests"]);
+  EXPECT_EQ((*figures)["root"], expected_["root"]);
+  EXPECT_GT(expected_["rows"].size(), 3u);  // three municipalities, several years each
+}
+
+// And it goes on: opened as a server would, it answers a retry of an old event as a duplicate,
+// takes a new event signed by its ministry key after its own, and still verifies, the old
+// checkpoint now a consistent prefix.
+TEST_F(GoldenLedgerTest, TakesNewAppendsAfterItsOwnEvents) {
+  {
+    ledger::SystemClock clock;
+    auto ledger = ledger::Ledger::Open(dir_.string(), &clock);
+    ASSERT_TRUE(ledger.ok()) << ledger.status();
+    const uint64_t before = (*ledger)->Head().size;
+    auto genesis = (*ledger)->GetEvent(0);
+    ASSERT_TRUE(genesis.ok()) << genesis.status();
+    auto retried = (*ledger)->Append(genesis->body(), genesis->signature());
+    ASSERT_TRUE(retried.ok()) << retried.status();
+    EXPECT_TRUE(retried->duplicate);
+    EXPECT_EQ(retried->receipt.sequence(), 0u);
+    // The ministry key the load generator derives from its seed (1).
+    auto seed = loadgen::PartySeed(1, "ministry");
+    ASSERT_TRUE(seed.ok());
+    auto ministry = ledger::Ed25519PrivateKey::FromSeed(*seed);
+    ASSERT_TRUE(ministry.ok()) << ministry.status();
+    SignedBytes added = Sign(
+        KeyRegisteredBody("golden-new-auditor", *ministry, TestKey(9), booo::v1::ROLE_AUDITOR),
+        *ministry);
+    auto appended = (*ledger)->Append(added.body, added.signature);
+    ASSERT_TRUE(appended.ok()) << appended.status();
+    EXPECT_FALSE(appended->duplicate);
+    EXPECT_EQ(appended->receipt.sequence(), before);
+  }
+  auto report = VerifyDir(dir_);
+  ASSERT_TRUE(report.ok()) << report.status();
+  EXPECT_EQ(report->events, expected_["events"].get<uint64_t>() + 1);
+  EXPECT_EQ(report->checkpoint_size, expected_["events"].get<uint64_t>());
+}
+
+}  // namespace
+}  // namespace booo::testing
