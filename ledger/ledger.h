@@ -131,6 +131,10 @@ class Ledger {
   // reads go on meanwhile.
   absl::Status CompactStorage() { return store_->CompactAll(); }
 
+  // A consistent copy of the store in `dir` (LedgerStore::CopyTo), taken while appends go on;
+  // the tree head the copy holds.
+  absl::StatusOr<TreeHead> CopyStoreTo(const std::string& dir) const;
+
   TreeHead Head() const;
   absl::StatusOr<Hash> RootAt(uint64_t size) const;
   absl::StatusOr<std::vector<Hash>> InclusionProof(uint64_t sequence, uint64_t tree_size) const;

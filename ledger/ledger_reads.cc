@@ -139,6 +139,19 @@ absl::Status Ledger::ReadLeaves(
       });
 }
 
+absl::StatusOr<TreeHead> Ledger::CopyStoreTo(const std::string& dir) const {
+  RETURN_IF_ERROR(store_->CopyTo(dir));
+  // What the copy holds is read from the copy: appends went on while it was made.
+  uint64_t size = 0;
+  {
+    ASSIGN_OR_RETURN(std::unique_ptr<LedgerStore> copy,
+                     LedgerStore::Open(dir, {.read_only = true}));
+    ASSIGN_OR_RETURN(size, copy->TreeSize());
+  }
+  ASSIGN_OR_RETURN(Hash root, RootAt(size));  // the log only grows: the live tree has it
+  return TreeHead{size, root};
+}
+
 absl::StatusOr<booo::v1::StoredEvent> Ledger::GetEvent(uint64_t sequence) const {
   return ReadStored(sequence);
 }

@@ -8,6 +8,7 @@
 #include "rocksdb/db.h"
 #include "rocksdb/filter_policy.h"
 #include "rocksdb/table.h"
+#include "rocksdb/utilities/checkpoint.h"
 #include "rocksdb/write_batch.h"
 
 namespace booo::ledger {
@@ -440,6 +441,22 @@ absl::Status LedgerStore::CompactAll() {
   options.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
   for (rocksdb::ColumnFamilyHandle* handle : handles_) {
     RETURN_IF_ERROR(FromRocks(db_->CompactRange(options, handle, nullptr, nullptr), "compacting"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status LedgerStore::CopyTo(const std::string& dir) const {
+  rocksdb::Checkpoint* raw = nullptr;
+  rocksdb::Status s = rocksdb::Checkpoint::Create(db_.get(), &raw);
+  std::unique_ptr<rocksdb::Checkpoint> checkpoint(raw);
+  // The WAL is flushed into the copy (log_size_for_flush 0), so it holds every acknowledged
+  // write up to the moment it is taken.
+  if (s.ok()) s = checkpoint->CreateCheckpoint(dir, /*log_size_for_flush=*/0);
+  if (!s.ok()) {
+    std::error_code ignored;
+    std::filesystem::remove_all(dir, ignored);
+    return absl::UnavailableError(absl::StrCat("backup: cannot copy the store to ", dir, ": ",
+                                               s.ToString()));
   }
   return absl::OkStatus();
 }

@@ -1,9 +1,17 @@
 #include "services/ledger_service.h"
 
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+
+#include "absl/cleanup/cleanup.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "ledger/checkpoint.h"
 #include "services/grpc_status.h"
+#include "ledger/status_macros.h"
 #include "services/log.h"
 
 namespace booo::services {
@@ -17,8 +25,11 @@ constexpr uint32_t kSubscribePage = 256;
 
 }  // namespace
 
-LedgerService::LedgerService(ledger::Ledger* ledger, ledger::Ed25519PrivateKey checkpoint_key)
-    : ledger_(ledger), checkpoint_key_(std::move(checkpoint_key)) {}
+LedgerService::LedgerService(ledger::Ledger* ledger, ledger::Ed25519PrivateKey checkpoint_key,
+                             std::string backup_dir_prefix)
+    : ledger_(ledger),
+      checkpoint_key_(std::move(checkpoint_key)),
+      backup_dir_prefix_(std::move(backup_dir_prefix)) {}
 
 grpc::ServerUnaryReactor* LedgerService::Append(grpc::CallbackServerContext* context,
                                                 const booo::v1::AppendRequest* request,
@@ -140,23 +151,87 @@ grpc::Status LedgerService::Subscribe(grpc::ServerContext* context,
   return grpc::Status::OK;
 }
 
+absl::StatusOr<booo::v1::Checkpoint> LedgerService::SignHead(const ledger::TreeHead& head) const {
+  std::optional<ledger::GenesisInfo> genesis = ledger_->Genesis();
+  if (!genesis) return absl::FailedPreconditionError("ledger: has no genesis yet");
+  ledger::Checkpoint checkpoint{genesis->origin, head.size, head.root, {}};
+  ASSIGN_OR_RETURN(std::string note, ledger::SignCheckpoint(
+                                         checkpoint, genesis->checkpoint_key_name, checkpoint_key_));
+  booo::v1::Checkpoint signed_head;
+  signed_head.set_note(std::move(note));
+  signed_head.set_tree_size(head.size);
+  signed_head.set_root_hash(HashBytes(head.root));
+  signed_head.set_origin(genesis->origin);
+  signed_head.set_key_name(genesis->checkpoint_key_name);
+  return signed_head;
+}
+
 grpc::Status LedgerService::GetCheckpoint(grpc::ServerContext* context,
                                           const booo::v1::GetCheckpointRequest* request,
                                           booo::v1::Checkpoint* response) {
-  std::optional<ledger::GenesisInfo> genesis = ledger_->Genesis();
-  if (!genesis) {
-    return ToGrpcStatus(absl::FailedPreconditionError("ledger: has no genesis yet"));
+  absl::StatusOr<booo::v1::Checkpoint> signed_head = SignHead(ledger_->Head());
+  if (!signed_head.ok()) return ToGrpcStatus(signed_head.status());
+  *response = *std::move(signed_head);
+  return grpc::Status::OK;
+}
+
+grpc::Status LedgerService::Backup(grpc::ServerContext* context,
+                                   const booo::v1::BackupRequest* request,
+                                   grpc::ServerWriter<booo::v1::BackupChunk>* writer) {
+  namespace fs = std::filesystem;
+  const fs::path dir =
+      absl::StrCat(backup_dir_prefix_, ".backup-", ::getpid(), "-", backups_.fetch_add(1));
+  absl::Cleanup remove = [&] {
+    std::error_code ignored;
+    fs::remove_all(dir, ignored);
+  };
+  absl::StatusOr<ledger::TreeHead> head = ledger_->CopyStoreTo(dir.string());
+  if (!head.ok()) {
+    Log("warning", "backup failed", {{"reason", std::string(head.status().message())}});
+    return ToGrpcStatus(head.status());
   }
-  const ledger::TreeHead head = ledger_->Head();
-  ledger::Checkpoint checkpoint{genesis->origin, head.size, head.root, {}};
-  absl::StatusOr<std::string> note =
-      ledger::SignCheckpoint(checkpoint, genesis->checkpoint_key_name, checkpoint_key_);
-  if (!note.ok()) return ToGrpcStatus(note.status());
-  response->set_note(*note);
-  response->set_tree_size(head.size);
-  response->set_root_hash(HashBytes(head.root));
-  response->set_origin(genesis->origin);
-  response->set_key_name(genesis->checkpoint_key_name);
+  absl::StatusOr<booo::v1::Checkpoint> signed_head = SignHead(*head);
+  if (!signed_head.ok()) return ToGrpcStatus(signed_head.status());
+  std::vector<fs::path> files;
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    if (entry.is_regular_file()) files.push_back(entry.path());
+  }
+  std::sort(files.begin(), files.end());
+  constexpr size_t kPart = 1 << 20;
+  std::string buffer(kPart, '\0');
+  uint64_t bytes = 0;
+  for (const fs::path& file : files) {
+    std::ifstream in(file, std::ios::binary);
+    uint64_t offset = 0;
+    for (;;) {
+      in.read(buffer.data(), static_cast<std::streamsize>(kPart));
+      const size_t n = static_cast<size_t>(in.gcount());
+      if (in.bad()) {
+        return ToGrpcStatus(absl::UnavailableError(
+            absl::StrCat("backup: cannot read ", file.filename().string())));
+      }
+      booo::v1::BackupChunk chunk;
+      booo::v1::BackupFilePart* part = chunk.mutable_file();
+      part->set_name(file.filename().string());
+      part->set_offset(offset);
+      part->set_data(buffer.data(), n);
+      part->set_last(in.eof());
+      offset += n;
+      if (!writer->Write(chunk)) {
+        return ToGrpcStatus(absl::CancelledError("backup: the client went away"));
+      }
+      if (in.eof()) break;
+    }
+    bytes += offset;
+  }
+  booo::v1::BackupChunk last;
+  *last.mutable_head() = *std::move(signed_head);
+  if (!writer->Write(last)) {
+    return ToGrpcStatus(absl::CancelledError("backup: the client went away"));
+  }
+  Log("info", "backup streamed",
+      {{"tree_size", head->size}, {"files", files.size()}, {"bytes", bytes},
+       {"peer", context->peer()}});
   return grpc::Status::OK;
 }
 

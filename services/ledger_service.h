@@ -22,7 +22,10 @@ class LedgerService final
  public:
   // `ledger` must outlive the service. `checkpoint_key` signs checkpoints under the name and
   // origin the ledger's genesis fixed.
-  LedgerService(ledger::Ledger* ledger, ledger::Ed25519PrivateKey checkpoint_key);
+  // Backups are made in directories named after `backup_dir_prefix` (beside the data
+  // directory, so that RocksDB can hard-link rather than copy) and removed once streamed.
+  LedgerService(ledger::Ledger* ledger, ledger::Ed25519PrivateKey checkpoint_key,
+                std::string backup_dir_prefix);
 
   // Ends every Subscribe stream (they return UNAVAILABLE) so that a graceful shutdown is not
   // held up by clients that never hang up.
@@ -49,11 +52,18 @@ class LedgerService final
   grpc::Status GetConsistencyProof(grpc::ServerContext* context,
                                    const booo::v1::GetConsistencyProofRequest* request,
                                    booo::v1::ConsistencyProof* response) override;
+  grpc::Status Backup(grpc::ServerContext* context, const booo::v1::BackupRequest* request,
+                      grpc::ServerWriter<booo::v1::BackupChunk>* writer) override;
 
  private:
+  // The checkpoint of `head`, signed under the name and origin the genesis fixed.
+  absl::StatusOr<booo::v1::Checkpoint> SignHead(const ledger::TreeHead& head) const;
+
   ledger::Ledger* const ledger_;
   const ledger::Ed25519PrivateKey checkpoint_key_;
   std::atomic<bool> draining_{false};
+  const std::string backup_dir_prefix_;
+  std::atomic<uint64_t> backups_{0};
 };
 
 }  // namespace booo::services

@@ -12,6 +12,17 @@
 #include "services/log.h"
 
 namespace booo::services {
+namespace {
+
+// Backups are made beside the data directory ("<dir>.backup-..."), on the same filesystem, so
+// that RocksDB hard-links the table files instead of copying them.
+std::string BackupPrefix(const std::string& data_dir) {
+  std::filesystem::path dir = std::filesystem::path(data_dir).lexically_normal();
+  if (dir.filename().empty()) dir = dir.parent_path();  // a trailing slash
+  return dir.string();
+}
+
+}  // namespace
 
 absl::StatusOr<std::unique_ptr<LedgerServer>> LedgerServer::Start(const ServerOptions& options,
                                                                   ledger::Clock* clock) {
@@ -40,7 +51,8 @@ absl::StatusOr<std::unique_ptr<LedgerServer>> LedgerServer::Start(const ServerOp
         "checkpoint_key_file: ", key_file, " is not the checkpoint key the genesis names"));
   }
   server->service_ =
-      std::make_unique<LedgerService>(server->ledger_.get(), std::move(checkpoint_key));
+      std::make_unique<LedgerService>(server->ledger_.get(), std::move(checkpoint_key),
+                                      BackupPrefix(options.data_dir));
   server->event_log_ = std::make_unique<LedgerEventLog>(server->ledger_.get());
   server->projection_ = std::make_unique<replay::GrantProjection>(server->event_log_.get());
   // Build the materialised grant state before serving, so the first query is not the slow one.

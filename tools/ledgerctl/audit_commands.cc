@@ -31,16 +31,9 @@ std::vector<ledger::Hash> ToHashes(const google::protobuf::RepeatedPtrField<std:
   return out;
 }
 
-// A verifier key given inline ("name+hash+key") or as a file holding one.
-absl::StatusOr<std::string> VerifierKeyArg(const std::string& arg) {
-  if (arg.empty() || !std::filesystem::exists(arg)) return arg;
-  ASSIGN_OR_RETURN(std::string text, ReadTextFile(arg));
-  return std::string(absl::StripAsciiWhitespace(text));
-}
-
 absl::Status Checkpoint(const Globals& globals, const std::string& verifier_arg,
                         const std::string& out) {
-  ASSIGN_OR_RETURN(std::string verifier_key, VerifierKeyArg(verifier_arg));
+  ASSIGN_OR_RETURN(std::string verifier_key, VerifierKeyArgument(verifier_arg));
   auto stub = Connect(globals.server);
   std::string note;
   ASSIGN_OR_RETURN(ledger::Checkpoint checkpoint,
@@ -59,7 +52,7 @@ struct ProveArgs {
 };
 
 absl::Status Prove(const Globals& globals, const ProveArgs& args) {
-  ASSIGN_OR_RETURN(std::string verifier_key, VerifierKeyArg(args.verifier_key));
+  ASSIGN_OR_RETURN(std::string verifier_key, VerifierKeyArgument(args.verifier_key));
   auto stub = Connect(globals.server);
   ASSIGN_OR_RETURN(ledger::Checkpoint head, FetchVerifiedCheckpoint(*stub, verifier_key, nullptr));
   absl::Status status;
@@ -148,7 +141,7 @@ absl::Status Verify(const VerifyArgs& args) {
   if (!args.checkpoint.empty()) {
     ASSIGN_OR_RETURN(options.trusted_checkpoint, ReadTextFile(args.checkpoint));
   }
-  ASSIGN_OR_RETURN(std::string verifier_key, VerifierKeyArg(args.verifier_key));
+  ASSIGN_OR_RETURN(std::string verifier_key, VerifierKeyArgument(args.verifier_key));
   if (!verifier_key.empty()) options.checkpoint_verifier_key = verifier_key;
 
   std::unique_ptr<ledger::LedgerStore> store;

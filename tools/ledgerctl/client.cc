@@ -1,9 +1,11 @@
 #include "tools/ledgerctl/client.h"
 
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -162,6 +164,12 @@ absl::Status WriteTextFile(const std::string& path, const std::string& text) {
   out.flush();
   if (!out) return absl::UnavailableError(absl::StrCat(path, ": cannot write"));
   return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> VerifierKeyArgument(const std::string& arg) {
+  if (arg.empty() || !std::filesystem::exists(arg)) return arg;
+  ASSIGN_OR_RETURN(std::string text, ReadTextFile(arg));
+  return std::string(absl::StripAsciiWhitespace(text));
 }
 
 }  // namespace booo::ledgerctl

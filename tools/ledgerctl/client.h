@@ -47,6 +47,9 @@ absl::StatusOr<ledger::Checkpoint> FetchVerifiedCheckpoint(booo::v1::Ledger::Stu
 absl::StatusOr<std::pair<std::string, std::string>> CheckpointVerifier(
     booo::v1::Ledger::Stub& stub, const std::string& verifier_key, std::string* origin_out);
 
+// A verifier key given inline ("name+hash+key") or as a file holding one; empty stays empty.
+absl::StatusOr<std::string> VerifierKeyArgument(const std::string& arg);
+
 absl::StatusOr<std::string> ReadTextFile(const std::string& path);
 absl::Status WriteTextFile(const std::string& path, const std::string& text);
 

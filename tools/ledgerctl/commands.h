@@ -20,6 +20,8 @@ void AddKeyCommands(CLI::App& app, Globals& globals, int& exit_code);
 void AddEventCommands(CLI::App& app, Globals& globals, int& exit_code);
 // checkpoint, prove, verify, export: the auditor's tools.
 void AddAuditCommands(CLI::App& app, Globals& globals, int& exit_code);
+// backup, restore.
+void AddBackupCommands(CLI::App& app, Globals& globals, int& exit_code);
 
 // grant, balances, replay-settlement, simulate: the Grants service's queries.
 void AddGrantCommands(CLI::App& app, Globals& globals, int& exit_code);

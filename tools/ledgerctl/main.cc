@@ -24,6 +24,7 @@ int main(int argc, char** argv) {
   booo::ledgerctl::AddKeyCommands(app, globals, exit_code);
   booo::ledgerctl::AddEventCommands(app, globals, exit_code);
   booo::ledgerctl::AddAuditCommands(app, globals, exit_code);
+  booo::ledgerctl::AddBackupCommands(app, globals, exit_code);
   booo::ledgerctl::AddGrantCommands(app, globals, exit_code);
   booo::ledgerctl::AddRuleCommands(app, globals, exit_code);
   booo::ledgerctl::AddControlCommands(app, globals, exit_code);
