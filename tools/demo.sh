@@ -147,7 +147,7 @@ ctl sisa --municipality GM0363 --year 2023
 ctl sisa --municipality GM0363 --year 2023 --format csv >"$DEMO/sisa-GM0363-2023.csv"
 ctl budget --year 2023
 ctl budget --year 2024
-ctl mix --year 2023 --municipality GM0363 | head -n 7
+ctl mix --year 2023 --municipality GM0363 >"$DEMO/mix.csv"; head -n 7 "$DEMO/mix.csv"
 
 step "21. Proofs, checked locally: the correction is in the tree; the tree extends the kept checkpoint"
 SEQ=$(ctl get --event-id GM0363-goo-2022-h2-fix | grep '"sequence"' | tr -dc '0-9')
@@ -175,7 +175,7 @@ echo "offline: $(cat "$DEMO/offline-digest.txt")"
 cmp -s "$DEMO/online-digest.txt" "$DEMO/offline-digest.txt" \
   || { echo "demo: the offline derivation differs from the server's" >&2; exit 1; }
 ctl replay-settlement --export "$DEMO/ledger.export" --event-id GM0363-determination-2022
-ctl signals --export "$DEMO/ledger.export" --min-severity high --as-of 2026-01-01 | head -n 1
+ctl signals --export "$DEMO/ledger.export" --min-severity high --as-of 2026-01-01 >"$DEMO/signals.txt"; head -n 1 "$DEMO/signals.txt"
 
 printf '\nDemo complete. Run the server yourself with:\n  %s --data-dir %s --listen %s\n' \
   "$LEDGERD" "$DEMO/ledger" "$ADDR"

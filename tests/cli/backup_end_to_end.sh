@@ -26,11 +26,11 @@ append city 10-ams-goo-2022-h1 11-ams-goo-2022-h2 12-ams-poo-2022-06
 writer=$!
 out=$(ctl backup --out "$WORK/backup" --checkpoint-key "$WORK/ledger/checkpoint.vkey")
 wait "$writer"
-echo "$out" | grep -q '"verified":true' || fail "backup not verified: $out"
+grep -q '"verified":true' <<<"$out" || fail "backup not verified: $out"
 events=$(echo "$out" | sed -E 's/.*"events":([0-9]+).*/\1/')
 [ "$events" -ge 5 ] || fail "backup holds $events events"
 [ -f "$WORK/backup/head.checkpoint" ] || fail "no head checkpoint in the backup"
-if ls "$WORK/backup/store" | grep -q '\.key$'; then fail "a key file is in the backup"; fi
+if ls "$WORK/backup/store" | has '\.key$'; then fail "a key file is in the backup"; fi
 # A second backup to the same place is refused; nothing is overwritten.
 if ctl backup --out "$WORK/backup" 2>/dev/null; then fail "backup over an existing one"; fi
 
@@ -39,14 +39,14 @@ ctl checkpoint --out "$WORK/latest.note" >/dev/null 2>&1
 out=$(ctl restore --from "$WORK/backup" --data-dir "$WORK/restored-old" \
         --checkpoint "$WORK/latest.note" --checkpoint-key "$WORK/ledger/checkpoint.vkey" 2>&1) \
   && fail "a backup older than the latest checkpoint was restored"
-echo "$out" | grep -q "restore: the backup does not verify against" || fail "unexpected: $out"
+grep -q "restore: the backup does not verify against" <<<"$out" || fail "unexpected: $out"
 [ ! -e "$WORK/restored-old" ] || fail "a refused restore left a data directory"
 
 # A backup taken now holds the latest checkpoint; the restore checks it against it.
 ctl backup --out "$WORK/backup2" --checkpoint-key "$WORK/ledger/checkpoint.vkey" >/dev/null
 out=$(ctl restore --from "$WORK/backup2" --data-dir "$WORK/restored" \
         --checkpoint "$WORK/latest.note" --checkpoint-key "$WORK/ledger/checkpoint.vkey" 2>/dev/null)
-echo "$out" | grep -q '"verified":true' || fail "restore not verified: $out"
+grep -q '"verified":true' <<<"$out" || fail "restore not verified: $out"
 root_live=$(ctl checkpoint 2>&1 >/dev/null | sed -E 's/.*root ([0-9a-f]+).*/\1/')
 kill -TERM "$PID"; wait "$PID"; PID=""
 
@@ -59,14 +59,14 @@ root_restored=$(ctl checkpoint --checkpoint-key "$WORK/ledger/checkpoint.vkey" 2
   | sed -E 's/.*root ([0-9a-f]+).*/\1/')
 [ "$root_restored" = "$root_live" ] || fail "restored root $root_restored, live $root_live"
 ctl prove --old-checkpoint "$WORK/latest.note" --checkpoint-key "$WORK/ledger/checkpoint.vkey" \
-  | grep -q '"consistency":"verified"' || fail "the restored ledger does not extend the checkpoint"
+  | has '"consistency":"verified"' || fail "the restored ledger does not extend the checkpoint"
 kill -TERM "$PID"; wait "$PID"; PID=""
 
 # A backup changed on disk is not restored.
 "$TAMPER" "$WORK/backup2/store" 4 70 >/dev/null
 out=$(ctl restore --from "$WORK/backup2" --data-dir "$WORK/restored-bad" 2>&1) \
   && fail "a tampered backup was restored"
-echo "$out" | grep -q "DATA_LOSS: restore: the backup does not verify against its own head: sequence 4:" \
+grep -q "DATA_LOSS: restore: the backup does not verify against its own head: sequence 4:" <<<"$out" \
   || fail "unexpected: $out"
 [ ! -e "$WORK/restored-bad" ] || fail "a refused restore left a data directory"
 echo "1 passed, 0 failed"

@@ -7,6 +7,9 @@ PID=""
 cleanup() { [ -n "$PID" ] && kill -9 "$PID" 2>/dev/null; rm -rf "$WORK"; }
 trap cleanup EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
+# has ARGS...: grep's answer for its whole standard input. Unlike `grep -q`, it reads to the end:
+# under pipefail, a producer cut off by grep -q's early exit would fail the pipeline (SIGPIPE).
+has() { grep "$@" >/dev/null; }
 # A free port: let the kernel choose, then reuse it.
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 ADDR="127.0.0.1:$PORT"

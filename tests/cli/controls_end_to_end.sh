@@ -28,9 +28,9 @@ ctl load-budget --key "$WORK/ministry.key" --book "$BOOKS/budget-2022-2027.json"
 size_before=$(ctl checkpoint | sed -n 2p)
 out=$(ctl append --key "$WORK/ams.key" --event "$EVENTS/98-refused-bsn.json" 2>&1) \
   && fail "BSN accepted"
-echo "$out" | grep -q "INVALID_ARGUMENT: poo_person_months_declared.person_refs\[0\]: looks like a citizen service number" \
+grep -q "INVALID_ARGUMENT: poo_person_months_declared.person_refs\[0\]: looks like a citizen service number" <<<"$out" \
   || fail "unexpected refusal: $out"
-echo "$out" | grep -q 123456782 && fail "the refusal echoes the BSN"
+grep -q 123456782 <<<"$out" && fail "the refusal echoes the BSN"
 grep -q 123456782 "$WORK/ledgerd.log" && fail "the server log holds the BSN"
 [ "$(ctl checkpoint | sed -n 2p)" = "$size_before" ] || fail "the refused BSN wrote something"
 
@@ -40,19 +40,20 @@ append utr 50-utr-goo-2023 52-utr-poo-2023-05
 append ministry 51-min-advance-utr-2023
 
 out=$(ctl signals --as-of 2024-01-01 --municipality GM0363 --rule places_above_capacity)
-echo "$out" | grep -q "Location AMS-LOC-003 declares 60 realised places on 2023-01-01..2023-06-30, above its registered capacity of 50 (1,810 place-days too many)." \
+grep -q "Location AMS-LOC-003 declares 60 realised places on 2023-01-01..2023-06-30, above its registered capacity of 50 (1,810 place-days too many)." <<<"$out" \
   || fail "capacity signal: $out"
 ctl signals --as-of 2024-01-01 --rule person_counted_twice --format json \
-  | grep -c '"rule": "person_counted_twice"' | grep -qx 2 || fail "double counting signals"
-ctl signals --as-of 2024-01-01 --format csv | head -n 1 | grep -q '^rule,severity,municipality' \
+  | grep -c '"rule": "person_counted_twice"' | has -x 2 || fail "double counting signals"
+ctl signals --as-of 2024-01-01 --format csv >"$WORK/signals.csv"
+head -n 1 "$WORK/signals.csv" | has '^rule,severity,municipality' \
   || fail "CSV header"
 # Utrecht: advances €1,500,000 against 40 × 365 × €83 + 2 × €210 = €1,212,220.
 ctl signals --as-of 2024-01-01 --municipality GM0344 --rule advances_exceed_grant \
-  | grep -q '€287,780.00 will have to be reclaimed' || fail "advances signal"
-ctl sisa --municipality GM0363 --year 2023 --format csv | grep -q '^goo_place_days,.*,51010,place-days,' \
+  | has '€287,780.00 will have to be reclaimed' || fail "advances signal"
+ctl sisa --municipality GM0363 --year 2023 --format csv | has '^goo_place_days,.*,51010,place-days,' \
   || fail "SiSa place-days (110 × 365 + 60 × 181)"
-ctl budget --year 2024 | grep -q 'budget €3,271,000,000.00' || fail "budget 2024"
-ctl mix --year 2023 --municipality GM0363 | grep -q '^GM0363,2023-01,3410,1860,0,0,0,5270,3529$' \
+ctl budget --year 2024 | has 'budget €3,271,000,000.00' || fail "budget 2024"
+ctl mix --year 2023 --municipality GM0363 | has '^GM0363,2023-01,3410,1860,0,0,0,5270,3529$' \
   || fail "accommodation mix"
 ctl signals --as-of 2026-01-01 --format json >"$WORK/online.json"
 

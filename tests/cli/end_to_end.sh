@@ -29,21 +29,21 @@ batch=$(ctl append --key "$WORK/city.key" --event "$EVENTS/11-ams-goo-2022-h2.js
 # A batch with one refused event is refused whole, naming that event; nothing of it is written.
 out=$(ctl append --key "$WORK/city.key" --event "$EVENTS/13-ams-poo-2022-10.json" \
         --event "$EVENTS/99-refused-other-municipality.json" 2>&1) && fail "batch with a foreign declaration accepted"
-echo "$out" | grep -q "PERMISSION_DENIED: events\[1\]: goo_places_declared.municipality_code" \
+grep -q "PERMISSION_DENIED: events\[1\]: goo_places_declared.municipality_code" <<<"$out" \
   || fail "unexpected batch refusal: $out"
 ctl append --key "$WORK/ministry.key" --event "$EVENTS/30-min-advance-2022-1.json" >/dev/null
 
 # Refusals carry the exact code and name the field.
 out=$(ctl append --key "$WORK/city.key" --event "$EVENTS/99-refused-other-municipality.json" 2>&1) \
   && fail "foreign declaration accepted"
-echo "$out" | grep -q "PERMISSION_DENIED: goo_places_declared.municipality_code" \
+grep -q "PERMISSION_DENIED: goo_places_declared.municipality_code" <<<"$out" \
   || fail "unexpected refusal: $out"
 
 ctl checkpoint --out "$WORK/kept.note" >/dev/null 2>&1
 ctl append --key "$WORK/city.key" --event "$EVENTS/20-ams-goo-2022-h2-correction.json" >/dev/null
 retry=$(ctl append --key "$WORK/city.key" --event "$EVENTS/20-ams-goo-2022-h2-correction.json")
-echo "$retry" | grep -q '"duplicate":true' || fail "retry was not recognised: $retry"
-ctl prove --sequence 3 --old-checkpoint "$WORK/kept.note" | grep -q '"consistency":"verified"' \
+grep -q '"duplicate":true' <<<"$retry" || fail "retry was not recognised: $retry"
+ctl prove --sequence 3 --old-checkpoint "$WORK/kept.note" | has '"consistency":"verified"' \
   || fail "proofs did not verify"
 [ "$(ctl read --all | wc -l)" -eq 8 ] || fail "expected 8 events"
 [ "$(ctl tail --from 2 --count 6 | wc -l)" -eq 6 ] || fail "tail returned the wrong count"
@@ -53,23 +53,23 @@ ctl revoke-key --signer "$WORK/ministry.key" --key-id "$CITY_ID" --reason "e2e" 
   || fail "revocation refused"
 out=$(ctl append --key "$WORK/city.key" --event "$EVENTS/12-ams-poo-2022-06.json" \
         --event-id after-revocation 2>&1) && fail "revoked key accepted"
-echo "$out" | grep -q "PERMISSION_DENIED: signer_key_id: key $CITY_ID was revoked" \
+grep -q "PERMISSION_DENIED: signer_key_id: key $CITY_ID was revoked" <<<"$out" \
   || fail "unexpected refusal: $out"
 
 # Graceful stop on SIGTERM.
 kill -TERM "$PID"; wait "$PID"; PID=""
 grep -q '"msg":"ledgerd stopped"' "$WORK/ledgerd.log" || fail "no clean stop logged"
 
-ctl verify --data-dir "$WORK/ledger" --checkpoint "$WORK/kept.note" | grep -q '"verified":true' \
+ctl verify --data-dir "$WORK/ledger" --checkpoint "$WORK/kept.note" | has '"verified":true' \
   || fail "clean ledger did not verify"
 ctl export --data-dir "$WORK/ledger" --out "$WORK/ledger.export" >/dev/null
 ctl verify --export "$WORK/ledger.export" --checkpoint "$WORK/kept.note" \
-  --checkpoint-key "$WORK/ledger/checkpoint.vkey" | grep -q '"verified":true' \
+  --checkpoint-key "$WORK/ledger/checkpoint.vkey" | has '"verified":true' \
   || fail "export did not verify"
 
 # The tamper drill: one byte of event 4's body, then verify must name sequence 4.
 "$TAMPER" "$WORK/ledger" 4 70 >/dev/null
 if out=$(ctl verify --data-dir "$WORK/ledger" 2>&1); then fail "tampered ledger verified"; fi
-echo "$out" | grep -q '"first_bad_sequence":4' || fail "verify did not name sequence 4: $out"
-echo "$out" | grep -q 'DATA_LOSS: sequence 4:' || fail "verify did not report DATA_LOSS: $out"
+grep -q '"first_bad_sequence":4' <<<"$out" || fail "verify did not name sequence 4: $out"
+grep -q 'DATA_LOSS: sequence 4:' <<<"$out" || fail "verify did not report DATA_LOSS: $out"
 echo "1 passed, 0 failed"

@@ -26,7 +26,7 @@ ctl load-rules --key "$WORK/ministry.key" --rulebook "$RULEBOOK" >/dev/null
   -eq 8 ] || fail "rule book reload was not idempotent"
 out=$(ctl load-rules --key "$WORK/ministry.key" --rulebook "$PROPOSALS/refused-lowering-2023.json" \
   2>&1) && fail "retroactive lowering accepted"
-echo "$out" | grep -q "FAILED_PRECONDITION: demo-refused-lowering-2023: rule_amended.values\[0\]" \
+grep -q "FAILED_PRECONDITION: demo-refused-lowering-2023: rule_amended.values\[0\]" <<<"$out" \
   || fail "unexpected refusal: $out"
 
 append ams 10-ams-goo-2022-h1 11-ams-goo-2022-h2 12-ams-poo-2022-06 13-ams-poo-2022-10 \
@@ -48,26 +48,26 @@ append ministry 34-min-exception-decision 35-min-hardship
 [ "$(digest --municipality GM0363 --year 2022)" = 386004659 ] || fail "grant as known now"
 ctl grant --municipality GM0363 --year 2022 --format csv >"$WORK/trace.csv"
 grep -q '^grant/a/exception_clause,12126800,' "$WORK/trace.csv" || fail "CSV lacks the exception"
-ctl grant --municipality GM0363 --year 2022 --format json | grep -q '"trace_digest"' \
+ctl grant --municipality GM0363 --year 2022 --format json | has '"trace_digest"' \
   || fail "JSON lacks the digest"
 # Walking a large trace: the top level, then one node's subtree, with the same digest.
 out=$(ctl grant --municipality GM0363 --year 2022 --trace-depth 1)
-echo "$out" | grep -q 'parts not shown (ledgerctl grant --trace-path grant/a)' \
+grep -q 'parts not shown (ledgerctl grant --trace-path grant/a)' <<<"$out" \
   || fail "a cut-off node does not say how to see it: $out"
-echo "$out" | grep -q 'exception' && fail "depth 1 shows the exception clause's node"
+grep -q 'exception' <<<"$out" && fail "depth 1 shows the exception clause's node"
 out=$(ctl grant --municipality GM0363 --year 2022 --trace-path grant/a --trace-depth 1)
-echo "$out" | grep -q 'exception' || fail "grant/a lacks the exception clause: $out"
+grep -q 'exception' <<<"$out" || fail "grant/a lacks the exception clause: $out"
 [ "$(ctl grant --municipality GM0363 --year 2022 --trace-path grant/a --format digest)" = \
   "$(ctl grant --municipality GM0363 --year 2022 --format digest)" ] || fail "digest of a subtree"
 if out=$(ctl grant --municipality GM0363 --year 2022 --trace-path grant/zz 2>&1); then
   fail "an unknown trace path was answered"
 fi
-echo "$out" | grep -q 'NOT_FOUND: trace_path: the grant.s trace has no node grant/zz' \
+grep -q 'NOT_FOUND: trace_path: the grant.s trace has no node grant/zz' <<<"$out" \
   || fail "unknown trace path: $out"
 
 ctl determine --key "$WORK/ministry.key" --municipality GM0363 --year 2022 \
   --decision-date 2023-11-30 --reference NOO/VS/2023/0363 --event-id det-2022 >/dev/null
-ctl replay-settlement --event-id det-2022 | grep -q '^MATCH' || fail "settlement did not match"
+ctl replay-settlement --event-id det-2022 | has '^MATCH' || fail "settlement did not match"
 
 # A determination that does not follow from the ledger (amount and digest made up): MISMATCH,
 # exit code 1, and the differing amount named.
@@ -79,8 +79,8 @@ cat >"$WORK/bad-determination.json" <<'JSON'
 JSON
 ctl append --key "$WORK/ministry.key" --event "$WORK/bad-determination.json" >/dev/null
 if out=$(ctl replay-settlement --event-id det-2022-wrong); then fail "made-up determination matched"; fi
-echo "$out" | grep -q '^MISMATCH' || fail "no MISMATCH: $out"
-echo "$out" | grep -q 'amount: determined €4,000,000.00, replayed €3,860,046.59' \
+grep -q '^MISMATCH' <<<"$out" || fail "no MISMATCH: $out"
+grep -q 'amount: determined €4,000,000.00, replayed €3,860,046.59' <<<"$out" \
   || fail "mismatch does not name the amounts: $out"
 
 # Utrecht's grant determined as computed replays to a MATCH.
@@ -90,7 +90,7 @@ ctl determine --key "$WORK/ministry.key" --municipality GM0344 --year 2023 \
   --decision-date 2024-11-30 --reference NOO/VS/2024/0344 --event-id det-utr-ok >/dev/null
 ctl replay-settlement --event-id det-utr-ok >/dev/null || fail "Utrecht's determination mismatched"
 
-ctl balances --year 2022 | grep -q 'to reclaim €0.00' || fail "balances totals"
+ctl balances --year 2022 | has 'to reclaim €0.00' || fail "balances totals"
 ctl simulate --amendment "$PROPOSALS/goo-norm-2024-at-70.json" --year 2023 >/dev/null \
   || fail "simulation failed"
 ctl grant --municipality GM0363 --year 2022 --format digest >"$WORK/online.txt"
@@ -100,7 +100,7 @@ ctl export --data-dir "$WORK/ledger" --out "$WORK/ledger.export" >/dev/null
 ctl grant --export "$WORK/ledger.export" --municipality GM0363 --year 2022 --format digest \
   >"$WORK/offline.txt"
 cmp -s "$WORK/online.txt" "$WORK/offline.txt" || fail "offline derivation differs"
-ctl replay-settlement --export "$WORK/ledger.export" --event-id det-2022 | grep -q '^MATCH' \
+ctl replay-settlement --export "$WORK/ledger.export" --event-id det-2022 | has '^MATCH' \
   || fail "offline settlement replay"
-ctl verify --data-dir "$WORK/ledger" | grep -q '"verified":true' || fail "ledger did not verify"
+ctl verify --data-dir "$WORK/ledger" | has '"verified":true' || fail "ledger did not verify"
 echo "1 passed, 0 failed"
