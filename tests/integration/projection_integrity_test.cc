@@ -89,6 +89,13 @@ class ProjectionIntegrityTest : public ::testing::Test {
                     .ok());
   }
 
+  // DATA_LOSS naming `sequence`.
+  static void ExpectDataLossAt(const absl::Status& status, uint64_t sequence) {
+    ASSERT_EQ(status.code(), absl::StatusCode::kDataLoss) << status;
+    EXPECT_TRUE(absl::StartsWith(status.message(), "sequence " + std::to_string(sequence) + ":"))
+        << status;
+  }
+
   // Opens the ledger again and a fresh projection over it (not yet caught up).
   void Reopen() {
     projection_.reset();
@@ -136,10 +143,7 @@ TEST_F(ProjectionIntegrityTest, AChangedMunicipalityEventIsFoundWhenAQueryReadsI
   replay::GrantProjection& projection = *projection_;
   ASSERT_TRUE(projection.CatchUp().ok());
   auto grant = Grant(projection);
-  ASSERT_EQ(grant.status().code(), absl::StatusCode::kDataLoss) << grant.status();
-  EXPECT_TRUE(absl::StartsWith(grant.status().message(),
-                               "sequence " + std::to_string(places_sequence_) + ":"))
-      << grant.status();
+  ASSERT_NO_FATAL_FAILURE(ExpectDataLossAt(grant.status(), places_sequence_));
   // And again: nothing of it was kept.
   EXPECT_EQ(Grant(projection).status().code(), absl::StatusCode::kDataLoss);
 }
@@ -152,10 +156,7 @@ TEST_F(ProjectionIntegrityTest, AChangedLeafHashIsFoundWhenAQueryReadsTheEvent) 
   replay::GrantProjection& projection = *projection_;
   ASSERT_TRUE(projection.CatchUp().ok());
   auto grant = Grant(projection);
-  ASSERT_EQ(grant.status().code(), absl::StatusCode::kDataLoss) << grant.status();
-  EXPECT_TRUE(absl::StartsWith(grant.status().message(),
-                               "sequence " + std::to_string(places_sequence_) + ":"))
-      << grant.status();
+  ASSERT_NO_FATAL_FAILURE(ExpectDataLossAt(grant.status(), places_sequence_));
 }
 
 // So is a rule amendment's: the rebuild reads the hash of what it keeps parsed.
@@ -163,10 +164,7 @@ TEST_F(ProjectionIntegrityTest, AChangedRuleAmendmentLeafHashStopsTheRebuild) {
   TamperLeafHash(rule_sequence_);
   ASSERT_NO_FATAL_FAILURE(Reopen());
   absl::Status caught_up = projection_->CatchUp();
-  ASSERT_EQ(caught_up.code(), absl::StatusCode::kDataLoss) << caught_up;
-  EXPECT_TRUE(absl::StartsWith(caught_up.message(),
-                               "sequence " + std::to_string(rule_sequence_) + ":"))
-      << caught_up;
+  ASSERT_NO_FATAL_FAILURE(ExpectDataLossAt(caught_up, rule_sequence_));
 }
 
 // A rule amendment is kept parsed, so the rebuild checks it as it reads it.
@@ -175,10 +173,7 @@ TEST_F(ProjectionIntegrityTest, AChangedRuleAmendmentStopsTheRebuild) {
   ASSERT_NO_FATAL_FAILURE(Reopen());
   replay::GrantProjection& projection = *projection_;
   absl::Status caught_up = projection.CatchUp();
-  ASSERT_EQ(caught_up.code(), absl::StatusCode::kDataLoss) << caught_up;
-  EXPECT_TRUE(absl::StartsWith(caught_up.message(),
-                               "sequence " + std::to_string(rule_sequence_) + ":"))
-      << caught_up;
+  ASSERT_NO_FATAL_FAILURE(ExpectDataLossAt(caught_up, rule_sequence_));
 }
 
 }  // namespace
