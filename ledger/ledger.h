@@ -140,6 +140,9 @@ class Ledger {
   absl::StatusOr<std::vector<Hash>> InclusionProof(uint64_t sequence, uint64_t tree_size) const;
   absl::StatusOr<std::vector<Hash>> ConsistencyProof(uint64_t old_size, uint64_t new_size) const;
   std::optional<GenesisInfo> Genesis() const;
+  // The registered key `key_id` as the log's head knows it (revocation included); nullopt when
+  // no such key was ever registered.
+  std::optional<KeyInfo> FindKey(absl::string_view key_id) const;
 
   // Blocks until the log holds more than `size` events, `timeout` passes or Shutdown is
   // called; returns the size then.

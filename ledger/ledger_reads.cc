@@ -242,6 +242,13 @@ std::optional<GenesisInfo> Ledger::Genesis() const {
   return keys_.genesis();
 }
 
+std::optional<KeyInfo> Ledger::FindKey(absl::string_view key_id) const {
+  std::shared_lock lock(keys_mutex_);
+  const KeyInfo* key = keys_.Find(key_id);
+  if (key == nullptr) return std::nullopt;
+  return *key;
+}
+
 uint64_t Ledger::WaitForGrowth(uint64_t size, absl::Duration timeout) const {
   std::unique_lock lock(head_mutex_);
   head_changed_.wait_for(lock, absl::ToChronoMicroseconds(timeout),

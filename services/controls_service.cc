@@ -1,34 +1,65 @@
 #include "services/controls_service.h"
 
 #include "ledger/civil_date.h"
+#include "services/access_policy.h"
 #include "services/answer.h"
 
 namespace booo::services {
-namespace {}  // namespace
 
 grpc::Status ControlsService::ListSignals(grpc::ServerContext* context,
                                           const booo::v1::ListSignalsRequest* request,
                                           booo::v1::ListSignalsResponse* response) {
+  absl::StatusOr<Caller> caller = gate_->Admit(*context);
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
+  booo::v1::ListSignalsRequest scoped = *request;
+  scoped.set_municipality_code(NarrowToCaller(*caller, request->municipality_code()));
+  if (absl::Status access =
+          RequireMunicipalityAccess(*caller, "municipality_code", scoped.municipality_code());
+      !access.ok()) {
+    return ToGrpcStatus(access);
+  }
   const int64_t today = clock_->NowMicros() / ledger::kMicrosPerDay;
-  return Answer("ListSignals", projection_->ListSignals(*request, today), response);
+  return Answer("ListSignals", projection_->ListSignals(scoped, today), response);
 }
 
 grpc::Status ControlsService::GetSisaFigures(grpc::ServerContext* context,
                                              const booo::v1::GetSisaFiguresRequest* request,
                                              booo::v1::SisaFigures* response) {
+  absl::StatusOr<Caller> caller = gate_->Admit(*context);
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
+  if (absl::Status access =
+          RequireMunicipalityAccess(*caller, "municipality_code", request->municipality_code());
+      !access.ok()) {
+    return ToGrpcStatus(access);
+  }
   return Answer("GetSisaFigures", projection_->GetSisaFigures(*request), response);
 }
 
 grpc::Status ControlsService::GetBudgetExecution(grpc::ServerContext* context,
                                                  const booo::v1::GetBudgetExecutionRequest* request,
                                                  booo::v1::BudgetExecution* response) {
+  absl::StatusOr<Caller> caller = gate_->Admit(*context);
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
+  // The national budget line against national spending: the ministry's and the auditor's.
+  if (absl::Status access = RequireNationalReader(*caller, "GetBudgetExecution"); !access.ok()) {
+    return ToGrpcStatus(access);
+  }
   return Answer("GetBudgetExecution", projection_->GetBudgetExecution(*request), response);
 }
 
 grpc::Status ControlsService::GetAccommodationMix(
     grpc::ServerContext* context, const booo::v1::GetAccommodationMixRequest* request,
     booo::v1::AccommodationMix* response) {
-  return Answer("GetAccommodationMix", projection_->GetAccommodationMix(*request), response);
+  absl::StatusOr<Caller> caller = gate_->Admit(*context);
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
+  booo::v1::GetAccommodationMixRequest scoped = *request;
+  scoped.set_municipality_code(NarrowToCaller(*caller, request->municipality_code()));
+  if (absl::Status access =
+          RequireMunicipalityAccess(*caller, "municipality_code", scoped.municipality_code());
+      !access.ok()) {
+    return ToGrpcStatus(access);
+  }
+  return Answer("GetAccommodationMix", projection_->GetAccommodationMix(scoped), response);
 }
 
 }  // namespace booo::services

@@ -6,14 +6,16 @@
 #include "booo/v1/controls_service.grpc.pb.h"
 #include "ledger/clock.h"
 #include "replay/grant_projection.h"
+#include "services/call_gate.h"
 
 namespace booo::services {
 
 class ControlsService final : public booo::v1::Controls::Service {
  public:
   // Neither is owned; both must outlive the service.
-  ControlsService(replay::GrantProjection* projection, ledger::Clock* clock)
-      : projection_(projection), clock_(clock) {}
+  // None is owned; all must outlive the service. Every call passes `gate` first.
+  ControlsService(replay::GrantProjection* projection, CallGate* gate, ledger::Clock* clock)
+      : projection_(projection), gate_(gate), clock_(clock) {}
 
   grpc::Status ListSignals(grpc::ServerContext* context,
                            const booo::v1::ListSignalsRequest* request,
@@ -30,6 +32,7 @@ class ControlsService final : public booo::v1::Controls::Service {
 
  private:
   replay::GrantProjection* const projection_;
+  CallGate* const gate_;
   ledger::Clock* const clock_;
 };
 

@@ -5,6 +5,8 @@
 #include <vector>
 
 #include "grpc/slice.h"
+#include "replay/grant_response.h"
+#include "services/access_policy.h"
 #include "services/answer.h"
 
 namespace booo::services {
@@ -25,6 +27,11 @@ grpc::ServerUnaryReactor* GrantsService::GetGrant(grpc::CallbackServerContext* c
                                                   const grpc::ByteBuffer* request,
                                                   grpc::ByteBuffer* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  absl::StatusOr<Caller> caller = gate_->Admit(*context);
+  if (!caller.ok()) {
+    reactor->Finish(ToGrpcStatus(caller.status()));
+    return reactor;
+  }
   std::vector<grpc::Slice> slices;
   booo::v1::GetGrantRequest parsed;
   std::string bytes;
@@ -35,6 +42,12 @@ grpc::ServerUnaryReactor* GrantsService::GetGrant(grpc::CallbackServerContext* c
   if (!parsed.ParseFromString(bytes)) {
     reactor->Finish(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
                                  "request: is not a serialized booo.v1.GetGrantRequest"));
+    return reactor;
+  }
+  if (absl::Status access =
+          RequireMunicipalityAccess(*caller, "municipality_code", parsed.municipality_code());
+      !access.ok()) {
+    reactor->Finish(ToGrpcStatus(access));
     return reactor;
   }
   queries_.Submit([this, reactor, response, request = std::move(parsed)] {
@@ -55,18 +68,54 @@ grpc::ServerUnaryReactor* GrantsService::GetGrant(grpc::CallbackServerContext* c
 grpc::Status GrantsService::ListBalances(grpc::ServerContext* context,
                                          const booo::v1::ListBalancesRequest* request,
                                          booo::v1::ListBalancesResponse* response) {
-  return Answer("ListBalances", projection_->ListBalances(*request), response);
+  absl::StatusOr<Caller> caller = gate_->Admit(*context);
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
+  absl::StatusOr<booo::v1::ListBalancesResponse> balances = projection_->ListBalances(*request);
+  if (!balances.ok() || !caller->is_municipality()) {
+    return Answer("ListBalances", std::move(balances), response);
+  }
+  // A municipality's list is its own rows, and the totals are theirs.
+  booo::v1::ListBalancesResponse own;
+  own.set_tree_size(balances->tree_size());
+  replay::BalanceTotalsBuilder totals;
+  for (booo::v1::BalanceRow& row : *balances->mutable_rows()) {
+    if (row.municipality_code() != caller->municipality_code) continue;
+    if (absl::Status added = totals.Add(row); !added.ok()) return Refusal("ListBalances", added);
+    *own.add_rows() = std::move(row);
+  }
+  *own.mutable_totals() = totals.Build();
+  *response = std::move(own);
+  return grpc::Status::OK;
 }
 
 grpc::Status GrantsService::ReplaySettlement(grpc::ServerContext* context,
                                              const booo::v1::ReplaySettlementRequest* request,
                                              booo::v1::ReplaySettlementResponse* response) {
-  return Answer("ReplaySettlement", projection_->ReplaySettlement(*request), response);
+  absl::StatusOr<Caller> caller = gate_->Admit(*context);
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
+  absl::StatusOr<booo::v1::ReplaySettlementResponse> replayed =
+      projection_->ReplaySettlement(*request);
+  // Whose determination it is shows only once it is found; nothing is sent before the check.
+  if (replayed.ok()) {
+    if (absl::Status access = RequireMunicipalityAccess(
+            *caller, request->has_sequence() ? "sequence" : "event_id",
+            replayed->municipality_code());
+        !access.ok()) {
+      return ToGrpcStatus(access);
+    }
+  }
+  return Answer("ReplaySettlement", std::move(replayed), response);
 }
 
 grpc::Status GrantsService::SimulateAmendment(grpc::ServerContext* context,
                                               const booo::v1::SimulateAmendmentRequest* request,
                                               booo::v1::SimulateAmendmentResponse* response) {
+  absl::StatusOr<Caller> caller = gate_->Admit(*context);
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
+  // Its answer is the impact on every municipality: ministry tooling.
+  if (absl::Status access = RequireNationalReader(*caller, "SimulateAmendment"); !access.ok()) {
+    return ToGrpcStatus(access);
+  }
   return Answer("SimulateAmendment", projection_->SimulateAmendment(*request), response);
 }
 

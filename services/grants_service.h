@@ -8,6 +8,7 @@
 
 #include "booo/v1/grants_service.grpc.pb.h"
 #include "replay/grant_projection.h"
+#include "services/call_gate.h"
 #include "services/query_pool.h"
 
 namespace booo::services {
@@ -17,8 +18,10 @@ namespace booo::services {
 class GrantsService final
     : public booo::v1::Grants::WithRawCallbackMethod_GetGrant<booo::v1::Grants::Service> {
  public:
-  explicit GrantsService(replay::GrantProjection* projection)
+  // Neither is owned. Every call passes `gate` first.
+  GrantsService(replay::GrantProjection* projection, CallGate* gate)
       : projection_(projection),
+        gate_(gate),
         queries_(std::max(4, 2 * static_cast<int>(std::thread::hardware_concurrency()))) {}
 
   grpc::ServerUnaryReactor* GetGrant(grpc::CallbackServerContext* context,
@@ -36,6 +39,7 @@ class GrantsService final
 
  private:
   replay::GrantProjection* const projection_;
+  CallGate* const gate_;
   QueryPool queries_;  // last: its threads stop before the rest goes
 };
 

@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "ledger/checkpoint.h"
+#include "services/access_policy.h"
 #include "services/grpc_status.h"
 #include "ledger/status_macros.h"
 #include "services/log.h"
@@ -25,9 +26,11 @@ constexpr uint32_t kSubscribePage = 256;
 
 }  // namespace
 
-LedgerService::LedgerService(ledger::Ledger* ledger, ledger::Ed25519PrivateKey checkpoint_key,
+LedgerService::LedgerService(ledger::Ledger* ledger, CallGate* gate,
+                             ledger::Ed25519PrivateKey checkpoint_key,
                              std::string backup_dir_prefix)
     : ledger_(ledger),
+      gate_(gate),
       checkpoint_key_(std::move(checkpoint_key)),
       backup_dir_prefix_(std::move(backup_dir_prefix)) {}
 
@@ -35,6 +38,10 @@ grpc::ServerUnaryReactor* LedgerService::Append(grpc::CallbackServerContext* con
                                                 const booo::v1::AppendRequest* request,
                                                 booo::v1::AppendResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (absl::StatusOr<Caller> caller = gate_->Admit(*context); !caller.ok()) {
+    reactor->Finish(ToGrpcStatus(caller.status()));
+    return reactor;
+  }
   if (!request->has_event()) {
     reactor->Finish(ToGrpcStatus(absl::InvalidArgumentError("event: is required")));
     return reactor;
@@ -66,6 +73,10 @@ grpc::ServerUnaryReactor* LedgerService::AppendBatch(grpc::CallbackServerContext
                                                      const booo::v1::AppendBatchRequest* request,
                                                      booo::v1::AppendBatchResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (absl::StatusOr<Caller> caller = gate_->Admit(*context); !caller.ok()) {
+    reactor->Finish(ToGrpcStatus(caller.status()));
+    return reactor;
+  }
   std::vector<ledger::Ledger::SignedBytes> events;
   events.reserve(request->events_size());
   for (const booo::v1::SignedEvent& event : request->events()) {
@@ -99,6 +110,8 @@ grpc::ServerUnaryReactor* LedgerService::AppendBatch(grpc::CallbackServerContext
 grpc::Status LedgerService::GetEvent(grpc::ServerContext* context,
                                      const booo::v1::GetEventRequest* request,
                                      booo::v1::StoredEvent* response) {
+  absl::StatusOr<Caller> caller = gate_->Admit(*context);
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
   absl::StatusOr<booo::v1::StoredEvent> event;
   switch (request->selector_case()) {
     case booo::v1::GetEventRequest::kSequence:
@@ -111,6 +124,11 @@ grpc::Status LedgerService::GetEvent(grpc::ServerContext* context,
       return ToGrpcStatus(absl::InvalidArgumentError("selector: set sequence or event_id"));
   }
   if (!event.ok()) return ToGrpcStatus(event.status());
+  if (!MayReadStream(*caller, event->stream())) {
+    return ToGrpcStatus(absl::PermissionDeniedError(absl::StrCat(
+        request->selector_case() == booo::v1::GetEventRequest::kSequence ? "sequence" : "event_id",
+        ": the event is in stream ", event->stream(), ", not readable by ", caller->Describe())));
+  }
   *response = std::move(*event);
   return grpc::Status::OK;
 }
@@ -118,6 +136,12 @@ grpc::Status LedgerService::GetEvent(grpc::ServerContext* context,
 grpc::Status LedgerService::ReadEvents(grpc::ServerContext* context,
                                        const booo::v1::ReadEventsRequest* request,
                                        booo::v1::ReadEventsResponse* response) {
+  absl::StatusOr<Caller> caller = gate_->Admit(*context);
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
+  if (absl::Status access = RequireStreamAccess(*caller, "stream", request->stream());
+      !access.ok()) {
+    return ToGrpcStatus(access);
+  }
   absl::StatusOr<booo::v1::ReadEventsResponse> page =
       ledger_->ReadEvents(request->start(), request->max_events(), request->stream());
   if (!page.ok()) return ToGrpcStatus(page.status());
@@ -128,8 +152,13 @@ grpc::Status LedgerService::ReadEvents(grpc::ServerContext* context,
 grpc::Status LedgerService::Subscribe(grpc::ServerContext* context,
                                       const booo::v1::SubscribeRequest* request,
                                       grpc::ServerWriter<booo::v1::StoredEvent>* writer) {
+  absl::StatusOr<Caller> caller = gate_->Admit(*context);
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
+  absl::StatusOr<CallGate::StreamSlot> slot = gate_->OpenStream(*caller);
+  if (!slot.ok()) return ToGrpcStatus(slot.status());
   // Events are read by sequence from the store, catch-up and live alike, so a subscriber sees
-  // every event exactly once and in order, whatever appends race with it.
+  // every event exactly once and in order, whatever appends race with it. A municipality
+  // receives the events of the streams it may read, and nothing of the others.
   uint64_t next = request->start_sequence();
   while (!context->IsCancelled()) {
     if (draining_.load() || ledger_->shutting_down()) {
@@ -144,6 +173,7 @@ grpc::Status LedgerService::Subscribe(grpc::ServerContext* context,
         ledger_->ReadEvents(next, kSubscribePage, "");
     if (!page.ok()) return ToGrpcStatus(page.status());
     for (const auto& event : page->events()) {
+      if (!MayReadStream(*caller, event.stream())) continue;
       if (!writer->Write(event)) return grpc::Status::OK;  // the client went away
     }
     next = page->next_start();
@@ -169,6 +199,9 @@ absl::StatusOr<booo::v1::Checkpoint> LedgerService::SignHead(const ledger::TreeH
 grpc::Status LedgerService::GetCheckpoint(grpc::ServerContext* context,
                                           const booo::v1::GetCheckpointRequest* request,
                                           booo::v1::Checkpoint* response) {
+  if (absl::StatusOr<Caller> caller = gate_->Admit(*context); !caller.ok()) {
+    return ToGrpcStatus(caller.status());
+  }
   absl::StatusOr<booo::v1::Checkpoint> signed_head = SignHead(ledger_->Head());
   if (!signed_head.ok()) return ToGrpcStatus(signed_head.status());
   *response = *std::move(signed_head);
@@ -178,6 +211,12 @@ grpc::Status LedgerService::GetCheckpoint(grpc::ServerContext* context,
 grpc::Status LedgerService::Backup(grpc::ServerContext* context,
                                    const booo::v1::BackupRequest* request,
                                    grpc::ServerWriter<booo::v1::BackupChunk>* writer) {
+  absl::StatusOr<Caller> caller = gate_->Admit(*context);
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
+  // A backup holds every municipality's events.
+  if (absl::Status access = RequireNationalReader(*caller, "Backup"); !access.ok()) {
+    return ToGrpcStatus(access);
+  }
   namespace fs = std::filesystem;
   const fs::path dir =
       absl::StrCat(backup_dir_prefix_, ".backup-", ::getpid(), "-", backups_.fetch_add(1));
@@ -238,6 +277,11 @@ grpc::Status LedgerService::Backup(grpc::ServerContext* context,
 grpc::Status LedgerService::GetInclusionProof(grpc::ServerContext* context,
                                               const booo::v1::GetInclusionProofRequest* request,
                                               booo::v1::InclusionProof* response) {
+  // Proofs and checkpoints hold hashes only: every identified caller may have them, so that
+  // each party can check its own events against the same tree.
+  if (absl::StatusOr<Caller> caller = gate_->Admit(*context); !caller.ok()) {
+    return ToGrpcStatus(caller.status());
+  }
   const uint64_t size = request->tree_size() == 0 ? ledger_->Head().size : request->tree_size();
   absl::StatusOr<std::vector<ledger::Hash>> proof =
       ledger_->InclusionProof(request->sequence(), size);
@@ -257,6 +301,9 @@ grpc::Status LedgerService::GetInclusionProof(grpc::ServerContext* context,
 grpc::Status LedgerService::GetConsistencyProof(grpc::ServerContext* context,
                                                 const booo::v1::GetConsistencyProofRequest* request,
                                                 booo::v1::ConsistencyProof* response) {
+  if (absl::StatusOr<Caller> caller = gate_->Admit(*context); !caller.ok()) {
+    return ToGrpcStatus(caller.status());
+  }
   const uint64_t new_size = request->new_size() == 0 ? ledger_->Head().size : request->new_size();
   absl::StatusOr<std::vector<ledger::Hash>> proof =
       ledger_->ConsistencyProof(request->old_size(), new_size);

@@ -10,6 +10,7 @@
 #include "booo/v1/ledger_service.grpc.pb.h"
 #include "ledger/crypto.h"
 #include "ledger/ledger.h"
+#include "services/call_gate.h"
 
 namespace booo::services {
 
@@ -24,7 +25,8 @@ class LedgerService final
   // origin the ledger's genesis fixed.
   // Backups are made in directories named after `backup_dir_prefix` (beside the data
   // directory, so that RocksDB can hard-link rather than copy) and removed once streamed.
-  LedgerService(ledger::Ledger* ledger, ledger::Ed25519PrivateKey checkpoint_key,
+  // Every call passes `gate` (who is calling, within which limits) first.
+  LedgerService(ledger::Ledger* ledger, CallGate* gate, ledger::Ed25519PrivateKey checkpoint_key,
                 std::string backup_dir_prefix);
 
   // Ends every Subscribe stream (they return UNAVAILABLE) so that a graceful shutdown is not
@@ -60,6 +62,7 @@ class LedgerService final
   absl::StatusOr<booo::v1::Checkpoint> SignHead(const ledger::TreeHead& head) const;
 
   ledger::Ledger* const ledger_;
+  CallGate* const gate_;
   const ledger::Ed25519PrivateKey checkpoint_key_;
   std::atomic<bool> draining_{false};
   const std::string backup_dir_prefix_;

@@ -1,4 +1,5 @@
-// ledgerd: the booo-ledger server. Flags: --data-dir, --listen, --checkpoint-key.
+// ledgerd: the booo-ledger server. Flags: --data-dir, --listen, --checkpoint-key; mutual TLS
+// with --tls-cert, --tls-key and --tls-client-ca (or --plaintext-for-development); limits.
 // SIGTERM or SIGINT shut it down gracefully: in-flight appends finish, nothing is half-written.
 #include <csignal>
 #include <iostream>
@@ -20,6 +21,27 @@ int main(int argc, char** argv) {
                  "checkpoint signing key (default <data-dir>/checkpoint.key)");
   app.add_option("--max-body-bytes", options.ledger.max_body_bytes,
                  "largest event body accepted (default 1 MiB)")
+      ->capture_default_str();
+  app.add_option("--tls-cert", options.tls_certificate_file, "server certificate chain (PEM)");
+  app.add_option("--tls-key", options.tls_private_key_file, "server private key (PEM)");
+  app.add_option("--tls-client-ca", options.tls_client_ca_file,
+                 "CA certificate that issues client certificates (PEM)");
+  app.add_flag("--plaintext-for-development", options.plaintext_for_development,
+               "serve without TLS; every caller reads everything. Never for real data");
+  app.add_option("--max-message-bytes", options.max_receive_message_bytes,
+                 "largest request accepted")
+      ->capture_default_str();
+  app.add_option("--max-batch-events", options.ledger.max_batch_events,
+                 "events per AppendBatch")
+      ->capture_default_str();
+  app.add_option("--max-requests-per-second", options.limits.requests_per_second,
+                 "sustained requests per second per identity (0: no limit)")
+      ->capture_default_str();
+  app.add_option("--request-burst", options.limits.request_burst,
+                 "requests one identity may make at once")
+      ->capture_default_str();
+  app.add_option("--max-subscriptions", options.limits.max_subscriptions,
+                 "concurrent Subscribe streams per identity")
       ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
 

@@ -2,6 +2,8 @@
 
 #include <chrono>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 
 #include "absl/strings/str_cat.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
@@ -22,6 +24,55 @@ std::string BackupPrefix(const std::string& data_dir) {
   return dir.string();
 }
 
+// The listening port's credentials: TLS with client certificates requested and, when given,
+// verified against the client CA. A call without one reaches the handlers, which refuse it
+// with UNAUTHENTICATED (a handshake failure would tell the client less).
+absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> PortCredentials(
+    const ServerOptions& options) {
+  const bool any_tls = !options.tls_certificate_file.empty() ||
+                       !options.tls_private_key_file.empty() ||
+                       !options.tls_client_ca_file.empty();
+  if (!any_tls) {
+    if (!options.plaintext_for_development) {
+      return absl::FailedPreconditionError(
+          "tls: ledgerd serves TLS only; give the certificate, its key and the client CA "
+          "(ledgerctl tls makes a development set), or ask for plaintext for development "
+          "explicitly");
+    }
+    Log("warning", "serving PLAINTEXT for development: every caller reads everything", {});
+    return grpc::InsecureServerCredentials();
+  }
+  if (options.plaintext_for_development) {
+    return absl::InvalidArgumentError(
+        "plaintext_for_development: cannot be combined with TLS files");
+  }
+  struct Named {
+    const char* field;
+    const std::string& path;
+  };
+  std::string contents[3];
+  const Named files[3] = {{"tls_certificate_file", options.tls_certificate_file},
+                          {"tls_private_key_file", options.tls_private_key_file},
+                          {"tls_client_ca_file", options.tls_client_ca_file}};
+  for (int i = 0; i < 3; ++i) {
+    if (files[i].path.empty()) {
+      return absl::InvalidArgumentError(absl::StrCat(files[i].field, ": is required for TLS"));
+    }
+    std::ifstream in(files[i].path, std::ios::binary);
+    std::stringstream text;
+    text << in.rdbuf();
+    if (!in || text.str().empty()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(files[i].field, ": cannot read ", files[i].path));
+    }
+    contents[i] = text.str();
+  }
+  grpc::SslServerCredentialsOptions ssl(GRPC_SSL_REQUEST_CLIENT_CERTIFICATE_AND_VERIFY);
+  ssl.pem_root_certs = contents[2];
+  ssl.pem_key_cert_pairs.push_back({contents[1], contents[0]});
+  return grpc::SslServerCredentials(ssl);
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<LedgerServer>> LedgerServer::Start(const ServerOptions& options,
@@ -36,6 +87,7 @@ absl::StatusOr<std::unique_ptr<LedgerServer>> LedgerServer::Start(const ServerOp
           ? (std::filesystem::path(options.data_dir) / "checkpoint.key").string()
           : options.checkpoint_key_file;
   ASSIGN_OR_RETURN(ledger::Ed25519PrivateKey checkpoint_key, ledger::ReadPrivateKeyFile(key_file));
+  ASSIGN_OR_RETURN(std::shared_ptr<grpc::ServerCredentials> credentials, PortCredentials(options));
 
   std::unique_ptr<LedgerServer> server(new LedgerServer());
   server->rule_guard_ = std::make_unique<replay::RuleGuard>();
@@ -50,22 +102,25 @@ absl::StatusOr<std::unique_ptr<LedgerServer>> LedgerServer::Start(const ServerOp
     return absl::FailedPreconditionError(absl::StrCat(
         "checkpoint_key_file: ", key_file, " is not the checkpoint key the genesis names"));
   }
-  server->service_ =
-      std::make_unique<LedgerService>(server->ledger_.get(), std::move(checkpoint_key),
-                                      BackupPrefix(options.data_dir));
+  server->gate_ = std::make_unique<CallGate>(
+      server->ledger_.get(), options.plaintext_for_development, options.limits, clock);
+  server->service_ = std::make_unique<LedgerService>(server->ledger_.get(), server->gate_.get(),
+                                                     std::move(checkpoint_key),
+                                                     BackupPrefix(options.data_dir));
   server->event_log_ = std::make_unique<LedgerEventLog>(server->ledger_.get());
   server->projection_ = std::make_unique<replay::GrantProjection>(server->event_log_.get());
   // Build the materialised grant state before serving, so the first query is not the slow one.
   RETURN_IF_ERROR(server->projection_->CatchUp());
-  server->grants_service_ = std::make_unique<GrantsService>(server->projection_.get());
-  server->controls_service_ = std::make_unique<ControlsService>(server->projection_.get(), clock);
+  server->grants_service_ = std::make_unique<GrantsService>(server->projection_.get(), server->gate_.get());
+  server->controls_service_ = std::make_unique<ControlsService>(server->projection_.get(),
+                                                                server->gate_.get(), clock);
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
-  // Plaintext for the development default; TLS and client certificates are the next layer.
-  builder.AddListeningPort(options.listen_address, grpc::InsecureServerCredentials(),
-                           &server->port_);
+  builder.AddListeningPort(options.listen_address, credentials, &server->port_);
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS,
+                             options.max_concurrent_streams_per_connection);
   builder.SetMaxReceiveMessageSize(options.max_receive_message_bytes);
   builder.RegisterService(server->service_.get());
   builder.RegisterService(server->grants_service_.get());
@@ -82,7 +137,8 @@ absl::StatusOr<std::unique_ptr<LedgerServer>> LedgerServer::Start(const ServerOp
        {"data_dir", options.data_dir},
        {"tree_size", head.size},
        {"root", ledger::HashToHex(head.root)},
-       {"origin", genesis->origin}});
+       {"origin", genesis->origin},
+       {"transport", options.plaintext_for_development ? "plaintext (development)" : "mTLS"}});
   return server;
 }
 

@@ -12,6 +12,7 @@
 #include "ledger/ledger.h"
 #include "replay/grant_projection.h"
 #include "replay/rule_guard.h"
+#include "services/call_gate.h"
 #include "services/controls_service.h"
 #include "services/grants_service.h"
 #include "services/ledger_event_log.h"
@@ -25,7 +26,20 @@ struct ServerOptions {
   // PKCS#8 PEM file with the checkpoint-signing key; default <data_dir>/checkpoint.key.
   std::string checkpoint_key_file;
   ledger::LedgerOptions ledger;
+  // Requests larger than this are refused by gRPC with RESOURCE_EXHAUSTED before any handler.
   int max_receive_message_bytes = 4 * 1024 * 1024;
+  // Concurrent calls on one connection; gRPC holds further ones back until one ends.
+  int max_concurrent_streams_per_connection = 100;
+
+  // TLS: the server's certificate chain and key, and the CA that issues client certificates
+  // (`ledgerctl tls`). Clients must present a certificate over a registered ledger key.
+  std::string tls_certificate_file;
+  std::string tls_private_key_file;
+  std::string tls_client_ca_file;
+  // Without TLS files ledgerd refuses to start, unless this is set: then it serves plaintext
+  // and treats every caller as an unrestricted development caller. Never for real data.
+  bool plaintext_for_development = false;
+  CallLimits limits;
 };
 
 class LedgerServer {
@@ -52,6 +66,7 @@ class LedgerServer {
   std::unique_ptr<replay::RuleGuard> rule_guard_;
   std::unique_ptr<ledger::Ledger> ledger_;
   std::unique_ptr<LedgerEventLog> event_log_;
+  std::unique_ptr<CallGate> gate_;
   std::unique_ptr<replay::GrantProjection> projection_;
   std::unique_ptr<LedgerService> service_;
   std::unique_ptr<GrantsService> grants_service_;

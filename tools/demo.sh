@@ -43,7 +43,7 @@ ctl init --data-dir "$DEMO/ledger" --root-key "$DEMO/keys/ministry.key" \
   --origin booo-ledger.demo/ledger --checkpoint-key-name booo-ledger.demo
 
 step "3. Start ledgerd on $ADDR (structured logs in $DEMO/ledgerd.log)"
-"$LEDGERD" --data-dir "$DEMO/ledger" --listen "$ADDR" 2>"$DEMO/ledgerd.log" &
+"$LEDGERD" --data-dir "$DEMO/ledger" --listen "$ADDR" --plaintext-for-development 2>"$DEMO/ledgerd.log" &
 LEDGERD_PID=$!
 trap 'kill -TERM $LEDGERD_PID 2>/dev/null || true' EXIT
 for _ in $(seq 1 100); do

@@ -51,7 +51,7 @@ root_live=$(ctl checkpoint 2>&1 >/dev/null | sed -E 's/.*root ([0-9a-f]+).*/\1/'
 kill -TERM "$PID"; wait "$PID"; PID=""
 
 # The restored directory serves the same ledger.
-"$LEDGERD" --data-dir "$WORK/restored" --checkpoint-key "$WORK/checkpoint.key" --listen "$ADDR" \
+"$LEDGERD" --data-dir "$WORK/restored" --checkpoint-key "$WORK/checkpoint.key" --listen "$ADDR" --plaintext-for-development \
   2>"$WORK/restored.log" &
 PID=$!
 for _ in $(seq 1 100); do ctl checkpoint >/dev/null 2>&1 && break; sleep 0.1; done

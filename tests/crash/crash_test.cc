@@ -177,7 +177,8 @@ pid_t CrashTest::StartServer() {
     }
     const std::string data = data_dir_.string();
     execl(options_.ledgerd.c_str(), options_.ledgerd.c_str(), "--data-dir", data.c_str(),
-          "--listen", address_.c_str(), static_cast<char*>(nullptr));
+          "--listen", address_.c_str(), "--plaintext-for-development",
+          "--max-requests-per-second", "0", static_cast<char*>(nullptr));
     _exit(127);
   }
   return pid;

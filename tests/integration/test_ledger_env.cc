@@ -35,6 +35,7 @@ void LedgerServerTest::StartServer() {
   options.data_dir = data_dir_.string();
   options.listen_address = "127.0.0.1:0";
   options.ledger.max_body_bytes = max_body_bytes_;
+  options.plaintext_for_development = true;
   auto server = services::LedgerServer::Start(options, &clock_);
   ASSERT_TRUE(server.ok()) << server.status();
   server_ = std::move(*server);

@@ -231,6 +231,8 @@ absl::StatusOr<AppendFigures> MeasureGrpcAppends(const std::string& work_dir,
   services::ServerOptions options;
   options.data_dir = work_dir;
   options.listen_address = "127.0.0.1:0";
+  options.plaintext_for_development = true;
+  options.limits.requests_per_second = 0;  // the benchmark measures the ledger, not the limit
   options.ledger.sync_writes = true;
   ASSIGN_OR_RETURN(std::unique_ptr<services::LedgerServer> server,
                    services::LedgerServer::Start(options, &clock));

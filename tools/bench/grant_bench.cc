@@ -30,6 +30,8 @@ absl::StatusOr<GrpcGrantFigures> MeasureGrpcGrants(
   services::ServerOptions options;
   options.data_dir = data_dir;
   options.listen_address = "127.0.0.1:0";
+  options.plaintext_for_development = true;
+  options.limits.requests_per_second = 0;  // the benchmark measures the ledger, not the limit
   ledger::SystemClock clock;
   const auto start = Clock::now();
   ASSIGN_OR_RETURN(std::unique_ptr<services::LedgerServer> server,

@@ -1,0 +1,61 @@
+#include "services/access_policy.h"
+
+#include "absl/strings/str_cat.h"
+
+namespace booo::services {
+namespace {
+
+bool IsNational(const Caller& caller) {
+  return caller.development || caller.role == booo::v1::ROLE_MINISTRY ||
+         caller.role == booo::v1::ROLE_AUDITOR;
+}
+
+std::string OwnStream(const Caller& caller) {
+  return absl::StrCat("municipality/", caller.municipality_code);
+}
+
+}  // namespace
+
+absl::Status RequireNationalReader(const Caller& caller, absl::string_view what) {
+  if (IsNational(caller)) return absl::OkStatus();
+  return absl::PermissionDeniedError(absl::StrCat(
+      what, ": only ministry and auditor keys may call this; the caller is ", caller.Describe()));
+}
+
+absl::Status RequireMunicipalityAccess(const Caller& caller, absl::string_view field,
+                                       absl::string_view code) {
+  if (IsNational(caller)) return absl::OkStatus();
+  if (caller.is_municipality() && code == caller.municipality_code) return absl::OkStatus();
+  if (code.empty()) {
+    return absl::PermissionDeniedError(absl::StrCat(
+        field, ": empty means every municipality; the caller is ", caller.Describe(),
+        " and reads its own only"));
+  }
+  return absl::PermissionDeniedError(absl::StrCat(field, ": ", code, " is not readable by ",
+                                                  caller.Describe()));
+}
+
+std::string NarrowToCaller(const Caller& caller, absl::string_view requested) {
+  if (requested.empty() && caller.is_municipality()) return caller.municipality_code;
+  return std::string(requested);
+}
+
+bool MayReadStream(const Caller& caller, absl::string_view stream) {
+  if (IsNational(caller)) return true;
+  if (!caller.is_municipality()) return false;
+  return stream == "keys" || stream == "rules" || stream == OwnStream(caller);
+}
+
+absl::Status RequireStreamAccess(const Caller& caller, absl::string_view field,
+                                 absl::string_view stream) {
+  if (MayReadStream(caller, stream)) return absl::OkStatus();
+  if (stream.empty()) {
+    return absl::PermissionDeniedError(absl::StrCat(
+        field, ": the whole log is for ministry and auditor keys; the caller is ",
+        caller.Describe(), " and reads ", OwnStream(caller), ", rules and keys"));
+  }
+  return absl::PermissionDeniedError(absl::StrCat(field, ": ", stream, " is not readable by ",
+                                                  caller.Describe()));
+}
+
+}  // namespace booo::services

@@ -1,0 +1,75 @@
+// The door every call passes: who is calling (CallerIdentifier), then whether that identity
+// is within its limits. A token bucket per identity bounds its request rate, a counter its
+// concurrent Subscribe streams; both refuse with RESOURCE_EXHAUSTED naming the limit, so one
+// runaway client slows only itself. Thread-safe.
+#ifndef BOOO_SERVICES_CALL_GATE_H_
+#define BOOO_SERVICES_CALL_GATE_H_
+
+#include <cstdint>
+#include <mutex>
+#include <string>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
+#include "grpcpp/server_context.h"
+#include "ledger/clock.h"
+#include "services/caller.h"
+
+namespace booo::services {
+
+struct CallLimits {
+  double requests_per_second = 1000;  // per identity, sustained; 0: no rate limit
+  double request_burst = 2000;        // per identity, at once
+  int max_subscriptions = 8;          // concurrent Subscribe streams per identity; 0: none
+};
+
+class CallGate {
+ public:
+  // Neither pointer is owned; both must outlive the gate.
+  CallGate(const ledger::Ledger* ledger, bool plaintext_development, CallLimits limits,
+           ledger::Clock* clock)
+      : identifier_(ledger, plaintext_development), limits_(limits), clock_(clock) {}
+
+  // The caller, once identified and counted against its rate.
+  absl::StatusOr<Caller> Admit(const grpc::ServerContextBase& context);
+
+  // Held for as long as one Subscribe stream runs.
+  class StreamSlot {
+   public:
+    StreamSlot(StreamSlot&& other) noexcept : gate_(other.gate_), key_(std::move(other.key_)) {
+      other.gate_ = nullptr;
+    }
+    StreamSlot(const StreamSlot&) = delete;
+    StreamSlot& operator=(const StreamSlot&) = delete;
+    StreamSlot& operator=(StreamSlot&&) = delete;
+    ~StreamSlot();
+
+   private:
+    friend class CallGate;
+    StreamSlot(CallGate* gate, std::string key) : gate_(gate), key_(std::move(key)) {}
+    CallGate* gate_;
+    std::string key_;
+  };
+  // RESOURCE_EXHAUSTED when `caller` already runs CallLimits::max_subscriptions streams.
+  absl::StatusOr<StreamSlot> OpenStream(const Caller& caller);
+
+ private:
+  struct Bucket {
+    double tokens = 0;
+    int64_t refilled_at_micros = 0;
+  };
+  // Drops buckets that have refilled completely (they are as good as new) once there are many:
+  // in development mode every connection is an identity of its own.
+  void PruneLocked(int64_t now_micros);
+
+  const CallerIdentifier identifier_;
+  const CallLimits limits_;
+  ledger::Clock* const clock_;
+  std::mutex mutex_;
+  absl::flat_hash_map<std::string, Bucket> buckets_;
+  absl::flat_hash_map<std::string, int> open_streams_;
+};
+
+}  // namespace booo::services
+
+#endif  // BOOO_SERVICES_CALL_GATE_H_
