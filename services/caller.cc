@@ -58,7 +58,7 @@ absl::StatusOr<Caller> CallerIdentifier::Identify(const grpc::ServerContextBase&
   if (auth == nullptr || !auth->IsPeerAuthenticated()) {
     return absl::UnauthenticatedError(
         "client certificate: none presented; every call needs a certificate over a registered "
-        "ledger key (ledgerctl tls issue-client)");
+        "ledger key (ledgerctl tls client-cert)");
   }
   const std::vector<grpc::string_ref> pems = auth->FindPropertyValues("x509_pem_cert");
   if (pems.empty()) {

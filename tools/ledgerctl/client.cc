@@ -1,8 +1,10 @@
 #include "tools/ledgerctl/client.h"
 
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <sstream>
 
 #include "absl/strings/ascii.h"
@@ -19,12 +21,40 @@
 
 namespace booo::ledgerctl {
 
+namespace {
+
+const Transport* transport_in_use = nullptr;
+
+std::string ReadTransportFile(const std::string& path, const char* flag) {
+  absl::StatusOr<std::string> text = ReadTextFile(path);
+  if (!text.ok() || text->empty()) {
+    std::cerr << "ledgerctl: INVALID_ARGUMENT: " << flag << ": cannot read " << path << "\n";
+    std::exit(2);
+  }
+  return *std::move(text);
+}
+
+}  // namespace
+
+void UseTransport(const Transport* transport) { transport_in_use = transport; }
+
 std::shared_ptr<grpc::Channel> OpenChannel(const std::string& address) {
   // A whole-year grant with its full trace runs to megabytes at national scale (8 MB for a
   // large municipality with daily declarations), over gRPC's default 4 MiB for answers.
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(kMaxAnswerBytes);
-  return grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args);
+  const Transport* t = transport_in_use;
+  if (t == nullptr || t->ca_file.empty()) {
+    return grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args);
+  }
+  grpc::SslCredentialsOptions ssl;
+  ssl.pem_root_certs = ReadTransportFile(t->ca_file, "--tls-ca");
+  if (!t->cert_file.empty() || !t->key_file.empty()) {
+    ssl.pem_cert_chain = ReadTransportFile(t->cert_file, "--tls-cert");
+    ssl.pem_private_key = ReadTransportFile(t->key_file, "--tls-key");
+  }
+  if (!t->server_name.empty()) args.SetSslTargetNameOverride(t->server_name);
+  return grpc::CreateCustomChannel(address, grpc::SslCredentials(ssl), args);
 }
 
 std::unique_ptr<booo::v1::Ledger::Stub> Connect(const std::string& address) {

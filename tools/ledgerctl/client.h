@@ -17,7 +17,20 @@ namespace booo::ledgerctl {
 
 // The largest answer ledgerctl accepts (gRPC's default is 4 MiB).
 inline constexpr int kMaxAnswerBytes = 256 << 20;
-// A plaintext channel to the server that accepts answers up to kMaxAnswerBytes.
+
+// How ledgerctl reaches the server: mutual TLS when `ca_file` is set (the CA that issued the
+// server's certificate; `cert_file` and `key_file`, the caller's certificate and its ledger
+// key), plaintext otherwise, which only a server started for development accepts.
+struct Transport {
+  std::string ca_file;
+  std::string cert_file;
+  std::string key_file;
+  std::string server_name;  // the name to check the server's certificate for, if not the host
+};
+// Set once by main before any command runs; `transport` must outlive every channel opened.
+void UseTransport(const Transport* transport);
+// A channel to the server that accepts answers up to kMaxAnswerBytes. Exits with a message when
+// a TLS file cannot be read.
 std::shared_ptr<grpc::Channel> OpenChannel(const std::string& address);
 std::unique_ptr<booo::v1::Ledger::Stub> Connect(const std::string& address);
 absl::Status FromGrpc(const grpc::Status& status);

@@ -7,11 +7,13 @@
 
 #include "CLI/CLI.hpp"
 #include "absl/status/status.h"
+#include "tools/ledgerctl/client.h"
 
 namespace booo::ledgerctl {
 
 struct Globals {
   std::string server = "127.0.0.1:50051";
+  Transport transport;
 };
 
 // keygen, init, register-key, revoke-key: the operator's set-up.
@@ -22,6 +24,9 @@ void AddEventCommands(CLI::App& app, Globals& globals, int& exit_code);
 void AddAuditCommands(CLI::App& app, Globals& globals, int& exit_code);
 // backup, restore.
 void AddBackupCommands(CLI::App& app, Globals& globals, int& exit_code);
+
+// tls init-ca, tls server-cert, tls client-cert: a development CA for mutual TLS.
+void AddTlsCommands(CLI::App& app, int& exit_code);
 
 // grant, balances, replay-settlement, simulate: the Grants service's queries.
 void AddGrantCommands(CLI::App& app, Globals& globals, int& exit_code);

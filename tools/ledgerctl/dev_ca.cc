@@ -1,5 +1,7 @@
 #include "tools/ledgerctl/dev_ca.h"
 
+#include <arpa/inet.h>
+
 #include <memory>
 
 #include "absl/strings/str_cat.h"
@@ -124,7 +126,8 @@ absl::Status Sign(X509* cert, EVP_PKEY* issuer_key) {
 
 bool IsIpAddress(const std::string& host) {
   unsigned char buffer[16];
-  return a2i_ipadd(buffer, host.c_str()) > 0;
+  return inet_pton(AF_INET, host.c_str(), buffer) == 1 ||
+         inet_pton(AF_INET6, host.c_str(), buffer) == 1;
 }
 
 }  // namespace

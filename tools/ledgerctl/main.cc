@@ -19,7 +19,20 @@ int main(int argc, char** argv) {
   CLI::App app{"ledgerctl: set up, write to, read and verify a booo-ledger"};
   app.require_subcommand(1);
   booo::ledgerctl::Globals globals;
-  app.add_option("--server", globals.server, "ledgerd address host:port")->capture_default_str();
+  app.add_option("--server", globals.server, "ledgerd address host:port")
+      ->capture_default_str()
+      ->envname("BOOO_SERVER");
+  app.add_option("--tls-ca", globals.transport.ca_file,
+                 "CA certificate the server's certificate must chain to; without it: plaintext")
+      ->envname("BOOO_TLS_CA");
+  app.add_option("--tls-cert", globals.transport.cert_file, "this caller's client certificate")
+      ->envname("BOOO_TLS_CERT");
+  app.add_option("--tls-key", globals.transport.key_file,
+                 "the ledger key the client certificate holds (PKCS#8 PEM)")
+      ->envname("BOOO_TLS_KEY");
+  app.add_option("--tls-server-name", globals.transport.server_name,
+                 "name to check the server's certificate for, when not the --server host");
+  booo::ledgerctl::UseTransport(&globals.transport);
   int exit_code = 0;
   booo::ledgerctl::AddKeyCommands(app, globals, exit_code);
   booo::ledgerctl::AddEventCommands(app, globals, exit_code);
@@ -28,6 +41,7 @@ int main(int argc, char** argv) {
   booo::ledgerctl::AddGrantCommands(app, globals, exit_code);
   booo::ledgerctl::AddRuleCommands(app, globals, exit_code);
   booo::ledgerctl::AddControlCommands(app, globals, exit_code);
+  booo::ledgerctl::AddTlsCommands(app, exit_code);
   CLI11_PARSE(app, argc, argv);
   return exit_code;
 }
