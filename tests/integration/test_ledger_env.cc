@@ -36,6 +36,8 @@ void LedgerServerTest::StartServer() {
   options.listen_address = "127.0.0.1:0";
   options.ledger.max_body_bytes = max_body_bytes_;
   options.plaintext_for_development = true;
+  options.max_receive_message_bytes = max_receive_message_bytes_;
+  options.limits = limits_;
   auto server = services::LedgerServer::Start(options, &clock_);
   ASSERT_TRUE(server.ok()) << server.status();
   server_ = std::move(*server);

@@ -47,6 +47,8 @@ class LedgerServerTest : public ::testing::Test {
   ledger::Ed25519PrivateKey auditor_ = TestKey(5);
   int counter_ = 0;
   size_t max_body_bytes_ = 4096;  // small, so the oversize refusal is cheap to test
+  int max_receive_message_bytes_ = 4 << 20;
+  services::CallLimits limits_;
 };
 
 }  // namespace booo::testing
