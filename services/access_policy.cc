@@ -40,6 +40,15 @@ std::string NarrowToCaller(const Caller& caller, absl::string_view requested) {
   return std::string(requested);
 }
 
+absl::StatusOr<std::string> ScopedMunicipality(const Caller& caller, absl::string_view field,
+                                               absl::string_view requested) {
+  std::string code = NarrowToCaller(caller, requested);
+  if (absl::Status access = RequireMunicipalityAccess(caller, field, code); !access.ok()) {
+    return access;
+  }
+  return code;
+}
+
 bool MayReadStream(const Caller& caller, absl::string_view stream) {
   if (IsNational(caller)) return true;
   if (!caller.is_municipality()) return false;

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "services/caller.h"
 
@@ -24,6 +25,10 @@ absl::Status RequireMunicipalityAccess(const Caller& caller, absl::string_view f
 // `requested` is a municipality code where empty means all: a municipality gets its own code
 // instead of all; other callers get `requested` back.
 std::string NarrowToCaller(const Caller& caller, absl::string_view requested);
+
+// NarrowToCaller, then RequireMunicipalityAccess on the result: the code to query with.
+absl::StatusOr<std::string> ScopedMunicipality(const Caller& caller, absl::string_view field,
+                                               absl::string_view requested);
 
 // The stream (`keys`, `rules`, `budget`, `municipality/GM0363`) may be read by `caller`.
 bool MayReadStream(const Caller& caller, absl::string_view stream);

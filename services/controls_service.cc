@@ -11,13 +11,11 @@ grpc::Status ControlsService::ListSignals(grpc::ServerContext* context,
                                           booo::v1::ListSignalsResponse* response) {
   absl::StatusOr<Caller> caller = gate_->Admit(*context);
   if (!caller.ok()) return ToGrpcStatus(caller.status());
+  absl::StatusOr<std::string> code =
+      ScopedMunicipality(*caller, "municipality_code", request->municipality_code());
+  if (!code.ok()) return ToGrpcStatus(code.status());
   booo::v1::ListSignalsRequest scoped = *request;
-  scoped.set_municipality_code(NarrowToCaller(*caller, request->municipality_code()));
-  if (absl::Status access =
-          RequireMunicipalityAccess(*caller, "municipality_code", scoped.municipality_code());
-      !access.ok()) {
-    return ToGrpcStatus(access);
-  }
+  scoped.set_municipality_code(*std::move(code));
   const int64_t today = clock_->NowMicros() / ledger::kMicrosPerDay;
   return Answer("ListSignals", projection_->ListSignals(scoped, today), response);
 }
@@ -52,13 +50,11 @@ grpc::Status ControlsService::GetAccommodationMix(
     booo::v1::AccommodationMix* response) {
   absl::StatusOr<Caller> caller = gate_->Admit(*context);
   if (!caller.ok()) return ToGrpcStatus(caller.status());
+  absl::StatusOr<std::string> code =
+      ScopedMunicipality(*caller, "municipality_code", request->municipality_code());
+  if (!code.ok()) return ToGrpcStatus(code.status());
   booo::v1::GetAccommodationMixRequest scoped = *request;
-  scoped.set_municipality_code(NarrowToCaller(*caller, request->municipality_code()));
-  if (absl::Status access =
-          RequireMunicipalityAccess(*caller, "municipality_code", scoped.municipality_code());
-      !access.ok()) {
-    return ToGrpcStatus(access);
-  }
+  scoped.set_municipality_code(*std::move(code));
   return Answer("GetAccommodationMix", projection_->GetAccommodationMix(scoped), response);
 }
 

@@ -31,8 +31,12 @@ absl::StatusOr<Key> NewEd25519Key() {
   return key;
 }
 
+Bio MemoryBio(absl::string_view pem) {
+  return Bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())), &BIO_free);
+}
+
 absl::StatusOr<Key> ReadKey(absl::string_view pem, absl::string_view what) {
-  Bio bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())), &BIO_free);
+  Bio bio = MemoryBio(pem);
   Key key(bio ? PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr) : nullptr,
           &EVP_PKEY_free);
   if (key == nullptr) {
@@ -45,7 +49,7 @@ absl::StatusOr<Key> ReadKey(absl::string_view pem, absl::string_view what) {
 }
 
 absl::StatusOr<Certificate> ReadCertificate(absl::string_view pem, absl::string_view what) {
-  Bio bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())), &BIO_free);
+  Bio bio = MemoryBio(pem);
   Certificate cert(bio ? PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr) : nullptr,
                    &X509_free);
   if (cert == nullptr) {
@@ -54,22 +58,49 @@ absl::StatusOr<Certificate> ReadCertificate(absl::string_view pem, absl::string_
   return cert;
 }
 
-absl::StatusOr<std::string> KeyPem(EVP_PKEY* key) {
+// What `write` puts into a memory BIO, as text.
+template <typename Write>
+absl::StatusOr<std::string> WritePem(Write write, absl::string_view what) {
   Bio bio(BIO_new(BIO_s_mem()), &BIO_free);
-  if (!bio || PEM_write_bio_PrivateKey(bio.get(), key, nullptr, nullptr, 0, nullptr, nullptr) != 1)
-    return OpenSslError("key encoding");
+  if (!bio || write(bio.get()) != 1) return OpenSslError(what);
   char* data = nullptr;
   const long n = BIO_get_mem_data(bio.get(), &data);
   return std::string(data, static_cast<size_t>(n));
 }
 
-absl::StatusOr<std::string> CertificatePem(X509* cert) {
-  Bio bio(BIO_new(BIO_s_mem()), &BIO_free);
-  if (!bio || PEM_write_bio_X509(bio.get(), cert) != 1) return OpenSslError("certificate encoding");
-  char* data = nullptr;
-  const long n = BIO_get_mem_data(bio.get(), &data);
-  return std::string(data, static_cast<size_t>(n));
+// A signed certificate and its key, both as PEM.
+absl::StatusOr<CertificateAndKey> Pack(X509* cert, EVP_PKEY* key) {
+  CertificateAndKey out;
+  absl::StatusOr<std::string> cert_pem =
+      WritePem([&](BIO* b) { return PEM_write_bio_X509(b, cert); }, "certificate encoding");
+  if (!cert_pem.ok()) return cert_pem.status();
+  absl::StatusOr<std::string> key_pem = WritePem(
+      [&](BIO* b) {
+        return PEM_write_bio_PrivateKey(b, key, nullptr, nullptr, 0, nullptr, nullptr);
+      },
+      "key encoding");
+  if (!key_pem.ok()) return key_pem.status();
+  out.certificate_pem = *std::move(cert_pem);
+  out.private_key_pem = *std::move(key_pem);
+  return out;
 }
+
+struct LoadedCa {
+  Certificate certificate{nullptr, &X509_free};
+  Key key{nullptr, &EVP_PKEY_free};
+};
+
+absl::StatusOr<LoadedCa> LoadCa(const CertificateAndKey& ca) {
+  absl::StatusOr<Certificate> certificate = ReadCertificate(ca.certificate_pem, "ca certificate");
+  if (!certificate.ok()) return certificate.status();
+  absl::StatusOr<Key> key = ReadKey(ca.private_key_pem, "ca key");
+  if (!key.ok()) return key.status();
+  return LoadedCa{*std::move(certificate), *std::move(key)};
+}
+
+// Adds `extensions` (nid, OpenSSL config value) and signs with the issuer's key.
+absl::Status ExtendAndSign(X509* cert, X509* issuer, EVP_PKEY* issuer_key,
+                           const std::vector<std::pair<int, std::string>>& extensions);
 
 // The parts every certificate shares: v3, a random 128-bit serial, the validity window, the
 // subject's common name and public key, and the issuer's name.
@@ -124,6 +155,14 @@ absl::Status Sign(X509* cert, EVP_PKEY* issuer_key) {
   return absl::OkStatus();
 }
 
+absl::Status ExtendAndSign(X509* cert, X509* issuer, EVP_PKEY* issuer_key,
+                           const std::vector<std::pair<int, std::string>>& extensions) {
+  for (const auto& [nid, value] : extensions) {
+    if (absl::Status s = AddExtension(cert, issuer, nid, value); !s.ok()) return s;
+  }
+  return Sign(cert, issuer_key);
+}
+
 bool IsIpAddress(const std::string& host) {
   unsigned char buffer[16];
   return inet_pton(AF_INET, host.c_str(), buffer) == 1 ||
@@ -137,35 +176,20 @@ absl::StatusOr<CertificateAndKey> MakeDevelopmentCa(absl::string_view common_nam
   if (!key.ok()) return key.status();
   absl::StatusOr<Certificate> cert = NewCertificate(key->get(), common_name, nullptr, days);
   if (!cert.ok()) return cert.status();
-  for (const auto& [nid, value] :
-       std::vector<std::pair<int, std::string>>{{NID_basic_constraints, "critical,CA:TRUE,pathlen:0"},
-                                                {NID_key_usage, "critical,keyCertSign,cRLSign"},
-                                                {NID_subject_key_identifier, "hash"}}) {
-    if (absl::Status s = AddExtension(cert->get(), nullptr, nid, value); !s.ok()) return s;
+  if (absl::Status s = ExtendAndSign(cert->get(), nullptr, key->get(),
+                                     {{NID_basic_constraints, "critical,CA:TRUE,pathlen:0"},
+                                      {NID_key_usage, "critical,keyCertSign,cRLSign"},
+                                      {NID_subject_key_identifier, "hash"}});
+      !s.ok()) {
+    return s;
   }
-  if (absl::Status s = Sign(cert->get(), key->get()); !s.ok()) return s;
-  CertificateAndKey out;
-  absl::StatusOr<std::string> cert_pem = CertificatePem(cert->get());
-  absl::StatusOr<std::string> key_pem = KeyPem(key->get());
-  if (!cert_pem.ok()) return cert_pem.status();
-  if (!key_pem.ok()) return key_pem.status();
-  out.certificate_pem = *std::move(cert_pem);
-  out.private_key_pem = *std::move(key_pem);
-  return out;
+  return Pack(cert->get(), key->get());
 }
 
 absl::StatusOr<CertificateAndKey> IssueServerCertificate(const CertificateAndKey& ca,
                                                          const std::vector<std::string>& hosts,
                                                          int days) {
   if (hosts.empty()) return absl::InvalidArgumentError("host: name at least one");
-  absl::StatusOr<Certificate> ca_cert = ReadCertificate(ca.certificate_pem, "ca certificate");
-  if (!ca_cert.ok()) return ca_cert.status();
-  absl::StatusOr<Key> ca_key = ReadKey(ca.private_key_pem, "ca key");
-  if (!ca_key.ok()) return ca_key.status();
-  absl::StatusOr<Key> key = NewEd25519Key();
-  if (!key.ok()) return key.status();
-  absl::StatusOr<Certificate> cert = NewCertificate(key->get(), hosts.front(), ca_cert->get(), days);
-  if (!cert.ok()) return cert.status();
   std::vector<std::string> names;
   for (const std::string& host : hosts) {
     if (host.empty() || host.find_first_of(",\n") != std::string::npos) {
@@ -173,47 +197,48 @@ absl::StatusOr<CertificateAndKey> IssueServerCertificate(const CertificateAndKey
     }
     names.push_back(absl::StrCat(IsIpAddress(host) ? "IP:" : "DNS:", host));
   }
-  for (const auto& [nid, value] : std::vector<std::pair<int, std::string>>{
-           {NID_basic_constraints, "critical,CA:FALSE"},
-           {NID_key_usage, "critical,digitalSignature"},
-           {NID_ext_key_usage, "serverAuth"},
-           {NID_subject_alt_name, absl::StrJoin(names, ",")},
-           {NID_subject_key_identifier, "hash"},
-           {NID_authority_key_identifier, "keyid:always"}}) {
-    if (absl::Status s = AddExtension(cert->get(), ca_cert->get(), nid, value); !s.ok()) return s;
+  absl::StatusOr<LoadedCa> issuer = LoadCa(ca);
+  if (!issuer.ok()) return issuer.status();
+  absl::StatusOr<Key> key = NewEd25519Key();
+  if (!key.ok()) return key.status();
+  absl::StatusOr<Certificate> cert =
+      NewCertificate(key->get(), hosts.front(), issuer->certificate.get(), days);
+  if (!cert.ok()) return cert.status();
+  if (absl::Status s = ExtendAndSign(cert->get(), issuer->certificate.get(), issuer->key.get(),
+                                     {{NID_basic_constraints, "critical,CA:FALSE"},
+                                      {NID_key_usage, "critical,digitalSignature"},
+                                      {NID_ext_key_usage, "serverAuth"},
+                                      {NID_subject_alt_name, absl::StrJoin(names, ",")},
+                                      {NID_subject_key_identifier, "hash"},
+                                      {NID_authority_key_identifier, "keyid:always"}});
+      !s.ok()) {
+    return s;
   }
-  if (absl::Status s = Sign(cert->get(), ca_key->get()); !s.ok()) return s;
-  CertificateAndKey out;
-  absl::StatusOr<std::string> cert_pem = CertificatePem(cert->get());
-  absl::StatusOr<std::string> key_pem = KeyPem(key->get());
-  if (!cert_pem.ok()) return cert_pem.status();
-  if (!key_pem.ok()) return key_pem.status();
-  out.certificate_pem = *std::move(cert_pem);
-  out.private_key_pem = *std::move(key_pem);
-  return out;
+  return Pack(cert->get(), key->get());
 }
 
 absl::StatusOr<std::string> IssueClientCertificate(const CertificateAndKey& ca,
                                                    absl::string_view party_key_pem,
                                                    absl::string_view common_name, int days) {
-  absl::StatusOr<Certificate> ca_cert = ReadCertificate(ca.certificate_pem, "ca certificate");
-  if (!ca_cert.ok()) return ca_cert.status();
-  absl::StatusOr<Key> ca_key = ReadKey(ca.private_key_pem, "ca key");
-  if (!ca_key.ok()) return ca_key.status();
+  absl::StatusOr<LoadedCa> issuer = LoadCa(ca);
+  if (!issuer.ok()) return issuer.status();
   absl::StatusOr<Key> party = ReadKey(party_key_pem, "key");
   if (!party.ok()) return party.status();
-  absl::StatusOr<Certificate> cert = NewCertificate(party->get(), common_name, ca_cert->get(), days);
+  absl::StatusOr<Certificate> cert =
+      NewCertificate(party->get(), common_name, issuer->certificate.get(), days);
   if (!cert.ok()) return cert.status();
-  for (const auto& [nid, value] : std::vector<std::pair<int, std::string>>{
-           {NID_basic_constraints, "critical,CA:FALSE"},
-           {NID_key_usage, "critical,digitalSignature"},
-           {NID_ext_key_usage, "clientAuth"},
-           {NID_subject_key_identifier, "hash"},
-           {NID_authority_key_identifier, "keyid:always"}}) {
-    if (absl::Status s = AddExtension(cert->get(), ca_cert->get(), nid, value); !s.ok()) return s;
+  if (absl::Status s = ExtendAndSign(cert->get(), issuer->certificate.get(), issuer->key.get(),
+                                     {{NID_basic_constraints, "critical,CA:FALSE"},
+                                      {NID_key_usage, "critical,digitalSignature"},
+                                      {NID_ext_key_usage, "clientAuth"},
+                                      {NID_subject_key_identifier, "hash"},
+                                      {NID_authority_key_identifier, "keyid:always"}});
+      !s.ok()) {
+    return s;
   }
-  if (absl::Status s = Sign(cert->get(), ca_key->get()); !s.ok()) return s;
-  return CertificatePem(cert->get());
+  // Only the certificate: the party's key stays where it was.
+  return WritePem([&](BIO* b) { return PEM_write_bio_X509(b, cert->get()); },
+                  "certificate encoding");
 }
 
 }  // namespace booo::ledgerctl
