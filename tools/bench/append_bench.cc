@@ -1,5 +1,7 @@
 #include "tools/bench/append_bench.h"
 
+#include <sys/resource.h>
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -13,9 +15,11 @@
 #include "absl/strings/str_cat.h"
 #include "booo/v1/ledger_service.grpc.pb.h"
 #include "grpcpp/create_channel.h"
+#include "grpcpp/generic/generic_stub.h"
 #include "grpcpp/security/credentials.h"
 #include "ledger/civil_date.h"
 #include "ledger/crypto.h"
+#include "ledger/ledger.h"
 #include "ledger/status_macros.h"
 #include "services/server.h"
 #include "tools/bench/percentile.h"
@@ -26,6 +30,14 @@ namespace booo::bench {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+// User and system CPU time of every thread of this process so far.
+double ProcessCpuSeconds() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  auto seconds = [](const timeval& t) { return t.tv_sec + t.tv_usec / 1e6; };
+  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
+}
 
 // Place declarations after the set-up day: independent events (none refers to another), so
 // any number of clients may append them in any order.
@@ -87,23 +99,49 @@ struct Request {
 
 struct ClientRun {
   double seconds = 0;
+  double cores_busy = 0;  // process CPU time over `seconds`
   std::vector<double> latencies_ms;  // per request
 };
+
+// The requests as the bytes a client sends: built and serialized before the clock starts, so
+// the load generator, which shares the machine's two cores with the server it loads, spends
+// them on the transport alone and not on composing requests (a municipal system does that on
+// its own machine). One AppendRequest when a request holds one event, else an
+// AppendBatchRequest.
+std::vector<grpc::ByteBuffer> SerializedRequests(
+    const std::vector<booo::v1::SignedEvent>& workload, const std::vector<Request>& requests) {
+  std::vector<grpc::ByteBuffer> out;
+  out.reserve(requests.size());
+  for (const Request& r : requests) {
+    std::string bytes;
+    if (r.count == 1) {
+      booo::v1::AppendRequest single;
+      *single.mutable_event() = workload[r.first];
+      bytes = single.SerializeAsString();
+    } else {
+      booo::v1::AppendBatchRequest batch;
+      for (size_t e = r.first; e < r.first + r.count; ++e) *batch.add_events() = workload[e];
+      bytes = batch.SerializeAsString();
+    }
+    grpc::Slice slice(bytes);
+    out.emplace_back(&slice, 1);
+  }
+  return out;
+}
 
 // `clients` municipal systems, each on its own channel (a channel argument that differs per
 // client keeps gRPC from sharing one connection) with one request in flight at a time; the next
 // goes out from the previous one's completion, on gRPC's callback threads, so the clients do not
-// need a thread each on the same two cores as the server.
+// need a thread each on the same two cores as the server. An answer counts when its status is
+// OK (all of a batch admitted); the caller checks the ledger grew by every event sent.
 absl::StatusOr<ClientRun> RunClients(const std::string& target, int clients,
                                      const std::vector<booo::v1::SignedEvent>& workload,
                                      const std::vector<Request>& requests) {
+  const std::vector<grpc::ByteBuffer> serialized = SerializedRequests(workload, requests);
   struct Client {
-    std::unique_ptr<booo::v1::Ledger::Stub> stub;
+    std::unique_ptr<grpc::GenericStub> stub;
     std::unique_ptr<grpc::ClientContext> context;
-    booo::v1::AppendRequest single;
-    booo::v1::AppendResponse single_response;
-    booo::v1::AppendBatchRequest batch;
-    booo::v1::AppendBatchResponse batch_response;
+    grpc::ByteBuffer response;
     Clock::time_point sent;
     std::vector<double> latencies_ms;
     absl::Status failure;
@@ -113,6 +151,8 @@ absl::StatusOr<ClientRun> RunClients(const std::string& target, int clients,
   std::mutex finished_mutex;
   std::condition_variable finished_changed;
   int finished = 0;
+  const std::string append = "/booo.v1.Ledger/Append";
+  const std::string append_batch = "/booo.v1.Ledger/AppendBatch";
   std::function<void(Client&)> send = [&](Client& client) {
     const size_t i = next++;
     if (i >= requests.size()) {
@@ -136,28 +176,18 @@ absl::StatusOr<ClientRun> RunClients(const std::string& target, int clients,
       }
       send(client);
     };
-    const Request& r = requests[i];
     client.sent = Clock::now();
-    if (r.count == 1) {
-      *client.single.mutable_event() = workload[r.first];
-      client.stub->async()->Append(client.context.get(), &client.single, &client.single_response,
-                                   done);
-    } else {
-      client.batch.clear_events();
-      for (size_t e = r.first; e < r.first + r.count; ++e) {
-        *client.batch.add_events() = workload[e];
-      }
-      client.batch_response.Clear();
-      client.stub->async()->AppendBatch(client.context.get(), &client.batch,
-                                        &client.batch_response, done);
-    }
+    client.response.Clear();
+    client.stub->UnaryCall(client.context.get(), requests[i].count == 1 ? append : append_batch,
+                           grpc::StubOptions(), &serialized[i], &client.response, done);
   };
   for (int c = 0; c < clients; ++c) {
     grpc::ChannelArguments args;
     args.SetInt("booo.bench.client", c);
-    all_clients[c].stub = booo::v1::Ledger::NewStub(
+    all_clients[c].stub = std::make_unique<grpc::GenericStub>(
         grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(), args));
   }
+  const double cpu_start = ProcessCpuSeconds();
   const auto start = Clock::now();
   for (Client& client : all_clients) send(client);
   {
@@ -166,6 +196,7 @@ absl::StatusOr<ClientRun> RunClients(const std::string& target, int clients,
   }
   ClientRun run;
   run.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  run.cores_busy = (ProcessCpuSeconds() - cpu_start) / run.seconds;
   for (Client& client : all_clients) {
     RETURN_IF_ERROR(client.failure);
     run.latencies_ms.insert(run.latencies_ms.end(), client.latencies_ms.begin(),
@@ -174,26 +205,43 @@ absl::StatusOr<ClientRun> RunClients(const std::string& target, int clients,
   return run;
 }
 
-// The events [first, first + count) of `planned` regrouped so that each municipality's
-// declarations of one day lie together, in the order the days and municipalities first appear;
-// `requests` gets one request per such group.
-void GroupByMunicipalityDay(const std::vector<loadgen::PlannedEvent>& planned,
-                            std::vector<booo::v1::SignedEvent>& events,
-                            std::vector<Request>& requests) {
-  std::vector<std::pair<std::pair<int64_t, int>, size_t>> order;  // ((day, municipality), i)
+// `events` (planned as `planned`, index for index) regrouped so that each municipality's
+// declarations of one period lie together, in the order the periods and municipalities first
+// appear; `requests` gets one request per such group, split into calls of at most
+// `max_events_per_call`. A period is `period_days` days long, counted from a Monday (day 0,
+// 1970-01-01, was a Thursday), so 7 gives calendar weeks.
+void GroupByMunicipalityPeriod(const std::vector<loadgen::PlannedEvent>& planned,
+                               int64_t period_days, size_t max_events_per_call,
+                               std::vector<booo::v1::SignedEvent>& events,
+                               std::vector<Request>& requests) {
+  std::vector<std::pair<std::pair<int64_t, int>, size_t>> order;  // ((period, municipality), i)
   for (size_t i = 0; i < events.size(); ++i) {
-    order.push_back({{planned[i].day, planned[i].municipality}, i});
+    order.push_back({{(planned[i].day + 3) / period_days, planned[i].municipality}, i});
   }
   std::stable_sort(order.begin(), order.end(),
                    [](const auto& a, const auto& b) { return a.first < b.first; });
   std::vector<booo::v1::SignedEvent> grouped;
   grouped.reserve(events.size());
   for (size_t k = 0; k < order.size(); ++k) {
-    if (k == 0 || order[k].first != order[k - 1].first) requests.push_back({grouped.size(), 0});
+    if (k == 0 || order[k].first != order[k - 1].first ||
+        requests.back().count == max_events_per_call) {
+      requests.push_back({grouped.size(), 0});
+    }
     grouped.push_back(std::move(events[order[k].second]));
     ++requests.back().count;
   }
   events = std::move(grouped);
+}
+
+CallFigures Figures(const ClientRun& run, size_t events, size_t requests) {
+  CallFigures figures;
+  figures.events = events;
+  figures.requests = requests;
+  figures.per_second = events / run.seconds;
+  figures.p50_ms = Percentile(run.latencies_ms, 0.5);
+  figures.p99_ms = Percentile(run.latencies_ms, 0.99);
+  figures.cores_busy = run.cores_busy;
+  return figures;
 }
 
 }  // namespace
@@ -211,22 +259,32 @@ absl::StatusOr<AppendFigures> MeasureGrpcAppends(const std::string& work_dir,
   write.rulebook_dir = rulebook_dir;
   ledger::SystemClock clock;
   RETURN_IF_ERROR(loadgen::WriteNationalLedger(setup, write, &clock).status());
-  // Three equal parts of the workload: one event per gRPC call, a municipality's day per gRPC
-  // call (AppendBatch), and straight into the server's ledger from as many threads, which shows
-  // what the transport costs.
+  // Four equal parts of the workload: one event per gRPC call, a municipality's day per gRPC
+  // call (AppendBatch), a municipality's week per call, and straight into the server's ledger
+  // from as many threads, which shows what the transport costs.
   std::vector<loadgen::PlannedEvent> planned;
   ASSIGN_OR_RETURN(std::vector<booo::v1::SignedEvent> all,
-                   SignedWorkload(setup, 3 * events, planned));
-  const size_t part = all.size() / 3;
-  std::vector<booo::v1::SignedEvent> singles(all.begin(), all.begin() + part);
-  std::vector<booo::v1::SignedEvent> batched(all.begin() + part, all.begin() + 2 * part);
-  std::vector<booo::v1::SignedEvent> direct(all.begin() + 2 * part, all.begin() + 3 * part);
+                   SignedWorkload(setup, 4 * events, planned));
+  const size_t part = all.size() / 4;
+  auto events_of_part = [&](size_t p) {
+    return std::vector<booo::v1::SignedEvent>(all.begin() + p * part,
+                                              all.begin() + (p + 1) * part);
+  };
+  auto planned_of_part = [&](size_t p) {
+    return std::vector<loadgen::PlannedEvent>(planned.begin() + p * part,
+                                              planned.begin() + (p + 1) * part);
+  };
+  std::vector<booo::v1::SignedEvent> singles = events_of_part(0);
+  std::vector<booo::v1::SignedEvent> daily = events_of_part(1);
+  std::vector<booo::v1::SignedEvent> weekly = events_of_part(2);
+  std::vector<booo::v1::SignedEvent> direct = events_of_part(3);
   std::vector<Request> single_requests;
   for (size_t i = 0; i < singles.size(); ++i) single_requests.push_back({i, 1});
-  std::vector<Request> batch_requests;
-  GroupByMunicipalityDay(
-      std::vector<loadgen::PlannedEvent>(planned.begin() + part, planned.begin() + 2 * part),
-      batched, batch_requests);
+  const size_t max_batch = ledger::LedgerOptions{}.max_batch_events;
+  std::vector<Request> daily_requests;
+  GroupByMunicipalityPeriod(planned_of_part(1), 1, max_batch, daily, daily_requests);
+  std::vector<Request> weekly_requests;
+  GroupByMunicipalityPeriod(planned_of_part(2), 7, max_batch, weekly, weekly_requests);
 
   services::ServerOptions options;
   options.data_dir = work_dir;
@@ -237,12 +295,15 @@ absl::StatusOr<AppendFigures> MeasureGrpcAppends(const std::string& work_dir,
   ASSIGN_OR_RETURN(std::unique_ptr<services::LedgerServer> server,
                    services::LedgerServer::Start(options, &clock));
   const std::string target = absl::StrCat("127.0.0.1:", server->port());
+  const uint64_t size_before = server->ledger().Head().size;
 
   ASSIGN_OR_RETURN(ClientRun single_run, RunClients(target, clients, singles, single_requests));
-  ASSIGN_OR_RETURN(ClientRun batch_run, RunClients(target, clients, batched, batch_requests));
+  ASSIGN_OR_RETURN(ClientRun daily_run, RunClients(target, clients, daily, daily_requests));
+  ASSIGN_OR_RETURN(ClientRun weekly_run, RunClients(target, clients, weekly, weekly_requests));
 
   std::atomic<size_t> next{0};
   std::vector<absl::Status> failures(clients);
+  const double direct_cpu_start = ProcessCpuSeconds();
   const auto direct_start = Clock::now();
   std::vector<std::thread> threads;
   for (int c = 0; c < clients; ++c) {
@@ -259,22 +320,23 @@ absl::StatusOr<AppendFigures> MeasureGrpcAppends(const std::string& work_dir,
   }
   for (auto& t : threads) t.join();
   const double direct_seconds = std::chrono::duration<double>(Clock::now() - direct_start).count();
+  const double direct_cores_busy = (ProcessCpuSeconds() - direct_cpu_start) / direct_seconds;
+  const uint64_t appended = server->ledger().Head().size - size_before;
   server->Shutdown();
   for (const absl::Status& s : failures) RETURN_IF_ERROR(s);
+  // Every event sent was a new one: the figures count only what the ledger now holds.
+  if (appended != all.size() - all.size() % 4) {
+    return absl::InternalError(absl::StrCat("the ledger grew by ", appended, " events, not ",
+                                            all.size() - all.size() % 4));
+  }
 
   AppendFigures figures;
   figures.clients = clients;
-  figures.events = singles.size();
-  figures.seconds = single_run.seconds;
-  figures.per_second = singles.size() / single_run.seconds;
-  figures.p50_ms = Percentile(single_run.latencies_ms, 0.5);
-  figures.p99_ms = Percentile(single_run.latencies_ms, 0.99);
-  figures.batch_events = batched.size();
-  figures.batch_requests = batch_requests.size();
-  figures.batch_per_second = batched.size() / batch_run.seconds;
-  figures.batch_p50_ms = Percentile(batch_run.latencies_ms, 0.5);
-  figures.batch_p99_ms = Percentile(batch_run.latencies_ms, 0.99);
+  figures.single = Figures(single_run, singles.size(), single_requests.size());
+  figures.daily = Figures(daily_run, daily.size(), daily_requests.size());
+  figures.weekly = Figures(weekly_run, weekly.size(), weekly_requests.size());
   figures.in_process_per_second = direct.size() / direct_seconds;
+  figures.in_process_cores_busy = direct_cores_busy;
   std::filesystem::remove_all(work_dir);
   return figures;
 }

@@ -10,29 +10,37 @@
 
 namespace booo::bench {
 
+// One way of sending the workload over gRPC, measured from the first call to the last answer.
+struct CallFigures {
+  uint64_t events = 0;    // appended in the timed run, each a new event (no duplicates)
+  uint64_t requests = 0;  // gRPC calls
+  double per_second = 0;  // events
+  double p50_ms = 0;      // per call
+  double p99_ms = 0;
+  // CPU time of the whole process (server and clients) over the run's wall time: how many of
+  // the machine's cores the run kept busy. Below the core count, the run waited (on fsync, or
+  // on too few requests in flight) rather than ran out of CPU.
+  double cores_busy = 0;
+};
+
 struct AppendFigures {
   int clients = 0;
-  // One event per call (Append).
-  uint64_t events = 0;  // appended in the timed run, each a new event (no duplicates)
-  double seconds = 0;
-  double per_second = 0;
-  double p50_ms = 0;  // per call
-  double p99_ms = 0;
+  CallFigures single;  // one event per call (Append)
   // A municipality's declarations of one day per call (AppendBatch), as a municipal system
-  // sends them.
-  uint64_t batch_events = 0;
-  uint64_t batch_requests = 0;
-  double batch_per_second = 0;
-  double batch_p50_ms = 0;  // per call
-  double batch_p99_ms = 0;
+  // sends them when it submits daily.
+  CallFigures daily;
+  // A municipality's declarations of one calendar week (Monday to Sunday) per call, as a
+  // municipal system sends them when it submits weekly; split at the ledger's batch limit.
+  CallFigures weekly;
   // The same appends made in-process (Ledger::Append from as many threads): no transport.
   double in_process_per_second = 0;
+  double in_process_cores_busy = 0;
 };
 
 // `events` place declarations of 2022, signed beforehand (signing is the clients' cost, not
 // the server's), appended by `clients` concurrent clients, each on its own gRPC channel: once
-// one per call, then another `events` a municipality's day per call; then `events` more
-// in-process.
+// one per call, then another `events` a municipality's day per call, another `events` a
+// municipality's week per call; then `events` more in-process.
 absl::StatusOr<AppendFigures> MeasureGrpcAppends(const std::string& work_dir,
                                                  const std::string& rulebook_dir, int clients,
                                                  int events);

@@ -104,6 +104,36 @@ absl::Status AddGrpcGrantRows(const std::string& data_dir, bool smoke, std::vect
   return absl::OkStatus();
 }
 
+// The append figures as table rows: each way of calling beside the target, with its latency and
+// how busy it kept the cores, then the in-process appends that show what the transport costs.
+void AddAppendRows(const AppendFigures& appends, double ceiling, std::vector<Row>& rows) {
+  const struct {
+    const char* how;
+    const CallFigures& figures;
+  } ways[] = {{"one event per call (Append)", appends.single},
+              {"a municipality's day per call (AppendBatch)", appends.daily},
+              {"a municipality's week per call (AppendBatch)", appends.weekly}};
+  for (const auto& way : ways) {
+    const CallFigures& f = way.figures;
+    rows.push_back(
+        {absl::StrFormat("signed appends over gRPC, fsync'd, %d clients, %s, %.1f events per call",
+                         appends.clients, way.how, static_cast<double>(f.events) / f.requests),
+         absl::StrFormat("%.0f events/s (%.0f%% of the ceiling; %.2f cores busy)", f.per_second,
+                         100 * f.per_second / ceiling, f.cores_busy),
+         ">= 70% of the ceiling"});
+    rows.push_back({absl::StrFormat("append latency p50 / p99 per call, %s", way.how),
+                    absl::StrFormat("%.1f / %.1f ms", f.p50_ms, f.p99_ms), ""});
+  }
+  rows.push_back(
+      {absl::StrFormat("the same appends in-process (no gRPC), fsync'd, %d threads",
+                       appends.clients),
+       absl::StrFormat("%.0f events/s (%.0f%% of the ceiling; %.2f cores busy)",
+                       appends.in_process_per_second,
+                       100 * appends.in_process_per_second / ceiling,
+                       appends.in_process_cores_busy),
+       ""});
+}
+
 uint64_t DirectoryBytes(const std::string& dir) {
   uint64_t total = 0;
   for (const auto& entry : std::filesystem::recursive_directory_iterator(dir)) {
@@ -138,42 +168,10 @@ int Run(const std::string& data_dir, const std::string& rulebook_dir, int append
       std::cerr << "booo_bench: appends " << appends.status() << "\n";
       return 1;
     }
-    rows.push_back(
-        {absl::StrFormat("signed appends over gRPC, fsync'd, %d clients, one event per call",
-                         appends->clients),
-         absl::StrFormat("%.0f events/s (%.0f%% of the ceiling)", appends->per_second,
-                         100 * appends->per_second / ceiling),
-         ">= 70% of the ceiling"});
-    rows.push_back({"append latency p50 / p99, one event per call",
-                    absl::StrFormat("%.1f / %.1f ms", appends->p50_ms, appends->p99_ms), ""});
-    rows.push_back(
-        {absl::StrFormat(
-             "signed appends over gRPC, fsync'd, %d clients, a municipality's day per call "
-             "(AppendBatch, %.1f events per call)",
-             appends->clients,
-             static_cast<double>(appends->batch_events) / appends->batch_requests),
-         absl::StrFormat("%.0f events/s (%.0f%% of the ceiling)", appends->batch_per_second,
-                         100 * appends->batch_per_second / ceiling),
-         ">= 70% of the ceiling"});
-    rows.push_back(
-        {"append latency p50 / p99, a municipality's day per call",
-         absl::StrFormat("%.1f / %.1f ms", appends->batch_p50_ms, appends->batch_p99_ms), ""});
-    machine_figures += absl::StrFormat("appends_per_s=%.0f\n", appends->per_second);
-    rows.push_back(
-        {"the same appends in-process (no gRPC), fsync'd",
-         absl::StrFormat("%.0f events/s (%.0f%% of the ceiling)", appends->in_process_per_second,
-                         100 * appends->in_process_per_second / ceiling),
-         ""});
+    AddAppendRows(*appends, ceiling, rows);
+    machine_figures += absl::StrFormat("appends_per_s=%.0f\n", appends->single.per_second);
     if (appends_only) {
-      std::cout << absl::StrFormat(
-          "appends: %.0f events/s (%.0f%% of the ceiling %.0f/s), p50 %.1f ms, p99 %.1f ms; "
-          "batched %.0f events/s (%.0f%%, %.1f per call), p50 %.1f ms, p99 %.1f ms; "
-          "in-process %.0f events/s (%.0f%%)\n",
-          appends->per_second, 100 * appends->per_second / ceiling, ceiling, appends->p50_ms,
-          appends->p99_ms, appends->batch_per_second, 100 * appends->batch_per_second / ceiling,
-          static_cast<double>(appends->batch_events) / appends->batch_requests,
-          appends->batch_p50_ms, appends->batch_p99_ms, appends->in_process_per_second,
-          100 * appends->in_process_per_second / ceiling);
+      for (const Row& r : rows) std::cout << r.figure << ": " << r.value << "\n";
       return 0;
     }
   }
