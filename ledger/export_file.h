@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <fstream>
+#include <istream>
 #include <memory>
 #include <string>
 
@@ -23,11 +24,17 @@ absl::StatusOr<uint64_t> WriteExportFile(const LedgerStore& store, uint64_t size
 // Reads an export file leaf by leaf. DATA_LOSS for a wrong header or a truncated leaf.
 class ExportFileReader final : public LeafSource {
  public:
+  // NOT_FOUND when the file cannot be read.
   static absl::StatusOr<std::unique_ptr<ExportFileReader>> Open(const std::string& path);
+  // The same over an export already in memory (`name` only names it in messages).
+  static absl::StatusOr<std::unique_ptr<ExportFileReader>> FromBytes(std::string bytes,
+                                                                     const std::string& name);
   absl::StatusOr<std::optional<std::string>> Next() override;
 
  private:
-  std::ifstream in_;
+  static absl::StatusOr<std::unique_ptr<ExportFileReader>> Start(std::unique_ptr<std::istream> in,
+                                                                 const std::string& name);
+  std::unique_ptr<std::istream> in_;
   uint64_t read_ = 0;
 };
 

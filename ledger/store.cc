@@ -222,9 +222,21 @@ absl::Status LedgerStore::Write(const StoreBatch& batch, bool sync) {
   for (const auto& op : batch.ops_) {
     RETURN_IF_ERROR(FromRocks(wb.Put(handles_[op.cf], op.key, op.value), "building batch"));
   }
+  if (!write_failure_.ok()) {
+    // RocksDB recovers from a full disk by itself (its file manager polls for free space) and
+    // refuses a manual resume meanwhile as busy: the write fails as the first one did, until
+    // the recovery is done.
+    const rocksdb::Status resumed = db_->Resume();
+    if (resumed.IsBusy()) return write_failure_;
+    RETURN_IF_ERROR(FromRocks(resumed, "resuming after a failed write"));
+    write_failure_ = absl::OkStatus();
+  }
   rocksdb::WriteOptions options;
   options.sync = sync;
-  RETURN_IF_ERROR(FromRocks(db_->Write(options, &wb), "writing batch"));
+  if (absl::Status written = FromRocks(db_->Write(options, &wb), "writing batch"); !written.ok()) {
+    write_failure_ = written;
+    return written;
+  }
   for (const auto& op : batch.ops_) {
     if (op.cf == kTree) NoteTreeNode(op.key, op.value);
   }

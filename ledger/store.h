@@ -74,7 +74,13 @@ class LedgerStore final : public SubtreeHashSource {
   ~LedgerStore() override;
 
   // Writes the batch atomically; with `sync` the WAL is fsynced before returning.
-  // RESOURCE_EXHAUSTED when the disk is full, UNAVAILABLE for other I/O errors.
+  // RESOURCE_EXHAUSTED when the disk is full, UNAVAILABLE for other I/O errors; nothing of a
+  // failed batch is written. After a failure RocksDB refuses every write until it is resumed
+  // (which flushes the memtables, so the failed batch's record in the write-ahead log is never
+  // replayed): the next Write resumes it first, and fails with the same codes while the cause
+  // lasts. From a full disk RocksDB resumes by itself a few seconds after space returns;
+  // meanwhile Write fails as the first failed write did. Reads go on throughout. Called from
+  // one thread at a time.
   absl::Status Write(const StoreBatch& batch, bool sync);
 
   absl::StatusOr<uint64_t> TreeSize() const;                     // 0 for a new store
@@ -149,6 +155,7 @@ class LedgerStore final : public SubtreeHashSource {
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
   bool read_only_ = false;
+  absl::Status write_failure_;  // why the last Write failed: resume RocksDB before the next
 
   // The tree's nodes from level kUpperTreeLevel up, in memory, by level then index. A proof
   // reads a few dozen subtree hashes, most of them high in the tree; each RocksDB read that

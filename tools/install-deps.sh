@@ -16,6 +16,10 @@ PACKAGES=(
 if [ "${1:-}" = "--with-postgresql" ]; then
   PACKAGES+=(postgresql bc time)
 fi
+# The fuzz command (tools/fuzz.sh) builds with clang and libFuzzer, which is in clang's runtime.
+if [ "${1:-}" = "--with-fuzz" ]; then
+  PACKAGES+=(clang libclang-rt-14-dev)
+fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do

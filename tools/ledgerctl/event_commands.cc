@@ -4,10 +4,10 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "google/protobuf/util/json_util.h"
 #include "ledger/status_macros.h"
 #include "tools/ledgerctl/client.h"
 #include "tools/ledgerctl/commands.h"
+#include "tools/rulebook/event_file.h"
 
 namespace booo::ledgerctl {
 namespace {
@@ -26,15 +26,7 @@ absl::StatusOr<booo::v1::EventBody> ReadEventFile(const std::string& file, size_
   } else {
     ASSIGN_OR_RETURN(json, ReadTextFile(file));
   }
-  booo::v1::EventBody body;
-  google::protobuf::util::JsonParseOptions options;
-  auto parsed = google::protobuf::util::JsonStringToMessage(json, &body, options);
-  if (!parsed.ok()) {
-    return absl::InvalidArgumentError(absl::StrCat("event[", index, "] (", file,
-                                                   "): not a booo.v1.EventBody in JSON: ",
-                                                   parsed.message().ToString()));
-  }
-  return body;
+  return rulebook::ParseEventJson(json, absl::StrCat("event[", index, "] (", file, ")"));
 }
 
 // What each event leaves empty (event id, signer, client time, stream) is filled in before

@@ -84,7 +84,7 @@ absl::StatusOr<booo::v1::ParameterValue> ParseValue(const json& v, const std::st
   return value;
 }
 
-absl::StatusOr<RuleBookAmendment> ParseAmendment(const json& a, const std::string& where) {
+absl::StatusOr<RuleBookAmendment> AmendmentFromJson(const json& a, const std::string& where) {
   RETURN_IF_ERROR(
       OnlyKeys(a, {"event_id", "publication_date", "citation", "summary", "values"}, where));
   RuleBookAmendment out;
@@ -109,10 +109,9 @@ absl::StatusOr<RuleBookAmendment> ParseAmendment(const json& a, const std::strin
   return out;
 }
 
-absl::StatusOr<json> ReadJson(const std::string& path) {
-  ASSIGN_OR_RETURN(std::string text, ReadTextFile(path));
-  json parsed = json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (parsed.is_discarded()) return Invalid(path, "is not valid JSON");
+absl::StatusOr<json> ParseJson(std::string_view text, const std::string& where) {
+  json parsed = json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
+  if (parsed.is_discarded()) return Invalid(where, "is not valid JSON");
   return parsed;
 }
 
@@ -133,7 +132,13 @@ absl::StatusOr<booo::v1::CivilDate> ParseDate(const std::string& text, const std
 }
 
 absl::StatusOr<std::vector<RuleBookAmendment>> ReadRuleBook(const std::string& path) {
-  ASSIGN_OR_RETURN(json book, ReadJson(path));
+  ASSIGN_OR_RETURN(std::string text, ReadTextFile(path));
+  return ParseRuleBook(text, path);
+}
+
+absl::StatusOr<std::vector<RuleBookAmendment>> ParseRuleBook(std::string_view text,
+                                                             const std::string& path) {
+  ASSIGN_OR_RETURN(json book, ParseJson(text, path));
   RETURN_IF_ERROR(OnlyKeys(book, {"title", "amendments"}, path));
   if (!book.contains("amendments") || !book["amendments"].is_array()) {
     return Invalid(path, "amendments: must be an array");
@@ -141,7 +146,7 @@ absl::StatusOr<std::vector<RuleBookAmendment>> ReadRuleBook(const std::string& p
   std::vector<RuleBookAmendment> out;
   for (size_t i = 0; i < book["amendments"].size(); ++i) {
     ASSIGN_OR_RETURN(RuleBookAmendment a,
-                     ParseAmendment(book["amendments"][i], absl::StrCat("amendments[", i, "]")));
+                     AmendmentFromJson(book["amendments"][i], absl::StrCat("amendments[", i, "]")));
     if (a.event_id.empty())
       return Invalid(absl::StrCat("amendments[", i, "].event_id"), "is required");
     out.push_back(std::move(a));
@@ -150,13 +155,25 @@ absl::StatusOr<std::vector<RuleBookAmendment>> ReadRuleBook(const std::string& p
 }
 
 absl::StatusOr<booo::v1::RuleAmended> ReadAmendmentFile(const std::string& path) {
-  ASSIGN_OR_RETURN(json a, ReadJson(path));
-  ASSIGN_OR_RETURN(RuleBookAmendment parsed, ParseAmendment(a, "amendment"));
+  ASSIGN_OR_RETURN(std::string text, ReadTextFile(path));
+  return ParseAmendment(text, path);
+}
+
+absl::StatusOr<booo::v1::RuleAmended> ParseAmendment(std::string_view text,
+                                                     const std::string& path) {
+  ASSIGN_OR_RETURN(json a, ParseJson(text, path));
+  ASSIGN_OR_RETURN(RuleBookAmendment parsed, AmendmentFromJson(a, "amendment"));
   return parsed.amendment;
 }
 
 absl::StatusOr<std::vector<BudgetBookLine>> ReadBudgetBook(const std::string& path) {
-  ASSIGN_OR_RETURN(json book, ReadJson(path));
+  ASSIGN_OR_RETURN(std::string text, ReadTextFile(path));
+  return ParseBudgetBook(text, path);
+}
+
+absl::StatusOr<std::vector<BudgetBookLine>> ParseBudgetBook(std::string_view text,
+                                                            const std::string& path) {
+  ASSIGN_OR_RETURN(json book, ParseJson(text, path));
   RETURN_IF_ERROR(OnlyKeys(book, {"title", "lines"}, path));
   if (!book.contains("lines") || !book["lines"].is_array()) {
     return Invalid(path, "lines: must be an array");

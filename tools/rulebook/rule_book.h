@@ -5,6 +5,7 @@
 #define BOOO_TOOLS_RULEBOOK_RULE_BOOK_H_
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -21,9 +22,15 @@ struct RuleBookAmendment {
 };
 // The whole file: {"title": ..., "amendments": [...]}; every amendment needs an event_id.
 // Unknown fields are refused (INVALID_ARGUMENT naming them), so a typo cannot pass silently.
+// NOT_FOUND when the file cannot be read.
 absl::StatusOr<std::vector<RuleBookAmendment>> ReadRuleBook(const std::string& path);
+// The same from the file's text; `path` only names it in messages.
+absl::StatusOr<std::vector<RuleBookAmendment>> ParseRuleBook(std::string_view text,
+                                                             const std::string& path);
 // One amendment in the same format (event_id optional), e.g. a proposal to simulate.
 absl::StatusOr<booo::v1::RuleAmended> ReadAmendmentFile(const std::string& path);
+absl::StatusOr<booo::v1::RuleAmended> ParseAmendment(std::string_view text,
+                                                     const std::string& path);
 
 // The budget book: {"title": ..., "lines": [{event_id, budget_year, line, amount_cents,
 // publication_date, citation {reference, url}, source}]}, each line one BudgetLineSet event.
@@ -32,6 +39,8 @@ struct BudgetBookLine {
   booo::v1::BudgetLineSet line;
 };
 absl::StatusOr<std::vector<BudgetBookLine>> ReadBudgetBook(const std::string& path);
+absl::StatusOr<std::vector<BudgetBookLine>> ParseBudgetBook(std::string_view text,
+                                                            const std::string& path);
 
 }  // namespace booo::rulebook
 

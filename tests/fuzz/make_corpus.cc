@@ -1,0 +1,137 @@
+// booo_fuzz_corpus: writes the fuzz targets' seed corpus (tests/fuzz/corpus/<target>/) from
+// events signed as a client signs them and from the project's real input files. Deterministic:
+// running it again rewrites the same seeds. Inputs libFuzzer found interesting later live
+// beside them (tools/fuzz.sh --merge). Usage: booo_fuzz_corpus SOURCE_DIR OUT_DIR
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <iterator>
+#include <string>
+#include <vector>
+
+#include "booo/v1/ledger_service.pb.h"
+#include "google/protobuf/util/json_util.h"
+#include "ledger/checkpoint.h"
+#include "ledger/export_file.h"
+#include "ledger/leaf_format.h"
+#include "ledger/merkle.h"
+#include "tests/support/event_factory.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+using booo::testing::TestKey;
+
+void Write(const fs::path& dir, const std::string& name, const std::string& bytes) {
+  fs::create_directories(dir);
+  std::ofstream out(dir / name, std::ios::binary | std::ios::trunc);
+  out << bytes;
+  if (!out) {
+    std::cerr << "cannot write " << (dir / name) << "\n";
+    std::exit(1);
+  }
+}
+
+std::string Read(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    std::cerr << "cannot read " << path << "\n";
+    std::exit(1);
+  }
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+template <typename T>
+T Must(absl::StatusOr<T> value) {
+  if (!value.ok()) {
+    std::cerr << value.status() << "\n";
+    std::exit(1);
+  }
+  return *std::move(value);
+}
+
+std::vector<fs::path> JsonFiles(const fs::path& dir) {
+  std::vector<fs::path> files;
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    if (entry.path().extension() == ".json") files.push_back(entry.path());
+  }
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc != 3) {
+    std::cerr << "usage: booo_fuzz_corpus SOURCE_DIR OUT_DIR\n";
+    return 2;
+  }
+  const fs::path source(argv[1]);
+  const fs::path out(argv[2]);
+  const auto root = TestKey(1);        // the ministry, and the key envelope_fuzzer checks with
+  const auto checkpoint = TestKey(2);  // the log's checkpoint key (checkpoint_fuzzer's)
+  const auto municipality = TestKey(3);
+  const std::vector<std::pair<booo::v1::EventBody, const booo::ledger::Ed25519PrivateKey*>> events =
+      {{booo::testing::GenesisBody(root, checkpoint, "booo-ledger.test/fuzz"), &root},
+       {booo::testing::KeyRegisteredBody("key-gm0363", root, municipality,
+                                         booo::v1::ROLE_MUNICIPALITY, "GM0363"),
+        &root},
+       {booo::testing::PlacesBody("places-gm0363-1", municipality, "GM0363", 120), &municipality},
+       {booo::testing::AdvanceBody("advance-gm0363-1", root, "GM0363", 1'000'000), &root},
+       {booo::testing::KeyRevokedBody("revoke-gm0363", root, municipality.KeyId()), &root}};
+
+  std::string export_bytes = booo::ledger::kExportMagic;
+  booo::ledger::CompactRange tree;
+  for (size_t i = 0; i < events.size(); ++i) {
+    const auto& [body, key] = events[i];
+    const booo::testing::SignedBytes signed_bytes = booo::testing::Sign(body, *key);
+    const std::string name = "seed-" + std::to_string(i);
+    booo::v1::SignedEvent envelope;
+    envelope.set_body(signed_bytes.body);
+    envelope.set_signature(signed_bytes.signature);
+    Write(out / "envelope", name, envelope.SerializeAsString());
+    std::string json;
+    if (!google::protobuf::util::MessageToJsonString(body, &json).ok()) return 1;
+    Write(out / "event_json", name + ".json", json);
+    const std::string leaf = Must(booo::ledger::EncodeLeaf(
+        {i, 1'704'067'200'000'000 + static_cast<int64_t>(i), key->KeyId(), signed_bytes.body,
+         signed_bytes.signature}));
+    Write(out / "leaf", name, leaf);
+    tree.Append(booo::ledger::HashLeaf(leaf));
+    for (int shift = 24; shift >= 0; shift -= 8) {
+      export_bytes.push_back(static_cast<char>((leaf.size() >> shift) & 0xff));
+    }
+    export_bytes += leaf;
+    Write(out / "export_verify", "prefix-" + std::to_string(i + 1), export_bytes);
+  }
+  for (const fs::path& file : JsonFiles(source / "tools/demo/events")) {
+    Write(out / "event_json", "demo-" + file.filename().string(), Read(file));
+  }
+
+  // rule_book_fuzzer: the first byte chooses the format (0 rule book, 1 amendment, 2 budget).
+  for (const char* book : {"booo-2022-2025.json", "controls-2022-2025.json"}) {
+    Write(out / "rule_book", book, std::string(1, '\0') + Read(source / "replay/rulebook" / book));
+  }
+  for (const fs::path& file : JsonFiles(source / "tools/demo/proposals")) {
+    Write(out / "rule_book", "proposal-" + file.filename().string(),
+          std::string(1, '\1') + Read(file));
+  }
+  Write(out / "rule_book", "budget-2022-2027.json",
+        std::string(1, '\2') + Read(source / "replay/rulebook/budget-2022-2027.json"));
+
+  booo::ledger::Checkpoint c{"booo-ledger.test/fuzz", tree.size(), tree.Root(), {}};
+  const std::string key_name = "booo-ledger.test/fuzz";
+  Write(out / "checkpoint", "note", Must(booo::ledger::SignCheckpoint(c, key_name, checkpoint)));
+  Write(out / "checkpoint", "body", booo::ledger::CheckpointBody(c));
+  Write(out / "checkpoint", "verifier-key",
+        booo::ledger::VerifierKeyString(key_name, checkpoint.PublicKey()));
+
+  // proof_fuzzer: three u64s (index, size, old size) then 32-byte hashes.
+  for (int n : {3, 8, 17}) {
+    std::string seed;
+    for (int i = 0; i < 24 + 32 * n; ++i) seed.push_back(static_cast<char>((i * 37 + n) & 0xff));
+    Write(out / "proof", "seed-" + std::to_string(n), seed);
+  }
+  std::cout << "wrote the seed corpus to " << out << "\n";
+  return 0;
+}
