@@ -106,6 +106,16 @@ Ledger::~Ledger() { Shutdown(); }
 absl::Status Ledger::LoadState() {
   ASSIGN_OR_RETURN(uint64_t size, store_->TreeSize());
   ASSIGN_OR_RETURN(tree_, CompactRange::Load(*store_, size));
+  // The head's root is what checkpoints are signed over and every proof is checked against:
+  // it must be the root the last commit computed from the leaves, not one a damaged node on
+  // disk gives.
+  ASSIGN_OR_RETURN(std::optional<Hash> recorded_root, store_->TreeRoot());
+  if (recorded_root && *recorded_root != tree_.Root()) {
+    return absl::DataLossError(absl::StrCat(
+        "store: the stored tree's nodes give a root at size ", size, " other than the one "
+        "recorded when it was written: a stored tree node is damaged (ledgerctl verify names "
+        "it)"));
+  }
   ASSIGN_OR_RETURN(last_recorded_at_micros_, store_->LastRecordedAt());
   // The tree size and the events are written in one batch; an event past the size would mean
   // the store was changed behind the ledger's back.
@@ -297,6 +307,7 @@ void Ledger::CommitGroup(std::vector<std::shared_ptr<PendingUnit>>& units) {
     // otherwise rewrite the same key per event.
     for (const auto& [stream, version] : g.heads) g.batch.PutStreamHead(stream, version);
     g.batch.PutTreeSize(g.next_sequence);
+    g.batch.PutTreeRoot(g.tree.Root());
     g.batch.PutLastRecordedAt(g.recorded_at_micros);
     absl::Status written = store_->Write(g.batch, options_.sync_writes);
     if (!written.ok()) {

@@ -136,9 +136,28 @@ class Ledger {
   absl::StatusOr<TreeHead> CopyStoreTo(const std::string& dir) const;
 
   TreeHead Head() const;
+
+  // Roots and proofs, each checked before it is handed out, so that a damaged tree node is
+  // refused (DATA_LOSS, naming the sequence or tree sizes) rather than served: a root at an
+  // older size must be consistent with the head, whose root the writer computed from the
+  // leaves as they were appended; an inclusion proof must lead from the leaf's hash (itself
+  // checked against the stored leaf) to the root; a consistency proof from one root to the
+  // other. OUT_OF_RANGE for a size past the head; INVALID_ARGUMENT as the RFC 9162 functions.
   absl::StatusOr<Hash> RootAt(uint64_t size) const;
-  absl::StatusOr<std::vector<Hash>> InclusionProof(uint64_t sequence, uint64_t tree_size) const;
-  absl::StatusOr<std::vector<Hash>> ConsistencyProof(uint64_t old_size, uint64_t new_size) const;
+  struct CheckedInclusionProof {
+    Hash leaf_hash;
+    std::vector<Hash> hashes;
+    Hash root;  // of the tree of the proof's size
+  };
+  absl::StatusOr<CheckedInclusionProof> InclusionProof(uint64_t sequence,
+                                                       uint64_t tree_size) const;
+  struct CheckedConsistencyProof {
+    std::vector<Hash> hashes;
+    Hash old_root;
+    Hash new_root;
+  };
+  absl::StatusOr<CheckedConsistencyProof> ConsistencyProof(uint64_t old_size,
+                                                           uint64_t new_size) const;
   std::optional<GenesisInfo> Genesis() const;
   // The registered key `key_id` as the log's head knows it (revocation included); nullopt when
   // no such key was ever registered.
@@ -175,6 +194,8 @@ class Ledger {
   absl::StatusOr<booo::v1::StoredEvent> ReadStored(uint64_t sequence) const;
   // The tree's level-0 node at `sequence`: DATA_LOSS naming it when absent or malformed.
   absl::StatusOr<Hash> StoredLeafHash(uint64_t sequence) const;
+  // The same, checked against the stored leaf's bytes (DATA_LOSS naming the sequence).
+  absl::StatusOr<Hash> CheckedLeafHash(uint64_t sequence) const;
   // OUT_OF_RANGE when a scan's `end` is past the head.
   absl::Status CheckScanEnd(uint64_t end) const;
 

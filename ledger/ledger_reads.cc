@@ -207,6 +207,15 @@ TreeHead Ledger::Head() const {
   return head_;
 }
 
+absl::StatusOr<Hash> Ledger::CheckedLeafHash(uint64_t sequence) const {
+  absl::StatusOr<std::string> bytes = store_->GetLeaf(sequence);
+  if (absl::IsNotFound(bytes.status())) return Corrupt(sequence, "the stored event is missing");
+  RETURN_IF_ERROR(bytes.status());
+  ASSIGN_OR_RETURN(Hash stored_hash, StoredLeafHash(sequence));
+  RETURN_IF_ERROR(CheckStoredLeaf(sequence, *bytes, stored_hash).status());
+  return stored_hash;
+}
+
 absl::StatusOr<Hash> Ledger::RootAt(uint64_t size) const {
   const TreeHead head = Head();
   if (size > head.size) {
@@ -214,27 +223,53 @@ absl::StatusOr<Hash> Ledger::RootAt(uint64_t size) const {
         absl::StrCat("tree_size: ", size, " is larger than the log (", head.size, ")"));
   }
   if (size == head.size) return head.root;
-  return ::booo::ledger::RootAt(*store_, size);
+  ASSIGN_OR_RETURN(Hash root, ::booo::ledger::RootAt(*store_, size));
+  ASSIGN_OR_RETURN(std::vector<Hash> to_head,
+                   ::booo::ledger::ConsistencyProof(*store_, size, head.size));
+  if (!VerifyConsistency(size, head.size, to_head, root, head.root).ok()) {
+    return absl::DataLossError(absl::StrCat(
+        "tree_size ", size, ": the stored tree's root is not consistent with the head at ",
+        head.size, ": a stored tree node is damaged (ledgerctl verify names it)"));
+  }
+  return root;
 }
 
-absl::StatusOr<std::vector<Hash>> Ledger::InclusionProof(uint64_t sequence,
-                                                         uint64_t tree_size) const {
+absl::StatusOr<Ledger::CheckedInclusionProof> Ledger::InclusionProof(uint64_t sequence,
+                                                                     uint64_t tree_size) const {
   const uint64_t size = Head().size;
   if (tree_size > size) {
     return absl::OutOfRangeError(
         absl::StrCat("tree_size: ", tree_size, " is larger than the log (", size, ")"));
   }
-  return ::booo::ledger::InclusionProof(*store_, sequence, tree_size);
+  CheckedInclusionProof proof;
+  ASSIGN_OR_RETURN(proof.hashes, ::booo::ledger::InclusionProof(*store_, sequence, tree_size));
+  ASSIGN_OR_RETURN(proof.leaf_hash, CheckedLeafHash(sequence));
+  ASSIGN_OR_RETURN(proof.root, RootAt(tree_size));
+  if (!VerifyInclusion(proof.leaf_hash, sequence, tree_size, proof.hashes, proof.root).ok()) {
+    return Corrupt(sequence, absl::StrCat("the stored tree does not prove it in the tree of ",
+                                          tree_size, ": a stored tree node is damaged "
+                                          "(ledgerctl verify names it)"));
+  }
+  return proof;
 }
 
-absl::StatusOr<std::vector<Hash>> Ledger::ConsistencyProof(uint64_t old_size,
-                                                           uint64_t new_size) const {
+absl::StatusOr<Ledger::CheckedConsistencyProof> Ledger::ConsistencyProof(uint64_t old_size,
+                                                                         uint64_t new_size) const {
   const uint64_t size = Head().size;
   if (new_size > size) {
     return absl::OutOfRangeError(
         absl::StrCat("new_size: ", new_size, " is larger than the log (", size, ")"));
   }
-  return ::booo::ledger::ConsistencyProof(*store_, old_size, new_size);
+  CheckedConsistencyProof proof;
+  ASSIGN_OR_RETURN(proof.hashes, ::booo::ledger::ConsistencyProof(*store_, old_size, new_size));
+  ASSIGN_OR_RETURN(proof.old_root, RootAt(old_size));
+  ASSIGN_OR_RETURN(proof.new_root, RootAt(new_size));
+  if (!VerifyConsistency(old_size, new_size, proof.hashes, proof.old_root, proof.new_root).ok()) {
+    return absl::DataLossError(absl::StrCat(
+        "tree sizes ", old_size, " to ", new_size, ": the stored tree does not prove their "
+        "consistency: a stored tree node is damaged (ledgerctl verify names it)"));
+  }
+  return proof;
 }
 
 std::optional<GenesisInfo> Ledger::Genesis() const {

@@ -21,6 +21,7 @@ static_assert(std::size(kCfNames) == LedgerStore::kCfCount);
 
 constexpr char kTreeSizeKey[] = "tree_size";
 constexpr char kLastRecordedAtKey[] = "last_recorded_at";
+constexpr char kTreeRootKey[] = "tree_root";
 constexpr char kFormatKey[] = "format";
 constexpr char kHeadPrefix[] = "head/";
 
@@ -131,6 +132,10 @@ void StoreBatch::PutSuperseded(uint64_t superseded, uint64_t superseding) {
   ops_.push_back({LedgerStore::kSuperseded, LedgerStore::SequenceKey(superseded),
                   EncodeBigEndian64(superseding)});
 }
+void StoreBatch::PutTreeRoot(const Hash& root) {
+  ops_.push_back({LedgerStore::kMeta, kTreeRootKey, std::string(root.begin(), root.end())});
+}
+
 void StoreBatch::PutTreeSize(uint64_t size) {
   ops_.push_back({LedgerStore::kMeta, kTreeSizeKey, EncodeBigEndian64(size)});
 }
@@ -256,6 +261,14 @@ absl::StatusOr<uint64_t> LedgerStore::TreeSize() const {
   ASSIGN_OR_RETURN(std::optional<std::string> v, Get(kMeta, kTreeSizeKey));
   if (!v) return uint64_t{0};
   return DecodeBigEndian64(*v);
+}
+
+absl::StatusOr<std::optional<Hash>> LedgerStore::TreeRoot() const {
+  ASSIGN_OR_RETURN(std::optional<std::string> v, Get(kMeta, kTreeRootKey));
+  if (!v) return std::optional<Hash>();
+  absl::StatusOr<Hash> root = HashFromBytes(*v);
+  if (!root.ok()) return absl::DataLossError("store: the recorded tree root is not 32 bytes");
+  return std::optional<Hash>(*root);
 }
 
 absl::StatusOr<int64_t> LedgerStore::LastRecordedAt() const {

@@ -46,6 +46,9 @@ class StoreBatch {
   void PutStreamHead(absl::string_view stream, uint64_t version);
   void PutSuperseded(uint64_t superseded, uint64_t superseding);
   void PutTreeSize(uint64_t size);
+  // The root at that size, as the writer computed it from the leaves it appended: what the
+  // ledger checks its persisted tree against when it opens.
+  void PutTreeRoot(const Hash& root);
   void PutLastRecordedAt(int64_t micros);
   size_t count() const;
   // Drops every operation after the first `count` (a batch refused within its group).
@@ -84,6 +87,9 @@ class LedgerStore final : public SubtreeHashSource {
   absl::Status Write(const StoreBatch& batch, bool sync);
 
   absl::StatusOr<uint64_t> TreeSize() const;                     // 0 for a new store
+  // The root recorded with the tree size; nullopt for a new store or one whose last commit was
+  // made before roots were recorded.
+  absl::StatusOr<std::optional<Hash>> TreeRoot() const;
   absl::StatusOr<int64_t> LastRecordedAt() const;                // 0 for a new store
   absl::StatusOr<std::string> GetLeaf(uint64_t sequence) const;  // NOT_FOUND if absent
   // Calls `fn(i, leaf bytes, stored leaf hash)` for each of `sequences` (ascending) in order,

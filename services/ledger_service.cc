@@ -283,18 +283,14 @@ grpc::Status LedgerService::GetInclusionProof(grpc::ServerContext* context,
     return ToGrpcStatus(caller.status());
   }
   const uint64_t size = request->tree_size() == 0 ? ledger_->Head().size : request->tree_size();
-  absl::StatusOr<std::vector<ledger::Hash>> proof =
+  absl::StatusOr<ledger::Ledger::CheckedInclusionProof> proof =
       ledger_->InclusionProof(request->sequence(), size);
   if (!proof.ok()) return ToGrpcStatus(proof.status());
-  absl::StatusOr<booo::v1::StoredEvent> event = ledger_->GetEvent(request->sequence());
-  if (!event.ok()) return ToGrpcStatus(event.status());
-  absl::StatusOr<ledger::Hash> root = ledger_->RootAt(size);
-  if (!root.ok()) return ToGrpcStatus(root.status());
   response->set_sequence(request->sequence());
   response->set_tree_size(size);
-  response->set_leaf_hash(event->leaf_hash());
-  for (const auto& hash : *proof) response->add_hashes(HashBytes(hash));
-  response->set_root_hash(HashBytes(*root));
+  response->set_leaf_hash(HashBytes(proof->leaf_hash));
+  for (const auto& hash : proof->hashes) response->add_hashes(HashBytes(hash));
+  response->set_root_hash(HashBytes(proof->root));
   return grpc::Status::OK;
 }
 
@@ -305,18 +301,14 @@ grpc::Status LedgerService::GetConsistencyProof(grpc::ServerContext* context,
     return ToGrpcStatus(caller.status());
   }
   const uint64_t new_size = request->new_size() == 0 ? ledger_->Head().size : request->new_size();
-  absl::StatusOr<std::vector<ledger::Hash>> proof =
+  absl::StatusOr<ledger::Ledger::CheckedConsistencyProof> proof =
       ledger_->ConsistencyProof(request->old_size(), new_size);
   if (!proof.ok()) return ToGrpcStatus(proof.status());
-  absl::StatusOr<ledger::Hash> old_root = ledger_->RootAt(request->old_size());
-  if (!old_root.ok()) return ToGrpcStatus(old_root.status());
-  absl::StatusOr<ledger::Hash> new_root = ledger_->RootAt(new_size);
-  if (!new_root.ok()) return ToGrpcStatus(new_root.status());
   response->set_old_size(request->old_size());
   response->set_new_size(new_size);
-  for (const auto& hash : *proof) response->add_hashes(HashBytes(hash));
-  response->set_old_root_hash(HashBytes(*old_root));
-  response->set_new_root_hash(HashBytes(*new_root));
+  for (const auto& hash : proof->hashes) response->add_hashes(HashBytes(hash));
+  response->set_old_root_hash(HashBytes(proof->old_root));
+  response->set_new_root_hash(HashBytes(proof->new_root));
   return grpc::Status::OK;
 }
 

@@ -149,14 +149,17 @@ TEST_F(ProjectionIntegrityTest, AChangedMunicipalityEventIsFoundWhenAQueryReadsI
 }
 
 // The stored leaf hash of a municipality's event changed instead: the rebuild does not read
-// it; the query that reads the event back with its hash does.
+// it; the query that reads the event back with its hash does. (Not the last event's: the last
+// leaf hash is on the tree's right edge, from which the ledger computes its root when it
+// opens, and a change there stops the open; corruption_test covers that.)
 TEST_F(ProjectionIntegrityTest, AChangedLeafHashIsFoundWhenAQueryReadsTheEvent) {
-  TamperLeafHash(places_sequence_);
+  const uint64_t inner = places_sequence_ - 1;
+  TamperLeafHash(inner);
   ASSERT_NO_FATAL_FAILURE(Reopen());
   replay::GrantProjection& projection = *projection_;
   ASSERT_TRUE(projection.CatchUp().ok());
   auto grant = Grant(projection);
-  ASSERT_NO_FATAL_FAILURE(ExpectDataLossAt(grant.status(), places_sequence_));
+  ASSERT_NO_FATAL_FAILURE(ExpectDataLossAt(grant.status(), inner));
 }
 
 // So is a rule amendment's: the rebuild reads the hash of what it keeps parsed.
