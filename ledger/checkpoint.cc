@@ -320,4 +320,13 @@ absl::StatusOr<Checkpoint> OpenCheckpoint(std::string_view note, std::string_vie
   return c;
 }
 
+absl::StatusOr<Checkpoint> PeekCheckpoint(std::string_view note) {
+  // As OpenNote: the last blank line separates the text from the signatures.
+  const size_t blank = note.rfind("\n\n");
+  if (blank == std::string_view::npos) {
+    return absl::InvalidArgumentError("note: no blank line before the signatures");
+  }
+  return ParseCheckpointBody(note.substr(0, blank + 1));
+}
+
 }  // namespace booo::ledger

@@ -82,6 +82,11 @@ absl::StatusOr<Checkpoint> OpenCheckpoint(std::string_view note, std::string_vie
                                           std::string_view public_key,
                                           std::string_view expected_origin = "");
 
+// The checkpoint a signed note carries, its signatures NOT checked: only for choosing the key
+// to check them with (by tree size, after a key rotation), then OpenCheckpoint. Errors as
+// ParseCheckpointBody, or INVALID_ARGUMENT when the text has no signature block.
+absl::StatusOr<Checkpoint> PeekCheckpoint(std::string_view note);
+
 // The generic signed-note layer under the two functions above, for notes whose text is not a
 // checkpoint (and for known-answer tests against other implementations).
 // SignNote: `text` must be non-empty, end in '\n', be valid UTF-8 without control characters

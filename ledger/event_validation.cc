@@ -122,6 +122,13 @@ absl::Status CheckPersonRefs(const booo::v1::PooPersonMonthsDeclared& d) {
   return absl::OkStatus();
 }
 
+absl::Status CheckNoteKeyName(const std::string& name, const std::string& field) {
+  if (name.empty() || name.size() > 256 || name.find_first_of(" +\n\t") != std::string::npos) {
+    return Invalid(field, "must be 1..256 characters without space or +");
+  }
+  return absl::OkStatus();
+}
+
 absl::Status ValidateGenesis(const booo::v1::LedgerGenesis& g) {
   if (g.origin().empty() || g.origin().size() > 256) {
     return Invalid("genesis.origin", "must be 1..256 characters");
@@ -135,11 +142,16 @@ absl::Status ValidateGenesis(const booo::v1::LedgerGenesis& g) {
   if (g.checkpoint_public_key().size() != 32) {
     return Invalid("genesis.checkpoint_public_key", "must be 32 bytes");
   }
-  const std::string& name = g.checkpoint_key_name();
-  if (name.empty() || name.size() > 256 || name.find_first_of(" +\n\t") != std::string::npos) {
-    return Invalid("genesis.checkpoint_key_name", "must be 1..256 characters without space or +");
+  return CheckNoteKeyName(g.checkpoint_key_name(), "genesis.checkpoint_key_name");
+}
+
+absl::Status ValidateCheckpointKeyRotated(const booo::v1::CheckpointKeyRotated& r) {
+  if (r.checkpoint_public_key().size() != 32) {
+    return Invalid("checkpoint_key_rotated.checkpoint_public_key", "must be 32 bytes");
   }
-  return absl::OkStatus();
+  RETURN_IF_ERROR(
+      CheckNoteKeyName(r.checkpoint_key_name(), "checkpoint_key_rotated.checkpoint_key_name"));
+  return CheckText(r.reason(), "checkpoint_key_rotated.reason", false);
 }
 
 absl::Status ValidateKeyRegistered(const booo::v1::KeyRegistered& k) {
@@ -473,10 +485,7 @@ absl::StatusOr<EventBody> ParseEventBody(absl::string_view body_bytes) {
 absl::Status ValidateEventBody(const EventBody& body) {
   RETURN_IF_ERROR(ValidateEnvelopeFields(body));
   const std::string code = PayloadMunicipality(body);
-  if (body.payload_case() != EventBody::kGenesis &&
-      body.payload_case() != EventBody::kKeyRegistered &&
-      body.payload_case() != EventBody::kKeyRevoked &&
-      body.payload_case() != EventBody::kRuleAmended &&
+  if (!IsKeyEvent(body) && body.payload_case() != EventBody::kRuleAmended &&
       body.payload_case() != EventBody::kBudgetLineSet) {
     RETURN_IF_ERROR(CheckMunicipality(code, F(PayloadName(body), "municipality_code")));
   }
@@ -488,6 +497,8 @@ absl::Status ValidateEventBody(const EventBody& body) {
     case EventBody::kKeyRevoked:
       if (body.key_revoked().key_id().empty()) return Invalid("key_revoked.key_id", "is required");
       return CheckText(body.key_revoked().reason(), "key_revoked.reason", false);
+    case EventBody::kCheckpointKeyRotated:
+      return ValidateCheckpointKeyRotated(body.checkpoint_key_rotated());
     case EventBody::kRuleAmended:
       return ValidateRuleAmended(body.rule_amended());
     case EventBody::kBudgetLineSet:
@@ -545,6 +556,7 @@ std::string ExpectedStream(const EventBody& body) {
     case EventBody::kGenesis:
     case EventBody::kKeyRegistered:
     case EventBody::kKeyRevoked:
+    case EventBody::kCheckpointKeyRotated:
       return "keys";
     case EventBody::kRuleAmended:
       return "rules";
@@ -632,6 +644,18 @@ std::string BusinessDateField(const EventBody& body) {
       return absl::StrCat(PayloadName(body), ".decision_date");
     default:
       return absl::StrCat(PayloadName(body), ".received_date");
+  }
+}
+
+bool IsKeyEvent(const EventBody& body) {
+  switch (body.payload_case()) {
+    case EventBody::kGenesis:
+    case EventBody::kKeyRegistered:
+    case EventBody::kKeyRevoked:
+    case EventBody::kCheckpointKeyRotated:
+      return true;
+    default:
+      return false;
   }
 }
 

@@ -49,6 +49,9 @@ SignerRole RequiredRole(const booo::v1::EventBody& body);
 std::optional<booo::v1::CivilDate> BusinessDate(const booo::v1::EventBody& body);
 // The field that carries it, e.g. "advance_paid.payment_date".
 std::string BusinessDateField(const booo::v1::EventBody& body);
+// Genesis, key registration and revocation, checkpoint key rotation: the "keys" stream, which
+// the key registry is the projection of.
+bool IsKeyEvent(const booo::v1::EventBody& body);
 // The payload's field name in EventBody, e.g. "goo_places_declared"; "" if none.
 std::string PayloadName(const booo::v1::EventBody& body);
 

@@ -10,6 +10,18 @@ const KeyInfo* KeyRegistry::Find(absl::string_view key_id) const {
   return it == keys_.end() ? nullptr : &it->second;
 }
 
+const CheckpointKey* CheckpointKeyFor(const std::vector<CheckpointKey>& keys, uint64_t tree_size) {
+  const CheckpointKey* in_force = nullptr;
+  for (const CheckpointKey& key : keys) {
+    if (in_force == nullptr || key.first_tree_size <= tree_size) in_force = &key;
+  }
+  return in_force;
+}
+
+const CheckpointKey* KeyRegistry::CheckpointKeyFor(uint64_t tree_size) const {
+  return ::booo::ledger::CheckpointKeyFor(checkpoint_keys_, tree_size);
+}
+
 size_t KeyRegistry::ActiveMinistryKeys() const {
   size_t active = 0;
   for (const auto& [id, key] : keys_) {
@@ -54,6 +66,19 @@ absl::Status KeyRegistry::CheckKeyEvent(const booo::v1::EventBody& body) const {
       }
       return absl::OkStatus();
     }
+    case booo::v1::EventBody::kCheckpointKeyRotated: {
+      if (!genesis_) return absl::FailedPreconditionError("checkpoint_key_rotated: no genesis yet");
+      const std::string& public_key = body.checkpoint_key_rotated().checkpoint_public_key();
+      for (const CheckpointKey& key : checkpoint_keys_) {
+        if (key.public_key == public_key) {
+          return absl::FailedPreconditionError(absl::StrCat(
+              "checkpoint_key_rotated.checkpoint_public_key: this ledger already used this key "
+              "(from tree size ",
+              key.first_tree_size, "); rotate to a new key"));
+        }
+      }
+      return absl::OkStatus();
+    }
     default:
       return absl::OkStatus();
   }
@@ -64,6 +89,7 @@ void KeyRegistry::Apply(const booo::v1::EventBody& body, uint64_t sequence) {
     case booo::v1::EventBody::kGenesis: {
       const auto& g = body.genesis();
       genesis_ = GenesisInfo{g.origin(), g.checkpoint_public_key(), g.checkpoint_key_name()};
+      checkpoint_keys_.push_back({g.checkpoint_public_key(), g.checkpoint_key_name(), 1});
       KeyInfo root;
       root.public_key = g.ministry_root_public_key();
       root.key_id = KeyIdForPublicKey(root.public_key);
@@ -86,6 +112,11 @@ void KeyRegistry::Apply(const booo::v1::EventBody& body, uint64_t sequence) {
     case booo::v1::EventBody::kKeyRevoked: {
       auto it = keys_.find(body.key_revoked().key_id());
       if (it != keys_.end()) it->second.revoked_at_sequence = sequence;
+      break;
+    }
+    case booo::v1::EventBody::kCheckpointKeyRotated: {
+      const auto& r = body.checkpoint_key_rotated();
+      checkpoint_keys_.push_back({r.checkpoint_public_key(), r.checkpoint_key_name(), sequence + 1});
       break;
     }
     default:

@@ -411,6 +411,12 @@ absl::StatusOr<AppendResult> Ledger::AdmitInGroup(PendingAppend& append, GroupSt
   AdmissionInput input{&body,           append.body_bytes,         append.signature,
                        g.next_sequence, append.signature_verified, g.recorded_at_micros};
   RETURN_IF_ERROR(AdmitEvent(input, keys));
+  if (body.has_checkpoint_key_rotated() && options_.holds_checkpoint_key &&
+      !options_.holds_checkpoint_key(body.checkpoint_key_rotated().checkpoint_public_key())) {
+    return absl::FailedPreconditionError(
+        "checkpoint_key_rotated.checkpoint_public_key: this server does not hold the key's "
+        "private half; start ledgerd with --checkpoint-key for it, then rotate");
+  }
   ASSIGN_OR_RETURN(std::optional<uint64_t> superseded,
                    [&]() -> absl::StatusOr<std::optional<uint64_t>> {
                      if (body.supersedes_event_id().empty()) return std::optional<uint64_t>();
@@ -458,7 +464,7 @@ absl::StatusOr<AppendResult> Ledger::AdmitInGroup(PendingAppend& append, GroupSt
   g.heads[stream] = head + 1;
   if (watched) g.policy_pending.push_back(PolicyEvent{body, sequence, g.recorded_at_micros});
   ++g.next_sequence;
-  if (body.has_genesis() || body.has_key_registered() || body.has_key_revoked()) {
+  if (IsKeyEvent(body)) {
     if (!g.keys) g.keys = keys_;
     g.keys->Apply(body, sequence);
   }
@@ -495,7 +501,7 @@ absl::StatusOr<AppendResult> Ledger::DuplicateResult(const PendingAppend& append
 
 absl::Status Ledger::CheckSupersedes(const booo::v1::EventBody& body, GroupState& g) const {
   const std::string& target_id = body.supersedes_event_id();
-  if (body.has_genesis() || body.has_key_registered() || body.has_key_revoked()) {
+  if (IsKeyEvent(body)) {
     return absl::FailedPreconditionError(
         "supersedes_event_id: key events cannot be superseded; revoke the key instead");
   }

@@ -51,6 +51,10 @@ struct LedgerOptions {
   bool sync_writes = true;            // fsync the WAL before acknowledging
   // Domain rules that need history (not owned; must outlive the ledger). Optional.
   AdmissionPolicy* policy = nullptr;
+  // Whether the server holds the private half of a checkpoint key, asked before a rotation to
+  // that key is admitted (FAILED_PRECONDITION when it does not): a server that cannot sign
+  // with the key in force cannot hand out checkpoints. Optional; unset, the rule is off.
+  std::function<bool(absl::string_view public_key)> holds_checkpoint_key;
 };
 
 struct AppendResult {
@@ -159,6 +163,9 @@ class Ledger {
   absl::StatusOr<CheckedConsistencyProof> ConsistencyProof(uint64_t old_size,
                                                            uint64_t new_size) const;
   std::optional<GenesisInfo> Genesis() const;
+  // The checkpoint key that signs the tree of `tree_size` events (KeyRegistry::CheckpointKeyFor);
+  // nullopt before the genesis.
+  std::optional<CheckpointKey> CheckpointKeyFor(uint64_t tree_size) const;
   // The registered key `key_id` as the log's head knows it (revocation included); nullopt when
   // no such key was ever registered.
   std::optional<KeyInfo> FindKey(absl::string_view key_id) const;

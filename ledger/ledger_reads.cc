@@ -277,6 +277,13 @@ std::optional<GenesisInfo> Ledger::Genesis() const {
   return keys_.genesis();
 }
 
+std::optional<CheckpointKey> Ledger::CheckpointKeyFor(uint64_t tree_size) const {
+  std::shared_lock lock(keys_mutex_);
+  const CheckpointKey* key = keys_.CheckpointKeyFor(tree_size);
+  if (key == nullptr) return std::nullopt;
+  return *key;
+}
+
 std::optional<KeyInfo> Ledger::FindKey(absl::string_view key_id) const {
   std::shared_lock lock(keys_mutex_);
   const KeyInfo* key = keys_.Find(key_id);

@@ -5,6 +5,7 @@
 #include "absl/cleanup/cleanup.h"
 #include "absl/strings/str_cat.h"
 #include "ledger/status_macros.h"
+#include "ledger/store_log.h"
 #include "rocksdb/db.h"
 #include "rocksdb/filter_policy.h"
 #include "rocksdb/table.h"
@@ -157,6 +158,7 @@ absl::StatusOr<std::unique_ptr<LedgerStore>> LedgerStore::Open(const std::string
   // anywhere before the tail would silently lose acknowledged events under RocksDB's default
   // (point-in-time recovery), so it must stop the open instead.
   db_options.wal_recovery_mode = rocksdb::WALRecoveryMode::kTolerateCorruptedTailRecords;
+  db_options.info_log = NewStderrRocksDbLogger();  // not a LOG file on the ledger's disk
   auto cache = rocksdb::NewLRUCache(256 << 20);
   std::vector<rocksdb::ColumnFamilyDescriptor> cfds;
   for (int i = 0; i < kCfCount; ++i) {

@@ -39,6 +39,9 @@ class Walk {
   const KeyRegistry& keys() const { return keys_; }
   absl::Status Finish(VerifyReport& report);
   absl::Status CheckpointAtSize();
+  // Checks the trusted checkpoint's signature with the key given, or else the ledger's key for
+  // its tree size.
+  absl::Status OpenTrustedCheckpoint();
 
  private:
   absl::Status Fail(uint64_t sequence, absl::string_view why) {
@@ -112,23 +115,16 @@ absl::Status Walk::Leaf(uint64_t sequence, const std::string& bytes, bool signat
   }
   RETURN_IF_ERROR(CheckAppendRules(sequence, *body));
   keys_.Apply(*body, sequence);
-  if (sequence == 0) {
-    if (options_.trusted_checkpoint) {
-      std::string name = keys_.genesis()->checkpoint_key_name;
-      std::string public_key = keys_.genesis()->checkpoint_public_key;
-      if (options_.checkpoint_verifier_key) {
-        ASSIGN_OR_RETURN(std::tie(name, public_key),
-                         ParseVerifierKeyString(*options_.checkpoint_verifier_key));
-      }
-      absl::StatusOr<Checkpoint> cp =
-          OpenCheckpoint(*options_.trusted_checkpoint, name, public_key, keys_.genesis()->origin);
-      if (!cp.ok()) {
-        return absl::Status(cp.status().code(),
-                            absl::StrCat("trusted checkpoint: ", cp.status().message()));
-      }
-      checkpoint_ = *cp;
-      RETURN_IF_ERROR(CheckpointAtSize());  // a checkpoint of the empty tree
+  if (sequence == 0 && options_.trusted_checkpoint) {
+    // Which key signed it depends on its tree size (keys rotate), so it is only read here; its
+    // signatures are checked once the walk reaches that size and knows the key then in force.
+    absl::StatusOr<Checkpoint> cp = PeekCheckpoint(*options_.trusted_checkpoint);
+    if (!cp.ok()) {
+      return absl::Status(cp.status().code(),
+                          absl::StrCat("trusted checkpoint: ", cp.status().message()));
     }
+    checkpoint_ = *cp;
+    RETURN_IF_ERROR(CheckpointAtSize());  // a checkpoint of the empty tree
   }
 
   const Hash leaf_hash = HashLeaf(bytes);
@@ -143,11 +139,32 @@ absl::Status Walk::Leaf(uint64_t sequence, const std::string& bytes, bool signat
   return CheckpointAtSize();
 }
 
+absl::Status Walk::OpenTrustedCheckpoint() {
+  std::string name;
+  std::string public_key;
+  if (options_.checkpoint_verifier_key) {
+    ASSIGN_OR_RETURN(std::tie(name, public_key),
+                     ParseVerifierKeyString(*options_.checkpoint_verifier_key));
+  } else {
+    const CheckpointKey* key = keys_.CheckpointKeyFor(checkpoint_->tree_size);
+    name = key->key_name;
+    public_key = key->public_key;
+  }
+  absl::StatusOr<Checkpoint> cp =
+      OpenCheckpoint(*options_.trusted_checkpoint, name, public_key, keys_.genesis()->origin);
+  if (!cp.ok()) {
+    return absl::Status(cp.status().code(),
+                        absl::StrCat("trusted checkpoint: ", cp.status().message()));
+  }
+  return absl::OkStatus();
+}
+
 absl::Status Walk::CheckpointAtSize() {
   if (!checkpoint_ || checkpoint_checked_ || tree_.size() != checkpoint_->tree_size) {
     return absl::OkStatus();
   }
   checkpoint_checked_ = true;
+  RETURN_IF_ERROR(OpenTrustedCheckpoint());
   if (tree_.Root() != checkpoint_->root_hash) {
     return absl::DataLossError(
         absl::StrCat("trusted checkpoint: the ledger's tree of size ", checkpoint_->tree_size,
@@ -164,6 +181,7 @@ absl::Status Walk::Finish(VerifyReport& report) {
                                             " events but holds ", tree_.size()));
   }
   if (checkpoint_ && !checkpoint_checked_) {
+    RETURN_IF_ERROR(OpenTrustedCheckpoint());  // a forged size proves nothing
     return absl::DataLossError(absl::StrCat("trusted checkpoint: size ", checkpoint_->tree_size,
                                             " is beyond the ledger's ", tree_.size(),
                                             " events: history was truncated"));
@@ -182,6 +200,7 @@ absl::Status Walk::Finish(VerifyReport& report) {
   report.root = tree_.Root();
   report.keys = keys_.size();
   report.genesis = *keys_.genesis();
+  report.checkpoint_keys = keys_.checkpoint_keys();
   if (checkpoint_) report.checkpoint_size = checkpoint_->tree_size;
   return absl::OkStatus();
 }

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "ledger/admission_policy.h"
@@ -28,7 +29,8 @@ struct VerifyOptions {
   // at its size has its root (the ledger extends it), are checked.
   std::optional<std::string> trusted_checkpoint;
   // The key to check that checkpoint with, as a verifier key string "name+hash+base64"; when
-  // absent, the checkpoint key named in the ledger's own genesis is used.
+  // absent, the checkpoint key the ledger itself names for the checkpoint's tree size (the
+  // genesis key, or the one a later CheckpointKeyRotated put in force before that size).
   std::optional<std::string> checkpoint_verifier_key;
   // When set (a data directory), every stored tree node is compared with the recomputed one and
   // a consistency proof from the trusted checkpoint is generated from the store and verified.
@@ -45,6 +47,9 @@ struct VerifyReport {
   Hash root{};
   size_t keys = 0;
   GenesisInfo genesis;
+  // Every checkpoint key the ledger has had, with the tree sizes each signs (as
+  // KeyRegistry::checkpoint_keys()).
+  std::vector<CheckpointKey> checkpoint_keys;
   std::optional<uint64_t> checkpoint_size;  // the trusted checkpoint's size, when one was given
 };
 

@@ -11,6 +11,7 @@
 #include "ledger/crypto.h"
 #include "ledger/ledger.h"
 #include "services/call_gate.h"
+#include "services/checkpoint_keyring.h"
 
 namespace booo::services {
 
@@ -21,12 +22,13 @@ class LedgerService final
     : public booo::v1::Ledger::WithCallbackMethod_Append<
           booo::v1::Ledger::WithCallbackMethod_AppendBatch<booo::v1::Ledger::Service>> {
  public:
-  // `ledger` must outlive the service. `checkpoint_key` signs checkpoints under the name and
-  // origin the ledger's genesis fixed.
+  // `ledger` and `checkpoint_keys` must outlive the service. A checkpoint is signed with the key
+  // the ledger puts in force for its tree size (the genesis key, or a rotated one), under that
+  // key's name and the genesis origin; FAILED_PRECONDITION when the keyring lacks that key.
   // Backups are made in directories named after `backup_dir_prefix` (beside the data
   // directory, so that RocksDB can hard-link rather than copy) and removed once streamed.
   // Every call passes `gate` (who is calling, within which limits) first.
-  LedgerService(ledger::Ledger* ledger, CallGate* gate, ledger::Ed25519PrivateKey checkpoint_key,
+  LedgerService(ledger::Ledger* ledger, CallGate* gate, const CheckpointKeyring* checkpoint_keys,
                 std::string backup_dir_prefix);
 
   // Ends every Subscribe stream (they return UNAVAILABLE) so that a graceful shutdown is not
@@ -58,12 +60,12 @@ class LedgerService final
                       grpc::ServerWriter<booo::v1::BackupChunk>* writer) override;
 
  private:
-  // The checkpoint of `head`, signed under the name and origin the genesis fixed.
+  // The checkpoint of `head`, signed as the constructor says.
   absl::StatusOr<booo::v1::Checkpoint> SignHead(const ledger::TreeHead& head) const;
 
   ledger::Ledger* const ledger_;
   CallGate* const gate_;
-  const ledger::Ed25519PrivateKey checkpoint_key_;
+  const CheckpointKeyring* const checkpoint_keys_;
   std::atomic<bool> draining_{false};
   const std::string backup_dir_prefix_;
   std::atomic<uint64_t> backups_{0};

@@ -17,8 +17,9 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--listen", options.listen_address, "host:port to listen on (port 0: any)")
       ->capture_default_str();
-  app.add_option("--checkpoint-key", options.checkpoint_key_file,
-                 "checkpoint signing key (default <data-dir>/checkpoint.key)");
+  app.add_option("--checkpoint-key", options.checkpoint_key_files,
+                 "checkpoint signing key; repeat it around a key rotation (default "
+                 "<data-dir>/checkpoint.key)");
   app.add_option("--max-body-bytes", options.ledger.max_body_bytes,
                  "largest event body accepted (default 1 MiB)")
       ->capture_default_str();

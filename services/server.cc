@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/security/server_credentials.h"
@@ -82,30 +83,39 @@ absl::StatusOr<std::unique_ptr<LedgerServer>> LedgerServer::Start(const ServerOp
     return absl::FailedPreconditionError(absl::StrCat(
         "data_dir: ", options.data_dir, " holds no ledger; create one with `ledgerctl init`"));
   }
-  const std::string key_file =
-      options.checkpoint_key_file.empty()
-          ? (std::filesystem::path(options.data_dir) / "checkpoint.key").string()
-          : options.checkpoint_key_file;
-  ASSIGN_OR_RETURN(ledger::Ed25519PrivateKey checkpoint_key, ledger::ReadPrivateKeyFile(key_file));
+  std::vector<std::string> key_files = options.checkpoint_key_files;
+  if (key_files.empty()) {
+    key_files.push_back((std::filesystem::path(options.data_dir) / "checkpoint.key").string());
+  }
+  ASSIGN_OR_RETURN(CheckpointKeyring keyring, CheckpointKeyring::Load(key_files));
   ASSIGN_OR_RETURN(std::shared_ptr<grpc::ServerCredentials> credentials, PortCredentials(options));
 
   std::unique_ptr<LedgerServer> server(new LedgerServer());
   server->rule_guard_ = std::make_unique<replay::RuleGuard>();
+  server->checkpoint_keys_ = std::make_unique<CheckpointKeyring>(std::move(keyring));
   ledger::LedgerOptions ledger_options = options.ledger;
   ledger_options.policy = server->rule_guard_.get();
+  ledger_options.holds_checkpoint_key = [keys = server->checkpoint_keys_.get()](
+                                            absl::string_view public_key) {
+    return keys->Holds(public_key);
+  };
   ASSIGN_OR_RETURN(server->ledger_, ledger::Ledger::Open(options.data_dir, clock, ledger_options));
   std::optional<ledger::GenesisInfo> genesis = server->ledger_->Genesis();
   if (!genesis) {
     return absl::FailedPreconditionError("ledger: has no genesis; run `ledgerctl init`");
   }
-  if (genesis->checkpoint_public_key != checkpoint_key.PublicKey()) {
+  const std::optional<ledger::CheckpointKey> in_force =
+      server->ledger_->CheckpointKeyFor(server->ledger_->Head().size);
+  if (!server->checkpoint_keys_->Holds(in_force->public_key)) {
     return absl::FailedPreconditionError(absl::StrCat(
-        "checkpoint_key_file: ", key_file, " is not the checkpoint key the genesis names"));
+        "checkpoint_key_files: none of ", absl::StrJoin(key_files, ", "),
+        " is the checkpoint key in force (", in_force->key_name, ", from tree size ",
+        in_force->first_tree_size, ")"));
   }
   server->gate_ = std::make_unique<CallGate>(
       server->ledger_.get(), options.plaintext_for_development, options.limits, clock);
   server->service_ = std::make_unique<LedgerService>(server->ledger_.get(), server->gate_.get(),
-                                                     std::move(checkpoint_key),
+                                                     server->checkpoint_keys_.get(),
                                                      BackupPrefix(options.data_dir));
   server->event_log_ = std::make_unique<LedgerEventLog>(server->ledger_.get());
   server->projection_ = std::make_unique<replay::GrantProjection>(server->event_log_.get());

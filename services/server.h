@@ -5,6 +5,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "grpcpp/server.h"
@@ -13,6 +14,7 @@
 #include "replay/grant_projection.h"
 #include "replay/rule_guard.h"
 #include "services/call_gate.h"
+#include "services/checkpoint_keyring.h"
 #include "services/controls_service.h"
 #include "services/grants_service.h"
 #include "services/ledger_event_log.h"
@@ -23,8 +25,10 @@ namespace booo::services {
 struct ServerOptions {
   std::string data_dir;
   std::string listen_address = "127.0.0.1:50051";  // "host:0" picks a free port
-  // PKCS#8 PEM file with the checkpoint-signing key; default <data_dir>/checkpoint.key.
-  std::string checkpoint_key_file;
+  // PKCS#8 PEM files with checkpoint-signing keys; default <data_dir>/checkpoint.key. The key the
+  // ledger has in force must be among them; around a rotation, give the next key too (a
+  // rotation to a key the server does not hold is refused).
+  std::vector<std::string> checkpoint_key_files;
   ledger::LedgerOptions ledger;
   // Requests larger than this are refused by gRPC with RESOURCE_EXHAUSTED before any handler.
   int max_receive_message_bytes = 4 * 1024 * 1024;
@@ -45,7 +49,7 @@ struct ServerOptions {
 class LedgerServer {
  public:
   // Opens the ledger (it must have a genesis: `ledgerctl init`), checks that the checkpoint key
-  // is the one the genesis names (FAILED_PRECONDITION otherwise), and starts serving.
+  // in force is among the loaded ones (FAILED_PRECONDITION otherwise), and starts serving.
   static absl::StatusOr<std::unique_ptr<LedgerServer>> Start(const ServerOptions& options,
                                                              ledger::Clock* clock);
   ~LedgerServer();
@@ -64,6 +68,7 @@ class LedgerServer {
   // Declaration order is destruction order reversed: the ledger holds the rule guard, the
   // projection reads the ledger.
   std::unique_ptr<replay::RuleGuard> rule_guard_;
+  std::unique_ptr<CheckpointKeyring> checkpoint_keys_;
   std::unique_ptr<ledger::Ledger> ledger_;
   std::unique_ptr<LedgerEventLog> event_log_;
   std::unique_ptr<CallGate> gate_;

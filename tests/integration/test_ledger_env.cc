@@ -38,6 +38,7 @@ void LedgerServerTest::StartServer() {
   options.plaintext_for_development = true;
   options.max_receive_message_bytes = max_receive_message_bytes_;
   options.limits = limits_;
+  options.checkpoint_key_files = checkpoint_key_files_;
   auto server = services::LedgerServer::Start(options, &clock_);
   ASSERT_TRUE(server.ok()) << server.status();
   server_ = std::move(*server);

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "booo/v1/ledger_service.grpc.pb.h"
 #include "gtest/gtest.h"
@@ -49,6 +50,7 @@ class LedgerServerTest : public ::testing::Test {
   size_t max_body_bytes_ = 4096;  // small, so the oversize refusal is cheap to test
   int max_receive_message_bytes_ = 4 << 20;
   services::CallLimits limits_;
+  std::vector<std::string> checkpoint_key_files_;  // empty: the data directory's checkpoint.key
 };
 
 }  // namespace booo::testing

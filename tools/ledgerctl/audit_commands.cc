@@ -88,8 +88,10 @@ absl::Status Prove(const Globals& globals, const ProveArgs& args) {
   }
   if (!args.old_checkpoint.empty()) {
     ASSIGN_OR_RETURN(std::string note, ReadTextFile(args.old_checkpoint));
+    ASSIGN_OR_RETURN(ledger::Checkpoint unverified, ledger::PeekCheckpoint(note));
     std::string origin;
-    ASSIGN_OR_RETURN(auto verifier, CheckpointVerifier(*stub, verifier_key, &origin));
+    ASSIGN_OR_RETURN(auto verifier,
+                     CheckpointVerifier(*stub, verifier_key, unverified.tree_size, &origin));
     ASSIGN_OR_RETURN(ledger::Checkpoint old,
                      ledger::OpenCheckpoint(note, verifier.first, verifier.second, origin));
     if (old.tree_size > head.tree_size) {

@@ -63,8 +63,9 @@ absl::StatusOr<ledger::VerifyReport> VerifyBackup(const fs::path& backup,
   ledger::StoreLeafSource leaves(*store, size);
   ASSIGN_OR_RETURN(ledger::VerifyReport report, ledger::VerifyLedger(leaves, options));
   // The head the server signed for this copy: the same key as above, the copy's exact size.
-  std::string name = report.genesis.checkpoint_key_name;
-  std::string public_key = report.genesis.checkpoint_public_key;
+  const ledger::CheckpointKey* key = ledger::CheckpointKeyFor(report.checkpoint_keys, report.events);
+  std::string name = key->key_name;
+  std::string public_key = key->public_key;
   if (!verifier_key.empty()) {
     ASSIGN_OR_RETURN(std::tie(name, public_key), ledger::ParseVerifierKeyString(verifier_key));
   }

@@ -16,6 +16,7 @@
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
 #include "ledger/event_validation.h"
+#include "ledger/key_registry.h"
 #include "ledger/merkle.h"
 #include "ledger/status_macros.h"
 
@@ -147,36 +148,52 @@ nlohmann::json ReceiptToJson(const booo::v1::AppendResponse& response) {
 }
 
 absl::StatusOr<std::pair<std::string, std::string>> CheckpointVerifier(
-    booo::v1::Ledger::Stub& stub, const std::string& verifier_key, std::string* origin_out) {
-  grpc::ClientContext context;
-  booo::v1::GetEventRequest request;
-  request.set_sequence(0);
-  booo::v1::StoredEvent genesis_event;
-  RETURN_IF_ERROR(FromGrpc(stub.GetEvent(&context, request, &genesis_event)));
-  booo::v1::EventBody body;
-  if (!body.ParseFromString(genesis_event.body()) || !body.has_genesis()) {
-    return absl::DataLossError("event 0 is not a genesis");
+    booo::v1::Ledger::Stub& stub, const std::string& verifier_key, uint64_t tree_size,
+    std::string* origin_out) {
+  // The "keys" stream as the ledger holds it: the genesis, then every key event in order, from
+  // which the key in force at each tree size follows (keys rotate).
+  ledger::KeyRegistry keys;
+  for (uint64_t start = 0;;) {
+    grpc::ClientContext context;
+    booo::v1::ReadEventsRequest request;
+    request.set_stream("keys");
+    request.set_start(start);
+    request.set_max_events(1000);
+    booo::v1::ReadEventsResponse page;
+    RETURN_IF_ERROR(FromGrpc(stub.ReadEvents(&context, request, &page)));
+    for (const booo::v1::StoredEvent& event : page.events()) {
+      booo::v1::EventBody body;
+      if (!body.ParseFromString(event.body())) {
+        return absl::DataLossError(absl::StrCat("event ", event.sequence(), " does not parse"));
+      }
+      keys.Apply(body, event.sequence());
+    }
+    if (page.end_of_log() || page.events().empty()) break;
+    start = page.next_start();
   }
-  if (origin_out != nullptr) *origin_out = body.genesis().origin();
+  if (!keys.genesis()) return absl::DataLossError("the ledger has no genesis");
+  if (origin_out != nullptr) *origin_out = keys.genesis()->origin;
   if (!verifier_key.empty()) {
     auto parsed = ledger::ParseVerifierKeyString(verifier_key);
     if (!parsed.ok()) return parsed.status();
     return *parsed;
   }
-  return std::make_pair(body.genesis().checkpoint_key_name(),
-                        body.genesis().checkpoint_public_key());
+  const ledger::CheckpointKey* key = keys.CheckpointKeyFor(tree_size);
+  return std::make_pair(key->key_name, key->public_key);
 }
 
 absl::StatusOr<ledger::Checkpoint> FetchVerifiedCheckpoint(booo::v1::Ledger::Stub& stub,
                                                            const std::string& verifier_key,
                                                            std::string* note_out) {
-  std::string origin;
-  ASSIGN_OR_RETURN(auto verifier, CheckpointVerifier(stub, verifier_key, &origin));
   grpc::ClientContext context;
   booo::v1::Checkpoint checkpoint;
   RETURN_IF_ERROR(
       FromGrpc(stub.GetCheckpoint(&context, booo::v1::GetCheckpointRequest(), &checkpoint)));
   if (note_out != nullptr) *note_out = checkpoint.note();
+  ASSIGN_OR_RETURN(ledger::Checkpoint unverified, ledger::PeekCheckpoint(checkpoint.note()));
+  std::string origin;
+  ASSIGN_OR_RETURN(auto verifier,
+                   CheckpointVerifier(stub, verifier_key, unverified.tree_size, &origin));
   return ledger::OpenCheckpoint(checkpoint.note(), verifier.first, verifier.second, origin);
 }
 

@@ -52,13 +52,16 @@ nlohmann::json EventToJson(const booo::v1::StoredEvent& event);
 nlohmann::json ReceiptToJson(const booo::v1::AppendResponse& response);
 
 // Fetches the current checkpoint and checks its signature with `verifier_key` ("name+hash+key")
-// or, when empty, with the checkpoint key named in the ledger's genesis (event 0).
+// or, when empty, with the checkpoint key the ledger names for its size (CheckpointVerifier).
 absl::StatusOr<ledger::Checkpoint> FetchVerifiedCheckpoint(booo::v1::Ledger::Stub& stub,
                                                            const std::string& verifier_key,
                                                            std::string* note_out);
-// The (name, public key) to check checkpoints with, as above.
+// The (name, public key) to check the checkpoint of a tree of `tree_size` events with:
+// `verifier_key` when given, else the key the ledger's "keys" stream puts in force for that
+// size (the genesis key, or a rotated one). Also the ledger's origin.
 absl::StatusOr<std::pair<std::string, std::string>> CheckpointVerifier(
-    booo::v1::Ledger::Stub& stub, const std::string& verifier_key, std::string* origin_out);
+    booo::v1::Ledger::Stub& stub, const std::string& verifier_key, uint64_t tree_size,
+    std::string* origin_out);
 
 // A verifier key given inline ("name+hash+key") or as a file holding one; empty stays empty.
 absl::StatusOr<std::string> VerifierKeyArgument(const std::string& arg);

@@ -97,6 +97,7 @@ struct KeyEventArgs {
   std::string key_id;
   std::string reason;
   std::string event_id;
+  std::string key_name;
 };
 
 absl::Status RegisterKey(const Globals& globals, const KeyEventArgs& args) {
@@ -128,6 +129,26 @@ absl::Status RevokeKey(const Globals& globals, const KeyEventArgs& args) {
   auto stub = Connect(globals.server);
   ASSIGN_OR_RETURN(booo::v1::AppendResponse response, SignAndAppend(*stub, body, signer));
   std::cout << ReceiptToJson(response).dump() << "\n";
+  return absl::OkStatus();
+}
+
+// The server's checkpoint key changes from the tree that holds this event on. The server must
+// already hold the new private key (ledgerd --checkpoint-key, given twice), or it refuses.
+absl::Status RotateCheckpointKey(const Globals& globals, const KeyEventArgs& args) {
+  ASSIGN_OR_RETURN(ledger::Ed25519PrivateKey signer, ledger::ReadPrivateKeyFile(args.signer));
+  ASSIGN_OR_RETURN(std::string public_key, ledger::ReadPublicKeyFile(args.public_key));
+  booo::v1::EventBody body;
+  body.set_event_id(args.event_id);
+  auto* r = body.mutable_checkpoint_key_rotated();
+  r->set_checkpoint_public_key(public_key);
+  r->set_checkpoint_key_name(args.key_name);
+  r->set_reason(args.reason);
+  auto stub = Connect(globals.server);
+  ASSIGN_OR_RETURN(booo::v1::AppendResponse response, SignAndAppend(*stub, body, signer));
+  nlohmann::json out = ReceiptToJson(response);
+  out["checkpoint_verifier_key"] = ledger::VerifierKeyString(args.key_name, public_key);
+  out["first_tree_size"] = response.receipt().sequence() + 1;
+  std::cout << out.dump() << "\n";
   return absl::OkStatus();
 }
 
@@ -167,6 +188,20 @@ void AddKeyCommands(CLI::App& app, Globals& globals, int& exit_code) {
   rev->add_option("--event-id", key_args->event_id, "event id (default: random)");
   rev->callback(
       [&globals, key_args, &exit_code] { exit_code = Report(RevokeKey(globals, *key_args)); });
+
+  auto* rot = app.add_subcommand(
+      "rotate-checkpoint-key",
+      "sign checkpoints with a new key from the tree holding this event on (ministry; the "
+      "server must hold the new key: ledgerd --checkpoint-key old.key --checkpoint-key new.key)");
+  rot->add_option("--signer", key_args->signer, "ministry private key file")->required();
+  rot->add_option("--public-key", key_args->public_key, "the new checkpoint public key file")
+      ->required();
+  rot->add_option("--key-name", key_args->key_name, "its signed-note key name")->required();
+  rot->add_option("--reason", key_args->reason, "why");
+  rot->add_option("--event-id", key_args->event_id, "event id (default: random)");
+  rot->callback([&globals, key_args, &exit_code] {
+    exit_code = Report(RotateCheckpointKey(globals, *key_args));
+  });
 }
 
 }  // namespace booo::ledgerctl
