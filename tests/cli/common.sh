@@ -17,9 +17,11 @@ ctl() { "$CTL" --server "$ADDR" "$@"; }
 # append KEY EVENT...: demo events signed with $WORK/KEY.key.
 append() { local key="$1"; shift; for f in "$@"; do
   ctl append --key "$WORK/$key.key" --event "$EVENTS/$f.json" >/dev/null; done; }
-# start_ledgerd: serve $WORK/ledger on $ADDR and wait until it answers.
+# start_ledgerd [FLAG...]: serve $WORK/ledger on $ADDR (with the flags given) and wait until it
+# answers.
 start_ledgerd() {
-  "$LEDGERD" --data-dir "$WORK/ledger" --listen "$ADDR" --plaintext-for-development 2>"$WORK/ledgerd.log" &
+  "$LEDGERD" --data-dir "$WORK/ledger" --listen "$ADDR" --plaintext-for-development "$@" \
+    2>"$WORK/ledgerd.log" &
   PID=$!
   for _ in $(seq 1 100); do ctl checkpoint >/dev/null 2>&1 && break; sleep 0.1; done
 }

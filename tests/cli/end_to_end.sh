@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # End to end with the real binaries: init, serve, register, append, refuse, checkpoint, prove,
-# graceful stop, offline verify; then the tamper drill: one flipped byte in one stored event
+# revoke, rotate the checkpoint key, graceful stop, offline verify; then the tamper drill: one flipped byte in one stored event
 # makes `ledgerctl verify` fail naming exactly that sequence.
 # Usage: end_to_end.sh LEDGERD LEDGERCTL TAMPER_TOOL
 set -euo pipefail
@@ -56,12 +56,32 @@ out=$(ctl append --key "$WORK/city.key" --event "$EVENTS/12-ams-poo-2022-06.json
 grep -q "PERMISSION_DENIED: signer_key_id: key $CITY_ID was revoked" <<<"$out" \
   || fail "unexpected refusal: $out"
 
+# Checkpoint key rotation. A server without the new key refuses to rotate to it; restarted with
+# both keys it accepts, and signs every later checkpoint with the new key, which ledgerctl
+# picks by the checkpoint's size from the keys stream; the kept checkpoint, signed with the old
+# key, still proves consistent with the new tree.
+ctl keygen --out "$WORK/checkpoint-2027" >/dev/null
+out=$(ctl rotate-checkpoint-key --signer "$WORK/ministry.key" --public-key "$WORK/checkpoint-2027.pub" \
+        --key-name e2e-2027 2>&1) && fail "rotation to a key the server does not hold accepted"
+grep -q "FAILED_PRECONDITION: checkpoint_key_rotated.checkpoint_public_key" <<<"$out" \
+  || fail "unexpected rotation refusal: $out"
+kill -TERM "$PID"; wait "$PID"; PID=""
+start_ledgerd --checkpoint-key "$WORK/ledger/checkpoint.key" --checkpoint-key "$WORK/checkpoint-2027.key"
+ctl rotate-checkpoint-key --signer "$WORK/ministry.key" --public-key "$WORK/checkpoint-2027.pub" \
+  --key-name e2e-2027 | has '"checkpoint_verifier_key":"e2e-2027+' || fail "rotation refused"
+ctl checkpoint --out "$WORK/rotated.note" >/dev/null || fail "checkpoint after rotation did not verify"
+grep -q "^— e2e-2027 " "$WORK/rotated.note" || fail "not signed with the new key: $(cat "$WORK/rotated.note")"
+ctl prove --sequence 3 --old-checkpoint "$WORK/kept.note" | has '"consistency":"verified"' \
+  || fail "the old checkpoint does not prove consistent after the rotation"
+
 # Graceful stop on SIGTERM.
 kill -TERM "$PID"; wait "$PID"; PID=""
 grep -q '"msg":"ledgerd stopped"' "$WORK/ledgerd.log" || fail "no clean stop logged"
 
 ctl verify --data-dir "$WORK/ledger" --checkpoint "$WORK/kept.note" | has '"verified":true' \
   || fail "clean ledger did not verify"
+ctl verify --data-dir "$WORK/ledger" --checkpoint "$WORK/rotated.note" | has '"verified":true' \
+  || fail "clean ledger did not verify against the checkpoint signed with the rotated key"
 ctl export --data-dir "$WORK/ledger" --out "$WORK/ledger.export" >/dev/null
 ctl verify --export "$WORK/ledger.export" --checkpoint "$WORK/kept.note" \
   --checkpoint-key "$WORK/ledger/checkpoint.vkey" | has '"verified":true' \
