@@ -56,13 +56,7 @@ class KeyLifecycleTest : public ::testing::Test {
 
   booo::v1::EventBody Rotation(const std::string& event_id, const Ed25519PrivateKey& to,
                                const std::string& name) {
-    booo::v1::EventBody body;
-    body.set_event_id(event_id);
-    body.set_stream("keys");
-    body.set_signer_key_id(root_.KeyId());
-    body.mutable_checkpoint_key_rotated()->set_checkpoint_public_key(to.PublicKey());
-    body.mutable_checkpoint_key_rotated()->set_checkpoint_key_name(name);
-    return body;
+    return booo::testing::CheckpointKeyRotatedBody(event_id, root_, to, name);
   }
 
   Ed25519PrivateKey root_ = TestKey(1);

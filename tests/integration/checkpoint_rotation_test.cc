@@ -31,14 +31,7 @@ class CheckpointRotationTest : public LedgerServerTest {
   std::string NextKeyFile() const { return (data_dir_ / "checkpoint-next.key").string(); }
 
   booo::v1::EventBody Rotation(const std::string& event_id, const ledger::Ed25519PrivateKey& to) {
-    booo::v1::EventBody body;
-    body.set_event_id(event_id);
-    body.set_stream("keys");
-    body.set_signer_key_id(root_.KeyId());
-    body.mutable_checkpoint_key_rotated()->set_checkpoint_public_key(to.PublicKey());
-    body.mutable_checkpoint_key_rotated()->set_checkpoint_key_name(kNextName);
-    body.mutable_checkpoint_key_rotated()->set_reason("yearly rotation");
-    return body;
+    return CheckpointKeyRotatedBody(event_id, root_, to, kNextName);
   }
 
   booo::v1::Checkpoint Checkpoint() {
@@ -90,15 +83,10 @@ TEST_F(CheckpointRotationTest, CheckpointsBeforeARotationVerifyWithTheOldKeyAndA
   StartServer();
   EXPECT_TRUE(ledger::OpenCheckpoint(Checkpoint().note(), kNextName, next_key_.PublicKey()).ok());
   StopServer();
-  services::ServerOptions options;
-  options.data_dir = data_dir_.string();
-  options.listen_address = "127.0.0.1:0";
-  options.plaintext_for_development = true;
-  auto refused = services::LedgerServer::Start(options, &clock_);
-  ASSERT_FALSE(refused.ok());
-  EXPECT_TRUE(absl::IsFailedPrecondition(refused.status())) << refused.status();
-  EXPECT_NE(refused.status().message().find("checkpoint key in force"), std::string::npos)
-      << refused.status();
+  checkpoint_key_files_ = {(data_dir_ / "checkpoint.key").string()};
+  const absl::Status refused = TryStartServer();
+  EXPECT_TRUE(absl::IsFailedPrecondition(refused)) << refused;
+  EXPECT_NE(refused.message().find("checkpoint key in force"), std::string::npos) << refused;
 }
 
 TEST_F(CheckpointRotationTest, RotationToAKeyTheServerDoesNotHoldIsRefused) {

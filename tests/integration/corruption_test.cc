@@ -169,15 +169,9 @@ TEST_F(CorruptionTest, AFlippedByteOnTheTreesRightEdgeStopsTheServerFromStarting
   const absl::Status verified = FlipByteAndVerify(
       ledger::LedgerStore::kTree, ledger::LedgerStore::NodeKey(4, 0), /*offset=*/9);
   EXPECT_TRUE(absl::IsDataLoss(verified)) << verified;
-  services::ServerOptions options;
-  options.data_dir = data_dir_.string();
-  options.listen_address = "127.0.0.1:0";
-  options.plaintext_for_development = true;
-  auto server = services::LedgerServer::Start(options, &clock_);
-  ASSERT_FALSE(server.ok());
-  EXPECT_TRUE(absl::IsDataLoss(server.status())) << server.status();
-  EXPECT_NE(server.status().message().find("tree node is damaged"), std::string::npos)
-      << server.status();
+  const absl::Status started = TryStartServer();
+  EXPECT_TRUE(absl::IsDataLoss(started)) << started;
+  EXPECT_NE(started.message().find("tree node is damaged"), std::string::npos) << started;
 }
 
 }  // namespace

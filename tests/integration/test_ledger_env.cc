@@ -31,6 +31,11 @@ void LedgerServerTest::TearDown() {
 }
 
 void LedgerServerTest::StartServer() {
+  const absl::Status started = TryStartServer();
+  ASSERT_TRUE(started.ok()) << started;
+}
+
+absl::Status LedgerServerTest::TryStartServer() {
   services::ServerOptions options;
   options.data_dir = data_dir_.string();
   options.listen_address = "127.0.0.1:0";
@@ -40,10 +45,11 @@ void LedgerServerTest::StartServer() {
   options.limits = limits_;
   options.checkpoint_key_files = checkpoint_key_files_;
   auto server = services::LedgerServer::Start(options, &clock_);
-  ASSERT_TRUE(server.ok()) << server.status();
+  if (!server.ok()) return server.status();
   server_ = std::move(*server);
   stub_ = booo::v1::Ledger::NewStub(grpc::CreateChannel(
       "127.0.0.1:" + std::to_string(server_->port()), grpc::InsecureChannelCredentials()));
+  return absl::OkStatus();
 }
 
 void LedgerServerTest::StopServer() {

@@ -24,6 +24,8 @@ class LedgerServerTest : public ::testing::Test {
   void TearDown() override;
 
   void StartServer();
+  // The same, returning why the server did not start instead of failing the test.
+  absl::Status TryStartServer();
   void StopServer();
   // Registers the municipality and auditor keys (events 1..3).
   void RegisterStandardKeys();

@@ -79,6 +79,19 @@ booo::v1::EventBody KeyRevokedBody(const std::string& event_id,
   return body;
 }
 
+booo::v1::EventBody CheckpointKeyRotatedBody(const std::string& event_id,
+                                             const ledger::Ed25519PrivateKey& signer,
+                                             const ledger::Ed25519PrivateKey& new_key,
+                                             const std::string& key_name) {
+  booo::v1::EventBody body = Envelope(event_id, signer);
+  body.set_stream("keys");
+  auto* r = body.mutable_checkpoint_key_rotated();
+  r->set_checkpoint_public_key(new_key.PublicKey());
+  r->set_checkpoint_key_name(key_name);
+  r->set_reason("rotation");
+  return body;
+}
+
 booo::v1::EventBody PlacesBody(const std::string& event_id, const ledger::Ed25519PrivateKey& signer,
                                const std::string& municipality, int64_t places) {
   booo::v1::EventBody body = Envelope(event_id, signer);

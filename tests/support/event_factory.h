@@ -34,6 +34,10 @@ booo::v1::EventBody KeyRegisteredBody(const std::string& event_id,
 booo::v1::EventBody KeyRevokedBody(const std::string& event_id,
                                    const ledger::Ed25519PrivateKey& signer,
                                    const std::string& key_id);
+booo::v1::EventBody CheckpointKeyRotatedBody(const std::string& event_id,
+                                             const ledger::Ed25519PrivateKey& signer,
+                                             const ledger::Ed25519PrivateKey& new_key,
+                                             const std::string& key_name);
 booo::v1::EventBody PlacesBody(const std::string& event_id, const ledger::Ed25519PrivateKey& signer,
                                const std::string& municipality, int64_t places);
 booo::v1::EventBody AdvanceBody(const std::string& event_id,
