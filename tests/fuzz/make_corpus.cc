@@ -70,7 +70,7 @@ int main(int argc, char** argv) {
   const fs::path out(argv[2]);
   const auto root = TestKey(1);        // the ministry, and the key envelope_fuzzer checks with
   const auto checkpoint = TestKey(2);  // the log's checkpoint key (checkpoint_fuzzer's)
-  const auto municipality = TestKey(3);
+  const auto municipality = TestKey(3);  // TestKey(4): the checkpoint key rotated to
   const std::vector<std::pair<booo::v1::EventBody, const booo::ledger::Ed25519PrivateKey*>> events =
       {{booo::testing::GenesisBody(root, checkpoint, "booo-ledger.test/fuzz"), &root},
        {booo::testing::KeyRegisteredBody("key-gm0363", root, municipality,
@@ -78,7 +78,10 @@ int main(int argc, char** argv) {
         &root},
        {booo::testing::PlacesBody("places-gm0363-1", municipality, "GM0363", 120), &municipality},
        {booo::testing::AdvanceBody("advance-gm0363-1", root, "GM0363", 1'000'000), &root},
-       {booo::testing::KeyRevokedBody("revoke-gm0363", root, municipality.KeyId()), &root}};
+       {booo::testing::KeyRevokedBody("revoke-gm0363", root, municipality.KeyId()), &root},
+       {booo::testing::CheckpointKeyRotatedBody("rotate-checkpoint-key", root, TestKey(4),
+                                                "booo-ledger.test/fuzz-2"),
+        &root}};
 
   std::string export_bytes = booo::ledger::kExportMagic;
   booo::ledger::CompactRange tree;
