@@ -3,7 +3,8 @@
 // and `ledgerctl prove`.
 // Properties: each refusal has its documented code; the checkpoint body is canonical (what
 // parses serializes back to the same text) and a verifier key survives being written out and
-// read again; a note accepted under the corpus key carries a body that parses on its own.
+// read again; a note accepted under the corpus key carries a body that parses on its own, and
+// is the checkpoint PeekCheckpoint (which chooses the key by tree size) reads from it.
 #include <string>
 
 #include "absl/status/status.h"
@@ -35,8 +36,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
   absl::StatusOr<booo::ledger::Checkpoint> opened =
       booo::ledger::OpenCheckpoint(text, kKeyName, CorpusPublicKey());
+  absl::StatusOr<booo::ledger::Checkpoint> peeked = booo::ledger::PeekCheckpoint(text);
   if (opened.ok()) {
     FUZZ_CHECK(booo::ledger::ValidateCheckpoint(*opened).ok());
+    // What the verifier reads to choose the key is what the signature covers.
+    FUZZ_CHECK(peeked.ok() && *peeked == *opened);
     absl::StatusOr<std::string> note = booo::ledger::OpenNote(text, kKeyName, CorpusPublicKey());
     FUZZ_CHECK(note.ok());
     absl::StatusOr<booo::ledger::Checkpoint> reparsed = booo::ledger::ParseCheckpointBody(*note);
