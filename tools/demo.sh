@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The run command: installs dependencies, builds, and runs the main job on the embedded default
 # (a local RocksDB directory, no other server). It tells the whole story, step by step:
-#   the ledger:  keys, genesis, signed appends and refusals, a kept checkpoint, proofs;
+#   the ledger:  keys, genesis, signed appends and refusals, a kept checkpoint, a checkpoint key
+#                rotation, proofs;
 #   the grant:   the real rule book loaded as signed amendments (and a retroactive lowering
 #                refused), Amsterdam's 2022-2024 history with a correction, advances, transition
 #                costs approved and rejected, an exception claim, an accountability report with
@@ -35,15 +36,17 @@ append() {  # append KEY EVENT-FILE...: each event, one receipt line each
 rm -rf "$DEMO"
 mkdir -p "$DEMO/keys"
 
-step "1. Keys: the ministry's root key, Amsterdam (GM0363), Utrecht (GM0344), an auditor"
-for k in ministry gm0363 gm0344 auditor; do ctl keygen --out "$DEMO/keys/$k"; done
+step "1. Keys: the ministry's root key, Amsterdam (GM0363), Utrecht (GM0344), an auditor, and the server's next checkpoint key"
+for k in ministry gm0363 gm0344 auditor checkpoint-2027; do ctl keygen --out "$DEMO/keys/$k"; done
 
 step "2. Initialise the ledger: the genesis event, signed by the ministry root key"
 ctl init --data-dir "$DEMO/ledger" --root-key "$DEMO/keys/ministry.key" \
   --origin booo-ledger.demo/ledger --checkpoint-key-name booo-ledger.demo
 
-step "3. Start ledgerd on $ADDR (structured logs in $DEMO/ledgerd.log)"
-"$LEDGERD" --data-dir "$DEMO/ledger" --listen "$ADDR" --plaintext-for-development 2>"$DEMO/ledgerd.log" &
+step "3. Start ledgerd on $ADDR (structured logs in $DEMO/ledgerd.log), holding its checkpoint key and the next"
+"$LEDGERD" --data-dir "$DEMO/ledger" --listen "$ADDR" --plaintext-for-development \
+  --checkpoint-key "$DEMO/ledger/checkpoint.key" --checkpoint-key "$DEMO/keys/checkpoint-2027.key" \
+  2>"$DEMO/ledgerd.log" &
 LEDGERD_PID=$!
 trap 'kill -TERM $LEDGERD_PID 2>/dev/null || true' EXIT
 for _ in $(seq 1 100); do
@@ -149,22 +152,30 @@ ctl budget --year 2023
 ctl budget --year 2024
 ctl mix --year 2023 --municipality GM0363 >"$DEMO/mix.csv"; head -n 7 "$DEMO/mix.csv"
 
-step "21. Proofs, checked locally: the correction is in the tree; the tree extends the kept checkpoint"
+step "21. The ministry rotates the server's checkpoint key; later checkpoints are signed with the new one"
+ctl rotate-checkpoint-key --signer "$DEMO/keys/ministry.key" \
+  --public-key "$DEMO/keys/checkpoint-2027.pub" --key-name booo-ledger.demo/2027 \
+  --reason "yearly rotation" --event-id rotate-checkpoint-2027
+ctl checkpoint --out "$DEMO/checkpoint-rotated.note" >/dev/null
+tail -n 2 "$DEMO/checkpoint-rotated.note"
+
+step "22. Proofs, checked locally: the correction is in the tree; the tree extends the kept checkpoint (signed with the old key)"
 SEQ=$(ctl get --event-id GM0363-goo-2022-h2-fix | grep '"sequence"' | tr -dc '0-9')
 ctl prove --sequence "$SEQ" --old-checkpoint "$DEMO/checkpoint-kept.note"
 ctl grant --municipality GM0363 --year 2022 --format digest >"$DEMO/online-digest.txt"
 
-step "22. Graceful stop (SIGTERM): in-flight appends finish, the store closes cleanly"
+step "23. Graceful stop (SIGTERM): in-flight appends finish, the store closes cleanly"
 kill -TERM $LEDGERD_PID
 wait $LEDGERD_PID
 trap - EXIT
 tail -n 2 "$DEMO/ledgerd.log"
 
-step "23. Offline verification of the data directory, against the kept checkpoint"
+step "24. Offline verification of the data directory, against the kept checkpoint and the one after the rotation (each key chosen by the checkpoint's size)"
 ctl verify --data-dir "$DEMO/ledger" --checkpoint "$DEMO/checkpoint-kept.note" \
   --checkpoint-key "$DEMO/ledger/checkpoint.vkey"
+ctl verify --data-dir "$DEMO/ledger" --checkpoint "$DEMO/checkpoint-rotated.note"
 
-step "24. Export; verify it; re-derive the grant and replay the settlement from the file alone"
+step "25. Export; verify it; re-derive the grant and replay the settlement from the file alone"
 ctl export --data-dir "$DEMO/ledger" --out "$DEMO/ledger.export"
 ctl verify --export "$DEMO/ledger.export" --checkpoint "$DEMO/checkpoint-kept.note" \
   --checkpoint-key "$DEMO/ledger/checkpoint.vkey"
@@ -177,5 +188,5 @@ cmp -s "$DEMO/online-digest.txt" "$DEMO/offline-digest.txt" \
 ctl replay-settlement --export "$DEMO/ledger.export" --event-id GM0363-determination-2022
 ctl signals --export "$DEMO/ledger.export" --min-severity high --as-of 2026-01-01 >"$DEMO/signals.txt"; head -n 1 "$DEMO/signals.txt"
 
-printf '\nDemo complete. Run the server yourself with:\n  %s --data-dir %s --listen %s\n' \
-  "$LEDGERD" "$DEMO/ledger" "$ADDR"
+printf '\nDemo complete. Run the server yourself (with the checkpoint key now in force) with:\n  %s --data-dir %s --listen %s --checkpoint-key %s --plaintext-for-development\n' \
+  "$LEDGERD" "$DEMO/ledger" "$ADDR" "$DEMO/keys/checkpoint-2027.key"
