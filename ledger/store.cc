@@ -225,10 +225,6 @@ LedgerStore::~LedgerStore() {
 
 absl::Status LedgerStore::Write(const StoreBatch& batch, bool sync) {
   if (read_only_) return absl::FailedPreconditionError("store: opened read-only");
-  rocksdb::WriteBatch wb;
-  for (const auto& op : batch.ops_) {
-    RETURN_IF_ERROR(FromRocks(wb.Put(handles_[op.cf], op.key, op.value), "building batch"));
-  }
   if (!write_failure_.ok()) {
     // RocksDB recovers from a full disk by itself (its file manager polls for free space) and
     // refuses a manual resume meanwhile as busy: the write fails as the first one did, until
@@ -237,6 +233,10 @@ absl::Status LedgerStore::Write(const StoreBatch& batch, bool sync) {
     if (resumed.IsBusy()) return write_failure_;
     RETURN_IF_ERROR(FromRocks(resumed, "resuming after a failed write"));
     write_failure_ = absl::OkStatus();
+  }
+  rocksdb::WriteBatch wb;
+  for (const auto& op : batch.ops_) {
+    RETURN_IF_ERROR(FromRocks(wb.Put(handles_[op.cf], op.key, op.value), "building batch"));
   }
   rocksdb::WriteOptions options;
   options.sync = sync;

@@ -100,20 +100,28 @@ struct KeyEventArgs {
   std::string key_name;
 };
 
-absl::Status RegisterKey(const Globals& globals, const KeyEventArgs& args) {
+// A key event (`body`, the envelope left for SignAndAppend to fill in) signed with the ministry
+// key in `args.signer` and appended; its receipt.
+absl::StatusOr<booo::v1::AppendResponse> AppendKeyEvent(const Globals& globals,
+                                                        const KeyEventArgs& args,
+                                                        booo::v1::EventBody body) {
   ASSIGN_OR_RETURN(ledger::Ed25519PrivateKey signer, ledger::ReadPrivateKeyFile(args.signer));
+  body.set_event_id(args.event_id);
+  auto stub = Connect(globals.server);
+  return SignAndAppend(*stub, body, signer);
+}
+
+absl::Status RegisterKey(const Globals& globals, const KeyEventArgs& args) {
   ASSIGN_OR_RETURN(std::string public_key, ledger::ReadPublicKeyFile(args.public_key));
   ASSIGN_OR_RETURN(booo::v1::Role role, ParseRole(args.role));
   booo::v1::EventBody body;
-  body.set_event_id(args.event_id);
   auto* k = body.mutable_key_registered();
   k->set_key_id(ledger::KeyIdForPublicKey(public_key));
   k->set_public_key(public_key);
   k->set_role(role);
   k->set_municipality_code(args.municipality);
   k->set_label(args.label);
-  auto stub = Connect(globals.server);
-  ASSIGN_OR_RETURN(booo::v1::AppendResponse response, SignAndAppend(*stub, body, signer));
+  ASSIGN_OR_RETURN(booo::v1::AppendResponse response, AppendKeyEvent(globals, args, body));
   nlohmann::json out = ReceiptToJson(response);
   out["registered_key_id"] = k->key_id();
   std::cout << out.dump() << "\n";
@@ -121,13 +129,10 @@ absl::Status RegisterKey(const Globals& globals, const KeyEventArgs& args) {
 }
 
 absl::Status RevokeKey(const Globals& globals, const KeyEventArgs& args) {
-  ASSIGN_OR_RETURN(ledger::Ed25519PrivateKey signer, ledger::ReadPrivateKeyFile(args.signer));
   booo::v1::EventBody body;
-  body.set_event_id(args.event_id);
   body.mutable_key_revoked()->set_key_id(args.key_id);
   body.mutable_key_revoked()->set_reason(args.reason);
-  auto stub = Connect(globals.server);
-  ASSIGN_OR_RETURN(booo::v1::AppendResponse response, SignAndAppend(*stub, body, signer));
+  ASSIGN_OR_RETURN(booo::v1::AppendResponse response, AppendKeyEvent(globals, args, body));
   std::cout << ReceiptToJson(response).dump() << "\n";
   return absl::OkStatus();
 }
@@ -135,16 +140,13 @@ absl::Status RevokeKey(const Globals& globals, const KeyEventArgs& args) {
 // The server's checkpoint key changes from the tree that holds this event on. The server must
 // already hold the new private key (ledgerd --checkpoint-key, given twice), or it refuses.
 absl::Status RotateCheckpointKey(const Globals& globals, const KeyEventArgs& args) {
-  ASSIGN_OR_RETURN(ledger::Ed25519PrivateKey signer, ledger::ReadPrivateKeyFile(args.signer));
   ASSIGN_OR_RETURN(std::string public_key, ledger::ReadPublicKeyFile(args.public_key));
   booo::v1::EventBody body;
-  body.set_event_id(args.event_id);
   auto* r = body.mutable_checkpoint_key_rotated();
   r->set_checkpoint_public_key(public_key);
   r->set_checkpoint_key_name(args.key_name);
   r->set_reason(args.reason);
-  auto stub = Connect(globals.server);
-  ASSIGN_OR_RETURN(booo::v1::AppendResponse response, SignAndAppend(*stub, body, signer));
+  ASSIGN_OR_RETURN(booo::v1::AppendResponse response, AppendKeyEvent(globals, args, body));
   nlohmann::json out = ReceiptToJson(response);
   out["checkpoint_verifier_key"] = ledger::VerifierKeyString(args.key_name, public_key);
   out["first_tree_size"] = response.receipt().sequence() + 1;
