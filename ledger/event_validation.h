@@ -12,6 +12,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "booo/v1/events.pb.h"
+#include "ledger/payload_table.h"
 
 namespace booo::ledger {
 
@@ -23,8 +24,6 @@ inline constexpr int64_t kMaxCount = 10'000'000;
 inline constexpr size_t kMaxEventIdBytes = 128;
 inline constexpr size_t kMaxTextBytes = 4096;
 
-// Who may sign a payload.
-enum class SignerRole { kMinistry, kMunicipality };
 
 // Parses the signed body bytes. INVALID_ARGUMENT ("body: ...") when they are not an EventBody or
 // carry fields this server does not know: it refuses what it cannot validate.
@@ -40,6 +39,7 @@ absl::Status ValidateEventBody(const booo::v1::EventBody& body);
 std::string ExpectedStream(const booo::v1::EventBody& body);
 // The municipality the payload is about; empty for keys and rules.
 std::string PayloadMunicipality(const booo::v1::EventBody& body);
+// The mappings below are derived from the payload table (ledger/payload_table.h).
 // The role that may sign the payload. Must not be called without a payload.
 SignerRole RequiredRole(const booo::v1::EventBody& body);
 // The event's business date: the day the fact became known in the world it describes (an

@@ -129,6 +129,7 @@ absl::Status Ledger::LoadState() {
   {
     std::lock_guard lock(head_mutex_);
     head_ = TreeHead{size, tree_.Root()};
+    published_recorded_at_micros_ = last_recorded_at_micros_;
   }
   // The key registry is a projection of the "keys" stream.
   for (uint64_t position = 0;; ++position) {
@@ -278,8 +279,14 @@ void Ledger::CommitGroup(std::vector<std::shared_ptr<PendingUnit>>& units) {
   GroupState g;
   g.first_sequence = g.next_sequence = tree_.size();
   g.tree = tree_;
-  // Recorded-at never decreases, even if the system clock steps back.
-  g.recorded_at_micros = std::max(last_recorded_at_micros_, clock_->NowMicros());
+  // Recorded-at never decreases, even if the system clock steps back, and never falls below a
+  // time already reported as settled.
+  {
+    std::lock_guard settled(settled_mutex_);
+    g.recorded_at_micros =
+        std::max({last_recorded_at_micros_, clock_->NowMicros(), settled_floor_micros_});
+    group_recorded_at_micros_ = g.recorded_at_micros;
+  }
   // Per unit: its events' results, or the refusal of the whole batch.
   std::vector<std::vector<absl::StatusOr<AppendResult>>> unit_results(units.size());
   std::vector<absl::Status> batch_refused(units.size());
@@ -332,9 +339,14 @@ void Ledger::CommitGroup(std::vector<std::shared_ptr<PendingUnit>>& units) {
       {
         std::lock_guard lock(head_mutex_);
         head_ = TreeHead{tree_.size(), tree_.Root()};
+        published_recorded_at_micros_ = g.recorded_at_micros;
       }
       head_changed_.notify_all();
     }
+  }
+  {
+    std::lock_guard settled(settled_mutex_);
+    group_recorded_at_micros_.reset();  // written and published, or not written at all
   }
   // The answers, in commit order, from the completion thread.
   size_t group_events = 0;

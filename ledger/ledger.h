@@ -141,6 +141,12 @@ class Ledger {
 
   TreeHead Head() const;
 
+  // A recorded-at time before which the ledger holds every event it will ever hold: every event
+  // recorded before it is already in Head(), and every later one is recorded at or after it.
+  // Queries "as recorded at T" are repeatable only for T below it. Thread-safe; it never
+  // decreases.
+  int64_t SettledBeforeMicros() const;
+
   // Roots and proofs, each checked before it is handed out, so that a damaged tree node is
   // refused (DATA_LOSS, naming the sequence or tree sizes) rather than served: a root at an
   // older size must be consistent with the head, whose root the writer computed from the
@@ -220,10 +226,18 @@ class Ledger {
   mutable std::shared_mutex keys_mutex_;
   KeyRegistry keys_;
 
+  // Recorded-at times: the group being written, if any, and the least time handed out by
+  // SettledBeforeMicros, below which no later group may be recorded (so a clock stepping back
+  // cannot break a settled answer).
+  mutable std::mutex settled_mutex_;
+  std::optional<int64_t> group_recorded_at_micros_;
+  mutable int64_t settled_floor_micros_ = 0;
+
   // The committed head, published after each group for readers and waiters.
   mutable std::mutex head_mutex_;
   mutable std::condition_variable head_changed_;
   TreeHead head_;
+  int64_t published_recorded_at_micros_ = 0;  // of the head's last event
   bool shutting_down_ = false;
 
   std::mutex queue_mutex_;

@@ -207,6 +207,20 @@ TreeHead Ledger::Head() const {
   return head_;
 }
 
+int64_t Ledger::SettledBeforeMicros() const {
+  std::lock_guard settled(settled_mutex_);
+  // While a group is written its events carry its time and are not yet in the head.
+  if (group_recorded_at_micros_) return *group_recorded_at_micros_;
+  int64_t last_published = 0;
+  {
+    std::lock_guard lock(head_mutex_);
+    last_published = published_recorded_at_micros_;
+  }
+  settled_floor_micros_ =
+      std::max({settled_floor_micros_, last_published, clock_->NowMicros()});
+  return settled_floor_micros_;
+}
+
 absl::StatusOr<Hash> Ledger::CheckedLeafHash(uint64_t sequence) const {
   absl::StatusOr<std::string> bytes = store_->GetLeaf(sequence);
   if (absl::IsNotFound(bytes.status())) return Corrupt(sequence, "the stored event is missing");

@@ -3,10 +3,10 @@
 #include <array>
 #include <string>
 
-#include "absl/strings/str_split.h"
 #include "booo/v1/events.pb.h"
 #include "ledger/civil_date.h"
 #include "ledger/event_validation.h"
+#include "ledger/payload_table.h"
 
 namespace booo::replay {
 namespace {
@@ -17,26 +17,15 @@ constexpr int kStreamField = EventBody::kStreamFieldNumber;
 constexpr int kMaxPayloadField = 63;
 
 // Per payload field number, the field number of its business date inside the payload message
-// (0: none; -1: not a payload field). Derived once from ledger::BusinessDateField and the
-// descriptors, so it cannot drift from the definition of a business date.
+// (0: none; -1: not a payload field), from the ledger's payload table.
 const std::array<int, kMaxPayloadField + 1>& BusinessDateFields() {
   static const auto* table = [] {
     auto* out = new std::array<int, kMaxPayloadField + 1>{};
     out->fill(-1);
-    const auto* oneof = EventBody::descriptor()->FindOneofByName("payload");
-    for (int i = 0; i < oneof->field_count(); ++i) {
-      const auto* field = oneof->field(i);
-      if (field->number() > kMaxPayloadField) continue;  // a test holds every payload below
-      (*out)[field->number()] = 0;
-      EventBody body;
-      body.GetReflection()->MutableMessage(&body, field);
-      if (ledger::BusinessDate(body)) {  // a payload with a business date
-        const std::string path = ledger::BusinessDateField(body);
-        const std::string name = std::vector<std::string>(absl::StrSplit(path, '.')).back();
-        if (const auto* date = field->message_type()->FindFieldByName(name); date != nullptr) {
-          (*out)[field->number()] = date->number();
-        }
-      }
+    for (const ledger::PayloadInfo& payload : ledger::Payloads()) {
+      const int number = payload.field->number();
+      if (number > kMaxPayloadField) continue;  // a test holds every payload below
+      (*out)[number] = payload.business_date == nullptr ? 0 : payload.business_date->number();
     }
     return out;
   }();

@@ -61,6 +61,10 @@ class EventLog {
   // The sequence of the event with this id, or nullopt.
   virtual absl::StatusOr<std::optional<uint64_t>> FindEventId(
       const std::string& event_id) const = 0;
+  // For a log that still grows: a recorded-at time before which every event it will ever hold
+  // is already within Size() (read it before Size()). nullopt for a fixed log (an export),
+  // where every recorded time is settled.
+  virtual std::optional<int64_t> SettledBeforeMicros() const { return std::nullopt; }
 };
 
 // An EventLog over events held in memory (an export file read whole, or a test's events).

@@ -28,6 +28,8 @@ absl::Status GrantProjection::CatchUp() {
   std::lock_guard catching_up(catch_up_mutex_);
   std::vector<ReadEvent> read;  // one chunk's, reused
   read.reserve(kCatchUpChunk);
+  // Read before the size: every event recorded before it is then within the size.
+  const std::optional<int64_t> settled = log_->SettledBeforeMicros();
   for (;;) {
     uint64_t from;
     {
@@ -35,7 +37,11 @@ absl::Status GrantProjection::CatchUp() {
       from = position_;
     }
     const uint64_t size = log_->Size();
-    if (size <= from) return absl::OkStatus();
+    if (size <= from) {
+      std::unique_lock lock(mutex_);
+      settled_before_micros_ = settled;
+      return absl::OkStatus();
+    }
     if (recorded_at_micros_.capacity() < size) {
       std::unique_lock lock(mutex_);
       // Once for a rebuild rather than by doubling; geometrically as the log grows after.
@@ -196,6 +202,13 @@ absl::StatusOr<KnownAt> GrantProjection::Resolve(const booo::v1::KnownAt& at) co
     case booo::v1::KnownAt::kRecordedAtMicros: {
       if (at.recorded_at_micros() < 0) {
         return absl::InvalidArgumentError("known_at.recorded_at_micros: must not be negative");
+      }
+      if (settled_before_micros_ && at.recorded_at_micros() >= *settled_before_micros_) {
+        return absl::OutOfRangeError(absl::StrCat(
+            "known_at.recorded_at_micros: ", at.recorded_at_micros(),
+            " is not settled: the ledger may still record events at that time (its clock reads ",
+            *settled_before_micros_, "), so the answer could change; ask for an earlier time or ",
+            "a tree_size"));
       }
       auto end = std::upper_bound(recorded_at_micros_.begin(), recorded_at_micros_.end(),
                                   at.recorded_at_micros());

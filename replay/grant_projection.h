@@ -147,6 +147,9 @@ class GrantProjection {
   mutable std::shared_mutex mutex_;
   std::mutex catch_up_mutex_;  // one reader of the log at a time
   uint64_t position_ = 0;
+  // The log's settled time when it had position_ events (EventLog::SettledBeforeMicros): a
+  // known-at recorded time at or after it is refused, since the answer could still change.
+  std::optional<int64_t> settled_before_micros_;
   std::vector<int64_t> recorded_at_micros_;  // by sequence, never decreasing
   StreamRecords rules_;
   StreamRecords budget_;

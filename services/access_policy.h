@@ -30,8 +30,19 @@ std::string NarrowToCaller(const Caller& caller, absl::string_view requested);
 absl::StatusOr<std::string> ScopedMunicipality(const Caller& caller, absl::string_view field,
                                                absl::string_view requested);
 
+// An identified caller appends only events signed by its own key: the connection's identity
+// and the signature must name the same party, so a municipality's system cannot carry another
+// municipality's signed events (no relay role exists). `body_bytes` are the signed body;
+// `field` names the event in messages ("event" or "events[3]"). PERMISSION_DENIED on a
+// mismatch; a body whose signer cannot be read is left to the ledger's own refusal.
+// Development callers (plaintext) are not identified and are not checked.
+absl::Status RequireOwnSignature(const Caller& caller, absl::string_view field,
+                                 absl::string_view body_bytes);
+
 // The stream (`keys`, `rules`, `budget`, `municipality/GM0363`) may be read by `caller`.
 bool MayReadStream(const Caller& caller, absl::string_view stream);
+// An empty stream means the whole log, which every caller may ask for: a municipality's read
+// is narrowed to the streams it may read (see MayReadStream).
 absl::Status RequireStreamAccess(const Caller& caller, absl::string_view field,
                                  absl::string_view stream);
 

@@ -20,6 +20,9 @@ class LedgerEventLog : public replay::EventLog {
   }
   explicit LedgerEventLog(const ledger::Ledger* ledger) : ledger_(ledger) {}
   uint64_t Size() const override { return ledger_->Head().size; }
+  std::optional<int64_t> SettledBeforeMicros() const override {
+    return ledger_->SettledBeforeMicros();
+  }
   absl::Status Scan(uint64_t start, uint64_t end,
                     absl::FunctionRef<absl::Status(const replay::LoggedEvent&)> fn,
                     replay::ScanChecks checks) const override {

@@ -23,6 +23,9 @@ std::string HashBytes(const ledger::Hash& hash) { return std::string(hash.begin(
 // Subscribe wakes at least this often to notice a cancelled client or a draining server.
 constexpr absl::Duration kSubscribePoll = absl::Milliseconds(200);
 constexpr uint32_t kSubscribePage = 256;
+// A narrowed read of the whole log passes over at most this many events of other parties per
+// call (an empty page with next_start moved on says "nothing for you up to here").
+constexpr uint64_t kMaxNarrowedScan = 10'000;
 
 }  // namespace
 
@@ -38,12 +41,18 @@ grpc::ServerUnaryReactor* LedgerService::Append(grpc::CallbackServerContext* con
                                                 const booo::v1::AppendRequest* request,
                                                 booo::v1::AppendResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  if (absl::StatusOr<Caller> caller = gate_->Admit(*context); !caller.ok()) {
+  absl::StatusOr<Caller> caller = gate_->Admit(*context);
+  if (!caller.ok()) {
     reactor->Finish(ToGrpcStatus(caller.status()));
     return reactor;
   }
   if (!request->has_event()) {
     reactor->Finish(ToGrpcStatus(absl::InvalidArgumentError("event: is required")));
+    return reactor;
+  }
+  if (absl::Status own = RequireOwnSignature(*caller, "event", request->event().body());
+      !own.ok()) {
+    reactor->Finish(ToGrpcStatus(own));
     return reactor;
   }
   // The request, response and reactor live until Finish; the context's peer is read now.
@@ -73,13 +82,19 @@ grpc::ServerUnaryReactor* LedgerService::AppendBatch(grpc::CallbackServerContext
                                                      const booo::v1::AppendBatchRequest* request,
                                                      booo::v1::AppendBatchResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  if (absl::StatusOr<Caller> caller = gate_->Admit(*context); !caller.ok()) {
+  absl::StatusOr<Caller> caller = gate_->Admit(*context);
+  if (!caller.ok()) {
     reactor->Finish(ToGrpcStatus(caller.status()));
     return reactor;
   }
   std::vector<ledger::Ledger::SignedBytes> events;
   events.reserve(request->events_size());
   for (const booo::v1::SignedEvent& event : request->events()) {
+    const std::string field = absl::StrCat("events[", events.size(), "]");
+    if (absl::Status own = RequireOwnSignature(*caller, field, event.body()); !own.ok()) {
+      reactor->Finish(ToGrpcStatus(own));
+      return reactor;
+    }
     events.push_back({event.body(), event.signature()});
   }
   ledger_->AppendBatchAsync(
@@ -142,11 +157,42 @@ grpc::Status LedgerService::ReadEvents(grpc::ServerContext* context,
       !access.ok()) {
     return ToGrpcStatus(access);
   }
+  if (request->stream().empty() && !MayReadStream(*caller, "")) {
+    return ToGrpcStatus(ReadNarrowed(*caller, *request, *response));
+  }
   absl::StatusOr<booo::v1::ReadEventsResponse> page =
       ledger_->ReadEvents(request->start(), request->max_events(), request->stream());
   if (!page.ok()) return ToGrpcStatus(page.status());
   *response = std::move(*page);
   return grpc::Status::OK;
+}
+
+absl::Status LedgerService::ReadNarrowed(const Caller& caller,
+                                         const booo::v1::ReadEventsRequest& request,
+                                         booo::v1::ReadEventsResponse& response) const {
+  // The whole log as this caller may read it, as Subscribe sends it: pages of the log with the
+  // other parties' events left out, so sequences jump and each stream's versions do not.
+  const uint32_t wanted = request.max_events() == 0 ? 100 : request.max_events();
+  if (wanted > 1000) return absl::InvalidArgumentError("max_events: must be 1..1000");
+  uint64_t next = request.start();
+  uint64_t scanned = 0;
+  for (;;) {
+    ASSIGN_OR_RETURN(booo::v1::ReadEventsResponse page,
+                     ledger_->ReadEvents(next, kSubscribePage, ""));
+    for (booo::v1::StoredEvent& event : *page.mutable_events()) {
+      if (static_cast<uint32_t>(response.events_size()) == wanted) break;
+      next = event.sequence() + 1;
+      ++scanned;
+      if (MayReadStream(caller, event.stream())) *response.add_events() = std::move(event);
+    }
+    const bool full = static_cast<uint32_t>(response.events_size()) == wanted;
+    if (page.events().empty() || (page.end_of_log() && next >= page.next_start()) || full ||
+        scanned >= kMaxNarrowedScan) {
+      response.set_next_start(next);
+      response.set_end_of_log(page.end_of_log() && next >= page.next_start());
+      return absl::OkStatus();
+    }
+  }
 }
 
 grpc::Status LedgerService::Subscribe(grpc::ServerContext* context,

@@ -10,6 +10,7 @@
 #include "booo/v1/ledger_service.grpc.pb.h"
 #include "ledger/crypto.h"
 #include "ledger/ledger.h"
+#include "services/access_policy.h"
 #include "services/call_gate.h"
 #include "services/checkpoint_keyring.h"
 
@@ -60,6 +61,10 @@ class LedgerService final
                       grpc::ServerWriter<booo::v1::BackupChunk>* writer) override;
 
  private:
+  // ReadEvents of the whole log for a caller who may read only some streams: its events only,
+  // next_start past the events it may not read.
+  absl::Status ReadNarrowed(const Caller& caller, const booo::v1::ReadEventsRequest& request,
+                            booo::v1::ReadEventsResponse& response) const;
   // The checkpoint of `head`, signed as the constructor says.
   absl::StatusOr<booo::v1::Checkpoint> SignHead(const ledger::TreeHead& head) const;
 

@@ -140,6 +140,11 @@ absl::StatusOr<std::unique_ptr<LedgerServer>> LedgerServer::Start(const ServerOp
     return absl::UnavailableError(
         absl::StrCat("listen_address: cannot listen on ", options.listen_address));
   }
+  // Health per service, beside the empty name for the whole server; each reads SERVING until
+  // shutdown begins (see Shutdown).
+  for (const char* name : {"", "booo.v1.Ledger", "booo.v1.Grants", "booo.v1.Controls"}) {
+    server->server_->GetHealthCheckService()->SetServingStatus(name, true);
+  }
   const ledger::TreeHead head = server->ledger_->Head();
   Log("info", "ledgerd serving",
       {{"listen", options.listen_address},
@@ -159,6 +164,10 @@ void LedgerServer::Shutdown(absl::Duration deadline) {
   stopped_ = true;
   Log("info", "ledgerd shutting down", {{"tree_size", ledger_ ? ledger_->Head().size : 0}});
   if (service_) service_->BeginDrain();
+  // Probes and load balancers see NOT_SERVING for every service while in-flight calls finish.
+  if (server_ && server_->GetHealthCheckService() != nullptr) {
+    server_->GetHealthCheckService()->Shutdown();
+  }
   if (server_) {
     server_->Shutdown(std::chrono::system_clock::now() + absl::ToChronoMilliseconds(deadline));
   }

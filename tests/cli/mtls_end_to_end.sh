@@ -85,7 +85,25 @@ refused PERMISSION_DENIED "municipality_code: GM0344 is not readable by key" \
   as ams grant --municipality GM0344 --year 2022
 refused PERMISSION_DENIED "stream: municipality/GM0344 is not readable" \
   as ams read --stream municipality/GM0344
-refused PERMISSION_DENIED "stream: the whole log is for ministry and auditor keys" as ams read
+# The whole log, as Amsterdam may read it: its own stream, the rules and the keys, and nothing
+# of Utrecht's; each stream's versions run without a gap, which is how it knows it missed
+# nothing while sequences jump over others' events.
+whole=$(as ams read --all --max 2)
+has '"stream":"municipality/GM0363"' <<<"$whole" || fail "narrowed read lacks Amsterdam: $whole"
+has '"stream":"keys"' <<<"$whole" || fail "narrowed read lacks the keys: $whole"
+has 'GM0344' <<<"$whole" && fail "narrowed read shows Utrecht: $whole"
+versions=$(grep -o '"stream":"keys","stream_version":"\?[0-9]*' <<<"$whole" | grep -o '[0-9]*$' \
+  | tr '\n' ' ')
+[ "$versions" = "$(seq -s ' ' 0 $(( $(wc -w <<<"$versions") - 1 ))) " ] \
+  || fail "keys stream versions have a gap: $versions"
+as ams tail --from 0 --count 3 | has 'GM0344' && fail "Subscribe shows Utrecht to Amsterdam"
+# A connection appends only events signed by its own key: Amsterdam's connection cannot carry
+# Utrecht's signed declaration, and nothing is written.
+size_before=$(as ministry checkpoint | head -n 2 | tail -n 1)
+refused PERMISSION_DENIED "event.signer_key_id: .* is not the caller's key" \
+  as ams append --key "$WORK/utr.key" --event "$EVENTS/50-utr-goo-2023.json"
+[ "$(as ministry checkpoint | head -n 2 | tail -n 1)" = "$size_before" ] \
+  || fail "a refused append was written"
 refused PERMISSION_DENIED "Backup: only ministry and auditor keys" as ams backup --out "$WORK/b1"
 # Utrecht cannot get Amsterdam's event by its sequence.
 refused PERMISSION_DENIED "sequence: the event is in stream municipality/GM0363" \

@@ -2,7 +2,9 @@
 // through everything admission does before it needs the ledger's history: parsing the body,
 // field validation, the derived stream, municipality, role and business date, the signature
 // check, and the leaf encoding the body would be stored in.
-// Properties: parsing refuses with INVALID_ARGUMENT only; validation with INVALID_ARGUMENT or
+// Properties: parsing refuses with INVALID_ARGUMENT only, and accepts a body only if protobuf's
+// generic reading of it finds every field, with exactly its value, in the parsed message
+// (wire_accounting.h); validation with INVALID_ARGUMENT or
 // OUT_OF_RANGE only; a leaf that encodes decodes to the same fields and hashes the same twice.
 // Signatures cannot be forged by mutation, so the one property on them is that no signature
 // verifies under two different keys.
@@ -15,6 +17,7 @@
 #include "ledger/leaf_format.h"
 #include "ledger/merkle.h"
 #include "tests/fuzz/fuzz_check.h"
+#include "tests/fuzz/wire_accounting.h"
 #include "tests/support/event_factory.h"
 
 namespace {
@@ -55,6 +58,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     FUZZ_CHECK(absl::IsInvalidArgument(body.status()));
     return 0;
   }
+  FUZZ_CHECK(booo::testing::EveryByteAccountedFor(envelope.body(), *body));
   const absl::Status valid = booo::ledger::ValidateEventBody(*body);
   FUZZ_CHECK(valid.ok() || absl::IsInvalidArgument(valid) || absl::IsOutOfRange(valid));
   (void)booo::ledger::ExpectedStream(*body);

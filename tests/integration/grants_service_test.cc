@@ -60,7 +60,11 @@ TEST_F(GrantsServiceTest, AnswersAsKnownOnABusinessDateAndAsRecorded) {
   ASSERT_TRUE(Grant("GM0363", 2022, &g, at).ok());
   EXPECT_EQ(g.computed_grant_cents(), 0);
   EXPECT_EQ(g.tree_size(), before);
+  // As recorded at the clock's time, once the clock has moved past it (until then events may
+  // still be recorded at that microsecond, and the query is refused).
   at.set_recorded_at_micros(1'736'467'200'000'000);
+  EXPECT_EQ(Grant("GM0363", 2022, &g, at).error_code(), grpc::StatusCode::OUT_OF_RANGE);
+  clock_.Advance(1);
   ASSERT_TRUE(Grant("GM0363", 2022, &g, at).ok());
   EXPECT_EQ(g.computed_grant_cents(), 2'100'000);
 }
@@ -81,6 +85,25 @@ TEST_F(GrantsServiceTest, RefusesBadQueriesWithExactCodes) {
   s = Grant("GM0363", 2023, &g, beyond);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::OUT_OF_RANGE);
   EXPECT_THAT(s.error_message(), HasSubstr("known_at.tree_size"));
+  // A recorded time later than the ledger's clock: events still to come would change it.
+  booo::v1::KnownAt later;
+  later.set_recorded_at_micros(clock_.NowMicros() + 1);
+  s = Grant("GM0363", 2023, &g, later);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::OUT_OF_RANGE);
+  EXPECT_THAT(s.error_message(), HasSubstr("known_at.recorded_at_micros"));
+  {
+    booo::v1::ListBalancesRequest request;
+    *request.mutable_known_at() = later;
+    booo::v1::ListBalancesResponse out;
+    grpc::ClientContext context;
+    EXPECT_EQ(grants_->ListBalances(&context, request, &out).error_code(),
+              grpc::StatusCode::OUT_OF_RANGE);
+  }
+  // The clock's own microsecond is not settled either; the one before it is.
+  later.set_recorded_at_micros(clock_.NowMicros());
+  EXPECT_EQ(Grant("GM0363", 2023, &g, later).error_code(), grpc::StatusCode::OUT_OF_RANGE);
+  later.set_recorded_at_micros(clock_.NowMicros() - 1);
+  EXPECT_TRUE(Grant("GM0363", 2023, &g, later).ok());
   {
     booo::v1::GetGrantRequest request;
     request.set_municipality_code("GM0363");

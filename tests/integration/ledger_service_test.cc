@@ -289,25 +289,45 @@ namespace booo::testing {
 namespace {
 
 // grpc.health.v1.Health/Check through a generic stub: the standard health service answers
-// SERVING (HealthCheckResponse{status: 1} encodes as 0x08 0x01).
-TEST_F(LedgerServiceTest, AnswersTheStandardHealthCheck) {
-  grpc::GenericStub generic(grpc::CreateChannel("127.0.0.1:" + std::to_string(server_->port()),
+// SERVING (HealthCheckResponse{status: 1} encodes as 0x08 0x01) for the whole server and for
+// each of its three services by name, and NOT_FOUND for a service it does not serve.
+grpc::Status HealthCheck(int port, const std::string& service, std::string& response_bytes) {
+  grpc::GenericStub generic(grpc::CreateChannel("127.0.0.1:" + std::to_string(port),
                                                 grpc::InsecureChannelCredentials()));
   grpc::ClientContext context;
-  grpc::Slice empty("");
-  grpc::ByteBuffer request(&empty, 1);
+  // HealthCheckRequest{service: 1}: tag 0x0a, a one-byte length, the name.
+  std::string request_bytes;
+  if (!service.empty()) {
+    request_bytes = std::string("\x0a", 1) + static_cast<char>(service.size()) + service;
+  }
+  grpc::Slice slice(request_bytes);
+  grpc::ByteBuffer request(&slice, 1);
   grpc::ByteBuffer response;
   std::promise<grpc::Status> done;
   generic.UnaryCall(&context, "/grpc.health.v1.Health/Check", grpc::StubOptions(), &request,
                     &response, [&](grpc::Status status) { done.set_value(status); });
   grpc::Status status = done.get_future().get();
-  ASSERT_TRUE(status.ok()) << status.error_message();
+  response_bytes.clear();
   std::vector<grpc::Slice> slices;
-  ASSERT_TRUE(response.Dump(&slices).ok());
+  if (status.ok() && response.Dump(&slices).ok()) {
+    for (const auto& s : slices) {
+      response_bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
+    }
+  }
+  return status;
+}
+
+TEST_F(LedgerServiceTest, AnswersTheStandardHealthCheckForTheServerAndEachService) {
+  for (const std::string service : {"", "booo.v1.Ledger", "booo.v1.Grants", "booo.v1.Controls"}) {
+    SCOPED_TRACE(service);
+    std::string bytes;
+    grpc::Status status = HealthCheck(server_->port(), service, bytes);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    EXPECT_EQ(bytes, std::string("\x08\x01", 2));
+  }
   std::string bytes;
-  for (const auto& slice : slices)
-    bytes.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
-  EXPECT_EQ(bytes, std::string("\x08\x01", 2));
+  EXPECT_EQ(HealthCheck(server_->port(), "booo.v1.Nothing", bytes).error_code(),
+            grpc::StatusCode::NOT_FOUND);
 }
 
 }  // namespace
