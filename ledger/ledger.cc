@@ -1,5 +1,8 @@
 #include "ledger/ledger.h"
 
+#include <cstdio>
+#include <cstdlib>
+
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
@@ -275,6 +278,9 @@ void Ledger::WriterLoop() {
   }
 }
 
+// One group commit in four steps: admit every unit against the writer's state (nothing is
+// published), write the group in one batch, publish the new state, and hand the answers to the
+// completion thread. Only the writer thread runs these.
 void Ledger::CommitGroup(std::vector<std::shared_ptr<PendingUnit>>& units) {
   GroupState g;
   g.first_sequence = g.next_sequence = tree_.size();
@@ -287,9 +293,34 @@ void Ledger::CommitGroup(std::vector<std::shared_ptr<PendingUnit>>& units) {
         std::max({last_recorded_at_micros_, clock_->NowMicros(), settled_floor_micros_});
     group_recorded_at_micros_ = g.recorded_at_micros;
   }
-  // Per unit: its events' results, or the refusal of the whole batch.
-  std::vector<std::vector<absl::StatusOr<AppendResult>>> unit_results(units.size());
-  std::vector<absl::Status> batch_refused(units.size());
+  GroupResults results = AdmitGroup(units, g);
+  if (!g.admitted.empty()) {
+    CheckGroupInvariants(g);
+    const absl::Status written = WriteGroup(g);
+    if (written.ok()) {
+      PublishGroup(g);
+    } else {
+      for (auto& unit_results : results.unit_results) {
+        for (auto& result : unit_results) {
+          if (result.ok() && result->receipt.sequence() >= g.first_sequence) result = written;
+        }
+      }
+    }
+  }
+  {
+    std::lock_guard settled(settled_mutex_);
+    group_recorded_at_micros_.reset();  // written and published, or not written at all
+  }
+  AnswerGroup(std::move(units), std::move(results));
+}
+
+Ledger::GroupResults Ledger::AdmitGroup(const std::vector<std::shared_ptr<PendingUnit>>& units,
+                                        GroupState& g) {
+  GroupResults out;
+  out.unit_results.resize(units.size());
+  out.batch_refused.resize(units.size());
+  auto& unit_results = out.unit_results;
+  auto& batch_refused = out.batch_refused;
   for (size_t u = 0; u < units.size(); ++u) {
     const auto& events = units[u]->events;
     if (!units[u]->batch) {  // a single append: a refusal adds nothing to roll back
@@ -308,46 +339,76 @@ void Ledger::CommitGroup(std::vector<std::shared_ptr<PendingUnit>>& units) {
       unit_results[u].push_back(std::move(result));
     }
   }
+  return out;
+}
 
-  if (!g.admitted.empty()) {
-    // Each stream's head once per group, not once per event: a municipality's batch would
-    // otherwise rewrite the same key per event.
-    for (const auto& [stream, version] : g.heads) g.batch.PutStreamHead(stream, version);
-    g.batch.PutTreeSize(g.next_sequence);
-    g.batch.PutTreeRoot(g.tree.Root());
-    g.batch.PutLastRecordedAt(g.recorded_at_micros);
-    absl::Status written = store_->Write(g.batch, options_.sync_writes);
-    if (!written.ok()) {
-      const absl::Status failed =
-          absl::IsResourceExhausted(written)
-              ? written
-              : absl::UnavailableError(absl::StrCat("append not written: ", written.message()));
-      for (auto& results : unit_results) {
-        for (auto& result : results) {
-          if (result.ok() && result->receipt.sequence() >= g.first_sequence) result = failed;
-        }
-      }
-    } else {
-      tree_ = g.tree;
-      last_recorded_at_micros_ = g.recorded_at_micros;
-      for (auto& [stream, version] : g.heads) stream_heads_[stream] = version;
-      for (const PolicyEvent& event : g.policy_pending) options_.policy->Commit(event);
-      if (g.keys) {
-        std::unique_lock lock(keys_mutex_);
-        keys_ = std::move(*g.keys);
-      }
-      {
-        std::lock_guard lock(head_mutex_);
-        head_ = TreeHead{tree_.size(), tree_.Root()};
-        published_recorded_at_micros_ = g.recorded_at_micros;
-      }
-      head_changed_.notify_all();
-    }
+// Breaches here would put wrong data on disk or serve it: stop the process instead, in release
+// builds too. Each is a fact the admission code keeps by construction.
+void Ledger::CheckGroupInvariants(const GroupState& g) const {
+  auto fail = [](const std::string& what) {
+    std::fprintf(stderr, "fatal: ledger invariant broken: %s\n", what.c_str());
+    std::abort();
+  };
+  if (g.next_sequence - g.first_sequence != g.admitted.size()) {
+    fail(absl::StrCat("the group admitted ", g.admitted.size(), " events but moves the head from ",
+                      g.first_sequence, " to ", g.next_sequence));
+  }
+  if (g.tree.size() != g.next_sequence) {
+    fail(absl::StrCat("the tree size ", g.tree.size(), " is not the next sequence ",
+                      g.next_sequence));
+  }
+  if (g.first_sequence != tree_.size()) {
+    fail(absl::StrCat("the group starts at ", g.first_sequence, ", the head is ", tree_.size()));
+  }
+  if (g.recorded_at_micros < last_recorded_at_micros_) {
+    fail(absl::StrCat("recorded-at would go back from ", last_recorded_at_micros_, " to ",
+                      g.recorded_at_micros));
+  }
+}
+
+absl::Status Ledger::WriteGroup(GroupState& g) {
+  // Each stream's head once per group, not once per event: a municipality's batch would
+  // otherwise rewrite the same key per event.
+  for (const auto& [stream, version] : g.heads) g.batch.PutStreamHead(stream, version);
+  g.batch.PutTreeSize(g.next_sequence);
+  g.batch.PutTreeRoot(g.tree.Root());
+  g.batch.PutLastRecordedAt(g.recorded_at_micros);
+  absl::Status written = store_->Write(g.batch, options_.sync_writes);
+  if (!written.ok()) {
+    return absl::IsResourceExhausted(written)
+               ? written
+               : absl::UnavailableError(absl::StrCat("append not written: ", written.message()));
+  }
+  // The root recorded must be the root computed: read back what the store now holds.
+  absl::StatusOr<std::optional<Hash>> stored_root = store_->TreeRoot();
+  if (!stored_root.ok() || !stored_root->has_value() || **stored_root != g.tree.Root()) {
+    std::fprintf(stderr, "fatal: ledger invariant broken: the root recorded at size %llu is not "
+                 "the root computed\n", static_cast<unsigned long long>(g.next_sequence));
+    std::abort();
+  }
+  return absl::OkStatus();
+}
+
+void Ledger::PublishGroup(GroupState& g) {
+  tree_ = g.tree;
+  last_recorded_at_micros_ = g.recorded_at_micros;
+  for (auto& [stream, version] : g.heads) stream_heads_[stream] = version;
+  for (const PolicyEvent& event : g.policy_pending) options_.policy->Commit(event);
+  if (g.keys) {
+    std::unique_lock lock(keys_mutex_);
+    keys_ = std::move(*g.keys);
   }
   {
-    std::lock_guard settled(settled_mutex_);
-    group_recorded_at_micros_.reset();  // written and published, or not written at all
+    std::lock_guard lock(head_mutex_);
+    head_ = TreeHead{tree_.size(), tree_.Root()};
+    published_recorded_at_micros_ = g.recorded_at_micros;
   }
+  head_changed_.notify_all();
+}
+
+void Ledger::AnswerGroup(std::vector<std::shared_ptr<PendingUnit>> units, GroupResults results) {
+  auto& unit_results = results.unit_results;
+  auto& batch_refused = results.batch_refused;
   // The answers, in commit order, from the completion thread.
   size_t group_events = 0;
   for (const auto& unit : units) group_events += unit->events.size();

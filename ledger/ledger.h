@@ -199,7 +199,17 @@ class Ledger {
   Ledger(std::unique_ptr<LedgerStore> store, Clock* clock, LedgerOptions options);
   absl::Status LoadState();
   void WriterLoop();
+  // Per unit: its events' results, or the refusal of the whole batch.
+  struct GroupResults {
+    std::vector<std::vector<absl::StatusOr<AppendResult>>> unit_results;
+    std::vector<absl::Status> batch_refused;
+  };
   void CommitGroup(std::vector<std::shared_ptr<PendingUnit>>& units);
+  GroupResults AdmitGroup(const std::vector<std::shared_ptr<PendingUnit>>& units, GroupState& g);
+  void CheckGroupInvariants(const GroupState& g) const;
+  absl::Status WriteGroup(GroupState& g);
+  void PublishGroup(GroupState& g);
+  void AnswerGroup(std::vector<std::shared_ptr<PendingUnit>> units, GroupResults results);
   absl::StatusOr<AppendResult> AdmitInGroup(PendingAppend& append, GroupState& group);
   absl::StatusOr<AppendResult> DuplicateResult(const PendingAppend& append, uint64_t sequence,
                                                const GroupState& group) const;

@@ -3,12 +3,10 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <filesystem>
-#include <fstream>
 
-#include "absl/cleanup/cleanup.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "ledger/backup_stream.h"
 #include "ledger/checkpoint.h"
 #include "services/access_policy.h"
 #include "services/grpc_status.h"
@@ -271,51 +269,33 @@ grpc::Status LedgerService::Backup(grpc::ServerContext* context,
   if (absl::Status access = RequireNationalReader(*caller, "Backup"); !access.ok()) {
     return ToGrpcStatus(access);
   }
-  namespace fs = std::filesystem;
-  const fs::path dir =
+  const std::string dir =
       absl::StrCat(backup_dir_prefix_, ".backup-", ::getpid(), "-", backups_.fetch_add(1));
-  absl::Cleanup remove = [&] {
-    std::error_code ignored;
-    fs::remove_all(dir, ignored);
-  };
-  absl::StatusOr<ledger::TreeHead> head = ledger_->CopyStoreTo(dir.string());
-  if (!head.ok()) {
-    Log("warning", "backup failed", {{"reason", std::string(head.status().message())}});
-    return ToGrpcStatus(head.status());
+  absl::StatusOr<std::unique_ptr<ledger::BackupSnapshot>> snapshot =
+      ledger::BackupSnapshot::Take(*ledger_, dir);
+  if (!snapshot.ok()) {
+    Log("warning", "backup failed", {{"reason", std::string(snapshot.status().message())}});
+    return ToGrpcStatus(snapshot.status());
   }
+  const ledger::TreeHead* head = &(*snapshot)->head();
   absl::StatusOr<booo::v1::Checkpoint> signed_head = SignHead(*head);
   if (!signed_head.ok()) return ToGrpcStatus(signed_head.status());
-  std::vector<fs::path> files;
-  for (const auto& entry : fs::directory_iterator(dir)) {
-    if (entry.is_regular_file()) files.push_back(entry.path());
-  }
-  std::sort(files.begin(), files.end());
-  constexpr size_t kPart = 1 << 20;
-  std::string buffer(kPart, '\0');
   uint64_t bytes = 0;
-  for (const fs::path& file : files) {
-    std::ifstream in(file, std::ios::binary);
-    uint64_t offset = 0;
-    for (;;) {
-      in.read(buffer.data(), static_cast<std::streamsize>(kPart));
-      const size_t n = static_cast<size_t>(in.gcount());
-      if (in.bad()) {
-        return ToGrpcStatus(absl::UnavailableError(
-            absl::StrCat("backup: cannot read ", file.filename().string())));
-      }
-      booo::v1::BackupChunk chunk;
-      booo::v1::BackupFilePart* part = chunk.mutable_file();
-      part->set_name(file.filename().string());
-      part->set_offset(offset);
-      part->set_data(buffer.data(), n);
-      part->set_last(in.eof());
-      offset += n;
-      if (!writer->Write(chunk)) {
-        return ToGrpcStatus(absl::CancelledError("backup: the client went away"));
-      }
-      if (in.eof()) break;
-    }
-    bytes += offset;
+  const absl::Status streamed = (*snapshot)->Stream(
+      [&](const ledger::BackupPart& part) {
+        booo::v1::BackupChunk chunk;
+        booo::v1::BackupFilePart* file = chunk.mutable_file();
+        file->set_name(part.file_name);
+        file->set_offset(part.offset);
+        file->set_data(part.data.data(), part.data.size());
+        file->set_last(part.last);
+        if (!writer->Write(chunk)) return absl::CancelledError("backup: the client went away");
+        return absl::OkStatus();
+      },
+      bytes);
+  if (!streamed.ok()) {
+    Log("warning", "backup failed", {{"reason", std::string(streamed.message())}});
+    return ToGrpcStatus(streamed);
   }
   booo::v1::BackupChunk last;
   *last.mutable_head() = *std::move(signed_head);
@@ -323,7 +303,7 @@ grpc::Status LedgerService::Backup(grpc::ServerContext* context,
     return ToGrpcStatus(absl::CancelledError("backup: the client went away"));
   }
   Log("info", "backup streamed",
-      {{"tree_size", head->size}, {"files", files.size()}, {"bytes", bytes},
+      {{"tree_size", head->size}, {"files", (*snapshot)->file_count()}, {"bytes", bytes},
        {"peer", context->peer()}});
   return grpc::Status::OK;
 }

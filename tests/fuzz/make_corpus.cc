@@ -15,7 +15,9 @@
 #include "ledger/export_file.h"
 #include "ledger/leaf_format.h"
 #include "ledger/merkle.h"
+#include "ledger/event_validation.h"
 #include "tests/support/event_factory.h"
+#include "tests/support/grant_scenario.h"
 
 namespace {
 
@@ -57,6 +59,67 @@ std::vector<fs::path> JsonFiles(const fs::path& dir) {
   }
   std::sort(files.begin(), files.end());
   return files;
+}
+
+// A valid body of every payload kind (the envelope's signer and stream are filled in later).
+std::vector<booo::v1::EventBody> PayloadSeeds() {
+  using namespace booo::testing;  // NOLINT: the scenario's body builders
+  const std::string c = "GM0363";
+  std::vector<booo::v1::EventBody> out = {
+      GooPlaces("s-goo", c, "L1", Day(2023, 1, 1), Day(2023, 1, 31), 10, Day(2023, 2, 1)),
+      WithPersons(PooMonth("s-poo", c, 2023, 1, 3, 2, Day(2023, 2, 1)), {1, 2}),
+      LivingAllowance("s-la", c, booo::v1::RECEPTION_KIND_POO,
+                      booo::v1::ALLOWANCE_COMPONENT_HOUSING_COMPONENT, Day(2023, 1, 1),
+                      Day(2023, 1, 31), 5000, Day(2023, 2, 1)),
+      TransitionRequest("s-tr", c, 100000, Day(2023, 1, 1), Day(2023, 12, 31),
+                        booo::v1::ALLOCATION_METHOD_DEPRECIATION, Day(2022, 12, 1)),
+      TransitionDecision("s-td", c, "s-tr", booo::v1::DECISION_OUTCOME_GRANTED, 100000,
+                         Day(2023, 1, 1), Day(2023, 12, 31),
+                         booo::v1::ALLOCATION_METHOD_DEPRECIATION, Day(2022, 12, 15)),
+      ExceptionClaim("s-ec", c, 2023, 900000, Day(2024, 3, 1)),
+      ExceptionDecision("s-ed", c, "s-ec", booo::v1::DECISION_OUTCOME_GRANTED, 900000,
+                        Day(2024, 4, 1)),
+      Advance("s-adv", c, 2023, 100000, Day(2023, 2, 1)),
+      Repayment("s-rep", c, 2023, 1000, Day(2024, 8, 1)),
+      Report("s-rep-2023", c, 2023, Day(2024, 7, 1)),
+      Hardship("s-hard", c, "s-rep-2023", "f1", 100, Day(2024, 9, 1)),
+      LateDecision("s-late", c, 2023, 100, Day(2024, 9, 1)),
+      Determination("s-det", c, 2023, 100000, Day(2024, 10, 1)),
+      Location("s-loc", c, "L1", booo::v1::ACCOMMODATION_TYPE_HOTEL, 20, Day(2023, 1, 1),
+               Day(2023, 12, 31), Day(2023, 1, 2)),
+      TransitionDeclared("s-tcd", c, 2023, "s-tr", 50000, Day(2024, 7, 1)),
+      AdvanceRequest("s-ar", c, 2024, 100000, Day(2023, 11, 1)),
+  };
+  AddFinding(out[9], "f1", booo::v1::COST_CATEGORY_A_GOO, booo::v1::FINDING_KIND_FOUT, 100);
+  booo::v1::EventBody rule;
+  rule.set_event_id("s-rule");
+  auto* amended = rule.mutable_rule_amended();
+  auto* value = amended->add_values();
+  value->set_parameter("goo_norm_per_place_day");
+  *value->mutable_valid_from() = Day(2022, 3, 1);
+  *value->mutable_valid_to() = Day(2022, 10, 14);
+  value->set_amount_cents(10000);
+  amended->mutable_citation()->set_reference("Stcrt. 2022, 15021");
+  *amended->mutable_publication_date() = Day(2022, 6, 3);
+  out.push_back(rule);
+  booo::v1::EventBody budget;
+  budget.set_event_id("s-budget");
+  auto* line = budget.mutable_budget_line_set();
+  line->set_budget_year(2023);
+  line->set_line("BooO specific grant");
+  line->set_amount_cents(100'000'000);
+  *line->mutable_publication_date() = Day(2022, 9, 20);
+  line->mutable_citation()->set_reference("Kamerstukken II 2022/23, 36200 VII, nr. 2");
+  out.push_back(budget);
+  // Key events come from the ledger's own seeds above (genesis, registration, revocation,
+  // rotation).
+  out.push_back(booo::testing::GenesisBody(TestKey(1), TestKey(2), "booo-ledger.test/fuzz"));
+  out.push_back(booo::testing::KeyRegisteredBody("s-key", TestKey(1), TestKey(3),
+                                                 booo::v1::ROLE_MUNICIPALITY, c));
+  out.push_back(booo::testing::KeyRevokedBody("s-revoke", TestKey(1), TestKey(3).KeyId()));
+  out.push_back(booo::testing::CheckpointKeyRotatedBody("s-rotate", TestKey(1), TestKey(4),
+                                                        "booo-ledger.test/fuzz-2"));
+  return out;
 }
 
 }  // namespace
@@ -106,6 +169,21 @@ int main(int argc, char** argv) {
     }
     export_bytes += leaf;
     Write(out / "export_verify", "prefix-" + std::to_string(i + 1), export_bytes);
+  }
+  // One valid seed per payload kind for envelope_fuzzer (payload_table_test holds that every
+  // payload has one), signed by the kind of key that may sign it.
+  for (booo::v1::EventBody body : PayloadSeeds()) {
+    const bool by_municipality = booo::ledger::RequiredRole(body) ==
+                                 booo::ledger::SignerRole::kMunicipality;
+    const auto& key = by_municipality ? municipality : root;
+    body.set_signer_key_id(key.KeyId());
+    body.set_stream(booo::ledger::ExpectedStream(body));
+    const booo::testing::SignedBytes signed_bytes = booo::testing::Sign(body, key);
+    booo::v1::SignedEvent envelope;
+    envelope.set_body(signed_bytes.body);
+    envelope.set_signature(signed_bytes.signature);
+    Write(out / "envelope", "payload-" + booo::ledger::PayloadName(body),
+          envelope.SerializeAsString());
   }
   for (const fs::path& file : JsonFiles(source / "tools/demo/events")) {
     Write(out / "event_json", "demo-" + file.filename().string(), Read(file));
