@@ -3,7 +3,7 @@
 #include <optional>
 
 #include "absl/strings/str_cat.h"
-#include "ledger/strict_wire.h"
+#include "ledger/core/strict_wire.h"
 
 namespace booo::services {
 namespace {

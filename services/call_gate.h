@@ -12,7 +12,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "grpcpp/server_context.h"
-#include "ledger/clock.h"
+#include "ledger/core/clock.h"
 #include "services/caller.h"
 
 namespace booo::services {

@@ -12,7 +12,7 @@
 #include "absl/strings/string_view.h"
 #include "booo/v1/events.pb.h"
 #include "grpcpp/server_context.h"
-#include "ledger/ledger.h"
+#include "ledger/storage/ledger.h"
 
 namespace booo::services {
 

@@ -9,7 +9,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "ledger/crypto.h"
+#include "ledger/core/crypto.h"
 
 namespace booo::services {
 

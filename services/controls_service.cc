@@ -1,6 +1,6 @@
 #include "services/controls_service.h"
 
-#include "ledger/civil_date.h"
+#include "ledger/core/civil_date.h"
 #include "services/access_policy.h"
 #include "services/answer.h"
 

@@ -1,21 +1,20 @@
-// The Controls gRPC service: decodes a request, asks the projection (replay/), converts the
+// The Controls gRPC service: decodes a request, asks the Controls query facade (services/wire/), converts the
 // status once. The server's clock gives the default day deadlines are judged on.
 #ifndef BOOO_SERVICES_CONTROLS_SERVICE_H_
 #define BOOO_SERVICES_CONTROLS_SERVICE_H_
 
 #include "booo/v1/controls_service.grpc.pb.h"
-#include "ledger/clock.h"
-#include "replay/grant_projection.h"
+#include "ledger/core/clock.h"
+#include "services/wire/controls_queries.h"
 #include "services/call_gate.h"
 
 namespace booo::services {
 
 class ControlsService final : public booo::v1::Controls::Service {
  public:
-  // Neither is owned; both must outlive the service.
   // None is owned; all must outlive the service. Every call passes `gate` first.
-  ControlsService(replay::GrantProjection* projection, CallGate* gate, ledger::Clock* clock)
-      : projection_(projection), gate_(gate), clock_(clock) {}
+  ControlsService(wire::ControlsQueries* queries, CallGate* gate, ledger::Clock* clock)
+      : projection_(queries), gate_(gate), clock_(clock) {}
 
   grpc::Status ListSignals(grpc::ServerContext* context,
                            const booo::v1::ListSignalsRequest* request,
@@ -31,7 +30,7 @@ class ControlsService final : public booo::v1::Controls::Service {
                                    booo::v1::AccommodationMix* response) override;
 
  private:
-  replay::GrantProjection* const projection_;
+  wire::ControlsQueries* const projection_;
   CallGate* const gate_;
   ledger::Clock* const clock_;
 };

@@ -5,7 +5,7 @@
 #include <vector>
 
 #include "grpc/slice.h"
-#include "replay/grant_response.h"
+#include "services/wire/grant_response.h"
 #include "services/access_policy.h"
 #include "services/answer.h"
 
@@ -51,7 +51,7 @@ grpc::ServerUnaryReactor* GrantsService::GetGrant(grpc::CallbackServerContext* c
     return reactor;
   }
   queries_.Submit([this, reactor, response, request = std::move(parsed)] {
-    absl::StatusOr<replay::SerializedGrant> answer = projection_->GetGrantSerialized(request);
+    absl::StatusOr<wire::SerializedGrant> answer = projection_->GetGrantSerialized(request);
     if (!answer.ok()) {
       reactor->Finish(Refusal("GetGrant", answer.status()));
       return;
@@ -77,7 +77,7 @@ grpc::Status GrantsService::ListBalances(grpc::ServerContext* context,
   // A municipality's list is its own rows, and the totals are theirs.
   booo::v1::ListBalancesResponse own;
   own.set_tree_size(balances->tree_size());
-  replay::BalanceTotalsBuilder totals;
+  wire::BalanceTotalsBuilder totals;
   for (booo::v1::BalanceRow& row : *balances->mutable_rows()) {
     if (row.municipality_code() != caller->municipality_code) continue;
     if (absl::Status added = totals.Add(row); !added.ok()) return Refusal("ListBalances", added);

@@ -1,5 +1,5 @@
-// The Grants gRPC service: decodes a request, asks the grant projection (replay/), converts the
-// status once. The calculation and its rules live in replay/.
+// The Grants gRPC service: decodes a request, asks the Grants query facade (services/wire/),
+// converts the status once. The calculation and its rules live in replay/.
 #ifndef BOOO_SERVICES_GRANTS_SERVICE_H_
 #define BOOO_SERVICES_GRANTS_SERVICE_H_
 
@@ -7,20 +7,20 @@
 #include <thread>
 
 #include "booo/v1/grants_service.grpc.pb.h"
-#include "replay/grant_projection.h"
+#include "services/wire/grants_queries.h"
 #include "services/call_gate.h"
 #include "services/query_pool.h"
 
 namespace booo::services {
 
 // GetGrant is served raw: its answer goes out as bytes the projection serialized once
-// (GrantProjection::GetGrantSerialized), handed to gRPC without a copy.
+// (wire::GrantsQueries::GetGrantSerialized), handed to gRPC without a copy.
 class GrantsService final
     : public booo::v1::Grants::WithRawCallbackMethod_GetGrant<booo::v1::Grants::Service> {
  public:
   // Neither is owned. Every call passes `gate` first.
-  GrantsService(replay::GrantProjection* projection, CallGate* gate)
-      : projection_(projection),
+  GrantsService(wire::GrantsQueries* queries, CallGate* gate)
+      : projection_(queries),
         gate_(gate),
         queries_(std::max(4, 2 * static_cast<int>(std::thread::hardware_concurrency()))) {}
 
@@ -38,7 +38,7 @@ class GrantsService final
                                  booo::v1::SimulateAmendmentResponse* response) override;
 
  private:
-  replay::GrantProjection* const projection_;
+  wire::GrantsQueries* const projection_;
   CallGate* const gate_;
   QueryPool queries_;  // last: its threads stop before the rest goes
 };

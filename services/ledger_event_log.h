@@ -1,14 +1,14 @@
-// LedgerEventLog: the live Ledger as the projections' EventLog (replay/event_log.h).
+// LedgerEventLog: the live Ledger as the projections' EventLog (replay/projection/event_log.h).
 #ifndef BOOO_SERVICES_LEDGER_EVENT_LOG_H_
 #define BOOO_SERVICES_LEDGER_EVENT_LOG_H_
 
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "ledger/ledger.h"
-#include "ledger/status_macros.h"
-#include "ledger/string_views.h"
-#include "replay/event_log.h"
+#include "ledger/storage/ledger.h"
+#include "ledger/core/status_macros.h"
+#include "ledger/core/string_views.h"
+#include "replay/projection/event_log.h"
 
 namespace booo::services {
 

@@ -6,11 +6,11 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
-#include "ledger/backup_stream.h"
-#include "ledger/checkpoint.h"
+#include "ledger/storage/backup_stream.h"
+#include "ledger/core/checkpoint.h"
 #include "services/access_policy.h"
 #include "services/grpc_status.h"
-#include "ledger/status_macros.h"
+#include "ledger/core/status_macros.h"
 #include "services/log.h"
 
 namespace booo::services {

@@ -8,8 +8,8 @@
 #include <string>
 
 #include "booo/v1/ledger_service.grpc.pb.h"
-#include "ledger/crypto.h"
-#include "ledger/ledger.h"
+#include "ledger/core/crypto.h"
+#include "ledger/storage/ledger.h"
 #include "services/access_policy.h"
 #include "services/call_gate.h"
 #include "services/checkpoint_keyring.h"

@@ -11,7 +11,7 @@
 #include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/server_builder.h"
-#include "ledger/status_macros.h"
+#include "ledger/core/status_macros.h"
 #include "services/log.h"
 
 namespace booo::services {
@@ -118,11 +118,11 @@ absl::StatusOr<std::unique_ptr<LedgerServer>> LedgerServer::Start(const ServerOp
                                                      server->checkpoint_keys_.get(),
                                                      BackupPrefix(options.data_dir));
   server->event_log_ = std::make_unique<LedgerEventLog>(server->ledger_.get());
-  server->projection_ = std::make_unique<replay::GrantProjection>(server->event_log_.get());
+  server->queries_ = std::make_unique<wire::Queries>(server->event_log_.get());
   // Build the materialised grant state before serving, so the first query is not the slow one.
-  RETURN_IF_ERROR(server->projection_->CatchUp());
-  server->grants_service_ = std::make_unique<GrantsService>(server->projection_.get(), server->gate_.get());
-  server->controls_service_ = std::make_unique<ControlsService>(server->projection_.get(),
+  RETURN_IF_ERROR(server->queries_->state.CatchUp());
+  server->grants_service_ = std::make_unique<GrantsService>(&server->queries_->grants, server->gate_.get());
+  server->controls_service_ = std::make_unique<ControlsService>(&server->queries_->controls,
                                                                 server->gate_.get(), clock);
 
   grpc::EnableDefaultHealthCheckService(true);

@@ -9,10 +9,10 @@
 
 #include "absl/status/statusor.h"
 #include "grpcpp/server.h"
-#include "ledger/clock.h"
-#include "ledger/ledger.h"
-#include "replay/grant_projection.h"
-#include "replay/rule_guard.h"
+#include "ledger/core/clock.h"
+#include "ledger/storage/ledger.h"
+#include "services/wire/queries.h"
+#include "replay/calc/rule_guard.h"
 #include "services/call_gate.h"
 #include "services/checkpoint_keyring.h"
 #include "services/controls_service.h"
@@ -56,7 +56,7 @@ class LedgerServer {
 
   int port() const { return port_; }
   ledger::Ledger& ledger() { return *ledger_; }
-  replay::GrantProjection& projection() { return *projection_; }
+  wire::Queries& queries() { return *queries_; }
   // Graceful: ends subscriptions, lets in-flight calls finish (at most `deadline`), writes the
   // queued appends, closes the store. Idempotent.
   void Shutdown(absl::Duration deadline = absl::Seconds(10));
@@ -72,7 +72,7 @@ class LedgerServer {
   std::unique_ptr<ledger::Ledger> ledger_;
   std::unique_ptr<LedgerEventLog> event_log_;
   std::unique_ptr<CallGate> gate_;
-  std::unique_ptr<replay::GrantProjection> projection_;
+  std::unique_ptr<wire::Queries> queries_;
   std::unique_ptr<LedgerService> service_;
   std::unique_ptr<GrantsService> grants_service_;
   std::unique_ptr<ControlsService> controls_service_;

@@ -4,7 +4,7 @@
 #include <cstdlib>
 #include <iostream>
 
-#include "ledger/store.h"
+#include "ledger/storage/store.h"
 
 int main(int argc, char** argv) {
   if (argc != 4) {

@@ -40,11 +40,11 @@
 #include "absl/strings/str_cat.h"
 #include "booo/v1/ledger_service.grpc.pb.h"
 #include "grpcpp/grpcpp.h"
-#include "ledger/checkpoint.h"
-#include "ledger/clock.h"
-#include "ledger/crypto.h"
-#include "ledger/ledger.h"
-#include "ledger/merkle.h"
+#include "ledger/core/checkpoint.h"
+#include "ledger/core/clock.h"
+#include "ledger/core/crypto.h"
+#include "ledger/storage/ledger.h"
+#include "ledger/core/merkle.h"
 #include "tests/support/event_factory.h"
 
 namespace booo::testing {

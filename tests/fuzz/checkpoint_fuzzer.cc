@@ -1,5 +1,5 @@
 // Fuzz target: what the offline verifier reads of checkpoints: signed notes, checkpoint bodies
-// and verifier key strings (ledger/checkpoint.h), as an auditor hands them to `ledgerctl verify`
+// and verifier key strings (ledger/core/checkpoint.h), as an auditor hands them to `ledgerctl verify`
 // and `ledgerctl prove`.
 // Properties: each refusal has its documented code; the checkpoint body is canonical (what
 // parses serializes back to the same text) and a verifier key survives being written out and
@@ -8,7 +8,7 @@
 #include <string>
 
 #include "absl/status/status.h"
-#include "ledger/checkpoint.h"
+#include "ledger/core/checkpoint.h"
 #include "tests/fuzz/fuzz_check.h"
 #include "tests/support/event_factory.h"
 

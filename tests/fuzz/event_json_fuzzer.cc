@@ -1,5 +1,5 @@
 // Fuzz target: event files, the JSON a municipal or ministry operator writes and
-// `ledgerctl append --event` reads (tools/rulebook/event_file.h).
+// `ledgerctl append --event` reads (replay/rulebook/event_file.h).
 // Properties: a refusal is INVALID_ARGUMENT; a body read from JSON has no unknown fields, so its
 // serialization parses back through the ledger's own strict parser to an equal message (an
 // empty one, which that parser refuses as empty, aside);
@@ -8,9 +8,9 @@
 
 #include "absl/status/status.h"
 #include "google/protobuf/util/message_differencer.h"
-#include "ledger/event_validation.h"
+#include "ledger/core/event_validation.h"
 #include "tests/fuzz/fuzz_check.h"
-#include "tools/rulebook/event_file.h"
+#include "replay/rulebook/event_file.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view text(reinterpret_cast<const char*>(data), size);

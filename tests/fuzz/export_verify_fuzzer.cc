@@ -1,4 +1,4 @@
-// Fuzz target: the offline verifier (ledger/verifier.h) on an export file an auditor was handed,
+// Fuzz target: the offline verifier (ledger/core/verifier.h) on an export file an auditor was handed,
 // byte for byte from the input: the header, the length-prefixed leaves, their decoding, the
 // genesis, key events, signatures, the rule guard and the tree.
 // Properties: a damaged export is refused (never a crash, a hang or an exception), and a
@@ -9,8 +9,8 @@
 #include "absl/status/status.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "ledger/export_file.h"
-#include "ledger/verifier.h"
+#include "ledger/core/export_file.h"
+#include "ledger/core/verifier.h"
 #include "tests/fuzz/fuzz_check.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

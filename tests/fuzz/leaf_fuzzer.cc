@@ -1,4 +1,4 @@
-// Fuzz target: the stored leaf format (ledger/LEAF_FORMAT.md), as every read of the store and
+// Fuzz target: the stored leaf format (ledger/core/LEAF_FORMAT.md), as every read of the store and
 // of an export file decodes it.
 // Properties: a refusal is DATA_LOSS; the format is canonical, so a leaf that decodes encodes
 // back to exactly the same bytes; the view decoder agrees with the owning one field for field.
@@ -6,7 +6,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
-#include "ledger/leaf_format.h"
+#include "ledger/core/leaf_format.h"
 #include "tests/fuzz/fuzz_check.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

@@ -11,11 +11,11 @@
 
 #include "booo/v1/ledger_service.pb.h"
 #include "google/protobuf/util/json_util.h"
-#include "ledger/checkpoint.h"
-#include "ledger/export_file.h"
-#include "ledger/leaf_format.h"
-#include "ledger/merkle.h"
-#include "ledger/event_validation.h"
+#include "ledger/core/checkpoint.h"
+#include "ledger/core/export_file.h"
+#include "ledger/core/leaf_format.h"
+#include "ledger/core/merkle.h"
+#include "ledger/core/event_validation.h"
 #include "tests/support/event_factory.h"
 #include "tests/support/grant_scenario.h"
 

@@ -1,5 +1,5 @@
 // Fuzz target: inclusion and consistency proofs as the offline verifier checks them (RFC 9162
-// §2.1.3.2 and §2.1.4.2, ledger/merkle.h), two ways:
+// §2.1.3.2 and §2.1.4.2, ledger/core/merkle.h), two ways:
 // - arbitrary proofs: indexes, sizes and hashes straight from the input, which must be refused
 //   without a crash unless they happen to be right;
 // - real proofs of a tree built from the input (1 to 64 leaves): each must verify, and the same
@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
-#include "ledger/merkle.h"
+#include "ledger/core/merkle.h"
 #include "tests/fuzz/fuzz_check.h"
 
 namespace {

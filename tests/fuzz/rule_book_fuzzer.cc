@@ -1,4 +1,4 @@
-// Fuzz target: the rule book, budget book and amendment files (tools/rulebook/rule_book.h) that
+// Fuzz target: the rule book, budget book and amendment files (replay/rulebook/rule_book.h) that
 // `ledgerctl load-rules`, `load-budget` and `simulate` read. The first byte chooses the format,
 // the rest is the file.
 // Properties: a refusal is INVALID_ARGUMENT (never an exception or a crash); what is read has
@@ -9,7 +9,7 @@
 
 #include "absl/status/status.h"
 #include "tests/fuzz/fuzz_check.h"
-#include "tools/rulebook/rule_book.h"
+#include "replay/rulebook/rule_book.h"
 
 namespace {
 

@@ -1,7 +1,7 @@
 // A second, independent reading of "the parsed message accounts for every byte", for fuzz
 // properties: protobuf's own generic wire parser (UnknownFieldSet) splits the bytes into
 // fields, and each field must be found, with exactly its value, in the message the real parser
-// produced, read back through reflection. It shares no code with ledger/strict_wire.cc.
+// produced, read back through reflection. It shares no code with ledger/core/strict_wire.cc.
 #ifndef BOOO_TESTS_FUZZ_WIRE_ACCOUNTING_H_
 #define BOOO_TESTS_FUZZ_WIRE_ACCOUNTING_H_
 

@@ -13,18 +13,19 @@
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
-#include "ledger/checkpoint.h"
-#include "ledger/clock.h"
-#include "ledger/crypto.h"
-#include "ledger/export_file.h"
-#include "ledger/ledger.h"
-#include "ledger/merkle.h"
-#include "ledger/status_macros.h"
-#include "ledger/store.h"
-#include "ledger/verifier.h"
+#include "ledger/core/checkpoint.h"
+#include "ledger/core/clock.h"
+#include "ledger/core/crypto.h"
+#include "ledger/core/export_file.h"
+#include "ledger/storage/store_export.h"
+#include "ledger/storage/ledger.h"
+#include "ledger/core/merkle.h"
+#include "ledger/core/status_macros.h"
+#include "ledger/storage/store.h"
+#include "ledger/core/verifier.h"
 #include "nlohmann/json.hpp"
-#include "replay/grant_projection.h"
-#include "replay/rule_guard.h"
+#include "services/wire/queries.h"
+#include "replay/calc/rule_guard.h"
 #include "services/ledger_event_log.h"
 #include "tests/support/event_factory.h"
 #include "tools/loadgen/national_ledger.h"
@@ -63,10 +64,10 @@ absl::StatusOr<nlohmann::json> Figures(const fs::path& dir) {
   ledger::SystemClock clock;
   ASSIGN_OR_RETURN(std::unique_ptr<ledger::Ledger> ledger, ledger::Ledger::Open(dir.string(), &clock));
   services::LedgerEventLog log(ledger.get());
-  replay::GrantProjection projection(&log);
-  RETURN_IF_ERROR(projection.CatchUp());
+  wire::Queries queries(&log);
+  RETURN_IF_ERROR(queries.state.CatchUp());
   ASSIGN_OR_RETURN(booo::v1::ListBalancesResponse balances,
-                   projection.ListBalances(booo::v1::ListBalancesRequest()));
+                   queries.grants.ListBalances(booo::v1::ListBalancesRequest()));
   nlohmann::json figures;
   figures["events"] = ledger->Head().size;
   figures["root"] = ledger::HashToHex(ledger->Head().root);
@@ -82,7 +83,7 @@ absl::StatusOr<nlohmann::json> Figures(const fs::path& dir) {
     booo::v1::GetGrantRequest request;
     request.set_municipality_code(row.municipality_code());
     request.set_spending_year(row.spending_year());
-    ASSIGN_OR_RETURN(booo::v1::GetGrantResponse grant, projection.GetGrant(request));
+    ASSIGN_OR_RETURN(booo::v1::GetGrantResponse grant, queries.grants.GetGrant(request));
     figures["trace_digests"][absl::StrCat(row.municipality_code(), "/", row.spending_year())] =
         ledger::HashToHex(*ledger::HashFromBytes(grant.trace_digest()));
   }

@@ -8,7 +8,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
-#include "ledger/merkle.h"
+#include "ledger/core/merkle.h"
 #include "tests/integration/test_ledger_env.h"
 
 namespace booo::testing {

@@ -6,8 +6,8 @@
 #include <string>
 
 #include "gtest/gtest.h"
-#include "ledger/checkpoint.h"
-#include "ledger/merkle.h"
+#include "ledger/core/checkpoint.h"
+#include "ledger/core/merkle.h"
 #include "tests/integration/test_ledger_env.h"
 
 namespace booo::testing {

@@ -20,9 +20,10 @@
 #include <vector>
 
 #include "gtest/gtest.h"
-#include "ledger/export_file.h"
-#include "ledger/store.h"
-#include "ledger/verifier.h"
+#include "ledger/core/export_file.h"
+#include "ledger/storage/store_export.h"
+#include "ledger/storage/store.h"
+#include "ledger/core/verifier.h"
 #include "tests/integration/test_ledger_env.h"
 
 namespace booo::testing {

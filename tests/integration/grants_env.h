@@ -12,11 +12,11 @@
 #include "booo/v1/grants_service.grpc.pb.h"
 #include "gmock/gmock.h"
 #include "grpcpp/create_channel.h"
-#include "ledger/civil_date.h"
-#include "replay/trace.h"
+#include "ledger/core/civil_date.h"
+#include "replay/calc/trace.h"
 #include "tests/integration/test_ledger_env.h"
 #include "tests/support/grant_scenario.h"
-#include "tools/rulebook/rule_book.h"
+#include "replay/rulebook/rule_book.h"
 
 namespace booo::testing {
 

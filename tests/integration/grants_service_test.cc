@@ -6,11 +6,11 @@
 #include "gmock/gmock.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/generic/generic_stub.h"
-#include "ledger/civil_date.h"
-#include "replay/trace.h"
+#include "ledger/core/civil_date.h"
+#include "replay/calc/trace.h"
 #include "tests/integration/grants_env.h"
 #include "tests/support/grant_scenario.h"
-#include "tools/rulebook/rule_book.h"
+#include "replay/rulebook/rule_book.h"
 
 namespace booo::testing {
 namespace {

@@ -9,9 +9,9 @@
 #include "grpcpp/generic/generic_stub.h"
 #include "grpcpp/security/credentials.h"
 #include "gtest/gtest.h"
-#include "ledger/checkpoint.h"
-#include "ledger/leaf_format.h"
-#include "ledger/merkle.h"
+#include "ledger/core/checkpoint.h"
+#include "ledger/core/leaf_format.h"
+#include "ledger/core/merkle.h"
 #include "tests/integration/test_ledger_env.h"
 
 namespace booo::testing {

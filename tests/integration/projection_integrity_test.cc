@@ -9,13 +9,13 @@
 
 #include "absl/strings/match.h"
 #include "gtest/gtest.h"
-#include "ledger/clock.h"
-#include "ledger/ledger.h"
-#include "ledger/store.h"
-#include "replay/grant_projection.h"
+#include "ledger/core/clock.h"
+#include "ledger/storage/ledger.h"
+#include "ledger/storage/store.h"
+#include "services/wire/queries.h"
 #include "services/ledger_event_log.h"
 #include "tests/support/event_factory.h"
-#include "tools/rulebook/rule_book.h"
+#include "replay/rulebook/rule_book.h"
 
 namespace booo::testing {
 namespace {
@@ -104,14 +104,14 @@ class ProjectionIntegrityTest : public ::testing::Test {
     ASSERT_TRUE(ledger.ok()) << ledger.status();
     ledger_ = *std::move(ledger);
     log_ = std::make_unique<services::LedgerEventLog>(ledger_.get());
-    projection_ = std::make_unique<replay::GrantProjection>(log_.get());
+    projection_ = std::make_unique<wire::Queries>(log_.get());
   }
 
-  absl::StatusOr<booo::v1::GetGrantResponse> Grant(replay::GrantProjection& projection) {
+  absl::StatusOr<booo::v1::GetGrantResponse> Grant(wire::Queries& projection) {
     booo::v1::GetGrantRequest request;
     request.set_municipality_code("GM0363");
     request.set_spending_year(2022);
-    return projection.GetGrant(request);
+    return projection.grants.GetGrant(request);
   }
 
   std::filesystem::path dir_;
@@ -123,13 +123,13 @@ class ProjectionIntegrityTest : public ::testing::Test {
   uint64_t places_sequence_ = 0;
   std::unique_ptr<ledger::Ledger> ledger_;
   std::unique_ptr<services::LedgerEventLog> log_;
-  std::unique_ptr<replay::GrantProjection> projection_;
+  std::unique_ptr<wire::Queries> projection_;
 };
 
 TEST_F(ProjectionIntegrityTest, AnUntouchedLedgerGivesTheGrant) {
   ASSERT_NO_FATAL_FAILURE(Reopen());
-  replay::GrantProjection& projection = *projection_;
-  ASSERT_TRUE(projection.CatchUp().ok());
+  wire::Queries& projection = *projection_;
+  ASSERT_TRUE(projection.state.CatchUp().ok());
   auto grant = Grant(projection);
   ASSERT_TRUE(grant.ok()) << grant.status();
   EXPECT_EQ(grant->tree_size(), places_sequence_ + 1);
@@ -140,8 +140,8 @@ TEST_F(ProjectionIntegrityTest, AnUntouchedLedgerGivesTheGrant) {
 TEST_F(ProjectionIntegrityTest, AChangedMunicipalityEventIsFoundWhenAQueryReadsIt) {
   TamperLeaf(places_sequence_, "LOC-1", "LOC-2");
   ASSERT_NO_FATAL_FAILURE(Reopen());
-  replay::GrantProjection& projection = *projection_;
-  ASSERT_TRUE(projection.CatchUp().ok());
+  wire::Queries& projection = *projection_;
+  ASSERT_TRUE(projection.state.CatchUp().ok());
   auto grant = Grant(projection);
   ASSERT_NO_FATAL_FAILURE(ExpectDataLossAt(grant.status(), places_sequence_));
   // And again: nothing of it was kept.
@@ -156,8 +156,8 @@ TEST_F(ProjectionIntegrityTest, AChangedLeafHashIsFoundWhenAQueryReadsTheEvent) 
   const uint64_t inner = places_sequence_ - 1;
   TamperLeafHash(inner);
   ASSERT_NO_FATAL_FAILURE(Reopen());
-  replay::GrantProjection& projection = *projection_;
-  ASSERT_TRUE(projection.CatchUp().ok());
+  wire::Queries& projection = *projection_;
+  ASSERT_TRUE(projection.state.CatchUp().ok());
   auto grant = Grant(projection);
   ASSERT_NO_FATAL_FAILURE(ExpectDataLossAt(grant.status(), inner));
 }
@@ -166,7 +166,7 @@ TEST_F(ProjectionIntegrityTest, AChangedLeafHashIsFoundWhenAQueryReadsTheEvent) 
 TEST_F(ProjectionIntegrityTest, AChangedRuleAmendmentLeafHashStopsTheRebuild) {
   TamperLeafHash(rule_sequence_);
   ASSERT_NO_FATAL_FAILURE(Reopen());
-  absl::Status caught_up = projection_->CatchUp();
+  absl::Status caught_up = projection_->state.CatchUp();
   ASSERT_NO_FATAL_FAILURE(ExpectDataLossAt(caught_up, rule_sequence_));
 }
 
@@ -174,8 +174,8 @@ TEST_F(ProjectionIntegrityTest, AChangedRuleAmendmentLeafHashStopsTheRebuild) {
 TEST_F(ProjectionIntegrityTest, AChangedRuleAmendmentStopsTheRebuild) {
   TamperLeaf(rule_sequence_, "Stcrt", "STCRT");
   ASSERT_NO_FATAL_FAILURE(Reopen());
-  replay::GrantProjection& projection = *projection_;
-  absl::Status caught_up = projection.CatchUp();
+  wire::Queries& projection = *projection_;
+  absl::Status caught_up = projection.state.CatchUp();
   ASSERT_NO_FATAL_FAILURE(ExpectDataLossAt(caught_up, rule_sequence_));
 }
 

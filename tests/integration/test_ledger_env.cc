@@ -2,8 +2,8 @@
 
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
-#include "ledger/event_validation.h"
-#include "ledger/ledger.h"
+#include "ledger/core/event_validation.h"
+#include "ledger/storage/ledger.h"
 
 namespace booo::testing {
 

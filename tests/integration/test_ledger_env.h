@@ -11,8 +11,8 @@
 
 #include "booo/v1/ledger_service.grpc.pb.h"
 #include "gtest/gtest.h"
-#include "ledger/clock.h"
-#include "ledger/crypto.h"
+#include "ledger/core/clock.h"
+#include "ledger/core/crypto.h"
 #include "services/server.h"
 #include "tests/support/event_factory.h"
 

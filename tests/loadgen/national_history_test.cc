@@ -7,11 +7,12 @@
 #include <filesystem>
 
 #include "gtest/gtest.h"
-#include "ledger/clock.h"
-#include "ledger/export_file.h"
-#include "ledger/store.h"
-#include "ledger/verifier.h"
-#include "replay/rule_guard.h"
+#include "ledger/core/clock.h"
+#include "ledger/core/export_file.h"
+#include "ledger/storage/store_export.h"
+#include "ledger/storage/store.h"
+#include "ledger/core/verifier.h"
+#include "replay/calc/rule_guard.h"
 #include "tests/support/event_factory.h"
 #include "tools/loadgen/national_ledger.h"
 

@@ -2,7 +2,7 @@
 
 #include <cstdlib>
 
-#include "ledger/event_validation.h"
+#include "ledger/core/event_validation.h"
 
 namespace booo::testing {
 

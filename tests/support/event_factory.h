@@ -6,7 +6,7 @@
 #include <string>
 
 #include "booo/v1/events.pb.h"
-#include "ledger/crypto.h"
+#include "ledger/core/crypto.h"
 
 namespace booo::testing {
 

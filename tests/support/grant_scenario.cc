@@ -3,11 +3,11 @@
 #include <cstdlib>
 
 #include "absl/strings/escaping.h"
-#include "ledger/civil_date.h"
-#include "ledger/crypto.h"
-#include "ledger/event_validation.h"
-#include "replay/controls.h"
-#include "tools/rulebook/rule_book.h"
+#include "ledger/core/civil_date.h"
+#include "ledger/core/crypto.h"
+#include "ledger/core/event_validation.h"
+#include "replay/controls/controls.h"
+#include "replay/rulebook/rule_book.h"
 
 namespace booo::testing {
 namespace {

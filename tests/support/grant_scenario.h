@@ -12,8 +12,8 @@
 #include "absl/status/statusor.h"
 #include "booo/v1/controls_service.pb.h"
 #include "booo/v1/events.pb.h"
-#include "replay/facts.h"
-#include "replay/grant_calculation.h"
+#include "replay/calc/facts.h"
+#include "replay/calc/grant_calculation.h"
 
 namespace booo::testing {
 

@@ -18,14 +18,15 @@
 
 #include "CLI/CLI.hpp"
 #include "absl/strings/str_format.h"
-#include "ledger/crypto.h"
-#include "ledger/export_file.h"
-#include "ledger/ledger.h"
-#include "ledger/status_macros.h"
-#include "ledger/store.h"
-#include "ledger/verifier.h"
-#include "replay/grant_projection.h"
-#include "replay/rule_guard.h"
+#include "ledger/core/crypto.h"
+#include "ledger/core/export_file.h"
+#include "ledger/storage/store_export.h"
+#include "ledger/storage/ledger.h"
+#include "ledger/core/status_macros.h"
+#include "ledger/storage/store.h"
+#include "ledger/core/verifier.h"
+#include "services/wire/queries.h"
+#include "replay/calc/rule_guard.h"
 #include "services/ledger_event_log.h"
 #include "tools/bench/append_bench.h"
 #include "tools/bench/grant_bench.h"
@@ -238,9 +239,9 @@ int Run(const std::string& data_dir, const std::string& rulebook_dir, int append
     return 1;
   }
   const double scan_rate = events / Seconds(start, Clock::now());
-  replay::GrantProjection projection(&log);
+  wire::Queries queries(&log);
   start = Clock::now();
-  if (absl::Status s = projection.CatchUp(); !s.ok()) {
+  if (absl::Status s = queries.state.CatchUp(); !s.ok()) {
     std::cerr << "booo_bench: " << s << "\n";
     return 1;
   }
@@ -270,7 +271,7 @@ int Run(const std::string& data_dir, const std::string& rulebook_dir, int append
     request.set_trace_depth(trace_depth);
     // As the Grants service answers: in wire form, the whole trace from the cached bytes.
     const auto t0 = Clock::now();
-    auto response = projection.GetGrantSerialized(request);
+    auto response = queries.grants.GetGrantSerialized(request);
     ms.push_back(Seconds(t0, Clock::now()) * 1000);
     if (response.ok() && trace_depth == 0) {
       largest_answer = std::max(largest_answer, response->bytes->size() + response->tail.size());
@@ -312,7 +313,7 @@ int Run(const std::string& data_dir, const std::string& rulebook_dir, int append
   double balances_cold_ms = 0;
   for (int i = 0; i < (smoke ? 2 : 4); ++i) {
     const auto t0 = Clock::now();
-    auto response = projection.ListBalances({});
+    auto response = queries.grants.ListBalances({});
     const double ms = Seconds(t0, Clock::now()) * 1000;
     if (i == 0) {
       balances_cold_ms = ms;

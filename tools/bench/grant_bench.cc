@@ -7,8 +7,8 @@
 #include "booo/v1/grants_service.grpc.pb.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
-#include "ledger/clock.h"
-#include "ledger/status_macros.h"
+#include "ledger/core/clock.h"
+#include "ledger/core/status_macros.h"
 #include "services/server.h"
 #include "tools/bench/percentile.h"
 

@@ -20,15 +20,15 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "google/protobuf/util/json_util.h"
-#include "ledger/civil_date.h"
-#include "ledger/crypto.h"
-#include "ledger/event_validation.h"
-#include "ledger/ledger.h"
-#include "ledger/status_macros.h"
-#include "replay/facts.h"
-#include "replay/grant_projection.h"
-#include "replay/rule_timeline.h"
-#include "replay/trace.h"
+#include "ledger/core/civil_date.h"
+#include "ledger/core/crypto.h"
+#include "ledger/core/event_validation.h"
+#include "ledger/storage/ledger.h"
+#include "ledger/core/status_macros.h"
+#include "replay/calc/facts.h"
+#include "services/wire/queries.h"
+#include "replay/calc/rule_timeline.h"
+#include "replay/calc/trace.h"
 #include "services/ledger_event_log.h"
 
 namespace booo::bench {
@@ -97,15 +97,15 @@ absl::Status Export(const std::string& data_dir, const std::string& out_dir) {
   norms.close();
 
   services::LedgerEventLog log(ledger.get());
-  replay::GrantProjection projection(&log);
-  RETURN_IF_ERROR(projection.CatchUp());
+  wire::Queries queries(&log);
+  RETURN_IF_ERROR(queries.state.CatchUp());
   std::ofstream expected(std::filesystem::path(out_dir) / "expected.csv");
   for (int m = 1; m <= 5; ++m) {
     for (int year = 2022; year <= 2024; ++year) {
       booo::v1::GetGrantRequest request;
       request.set_municipality_code(absl::StrFormat("GM%04d", m));
       request.set_spending_year(year);
-      absl::StatusOr<booo::v1::GetGrantResponse> grant = projection.GetGrant(request);
+      absl::StatusOr<booo::v1::GetGrantResponse> grant = queries.grants.GetGrant(request);
       if (absl::IsNotFound(grant.status())) continue;
       RETURN_IF_ERROR(grant.status());
       const booo::v1::TraceNode* norm = replay::FindNode(grant->trace(), "grant/a/norm");

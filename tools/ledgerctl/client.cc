@@ -15,10 +15,10 @@
 #include "google/protobuf/util/json_util.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
-#include "ledger/event_validation.h"
-#include "ledger/key_registry.h"
-#include "ledger/merkle.h"
-#include "ledger/status_macros.h"
+#include "ledger/core/event_validation.h"
+#include "ledger/core/key_registry.h"
+#include "ledger/core/merkle.h"
+#include "ledger/core/status_macros.h"
 
 namespace booo::ledgerctl {
 
@@ -197,13 +197,6 @@ absl::StatusOr<ledger::Checkpoint> FetchVerifiedCheckpoint(booo::v1::Ledger::Stu
   return ledger::OpenCheckpoint(checkpoint.note(), verifier.first, verifier.second, origin);
 }
 
-absl::StatusOr<std::string> ReadTextFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::NotFoundError(absl::StrCat(path, ": cannot read"));
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
-}
 
 absl::Status WriteTextFile(const std::string& path, const std::string& text) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);

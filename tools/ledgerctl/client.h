@@ -9,9 +9,10 @@
 #include "absl/status/statusor.h"
 #include "booo/v1/ledger_service.grpc.pb.h"
 #include "google/protobuf/message.h"
-#include "ledger/checkpoint.h"
-#include "ledger/crypto.h"
+#include "ledger/core/checkpoint.h"
+#include "ledger/core/crypto.h"
 #include "nlohmann/json.hpp"
+#include "replay/rulebook/rule_book.h"
 
 namespace booo::ledgerctl {
 
@@ -66,7 +67,7 @@ absl::StatusOr<std::pair<std::string, std::string>> CheckpointVerifier(
 // A verifier key given inline ("name+hash+key") or as a file holding one; empty stays empty.
 absl::StatusOr<std::string> VerifierKeyArgument(const std::string& arg);
 
-absl::StatusOr<std::string> ReadTextFile(const std::string& path);
+using rulebook::ReadTextFile;  // one reader of files for the whole project
 absl::Status WriteTextFile(const std::string& path, const std::string& text);
 
 }  // namespace booo::ledgerctl

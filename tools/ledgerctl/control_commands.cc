@@ -8,10 +8,10 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "google/protobuf/util/json_util.h"
-#include "ledger/civil_date.h"
-#include "ledger/status_macros.h"
-#include "replay/money.h"
-#include "replay/trace_render.h"
+#include "ledger/core/civil_date.h"
+#include "ledger/core/status_macros.h"
+#include "replay/calc/money.h"
+#include "replay/calc/trace_render.h"
 #include "tools/ledgerctl/client.h"
 #include "tools/ledgerctl/commands.h"
 #include "tools/ledgerctl/grant_backend.h"
@@ -201,8 +201,9 @@ CLI::App* Command(CLI::App& app, Globals& globals, int& exit_code, const char* n
   c->add_option("--export", args->export_file, "answer offline from a verified export file");
   AddKnownAtOptions(*c, args->known_at);
   c->callback([&globals, &exit_code, args, fn] {
-    absl::StatusOr<GrantBackend> backend = GrantBackend::Open(globals.server, args->export_file);
-    exit_code = Report(backend.ok() ? fn(*backend, *args) : backend.status());
+    absl::StatusOr<std::unique_ptr<GrantBackend>> backend =
+        GrantBackend::Open(globals.server, args->export_file);
+    exit_code = Report(backend.ok() ? fn(**backend, *args) : backend.status());
   });
   return c;
 }

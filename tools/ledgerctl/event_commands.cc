@@ -4,10 +4,10 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "ledger/status_macros.h"
+#include "ledger/core/status_macros.h"
 #include "tools/ledgerctl/client.h"
 #include "tools/ledgerctl/commands.h"
-#include "tools/rulebook/event_file.h"
+#include "replay/rulebook/event_file.h"
 
 namespace booo::ledgerctl {
 namespace {

@@ -6,10 +6,10 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "google/protobuf/util/json_util.h"
-#include "ledger/civil_date.h"
-#include "ledger/status_macros.h"
-#include "replay/money.h"
-#include "replay/trace_render.h"
+#include "ledger/core/civil_date.h"
+#include "ledger/core/status_macros.h"
+#include "replay/calc/money.h"
+#include "replay/calc/trace_render.h"
 #include "tools/ledgerctl/client.h"
 #include "tools/ledgerctl/commands.h"
 #include "tools/ledgerctl/grant_backend.h"
@@ -195,8 +195,9 @@ absl::Status Simulate(GrantBackend& backend, const SimulateArgs& args) {
 
 template <typename Fn>
 void Run(const Globals& globals, const std::string& export_file, int& exit_code, Fn fn) {
-  absl::StatusOr<GrantBackend> backend = GrantBackend::Open(globals.server, export_file);
-  exit_code = Report(backend.ok() ? fn(*backend) : backend.status());
+  absl::StatusOr<std::unique_ptr<GrantBackend>> backend =
+      GrantBackend::Open(globals.server, export_file);
+  exit_code = Report(backend.ok() ? fn(**backend) : backend.status());
 }
 
 }  // namespace

@@ -3,8 +3,8 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
-#include "ledger/civil_date.h"
-#include "ledger/status_macros.h"
+#include "ledger/core/civil_date.h"
+#include "ledger/core/status_macros.h"
 
 namespace booo::ledgerctl {
 

@@ -10,7 +10,7 @@
 #include "absl/status/statusor.h"
 #include "booo/v1/events.pb.h"
 #include "booo/v1/grants_service.pb.h"
-#include "tools/rulebook/rule_book.h"
+#include "replay/rulebook/rule_book.h"
 
 namespace booo::ledgerctl {
 

@@ -3,11 +3,11 @@
 #include <iostream>
 
 #include "absl/strings/str_cat.h"
-#include "ledger/checkpoint.h"
-#include "ledger/clock.h"
-#include "ledger/crypto.h"
-#include "ledger/ledger.h"
-#include "ledger/status_macros.h"
+#include "ledger/core/checkpoint.h"
+#include "ledger/core/clock.h"
+#include "ledger/core/crypto.h"
+#include "ledger/storage/ledger.h"
+#include "ledger/core/status_macros.h"
 #include "tools/ledgerctl/client.h"
 #include "tools/ledgerctl/commands.h"
 

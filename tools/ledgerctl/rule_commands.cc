@@ -6,10 +6,10 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
-#include "ledger/civil_date.h"
-#include "ledger/status_macros.h"
-#include "replay/money.h"
-#include "replay/trace.h"
+#include "ledger/core/civil_date.h"
+#include "ledger/core/status_macros.h"
+#include "replay/calc/money.h"
+#include "replay/calc/trace.h"
 #include "tools/ledgerctl/client.h"
 #include "tools/ledgerctl/commands.h"
 #include "tools/ledgerctl/grant_backend.h"
@@ -82,14 +82,14 @@ struct DetermineArgs {
 // that lands in between makes the ledger refuse it (ABORTED); the grant is then computed again.
 absl::Status Determine(const Globals& globals, const DetermineArgs& args) {
   ASSIGN_OR_RETURN(ledger::Ed25519PrivateKey key, ledger::ReadPrivateKeyFile(args.key));
-  ASSIGN_OR_RETURN(GrantBackend backend, GrantBackend::Open(globals.server, ""));
+  ASSIGN_OR_RETURN(std::unique_ptr<GrantBackend> backend, GrantBackend::Open(globals.server, ""));
   auto stub = Connect(globals.server);
   constexpr int kAttempts = 5;
   for (int attempt = 1;; ++attempt) {
     booo::v1::GetGrantRequest request;
     request.set_municipality_code(args.municipality);
     request.set_spending_year(args.year);
-    ASSIGN_OR_RETURN(booo::v1::GetGrantResponse grant, backend.GetGrant(request));
+    ASSIGN_OR_RETURN(booo::v1::GetGrantResponse grant, backend->GetGrant(request));
 
     booo::v1::EventBody body;
     body.set_event_id(args.event_id);

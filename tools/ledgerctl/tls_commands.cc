@@ -6,7 +6,7 @@
 #include <memory>
 
 #include "absl/strings/str_cat.h"
-#include "ledger/status_macros.h"
+#include "ledger/core/status_macros.h"
 #include "nlohmann/json.hpp"
 #include "tools/ledgerctl/client.h"
 #include "tools/ledgerctl/commands.h"

@@ -7,10 +7,10 @@
 #include "CLI/CLI.hpp"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
-#include "ledger/clock.h"
+#include "ledger/core/clock.h"
 #include "nlohmann/json.hpp"
 #include "tools/loadgen/national_ledger.h"
-#include "tools/rulebook/rule_book.h"
+#include "replay/rulebook/rule_book.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"ledger_loadgen: a deterministic, signed national BooO ledger"};

@@ -5,8 +5,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "ledger/civil_date.h"
-#include "ledger/event_validation.h"
+#include "ledger/core/civil_date.h"
+#include "ledger/core/event_validation.h"
 
 namespace booo::loadgen {
 namespace {

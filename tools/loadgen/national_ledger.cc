@@ -6,13 +6,13 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "ledger/checkpoint.h"
-#include "ledger/crypto.h"
-#include "ledger/event_validation.h"
-#include "ledger/ledger.h"
-#include "ledger/status_macros.h"
-#include "replay/rule_guard.h"
-#include "tools/rulebook/rule_book.h"
+#include "ledger/core/checkpoint.h"
+#include "ledger/core/crypto.h"
+#include "ledger/core/event_validation.h"
+#include "ledger/storage/ledger.h"
+#include "ledger/core/status_macros.h"
+#include "replay/calc/rule_guard.h"
+#include "replay/rulebook/rule_book.h"
 
 namespace booo::loadgen {
 namespace {

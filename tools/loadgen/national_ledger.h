@@ -12,7 +12,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
-#include "ledger/clock.h"
+#include "ledger/core/clock.h"
 #include "tools/loadgen/national_history.h"
 
 namespace booo::loadgen {

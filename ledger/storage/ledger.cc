@@ -1,0 +1,618 @@
+#include "ledger/storage/ledger.h"
+
+#include <cstdio>
+#include <cstdlib>
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "ledger/core/admission.h"
+#include "ledger/core/crypto.h"
+#include "ledger/core/event_validation.h"
+#include "ledger/core/leaf_format.h"
+#include "ledger/core/status_macros.h"
+
+namespace booo::ledger {
+
+struct Ledger::PendingAppend {
+  std::string body_bytes;
+  std::string signature;
+  booo::v1::EventBody body;
+  bool signature_verified = false;
+};
+
+struct Ledger::PendingUnit {
+  std::vector<std::shared_ptr<PendingAppend>> events;
+  bool batch = false;  // from AppendBatch: admitted whole or not at all
+  // The one for its kind is called once, by the completion thread, after the group is durable
+  // (or refused), in commit order.
+  AppendDone append_done;
+  BatchDone batch_done;
+};
+
+// One group commit in the making: the writer's state with this group's events applied, so an
+// event sees the ones queued before it (a key registered just before, a stream version) while
+// nothing is published until the batch is durable.
+struct Ledger::GroupState {
+  struct Admitted {
+    const PendingAppend* append;
+    booo::v1::Receipt receipt;
+  };
+  uint64_t first_sequence = 0;
+  uint64_t next_sequence = 0;
+  CompactRange tree;
+  int64_t recorded_at_micros = 0;
+  StoreBatch batch;
+  absl::flat_hash_map<std::string, uint64_t> heads;
+  absl::flat_hash_map<std::string, size_t> ids;  // event id -> index into admitted
+  absl::flat_hash_map<uint64_t, uint64_t> superseded;
+  std::optional<KeyRegistry> keys;  // a copy, made when the group holds a key event
+  std::vector<Admitted> admitted;
+  std::vector<PolicyEvent> policy_pending;  // admitted events the policy watches, in order
+
+  // The state before a batch, to return to when one of its events is refused.
+  struct Mark {
+    uint64_t next_sequence;
+    CompactRange tree;
+    size_t batch_ops;
+    absl::flat_hash_map<std::string, uint64_t> heads;
+    absl::flat_hash_map<std::string, size_t> ids;
+    absl::flat_hash_map<uint64_t, uint64_t> superseded;
+    std::optional<KeyRegistry> keys;
+    size_t admitted;
+    size_t policy_pending;
+  };
+  Mark Save() const {
+    return Mark{next_sequence, tree,          batch.count(),   heads,
+                ids,           superseded,    keys,            admitted.size(),
+                policy_pending.size()};
+  }
+  void Restore(Mark mark) {
+    next_sequence = mark.next_sequence;
+    tree = std::move(mark.tree);
+    batch.Truncate(mark.batch_ops);
+    heads = std::move(mark.heads);
+    ids = std::move(mark.ids);
+    superseded = std::move(mark.superseded);
+    keys = std::move(mark.keys);
+    admitted.erase(admitted.begin() + static_cast<ptrdiff_t>(mark.admitted), admitted.end());
+    policy_pending.erase(policy_pending.begin() + static_cast<ptrdiff_t>(mark.policy_pending),
+                         policy_pending.end());
+  }
+};
+
+namespace {
+
+// A batch's refusal names the event it is about.
+absl::Status InBatch(const absl::Status& status, size_t index) {
+  return absl::Status(status.code(), absl::StrCat("events[", index, "]: ", status.message()));
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Ledger>> Ledger::Open(const std::string& data_dir, Clock* clock,
+                                                     LedgerOptions options) {
+  ASSIGN_OR_RETURN(std::unique_ptr<LedgerStore> store,
+                   LedgerStore::Open(data_dir, LedgerStore::OpenOptions{}));
+  std::unique_ptr<Ledger> ledger(new Ledger(std::move(store), clock, options));
+  RETURN_IF_ERROR(ledger->LoadState());
+  ledger->completer_ = std::thread([raw = ledger.get()] { raw->CompletionLoop(); });
+  ledger->writer_ = std::thread([raw = ledger.get()] { raw->WriterLoop(); });
+  return ledger;
+}
+
+Ledger::Ledger(std::unique_ptr<LedgerStore> store, Clock* clock, LedgerOptions options)
+    : store_(std::move(store)), clock_(clock), options_(options) {}
+
+Ledger::~Ledger() { Shutdown(); }
+
+absl::Status Ledger::LoadState() {
+  ASSIGN_OR_RETURN(uint64_t size, store_->TreeSize());
+  ASSIGN_OR_RETURN(tree_, CompactRange::Load(*store_, size));
+  // The head's root is what checkpoints are signed over and every proof is checked against:
+  // it must be the root the last commit computed from the leaves, not one a damaged node on
+  // disk gives.
+  ASSIGN_OR_RETURN(std::optional<Hash> recorded_root, store_->TreeRoot());
+  if (recorded_root && *recorded_root != tree_.Root()) {
+    return absl::DataLossError(absl::StrCat(
+        "store: the stored tree's nodes give a root at size ", size, " other than the one "
+        "recorded when it was written: a stored tree node is damaged (ledgerctl verify names "
+        "it)"));
+  }
+  ASSIGN_OR_RETURN(last_recorded_at_micros_, store_->LastRecordedAt());
+  // The tree size and the events are written in one batch; an event past the size would mean
+  // the store was changed behind the ledger's back.
+  absl::StatusOr<std::string> beyond = store_->GetLeaf(size);
+  if (beyond.ok()) {
+    return absl::DataLossError(absl::StrCat("store: an event exists past the tree size ", size));
+  }
+  if (!absl::IsNotFound(beyond.status())) return beyond.status();
+  RETURN_IF_ERROR(store_->ForEachStreamHead(
+      [this](absl::string_view stream, uint64_t version) { stream_heads_[stream] = version; }));
+  {
+    std::lock_guard lock(head_mutex_);
+    head_ = TreeHead{size, tree_.Root()};
+    published_recorded_at_micros_ = last_recorded_at_micros_;
+  }
+  // The key registry is a projection of the "keys" stream.
+  for (uint64_t position = 0;; ++position) {
+    ASSIGN_OR_RETURN(std::optional<uint64_t> sequence, store_->StreamEntry("keys", position));
+    if (!sequence) break;
+    ASSIGN_OR_RETURN(booo::v1::StoredEvent event, ReadStored(*sequence));
+    ASSIGN_OR_RETURN(booo::v1::EventBody body, ParseEventBody(event.body()));
+    keys_.Apply(body, *sequence);
+  }
+  if (options_.policy == nullptr) return absl::OkStatus();
+  // The policy sees its streams' history in log order before the first append.
+  std::vector<uint64_t> sequences;
+  for (const std::string& stream : options_.policy->Streams()) {
+    policy_streams_.insert(stream);
+    for (uint64_t position = 0;; ++position) {
+      ASSIGN_OR_RETURN(std::optional<uint64_t> sequence, store_->StreamEntry(stream, position));
+      if (!sequence) break;
+      sequences.push_back(*sequence);
+    }
+  }
+  std::sort(sequences.begin(), sequences.end());
+  for (uint64_t sequence : sequences) {
+    ASSIGN_OR_RETURN(booo::v1::StoredEvent event, ReadStored(sequence));
+    ASSIGN_OR_RETURN(booo::v1::EventBody body, ParseEventBody(event.body()));
+    options_.policy->Commit(PolicyEvent{std::move(body), sequence, event.recorded_at_micros()});
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<AppendResult> Ledger::Append(std::string body_bytes, std::string signature) {
+  std::promise<absl::StatusOr<AppendResult>> result;
+  auto future = result.get_future();
+  AppendAsync(std::move(body_bytes), std::move(signature),
+              [&result](absl::StatusOr<AppendResult> r) { result.set_value(std::move(r)); });
+  return future.get();
+}
+
+void Ledger::AppendAsync(std::string body_bytes, std::string signature, AppendDone done) {
+  absl::StatusOr<std::shared_ptr<PendingAppend>> pending =
+      Prepare(std::move(body_bytes), std::move(signature));
+  if (!pending.ok()) return done(pending.status());
+  auto unit = std::make_shared<PendingUnit>();
+  unit->events.push_back(*std::move(pending));
+  unit->append_done = done;
+  if (absl::Status queued = Enqueue(std::move(unit)); !queued.ok()) done(queued);
+}
+
+absl::StatusOr<std::vector<AppendResult>> Ledger::AppendBatch(std::vector<SignedBytes> events) {
+  std::promise<absl::StatusOr<std::vector<AppendResult>>> result;
+  auto future = result.get_future();
+  AppendBatchAsync(std::move(events), [&result](absl::StatusOr<std::vector<AppendResult>> r) {
+    result.set_value(std::move(r));
+  });
+  return future.get();
+}
+
+void Ledger::AppendBatchAsync(std::vector<SignedBytes> events, BatchDone done) {
+  if (events.empty()) return done(absl::InvalidArgumentError("events: at least one is required"));
+  if (events.size() > options_.max_batch_events) {
+    return done(absl::ResourceExhaustedError(
+        absl::StrCat("events: ", events.size(), " exceed the limit of ",
+                     options_.max_batch_events, " per request")));
+  }
+  auto unit = std::make_shared<PendingUnit>();
+  for (size_t i = 0; i < events.size(); ++i) {
+    absl::StatusOr<std::shared_ptr<PendingAppend>> pending =
+        Prepare(std::move(events[i].body_bytes), std::move(events[i].signature));
+    if (!pending.ok()) return done(InBatch(pending.status(), i));
+    unit->events.push_back(*std::move(pending));
+  }
+  unit->batch = true;
+  unit->batch_done = done;
+  if (absl::Status queued = Enqueue(std::move(unit)); !queued.ok()) done(queued);
+}
+
+absl::Status Ledger::Enqueue(std::shared_ptr<PendingUnit> unit) {
+  {
+    std::lock_guard lock(queue_mutex_);
+    if (writer_stop_) return absl::UnavailableError("ledger: shutting down");
+    if (queued_events_ + unit->events.size() > options_.max_queued_appends) {
+      return absl::ResourceExhaustedError("ledger: too many appends queued; retry later");
+    }
+    queued_events_ += unit->events.size();
+    queue_.push_back(std::move(unit));
+  }
+  queue_changed_.notify_one();
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::shared_ptr<Ledger::PendingAppend>> Ledger::Prepare(std::string body_bytes,
+                                                                       std::string signature) {
+  if (body_bytes.size() > options_.max_body_bytes) {
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "body: ", body_bytes.size(), " bytes exceeds the limit of ", options_.max_body_bytes));
+  }
+  if (signature.size() != kEd25519SignatureSize) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("signature: must be 64 bytes, got ", signature.size()));
+  }
+  auto pending = std::make_shared<PendingAppend>();
+  ASSIGN_OR_RETURN(pending->body, ParseEventBody(body_bytes));
+  RETURN_IF_ERROR(ValidateEventBody(pending->body));
+
+  // Verify the signature here, on the caller's thread, when the key is already known: the
+  // expensive part of admission then runs in parallel. The writer re-checks everything else.
+  std::string public_key;
+  if (pending->body.has_genesis()) {
+    public_key = pending->body.genesis().ministry_root_public_key();
+  } else {
+    std::shared_lock lock(keys_mutex_);
+    if (const KeyInfo* key = keys_.Find(pending->body.signer_key_id()))
+      public_key = key->public_key;
+  }
+  if (!public_key.empty()) {
+    RETURN_IF_ERROR(CheckEventSignature(pending->body, body_bytes, signature, public_key));
+    pending->signature_verified = !pending->body.has_genesis() ||
+                                  pending->body.signer_key_id() == KeyIdForPublicKey(public_key);
+  }
+  pending->body_bytes = std::move(body_bytes);
+  pending->signature = std::move(signature);
+  return pending;
+}
+
+void Ledger::WriterLoop() {
+  for (;;) {
+    std::vector<std::shared_ptr<PendingUnit>> group;
+    {
+      std::unique_lock lock(queue_mutex_);
+      queue_changed_.wait(lock, [this] { return !queue_.empty() || writer_stop_; });
+      if (queue_.empty()) return;  // stopping, and everything queued was written
+      // Whole units only: a batch is never split across groups.
+      size_t events = 0;
+      while (!queue_.empty() && (events == 0 || events + queue_.front()->events.size() <=
+                                                     options_.max_group_events)) {
+        events += queue_.front()->events.size();
+        group.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+      // queued_events_ goes down once the group is answered (CompletionLoop), so the bound on
+      // queued appends also bounds the groups written but not yet answered.
+    }
+    CommitGroup(group);
+  }
+}
+
+// One group commit in four steps: admit every unit against the writer's state (nothing is
+// published), write the group in one batch, publish the new state, and hand the answers to the
+// completion thread. Only the writer thread runs these.
+void Ledger::CommitGroup(std::vector<std::shared_ptr<PendingUnit>>& units) {
+  GroupState g;
+  g.first_sequence = g.next_sequence = tree_.size();
+  g.tree = tree_;
+  // Recorded-at never decreases, even if the system clock steps back, and never falls below a
+  // time already reported as settled.
+  {
+    std::lock_guard settled(settled_mutex_);
+    g.recorded_at_micros =
+        std::max({last_recorded_at_micros_, clock_->NowMicros(), settled_floor_micros_});
+    group_recorded_at_micros_ = g.recorded_at_micros;
+  }
+  GroupResults results = AdmitGroup(units, g);
+  if (!g.admitted.empty()) {
+    CheckGroupInvariants(g);
+    const absl::Status written = WriteGroup(g);
+    if (written.ok()) {
+      PublishGroup(g);
+    } else {
+      for (auto& unit_results : results.unit_results) {
+        for (auto& result : unit_results) {
+          if (result.ok() && result->receipt.sequence() >= g.first_sequence) result = written;
+        }
+      }
+    }
+  }
+  {
+    std::lock_guard settled(settled_mutex_);
+    group_recorded_at_micros_.reset();  // written and published, or not written at all
+  }
+  AnswerGroup(std::move(units), std::move(results));
+}
+
+Ledger::GroupResults Ledger::AdmitGroup(const std::vector<std::shared_ptr<PendingUnit>>& units,
+                                        GroupState& g) {
+  GroupResults out;
+  out.unit_results.resize(units.size());
+  out.batch_refused.resize(units.size());
+  auto& unit_results = out.unit_results;
+  auto& batch_refused = out.batch_refused;
+  for (size_t u = 0; u < units.size(); ++u) {
+    const auto& events = units[u]->events;
+    if (!units[u]->batch) {  // a single append: a refusal adds nothing to roll back
+      unit_results[u].push_back(AdmitInGroup(*events[0], g));
+      continue;
+    }
+    GroupState::Mark mark = g.Save();
+    for (size_t i = 0; i < events.size(); ++i) {
+      absl::StatusOr<AppendResult> result = AdmitInGroup(*events[i], g);
+      if (!result.ok()) {
+        batch_refused[u] = InBatch(result.status(), i);
+        unit_results[u].clear();
+        g.Restore(std::move(mark));
+        break;
+      }
+      unit_results[u].push_back(std::move(result));
+    }
+  }
+  return out;
+}
+
+// Breaches here would put wrong data on disk or serve it: stop the process instead, in release
+// builds too. Each is a fact the admission code keeps by construction.
+void Ledger::CheckGroupInvariants(const GroupState& g) const {
+  auto fail = [](const std::string& what) {
+    std::fprintf(stderr, "fatal: ledger invariant broken: %s\n", what.c_str());
+    std::abort();
+  };
+  if (g.next_sequence - g.first_sequence != g.admitted.size()) {
+    fail(absl::StrCat("the group admitted ", g.admitted.size(), " events but moves the head from ",
+                      g.first_sequence, " to ", g.next_sequence));
+  }
+  if (g.tree.size() != g.next_sequence) {
+    fail(absl::StrCat("the tree size ", g.tree.size(), " is not the next sequence ",
+                      g.next_sequence));
+  }
+  if (g.first_sequence != tree_.size()) {
+    fail(absl::StrCat("the group starts at ", g.first_sequence, ", the head is ", tree_.size()));
+  }
+  if (g.recorded_at_micros < last_recorded_at_micros_) {
+    fail(absl::StrCat("recorded-at would go back from ", last_recorded_at_micros_, " to ",
+                      g.recorded_at_micros));
+  }
+}
+
+absl::Status Ledger::WriteGroup(GroupState& g) {
+  // Each stream's head once per group, not once per event: a municipality's batch would
+  // otherwise rewrite the same key per event.
+  for (const auto& [stream, version] : g.heads) g.batch.PutStreamHead(stream, version);
+  g.batch.PutTreeSize(g.next_sequence);
+  g.batch.PutTreeRoot(g.tree.Root());
+  g.batch.PutLastRecordedAt(g.recorded_at_micros);
+  absl::Status written = store_->Write(g.batch, options_.sync_writes);
+  if (!written.ok()) {
+    return absl::IsResourceExhausted(written)
+               ? written
+               : absl::UnavailableError(absl::StrCat("append not written: ", written.message()));
+  }
+  // The root recorded must be the root computed: read back what the store now holds.
+  absl::StatusOr<std::optional<Hash>> stored_root = store_->TreeRoot();
+  if (!stored_root.ok() || !stored_root->has_value() || **stored_root != g.tree.Root()) {
+    std::fprintf(stderr, "fatal: ledger invariant broken: the root recorded at size %llu is not "
+                 "the root computed\n", static_cast<unsigned long long>(g.next_sequence));
+    std::abort();
+  }
+  return absl::OkStatus();
+}
+
+void Ledger::PublishGroup(GroupState& g) {
+  tree_ = g.tree;
+  last_recorded_at_micros_ = g.recorded_at_micros;
+  for (auto& [stream, version] : g.heads) stream_heads_[stream] = version;
+  for (const PolicyEvent& event : g.policy_pending) options_.policy->Commit(event);
+  if (g.keys) {
+    std::unique_lock lock(keys_mutex_);
+    keys_ = std::move(*g.keys);
+  }
+  {
+    std::lock_guard lock(head_mutex_);
+    head_ = TreeHead{tree_.size(), tree_.Root()};
+    published_recorded_at_micros_ = g.recorded_at_micros;
+  }
+  head_changed_.notify_all();
+}
+
+void Ledger::AnswerGroup(std::vector<std::shared_ptr<PendingUnit>> units, GroupResults results) {
+  auto& unit_results = results.unit_results;
+  auto& batch_refused = results.batch_refused;
+  // The answers, in commit order, from the completion thread.
+  size_t group_events = 0;
+  for (const auto& unit : units) group_events += unit->events.size();
+  auto answer = [this, group_events, units = std::move(units),
+                 unit_results = std::move(unit_results),
+                 batch_refused = std::move(batch_refused)]() mutable {
+    for (size_t u = 0; u < units.size(); ++u) {
+      PendingUnit& unit = *units[u];
+      if (!unit.batch) {
+        unit.append_done(std::move(unit_results[u][0]));
+        continue;
+      }
+      if (!batch_refused[u].ok()) {
+        unit.batch_done(batch_refused[u]);
+        continue;
+      }
+      std::vector<AppendResult> receipts;
+      absl::Status failed;
+      for (auto& result : unit_results[u]) {
+        if (!result.ok()) {
+          failed = result.status();  // the write failed: nothing of the batch was written
+          break;
+        }
+        receipts.push_back(*std::move(result));
+      }
+      if (!failed.ok()) {
+        unit.batch_done(failed);
+      } else {
+        unit.batch_done(std::move(receipts));
+      }
+    }
+    std::lock_guard lock(queue_mutex_);
+    queued_events_ -= group_events;
+  };
+  {
+    std::lock_guard lock(completion_mutex_);
+    completions_.push_back(std::move(answer));
+  }
+  completion_changed_.notify_one();
+}
+
+void Ledger::CompletionLoop() {
+  for (;;) {
+    std::deque<std::function<void()>> ready;
+    {
+      std::unique_lock lock(completion_mutex_);
+      completion_changed_.wait(lock, [this] { return !completions_.empty() || completion_stop_; });
+      if (completions_.empty()) return;  // stopping, and every answer was given
+      ready.swap(completions_);
+    }
+    for (std::function<void()>& answer : ready) answer();
+  }
+}
+
+absl::StatusOr<AppendResult> Ledger::AdmitInGroup(PendingAppend& append, GroupState& g) {
+  const booo::v1::EventBody& body = append.body;
+  // Idempotency first: a retry of a recorded event gets its receipt even if, meanwhile, its key
+  // was revoked or its stream moved on.
+  if (auto it = g.ids.find(body.event_id()); it != g.ids.end()) {
+    const auto& earlier = g.admitted[it->second];
+    if (earlier.append->body_bytes == append.body_bytes &&
+        earlier.append->signature == append.signature) {
+      return AppendResult{earlier.receipt, true};
+    }
+    return absl::AlreadyExistsError(absl::StrCat("event_id: ", body.event_id(),
+                                                 " is already recorded at sequence ",
+                                                 earlier.receipt.sequence(), " with other bytes"));
+  }
+  ASSIGN_OR_RETURN(std::optional<uint64_t> existing, store_->FindEventId(body.event_id()));
+  if (existing) return DuplicateResult(append, *existing, g);
+
+  const KeyRegistry& keys = g.keys ? *g.keys : keys_;
+  AdmissionInput input{&body,           append.body_bytes,         append.signature,
+                       g.next_sequence, append.signature_verified, g.recorded_at_micros};
+  RETURN_IF_ERROR(AdmitEvent(input, keys));
+  if (body.has_checkpoint_key_rotated() && options_.holds_checkpoint_key &&
+      !options_.holds_checkpoint_key(body.checkpoint_key_rotated().checkpoint_public_key())) {
+    return absl::FailedPreconditionError(
+        "checkpoint_key_rotated.checkpoint_public_key: this server does not hold the key's "
+        "private half; start ledgerd with --checkpoint-key for it, then rotate");
+  }
+  ASSIGN_OR_RETURN(std::optional<uint64_t> superseded,
+                   [&]() -> absl::StatusOr<std::optional<uint64_t>> {
+                     if (body.supersedes_event_id().empty()) return std::optional<uint64_t>();
+                     RETURN_IF_ERROR(CheckSupersedes(body, g));
+                     if (auto it = g.ids.find(body.supersedes_event_id()); it != g.ids.end()) {
+                       return std::optional<uint64_t>(g.admitted[it->second].receipt.sequence());
+                     }
+                     return store_->FindEventId(body.supersedes_event_id());
+                   }());
+
+  const std::string& stream = body.stream();
+  uint64_t head = 0;
+  if (auto it = g.heads.find(stream); it != g.heads.end()) {
+    head = it->second;
+  } else if (auto it2 = stream_heads_.find(stream); it2 != stream_heads_.end()) {
+    head = it2->second;
+  }
+  if (body.has_expected_stream_version() && body.expected_stream_version() != head) {
+    return absl::AbortedError(absl::StrCat("expected_stream_version: stream ", stream,
+                                           " is at version ", head, ", not ",
+                                           body.expected_stream_version()));
+  }
+  // The domain rules that need history come last: a request that is stale or names an unknown
+  // event gets that answer first.
+  const bool watched = policy_streams_.contains(body.stream());
+  if (watched) {
+    RETURN_IF_ERROR(options_.policy->Check(PolicyEvent{body, g.next_sequence, g.recorded_at_micros},
+                                           g.policy_pending));
+  }
+
+  const uint64_t sequence = g.next_sequence;
+  ASSIGN_OR_RETURN(std::string leaf,
+                   EncodeLeaf(Leaf{sequence, g.recorded_at_micros, body.signer_key_id(),
+                                   append.body_bytes, append.signature}));
+  const Hash leaf_hash = HashLeaf(leaf);
+  g.batch.PutLeaf(sequence, leaf);
+  for (const MerkleNode& node : g.tree.Append(leaf_hash)) g.batch.PutNode(node);
+  g.batch.PutEventId(body.event_id(), sequence);
+  g.batch.PutStreamEntry(stream, head, sequence);
+  g.batch.PutStreamVersion(sequence, head + 1);
+  if (superseded) {
+    g.batch.PutSuperseded(*superseded, sequence);
+    g.superseded[*superseded] = sequence;
+  }
+  g.heads[stream] = head + 1;
+  if (watched) g.policy_pending.push_back(PolicyEvent{body, sequence, g.recorded_at_micros});
+  ++g.next_sequence;
+  if (IsKeyEvent(body)) {
+    if (!g.keys) g.keys = keys_;
+    g.keys->Apply(body, sequence);
+  }
+
+  booo::v1::Receipt receipt;
+  receipt.set_sequence(sequence);
+  receipt.set_recorded_at_micros(g.recorded_at_micros);
+  receipt.set_leaf_hash(std::string(leaf_hash.begin(), leaf_hash.end()));
+  receipt.set_stream(stream);
+  receipt.set_stream_version(head + 1);
+  receipt.set_event_id(body.event_id());
+  g.ids[body.event_id()] = g.admitted.size();
+  g.admitted.push_back({&append, receipt});
+  return AppendResult{std::move(receipt), false};
+}
+
+absl::StatusOr<AppendResult> Ledger::DuplicateResult(const PendingAppend& append, uint64_t sequence,
+                                                     const GroupState& g) const {
+  ASSIGN_OR_RETURN(booo::v1::StoredEvent stored, ReadStored(sequence));
+  if (stored.body() != append.body_bytes || stored.signature() != append.signature) {
+    return absl::AlreadyExistsError(absl::StrCat("event_id: ", append.body.event_id(),
+                                                 " is already recorded at sequence ", sequence,
+                                                 " with other bytes"));
+  }
+  booo::v1::Receipt receipt;
+  receipt.set_sequence(stored.sequence());
+  receipt.set_recorded_at_micros(stored.recorded_at_micros());
+  receipt.set_leaf_hash(stored.leaf_hash());
+  receipt.set_stream(stored.stream());
+  receipt.set_stream_version(stored.stream_version());
+  receipt.set_event_id(stored.event_id());
+  return AppendResult{std::move(receipt), true};
+}
+
+absl::Status Ledger::CheckSupersedes(const booo::v1::EventBody& body, GroupState& g) const {
+  const std::string& target_id = body.supersedes_event_id();
+  if (IsKeyEvent(body)) {
+    return absl::FailedPreconditionError(
+        "supersedes_event_id: key events cannot be superseded; revoke the key instead");
+  }
+  booo::v1::EventBody target;
+  uint64_t target_sequence = 0;
+  if (auto it = g.ids.find(target_id); it != g.ids.end()) {
+    target = g.admitted[it->second].append->body;
+    target_sequence = g.admitted[it->second].receipt.sequence();
+  } else {
+    ASSIGN_OR_RETURN(std::optional<uint64_t> found, store_->FindEventId(target_id));
+    if (!found) {
+      return absl::NotFoundError(absl::StrCat("supersedes_event_id: unknown event ", target_id));
+    }
+    target_sequence = *found;
+    ASSIGN_OR_RETURN(booo::v1::StoredEvent stored, ReadStored(*found));
+    ASSIGN_OR_RETURN(target, ParseEventBody(stored.body()));
+  }
+  if (target.stream() != body.stream()) {
+    return absl::FailedPreconditionError(absl::StrCat("supersedes_event_id: event ", target_id,
+                                                      " is in stream ", target.stream(), ", not ",
+                                                      body.stream()));
+  }
+  if (target.payload_case() != body.payload_case()) {
+    return absl::FailedPreconditionError(absl::StrCat("supersedes_event_id: event ", target_id,
+                                                      " is a ", PayloadName(target), " event, not ",
+                                                      PayloadName(body)));
+  }
+  std::optional<uint64_t> by;
+  if (auto it = g.superseded.find(target_sequence); it != g.superseded.end()) by = it->second;
+  if (!by) {
+    ASSIGN_OR_RETURN(by, store_->FindSuperseding(target_sequence));
+  }
+  if (by) {
+    return absl::FailedPreconditionError(absl::StrCat("supersedes_event_id: event ", target_id,
+                                                      " was already superseded at sequence ", *by,
+                                                      "; supersede that correction instead"));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace booo::ledger

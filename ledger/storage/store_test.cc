@@ -1,0 +1,90 @@
+// LedgerStore's tree: the upper levels it keeps in memory answer exactly what RocksDB holds,
+// for nodes written in many batches, after reopening, and after a node is overwritten.
+#include "ledger/storage/store.h"
+
+#include <filesystem>
+#include <string>
+
+#include "gtest/gtest.h"
+
+namespace booo::ledger {
+namespace {
+
+class StoreTreeTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("booo-store-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  // Appends `count` leaves in batches of `batch`, to the store and to an in-memory copy.
+  void Grow(LedgerStore& store, uint64_t count, uint64_t batch) {
+    while (count > 0) {
+      StoreBatch b;
+      for (uint64_t i = 0; i < batch && count > 0; ++i, --count) {
+        const Hash leaf = HashLeaf("leaf " + std::to_string(range_.size()));
+        for (const MerkleNode& node : range_.Append(leaf)) {
+          b.PutNode(node);
+          memory_.Put(node);
+        }
+      }
+      b.PutTreeSize(range_.size());
+      ASSERT_TRUE(store.Write(b, false).ok());
+    }
+  }
+
+  void ExpectSameProofs(const LedgerStore& store) {
+    const uint64_t n = range_.size();
+    for (uint64_t size : {uint64_t{1}, uint64_t{64}, uint64_t{65}, uint64_t{200}, n - 1, n}) {
+      for (uint64_t leaf : {uint64_t{0}, size / 2, size - 1}) {
+        EXPECT_EQ(*InclusionProof(store, leaf, size), *InclusionProof(memory_, leaf, size))
+            << leaf << " in " << size;
+      }
+      EXPECT_EQ(*ConsistencyProof(store, size, n), *ConsistencyProof(memory_, size, n)) << size;
+      EXPECT_EQ(*RootAt(store, size), *RootAt(memory_, size)) << size;
+    }
+  }
+
+  std::filesystem::path dir_;
+  CompactRange range_;
+  MemorySubtreeStore memory_;
+};
+
+TEST_F(StoreTreeTest, UpperLevelsInMemoryAnswerLikeTheStoreAcrossBatchesAndReopening) {
+  {
+    auto store = LedgerStore::Open(dir_.string(), {});
+    ASSERT_TRUE(store.ok()) << store.status();
+    Grow(**store, 700, 37);  // levels 0..9; level 6 and up are held in memory
+    ExpectSameProofs(**store);
+  }
+  auto reopened = LedgerStore::Open(dir_.string(), {});
+  ASSERT_TRUE(reopened.ok()) << reopened.status();
+  ExpectSameProofs(**reopened);
+  Grow(**reopened, 300, 128);
+  ExpectSameProofs(**reopened);
+  auto read_only = LedgerStore::Open(dir_.string(), {.read_only = true});
+  ASSERT_TRUE(read_only.ok()) << read_only.status();
+  ExpectSameProofs(**read_only);
+}
+
+TEST_F(StoreTreeTest, AnOverwrittenUpperNodeIsServedAsStoredOrReportedCorrupt) {
+  auto store = LedgerStore::Open(dir_.string(), {});
+  ASSERT_TRUE(store.ok());
+  Grow(**store, 256, 256);
+  Hash changed = *(*store)->CompleteSubtree(7, 1);
+  changed[0] ^= 0x01;
+  ASSERT_TRUE((*store)
+                  ->RawPutForTesting(LedgerStore::kTree, LedgerStore::NodeKey(7, 1),
+                                     std::string(changed.begin(), changed.end()))
+                  .ok());
+  EXPECT_EQ(*(*store)->CompleteSubtree(7, 1), changed);
+  ASSERT_TRUE(
+      (*store)->RawPutForTesting(LedgerStore::kTree, LedgerStore::NodeKey(7, 0), "short").ok());
+  EXPECT_EQ((*store)->CompleteSubtree(7, 0).status().code(), absl::StatusCode::kDataLoss);
+}
+
+}  // namespace
+}  // namespace booo::ledger

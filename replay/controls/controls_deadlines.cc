@@ -1,0 +1,200 @@
+// Deadlines (accountability, determination, advance applications), advances that exceed the
+// grant, and a high share of expensive accommodation.
+#include <algorithm>
+#include <array>
+
+#include "absl/numeric/int128.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "ledger/core/civil_date.h"
+#include "replay/controls/controls_internal.h"
+#include "replay/calc/money.h"
+#include "replay/calc/parameters.h"
+
+namespace booo::replay::controls {
+namespace {
+
+using booo::v1::EventBody;
+using ledger::ToEpochDays;
+
+using steps::DayText;  // one "2023-01-31" for traces and signals alike
+
+}  // namespace
+
+void Deadlines(const steps::Context& ctx, int64_t as_of_day, std::vector<booo::v1::Signal>& out) {
+  const int32_t year = ctx.scope().year;
+  const std::string& code = ctx.input.municipality_code;
+  const int64_t year_end = LastDayOfYear(year);
+  // Judged on `as_of`, the rules see only what had arrived by then.
+  const FactRecord* report = nullptr;
+  for (const FactRecord* f : ctx.Facts(EventBody::kAccountabilityReportFiled)) {
+    if (f->body->accountability_report_filed().spending_year() == year &&
+        f->first_business_day <= as_of_day) {
+      report = f;
+    }
+  }
+  const RuleEntry* deadline = ctx.rules().ValueOn(param::kAccountabilityDeadline, year_end);
+  if (deadline != nullptr && deadline->value.has_date()) {
+    const int64_t due = ToEpochDays(deadline->value.date());
+    if (report == nullptr && as_of_day > due) {
+      booo::v1::Signal s =
+          MakeSignal("accountability_missing", booo::v1::SEVERITY_HIGH, code, year, due, as_of_day,
+                     absl::StrCat("The accountability (SiSa) for ", year, " was due on ",
+                                  DayText(due), " and has not arrived as of ", DayText(as_of_day),
+                                  " (", as_of_day - due, " days overdue)."));
+      AddFigure(s, "deadline", due, "date");
+      AddFigure(s, "days overdue", as_of_day - due, "days");
+      AddRule(s, deadline);
+      out.push_back(std::move(s));
+    } else if (report != nullptr) {
+      const int64_t received = report->first_business_day;  // of the original, if corrected
+      if (received > due) {
+        booo::v1::Signal s = MakeSignal(
+            "accountability_late", booo::v1::SEVERITY_WARNING, code, year, due, received,
+            absl::StrCat("The accountability for ", year, " arrived on ", DayText(received), ", ",
+                         received - due, " days after its deadline of ", DayText(due),
+                         "; SiSa does not apply and the ministry may set a lower amount."));
+        AddFigure(s, "deadline", due, "date");
+        AddFigure(s, "received", received, "date");
+        AddFigure(s, "days late", received - due, "days");
+        AddRule(s, deadline);
+        AddSource(s, *report);
+        out.push_back(std::move(s));
+      }
+    }
+  }
+  bool determined = false;
+  for (const FactRecord* f : ctx.Facts(EventBody::kGrantDetermined)) {
+    determined = determined || (f->body->grant_determined().spending_year() == year &&
+                                f->ref.business_day <= as_of_day);
+  }
+  const RuleEntry* determination = ctx.rules().ValueOn(param::kDeterminationDeadline, year_end);
+  if (!determined && determination != nullptr && determination->value.has_date()) {
+    const int64_t due = ToEpochDays(determination->value.date());
+    if (as_of_day > due) {
+      booo::v1::Signal s = MakeSignal(
+          "determination_overdue", booo::v1::SEVERITY_WARNING, code, year, due, as_of_day,
+          absl::StrCat("The grant for ", year, " should have been determined by ", DayText(due),
+                       " and is not, as of ", DayText(as_of_day), " (", as_of_day - due,
+                       " days overdue)."));
+      AddFigure(s, "deadline", due, "date");
+      AddFigure(s, "days overdue", as_of_day - due, "days");
+      AddRule(s, determination);
+      out.push_back(std::move(s));
+    }
+  }
+  const RuleEntry* advance_deadline = ctx.rules().ValueOn(param::kAdvanceDeadline, year_end);
+  for (const FactRecord* f : ctx.Facts(EventBody::kAdvanceRequested)) {
+    const auto& d = f->body->advance_requested();
+    if (d.spending_year() != year || f->ref.business_day > as_of_day ||
+        advance_deadline == nullptr || !advance_deadline->value.has_date()) {
+      continue;
+    }
+    const int64_t due = ToEpochDays(advance_deadline->value.date());
+    const int64_t received = ToEpochDays(d.received_date());
+    if (received <= due) continue;
+    booo::v1::Signal s =
+        MakeSignal("advance_requested_late", booo::v1::SEVERITY_WARNING, code, year, due, received,
+                   absl::StrCat("An advance of ", FormatEuros(d.amount_cents()), " for ", year,
+                                " was applied for on ", DayText(received),
+                                ", after the deadline of ", DayText(due), "."));
+    AddFigure(s, "requested", d.amount_cents(), "cents");
+    AddFigure(s, "deadline", due, "date");
+    AddFigure(s, "received", received, "date");
+    AddRule(s, advance_deadline);
+    AddSource(s, *f);
+    out.push_back(std::move(s));
+  }
+}
+
+absl::Status AdvancesAgainstGrant(const steps::Context& ctx, const GrantComputation& grant,
+                                  std::vector<booo::v1::Signal>& out) {
+  if (grant.net_paid_cents <= grant.grant_cents) return absl::OkStatus();
+  ASSIGN_OR_RETURN_CONTROL(int64_t reclaim,
+                           CheckedAdd(grant.net_paid_cents, -grant.grant_cents, "reclaim"));
+  const int32_t year = ctx.scope().year;
+  booo::v1::Signal s =
+      MakeSignal("advances_exceed_grant", booo::v1::SEVERITY_WARNING, ctx.input.municipality_code,
+                 year, ctx.scope().first_day, ctx.scope().last_day,
+                 absl::StrCat("Advances for ", year, " less voluntary repayments (",
+                              FormatEuros(grant.net_paid_cents), ") exceed the ",
+                              grant.determination != nullptr ? "determined" : "computed",
+                              " grant (", FormatEuros(grant.grant_cents),
+                              "): ", FormatEuros(reclaim), " will have to be reclaimed."));
+  AddFigure(s, "advances", grant.advances_cents, "cents");
+  AddFigure(s, "voluntary repayments", grant.repayments_cents, "cents");
+  AddFigure(s, "grant", grant.grant_cents, "cents");
+  AddFigure(s, "to reclaim", reclaim, "cents");
+  for (const FactRecord* f : ctx.Facts(EventBody::kAdvancePaid)) {
+    if (f->body->advance_paid().spending_year() == year) AddSource(s, *f);
+  }
+  for (const FactRecord* f : ctx.Facts(EventBody::kVoluntaryRepaymentReceived)) {
+    if (f->body->voluntary_repayment_received().spending_year() == year) AddSource(s, *f);
+  }
+  if (grant.determination != nullptr) AddSource(s, *grant.determination);
+  out.push_back(std::move(s));
+  return absl::OkStatus();
+}
+
+// One signal per municipality and year, over the months whose share of place-days in hotels
+// and ships is above the threshold in force that month (the monthly figures are in the mix).
+absl::Status ExpensiveShare(const steps::Context& ctx, std::vector<booo::v1::Signal>& out) {
+  ASSIGN_OR_RETURN_CONTROL(auto mix, MonthlyMix(ctx));
+  std::vector<std::pair<int32_t, int32_t>> months;
+  int64_t expensive = 0;
+  int64_t total = 0;
+  std::vector<const RuleEntry*> thresholds;
+  for (const auto& [month, row] : mix) {
+    if (row.total_place_days() == 0) continue;
+    const RuleEntry* max =
+        ctx.rules().ValueOn(param::kExpensiveShareMax, FirstDayOfMonth(month.first, month.second));
+    // Exactly: expensive / total > max / 10000, not on the rounded share.
+    const int64_t month_expensive = row.hotel_place_days() + row.ship_place_days();
+    if (max == nullptr || absl::int128(month_expensive) * 10000 <=
+                              absl::int128(max->value.count()) * row.total_place_days()) {
+      continue;
+    }
+    months.push_back(month);
+    expensive += month_expensive;
+    total += row.total_place_days();
+    if (std::find(thresholds.begin(), thresholds.end(), max) == thresholds.end()) {
+      thresholds.push_back(max);
+    }
+  }
+  if (months.empty()) return absl::OkStatus();
+  const int64_t share = static_cast<int64_t>(absl::int128(expensive) * 10000 / total);
+  const int64_t first = FirstDayOfMonth(months.front().first, months.front().second);
+  const int64_t last = FirstDayOfMonth(months.back().first, months.back().second) +
+                       ledger::DaysInMonth(months.back().first, months.back().second) - 1;
+  const std::string when =
+      months.size() == 1
+          ? absl::StrFormat("In %04d-%02d", months[0].first, months[0].second)
+          : absl::StrFormat("In %d months of %d (%04d-%02d..%04d-%02d)", months.size(),
+                            ctx.scope().year, months.front().first, months.front().second,
+                            months.back().first, months.back().second);
+  booo::v1::Signal s = MakeSignal(
+      "expensive_accommodation_share", booo::v1::SEVERITY_WARNING, ctx.input.municipality_code,
+      ctx.scope().year, first, last,
+      absl::StrCat(
+          when, ", ", FormatCount(expensive), " of ", FormatCount(total),
+          " GOO place-days were in hotels or ships (", FigureText(share, "basis-points"),
+          "), above ",
+          thresholds.size() == 1
+              ? absl::StrCat("the ", FigureText(thresholds[0]->value.count(), "basis-points"))
+              : std::string("the thresholds in force"),
+          " the ministry steers on."));
+  AddFigure(s, "months above the threshold", static_cast<int64_t>(months.size()), "months");
+  AddFigure(s, "hotel and ship place-days", expensive, "place-days");
+  AddFigure(s, "all place-days", total, "place-days");
+  AddFigure(s, "expensive share", share, "basis-points");
+  for (const RuleEntry* t : thresholds) AddRule(s, t);
+  for (const auto& [location_id, location] : steps::EffectivePlaces(ctx)) {
+    for (const auto& run : location.runs) {
+      if (run.first_day <= last && run.last_day >= first) AddSource(s, *run.declaration);
+    }
+  }
+  out.push_back(std::move(s));
+  return absl::OkStatus();
+}
+
+}  // namespace booo::replay::controls

@@ -1,0 +1,82 @@
+// GrantsQueries: the Grants service's queries over the projection, in wire form. Shared by the
+// gRPC service and by `ledgerctl --export` (offline, over a verified export), so both answer
+// alike. Each query catches the projection up first, checks the request (INVALID_ARGUMENT
+// naming the field), resolves its known-at point and answers from one consistent state;
+// proto/booo/v1/grants_service.proto documents the codes.
+//
+// A whole-year grant at the head is served from HeadGrantCache; its whole answer is serialized
+// once per change of the municipality's facts or the rules (a national-scale trace is
+// megabytes; copying and serializing it per request took most of a warm query's time).
+//
+// Thread safety: every method may be called from any thread.
+#ifndef BOOO_SERVICES_WIRE_GRANTS_QUERIES_H_
+#define BOOO_SERVICES_WIRE_GRANTS_QUERIES_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "booo/v1/grants_service.pb.h"
+#include "replay/projection/projection_state.h"
+#include "services/wire/grant_response.h"
+#include "services/wire/head_grant_cache.h"
+
+namespace booo::wire {
+
+struct GrantsQueryOptions {
+  // Memory for the whole-year traces kept in the head cache: the parsed traces (their
+  // SpaceUsedLong) and, once asked for, the answer's bytes. A large municipality's year with
+  // daily declarations runs to tens of megabytes serialized and several times that parsed, so
+  // a bound by count alone is no bound.
+  size_t max_cached_trace_bytes = size_t{4} << 30;
+};
+
+class GrantsQueries {
+ public:
+  // `state` must outlive the queries.
+  explicit GrantsQueries(replay::ProjectionState* state, GrantsQueryOptions options = {})
+      : state_(state), cache_(options.max_cached_trace_bytes) {}
+
+  absl::StatusOr<booo::v1::GetGrantResponse> GetGrant(const booo::v1::GetGrantRequest& request);
+  // The same answer in wire form, for the gRPC service: a whole-year grant at the head with its
+  // whole trace comes from bytes serialized once.
+  absl::StatusOr<SerializedGrant> GetGrantSerialized(const booo::v1::GetGrantRequest& request);
+  absl::StatusOr<booo::v1::ListBalancesResponse> ListBalances(
+      const booo::v1::ListBalancesRequest& request);
+  absl::StatusOr<booo::v1::ReplaySettlementResponse> ReplaySettlement(
+      const booo::v1::ReplaySettlementRequest& request);
+  absl::StatusOr<booo::v1::SimulateAmendmentResponse> SimulateAmendment(
+      const booo::v1::SimulateAmendmentRequest& request);
+
+  // What the head cache's traces weigh now (see GrantsQueryOptions::max_cached_trace_bytes).
+  size_t cached_trace_weight() const { return cache_.weight(); }
+
+ private:
+  using Reader = replay::ProjectionState::Reader;
+  static constexpr uint32_t kTopDepth = 2;  // the levels a determination records
+
+  // GetGrant's request checks; the scope the request asks for.
+  static absl::StatusOr<replay::Scope> CheckGrantRequest(const booo::v1::GetGrantRequest& request);
+  static HeadVersions VersionsOf(const Reader& reader, const std::string& code);
+  // The whole-year grant at the head, from the cache when current, else computed and kept.
+  absl::StatusOr<HeadAnswer> HeadGrant(const Reader& reader, const std::string& code,
+                                       int32_t year, const replay::RuleTimeline& rules);
+  // HeadGrant with the traces cut to kTopDepth levels.
+  absl::StatusOr<HeadAnswer> HeadTop(const Reader& reader, const std::string& code, int32_t year,
+                                     const replay::RuleTimeline& rules);
+  // The same answer serialized whole, traces included, without tree_size and known_at.
+  absl::StatusOr<std::shared_ptr<const std::string>> HeadGrantBytes(
+      const Reader& reader, const std::string& code, int32_t year,
+      const replay::RuleTimeline& rules);
+  // The same grant's balance row, without copying its trace.
+  absl::StatusOr<booo::v1::BalanceRow> HeadRow(const Reader& reader, const std::string& code,
+                                               int32_t year, const replay::RuleTimeline& rules);
+
+  replay::ProjectionState* const state_;
+  HeadGrantCache cache_;
+};
+
+}  // namespace booo::wire
+
+#endif  // BOOO_SERVICES_WIRE_GRANTS_QUERIES_H_
