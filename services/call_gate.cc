@@ -17,7 +17,7 @@ absl::StatusOr<Caller> CallGate::Admit(const grpc::ServerContextBase& context) {
   ASSIGN_OR_RETURN(Caller caller, identifier_.Identify(context));
   if (limits_.requests_per_second <= 0) return caller;
   const int64_t now = clock_->NowMicros();
-  std::lock_guard lock(mutex_);
+  absl::MutexLock lock(&mutex_);
   auto [it, inserted] = buckets_.try_emplace(caller.limit_key);
   Bucket& bucket = it->second;
   if (inserted) {
@@ -50,7 +50,7 @@ void CallGate::PruneLocked(int64_t now_micros) {
 }
 
 absl::StatusOr<CallGate::StreamSlot> CallGate::OpenStream(const Caller& caller) {
-  std::lock_guard lock(mutex_);
+  absl::MutexLock lock(&mutex_);
   int& open = open_streams_[caller.limit_key];
   if (open >= limits_.max_subscriptions) {
     if (open == 0) open_streams_.erase(caller.limit_key);
@@ -64,7 +64,7 @@ absl::StatusOr<CallGate::StreamSlot> CallGate::OpenStream(const Caller& caller) 
 
 CallGate::StreamSlot::~StreamSlot() {
   if (gate_ == nullptr) return;
-  std::lock_guard lock(gate_->mutex_);
+  absl::MutexLock lock(&gate_->mutex_);
   auto it = gate_->open_streams_.find(key_);
   if (it != gate_->open_streams_.end() && --it->second <= 0) gate_->open_streams_.erase(it);
 }

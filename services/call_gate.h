@@ -6,10 +6,11 @@
 #define BOOO_SERVICES_CALL_GATE_H_
 
 #include <cstdint>
-#include <mutex>
 #include <string>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/status/statusor.h"
 #include "grpcpp/server_context.h"
 #include "ledger/core/clock.h"
@@ -60,14 +61,14 @@ class CallGate {
   };
   // Drops buckets that have refilled completely (they are as good as new) once there are many:
   // in development mode every connection is an identity of its own.
-  void PruneLocked(int64_t now_micros);
+  void PruneLocked(int64_t now_micros) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
 
   const CallerIdentifier identifier_;
   const CallLimits limits_;
   ledger::Clock* const clock_;
-  std::mutex mutex_;
-  absl::flat_hash_map<std::string, Bucket> buckets_;
-  absl::flat_hash_map<std::string, int> open_streams_;
+  absl::Mutex mutex_;
+  absl::flat_hash_map<std::string, Bucket> buckets_ ABSL_GUARDED_BY(mutex_);
+  absl::flat_hash_map<std::string, int> open_streams_ ABSL_GUARDED_BY(mutex_);
 };
 
 }  // namespace booo::services

@@ -1,15 +1,15 @@
 #include "services/log.h"
 
 #include <iostream>
-#include <mutex>
 
+#include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 
 namespace booo::services {
 
 void Log(absl::string_view level, absl::string_view message, nlohmann::json fields) {
-  static std::mutex mutex;
+  ABSL_CONST_INIT static absl::Mutex mutex(absl::kConstInit);  // one line at a time
   nlohmann::json line = nlohmann::json::object();
   line["ts"] = absl::FormatTime("%Y-%m-%dT%H:%M:%E6SZ", absl::Now(), absl::UTCTimeZone());
   line["level"] = std::string(level);
@@ -18,7 +18,7 @@ void Log(absl::string_view level, absl::string_view message, nlohmann::json fiel
     for (auto& [key, value] : fields.items()) line[key] = value;
   }
   const std::string text = line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  std::lock_guard lock(mutex);
+  absl::MutexLock lock(&mutex);
   std::cerr << text << '\n' << std::flush;
 }
 

@@ -6,10 +6,8 @@
 #ifndef BOOO_SERVICES_QUERY_POOL_H_
 #define BOOO_SERVICES_QUERY_POOL_H_
 
-#include <condition_variable>
 #include <deque>
 #include <functional>
-#include <mutex>
 #include <thread>
 #include <vector>
 
@@ -25,19 +23,19 @@ class QueryPool {
   // Runs every query already submitted, then stops.
   ~QueryPool() {
     {
-      std::lock_guard lock(mutex_);
+      absl::MutexLock lock(&mutex_);
       stopping_ = true;
     }
-    ready_.notify_all();
+    ready_.SignalAll();
     for (std::thread& t : threads_) t.join();
   }
 
   void Submit(std::function<void()> query) {
     {
-      std::lock_guard lock(mutex_);
+      absl::MutexLock lock(&mutex_);
       queue_.push_back(std::move(query));
     }
-    ready_.notify_one();
+    ready_.Signal();
   }
 
  private:
@@ -45,8 +43,8 @@ class QueryPool {
     for (;;) {
       std::function<void()> query;
       {
-        std::unique_lock lock(mutex_);
-        ready_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+        absl::MutexLock lock(&mutex_);
+        while (!stopping_ && queue_.empty()) ready_.Wait(&mutex_);
         if (queue_.empty()) return;  // stopping, and nothing left
         query = std::move(queue_.front());
         queue_.pop_front();
@@ -55,10 +53,10 @@ class QueryPool {
     }
   }
 
-  std::mutex mutex_;
-  std::condition_variable ready_;
-  std::deque<std::function<void()>> queue_;
-  bool stopping_ = false;
+  absl::Mutex mutex_;
+  absl::CondVar ready_;
+  std::deque<std::function<void()>> queue_ ABSL_GUARDED_BY(mutex_);
+  bool stopping_ ABSL_GUARDED_BY(mutex_) = false;
   std::vector<std::thread> threads_;
 };
 

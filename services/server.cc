@@ -95,6 +95,7 @@ absl::StatusOr<std::unique_ptr<LedgerServer>> LedgerServer::Start(const ServerOp
   server->checkpoint_keys_ = std::make_unique<CheckpointKeyring>(std::move(keyring));
   ledger::LedgerOptions ledger_options = options.ledger;
   ledger_options.policy = server->rule_guard_.get();
+  ledger_options.payload_rules = &server->payload_rules_;
   ledger_options.holds_checkpoint_key = [keys = server->checkpoint_keys_.get()](
                                             absl::string_view public_key) {
     return keys->Holds(public_key);

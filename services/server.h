@@ -12,6 +12,7 @@
 #include "ledger/core/clock.h"
 #include "ledger/storage/ledger.h"
 #include "services/wire/queries.h"
+#include "replay/calc/grant_payload_rules.h"
 #include "replay/calc/rule_guard.h"
 #include "services/call_gate.h"
 #include "services/checkpoint_keyring.h"
@@ -67,6 +68,7 @@ class LedgerServer {
 
   // Declaration order is destruction order reversed: the ledger holds the rule guard, the
   // projection reads the ledger.
+  const replay::GrantPayloadRules payload_rules_;  // stateless: the grant's field rules
   std::unique_ptr<replay::RuleGuard> rule_guard_;
   std::unique_ptr<CheckpointKeyring> checkpoint_keys_;
   std::unique_ptr<ledger::Ledger> ledger_;

@@ -11,6 +11,22 @@ build="${1:-$root/build}"
 "$root/tools/install-deps.sh" --with-fuzz >/dev/null  # clang comes with the fuzz toolchain
 [ -f "$build/compile_commands.json" ] || { echo "thread-safety: no $build/compile_commands.json"; exit 1; }
 cd "$root"
+# First, that the analysis is on: a guarded member read without its lock must fail to compile.
+probe=$(mktemp --suffix=.cc)
+trap 'rm -f "$probe"' EXIT
+cat >"$probe" <<'CC'
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
+struct Probe {
+  absl::Mutex mutex;
+  int value ABSL_GUARDED_BY(mutex) = 0;
+  int Read() { return value; }  // no lock: the analysis must refuse this
+};
+CC
+if clang++ -std=c++20 -fsyntax-only -Wthread-safety -Werror=thread-safety "$probe" 2>/dev/null; then
+  echo "thread-safety: the analysis did not catch an unguarded read; is clang's -Wthread-safety on?"
+  exit 1
+fi
 # One line per project source (not tests, not generated code): "file<TAB>flags".
 python3 - "$build/compile_commands.json" "$root" >"$build/thread-safety.cmds" <<'PY'
 import json, shlex, sys

@@ -12,17 +12,12 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "booo/v1/events.pb.h"
+#include "ledger/core/field_checks.h"
+#include "ledger/core/payload_rules.h"
 #include "ledger/core/payload_table.h"
 
 namespace booo::ledger {
 
-// Upper bound for any single amount: EUR 1 trillion. Far above any real figure, far below
-// int64's limit, so sums of many amounts stay checkable. Above it: OUT_OF_RANGE.
-inline constexpr int64_t kMaxAmountCents = 100'000'000'000'000;
-// Upper bound for counts of places and persons (the whole country has far fewer).
-inline constexpr int64_t kMaxCount = 10'000'000;
-inline constexpr size_t kMaxEventIdBytes = 128;
-inline constexpr size_t kMaxTextBytes = 4096;
 
 
 // Parses the signed body bytes. INVALID_ARGUMENT ("body: ...") when they are not an EventBody or
@@ -31,9 +26,11 @@ absl::StatusOr<booo::v1::EventBody> ParseEventBody(absl::string_view body_bytes)
 // The same into a message the caller owns (one on an arena, say), which must be empty.
 absl::Status ParseEventBodyInto(absl::string_view body_bytes, booo::v1::EventBody& body);
 
-// All field-level rules: ids, codes, dates, ranges, amounts, enums, the stream the payload
-// implies. INVALID_ARGUMENT naming the field, or OUT_OF_RANGE for an amount over the limit.
-absl::Status ValidateEventBody(const booo::v1::EventBody& body);
+// Every field rule of a body: the envelope (ids, the stream its payload implies), the
+// municipality code its payload declares, the ledger's own key events, and, for every other
+// payload, `rules` (the domain's, injected). INVALID_ARGUMENT naming the field, or OUT_OF_RANGE
+// for an amount over the limit; FAILED_PRECONDITION for a domain payload when `rules` is null.
+absl::Status ValidateEventBody(const booo::v1::EventBody& body, const PayloadRules* rules);
 
 // The stream a payload belongs to ("keys", "rules", "municipality/GM0363"); empty if no payload.
 std::string ExpectedStream(const booo::v1::EventBody& body);

@@ -21,8 +21,20 @@ booo::v1::EventBody Envelope(const std::string& event_id, const std::string& str
 
 booo::v1::EventBody Places() { return booo::testing::PlacesBody("p", TestKey(3), "GM0363", 5); }
 
+TEST(EventValidationTest, WithoutPayloadRulesOnlyKeyEventsAreAdmitted) {
+  // The ledger knows its key events; the grant's payloads need the injected rules.
+  const absl::Status places = ValidateEventBody(Places(), nullptr);
+  EXPECT_EQ(places.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(places.message(),
+            "payload: this ledger was opened without field rules for goo_places_declared events");
+  EXPECT_TRUE(ValidateEventBody(booo::testing::GenesisBody(TestKey(1), TestKey(2)), nullptr).ok());
+  booo::v1::EventBody revoked = booo::testing::KeyRevokedBody("r-1", TestKey(1), "k");
+  revoked.mutable_key_revoked()->clear_key_id();
+  EXPECT_EQ(ValidateEventBody(revoked, nullptr).message(), "key_revoked.key_id: is required");
+}
+
 TEST(EventValidationTest, AcceptsAWellFormedDeclaration) {
-  EXPECT_TRUE(ValidateEventBody(Places()).ok());
+  EXPECT_TRUE(ValidateEventBody(Places(), booo::testing::GrantRules()).ok());
 }
 
 TEST(EventValidationTest, StreamFollowsFromThePayload) {
@@ -41,7 +53,7 @@ TEST(EventValidationTest, MunicipalityCodeMustBeGmAndFourDigits) {
   auto body = Places();
   body.mutable_goo_places_declared()->set_municipality_code("AMS");
   body.set_stream("municipality/AMS");
-  EXPECT_EQ(ValidateEventBody(body).message().substr(0, 38),
+  EXPECT_EQ(ValidateEventBody(body, booo::testing::GrantRules()).message().substr(0, 38),
             "goo_places_declared.municipality_code:");
 }
 
@@ -53,7 +65,7 @@ TEST(EventValidationTest, PersonsWithProvisionCannotExceedRegistered) {
   poo->mutable_month()->set_month(10);
   poo->set_registered_persons(10);
   poo->set_persons_with_provision(11);
-  absl::Status status = ValidateEventBody(body);
+  absl::Status status = ValidateEventBody(body, booo::testing::GrantRules());
   EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_NE(status.message().find("persons_with_provision"), std::string::npos);
 }
@@ -66,15 +78,15 @@ TEST(EventValidationTest, RuleValuesNeedAValueAndAnOrderedValidity) {
   auto* value = rule->add_values();
   value->set_parameter("goo_norm_per_place_day");
   *value->mutable_valid_from() = Day(2022, 10, 15);
-  EXPECT_NE(ValidateEventBody(body).message().find("rule_amended.values[0].value"),
+  EXPECT_NE(ValidateEventBody(body, booo::testing::GrantRules()).message().find("rule_amended.values[0].value"),
             std::string::npos);
   value->set_amount_cents(8300);
-  EXPECT_TRUE(ValidateEventBody(body).ok());
+  EXPECT_TRUE(ValidateEventBody(body, booo::testing::GrantRules()).ok());
   *value->mutable_valid_to() = Day(2022, 10, 14);
-  EXPECT_NE(ValidateEventBody(body).message().find("valid_to"), std::string::npos);
+  EXPECT_NE(ValidateEventBody(body, booo::testing::GrantRules()).message().find("valid_to"), std::string::npos);
   value->clear_valid_to();
   value->set_parameter("GOO Norm");
-  EXPECT_NE(ValidateEventBody(body).message().find("parameter"), std::string::npos);
+  EXPECT_NE(ValidateEventBody(body, booo::testing::GrantRules()).message().find("parameter"), std::string::npos);
 }
 
 TEST(EventValidationTest, RejectedDecisionMustNotCarryAnAmount) {
@@ -86,15 +98,15 @@ TEST(EventValidationTest, RejectedDecisionMustNotCarryAnAmount) {
   d->set_accepted_total_cents(5);
   d->set_decision_reference("NOO/1");
   *d->mutable_decision_date() = Day(2023, 6, 1);
-  EXPECT_NE(ValidateEventBody(body).message().find("accepted_total_cents"), std::string::npos);
+  EXPECT_NE(ValidateEventBody(body, booo::testing::GrantRules()).message().find("accepted_total_cents"), std::string::npos);
   d->set_accepted_total_cents(0);
-  EXPECT_TRUE(ValidateEventBody(body).ok());
+  EXPECT_TRUE(ValidateEventBody(body, booo::testing::GrantRules()).ok());
 }
 
 TEST(EventValidationTest, EveryFactCarriesItsBusinessDate) {
   booo::v1::EventBody body = Places();
   body.mutable_goo_places_declared()->clear_received_date();
-  EXPECT_EQ(ValidateEventBody(body).message(), "goo_places_declared.received_date: is required");
+  EXPECT_EQ(ValidateEventBody(body, booo::testing::GrantRules()).message(), "goo_places_declared.received_date: is required");
   EXPECT_FALSE(BusinessDate(booo::testing::GenesisBody(TestKey(1), TestKey(2))).has_value());
   EXPECT_EQ(FormatDate(*BusinessDate(Places())), "2022-11-15");
   EXPECT_EQ(BusinessDateField(Places()), "goo_places_declared.received_date");
@@ -110,10 +122,10 @@ TEST(EventValidationTest, LivingAllowancePeriodStaysInOneYear) {
   *la->mutable_period()->mutable_last_day() = Day(2024, 1, 31);
   *la->mutable_received_date() = Day(2024, 2, 1);
   la->set_amount_cents(100);
-  EXPECT_EQ(ValidateEventBody(body).message(),
+  EXPECT_EQ(ValidateEventBody(body, booo::testing::GrantRules()).message(),
             "living_allowance_paid.period: must lie within one calendar year (one spending year)");
   *la->mutable_period()->mutable_last_day() = Day(2023, 12, 31);
-  EXPECT_TRUE(ValidateEventBody(body).ok());
+  EXPECT_TRUE(ValidateEventBody(body, booo::testing::GrantRules()).ok());
 }
 
 TEST(EventValidationTest, PersonReferencesArePseudonymsAndNeverACitizenServiceNumber) {
@@ -128,24 +140,24 @@ TEST(EventValidationTest, PersonReferencesArePseudonymsAndNeverACitizenServiceNu
   const std::string pseudonym(64, 'a');
   d->add_person_refs(pseudonym);
   d->add_person_refs("123456782");  // BSN-shaped (passes the 11-test)
-  absl::Status s = ValidateEventBody(body);
+  absl::Status s = ValidateEventBody(body, booo::testing::GrantRules());
   EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(s.message().substr(0, 51), "poo_person_months_declared.person_refs[1]: looks li");
   EXPECT_EQ(s.message().find("123456782"), std::string::npos) << "the value must not be echoed";
   for (const char* bsn : {"1234.56.782", "123 456 782", "12345678"}) {
     d->set_person_refs(1, bsn);
-    EXPECT_NE(ValidateEventBody(body).message().find("citizen service number"), std::string::npos)
+    EXPECT_NE(ValidateEventBody(body, booo::testing::GrantRules()).message().find("citizen service number"), std::string::npos)
         << bsn;
   }
   d->set_person_refs(1, "not-a-pseudonym");
-  EXPECT_NE(ValidateEventBody(body).message().find("64 lowercase hex"), std::string::npos);
+  EXPECT_NE(ValidateEventBody(body, booo::testing::GrantRules()).message().find("64 lowercase hex"), std::string::npos);
   d->set_person_refs(1, pseudonym);
-  EXPECT_EQ(ValidateEventBody(body).message(),
+  EXPECT_EQ(ValidateEventBody(body, booo::testing::GrantRules()).message(),
             "poo_person_months_declared.person_refs: a person is referenced twice in one month");
   d->set_person_refs(1, std::string(63, 'a') + "b");
-  EXPECT_TRUE(ValidateEventBody(body).ok());
+  EXPECT_TRUE(ValidateEventBody(body, booo::testing::GrantRules()).ok());
   d->set_persons_with_provision(1);
-  EXPECT_EQ(ValidateEventBody(body).message(),
+  EXPECT_EQ(ValidateEventBody(body, booo::testing::GrantRules()).message(),
             "poo_person_months_declared.person_refs: 2 references for 1 persons with a provision");
 }
 
@@ -158,7 +170,7 @@ TEST(EventValidationTest, HousingComponentOnlyInPrivateReception) {
   *la->mutable_period()->mutable_first_day() = Day(2024, 1, 1);
   *la->mutable_period()->mutable_last_day() = Day(2024, 1, 31);
   la->set_amount_cents(100);
-  EXPECT_NE(ValidateEventBody(body).message().find("living_allowance_paid.component"),
+  EXPECT_NE(ValidateEventBody(body, booo::testing::GrantRules()).message().find("living_allowance_paid.component"),
             std::string::npos);
 }
 

@@ -44,6 +44,7 @@ class KeyLifecycleTest : public ::testing::Test {
     }
     auto reader = ExportFileReader::FromBytes(bytes, "test.export");
     if (!reader.ok()) return reader.status();
+    options.payload_rules = booo::testing::GrantRules();
     return VerifyLedger(**reader, options, bad);
   }
 

@@ -112,7 +112,7 @@ TEST(PayloadTableTest, EveryPayloadHasFieldChecks) {
       payload->GetReflection()->SetString(payload, info.municipality, "GM0363");
     }
     body.set_stream(ExpectedStream(body));
-    const absl::Status status = ValidateEventBody(body);
+    const absl::Status status = ValidateEventBody(body, booo::testing::GrantRules());
     EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << status;
     EXPECT_TRUE(absl::StartsWith(status.message(), info.name() + ".")) << status;
   }
@@ -129,7 +129,7 @@ TEST(PayloadTableTest, EveryPayloadHasASeedInTheEnvelopeCorpus) {
     booo::v1::SignedEvent envelope;
     if (!envelope.ParseFromString(bytes.str())) continue;
     absl::StatusOr<EventBody> body = ParseEventBody(envelope.body());
-    if (body.ok() && ValidateEventBody(*body).ok()) seeded.insert(body->payload_case());
+    if (body.ok() && ValidateEventBody(*body, booo::testing::GrantRules()).ok()) seeded.insert(body->payload_case());
   }
   ASSERT_FALSE(error) << error.message();
   for (const PayloadInfo& info : Payloads()) {

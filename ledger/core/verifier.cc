@@ -98,7 +98,7 @@ absl::Status Walk::Leaf(uint64_t sequence, const std::string& bytes, bool signat
   if (body->signer_key_id() != leaf->key_id) {
     return Fail(sequence, "the leaf's key id differs from the body's signer_key_id");
   }
-  if (absl::Status valid = ValidateEventBody(*body); !valid.ok()) {
+  if (absl::Status valid = ValidateEventBody(*body, options_.payload_rules); !valid.ok()) {
     return Fail(sequence, valid.message());
   }
   AdmissionInput input{&*body,   leaf->body,         leaf->signature,

@@ -13,6 +13,7 @@
 #include "ledger/core/admission_policy.h"
 #include "ledger/core/key_registry.h"
 #include "ledger/core/merkle.h"
+#include "ledger/core/payload_rules.h"
 
 namespace booo::ledger {
 
@@ -37,6 +38,9 @@ struct VerifyOptions {
   const SubtreeHashSource* stored_tree = nullptr;
   // When set, the size the store claims; it must equal the number of leaves.
   std::optional<uint64_t> stored_tree_size;
+  // The domain's field rules for its payloads, as the server applied them (not owned). Without
+  // them a ledger holding any payload but key events does not verify.
+  const PayloadRules* payload_rules = nullptr;
   // When set, the domain rules that need history are re-checked on every event of its streams,
   // as the server checked them (not owned; fresh, with no events committed).
   AdmissionPolicy* policy = nullptr;

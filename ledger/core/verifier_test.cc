@@ -29,7 +29,7 @@ class VerifierTest : public ::testing::Test {
            ("booo-verify-" + std::to_string(::getpid()) + "-" +
             ::testing::UnitTest::GetInstance()->current_test_info()->name());
     std::filesystem::remove_all(dir_);
-    auto ledger = Ledger::Open(dir_.string(), &clock_);
+    auto ledger = Ledger::Open(dir_.string(), &clock_, booo::testing::WithGrantRules());
     ASSERT_TRUE(ledger.ok()) << ledger.status();
     Append(**ledger, booo::testing::GenesisBody(root_, checkpoint_key_), root_);
     Append(
@@ -62,6 +62,7 @@ class VerifierTest : public ::testing::Test {
     options.stored_tree = store->get();
     options.stored_tree_size = *size;
     StoreLeafSource leaves(**store, *size);
+    options.payload_rules = booo::testing::GrantRules();
     return VerifyLedger(leaves, options, bad);
   }
 
@@ -101,7 +102,7 @@ TEST_F(VerifierTest, AcceptsAnUntouchedLedgerWithAnEarlierCheckpoint) {
 // Ledger::ScanEvents, the projections' rebuild path, checks what it hands over like every
 // read does.
 TEST_F(VerifierTest, ScanEventsHandsOverEveryEventInOrderWithItsLeafHash) {
-  auto ledger = Ledger::Open(dir_.string(), &clock_);
+  auto ledger = Ledger::Open(dir_.string(), &clock_, booo::testing::WithGrantRules());
   ASSERT_TRUE(ledger.ok()) << ledger.status();
   uint64_t next = 2;
   absl::Status scanned =
@@ -126,7 +127,7 @@ TEST_F(VerifierTest, ScanEventsReportsAChangedLeafOrLeafHashAtItsSequence) {
          [](std::string& leaf) { leaf[leaf.size() - 70] ^= 0x01; });
   Tamper(LedgerStore::kTree, LedgerStore::NodeKey(0, 3),
          [](std::string& hash) { hash[0] ^= 0x01; });
-  auto ledger = Ledger::Open(dir_.string(), &clock_);
+  auto ledger = Ledger::Open(dir_.string(), &clock_, booo::testing::WithGrantRules());
   ASSERT_TRUE(ledger.ok()) << ledger.status();
   auto first_failure = [&](uint64_t start) {
     uint64_t handed = 0;
@@ -152,7 +153,7 @@ TEST_F(VerifierTest, ReadLeavesChecksEachLeafAgainstItsStoredHash) {
   std::vector<uint64_t> sequences = {2, 5, 6, 11};
   auto none = [](size_t, const LeafView&, const Hash&) { return absl::OkStatus(); };
   {
-    auto ledger = Ledger::Open(dir_.string(), &clock_);
+    auto ledger = Ledger::Open(dir_.string(), &clock_, booo::testing::WithGrantRules());
     ASSERT_TRUE(ledger.ok()) << ledger.status();
     std::vector<uint64_t> seen;
     absl::Status read = (*ledger)->ReadLeaves(
@@ -181,7 +182,7 @@ TEST_F(VerifierTest, ReadLeavesChecksEachLeafAgainstItsStoredHash) {
          [](std::string& leaf) { leaf[leaf.size() - 70] ^= 0x01; });
   Tamper(LedgerStore::kTree, LedgerStore::NodeKey(0, 5),
          [](std::string& hash) { hash[0] ^= 0x01; });
-  auto ledger = Ledger::Open(dir_.string(), &clock_);
+  auto ledger = Ledger::Open(dir_.string(), &clock_, booo::testing::WithGrantRules());
   ASSERT_TRUE(ledger.ok()) << ledger.status();
   auto first_failure = [&](std::vector<uint64_t> asked) {
     size_t handed = 0;
@@ -205,7 +206,7 @@ TEST_F(VerifierTest, ReadLeavesChecksEachLeafAgainstItsStoredHash) {
 // from the second batch is named.
 TEST_F(VerifierTest, ReadLeavesAcrossBatchesNamesAMissingLeafHash) {
   {
-    auto ledger = Ledger::Open(dir_.string(), &clock_);
+    auto ledger = Ledger::Open(dir_.string(), &clock_, booo::testing::WithGrantRules());
     ASSERT_TRUE(ledger.ok()) << ledger.status();
     for (int i = 0; i < 300; ++i) {
       SignedBytes e = Sign(booo::testing::PlacesBody(absl::StrCat("many-", i), city_, "GM0363", i), city_);
@@ -215,7 +216,7 @@ TEST_F(VerifierTest, ReadLeavesAcrossBatchesNamesAMissingLeafHash) {
   std::vector<uint64_t> sequences;
   for (uint64_t s = 12; s < 312; ++s) sequences.push_back(s);
   {
-    auto ledger = Ledger::Open(dir_.string(), &clock_);
+    auto ledger = Ledger::Open(dir_.string(), &clock_, booo::testing::WithGrantRules());
     ASSERT_TRUE(ledger.ok()) << ledger.status();
     size_t handed = 0;
     absl::Status read =
@@ -232,7 +233,7 @@ TEST_F(VerifierTest, ReadLeavesAcrossBatchesNamesAMissingLeafHash) {
     ASSERT_TRUE(store.ok()) << store.status();
     ASSERT_TRUE((*store)->RawDeleteForTesting(LedgerStore::kTree, LedgerStore::NodeKey(0, 290)).ok());
   }
-  auto ledger = Ledger::Open(dir_.string(), &clock_);
+  auto ledger = Ledger::Open(dir_.string(), &clock_, booo::testing::WithGrantRules());
   ASSERT_TRUE(ledger.ok()) << ledger.status();
   absl::Status missing = (*ledger)->ReadLeaves(
       sequences, [](size_t, const LeafView&, const Hash&) { return absl::OkStatus(); });
@@ -248,7 +249,7 @@ TEST_F(VerifierTest, ReadLeavesAcrossBatchesNamesAMissingLeafHash) {
 TEST_F(VerifierTest, ScanEventsUncheckedLeavesTheCheckToCheckLeaf) {
   Tamper(LedgerStore::kEvents, LedgerStore::SequenceKey(6),
          [](std::string& leaf) { leaf[leaf.size() - 70] ^= 0x01; });
-  auto ledger = Ledger::Open(dir_.string(), &clock_);
+  auto ledger = Ledger::Open(dir_.string(), &clock_, booo::testing::WithGrantRules());
   ASSERT_TRUE(ledger.ok()) << ledger.status();
   uint64_t next = 2;
   std::vector<absl::StatusCode> checks;
@@ -348,6 +349,7 @@ TEST_F(VerifierTest, ExportRoundTripVerifiesAndTruncatedExportFails) {
   ASSERT_TRUE(reader.ok());
   VerifyOptions options;
   options.trusted_checkpoint = early_checkpoint_;
+  options.payload_rules = booo::testing::GrantRules();
   auto report = VerifyLedger(**reader, options);
   ASSERT_TRUE(report.ok()) << report.status();
   EXPECT_EQ(report->events, 12u);
@@ -355,7 +357,9 @@ TEST_F(VerifierTest, ExportRoundTripVerifiesAndTruncatedExportFails) {
   std::filesystem::resize_file(file, std::filesystem::file_size(file) - 10);
   auto truncated = ExportFileReader::Open(file);
   std::optional<uint64_t> bad;
-  auto failed = VerifyLedger(**truncated, {}, &bad);
+  VerifyOptions with_rules;
+  with_rules.payload_rules = booo::testing::GrantRules();
+  auto failed = VerifyLedger(**truncated, with_rules, &bad);
   ASSERT_FALSE(failed.ok());
   EXPECT_EQ(*bad, 11u);
 }
@@ -363,7 +367,7 @@ TEST_F(VerifierTest, ExportRoundTripVerifiesAndTruncatedExportFails) {
 TEST_F(VerifierTest, LedgerReadsRefuseATamperedEvent) {
   Tamper(LedgerStore::kEvents, LedgerStore::SequenceKey(3),
          [](std::string& leaf) { leaf[leaf.size() - 70] ^= 0x01; });
-  auto ledger = Ledger::Open(dir_.string(), &clock_);
+  auto ledger = Ledger::Open(dir_.string(), &clock_, booo::testing::WithGrantRules());
   ASSERT_TRUE(ledger.ok());
   auto event = (*ledger)->GetEvent(3);
   EXPECT_EQ(event.status().code(), absl::StatusCode::kDataLoss);

@@ -130,7 +130,7 @@ absl::Status Ledger::LoadState() {
   RETURN_IF_ERROR(store_->ForEachStreamHead(
       [this](absl::string_view stream, uint64_t version) { stream_heads_[stream] = version; }));
   {
-    std::lock_guard lock(head_mutex_);
+    absl::MutexLock lock(&head_mutex_);
     head_ = TreeHead{size, tree_.Root()};
     published_recorded_at_micros_ = last_recorded_at_micros_;
   }
@@ -140,6 +140,7 @@ absl::Status Ledger::LoadState() {
     if (!sequence) break;
     ASSIGN_OR_RETURN(booo::v1::StoredEvent event, ReadStored(*sequence));
     ASSIGN_OR_RETURN(booo::v1::EventBody body, ParseEventBody(event.body()));
+    absl::MutexLock lock(&keys_mutex_);  // before the threads start; taken for the analysis
     keys_.Apply(body, *sequence);
   }
   if (options_.policy == nullptr) return absl::OkStatus();
@@ -210,7 +211,7 @@ void Ledger::AppendBatchAsync(std::vector<SignedBytes> events, BatchDone done) {
 
 absl::Status Ledger::Enqueue(std::shared_ptr<PendingUnit> unit) {
   {
-    std::lock_guard lock(queue_mutex_);
+    absl::MutexLock lock(&queue_mutex_);
     if (writer_stop_) return absl::UnavailableError("ledger: shutting down");
     if (queued_events_ + unit->events.size() > options_.max_queued_appends) {
       return absl::ResourceExhaustedError("ledger: too many appends queued; retry later");
@@ -218,7 +219,7 @@ absl::Status Ledger::Enqueue(std::shared_ptr<PendingUnit> unit) {
     queued_events_ += unit->events.size();
     queue_.push_back(std::move(unit));
   }
-  queue_changed_.notify_one();
+  queue_changed_.Signal();
   return absl::OkStatus();
 }
 
@@ -234,7 +235,7 @@ absl::StatusOr<std::shared_ptr<Ledger::PendingAppend>> Ledger::Prepare(std::stri
   }
   auto pending = std::make_shared<PendingAppend>();
   ASSIGN_OR_RETURN(pending->body, ParseEventBody(body_bytes));
-  RETURN_IF_ERROR(ValidateEventBody(pending->body));
+  RETURN_IF_ERROR(ValidateEventBody(pending->body, options_.payload_rules));
 
   // Verify the signature here, on the caller's thread, when the key is already known: the
   // expensive part of admission then runs in parallel. The writer re-checks everything else.
@@ -242,7 +243,7 @@ absl::StatusOr<std::shared_ptr<Ledger::PendingAppend>> Ledger::Prepare(std::stri
   if (pending->body.has_genesis()) {
     public_key = pending->body.genesis().ministry_root_public_key();
   } else {
-    std::shared_lock lock(keys_mutex_);
+    absl::ReaderMutexLock lock(&keys_mutex_);
     if (const KeyInfo* key = keys_.Find(pending->body.signer_key_id()))
       public_key = key->public_key;
   }
@@ -260,8 +261,8 @@ void Ledger::WriterLoop() {
   for (;;) {
     std::vector<std::shared_ptr<PendingUnit>> group;
     {
-      std::unique_lock lock(queue_mutex_);
-      queue_changed_.wait(lock, [this] { return !queue_.empty() || writer_stop_; });
+      absl::MutexLock lock(&queue_mutex_);
+      while (queue_.empty() && !writer_stop_) queue_changed_.Wait(&queue_mutex_);
       if (queue_.empty()) return;  // stopping, and everything queued was written
       // Whole units only: a batch is never split across groups.
       size_t events = 0;
@@ -288,7 +289,7 @@ void Ledger::CommitGroup(std::vector<std::shared_ptr<PendingUnit>>& units) {
   // Recorded-at never decreases, even if the system clock steps back, and never falls below a
   // time already reported as settled.
   {
-    std::lock_guard settled(settled_mutex_);
+    absl::MutexLock settled(&settled_mutex_);
     g.recorded_at_micros =
         std::max({last_recorded_at_micros_, clock_->NowMicros(), settled_floor_micros_});
     group_recorded_at_micros_ = g.recorded_at_micros;
@@ -308,7 +309,7 @@ void Ledger::CommitGroup(std::vector<std::shared_ptr<PendingUnit>>& units) {
     }
   }
   {
-    std::lock_guard settled(settled_mutex_);
+    absl::MutexLock settled(&settled_mutex_);
     group_recorded_at_micros_.reset();  // written and published, or not written at all
   }
   AnswerGroup(std::move(units), std::move(results));
@@ -395,15 +396,15 @@ void Ledger::PublishGroup(GroupState& g) {
   for (auto& [stream, version] : g.heads) stream_heads_[stream] = version;
   for (const PolicyEvent& event : g.policy_pending) options_.policy->Commit(event);
   if (g.keys) {
-    std::unique_lock lock(keys_mutex_);
+    absl::MutexLock lock(&keys_mutex_);
     keys_ = std::move(*g.keys);
   }
   {
-    std::lock_guard lock(head_mutex_);
+    absl::MutexLock lock(&head_mutex_);
     head_ = TreeHead{tree_.size(), tree_.Root()};
     published_recorded_at_micros_ = g.recorded_at_micros;
   }
-  head_changed_.notify_all();
+  head_changed_.SignalAll();
 }
 
 void Ledger::AnswerGroup(std::vector<std::shared_ptr<PendingUnit>> units, GroupResults results) {
@@ -440,22 +441,24 @@ void Ledger::AnswerGroup(std::vector<std::shared_ptr<PendingUnit>> units, GroupR
         unit.batch_done(std::move(receipts));
       }
     }
-    std::lock_guard lock(queue_mutex_);
+    absl::MutexLock lock(&queue_mutex_);
     queued_events_ -= group_events;
   };
   {
-    std::lock_guard lock(completion_mutex_);
+    absl::MutexLock lock(&completion_mutex_);
     completions_.push_back(std::move(answer));
   }
-  completion_changed_.notify_one();
+  completion_changed_.Signal();
 }
 
 void Ledger::CompletionLoop() {
   for (;;) {
     std::deque<std::function<void()>> ready;
     {
-      std::unique_lock lock(completion_mutex_);
-      completion_changed_.wait(lock, [this] { return !completions_.empty() || completion_stop_; });
+      absl::MutexLock lock(&completion_mutex_);
+      while (completions_.empty() && !completion_stop_) {
+        completion_changed_.Wait(&completion_mutex_);
+      }
       if (completions_.empty()) return;  // stopping, and every answer was given
       ready.swap(completions_);
     }
@@ -538,7 +541,10 @@ absl::StatusOr<AppendResult> Ledger::AdmitInGroup(PendingAppend& append, GroupSt
   if (watched) g.policy_pending.push_back(PolicyEvent{body, sequence, g.recorded_at_micros});
   ++g.next_sequence;
   if (IsKeyEvent(body)) {
-    if (!g.keys) g.keys = keys_;
+    if (!g.keys) {
+      absl::ReaderMutexLock lock(&keys_mutex_);
+      g.keys = keys_;
+    }
     g.keys->Apply(body, sequence);
   }
 

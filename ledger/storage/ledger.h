@@ -11,30 +11,30 @@
 #ifndef BOOO_LEDGER_STORAGE_LEDGER_H_
 #define BOOO_LEDGER_STORAGE_LEDGER_H_
 
-#include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <functional>
 #include <future>
 #include <memory>
-#include <mutex>
 #include <optional>
-#include <shared_mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
 #include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "booo/v1/ledger_service.pb.h"
 #include "ledger/core/admission_policy.h"
 #include "ledger/core/clock.h"
 #include "ledger/core/key_registry.h"
+#include "ledger/core/payload_rules.h"
 #include "ledger/core/leaf_format.h"
 #include "ledger/core/merkle.h"
 #include "ledger/storage/store.h"
@@ -49,6 +49,9 @@ struct LedgerOptions {
   size_t max_queued_appends = 65536;  // events; beyond: RESOURCE_EXHAUSTED (back-pressure)
   size_t max_batch_events = 256;      // events per AppendBatch; beyond: RESOURCE_EXHAUSTED
   bool sync_writes = true;            // fsync the WAL before acknowledging
+  // The domain's field rules for its payloads (not owned; must outlive the ledger). Without
+  // them only key events are admitted (FAILED_PRECONDITION for any other payload).
+  const PayloadRules* payload_rules = nullptr;
   // Domain rules that need history (not owned; must outlive the ledger). Optional.
   AdmissionPolicy* policy = nullptr;
   // Whether the server holds the private half of a checkpoint key, asked before a rotation to
@@ -233,38 +236,38 @@ class Ledger {
   absl::flat_hash_set<std::string> policy_streams_;  // the streams options_.policy judges
 
   // The key registry: written by the writer, read by callers pre-verifying signatures.
-  mutable std::shared_mutex keys_mutex_;
-  KeyRegistry keys_;
+  mutable absl::Mutex keys_mutex_;
+  KeyRegistry keys_ ABSL_GUARDED_BY(keys_mutex_);
 
   // Recorded-at times: the group being written, if any, and the least time handed out by
   // SettledBeforeMicros, below which no later group may be recorded (so a clock stepping back
   // cannot break a settled answer).
-  mutable std::mutex settled_mutex_;
-  std::optional<int64_t> group_recorded_at_micros_;
-  mutable int64_t settled_floor_micros_ = 0;
+  mutable absl::Mutex settled_mutex_ ABSL_ACQUIRED_BEFORE(head_mutex_);
+  std::optional<int64_t> group_recorded_at_micros_ ABSL_GUARDED_BY(settled_mutex_);
+  mutable int64_t settled_floor_micros_ ABSL_GUARDED_BY(settled_mutex_) = 0;
 
   // The committed head, published after each group for readers and waiters.
-  mutable std::mutex head_mutex_;
-  mutable std::condition_variable head_changed_;
-  TreeHead head_;
-  int64_t published_recorded_at_micros_ = 0;  // of the head's last event
-  bool shutting_down_ = false;
+  mutable absl::Mutex head_mutex_;
+  mutable absl::CondVar head_changed_;
+  TreeHead head_ ABSL_GUARDED_BY(head_mutex_);
+  int64_t published_recorded_at_micros_ ABSL_GUARDED_BY(head_mutex_) = 0;  // of the head's last
+  bool shutting_down_ ABSL_GUARDED_BY(head_mutex_) = false;
 
-  std::mutex queue_mutex_;
-  std::condition_variable queue_changed_;
-  std::deque<std::shared_ptr<PendingUnit>> queue_;
-  size_t queued_events_ = 0;
-  bool writer_stop_ = false;
+  absl::Mutex queue_mutex_;
+  absl::CondVar queue_changed_;
+  std::deque<std::shared_ptr<PendingUnit>> queue_ ABSL_GUARDED_BY(queue_mutex_);
+  size_t queued_events_ ABSL_GUARDED_BY(queue_mutex_) = 0;
+  bool writer_stop_ ABSL_GUARDED_BY(queue_mutex_) = false;
   std::thread writer_;
 
   // Answers of committed groups, handed to their callers by a thread of their own: a gRPC
   // answer is sent from inside its callback, and sending them from the writer held the next
   // group back (a fifth of the writer's time). Answers go out in commit order.
   void CompletionLoop();
-  std::mutex completion_mutex_;
-  std::condition_variable completion_changed_;
-  std::deque<std::function<void()>> completions_;
-  bool completion_stop_ = false;
+  absl::Mutex completion_mutex_;
+  absl::CondVar completion_changed_;
+  std::deque<std::function<void()>> completions_ ABSL_GUARDED_BY(completion_mutex_);
+  bool completion_stop_ ABSL_GUARDED_BY(completion_mutex_) = false;
   std::thread completer_;
 };
 

@@ -1,6 +1,7 @@
 // Ledger: the read side (events, pages, tree heads, proofs) and shutdown. The append side is in
 // ledger.cc.
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "ledger/core/event_validation.h"
 #include "ledger/core/leaf_format.h"
 #include "ledger/storage/ledger.h"
@@ -203,17 +204,17 @@ absl::StatusOr<booo::v1::ReadEventsResponse> Ledger::ReadEvents(uint64_t start, 
 }
 
 TreeHead Ledger::Head() const {
-  std::lock_guard lock(head_mutex_);
+  absl::MutexLock lock(&head_mutex_);
   return head_;
 }
 
 int64_t Ledger::SettledBeforeMicros() const {
-  std::lock_guard settled(settled_mutex_);
+  absl::MutexLock settled(&settled_mutex_);
   // While a group is written its events carry its time and are not yet in the head.
   if (group_recorded_at_micros_) return *group_recorded_at_micros_;
   int64_t last_published = 0;
   {
-    std::lock_guard lock(head_mutex_);
+    absl::MutexLock lock(&head_mutex_);
     last_published = published_recorded_at_micros_;
   }
   settled_floor_micros_ =
@@ -287,54 +288,56 @@ absl::StatusOr<Ledger::CheckedConsistencyProof> Ledger::ConsistencyProof(uint64_
 }
 
 std::optional<GenesisInfo> Ledger::Genesis() const {
-  std::shared_lock lock(keys_mutex_);
+  absl::ReaderMutexLock lock(&keys_mutex_);
   return keys_.genesis();
 }
 
 std::optional<CheckpointKey> Ledger::CheckpointKeyFor(uint64_t tree_size) const {
-  std::shared_lock lock(keys_mutex_);
+  absl::ReaderMutexLock lock(&keys_mutex_);
   const CheckpointKey* key = keys_.CheckpointKeyFor(tree_size);
   if (key == nullptr) return std::nullopt;
   return *key;
 }
 
 std::optional<KeyInfo> Ledger::FindKey(absl::string_view key_id) const {
-  std::shared_lock lock(keys_mutex_);
+  absl::ReaderMutexLock lock(&keys_mutex_);
   const KeyInfo* key = keys_.Find(key_id);
   if (key == nullptr) return std::nullopt;
   return *key;
 }
 
 uint64_t Ledger::WaitForGrowth(uint64_t size, absl::Duration timeout) const {
-  std::unique_lock lock(head_mutex_);
-  head_changed_.wait_for(lock, absl::ToChronoMicroseconds(timeout),
-                         [&] { return head_.size > size || shutting_down_; });
+  absl::MutexLock lock(&head_mutex_);
+  const absl::Time deadline = absl::Now() + timeout;
+  while (head_.size <= size && !shutting_down_) {
+    if (head_changed_.WaitWithDeadline(&head_mutex_, deadline)) break;  // timed out
+  }
   return head_.size;
 }
 
 void Ledger::Shutdown() {
   {
-    std::lock_guard lock(head_mutex_);
+    absl::MutexLock lock(&head_mutex_);
     shutting_down_ = true;
   }
-  head_changed_.notify_all();
+  head_changed_.SignalAll();
   {
-    std::lock_guard lock(queue_mutex_);
+    absl::MutexLock lock(&queue_mutex_);
     writer_stop_ = true;
   }
-  queue_changed_.notify_all();
+  queue_changed_.SignalAll();
   if (writer_.joinable()) writer_.join();
   // After the writer: the answers of its last groups are still given.
   {
-    std::lock_guard lock(completion_mutex_);
+    absl::MutexLock lock(&completion_mutex_);
     completion_stop_ = true;
   }
-  completion_changed_.notify_all();
+  completion_changed_.SignalAll();
   if (completer_.joinable()) completer_.join();
 }
 
 bool Ledger::shutting_down() const {
-  std::lock_guard lock(head_mutex_);
+  absl::MutexLock lock(&head_mutex_);
   return shutting_down_;
 }
 

@@ -202,7 +202,7 @@ void LedgerStore::NoteTreeNode(absl::string_view key, absl::string_view value) {
   const size_t level = static_cast<uint8_t>(key[0]) - kUpperTreeLevel;
   const uint64_t index = LoadBigEndian64(key.data() + 1);
   absl::StatusOr<Hash> hash = HashFromBytes(std::string_view(value.data(), value.size()));
-  std::unique_lock lock(upper_mutex_);
+  absl::MutexLock lock(&upper_mutex_);
   if (upper_.size() <= level) upper_.resize(level + 1);
   std::vector<Hash>& row = upper_[level];
   if (index < row.size()) {
@@ -448,7 +448,7 @@ absl::Status LedgerStore::ForEachStreamHead(
 
 absl::StatusOr<Hash> LedgerStore::CompleteSubtree(int level, uint64_t index) const {
   if (level >= kUpperTreeLevel) {
-    std::shared_lock lock(upper_mutex_);
+    absl::ReaderMutexLock lock(&upper_mutex_);
     const size_t row = static_cast<size_t>(level - kUpperTreeLevel);
     if (row < upper_.size() && index < upper_[row].size()) return upper_[row][index];
   }

@@ -8,15 +8,16 @@
 #include <functional>
 #include <memory>
 #include <optional>
-#include <shared_mutex>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/strings/string_view.h"
 #include "ledger/core/merkle.h"
 
@@ -170,8 +171,9 @@ class LedgerStore final : public SubtreeHashSource {
   // 10 M events once other queries had churned the caches, six levels read from disk per
   // proof). From level 3 up: a quarter of the leaf count in hashes, 80 MB at 10 M events.
   static constexpr int kUpperTreeLevel = 3;
-  mutable std::shared_mutex upper_mutex_;
-  std::vector<std::vector<Hash>> upper_;  // [level - kUpperTreeLevel][index], dense
+  mutable absl::Mutex upper_mutex_;
+  // [level - kUpperTreeLevel][index], dense
+  std::vector<std::vector<Hash>> upper_ ABSL_GUARDED_BY(upper_mutex_);
 };
 
 std::string EncodeBigEndian64(uint64_t value);

@@ -2,10 +2,10 @@
 
 #include <cstdarg>
 #include <cstdio>
-#include <mutex>
 #include <string>
 
 #include "absl/strings/str_format.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "rocksdb/env.h"
@@ -46,12 +46,12 @@ class StderrLogger final : public rocksdb::Logger {
         absl::FormatTime("%Y-%m-%dT%H:%M:%E6SZ", absl::Now(), absl::UTCTimeZone()),
         level >= rocksdb::InfoLogLevel::ERROR_LEVEL ? "error" : "warning",
         JsonEscaped(buffer));
-    std::lock_guard lock(mutex_);
+    absl::MutexLock lock(&mutex_);  // one line at a time on stderr
     std::fputs(line.c_str(), stderr);
   }
 
  private:
-  std::mutex mutex_;
+  absl::Mutex mutex_;
 };
 
 }  // namespace

@@ -1,3 +1,4 @@
+#include "replay/calc/grant_payload_rules.h"
 #include "replay/calc/rule_guard.h"
 
 #include <unistd.h>
@@ -181,7 +182,7 @@ TEST(RuleGuardVerifyTest, VerifierFindsARetroactiveLoweringTheServerDidNotCheck)
   ledger::ManualClock clock(1'736'467'200'000'000);  // 2025-01-10
   const auto root = booo::testing::TestKey(1);
   {
-    auto ledger = ledger::Ledger::Open(dir.string(), &clock);  // no policy
+    auto ledger = ledger::Ledger::Open(dir.string(), &clock, booo::testing::WithGrantRules());  // no policy
     ASSERT_TRUE(ledger.ok()) << ledger.status();
     auto append = [&](booo::v1::EventBody body) {
       body.set_signer_key_id(root.KeyId());
@@ -203,6 +204,8 @@ TEST(RuleGuardVerifyTest, VerifierFindsARetroactiveLoweringTheServerDidNotCheck)
   RuleGuard guard;
   ledger::VerifyOptions options;
   options.policy = &guard;
+  GrantPayloadRules payload_rules;
+  options.payload_rules = &payload_rules;
   std::optional<uint64_t> bad;
   auto report = ledger::VerifyLedger(leaves, options, &bad);
   ASSERT_FALSE(report.ok());

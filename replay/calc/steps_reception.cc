@@ -128,7 +128,9 @@ std::map<std::string, const FactRecord*> EffectivePersonMonths(const Context& ct
 
 absl::StatusOr<TraceNode> GooNorm(const Context& ctx) {
   TraceNode norm = MakeNode("norm", "norm per realised place per day (gerealiseerde opvangplek)");
-  for (const auto& [location_id, location] : EffectivePlaces(ctx)) {
+  for (const auto& [location_key, location] : EffectivePlaces(ctx)) {
+    // A plain name for the lambda below (clang 14 cannot capture a structured binding).
+    const std::string& location_id = location_key;
     TraceNode node = MakeNode(
         location_id, absl::StrCat("location ", location_id, " (", location.accommodation, ")"));
     for (const PlaceRun& run : location.runs) {
@@ -230,7 +232,9 @@ absl::StatusOr<TraceNode> VatFund(const Context& ctx) {
       "VAT compensation fund contribution (afdracht BTW-compensatiefonds): a ministry-level "
       "transfer, not deducted from the grant");
   TraceNode goo = MakeNode("goo", "per GOO place per day");
-  for (const auto& [location_id, location] : EffectivePlaces(ctx)) {
+  for (const auto& [location_key, location] : EffectivePlaces(ctx)) {
+    // A plain name for the lambda below (clang 14 cannot capture a structured binding).
+    const std::string& location_id = location_key;
     TraceNode node = MakeNode(location_id, absl::StrCat("location ", location_id));
     for (const PlaceRun& run : location.runs) {
       absl::Status s = ForEachRatePiece(

@@ -219,7 +219,8 @@ absl::StatusOr<std::shared_ptr<const StreamRecords>> ProjectionState::Reader::Fa
     const std::string& code) const {
   state_.mutex_.AssertReaderHeld();
   const std::vector<StoredFact>& stored = state_.municipalities_.at(code);
-  const std::vector<int64_t>& recorded_at = state_.recorded_at_micros_;
+  // A plain pointer for the parse below, which runs while this reader holds the lock.
+  const int64_t* recorded_at = state_.recorded_at_micros_.data();
   return state_.parsed_.Get(code, stored.size(), [&](StreamRecords& records, size_t have) {
     std::vector<uint64_t> sequences;
     sequences.reserve(stored.size() - have);

@@ -11,6 +11,7 @@
 #include "ledger/core/event_validation.h"
 #include "ledger/core/status_macros.h"
 #include "services/wire/grants_queries.h"
+#include "replay/calc/grant_payload_rules.h"
 #include "replay/calc/money.h"
 #include "replay/calc/rule_guard.h"
 #include "replay/calc/trace.h"
@@ -164,7 +165,8 @@ absl::StatusOr<booo::v1::SimulateAmendmentResponse> GrantsQueries::SimulateAmend
     if (absl::StartsWith(message, "rule_amended.")) message.erase(0, strlen("rule_amended."));
     return absl::Status(s.code(), absl::StrCat("amendment.", message));
   };
-  if (absl::Status valid = ledger::ValidateEventBody(proposal); !valid.ok()) {
+  static const replay::GrantPayloadRules* const kRules = new replay::GrantPayloadRules;
+  if (absl::Status valid = ledger::ValidateEventBody(proposal, kRules); !valid.ok()) {
     return in_request(valid);
   }
   if (absl::Status valid = replay::CheckParameters(request.amendment()); !valid.ok()) {

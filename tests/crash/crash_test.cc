@@ -150,7 +150,7 @@ absl::Status CrashTest::CreateLedger() {
   std::filesystem::remove_all(data_dir_);
   std::filesystem::create_directories(data_dir_);
   ledger::SystemClock clock;
-  auto ledger = ledger::Ledger::Open(data_dir_.string(), &clock);
+  auto ledger = ledger::Ledger::Open(data_dir_.string(), &clock, booo::testing::WithGrantRules());
   if (!ledger.ok()) return ledger.status();
   SignedBytes genesis = Sign(GenesisBody(root_, checkpoint_key_, "booo-ledger.test/crash"), root_);
   if (auto r = (*ledger)->Append(genesis.body, genesis.signature); !r.ok()) return r.status();

@@ -59,7 +59,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     return 0;
   }
   FUZZ_CHECK(booo::testing::EveryByteAccountedFor(envelope.body(), *body));
-  const absl::Status valid = booo::ledger::ValidateEventBody(*body);
+  const absl::Status valid = booo::ledger::ValidateEventBody(*body, booo::testing::GrantRules());
   FUZZ_CHECK(valid.ok() || absl::IsInvalidArgument(valid) || absl::IsOutOfRange(valid));
   (void)booo::ledger::ExpectedStream(*body);
   (void)booo::ledger::PayloadMunicipality(*body);

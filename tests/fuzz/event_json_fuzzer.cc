@@ -10,6 +10,7 @@
 #include "google/protobuf/util/message_differencer.h"
 #include "ledger/core/event_validation.h"
 #include "tests/fuzz/fuzz_check.h"
+#include "tests/support/event_factory.h"
 #include "replay/rulebook/event_file.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -19,7 +20,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     FUZZ_CHECK(absl::IsInvalidArgument(body.status()));
     return 0;
   }
-  const absl::Status valid = booo::ledger::ValidateEventBody(*body);
+  const absl::Status valid = booo::ledger::ValidateEventBody(*body, booo::testing::GrantRules());
   FUZZ_CHECK(valid.ok() || absl::IsInvalidArgument(valid) || absl::IsOutOfRange(valid));
   std::string bytes;
   FUZZ_CHECK(body->SerializeToString(&bytes));

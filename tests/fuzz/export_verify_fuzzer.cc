@@ -12,6 +12,7 @@
 #include "ledger/core/export_file.h"
 #include "ledger/core/verifier.h"
 #include "tests/fuzz/fuzz_check.h"
+#include "tests/support/event_factory.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto reader = booo::ledger::ExportFileReader::FromBytes(
@@ -21,7 +22,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     return 0;
   }
   std::optional<uint64_t> first_bad;
-  auto report = booo::ledger::VerifyLedger(**reader, booo::ledger::VerifyOptions{}, &first_bad);
+  booo::ledger::VerifyOptions options;
+  options.payload_rules = booo::testing::GrantRules();
+  auto report = booo::ledger::VerifyLedger(**reader, options, &first_bad);
   if (report.ok()) {
     FUZZ_CHECK(!first_bad.has_value());
     return 0;

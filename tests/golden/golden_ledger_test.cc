@@ -25,6 +25,7 @@
 #include "ledger/core/verifier.h"
 #include "nlohmann/json.hpp"
 #include "services/wire/queries.h"
+#include "replay/calc/grant_payload_rules.h"
 #include "replay/calc/rule_guard.h"
 #include "services/ledger_event_log.h"
 #include "tests/support/event_factory.h"
@@ -62,7 +63,7 @@ void CopyStore(const fs::path& from, const fs::path& to) {
 // and whole-year trace digests, as JSON.
 absl::StatusOr<nlohmann::json> Figures(const fs::path& dir) {
   ledger::SystemClock clock;
-  ASSIGN_OR_RETURN(std::unique_ptr<ledger::Ledger> ledger, ledger::Ledger::Open(dir.string(), &clock));
+  ASSIGN_OR_RETURN(std::unique_ptr<ledger::Ledger> ledger, ledger::Ledger::Open(dir.string(), &clock, booo::testing::WithGrantRules()));
   services::LedgerEventLog log(ledger.get());
   wire::Queries queries(&log);
   RETURN_IF_ERROR(queries.state.CatchUp());
@@ -144,6 +145,8 @@ absl::StatusOr<ledger::VerifyReport> VerifyDir(const fs::path& dir) {
   options.stored_tree = store.get();
   options.stored_tree_size = size;
   options.policy = &guard;
+  replay::GrantPayloadRules payload_rules;
+  options.payload_rules = &payload_rules;
   ledger::StoreLeafSource leaves(*store, size);
   return ledger::VerifyLedger(leaves, options);
 }
@@ -172,7 +175,7 @@ TEST_F(GoldenLedgerTest, GivesTheRecordedGrants) {
 TEST_F(GoldenLedgerTest, TakesNewAppendsAfterItsOwnEvents) {
   {
     ledger::SystemClock clock;
-    auto ledger = ledger::Ledger::Open(dir_.string(), &clock);
+    auto ledger = ledger::Ledger::Open(dir_.string(), &clock, booo::testing::WithGrantRules());
     ASSERT_TRUE(ledger.ok()) << ledger.status();
     const uint64_t before = (*ledger)->Head().size;
     auto genesis = (*ledger)->GetEvent(0);

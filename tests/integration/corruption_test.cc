@@ -61,6 +61,7 @@ class CorruptionTest : public LedgerServerTest {
     ledger::VerifyOptions options;
     options.stored_tree = reopened->get();
     options.stored_tree_size = *size;
+    options.payload_rules = booo::testing::GrantRules();
     return ledger::VerifyLedger(leaves, options).status();
   }
 

@@ -180,6 +180,7 @@ TEST_F(DiskFullTest, RefusesAppendsWhileFullKeepsServingReadsAndRecoversWhenSpac
     ledger::VerifyOptions options;
     options.stored_tree = store->get();
     options.stored_tree_size = *tree_size;
+    options.payload_rules = booo::testing::GrantRules();
     auto report = ledger::VerifyLedger(leaves, options);
     ASSERT_TRUE(report.ok()) << report.status();
     EXPECT_EQ(report->events, *tree_size);

@@ -27,7 +27,7 @@ class ProjectionIntegrityTest : public ::testing::Test {
            ("booo-projection-integrity-" + std::to_string(::getpid()) + "-" +
             ::testing::UnitTest::GetInstance()->current_test_info()->name());
     std::filesystem::remove_all(dir_);
-    auto ledger = ledger::Ledger::Open(dir_.string(), &clock_);
+    auto ledger = ledger::Ledger::Open(dir_.string(), &clock_, booo::testing::WithGrantRules());
     ASSERT_TRUE(ledger.ok()) << ledger.status();
     Append(**ledger, GenesisBody(root_, checkpoint_key_), root_);
     Append(**ledger,
@@ -100,7 +100,7 @@ class ProjectionIntegrityTest : public ::testing::Test {
   void Reopen() {
     projection_.reset();
     log_.reset();
-    auto ledger = ledger::Ledger::Open(dir_.string(), &clock_);
+    auto ledger = ledger::Ledger::Open(dir_.string(), &clock_, booo::testing::WithGrantRules());
     ASSERT_TRUE(ledger.ok()) << ledger.status();
     ledger_ = *std::move(ledger);
     log_ = std::make_unique<services::LedgerEventLog>(ledger_.get());

@@ -14,7 +14,7 @@ void LedgerServerTest::SetUp() {
   std::filesystem::remove_all(data_dir_);
   std::filesystem::create_directories(data_dir_);
   {
-    auto ledger = ledger::Ledger::Open(data_dir_.string(), &clock_);
+    auto ledger = ledger::Ledger::Open(data_dir_.string(), &clock_, booo::testing::WithGrantRules());
     ASSERT_TRUE(ledger.ok()) << ledger.status();
     SignedBytes genesis = Sign(GenesisBody(root_, checkpoint_key_), root_);
     auto receipt = (*ledger)->Append(genesis.body, genesis.signature);

@@ -12,6 +12,7 @@
 #include "ledger/storage/store_export.h"
 #include "ledger/storage/store.h"
 #include "ledger/core/verifier.h"
+#include "replay/calc/grant_payload_rules.h"
 #include "replay/calc/rule_guard.h"
 #include "tests/support/event_factory.h"
 #include "tools/loadgen/national_ledger.h"
@@ -69,6 +70,8 @@ TEST(NationalHistoryTest, EveryEventIsAdmittedAndTheLedgerVerifies) {
   replay::RuleGuard guard;
   ledger::VerifyOptions options;
   options.policy = &guard;
+  replay::GrantPayloadRules payload_rules;
+  options.payload_rules = &payload_rules;
   auto verified = ledger::VerifyLedger(leaves, options);
   ASSERT_TRUE(verified.ok()) << verified.status();
   EXPECT_EQ(ledger::HashToHex(verified->root), report->root_hex);

@@ -1,10 +1,22 @@
 #include "tests/support/event_factory.h"
 
+#include "replay/calc/grant_payload_rules.h"
+
 #include <cstdlib>
 
 #include "ledger/core/event_validation.h"
 
 namespace booo::testing {
+
+const ledger::PayloadRules* GrantRules() {
+  static const replay::GrantPayloadRules* rules = new replay::GrantPayloadRules;
+  return rules;
+}
+
+ledger::LedgerOptions WithGrantRules(ledger::LedgerOptions options) {
+  options.payload_rules = GrantRules();
+  return options;
+}
 
 ledger::Ed25519PrivateKey TestKey(uint8_t seed) {
   auto key = ledger::Ed25519PrivateKey::FromSeed(std::string(32, static_cast<char>(seed)));

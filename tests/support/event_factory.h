@@ -7,8 +7,15 @@
 
 #include "booo/v1/events.pb.h"
 #include "ledger/core/crypto.h"
+#include "ledger/core/payload_rules.h"
+#include "ledger/storage/ledger.h"
 
 namespace booo::testing {
+
+// The grant's payload rules, for the ledgers and verifiers a test opens itself (ledgerd
+// injects them; a ledger without them admits key events only).
+const ledger::PayloadRules* GrantRules();
+ledger::LedgerOptions WithGrantRules(ledger::LedgerOptions options = {});
 
 // A fixed, deterministic key from a one-byte seed, so test ledgers are reproducible.
 ledger::Ed25519PrivateKey TestKey(uint8_t seed);

@@ -26,6 +26,7 @@
 #include "ledger/storage/store.h"
 #include "ledger/core/verifier.h"
 #include "services/wire/queries.h"
+#include "replay/calc/grant_payload_rules.h"
 #include "replay/calc/rule_guard.h"
 #include "services/ledger_event_log.h"
 #include "tools/bench/append_bench.h"
@@ -356,6 +357,8 @@ int Run(const std::string& data_dir, const std::string& rulebook_dir, int append
   replay::RuleGuard guard;
   ledger::VerifyOptions options;
   options.policy = &guard;
+  replay::GrantPayloadRules payload_rules;
+  options.payload_rules = &payload_rules;
   start = Clock::now();
   auto verified = ledger::VerifyLedger(leaves, options);
   const double verify_rate = events / Seconds(start, Clock::now());

@@ -11,6 +11,7 @@
 #include "ledger/core/status_macros.h"
 #include "ledger/storage/store.h"
 #include "ledger/core/verifier.h"
+#include "replay/calc/grant_payload_rules.h"
 #include "replay/calc/rule_guard.h"
 #include "tools/ledgerctl/client.h"
 #include "tools/ledgerctl/commands.h"
@@ -141,6 +142,8 @@ absl::Status Verify(const VerifyArgs& args) {
   // The rule guarantee (no retroactive downward revision) is re-checked as the server did.
   replay::RuleGuard rule_guard;
   options.policy = &rule_guard;
+  replay::GrantPayloadRules payload_rules;
+  options.payload_rules = &payload_rules;
   if (!args.checkpoint.empty()) {
     ASSIGN_OR_RETURN(options.trusted_checkpoint, ReadTextFile(args.checkpoint));
   }

@@ -19,6 +19,7 @@
 #include "ledger/core/status_macros.h"
 #include "ledger/storage/store.h"
 #include "ledger/core/verifier.h"
+#include "replay/calc/grant_payload_rules.h"
 #include "replay/calc/rule_guard.h"
 #include "tools/ledgerctl/client.h"
 #include "tools/ledgerctl/commands.h"
@@ -57,6 +58,8 @@ absl::StatusOr<ledger::VerifyReport> VerifyBackup(const fs::path& backup,
   replay::RuleGuard rule_guard;
   ledger::VerifyOptions options;
   options.policy = &rule_guard;
+  replay::GrantPayloadRules payload_rules;
+  options.payload_rules = &payload_rules;
   options.stored_tree = store.get();
   options.stored_tree_size = size;
   options.trusted_checkpoint = trusted_note.empty() ? head_note : trusted_note;

@@ -11,6 +11,7 @@
 #include "ledger/core/merkle.h"
 #include "ledger/core/status_macros.h"
 #include "ledger/core/verifier.h"
+#include "replay/calc/grant_payload_rules.h"
 #include "replay/calc/rule_guard.h"
 #include "replay/projection/event_log.h"
 #include "services/wire/queries.h"
@@ -27,6 +28,8 @@ absl::StatusOr<std::vector<booo::v1::StoredEvent>> ReadVerifiedExport(const std:
     replay::RuleGuard guard;
     ledger::VerifyOptions options;
     options.policy = &guard;
+    replay::GrantPayloadRules payload_rules;
+    options.payload_rules = &payload_rules;
     RETURN_IF_ERROR(ledger::VerifyLedger(*leaves, options).status());
   }
   ASSIGN_OR_RETURN(std::unique_ptr<ledger::ExportFileReader> leaves,

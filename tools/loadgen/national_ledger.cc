@@ -11,6 +11,7 @@
 #include "ledger/core/event_validation.h"
 #include "ledger/storage/ledger.h"
 #include "ledger/core/status_macros.h"
+#include "replay/calc/grant_payload_rules.h"
 #include "replay/calc/rule_guard.h"
 #include "replay/rulebook/rule_book.h"
 
@@ -41,6 +42,7 @@ class Writer {
  private:
   const HistoryOptions& history_;
   const LedgerWriteOptions& options_;
+  replay::GrantPayloadRules payload_rules_;
   replay::RuleGuard guard_;
   std::unique_ptr<ledger::Ledger> ledger_;
   std::vector<ledger::Ed25519PrivateKey> keys_;
@@ -66,6 +68,7 @@ absl::Status Writer::Open(ledger::Clock* clock) {
   ledger::LedgerOptions ledger_options;
   ledger_options.sync_writes = options_.sync_writes;
   ledger_options.policy = &guard_;
+  ledger_options.payload_rules = &payload_rules_;
   ASSIGN_OR_RETURN(ledger_, ledger::Ledger::Open(options_.data_dir, clock, ledger_options));
 
   booo::v1::EventBody genesis;
