@@ -28,13 +28,6 @@ using ledger::ValidateCivilDate;
 using ledger::ValidateDateRange;
 using ledger::ValidateYearMonth;
 
-absl::Status CheckYear(int32_t year, absl::string_view field) {
-  if (year < kFirstSpendingYear || year > ledger::kMaxYear) {
-    return Invalid(field, absl::StrCat(year, " is not a spending year of the scheme (",
-                                       kFirstSpendingYear, "..)"));
-  }
-  return absl::OkStatus();
-}
 
 // A citizen service number (BSN) is 9 digits (8 for some old ones), often written with dots,
 // spaces or dashes. Anything that reads as one is refused, whatever else it might be.
@@ -191,7 +184,7 @@ absl::Status ValidateTransitionCostRequested(const EventBody& body) {
 
 absl::Status ValidateExceptionClaimFiled(const EventBody& body) {
   const auto& d = body.exception_claim_filed();
-  RETURN_IF_ERROR(CheckYear(d.spending_year(), "exception_claim_filed.spending_year"));
+  RETURN_IF_ERROR(CheckSpendingYear(d.spending_year(), "exception_claim_filed.spending_year"));
   RETURN_IF_ERROR(
       CheckAmount(d.actual_total_cents(), "exception_claim_filed.actual_total_cents"));
   RETURN_IF_ERROR(ValidateCivilDate(d.received_date(), "exception_claim_filed.received_date"));
@@ -200,7 +193,7 @@ absl::Status ValidateExceptionClaimFiled(const EventBody& body) {
 
 absl::Status ValidateVoluntaryRepaymentReceived(const EventBody& body) {
   const auto& d = body.voluntary_repayment_received();
-  RETURN_IF_ERROR(CheckYear(d.spending_year(), "voluntary_repayment_received.spending_year"));
+  RETURN_IF_ERROR(CheckSpendingYear(d.spending_year(), "voluntary_repayment_received.spending_year"));
   RETURN_IF_ERROR(CheckAmount(d.amount_cents(), "voluntary_repayment_received.amount_cents"));
   if (d.amount_cents() == 0) {
     return Invalid("voluntary_repayment_received.amount_cents", "must be positive");
@@ -211,7 +204,7 @@ absl::Status ValidateVoluntaryRepaymentReceived(const EventBody& body) {
 absl::Status ValidateAccountabilityReportFiled(const EventBody& body) {
   const auto& d = body.accountability_report_filed();
   const std::string p = "accountability_report_filed";
-  RETURN_IF_ERROR(CheckYear(d.spending_year(), FieldPath(p, "spending_year")));
+  RETURN_IF_ERROR(CheckSpendingYear(d.spending_year(), FieldPath(p, "spending_year")));
   RETURN_IF_ERROR(ValidateCivilDate(d.received_date(), FieldPath(p, "received_date")));
   RETURN_IF_ERROR(CheckAmount(d.voluntary_waiver_cents(), FieldPath(p, "voluntary_waiver_cents")));
   if (d.findings_size() > 1000) return Invalid(FieldPath(p, "findings"), "more than 1000 findings");
@@ -246,7 +239,7 @@ absl::Status ValidateLocationRegistered(const EventBody& body) {
 absl::Status ValidateTransitionCostsDeclared(const EventBody& body) {
   const auto& d = body.transition_costs_declared();
   const std::string p = "transition_costs_declared";
-  RETURN_IF_ERROR(CheckYear(d.spending_year(), FieldPath(p, "spending_year")));
+  RETURN_IF_ERROR(CheckSpendingYear(d.spending_year(), FieldPath(p, "spending_year")));
   if (!d.request_event_id().empty()) {
     RETURN_IF_ERROR(CheckRefEventId(d.request_event_id(), FieldPath(p, "request_event_id")));
   }
@@ -258,7 +251,7 @@ absl::Status ValidateTransitionCostsDeclared(const EventBody& body) {
 absl::Status ValidateAdvanceRequested(const EventBody& body) {
   const auto& d = body.advance_requested();
   const std::string p = "advance_requested";
-  RETURN_IF_ERROR(CheckYear(d.spending_year(), FieldPath(p, "spending_year")));
+  RETURN_IF_ERROR(CheckSpendingYear(d.spending_year(), FieldPath(p, "spending_year")));
   RETURN_IF_ERROR(CheckAmount(d.amount_cents(), FieldPath(p, "amount_cents")));
   if (d.amount_cents() == 0) return Invalid(FieldPath(p, "amount_cents"), "must be positive");
   return ValidateCivilDate(d.received_date(), FieldPath(p, "received_date"));
@@ -266,7 +259,7 @@ absl::Status ValidateAdvanceRequested(const EventBody& body) {
 
 absl::Status ValidateBudgetLine(const booo::v1::BudgetLineSet& d) {
   const std::string p = "budget_line_set";
-  RETURN_IF_ERROR(CheckYear(d.budget_year(), FieldPath(p, "budget_year")));
+  RETURN_IF_ERROR(CheckSpendingYear(d.budget_year(), FieldPath(p, "budget_year")));
   RETURN_IF_ERROR(CheckText(d.line(), FieldPath(p, "line"), true));
   RETURN_IF_ERROR(CheckAmount(d.amount_cents(), FieldPath(p, "amount_cents")));
   RETURN_IF_ERROR(ValidateCivilDate(d.publication_date(), FieldPath(p, "publication_date")));
@@ -312,7 +305,7 @@ absl::Status ValidateExceptionClaimDecided(const EventBody& body) {
 
 absl::Status ValidateAdvancePaid(const EventBody& body) {
   const auto& d = body.advance_paid();
-  RETURN_IF_ERROR(CheckYear(d.spending_year(), "advance_paid.spending_year"));
+  RETURN_IF_ERROR(CheckSpendingYear(d.spending_year(), "advance_paid.spending_year"));
   RETURN_IF_ERROR(CheckAmount(d.amount_cents(), "advance_paid.amount_cents"));
   if (d.amount_cents() == 0) return Invalid("advance_paid.amount_cents", "must be positive");
   RETURN_IF_ERROR(ValidateCivilDate(d.payment_date(), "advance_paid.payment_date"));
@@ -331,7 +324,7 @@ absl::Status ValidateHardshipDecided(const EventBody& body) {
 absl::Status ValidateLateAccountabilityDecided(const EventBody& body) {
   const auto& d = body.late_accountability_decided();
   const std::string p = "late_accountability_decided";
-  RETURN_IF_ERROR(CheckYear(d.spending_year(), FieldPath(p, "spending_year")));
+  RETURN_IF_ERROR(CheckSpendingYear(d.spending_year(), FieldPath(p, "spending_year")));
   RETURN_IF_ERROR(CheckAmount(d.reduction_cents(), FieldPath(p, "reduction_cents")));
   RETURN_IF_ERROR(ValidateCivilDate(d.decision_date(), FieldPath(p, "decision_date")));
   return CheckText(d.decision_reference(), FieldPath(p, "decision_reference"), true);
@@ -339,7 +332,7 @@ absl::Status ValidateLateAccountabilityDecided(const EventBody& body) {
 
 absl::Status ValidateGrantDetermined(const EventBody& body) {
   const auto& d = body.grant_determined();
-  RETURN_IF_ERROR(CheckYear(d.spending_year(), "grant_determined.spending_year"));
+  RETURN_IF_ERROR(CheckSpendingYear(d.spending_year(), "grant_determined.spending_year"));
   RETURN_IF_ERROR(CheckAmount(d.amount_cents(), "grant_determined.amount_cents"));
   if (d.trace_digest().size() != 32) {
     return Invalid("grant_determined.trace_digest", "must be a 32-byte SHA-256 digest");
@@ -358,6 +351,14 @@ absl::Status ValidateGrantDetermined(const EventBody& body) {
 }
 
 }  // namespace
+
+absl::Status CheckSpendingYear(int32_t year, absl::string_view field) {
+  if (year < kFirstSpendingYear || year > ledger::kMaxYear) {
+    return Invalid(field, absl::StrCat(year, " is not a spending year of the scheme (",
+                                       kFirstSpendingYear, "..)"));
+  }
+  return absl::OkStatus();
+}
 
 absl::Status GrantPayloadRules::Check(const EventBody& body) const {
   // One case per payload and no default: a payload added to the contract does not compile here

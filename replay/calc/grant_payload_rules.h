@@ -7,9 +7,17 @@
 #ifndef BOOO_REPLAY_CALC_GRANT_PAYLOAD_RULES_H_
 #define BOOO_REPLAY_CALC_GRANT_PAYLOAD_RULES_H_
 
+#include <cstdint>
+
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 #include "ledger/core/payload_rules.h"
 
 namespace booo::replay {
+
+// A spending year of the scheme: kFirstSpendingYear up to the last year a civil date holds.
+// INVALID_ARGUMENT naming `field` otherwise. The one check of a year, for events and queries.
+absl::Status CheckSpendingYear(int32_t year, absl::string_view field);
 
 class GrantPayloadRules final : public ledger::PayloadRules {
  public:

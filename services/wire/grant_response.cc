@@ -4,6 +4,7 @@
 #include "ledger/core/civil_date.h"
 #include "ledger/core/event_validation.h"
 #include "ledger/core/status_macros.h"
+#include "replay/calc/grant_payload_rules.h"
 #include "replay/calc/money.h"
 #include "replay/calc/trace.h"
 
@@ -27,12 +28,7 @@ absl::Status CheckCode(const std::string& code, bool required) {
 
 absl::Status CheckYear(int32_t year, bool required, absl::string_view field) {
   if (year == 0 && !required) return absl::OkStatus();
-  if (year < replay::kFirstSpendingYear || year > ledger::kMaxYear) {
-    return absl::InvalidArgumentError(absl::StrCat(field, ": ", year,
-                                                   " is not a spending year of the scheme (",
-                                                   replay::kFirstSpendingYear, "..)"));
-  }
-  return absl::OkStatus();
+  return replay::CheckSpendingYear(year, field);
 }
 
 booo::v1::BalanceDirection DirectionOf(int64_t balance_cents) {
