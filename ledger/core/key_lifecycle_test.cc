@@ -155,3 +155,30 @@ TEST_F(KeyLifecycleTest, OnlyAMinistryKeyRotatesTheCheckpointKey) {
 
 }  // namespace
 }  // namespace booo::ledger
+
+namespace booo::ledger {
+namespace {
+
+// The offline verifier reads signed bodies as strictly as the server: a body whose signed bytes
+// hold a field nobody reads (here field 99 inside the payload's received_date), correctly
+// signed, fails verification at its sequence, naming the path.
+TEST_F(KeyLifecycleTest, TheVerifierRefusesSignedBytesItDoesNotReadWhole) {
+  Add(booo::testing::GenesisBody(root_, checkpoint_key_, kOrigin), root_);
+  Add(booo::testing::KeyRegisteredBody("k-city", root_, city_, booo::v1::ROLE_MUNICIPALITY,
+                                       "GM0363"),
+      root_);
+  booo::v1::EventBody places = booo::testing::PlacesBody("p-1", city_, "GM0363", 10);
+  auto* date = places.mutable_goo_places_declared()->mutable_received_date();
+  date->GetReflection()->MutableUnknownFields(date)->AddVarint(99, 1);
+  Add(places, city_);
+  std::optional<uint64_t> bad;
+  auto report = Verify(0, {}, &bad);
+  ASSERT_TRUE(absl::IsDataLoss(report.status())) << report.status();
+  EXPECT_EQ(bad, 2u);
+  EXPECT_NE(report.status().message().find("goo_places_declared.received_date: unknown field 99"),
+            std::string::npos)
+      << report.status();
+}
+
+}  // namespace
+}  // namespace booo::ledger

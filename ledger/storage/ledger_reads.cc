@@ -210,8 +210,13 @@ TreeHead Ledger::Head() const {
 
 int64_t Ledger::SettledBeforeMicros() const {
   absl::MutexLock settled(&settled_mutex_);
-  // While a group is written its events carry its time and are not yet in the head.
-  if (group_recorded_at_micros_) return *group_recorded_at_micros_;
+  // While a group is written its events carry its time and are not yet in the head. The floor
+  // rises to it too: should the group not be published and the clock step back, no later group
+  // may be recorded below a time already handed out.
+  if (group_recorded_at_micros_) {
+    settled_floor_micros_ = std::max(settled_floor_micros_, *group_recorded_at_micros_);
+    return *group_recorded_at_micros_;
+  }
   int64_t last_published = 0;
   {
     absl::MutexLock lock(&head_mutex_);

@@ -19,6 +19,11 @@ absl::StatusOr<std::shared_ptr<const StreamRecords>> ParsedStreamCache::Get(
   if (absl::Status s = extend(*records, have); !s.ok()) return s;
   absl::MutexLock lock(&mutex_);
   Entry& entry = entries_[code];
+  if (entry.records && entry.records->records().size() >= records->records().size()) {
+    // Another query kept as much or more meanwhile: keep that, answer with ours.
+    entry.last_used = ++clock_;
+    return std::shared_ptr<const StreamRecords>(std::move(records));
+  }
   if (entry.records) events_ -= entry.records->records().size();
   entry.records = records;
   entry.last_used = ++clock_;

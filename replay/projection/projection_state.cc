@@ -37,16 +37,14 @@ absl::Status ProjectionState::CatchUp() {
     }
     const uint64_t size = log_->Size();
     if (size <= from) {
-      absl::MutexLock lock(&mutex_);
-      settled_before_micros_ = settled;
-      return absl::OkStatus();
-    }
-    {
-      absl::MutexLock lock(&mutex_);
-      if (recorded_at_micros_.capacity() < size) {
-        // Once for a rebuild rather than by doubling; geometrically as the log grows after.
-        recorded_at_micros_.reserve(std::max<size_t>(size, 2 * recorded_at_micros_.capacity()));
+      // Caught up to a size read after `settled`: every event recorded before it is held. No
+      // exclusive lock when nothing is new: a reader's position cannot move while it reads,
+      // and the settled time only rises.
+      const int64_t value = settled.value_or(kEverythingSettled);
+      int64_t previous = settled_before_micros_.load();
+      while (previous < value && !settled_before_micros_.compare_exchange_weak(previous, value)) {
       }
+      return absl::OkStatus();
     }
     const uint64_t end = std::min(size, from + kCatchUpChunk);
     // Reading happens outside the lock; the exclusive lock is held only to move the records
@@ -64,6 +62,10 @@ absl::Status ProjectionState::CatchUp() {
         },
         ScanChecks::kOnUse));
     absl::MutexLock lock(&mutex_);
+    if (recorded_at_micros_.capacity() < size) {
+      // Once for a rebuild rather than by doubling; geometrically as the log grows after.
+      recorded_at_micros_.reserve(std::max<size_t>(size, 2 * recorded_at_micros_.capacity()));
+    }
     for (ReadEvent& event : read) RETURN_IF_ERROR(Ingest(std::move(event)));
   }
 }
@@ -149,12 +151,12 @@ absl::StatusOr<KnownAt> ProjectionState::Reader::Resolve(const booo::v1::KnownAt
       if (at.recorded_at_micros() < 0) {
         return absl::InvalidArgumentError("known_at.recorded_at_micros: must not be negative");
       }
-      const std::optional<int64_t>& settled = state_.settled_before_micros_;
-      if (settled && at.recorded_at_micros() >= *settled) {
+      const int64_t settled = state_.settled_before_micros_.load();
+      if (settled != kEverythingSettled && at.recorded_at_micros() >= settled) {
         return absl::OutOfRangeError(absl::StrCat(
             "known_at.recorded_at_micros: ", at.recorded_at_micros(),
             " is not settled: the ledger may still record events at that time (its clock reads ",
-            *settled, "), so the answer could change; ask for an earlier time or a tree_size"));
+            settled, "), so the answer could change; ask for an earlier time or a tree_size"));
       }
       const auto& times = state_.recorded_at_micros_;
       auto end = std::upper_bound(times.begin(), times.end(), at.recorded_at_micros());
@@ -288,6 +290,7 @@ absl::StatusOr<std::vector<int32_t>> ProjectionState::ComputeYearsWithFacts(
   std::set<int32_t> years;
   for (const FactRecord* f : SelectCurrent(stream->records(), at)) {
     const EventBody& b = *f->body;
+    // Every payload named (-Wswitch-enum): a new one must say which years it concerns.
     switch (b.payload_case()) {
       case EventBody::kGooPlacesDeclared:
         AddYears(b.goo_places_declared().period(), years);
@@ -322,7 +325,20 @@ absl::StatusOr<std::vector<int32_t>> ProjectionState::ComputeYearsWithFacts(
       case EventBody::kAdvanceRequested:
         years.insert(b.advance_requested().spending_year());
         break;
-      default:
+      // Decisions and registrations concern the years of what they decide on; key events,
+      // rules and budget lines are in no municipality's stream.
+      case EventBody::kTransitionCostDecided:
+      case EventBody::kExceptionClaimDecided:
+      case EventBody::kHardshipDecided:
+      case EventBody::kLateAccountabilityDecided:
+      case EventBody::kLocationRegistered:
+      case EventBody::kGenesis:
+      case EventBody::kKeyRegistered:
+      case EventBody::kKeyRevoked:
+      case EventBody::kCheckpointKeyRotated:
+      case EventBody::kRuleAmended:
+      case EventBody::kBudgetLineSet:
+      case EventBody::PAYLOAD_NOT_SET:
         break;
     }
   }

@@ -15,7 +15,9 @@
 #ifndef BOOO_REPLAY_PROJECTION_PROJECTION_STATE_H_
 #define BOOO_REPLAY_PROJECTION_PROJECTION_STATE_H_
 
+#include <atomic>
 #include <cstdint>
+#include <limits>
 #include <map>
 #include <memory>
 #include <optional>
@@ -129,9 +131,11 @@ class ProjectionState {
   mutable absl::Mutex mutex_;
   absl::Mutex catch_up_mutex_ ABSL_ACQUIRED_BEFORE(mutex_);  // one reader of the log at a time
   uint64_t position_ ABSL_GUARDED_BY(mutex_) = 0;
-  // The log's settled time when it had position_ events: a known-at recorded time at or after
-  // it is refused, since the answer could still change.
-  std::optional<int64_t> settled_before_micros_ ABSL_GUARDED_BY(mutex_);
+  // The log's settled time (EventLog::SettledBeforeMicros) when the state last caught up: a
+  // known-at recorded time at or after it is refused, since the answer could still change.
+  // Only rises; kEverythingSettled for a log that does not grow.
+  static constexpr int64_t kEverythingSettled = std::numeric_limits<int64_t>::max();
+  std::atomic<int64_t> settled_before_micros_{0};
   std::vector<int64_t> recorded_at_micros_ ABSL_GUARDED_BY(mutex_);  // by sequence
   StreamRecords rules_ ABSL_GUARDED_BY(mutex_);
   StreamRecords budget_ ABSL_GUARDED_BY(mutex_);
