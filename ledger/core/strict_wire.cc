@@ -6,6 +6,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
+#include "absl/container/inlined_vector.h"
 #include "absl/strings/str_cat.h"
 
 namespace booo::ledger {
@@ -28,8 +29,27 @@ absl::Status Invalid(absl::string_view path, absl::string_view why) {
   return absl::InvalidArgumentError(absl::StrCat(path.empty() ? "body" : path, ": ", why));
 }
 
-std::string Join(absl::string_view path, absl::string_view name) {
-  return path.empty() ? std::string(name) : absl::StrCat(path, ".", name);
+// Where a field is, formatted only when a refusal names it: the walk itself allocates no path
+// strings (it runs on every append).
+struct Path {
+  const std::string* parent;  // the enclosing message's path ("" at the top)
+  absl::string_view name;     // the field's name; empty for the message itself
+  int64_t index = -1;         // the element of a repeated field, or -1
+
+  std::string str() const {
+    std::string out = name.empty() ? *parent
+                      : parent->empty() ? std::string(name)
+                                        : absl::StrCat(*parent, ".", name);
+    if (index >= 0) absl::StrAppend(&out, "[", index, "]");
+    return out;
+  }
+};
+
+absl::Status Invalid(const Path& path, absl::string_view why) { return Invalid(path.str(), why); }
+
+const std::string& NoPath() {
+  static const std::string* empty = new std::string;
+  return *empty;
 }
 
 // The wire type a field of this declared type is written with when it is not packed.
@@ -105,7 +125,7 @@ class WireReader {
   bool AtEnd() const { return pos_ == bytes_.size(); }
 
   // A varint of at most ten bytes without redundant continuation bytes.
-  absl::Status ReadVarint(uint64_t& value, absl::string_view path) {
+  absl::Status ReadVarint(uint64_t& value, const Path& path) {
     value = 0;
     for (int shift = 0, n = 0; n < 10; ++n, shift += 7) {
       if (pos_ == bytes_.size()) return Invalid(path, "the bytes end inside a varint");
@@ -122,19 +142,19 @@ class WireReader {
     return Invalid(path, "a varint is longer than ten bytes");
   }
 
-  absl::Status Skip(size_t count, absl::string_view path) {
+  absl::Status Skip(size_t count, const Path& path) {
     absl::string_view ignored;
     return ReadFixed(count, ignored, path);
   }
 
-  absl::Status ReadFixed(size_t count, absl::string_view& out, absl::string_view path) {
+  absl::Status ReadFixed(size_t count, absl::string_view& out, const Path& path) {
     if (bytes_.size() - pos_ < count) return Invalid(path, "the bytes end inside a field");
     out = bytes_.substr(pos_, count);
     pos_ += count;
     return absl::OkStatus();
   }
 
-  absl::Status ReadLengthDelimited(absl::string_view& out, absl::string_view path) {
+  absl::Status ReadLengthDelimited(absl::string_view& out, const Path& path) {
     uint64_t length = 0;
     if (absl::Status s = ReadVarint(length, path); !s.ok()) return s;
     if (length > bytes_.size() - pos_) {
@@ -152,7 +172,7 @@ class WireReader {
 
 // A varint's value must be one the parsed field holds exactly.
 absl::Status CheckVarintValue(const FieldDescriptor& field, uint64_t value,
-                              absl::string_view path) {
+                              const Path& path) {
   const auto as_signed = static_cast<int64_t>(value);
   const bool fits_int32 = as_signed >= std::numeric_limits<int32_t>::min() &&
                           as_signed <= std::numeric_limits<int32_t>::max();
@@ -183,7 +203,7 @@ absl::Status CheckVarintValue(const FieldDescriptor& field, uint64_t value,
 
 // One scalar element (a singular scalar, a repeated one, or one element of a packed run).
 absl::Status ReadScalar(WireReader& in, const FieldDescriptor& field, uint32_t wire_type,
-                        absl::string_view path) {
+                        const Path& path) {
   switch (wire_type) {
     case kVarint: {
       uint64_t value = 0;
@@ -202,28 +222,29 @@ absl::Status ReadScalar(WireReader& in, const FieldDescriptor& field, uint32_t w
 // The key of one map entry (already read strictly), as a number or the string itself, so that an
 // absent key and a key written with its default value compare equal.
 std::string MapEntryKey(absl::string_view entry) {
+  const Path none{&NoPath(), ""};
   WireReader in(entry);
   std::string key;
   while (!in.AtEnd()) {
     uint64_t tag = 0;
-    (void)in.ReadVarint(tag, "");
+    (void)in.ReadVarint(tag, none);
     const bool is_key = (tag >> 3) == 1;
     switch (static_cast<uint32_t>(tag & 7)) {
       case kVarint: {
         uint64_t number = 0;
-        (void)in.ReadVarint(number, "");
+        (void)in.ReadVarint(number, none);
         if (is_key) key = number == 0 ? "" : absl::StrCat(number);
         break;
       }
       case kLengthDelimited: {
         absl::string_view text;
-        (void)in.ReadLengthDelimited(text, "");
+        (void)in.ReadLengthDelimited(text, none);
         if (is_key) key = std::string(text);
         break;
       }
       default: {  // fixed32 or fixed64: the raw little-endian bytes, all zero being the default
         absl::string_view raw;
-        (void)in.ReadFixed((tag & 7) == kFixed64 ? 8 : 4, raw, "");
+        (void)in.ReadFixed((tag & 7) == kFixed64 ? 8 : 4, raw, none);
         if (is_key) key = raw.find_first_not_of('\0') == absl::string_view::npos ? std::string() : std::string(raw);
         break;
       }
@@ -240,34 +261,39 @@ class StrictWalker {
       return Invalid(path, absl::StrCat("nests deeper than ", kMaxStrictDepth, " messages"));
     }
     WireReader in(bytes);
-    absl::flat_hash_set<int> singular_seen;
-    absl::flat_hash_map<const OneofDescriptor*, const FieldDescriptor*> oneof_member;
-    absl::flat_hash_map<int, int> repeated_count;
-    absl::flat_hash_map<int, absl::flat_hash_set<std::string>> map_keys;
+    const Path here{&path, ""};
+    // Per field (by its index in the message): how often it was seen; per oneof: its member.
+    // Inline for the small messages of the contract, so a walk allocates next to nothing.
+    absl::InlinedVector<int64_t, 16> seen(static_cast<size_t>(message.field_count()), 0);
+    absl::InlinedVector<const FieldDescriptor*, 2> oneof_member(
+        static_cast<size_t>(message.oneof_decl_count()), nullptr);
+    absl::flat_hash_map<int, absl::flat_hash_set<std::string>> map_keys;  // maps only
     while (!in.AtEnd()) {
       uint64_t tag = 0;
-      if (absl::Status s = in.ReadVarint(tag, path); !s.ok()) return s;
+      if (absl::Status s = in.ReadVarint(tag, here); !s.ok()) return s;
       const uint64_t number = tag >> 3;
       const auto wire_type = static_cast<uint32_t>(tag & 7);
       if (number == 0 || number > FieldDescriptor::kMaxNumber) {
-        return Invalid(path, absl::StrCat("field number ", number, " is not valid"));
+        return Invalid(here, absl::StrCat("field number ", number, " is not valid"));
       }
       const FieldDescriptor* field = message.FindFieldByNumber(static_cast<int>(number));
-      if (field == nullptr) return Invalid(path, absl::StrCat("unknown field ", number));
-      const std::string field_path = Join(path, field->name());
+      if (field == nullptr) return Invalid(here, absl::StrCat("unknown field ", number));
+      const Path field_path{&path, field->name()};
       if (wire_type == kStartGroup || wire_type == kEndGroup || wire_type > kFixed32) {
         return Invalid(field_path, absl::StrCat("has wire type ", wire_type,
                                                 ", which this contract never uses"));
       }
-      if (!field->is_repeated() && !singular_seen.insert(field->number()).second) {
+      int64_t& occurrences = seen[static_cast<size_t>(field->index())];
+      if (!field->is_repeated() && occurrences > 0) {
         return Invalid(field_path, "appears more than once");
       }
       if (const OneofDescriptor* oneof = field->real_containing_oneof(); oneof != nullptr) {
-        const auto [it, inserted] = oneof_member.emplace(oneof, field);
-        if (!inserted && it->second != field) {
+        const FieldDescriptor*& member = oneof_member[static_cast<size_t>(oneof->index())];
+        if (member != nullptr && member != field) {
           return Invalid(field_path, absl::StrCat("is a second member of oneof ", oneof->name(),
-                                                  ", which already holds ", it->second->name()));
+                                                  ", which already holds ", member->name()));
         }
+        member = field;
       }
       const uint32_t expected = WireTypeOf(*field);
       if (field->is_repeated() && field->is_packable() && wire_type == kLengthDelimited) {
@@ -275,8 +301,7 @@ class StrictWalker {
         if (absl::Status s = in.ReadLengthDelimited(run, field_path); !s.ok()) return s;
         WireReader elements(run);
         while (!elements.AtEnd()) {
-          const std::string element_path =
-              absl::StrCat(field_path, "[", repeated_count[field->number()]++, "]");
+          const Path element_path{&path, field->name(), occurrences++};
           if (absl::Status s = ReadScalar(elements, *field, expected, element_path); !s.ok()) {
             return s;
           }
@@ -288,10 +313,8 @@ class StrictWalker {
                        absl::StrCat("has wire type ", wire_type, "; a field of type ",
                                     field->type_name(), " has wire type ", expected));
       }
-      std::string value_path = field_path;
-      if (field->is_repeated()) {
-        absl::StrAppend(&value_path, "[", repeated_count[field->number()]++, "]");
-      }
+      const Path value_path{&path, field->name(), field->is_repeated() ? occurrences : -1};
+      ++occurrences;
       if (wire_type != kLengthDelimited) {
         if (absl::Status s = ReadScalar(in, *field, wire_type, value_path); !s.ok()) return s;
         continue;
@@ -302,7 +325,8 @@ class StrictWalker {
         return Invalid(value_path, "is not valid UTF-8");
       }
       if (field->type() != FieldDescriptor::TYPE_MESSAGE) continue;
-      if (absl::Status s = Walk(value, *field->message_type(), value_path, depth + 1); !s.ok()) {
+      if (absl::Status s = Walk(value, *field->message_type(), value_path.str(), depth + 1);
+          !s.ok()) {
         return s;
       }
       if (field->is_map() && !map_keys[field->number()].insert(MapEntryKey(value)).second) {
@@ -316,27 +340,28 @@ class StrictWalker {
 }  // namespace
 
 std::optional<std::string> TopLevelStringField(absl::string_view bytes, int field_number) {
+  const Path none{&NoPath(), ""};
   WireReader in(bytes);
   std::optional<std::string> found;
   while (!in.AtEnd()) {
     uint64_t tag = 0;
-    if (!in.ReadVarint(tag, "").ok()) return std::nullopt;
+    if (!in.ReadVarint(tag, none).ok()) return std::nullopt;
     absl::Status read;
     absl::string_view value;
     switch (static_cast<uint32_t>(tag & 7)) {
       case kVarint: {
         uint64_t ignored = 0;
-        read = in.ReadVarint(ignored, "");
+        read = in.ReadVarint(ignored, none);
         break;
       }
       case kFixed64:
-        read = in.Skip(8, "");
+        read = in.Skip(8, none);
         break;
       case kFixed32:
-        read = in.Skip(4, "");
+        read = in.Skip(4, none);
         break;
       case kLengthDelimited:
-        read = in.ReadLengthDelimited(value, "");
+        read = in.ReadLengthDelimited(value, none);
         if (read.ok() && (tag >> 3) == static_cast<uint64_t>(field_number)) {
           if (found) return std::nullopt;
           found = std::string(value);
