@@ -68,7 +68,7 @@ class LedgerServer {
 
   // Declaration order is destruction order reversed: the ledger holds the rule guard, the
   // projection reads the ledger.
-  const replay::GrantPayloadRules payload_rules_;  // stateless: the grant's field rules
+  const replay::GrantPayloadRules payload_rules_{};  // stateless: the grant's field rules
   std::unique_ptr<replay::RuleGuard> rule_guard_;
   std::unique_ptr<CheckpointKeyring> checkpoint_keys_;
   std::unique_ptr<ledger::Ledger> ledger_;
