@@ -40,8 +40,8 @@ declare -A MAY_USE=(
 # Outside headers a layer must not include (extended regular expressions on the include).
 declare -A MUST_NOT=(
   [ledger/core]='^(rocksdb|grpcpp|grpc)/'
-  [replay/calc]='^(rocksdb|grpcpp|grpc)/|^(thread|mutex|shared_mutex|condition_variable|future)$'
-  [replay/controls]='^(rocksdb|grpcpp|grpc)/|^(thread|mutex|shared_mutex|condition_variable|future)$'
+  [replay/calc]='^(rocksdb|grpcpp|grpc|absl/synchronization)/|^(thread|mutex|shared_mutex|condition_variable|future)$'
+  [replay/controls]='^(rocksdb|grpcpp|grpc|absl/synchronization)/|^(thread|mutex|shared_mutex|condition_variable|future)$'
   [replay/projection]='^(rocksdb|grpcpp|grpc)/'
   [replay/rulebook]='^(rocksdb|grpcpp|grpc)/'
   [services/wire]='^(rocksdb|grpcpp|grpc)/'
