@@ -16,9 +16,11 @@ PACKAGES=(
 if [ "${1:-}" = "--with-postgresql" ]; then
   PACKAGES+=(postgresql bc time)
 fi
-# The fuzz command (tools/fuzz.sh) builds with clang and libFuzzer, which is in clang's runtime.
+# The fuzz command (tools/fuzz.sh) builds with clang and libFuzzer, which is in clang's runtime;
+# the thread-safety pass (tools/thread-safety.sh) runs clang too, and reads the compile commands
+# with python3.
 if [ "${1:-}" = "--with-fuzz" ]; then
-  PACKAGES+=(clang libclang-rt-14-dev)
+  PACKAGES+=(clang libclang-rt-14-dev python3)
 fi
 
 missing=()
