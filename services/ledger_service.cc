@@ -175,8 +175,11 @@ absl::Status LedgerService::ReadNarrowed(const Caller& caller,
   uint64_t next = request.start();
   uint64_t scanned = 0;
   for (;;) {
+    // Never past the scan bound: each page asks for at most what the bound has left.
+    const auto page_size =
+        static_cast<uint32_t>(std::min<uint64_t>(kSubscribePage, kMaxNarrowedScan - scanned));
     ASSIGN_OR_RETURN(booo::v1::ReadEventsResponse page,
-                     ledger_->ReadEvents(next, kSubscribePage, ""));
+                     ledger_->ReadEvents(next, page_size, ""));
     for (booo::v1::StoredEvent& event : *page.mutable_events()) {
       if (static_cast<uint32_t>(response.events_size()) == wanted) break;
       next = event.sequence() + 1;
