@@ -1,5 +1,6 @@
 #include "tests/support/event_factory.h"
 
+#include "ledger/core/civil_date.h"
 #include "replay/calc/grant_payload_rules.h"
 
 #include <cstdlib>
@@ -33,13 +34,7 @@ SignedBytes Sign(const booo::v1::EventBody& body, const ledger::Ed25519PrivateKe
   return out;
 }
 
-booo::v1::CivilDate Day(int year, int month, int day) {
-  booo::v1::CivilDate d;
-  d.set_year(year);
-  d.set_month(month);
-  d.set_day(day);
-  return d;
-}
+booo::v1::CivilDate Day(int year, int month, int day) { return ledger::MakeDate(year, month, day); }
 
 namespace {
 
