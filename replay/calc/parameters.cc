@@ -36,6 +36,9 @@ const std::vector<ParameterSpec>& ParameterCatalogue() {
        "control: the highest plausible POO living allowance per person per month"},
       {param::kPooHousingCeiling, V::kAmountCents, false,
        "control: the highest plausible POO housing component per person per month"},
+      {param::kGooLivingAllowanceCeiling, V::kAmountCents, false,
+       "control: the highest plausible GOO living allowance (at actual cost) per person per "
+       "month, judged against the realised places"},
       {param::kAdvanceDeadline, V::kDate, false,
        "for the spending year holding the valid day: the last day to apply for an advance"},
       {param::kGooCostMin, V::kAmountCents, false,

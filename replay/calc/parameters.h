@@ -41,6 +41,8 @@ inline constexpr absl::string_view kPooLivingAllowanceCeiling =
     "poo_living_allowance_ceiling_per_person_month";
 inline constexpr absl::string_view kPooHousingCeiling =
     "poo_housing_component_ceiling_per_person_month";
+inline constexpr absl::string_view kGooLivingAllowanceCeiling =
+    "goo_living_allowance_ceiling_per_person_month";
 inline constexpr absl::string_view kAdvanceDeadline = "advance_application_deadline";
 inline constexpr absl::string_view kGooCostMin = "goo_cost_per_place_day_min";
 inline constexpr absl::string_view kGooCostMax = "goo_cost_per_place_day_max";

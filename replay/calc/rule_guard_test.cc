@@ -164,9 +164,7 @@ TEST(RuleBookTest, TheShippedRuleBookPassesTheGuardInOrder) {
   for (const auto& a : *book) {
     ledger::PolicyEvent event;
     event.sequence = sequence++;
-    event.body.set_event_id(a.event_id);
-    event.body.set_stream("rules");
-    *event.body.mutable_rule_amended() = a.amendment;
+    event.body = a.ToEvent();
     ASSERT_TRUE(guard.Check(event, {}).ok()) << a.event_id << ": " << guard.Check(event, {});
     guard.Commit(event);
   }

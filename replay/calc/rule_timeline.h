@@ -51,6 +51,15 @@ class RuleTimeline {
   // A flag parameter on a day: its value, or false when none is known.
   bool FlagOn(absl::string_view parameter, int64_t day) const;
 
+  // The trace's record of `entry` (one of this timeline's) used for the days
+  // [first_day, last_day] (clipped to the entry's own days): the amendment it was read from,
+  // its source text, and per run of those days the amendment that first set the value (see
+  // TraceRuleValue.set_by).
+  booo::v1::TraceRuleValue Use(const RuleEntry& entry, int64_t first_day, int64_t last_day) const;
+  booo::v1::TraceRuleValue Use(const RuleEntry& entry, int64_t day) const {
+    return Use(entry, day, day);
+  }
+
  private:
   // Per parameter, in application order (later overrides earlier).
   absl::flat_hash_map<std::string, std::vector<RuleEntry>> entries_;
@@ -58,8 +67,8 @@ class RuleTimeline {
 
 // For people: "€83.00", "true", "2024-07-15", "12".
 std::string ValueText(const booo::v1::ParameterValue& value);
-// The trace's record of a rule value.
-booo::v1::TraceRuleValue RuleUse(const RuleEntry& entry);
+// The same value: same kind and same amount, flag, date or count.
+bool SameValue(const booo::v1::ParameterValue& a, const booo::v1::ParameterValue& b);
 
 }  // namespace booo::replay
 

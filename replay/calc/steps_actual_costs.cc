@@ -35,8 +35,8 @@ absl::StatusOr<TraceNode> ActualCostNode(const Context& ctx, TraceNode node,
     AddSource(leaf, *f);
     const RuleEntry* rule = ctx.rules().ValueOn(flag_parameter, first);
     const RuleEntry* period = ctx.rules().ValueOn(param::kSpendingPeriod, first);
-    if (rule != nullptr) *leaf.add_rules() = RuleUse(*rule);
-    if (period != nullptr) *leaf.add_rules() = RuleUse(*period);
+    if (rule != nullptr) *leaf.add_rules() = ctx.rules().Use(*rule, first);
+    if (period != nullptr) *leaf.add_rules() = ctx.rules().Use(*period, first);
     const std::string declared =
         absl::StrCat("declared actual cost ", FormatEuros(d.amount_cents()));
     if (period == nullptr) {

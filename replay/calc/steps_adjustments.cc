@@ -78,7 +78,7 @@ TraceNode Waiver(const Context& ctx, const FactRecord& report) {
   TraceNode leaf = MakeLeaf("waiver", "voluntary waiver in the accountability report", 0, "");
   AddSource(leaf, report);
   if (const RuleEntry* rule = ctx.rules().ValueOn(param::kVoluntaryWaiverAllowed, year_end)) {
-    *leaf.add_rules() = RuleUse(*rule);
+    *leaf.add_rules() = ctx.rules().Use(*rule, year_end);
   }
   if (ctx.rules().FlagOn(param::kVoluntaryWaiverAllowed, year_end)) {
     leaf.set_amount_cents(-waiver);
@@ -129,7 +129,7 @@ absl::StatusOr<std::optional<TraceNode>> ExceptionClause(const Context& ctx,
   AddSource(leaf, *decision);
   const int64_t year_end = LastDayOfYear(ctx.scope().year);
   if (const RuleEntry* rule = ctx.rules().ValueOn(param::kExceptionClause, year_end)) {
-    *leaf.add_rules() = RuleUse(*rule);
+    *leaf.add_rules() = ctx.rules().Use(*rule, year_end);
   }
   if (d.outcome() == booo::v1::DECISION_OUTCOME_REJECTED) {
     leaf.set_formula(absl::StrCat("claim rejected by decision ", d.decision_reference(),
@@ -190,7 +190,7 @@ absl::StatusOr<std::vector<TraceNode>> Adjustments(const Context& ctx) {
   if (late != nullptr || report_late) {
     TraceNode leaf =
         MakeLeaf("late", "late accountability", 0, "late; no lower amount decided (yet) = €0.00");
-    if (deadline != nullptr) *leaf.add_rules() = RuleUse(*deadline);
+    if (deadline != nullptr) *leaf.add_rules() = ctx.rules().Use(*deadline, LastDayOfYear(year));
     if (report_late) leaf.add_notes("the accountability arrived after its deadline");
     if (late != nullptr) {
       const auto& d = late->body->late_accountability_decided();

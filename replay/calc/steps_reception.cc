@@ -143,7 +143,7 @@ absl::StatusOr<TraceNode> GooNorm(const Context& ctx) {
                                                   days == 1 ? " day" : " days");
             TraceNode leaf = MakeLeaf(RangeText(first, last), RangeText(first, last), 0, "");
             AddSource(leaf, *run.declaration);
-            if (period != nullptr) *leaf.add_rules() = RuleUse(*period);
+            if (period != nullptr) *leaf.add_rules() = ctx.rules().Use(*period, first, last);
             if (period == nullptr) {
               leaf.set_formula(absl::StrCat(head, ": no spending period known = €0.00"));
               leaf.add_notes("no spending period is known for these days at this ledger point");
@@ -164,7 +164,7 @@ absl::StatusOr<TraceNode> GooNorm(const Context& ctx) {
               leaf.set_amount_cents(*amount);
               leaf.set_formula(
                   absl::StrCat(head, " × ", FormatEuros(rate_cents), " = ", FormatEuros(*amount)));
-              *leaf.add_rules() = RuleUse(*rate);
+              *leaf.add_rules() = ctx.rules().Use(*rate, first, last);
             }
             *node.add_children() = std::move(leaf);
             return absl::OkStatus();
@@ -198,7 +198,7 @@ absl::StatusOr<TraceNode> PooNorm(const Context& ctx) {
     }
     const RuleEntry* period = ctx.rules().ValueOn(param::kSpendingPeriod, first);
     const RuleEntry* rate = ctx.rules().ValueOn(param::kPooNorm, first);
-    if (period != nullptr) *leaf.add_rules() = RuleUse(*period);
+    if (period != nullptr) *leaf.add_rules() = ctx.rules().Use(*period, first);
     if (period == nullptr) {
       leaf.set_formula(absl::StrCat(head, ": no spending period known = €0.00"));
       leaf.add_notes("no spending period is known for this month at this ledger point");
@@ -217,7 +217,7 @@ absl::StatusOr<TraceNode> PooNorm(const Context& ctx) {
       leaf.set_amount_cents(*amount);
       leaf.set_formula(absl::StrCat(head, " × ", FormatEuros(rate->value.amount_cents()), " = ",
                                     FormatEuros(*amount)));
-      *leaf.add_rules() = RuleUse(*rate);
+      *leaf.add_rules() = ctx.rules().Use(*rate, first);
     }
     *cd.add_children() = std::move(leaf);
   }
@@ -250,7 +250,7 @@ absl::StatusOr<TraceNode> VatFund(const Context& ctx) {
                 RangeText(first, last), RangeText(first, last), *amount,
                 absl::StrCat(FormatCount(run.places), " places × ", days, " days × ",
                              FormatEuros(rate->value.amount_cents()), " = ", FormatEuros(*amount)));
-            *leaf.add_rules() = RuleUse(*rate);
+            *leaf.add_rules() = ctx.rules().Use(*rate, first, last);
             AddSource(leaf, *run.declaration);
             *node.add_children() = std::move(leaf);
             return absl::OkStatus();
@@ -274,7 +274,7 @@ absl::StatusOr<TraceNode> VatFund(const Context& ctx) {
         key, key, *amount,
         absl::StrCat(FormatCount(d.persons_with_provision()), " person-months × ",
                      FormatEuros(rate->value.amount_cents()), " = ", FormatEuros(*amount)));
-    *leaf.add_rules() = RuleUse(*rate);
+    *leaf.add_rules() = ctx.rules().Use(*rate, first);
     AddSource(leaf, *f);
     *poo.add_children() = std::move(leaf);
   }

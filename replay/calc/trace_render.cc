@@ -5,6 +5,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "ledger/core/civil_date.h"
 #include "replay/calc/money.h"
 
 namespace booo::replay {
@@ -13,9 +14,22 @@ std::string CsvField(const std::string& s);
 
 namespace {
 
+std::string DaysText(const booo::v1::DateRange& days) {
+  const std::string first = ledger::FormatDate(days.first_day());
+  if (!days.has_last_day()) return absl::StrCat(first, " onward");
+  const std::string last = ledger::FormatDate(days.last_day());
+  return first == last ? first : absl::StrCat(first, " to ", last);
+}
+
+// "goo_norm_per_place_day=€83.00@12 (memo) set by @9 (Stcrt. 2022, 27515)".
 std::string RuleText(const booo::v1::TraceRuleValue& r) {
-  return absl::StrCat(r.parameter(), "=", r.value(), "@", r.amendment_sequence(), " (",
-                      r.citation(), ")");
+  std::string text = absl::StrCat(r.parameter(), "=", r.value(), "@", r.amendment_sequence(), " (",
+                                  r.citation(), ")");
+  for (const auto& origin : r.set_by()) {
+    absl::StrAppend(&text, " set by @", origin.amendment_sequence(), " (", origin.citation(),
+                    ") for ", DaysText(origin.days()));
+  }
+  return text;
 }
 
 std::string SourceText(const booo::v1::TraceSource& s) {
@@ -28,8 +42,13 @@ void RenderText(const booo::v1::TraceNode& node, const std::string& indent, cons
   const std::string detail = indent + "    ";
   if (!node.formula().empty()) absl::StrAppend(&out, detail, "= ", node.formula(), "\n");
   for (const auto& r : node.rules()) {
-    absl::StrAppend(&out, detail, "rule ", r.parameter(), " = ", r.value(), " (amendment #",
+    absl::StrAppend(&out, detail, "rule ", r.parameter(), " = ", r.value(), " (read from #",
                     r.amendment_sequence(), ", ", r.citation(), ")\n");
+    for (const auto& origin : r.set_by()) {
+      absl::StrAppend(&out, detail, "  set by #", origin.amendment_sequence(), ", ",
+                      origin.citation(), ", for ", DaysText(origin.days()), ": ",
+                      origin.source(), "\n");
+    }
   }
   for (const auto& s : node.sources()) {
     absl::StrAppend(&out, detail, "from #", s.sequence(), " ", s.kind(), " ", s.event_id(),

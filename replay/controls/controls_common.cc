@@ -61,8 +61,13 @@ void AddSource(booo::v1::Signal& signal, const FactRecord& fact) {
   source->set_kind(ledger::PayloadName(*fact.body));
 }
 
-void AddRule(booo::v1::Signal& signal, const RuleEntry* entry) {
-  if (entry != nullptr) *signal.add_rules() = RuleUse(*entry);
+void AddRule(booo::v1::Signal& signal, const RuleTimeline& rules, const RuleEntry* entry) {
+  if (entry == nullptr) return;
+  // The days the signal concerns, where the value covers them; else the value's own first day.
+  const int64_t first = std::max(ledger::ToEpochDays(signal.period().first_day()), entry->first_day);
+  const int64_t last = std::min(ledger::ToEpochDays(signal.period().last_day()), entry->last_day);
+  *signal.add_rules() = first <= last ? rules.Use(*entry, first, last)
+                                      : rules.Use(*entry, entry->first_day);
 }
 
 }  // namespace controls

@@ -44,7 +44,7 @@ void Deadlines(const steps::Context& ctx, int64_t as_of_day, std::vector<booo::v
                                   " (", as_of_day - due, " days overdue)."));
       AddFigure(s, "deadline", due, "date");
       AddFigure(s, "days overdue", as_of_day - due, "days");
-      AddRule(s, deadline);
+      AddRule(s, ctx.rules(), deadline);
       out.push_back(std::move(s));
     } else if (report != nullptr) {
       const int64_t received = report->first_business_day;  // of the original, if corrected
@@ -57,7 +57,7 @@ void Deadlines(const steps::Context& ctx, int64_t as_of_day, std::vector<booo::v
         AddFigure(s, "deadline", due, "date");
         AddFigure(s, "received", received, "date");
         AddFigure(s, "days late", received - due, "days");
-        AddRule(s, deadline);
+        AddRule(s, ctx.rules(), deadline);
         AddSource(s, *report);
         out.push_back(std::move(s));
       }
@@ -79,7 +79,7 @@ void Deadlines(const steps::Context& ctx, int64_t as_of_day, std::vector<booo::v
                        " days overdue)."));
       AddFigure(s, "deadline", due, "date");
       AddFigure(s, "days overdue", as_of_day - due, "days");
-      AddRule(s, determination);
+      AddRule(s, ctx.rules(), determination);
       out.push_back(std::move(s));
     }
   }
@@ -101,7 +101,7 @@ void Deadlines(const steps::Context& ctx, int64_t as_of_day, std::vector<booo::v
     AddFigure(s, "requested", d.amount_cents(), "cents");
     AddFigure(s, "deadline", due, "date");
     AddFigure(s, "received", received, "date");
-    AddRule(s, advance_deadline);
+    AddRule(s, ctx.rules(), advance_deadline);
     AddSource(s, *f);
     out.push_back(std::move(s));
   }
@@ -187,7 +187,7 @@ absl::Status ExpensiveShare(const steps::Context& ctx, std::vector<booo::v1::Sig
   AddFigure(s, "hotel and ship place-days", expensive, "place-days");
   AddFigure(s, "all place-days", total, "place-days");
   AddFigure(s, "expensive share", share, "basis-points");
-  for (const RuleEntry* t : thresholds) AddRule(s, t);
+  for (const RuleEntry* t : thresholds) AddRule(s, ctx.rules(), t);
   for (const auto& [location_id, location] : steps::EffectivePlaces(ctx)) {
     for (const auto& run : location.runs) {
       if (run.first_day <= last && run.last_day >= first) AddSource(s, *run.declaration);

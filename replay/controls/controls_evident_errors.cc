@@ -107,7 +107,7 @@ absl::Status AllowanceCeilings(const steps::Context& ctx, std::vector<booo::v1::
     AddFigure(s, "ceiling for the month", limit, "cents");
     for (const FactRecord* f : month.payments) AddSource(s, *f);
     if (declared != months.end()) AddSource(s, *declared->second);
-    AddRule(s, ceiling);
+    AddRule(s, ctx.rules(), ceiling);
     out.push_back(std::move(s));
   }
   return absl::OkStatus();
@@ -220,7 +220,7 @@ absl::Status CostPerPlaceDay(const steps::Context& ctx, std::vector<booo::v1::Si
   AddFigure(s, "actual costs claimed", actual, "cents");
   AddFigure(s, "realised place-days", place_days, "place-days");
   AddFigure(s, "cost per place-day", per_day, "cents");
-  AddRule(s, too_low ? min : max);
+  AddRule(s, ctx.rules(), too_low ? min : max);
   AddSource(s, *claim);
   for (const auto& [location_id, location] : steps::EffectivePlaces(ctx)) {
     for (const auto& run : location.runs) AddSource(s, *run.declaration);

@@ -29,7 +29,8 @@ booo::v1::Signal MakeSignal(absl::string_view rule, booo::v1::Severity severity,
 void AddFigure(booo::v1::Signal& signal, absl::string_view name, int64_t value,
                absl::string_view unit);
 void AddSource(booo::v1::Signal& signal, const FactRecord& fact);
-void AddRule(booo::v1::Signal& signal, const RuleEntry* entry);
+// The threshold `entry` (one of `rules`) with its legal basis for the signal's days.
+void AddRule(booo::v1::Signal& signal, const RuleTimeline& rules, const RuleEntry* entry);
 std::string FigureText(int64_t value, absl::string_view unit);
 
 // The rules, each appending its signals.

@@ -79,9 +79,11 @@ absl::StatusOr<booo::v1::ParameterValue> ParseValue(const json& v, const std::st
 
 absl::StatusOr<RuleBookAmendment> AmendmentFromJson(const json& a, const std::string& where) {
   RETURN_IF_ERROR(
-      OnlyKeys(a, {"event_id", "publication_date", "citation", "summary", "values"}, where));
+      OnlyKeys(a, {"event_id", "supersedes", "publication_date", "citation", "summary", "values"},
+               where));
   RuleBookAmendment out;
   ASSIGN_OR_RETURN(out.event_id, Text(a, "event_id", where, false));
+  ASSIGN_OR_RETURN(out.supersedes, Text(a, "supersedes", where, false));
   ASSIGN_OR_RETURN(std::string published, Text(a, "publication_date", where, true));
   ASSIGN_OR_RETURN(*out.amendment.mutable_publication_date(),
                    ParseDate(published, where + ".publication_date"));
@@ -122,6 +124,15 @@ absl::StatusOr<booo::v1::CivilDate> ParseDate(const std::string& text, const std
   date.set_day(d);
   RETURN_IF_ERROR(ledger::ValidateCivilDate(date, flag));
   return date;
+}
+
+booo::v1::EventBody RuleBookAmendment::ToEvent() const {
+  booo::v1::EventBody body;
+  body.set_event_id(event_id);
+  body.set_stream("rules");
+  if (!supersedes.empty()) body.set_supersedes_event_id(supersedes);
+  *body.mutable_rule_amended() = amendment;
+  return body;
 }
 
 absl::StatusOr<std::vector<RuleBookAmendment>> ReadRuleBook(const std::string& path) {

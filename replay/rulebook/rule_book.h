@@ -22,7 +22,12 @@ absl::StatusOr<booo::v1::CivilDate> ParseDate(const std::string& text, const std
 
 struct RuleBookAmendment {
   std::string event_id;
+  // The event id of an earlier amendment this one corrects (a correction of the book's data,
+  // recorded as a new event; empty for an amendment of the law itself).
+  std::string supersedes;
   booo::v1::RuleAmended amendment;
+  // The event that records it: stream "rules", the event id, supersedes_event_id, the body.
+  booo::v1::EventBody ToEvent() const;
 };
 // The whole file: {"title": ..., "amendments": [...]}; every amendment needs an event_id.
 // Unknown fields are refused (INVALID_ARGUMENT naming them), so a typo cannot pass silently.

@@ -29,10 +29,7 @@ class ProjectionCacheTest : public ::testing::Test {
                                        "/replay/rulebook/booo-2022-2025.json");
     ASSERT_TRUE(book.ok());
     for (const auto& a : *book) {
-      booo::v1::EventBody body;
-      body.set_event_id(a.event_id);
-      body.set_stream("rules");
-      *body.mutable_rule_amended() = a.amendment;
+      booo::v1::EventBody body = a.ToEvent();
       Append(body);
     }
   }

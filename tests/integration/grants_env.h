@@ -36,11 +36,8 @@ class GrantsServiceTest : public LedgerServerTest {
       book.insert(book.end(), part->begin(), part->end());
     }
     for (const auto& a : book) {
-      booo::v1::EventBody body;
-      body.set_event_id(a.event_id);
-      body.set_stream("rules");
+      booo::v1::EventBody body = a.ToEvent();
       body.set_signer_key_id(root_.KeyId());
-      *body.mutable_rule_amended() = a.amendment;
       grpc::Status s = Append(body, root_);
       // Amendments published after the test clock's day are refused; the rest load.
       if (ledger::CompareDates(a.amendment.publication_date(), Day(2025, 1, 11)) <= 0) {

@@ -33,7 +33,7 @@ GrantScenario GrantScenario::WithRuleBook() {
     if (!book.ok()) std::abort();  // the shipped rule books must parse; their own test says why
     for (const auto& a : *book) {
       EventBody body = Envelope(a.event_id, "");
-      *body.mutable_rule_amended() = a.amendment;
+      body.MergeFrom(a.ToEvent());
       scenario.Add(std::move(body));
     }
   }

@@ -26,9 +26,7 @@ absl::Status LoadRules(const Globals& globals, const std::string& key_file,
   ASSIGN_OR_RETURN(std::vector<RuleBookAmendment> book, ReadRuleBook(rulebook));
   auto stub = Connect(globals.server);
   for (const RuleBookAmendment& a : book) {
-    booo::v1::EventBody body;
-    body.set_event_id(a.event_id);
-    *body.mutable_rule_amended() = a.amendment;
+    booo::v1::EventBody body = a.ToEvent();
     absl::StatusOr<booo::v1::AppendResponse> response = SignAndAppend(*stub, body, key);
     if (!response.ok()) {
       return absl::Status(response.status().code(),

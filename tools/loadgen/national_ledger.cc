@@ -102,10 +102,7 @@ absl::Status Writer::Open(ledger::Clock* clock) {
         auto book,
         rulebook::ReadRuleBook((std::filesystem::path(options_.rulebook_dir) / file).string()));
     for (const auto& a : book) {
-      booo::v1::EventBody body;
-      body.set_event_id(a.event_id);
-      body.set_stream("rules");
-      *body.mutable_rule_amended() = a.amendment;
+      booo::v1::EventBody body = a.ToEvent();
       RETURN_IF_ERROR(Put(std::move(body), 0));
     }
   }
