@@ -2,6 +2,8 @@
 // computed by hand in the comment above it; amounts are euro cents.
 #include "replay/calc/grant_calculation.h"
 
+#include <functional>
+
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "ledger/core/civil_date.h"
@@ -405,4 +407,184 @@ TEST(GrantCalculationTest, TraceDigestIsStableAndMovesWithTheFacts) {
 }
 
 }  // namespace
+// ---- The law as it was known: the rule book's corrections of its own encoding ----
+
+// Every rule value named in a trace node, by parameter.
+const booo::v1::TraceRuleValue* RuleOf(const TraceNode& node, const std::string& parameter) {
+  for (const auto& r : node.rules()) {
+    if (r.parameter() == parameter) return &r;
+  }
+  ADD_FAILURE() << "no rule " << parameter << " in " << node.key();
+  return nullptr;
+}
+
+TEST(GrantsAsTheLawHadThem, A2024GooGrantAsKnownOn1March2024) {
+  GrantScenario s = GrantScenario::WithRuleBook();
+  s.Add(booo::testing::GooPlaces("p1", kAms, "L1", Day(2024, 1, 1), Day(2024, 1, 31), 10,
+                                 Day(2024, 2, 1)));
+  // As known on 1 Mar 2024 the 2024 re-setting (19 Oct 2023) holds both the €61 norm and the
+  // 2024 spending period: 10 places × 31 days × €61.00 = €18,910.00 (before the correction of
+  // the book's encoding, 2024 entered the period only with the Tijdelijke wet on 27 Jun 2024,
+  // and this came out €0.00).
+  auto c = s.Compute(kAms, Scope::Year(2024), KnownAt{s.size(), ledger::ToEpochDays(Day(2024, 3, 1))});
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->computed_grant_cents, 1'891'000);
+  const TraceNode& leaf = Node(*c, "grant/a/norm/L1/2024-01-01..2024-01-31");
+  EXPECT_EQ(leaf.formula(), "10 places × 31 days × €61.00 = €18,910.00");
+  const auto* period = RuleOf(leaf, "spending_period");
+  ASSERT_NE(period, nullptr);
+  EXPECT_EQ(period->value(), "true");
+  EXPECT_THAT(period->citation(), HasSubstr("kenmerk 5024581"));
+  EXPECT_THAT(period->source(), HasSubstr("1 januari 2024 inwerkingtreding"));
+  // As known on 1 Oct 2023, before the re-setting, no 2024 day is in the spending period.
+  auto before = s.Compute(kAms, Scope::Year(2024),
+                          KnownAt{s.size(), ledger::ToEpochDays(Day(2023, 10, 1))});
+  ASSERT_TRUE(before.ok());
+  EXPECT_EQ(before->computed_grant_cents, 0);
+}
+
+TEST(GrantsAsTheLawHadThem, A2023WaiverAsKnownOn1August2024) {
+  GrantScenario s = GrantScenario::WithRuleBook();
+  s.Add(booo::testing::GooPlaces("p1", kAms, "L1", Day(2023, 1, 1), Day(2023, 1, 31), 10,
+                                 Day(2023, 2, 1)));
+  s.Add(booo::testing::Report("rep23", kAms, 2023, Day(2024, 7, 10), 100'000));
+  // As known on 1 Aug 2024 (before the 13 Nov 2024 document that reports the waiver): the waiver
+  // is dated by the opening of the 2023 accountability, 1 Jan 2024, so it counts.
+  // 10 × 31 × €83.00 = €25,730.00; − €1,000.00 waived = €24,730.00.
+  auto c = s.Compute(kAms, Scope::Year(2023), KnownAt{s.size(), ledger::ToEpochDays(Day(2024, 8, 1))});
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(Node(*c, "grant/waiver").amount_cents(), -100'000);
+  EXPECT_EQ(c->computed_grant_cents, 2'473'000);
+  const auto* rule = RuleOf(Node(*c, "grant/waiver"), "voluntary_waiver_allowed");
+  ASSERT_NE(rule, nullptr);
+  EXPECT_THAT(rule->citation(), HasSubstr("date inferred"));
+  ASSERT_EQ(rule->set_by_size(), 1);
+  EXPECT_EQ(ledger::FormatDate(rule->set_by(0).publication_date()), "2024-01-01");
+}
+
+TEST(GrantsAsTheLawHadThem, A2026PooMonthKeepsThe2025NormUntilAmended) {
+  GrantScenario s = GrantScenario::WithRuleBook();
+  s.Add(booo::testing::PooMonth("m1", kAms, 2026, 1, 12, 10, Day(2026, 2, 5)));
+  // No instrument sets a norm for 2026; the €48.00 norm set from 1 Jan 2025 stands until it is
+  // amended (replay/rulebook/README.md): 10 × €48.00 = €480.00, set by the letter of 13 Nov 2024.
+  auto c = s.Compute(kAms, 2026);
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->computed_grant_cents, 48'000);
+  const TraceNode& leaf = Node(*c, "grant/cd/2026-01");
+  const auto* rate = RuleOf(leaf, "poo_norm_per_person_month");
+  ASSERT_NE(rate, nullptr);
+  ASSERT_EQ(rate->set_by_size(), 1);
+  EXPECT_THAT(rate->set_by(0).citation(), HasSubstr("19637, nr. 3312"));
+}
+
+TEST(GrantsAsTheLawHadThem, APooMonthWithNoNormKnownSaysSo) {
+  GrantScenario s = GrantScenario::WithRuleBook();
+  s.Add(booo::testing::PooMonth("m1", kAms, 2022, 5, 12, 10, Day(2022, 6, 5)));
+  // No POO norm existed until Stcrt. 2022, 27515 (14 Oct 2022) set €210 back to 1 Mar 2022. As
+  // known on 1 Oct 2022 the month counts for €0.00 and the trace says no norm is known; as known
+  // on 14 Oct 2022: 10 × €210.00 = €2,100.00.
+  auto before = s.Compute(kAms, Scope::Year(2022),
+                          KnownAt{s.size(), ledger::ToEpochDays(Day(2022, 10, 1))});
+  ASSERT_TRUE(before.ok()) << before.status();
+  EXPECT_EQ(before->computed_grant_cents, 0);
+  const TraceNode& leaf = Node(*before, "grant/cd/2022-05");
+  EXPECT_EQ(leaf.formula(), "10 persons with a provision × no POO norm known = €0.00");
+  EXPECT_THAT(leaf.notes(), ::testing::Contains(HasSubstr("no POO norm is known")));
+  EXPECT_THAT(before->flags, ::testing::Contains(HasSubstr("POO norm is not known")));
+  auto after = s.Compute(kAms, Scope::Year(2022),
+                         KnownAt{s.size(), ledger::ToEpochDays(Day(2022, 10, 14))});
+  EXPECT_EQ(after->computed_grant_cents, 210'000);
+}
+
+TEST(GrantsAsTheLawHadThem, AnExceptionClaimDecidedBefore27515IsNamed) {
+  GrantScenario s = GrantScenario::WithRuleBook();
+  s.Add(booo::testing::GooPlaces("p1", kAms, "L1", Day(2022, 3, 1), Day(2022, 3, 31), 10,
+                                 Day(2022, 4, 1)));
+  s.Add(booo::testing::ExceptionClaim("c1", kAms, 2022, 5'000'000, Day(2022, 9, 1)));
+  s.Add(booo::testing::ExceptionDecision("c1d", kAms, "c1", booo::v1::DECISION_OUTCOME_GRANTED,
+                                         5'000'000, Day(2022, 10, 1)));
+  // As known on 1 Oct 2022 no exception clause exists (Stcrt. 2022, 27515 is published on 14
+  // Oct): category a stays at the norm, 10 × 31 × €100.00 = €31,000.00, and the trace says why.
+  auto early = s.Compute(kAms, Scope::Year(2022),
+                         KnownAt{s.size(), ledger::ToEpochDays(Day(2022, 10, 1))});
+  ASSERT_TRUE(early.ok()) << early.status();
+  EXPECT_EQ(early->computed_grant_cents, 3'100'000);
+  const TraceNode& leaf = Node(*early, "grant/a/exception_clause");
+  EXPECT_EQ(leaf.amount_cents(), 0);
+  EXPECT_THAT(leaf.notes(), ::testing::Contains(HasSubstr("no exception clause is known for 2022")));
+  EXPECT_THAT(early->flags, ::testing::Contains(HasSubstr("no exception clause is known")));
+  // As known today the clause covers 2022 and is applied, €31,000.00 + (€50,000.00 − €31,000.00)
+  // = €50,000.00, and the trace says the decision preceded the clause's publication.
+  auto now = s.Compute(kAms, 2022);
+  ASSERT_TRUE(now.ok());
+  EXPECT_EQ(now->computed_grant_cents, 5'000'000);
+  EXPECT_THAT(Node(*now, "grant/a/exception_clause").notes(),
+              ::testing::Contains(HasSubstr("precedes the publication of the exception clause")));
+  EXPECT_THAT(now->flags, ::testing::Contains(HasSubstr("before the exception clause was published")));
+  // A decision after the clause's publication raises neither.
+  GrantScenario later = GrantScenario::WithRuleBook();
+  later.Add(booo::testing::GooPlaces("p1", kAms, "L1", Day(2022, 3, 1), Day(2022, 3, 31), 10,
+                                     Day(2022, 4, 1)));
+  later.Add(booo::testing::ExceptionClaim("c1", kAms, 2022, 5'000'000, Day(2023, 3, 1)));
+  later.Add(booo::testing::ExceptionDecision("c1d", kAms, "c1", booo::v1::DECISION_OUTCOME_GRANTED,
+                                             5'000'000, Day(2023, 5, 1)));
+  auto quiet = later.Compute(kAms, 2022);
+  EXPECT_TRUE(Node(*quiet, "grant/a/exception_clause").notes().empty());
+}
+
+// ---- Citations: the instrument that set a value, and the one it was read from ----
+
+TEST(RuleCitations, The83EuroNormOf2022IsSetBy27515AndReadFromTheMemo) {
+  GrantScenario s = GrantScenario::WithRuleBook();
+  s.Add(booo::testing::GooPlaces("p1", kAms, "L1", Day(2022, 10, 15), Day(2022, 12, 31), 10,
+                                 Day(2023, 1, 10)));
+  auto c = s.Compute(kAms, 2022);
+  ASSERT_TRUE(c.ok());
+  // 10 × 78 × €83.00 = €64,740.00.
+  EXPECT_EQ(c->computed_grant_cents, 6'474'000);
+  const auto* rate =
+      RuleOf(Node(*c, "grant/a/norm/L1/2022-10-15..2022-12-31"), "goo_norm_per_place_day");
+  ASSERT_NE(rate, nullptr);
+  // Read from the latest amendment that covers those days (the 2024 re-setting restates €83 for
+  // 15 Oct 2022 - 31 Dec 2023), set by Stcrt. 2022, 27515 for all of them.
+  EXPECT_THAT(rate->citation(), HasSubstr("Decision memo JenV of 19 Oct 2023"));
+  ASSERT_EQ(rate->set_by_size(), 1);
+  EXPECT_EQ(rate->set_by(0).citation(), "Stcrt. 2022, 27515 (regulation of 11 Oct 2022, nr. 4245817)");
+  EXPECT_EQ(ledger::FormatDate(rate->set_by(0).publication_date()), "2022-10-14");
+  EXPECT_EQ(ledger::FormatDate(rate->set_by(0).days().first_day()), "2022-10-15");
+  EXPECT_EQ(ledger::FormatDate(rate->set_by(0).days().last_day()), "2022-12-31");
+  EXPECT_THAT(rate->set_by(0).source(), HasSubstr("art. I A"));
+  // The set-by record is outside the canonical encoding: the trace digest is that of the
+  // derivation, as TRACE_FORMAT.md v1 defines it.
+  TraceNode stripped = c->trace;
+  std::function<void(TraceNode&)> strip = [&](TraceNode& n) {
+    for (auto& r : *n.mutable_rules()) {
+      r.clear_set_by();
+      r.clear_source();
+    }
+    for (auto& child : *n.mutable_children()) strip(child);
+  };
+  strip(stripped);
+  EXPECT_EQ(ComputeDigests(stripped), c->trace.digest());
+}
+
+TEST(RuleCitations, ASpendingPeriodSetPieceByPieceNamesEachInstrument) {
+  GrantScenario s = GrantScenario::WithRuleBook();
+  s.Add(booo::testing::PooMonth("m1", kAms, 2022, 5, 10, 10, Day(2022, 6, 5)));
+  s.Add(booo::testing::GooPlaces("p1", kAms, "L1", Day(2022, 8, 1), Day(2022, 9, 30), 1,
+                                 Day(2022, 10, 5)));
+  auto c = s.Compute(kAms, 2022);
+  ASSERT_TRUE(c.ok());
+  // The period over Aug-Sep 2022 is read from the latest extension but was set for August by
+  // the original regulation and for September by the extension of 26 Aug 2022.
+  const TraceNode& leaf = Node(*c, "grant/a/norm/L1/2022-08-01..2022-09-30");
+  const auto* period = RuleOf(leaf, "spending_period");
+  ASSERT_NE(period, nullptr);
+  ASSERT_EQ(period->set_by_size(), 2);
+  EXPECT_EQ(period->set_by(0).citation(), "Stcrt. 2022, 15021");
+  EXPECT_EQ(ledger::FormatDate(period->set_by(0).days().last_day()), "2022-08-31");
+  EXPECT_EQ(period->set_by(1).citation(), "Stcrt. 2022, 22626");
+  EXPECT_EQ(ledger::FormatDate(period->set_by(1).days().first_day()), "2022-09-01");
+}
+
 }  // namespace booo::replay

@@ -46,7 +46,7 @@ const std::vector<ParameterSpec>& ParameterCatalogue() {
       {param::kGooCostMax, V::kAmountCents, false,
        "control: the highest plausible actual category-a cost per realised place-day"},
       {param::kExpensiveShareMax, V::kCount, false,
-       "control: the share of GOO place-days in hotels and ships (basis points) above which a "
+       "control: the share of GOO place-days in hotels, holiday parks and ships (basis points) above which a "
        "municipality is signalled"},
       {param::kSisaTolerance, V::kCount, false,
        "for the spending year holding the valid day: the SiSa tolerance, basis points of the "

@@ -128,8 +128,29 @@ absl::StatusOr<std::optional<TraceNode>> ExceptionClause(const Context& ctx,
   AddSource(leaf, *decided_claim);
   AddSource(leaf, *decision);
   const int64_t year_end = LastDayOfYear(ctx.scope().year);
-  if (const RuleEntry* rule = ctx.rules().ValueOn(param::kExceptionClause, year_end)) {
-    *leaf.add_rules() = ctx.rules().Use(*rule, year_end);
+  const RuleEntry* clause = ctx.rules().ValueOn(param::kExceptionClause, year_end);
+  if (clause != nullptr) *leaf.add_rules() = ctx.rules().Use(*clause, year_end);
+  const bool granted = d.outcome() != booo::v1::DECISION_OUTCOME_REJECTED;
+  const std::string decided = absl::StrCat("decision ", d.decision_reference(), " of ",
+                                           ledger::FormatDate(d.decision_date()));
+  if (granted && !ctx.rules().FlagOn(param::kExceptionClause, year_end)) {
+    // A granted claim without a clause to grant it under: say so, rather than leave category a
+    // at the norm without a word.
+    leaf.add_notes(absl::StrCat(decided, " granted actual costs, but no exception clause is known "
+                                "for ", ctx.scope().year, " at this ledger point"));
+    ctx.Flag(absl::StrCat("an exception claim was granted (", decided,
+                          ") but no exception clause is known for the year at this ledger point"));
+  } else if (granted && clause != nullptr) {
+    // The clause is known now; was it when the decision was taken?
+    const booo::v1::TraceRuleValue use = ctx.rules().Use(*clause, year_end);
+    if (!use.set_by().empty() && ledger::CompareDates(d.decision_date(),
+                                                      use.set_by(0).publication_date()) < 0) {
+      leaf.add_notes(absl::StrCat(decided, " precedes the publication of the exception clause (",
+                                  use.set_by(0).citation(), ", ",
+                                  ledger::FormatDate(use.set_by(0).publication_date()), ")"));
+      ctx.Flag(absl::StrCat("an exception claim was decided (", decided,
+                            ") before the exception clause was published"));
+    }
   }
   if (d.outcome() == booo::v1::DECISION_OUTCOME_REJECTED) {
     leaf.set_formula(absl::StrCat("claim rejected by decision ", d.decision_reference(),

@@ -10,7 +10,8 @@
 //   transition_costs_unapproved, transition_costs_above_approval,
 //   accountability_missing, accountability_late, determination_overdue,
 //   advance_requested_late, advances_exceed_grant, person_counted_twice,
-//   expensive_accommodation_share.
+//   expensive_accommodation_share, goo_living_allowance_above_ceiling,
+//   poo_person_refs_missing, transition_costs_incurred_before_approval, norm_unknown.
 #ifndef BOOO_REPLAY_CONTROLS_CONTROLS_H_
 #define BOOO_REPLAY_CONTROLS_CONTROLS_H_
 

@@ -85,6 +85,10 @@ absl::StatusOr<std::vector<booo::v1::Signal>> MunicipalitySignals(const ControlI
   controls::Deadlines(ctx, input.as_of_day, out);
   if (absl::Status s = controls::AdvancesAgainstGrant(ctx, *input.grant, out); !s.ok()) return s;
   if (absl::Status s = controls::ExpensiveShare(ctx, out); !s.ok()) return s;
+  if (absl::Status s = controls::GooLivingAllowanceCeiling(ctx, out); !s.ok()) return s;
+  controls::PersonRefsMissing(ctx, out);
+  controls::TransitionCostsBeforeApproval(ctx, out);
+  if (absl::Status s = controls::NormUnknown(ctx, out); !s.ok()) return s;
   return out;
 }
 

@@ -2,6 +2,7 @@
 // grant, and a high share of expensive accommodation.
 #include <algorithm>
 #include <array>
+#include <limits>
 
 #include "absl/numeric/int128.h"
 #include "absl/strings/str_cat.h"
@@ -19,6 +20,90 @@ using ledger::ToEpochDays;
 
 using steps::DayText;  // one "2023-01-31" for traces and signals alike
 
+// What makes a municipality accountable for `year` as of `as_of_day`: the advances paid for
+// it and the costs it declared for it (days, months, payments or claims in that year). An
+// advance request alone, with nothing paid or declared, owes no accountability.
+struct Accountability {
+  std::vector<const FactRecord*> advances_paid;
+  std::vector<const FactRecord*> declarations;
+  int64_t advances_cents = 0;
+  bool owed() const { return !advances_paid.empty() || !declarations.empty(); }
+};
+
+bool TouchesYear(const booo::v1::DateRange& period, int64_t year_first, int64_t year_last) {
+  return ToEpochDays(period.first_day()) <= year_last &&
+         ToEpochDays(period.last_day()) >= year_first;
+}
+
+Accountability AccountableFor(const steps::Context& ctx, int32_t year, int64_t as_of_day) {
+  Accountability out;
+  const int64_t first = FirstDayOfMonth(year, 1);
+  const int64_t last = LastDayOfYear(year);
+  auto arrived = [&](const FactRecord* f) { return f->ref.business_day <= as_of_day; };
+  for (const FactRecord* f : ctx.Facts(EventBody::kAdvancePaid)) {
+    if (f->body->advance_paid().spending_year() != year || !arrived(f)) continue;
+    out.advances_paid.push_back(f);
+    absl::StatusOr<int64_t> sum =
+        CheckedAdd(out.advances_cents, f->body->advance_paid().amount_cents(), "advances");
+    out.advances_cents = sum.ok() ? *sum : std::numeric_limits<int64_t>::max();
+  }
+  for (const FactRecord* f : ctx.Facts(EventBody::kGooPlacesDeclared)) {
+    if (arrived(f) && TouchesYear(f->body->goo_places_declared().period(), first, last)) {
+      out.declarations.push_back(f);
+    }
+  }
+  for (const FactRecord* f : ctx.Facts(EventBody::kPooPersonMonthsDeclared)) {
+    if (arrived(f) && f->body->poo_person_months_declared().month().year() == year) {
+      out.declarations.push_back(f);
+    }
+  }
+  for (const FactRecord* f : ctx.Facts(EventBody::kLivingAllowancePaid)) {
+    if (arrived(f) && TouchesYear(f->body->living_allowance_paid().period(), first, last)) {
+      out.declarations.push_back(f);
+    }
+  }
+  for (const FactRecord* f : ctx.Facts(EventBody::kTransitionCostsDeclared)) {
+    if (arrived(f) && f->body->transition_costs_declared().spending_year() == year) {
+      out.declarations.push_back(f);
+    }
+  }
+  for (const FactRecord* f : ctx.Facts(EventBody::kExceptionClaimFiled)) {
+    if (arrived(f) && f->body->exception_claim_filed().spending_year() == year) {
+      out.declarations.push_back(f);
+    }
+  }
+  std::sort(out.declarations.begin(), out.declarations.end(),
+            [](const FactRecord* a, const FactRecord* b) { return a->ref.sequence < b->ref.sequence; });
+  return out;
+}
+
+// A deadline signal's evidence: the figures and events that make the year accountable. Every
+// advance paid is cited; declarations up to kMaxCitedDeclarations (a municipality that declares
+// daily has hundreds), the count saying how many there are.
+constexpr size_t kMaxCitedDeclarations = 12;
+
+void AddEvidence(booo::v1::Signal& s, const Accountability& why) {
+  AddFigure(s, "advances paid", why.advances_cents, "cents");
+  AddFigure(s, "declarations", static_cast<int64_t>(why.declarations.size()), "declarations");
+  for (const FactRecord* f : why.advances_paid) AddSource(s, *f);
+  for (size_t i = 0; i < why.declarations.size() && i < kMaxCitedDeclarations; ++i) {
+    AddSource(s, *why.declarations[i]);
+  }
+}
+
+std::string EvidenceText(const Accountability& why) {
+  std::vector<std::string> parts;
+  if (!why.advances_paid.empty()) {
+    parts.push_back(absl::StrCat(FormatEuros(why.advances_cents), " in advances was paid"));
+  }
+  if (!why.declarations.empty()) {
+    parts.push_back(absl::StrCat(why.declarations.size(),
+                                 why.declarations.size() == 1 ? " declaration" : " declarations",
+                                 " of costs arrived"));
+  }
+  return parts.size() == 2 ? absl::StrCat(parts[0], " and ", parts[1]) : parts[0];
+}
+
 }  // namespace
 
 void Deadlines(const steps::Context& ctx, int64_t as_of_day, std::vector<booo::v1::Signal>& out) {
@@ -33,17 +118,20 @@ void Deadlines(const steps::Context& ctx, int64_t as_of_day, std::vector<booo::v
       report = f;
     }
   }
+  const Accountability why = AccountableFor(ctx, year, as_of_day);
   const RuleEntry* deadline = ctx.rules().ValueOn(param::kAccountabilityDeadline, year_end);
   if (deadline != nullptr && deadline->value.has_date()) {
     const int64_t due = ToEpochDays(deadline->value.date());
-    if (report == nullptr && as_of_day > due) {
+    if (report == nullptr && as_of_day > due && why.owed()) {
       booo::v1::Signal s =
           MakeSignal("accountability_missing", booo::v1::SEVERITY_HIGH, code, year, due, as_of_day,
                      absl::StrCat("The accountability (SiSa) for ", year, " was due on ",
                                   DayText(due), " and has not arrived as of ", DayText(as_of_day),
-                                  " (", as_of_day - due, " days overdue)."));
+                                  " (", as_of_day - due, " days overdue); it is owed because ",
+                                  EvidenceText(why), " for ", year, "."));
       AddFigure(s, "deadline", due, "date");
       AddFigure(s, "days overdue", as_of_day - due, "days");
+      AddEvidence(s, why);
       AddRule(s, ctx.rules(), deadline);
       out.push_back(std::move(s));
     } else if (report != nullptr) {
@@ -69,16 +157,18 @@ void Deadlines(const steps::Context& ctx, int64_t as_of_day, std::vector<booo::v
                                 f->ref.business_day <= as_of_day);
   }
   const RuleEntry* determination = ctx.rules().ValueOn(param::kDeterminationDeadline, year_end);
-  if (!determined && determination != nullptr && determination->value.has_date()) {
+  if (!determined && determination != nullptr && determination->value.has_date() && why.owed()) {
     const int64_t due = ToEpochDays(determination->value.date());
     if (as_of_day > due) {
       booo::v1::Signal s = MakeSignal(
           "determination_overdue", booo::v1::SEVERITY_WARNING, code, year, due, as_of_day,
           absl::StrCat("The grant for ", year, " should have been determined by ", DayText(due),
                        " and is not, as of ", DayText(as_of_day), " (", as_of_day - due,
-                       " days overdue)."));
+                       " days overdue); ", EvidenceText(why), " for ", year, "."));
       AddFigure(s, "deadline", due, "date");
       AddFigure(s, "days overdue", as_of_day - due, "days");
+      AddEvidence(s, why);
+      if (report != nullptr) AddSource(s, *report);
       AddRule(s, ctx.rules(), determination);
       out.push_back(std::move(s));
     }
@@ -136,8 +226,8 @@ absl::Status AdvancesAgainstGrant(const steps::Context& ctx, const GrantComputat
   return absl::OkStatus();
 }
 
-// One signal per municipality and year, over the months whose share of place-days in hotels
-// and ships is above the threshold in force that month (the monthly figures are in the mix).
+// One signal per municipality and year, over the months whose share of place-days in hotels,
+// holiday parks and ships is above the threshold in force that month (the monthly figures are in the mix).
 absl::Status ExpensiveShare(const steps::Context& ctx, std::vector<booo::v1::Signal>& out) {
   ASSIGN_OR_RETURN_CONTROL(auto mix, MonthlyMix(ctx));
   std::vector<std::pair<int32_t, int32_t>> months;
@@ -149,7 +239,7 @@ absl::Status ExpensiveShare(const steps::Context& ctx, std::vector<booo::v1::Sig
     const RuleEntry* max =
         ctx.rules().ValueOn(param::kExpensiveShareMax, FirstDayOfMonth(month.first, month.second));
     // Exactly: expensive / total > max / 10000, not on the rounded share.
-    const int64_t month_expensive = row.hotel_place_days() + row.ship_place_days();
+    const int64_t month_expensive = static_cast<int64_t>(ExpensivePlaceDays(row));
     if (max == nullptr || absl::int128(month_expensive) * 10000 <=
                               absl::int128(max->value.count()) * row.total_place_days()) {
       continue;
@@ -177,14 +267,14 @@ absl::Status ExpensiveShare(const steps::Context& ctx, std::vector<booo::v1::Sig
       ctx.scope().year, first, last,
       absl::StrCat(
           when, ", ", FormatCount(expensive), " of ", FormatCount(total),
-          " GOO place-days were in hotels or ships (", FigureText(share, "basis-points"),
+          " GOO place-days were in hotels, holiday parks or ships (", FigureText(share, "basis-points"),
           "), above ",
           thresholds.size() == 1
               ? absl::StrCat("the ", FigureText(thresholds[0]->value.count(), "basis-points"))
               : std::string("the thresholds in force"),
           " the ministry steers on."));
   AddFigure(s, "months above the threshold", static_cast<int64_t>(months.size()), "months");
-  AddFigure(s, "hotel and ship place-days", expensive, "place-days");
+  AddFigure(s, "hotel, holiday-park and ship place-days", expensive, "place-days");
   AddFigure(s, "all place-days", total, "place-days");
   AddFigure(s, "expensive share", share, "basis-points");
   for (const RuleEntry* t : thresholds) AddRule(s, ctx.rules(), t);

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/numeric/int128.h"
 #include "booo/v1/controls_service.pb.h"
 #include "ledger/core/status_macros.h"
 #include "replay/calc/calculation_steps.h"
@@ -43,10 +44,25 @@ void Deadlines(const steps::Context& ctx, int64_t as_of_day, std::vector<booo::v
 absl::Status AdvancesAgainstGrant(const steps::Context& ctx, const GrantComputation& grant,
                                   std::vector<booo::v1::Signal>& out);
 absl::Status ExpensiveShare(const steps::Context& ctx, std::vector<booo::v1::Signal>& out);
+absl::Status GooLivingAllowanceCeiling(const steps::Context& ctx,
+                                       std::vector<booo::v1::Signal>& out);
+void PersonRefsMissing(const steps::Context& ctx, std::vector<booo::v1::Signal>& out);
+void TransitionCostsBeforeApproval(const steps::Context& ctx, std::vector<booo::v1::Signal>& out);
+absl::Status NormUnknown(const steps::Context& ctx, std::vector<booo::v1::Signal>& out);
 
 // GOO place-days per (year, month) by accommodation type, over the scope's declared days.
 absl::StatusOr<std::map<std::pair<int32_t, int32_t>, booo::v1::AccommodationMixRow>> MonthlyMix(
     const steps::Context& ctx);
+
+// The expensive accommodation types: hotels, holiday parks and ships. Stcrt. 2022, 27515
+// (explanation to art. I A, repeated in the M&O analysis BooO 2024, A6) names them together as
+// the "duurdere accommodatietypes" the exception clause is for ("in het bijzonder hotels,
+// vakantieparken en schepen"); the cost study and the 2023 memo name only hotels and ships, and
+// give no figure that sets holiday parks apart, so the regulation's own words decide.
+inline absl::int128 ExpensivePlaceDays(const booo::v1::AccommodationMixRow& row) {
+  return absl::int128(row.hotel_place_days()) + row.holiday_park_place_days() +
+         row.ship_place_days();
+}
 
 using steps::FirstDayOfMonth;
 using steps::LastDayOfYear;

@@ -2,7 +2,9 @@
 // the clean variant. On the shipped rule book and control thresholds; amounts in cents.
 #include "replay/controls/controls.h"
 
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
+#include "ledger/core/civil_date.h"
 #include "gtest/gtest.h"
 #include "tests/support/event_factory.h"
 #include "tests/support/grant_scenario.h"
@@ -13,6 +15,7 @@ namespace {
 using booo::testing::Day;
 using booo::testing::GrantScenario;
 using ::testing::HasSubstr;
+using booo::v1::ALLOCATION_METHOD_LUMP_SUM;
 
 constexpr char kAms[] = "GM0363";
 constexpr char kUtr[] = "GM0344";
@@ -44,7 +47,9 @@ GrantScenario Clean() {
                                 100, Day(2023, 1, 1), Day(2023, 12, 31), Day(2023, 1, 1)));
   s.Add(booo::testing::GooPlaces("p1", kAms, "L1", Day(2023, 1, 1), Day(2023, 1, 31), 10,
                                  Day(2023, 2, 1)));
-  s.Add(booo::testing::PooMonth("m11", kAms, 2023, 11, 12, 10, Day(2023, 12, 5)));
+  s.Add(booo::testing::WithPersons(
+      booo::testing::PooMonth("m11", kAms, 2023, 11, 12, 10, Day(2023, 12, 5)),
+      {1, 2, 3, 4, 5, 6, 7, 8, 9, 10}));
   s.Add(booo::testing::LivingAllowance(
       "la", kAms, booo::v1::RECEPTION_KIND_POO, booo::v1::ALLOWANCE_COMPONENT_LIVING_ALLOWANCE,
       Day(2023, 11, 1), Day(2023, 11, 30), 300'000, Day(2023, 12, 5)));
@@ -139,7 +144,6 @@ TEST(ControlsTest, ActualCostPerPlaceDayOutsideThePlausibleBand) {
 
 TEST(ControlsTest, TransitionCostsWithoutOrAboveAnApproval) {
   GrantScenario s = Clean();
-  using booo::v1::ALLOCATION_METHOD_LUMP_SUM;
   s.Add(booo::testing::TransitionRequest("r1", kAms, 5'000'000, Day(2023, 4, 1), Day(2023, 4, 30),
                                          ALLOCATION_METHOD_LUMP_SUM, Day(2023, 3, 1)));
   s.Add(booo::testing::TransitionDecision("d1", kAms, "r1", booo::v1::DECISION_OUTCOME_GRANTED,
@@ -269,6 +273,201 @@ TEST(ControlsTest, ExpensiveAccommodationShareAboveWhatTheMinistrySteersOn) {
   ASSERT_EQ(fired.size(), 1u);
   EXPECT_EQ(FigureValue(fired[0], "expensive share"), 3000);
   EXPECT_THAT(fired[0].message(), HasSubstr("In 2023-01, 930 of 3,100 GOO place-days"));
+}
+
+// ---- Signals without noise (issue: evidence, accountability owed, the new checks) ----
+
+std::vector<std::string> SourceIds(const booo::v1::Signal& s) {
+  std::vector<std::string> ids;
+  for (const auto& source : s.sources()) ids.push_back(source.event_id());
+  return ids;
+}
+
+TEST(ControlsTest, DeadlineSignalsCiteWhatMakesTheYearAccountable) {
+  GrantScenario s = GrantScenario::WithRuleBook();
+  s.Add(booo::testing::Advance("a1", kAms, 2023, 20'000, Day(2023, 10, 15)));
+  s.Add(booo::testing::GooPlaces("p1", kAms, "L1", Day(2023, 1, 1), Day(2023, 1, 31), 10,
+                                 Day(2023, 2, 1)));
+  auto missing = Fired(s, "accountability_missing", 2023, Day(2025, 1, 1));
+  ASSERT_EQ(missing.size(), 1u);
+  EXPECT_THAT(missing[0].message(),
+              HasSubstr("it is owed because €200.00 in advances was paid and 1 declaration of "
+                        "costs arrived for 2023."));
+  EXPECT_EQ(FigureValue(missing[0], "advances paid"), 20'000);
+  EXPECT_EQ(FigureValue(missing[0], "declarations"), 1);
+  EXPECT_THAT(SourceIds(missing[0]), ::testing::ElementsAre("a1", "p1"));
+  auto overdue = Fired(s, "determination_overdue", 2023, Day(2025, 1, 1));
+  ASSERT_EQ(overdue.size(), 1u);
+  EXPECT_THAT(SourceIds(overdue[0]), ::testing::ElementsAre("a1", "p1"));
+}
+
+TEST(ControlsTest, AnAdvanceRequestAloneOwesNoAccountability) {
+  GrantScenario s = GrantScenario::WithRuleBook();
+  // Requests for 2022 and 2023, nothing paid, nothing declared: nothing is owed, for either
+  // year, however late the day they are judged on.
+  s.Add(booo::testing::AdvanceRequest("ar22", kAms, 2022, 20'000, Day(2022, 9, 1)));
+  s.Add(booo::testing::AdvanceRequest("ar23", kAms, 2023, 20'000, Day(2023, 9, 1)));
+  for (int year : {2022, 2023}) {
+    EXPECT_TRUE(Fired(s, "accountability_missing", year, Day(2026, 12, 1)).empty()) << year;
+    EXPECT_TRUE(Fired(s, "determination_overdue", year, Day(2026, 12, 1)).empty()) << year;
+  }
+  // Once the 2023 advance is paid, 2023 is owed; 2022 still is not.
+  s.Add(booo::testing::Advance("a23", kAms, 2023, 20'000, Day(2023, 10, 1)));
+  EXPECT_EQ(Fired(s, "accountability_missing", 2023, Day(2026, 12, 1)).size(), 1u);
+  EXPECT_TRUE(Fired(s, "accountability_missing", 2022, Day(2026, 12, 1)).empty());
+  // Judged before the payment arrived, it was not owed yet.
+  EXPECT_TRUE(Fired(s, "accountability_missing", 2023, Day(2023, 9, 30)).empty());
+}
+
+TEST(ControlsTest, APooMonthWithoutPseudonymsIsRaisedOncePerYear) {
+  GrantScenario s = GrantScenario::WithRuleBook();
+  s.Add(booo::testing::PooMonth("m10", kAms, 2023, 10, 12, 10, Day(2023, 11, 5)));
+  s.Add(booo::testing::PooMonth("m11", kAms, 2023, 11, 12, 8, Day(2023, 12, 5)));
+  s.Add(booo::testing::WithPersons(
+      booo::testing::PooMonth("m12", kAms, 2023, 12, 2, 2, Day(2024, 1, 5)), {1, 2}));
+  auto fired = Fired(s, "poo_person_refs_missing", 2023, Day(2024, 2, 1));
+  ASSERT_EQ(fired.size(), 1u);
+  // October (10) and November (8): 18 person-months without pseudonyms; December has them.
+  EXPECT_EQ(fired[0].message(),
+            "The POO declarations for 2023-10, 2023-11 count 18 person-months with a provision "
+            "without the persons' pseudonyms, so counting a person in two municipalities cannot "
+            "be checked.");
+  EXPECT_EQ(FigureValue(fired[0], "person-months without pseudonyms"), 18);
+  EXPECT_THAT(SourceIds(fired[0]), ::testing::ElementsAre("m10", "m11"));
+  // A month in which nobody received a provision needs none.
+  GrantScenario quiet = GrantScenario::WithRuleBook();
+  quiet.Add(booo::testing::PooMonth("m10", kAms, 2023, 10, 3, 0, Day(2023, 11, 5)));
+  EXPECT_TRUE(Fired(quiet, "poo_person_refs_missing", 2023, Day(2024, 2, 1)).empty());
+}
+
+TEST(ControlsTest, GooLivingAllowanceAboveTheCeilingFrom2024) {
+  GrantScenario s = GrantScenario::WithRuleBook();
+  s.Add(booo::testing::GooPlaces("p1", kAms, "L1", Day(2024, 3, 1), Day(2024, 3, 31), 10,
+                                 Day(2024, 4, 2)));
+  s.Add(booo::testing::LivingAllowance("la", kAms, booo::v1::RECEPTION_KIND_GOO,
+                                       booo::v1::ALLOWANCE_COMPONENT_LIVING_ALLOWANCE,
+                                       Day(2024, 3, 1), Day(2024, 3, 31), 310'000,
+                                       Day(2024, 4, 2)));
+  // March 2024: 10 places × 31 days = 310 place-days, at most 10 persons; ceiling €303.19 per
+  // person-month: floor(30,319 × 310 / 31) = €3,031.90; paid €3,100.00: €68.10 above.
+  auto fired = Fired(s, "goo_living_allowance_above_ceiling", 2024, Day(2024, 5, 1));
+  ASSERT_EQ(fired.size(), 1u);
+  EXPECT_EQ(fired[0].message(),
+            "The GOO living allowance of €3,100.00 paid for 2024-03 exceeds the ceiling for 310 "
+            "place-days (at most €3,031.90) by €68.10.");
+  EXPECT_EQ(FigureValue(fired[0], "ceiling for the month"), 303'190);
+  ASSERT_EQ(fired[0].rules_size(), 1);
+  EXPECT_EQ(fired[0].rules(0).parameter(), "goo_living_allowance_ceiling_per_person_month");
+  EXPECT_THAT(fired[0].rules(0).source(), HasSubstr("EUR 303.19"));
+  // €3,031.90 exactly is within; and in 2023 the allowance is inside the norm: no ceiling.
+  GrantScenario quiet = GrantScenario::WithRuleBook();
+  quiet.Add(booo::testing::GooPlaces("p1", kAms, "L1", Day(2024, 3, 1), Day(2024, 3, 31), 10,
+                                     Day(2024, 4, 2)));
+  quiet.Add(booo::testing::LivingAllowance("la", kAms, booo::v1::RECEPTION_KIND_GOO,
+                                           booo::v1::ALLOWANCE_COMPONENT_LIVING_ALLOWANCE,
+                                           Day(2024, 3, 1), Day(2024, 3, 31), 303'190,
+                                           Day(2024, 4, 2)));
+  quiet.Add(booo::testing::LivingAllowance("la23", kAms, booo::v1::RECEPTION_KIND_GOO,
+                                           booo::v1::ALLOWANCE_COMPONENT_LIVING_ALLOWANCE,
+                                           Day(2023, 3, 1), Day(2023, 3, 31), 900'000,
+                                           Day(2023, 4, 2)));
+  EXPECT_TRUE(Fired(quiet, "goo_living_allowance_above_ceiling", 2024, Day(2024, 5, 1)).empty());
+  EXPECT_TRUE(Fired(quiet, "goo_living_allowance_above_ceiling", 2023, Day(2024, 5, 1)).empty());
+}
+
+TEST(ControlsTest, TransitionCostsIncurredBeforeTheirApproval) {
+  GrantScenario s = GrantScenario::WithRuleBook();
+  s.Add(booo::testing::TransitionRequest("r1", kAms, 5'000'000, Day(2023, 4, 1), Day(2023, 4, 30),
+                                         ALLOCATION_METHOD_LUMP_SUM, Day(2023, 3, 1)));
+  s.Add(booo::testing::TransitionDecision("d1", kAms, "r1", booo::v1::DECISION_OUTCOME_GRANTED,
+                                          4'000'000, Day(2023, 4, 1), Day(2023, 4, 30),
+                                          ALLOCATION_METHOD_LUMP_SUM, Day(2023, 4, 10)));
+  s.Add(booo::testing::TransitionDeclared("t1", kAms, 2023, "r1", 4'000'000, Day(2024, 2, 1)));
+  // Costs from 1 Apr, approval on 10 Apr: 1-9 Apr, 9 days, without approval. The approval still
+  // clears "unapproved".
+  auto fired = Fired(s, "transition_costs_incurred_before_approval", 2023, Day(2024, 3, 1));
+  ASSERT_EQ(fired.size(), 1u);
+  EXPECT_EQ(FigureValue(fired[0], "days before approval"), 9);
+  EXPECT_EQ(ledger::FormatDate(fired[0].period().last_day()), "2023-04-09");
+  EXPECT_THAT(SourceIds(fired[0]), ::testing::ElementsAre("r1", "d1"));
+  EXPECT_TRUE(Fired(s, "transition_costs_unapproved", 2023, Day(2024, 3, 1)).empty());
+  // Approved on the first day of the costs: beforehand enough.
+  GrantScenario quiet = GrantScenario::WithRuleBook();
+  quiet.Add(booo::testing::TransitionRequest("r1", kAms, 5'000'000, Day(2023, 4, 1),
+                                             Day(2023, 4, 30), ALLOCATION_METHOD_LUMP_SUM,
+                                             Day(2023, 3, 1)));
+  quiet.Add(booo::testing::TransitionDecision("d1", kAms, "r1", booo::v1::DECISION_OUTCOME_GRANTED,
+                                              4'000'000, Day(2023, 4, 1), Day(2023, 4, 30),
+                                              ALLOCATION_METHOD_LUMP_SUM, Day(2023, 4, 1)));
+  EXPECT_TRUE(
+      Fired(quiet, "transition_costs_incurred_before_approval", 2023, Day(2024, 3, 1)).empty());
+}
+
+TEST(ControlsTest, HolidayParksCountAsExpensiveAccommodation) {
+  GrantScenario s = GrantScenario::WithRuleBook();
+  s.Add(booo::testing::GooPlaces("reg", kAms, "L1", Day(2023, 1, 1), Day(2023, 1, 31), 70,
+                                 Day(2023, 3, 1)));
+  s.Add(booo::testing::WithType(booo::testing::GooPlaces("park", kAms, "V1", Day(2023, 1, 1),
+                                                         Day(2023, 1, 31), 30, Day(2023, 3, 1)),
+                                booo::v1::ACCOMMODATION_TYPE_HOLIDAY_PARK));
+  // 930 holiday-park place-days of 3,100 = 30.00 % > 25 %.
+  auto fired = Fired(s, "expensive_accommodation_share", 2023, Day(2023, 4, 1));
+  ASSERT_EQ(fired.size(), 1u);
+  EXPECT_EQ(FigureValue(fired[0], "expensive share"), 3000);
+  EXPECT_THAT(fired[0].message(), HasSubstr("were in hotels, holiday parks or ships"));
+  // "Other" accommodation is not expensive.
+  GrantScenario quiet = GrantScenario::WithRuleBook();
+  quiet.Add(booo::testing::GooPlaces("reg", kAms, "L1", Day(2023, 1, 1), Day(2023, 1, 31), 70,
+                                     Day(2023, 3, 1)));
+  quiet.Add(booo::testing::WithType(booo::testing::GooPlaces("o", kAms, "O1", Day(2023, 1, 1),
+                                                             Day(2023, 1, 31), 30, Day(2023, 3, 1)),
+                                    booo::v1::ACCOMMODATION_TYPE_OTHER));
+  EXPECT_TRUE(Fired(quiet, "expensive_accommodation_share", 2023, Day(2023, 4, 1)).empty());
+}
+
+TEST(ControlsTest, DaysWithoutANormAreOneSignalPerMunicipalityYear) {
+  // POO months of 2022 as the law stood before Stcrt. 2022, 27515 set the POO norm: rules
+  // published up to 13 Oct 2022 only (a scenario of the book's amendments of that time).
+  GrantScenario s = GrantScenario::WithRuleBookPublishedBy(Day(2022, 10, 13));
+  for (int month : {4, 5, 6}) {
+    s.Add(booo::testing::PooMonth(absl::StrCat("m", month), kAms, 2022, month, 10, 10,
+                                  Day(2022, month + 1, 5)));
+  }
+  auto fired = Fired(s, "norm_unknown", 2022, Day(2022, 10, 13));
+  ASSERT_EQ(fired.size(), 1u);
+  // 3 months × 10 persons = 30 person-months without a norm.
+  EXPECT_EQ(FigureValue(fired[0], "person-months without a norm"), 30);
+  EXPECT_EQ(FigureValue(fired[0], "declarations concerned"), 3);
+  EXPECT_THAT(fired[0].message(), HasSubstr("no POO norm for 30 person-months"));
+  // With the whole book, 27515 sets €210 from 1 Mar 2022: quiet.
+  GrantScenario full = GrantScenario::WithRuleBook();
+  for (int month : {4, 5, 6}) {
+    full.Add(booo::testing::PooMonth(absl::StrCat("m", month), kAms, 2022, month, 10, 10,
+                                     Day(2022, month + 1, 5)));
+  }
+  EXPECT_TRUE(Fired(full, "norm_unknown", 2022, Day(2023, 1, 1)).empty());
+}
+
+TEST(ControlsTest, AThresholdRestatedLaterCitesTheInstrumentThatSetIt) {
+  GrantScenario s = Clean();
+  s.Add(booo::testing::Correcting(
+      booo::testing::LivingAllowance("la-fix", kAms, booo::v1::RECEPTION_KIND_POO,
+                                     booo::v1::ALLOWANCE_COMPONENT_LIVING_ALLOWANCE,
+                                     Day(2023, 11, 1), Day(2023, 11, 30), 310'000,
+                                     Day(2023, 12, 20)),
+      "la"));
+  auto fired = Fired(s, "poo_living_allowance_above_ceiling", 2023, Day(2024, 1, 1));
+  ASSERT_EQ(fired.size(), 1u);
+  const auto& rule = fired[0].rules(0);
+  // €303.19 for November 2023 is read from the 2025 amendment (which restates it up to 31 Dec
+  // 2024) but was set by the indexation announced on 31 Aug 2023.
+  EXPECT_EQ(rule.value(), "€303.19");
+  EXPECT_THAT(rule.citation(), HasSubstr("amounts from 1 Jan 2025"));
+  ASSERT_EQ(rule.set_by_size(), 1);
+  EXPECT_THAT(rule.set_by(0).citation(), HasSubstr("Rijksoverheid news of 31 Aug 2023"));
+  EXPECT_EQ(ledger::FormatDate(rule.set_by(0).publication_date()), "2023-08-31");
+  EXPECT_FALSE(rule.set_by(0).source().empty());
+  EXPECT_EQ(ledger::FormatDate(rule.set_by(0).days().first_day()), "2023-11-01");
 }
 
 TEST(SisaFiguresTest, IndicatorValuesCarryTheirEvents) {

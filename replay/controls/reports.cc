@@ -67,7 +67,7 @@ absl::StatusOr<std::map<std::pair<int32_t, int32_t>, booo::v1::AccommodationMixR
   }
   for (auto& [month, row] : rows) {
     if (row.total_place_days() == 0) continue;
-    const absl::int128 expensive = absl::int128(row.hotel_place_days()) + row.ship_place_days();
+    const absl::int128 expensive = ExpensivePlaceDays(row);
     row.set_expensive_share_basis_points(
         static_cast<int32_t>(expensive * 10000 / row.total_place_days()));
   }

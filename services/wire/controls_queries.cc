@@ -4,6 +4,8 @@
 #include <tuple>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
 #include "ledger/core/civil_date.h"
 #include "ledger/core/event_validation.h"
 #include "ledger/core/status_macros.h"
@@ -40,8 +42,38 @@ const std::set<std::string>& KnownRules() {
                                                        "advance_requested_late",
                                                        "advances_exceed_grant",
                                                        "person_counted_twice",
-                                                       "expensive_accommodation_share"};
+                                                       "expensive_accommodation_share",
+                                                       "goo_living_allowance_above_ceiling",
+                                                       "poo_person_refs_missing",
+                                                       "transition_costs_incurred_before_approval",
+                                                       "norm_unknown"};
   return *rules;
+}
+
+// One case per municipality-year, over the signals (already in case order).
+void GroupIntoCases(booo::v1::ListSignalsResponse& response) {
+  for (const booo::v1::Signal& s : response.signals()) {
+    if (response.cases().empty() || response.cases().rbegin()->case_id() != s.case_id()) {
+      booo::v1::SignalCase* c = response.add_cases();
+      c->set_case_id(s.case_id());
+      c->set_municipality_code(s.municipality_code());
+      c->set_spending_year(s.spending_year());
+    }
+    booo::v1::SignalCase& c = *response.mutable_cases()->rbegin();
+    c.set_severity(std::max(c.severity(), s.severity()));
+    c.add_rules(s.rule());
+    c.set_signal_count(c.signal_count() + 1);
+  }
+  for (booo::v1::SignalCase& c : *response.mutable_cases()) {
+    std::vector<std::string> parts;
+    for (const std::string& rule : c.rules()) {
+      const std::string part = absl::StrReplaceAll(rule, {{"_", " "}});
+      if (std::find(parts.begin(), parts.end(), part) == parts.end()) parts.push_back(part);
+    }
+    c.set_summary(absl::StrCat(c.municipality_code(), " ", c.spending_year(), ": ",
+                               c.signal_count(), c.signal_count() == 1 ? " signal (" : " signals (",
+                               absl::StrJoin(parts, ", "), ")"));
+  }
 }
 
 }  // namespace
@@ -57,6 +89,24 @@ absl::StatusOr<booo::v1::ListSignalsResponse> ControlsQueries::ListSignals(
     return absl::InvalidArgumentError("min_severity: unknown value");
   }
   if (request.has_as_of()) RETURN_IF_ERROR(ledger::ValidateCivilDate(request.as_of(), "as_of"));
+  // Deadlines are judged on a day that has happened: a later day would call every deadline
+  // before it overdue, on facts that may still arrive.
+  if (request.has_as_of() && ledger::ToEpochDays(request.as_of()) > today_day) {
+    return absl::OutOfRangeError(absl::StrCat(
+        "as_of: ", ledger::FormatDate(request.as_of()), " is after today (",
+        ledger::FormatDate(ledger::FromEpochDays(today_day)), "); deadlines are judged on a day "
+        "that has happened"));
+  }
+  if (request.known_at().has_business_date()) {
+    RETURN_IF_ERROR(
+        ledger::ValidateCivilDate(request.known_at().business_date(), "known_at.business_date"));
+    if (ledger::ToEpochDays(request.known_at().business_date()) > today_day) {
+      return absl::OutOfRangeError(absl::StrCat(
+          "known_at.business_date: ", ledger::FormatDate(request.known_at().business_date()),
+          " is after today (", ledger::FormatDate(ledger::FromEpochDays(today_day)),
+          "); signals are judged as known on a day that has happened"));
+    }
+  }
   RETURN_IF_ERROR(state_->CatchUp());
   Reader reader(*state_);
   ASSIGN_OR_RETURN(KnownAt at, reader.Resolve(request.known_at()));
@@ -111,8 +161,10 @@ absl::StatusOr<booo::v1::ListSignalsResponse> ControlsQueries::ListSignals(
     }
     if (!request.rule().empty() && s.rule() != request.rule()) continue;
     if (s.severity() < request.min_severity()) continue;
+    s.set_case_id(absl::StrCat(s.municipality_code(), "/", s.spending_year()));
     *out.add_signals() = std::move(s);
   }
+  GroupIntoCases(out);
   return out;
 }
 

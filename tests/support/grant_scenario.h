@@ -22,6 +22,8 @@ class GrantScenario {
   // With the shipped rule books (replay/rulebook/booo-2022-2025.json, then the control
   // thresholds of controls-2022-2025.json) as events 0..n-1.
   static GrantScenario WithRuleBook();
+  // Only the amendments of both books published on or before `last`: the rules as they stood.
+  static GrantScenario WithRuleBookPublishedBy(booo::v1::CivilDate last);
 
   // Appends any event (a rule amendment or a municipality's fact); returns its sequence.
   uint64_t Add(booo::v1::EventBody body);

@@ -102,13 +102,54 @@ absl::StatusOr<booo::v1::AppendResponse> SignAndAppend(booo::v1::Ledger::Stub& s
   return response;
 }
 
+namespace {
+
+// Rewrites every bytes field of `message` in its JSON form `json` from protobuf's base64 to
+// lowercase hex, the form receipts, `get` and the text output use for hashes.
+void BytesToHex(const google::protobuf::Message& message, nlohmann::json& json) {
+  if (!json.is_object()) return;
+  const google::protobuf::Descriptor* descriptor = message.GetDescriptor();
+  const google::protobuf::Reflection* reflection = message.GetReflection();
+  for (int i = 0; i < descriptor->field_count(); ++i) {
+    const google::protobuf::FieldDescriptor* field = descriptor->field(i);
+    auto it = json.find(field->name());
+    if (it == json.end() || field->is_map()) continue;
+    using FD = google::protobuf::FieldDescriptor;
+    if (field->type() == FD::TYPE_BYTES) {
+      if (field->is_repeated()) {
+        for (int k = 0; k < reflection->FieldSize(message, field); ++k) {
+          (*it)[k] = absl::BytesToHexString(reflection->GetRepeatedString(message, field, k));
+        }
+      } else {
+        *it = absl::BytesToHexString(reflection->GetString(message, field));
+      }
+    } else if (field->type() == FD::TYPE_MESSAGE &&
+               field->message_type()->well_known_type() ==
+                   google::protobuf::Descriptor::WELLKNOWNTYPE_UNSPECIFIED) {
+      if (field->is_repeated()) {
+        for (int k = 0; k < reflection->FieldSize(message, field) && k < int(it->size()); ++k) {
+          BytesToHex(reflection->GetRepeatedMessage(message, field, k), (*it)[k]);
+        }
+      } else if (reflection->HasField(message, field)) {
+        BytesToHex(reflection->GetMessage(message, field), *it);
+      }
+    }
+  }
+}
+
+}  // namespace
+
 std::string ProtoToJson(const google::protobuf::Message& message) {
-  std::string json;
+  std::string text;
   google::protobuf::util::JsonPrintOptions options;
-  options.add_whitespace = true;
   options.preserve_proto_field_names = true;
-  (void)google::protobuf::util::MessageToJsonString(message, &json, options);
-  return json;
+  // A figure of 0 is a figure: print it, rather than leave the key out as proto3 JSON would.
+  options.always_print_primitive_fields = true;
+  (void)google::protobuf::util::MessageToJsonString(message, &text, options);
+  nlohmann::json json = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (json.is_discarded()) return text;
+  BytesToHex(message, json);
+  return json.dump(2);
 }
 
 nlohmann::json EventToJson(const booo::v1::StoredEvent& event) {

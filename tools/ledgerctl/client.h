@@ -47,7 +47,9 @@ absl::StatusOr<booo::v1::AppendResponse> SignAndAppend(booo::v1::Ledger::Stub& s
                                                        const ledger::Ed25519PrivateKey& key);
 
 // An event as JSON for people and scripts: envelope fields, hex hashes, the decoded body.
-// Any message in the protobuf JSON mapping, field names as in the .proto, indented.
+// Any message in the protobuf JSON mapping, field names as in the .proto, indented, with two
+// differences for people: fields at their default value (a figure of 0) are printed, and bytes
+// (hashes, digests) are lowercase hex, as everywhere else in ledgerctl's output.
 std::string ProtoToJson(const google::protobuf::Message& message);
 nlohmann::json EventToJson(const booo::v1::StoredEvent& event);
 nlohmann::json ReceiptToJson(const booo::v1::AppendResponse& response);
