@@ -192,16 +192,27 @@ absl::StatusOr<booo::v1::SimulateAmendmentResponse> GrantsQueries::SimulateAmend
 
   booo::v1::SimulateAmendmentResponse out;
   out.set_tree_size(at.tree_size);
-  // Would the ledger admit it now? It judges against every rule it holds, whatever the query's
-  // known-at point, with the proposal in its publication-date place.
+  // Would the ledger have admitted it at the query's point? Judged against the rules the
+  // ledger held there (the first tree_size events, and only those published by its business
+  // day when it has one), with the proposal in its publication-date place. A proposal judged
+  // at an earlier point is judged against the law of that day, not against amendments that
+  // came later.
   {
-    StreamRecords all_rules = reader.rules();
-    all_rules.Add(EventRef{reader.position(), 0, "", proposal.event_id(),
-                           proposed.ref.business_day},
-                  proposal);
-    if (absl::Status admitted = replay::CheckRuleHistory(all_rules, all_rules.records().size() - 1);
+    StreamRecords rules_then;
+    for (const FactRecord& record : reader.rules().records()) {
+      if (replay::IsVisible(record.ref, at)) rules_then.AddBorrowed(record.ref, record.body);
+    }
+    rules_then.Add(EventRef{reader.position(), 0, "", proposal.event_id(),
+                            proposed.ref.business_day},
+                   proposal);
+    if (absl::Status admitted =
+            replay::CheckRuleHistory(rules_then, rules_then.records().size() - 1);
         !admitted.ok()) {
       out.set_admission_refusal(std::string(admitted.message()));
+    }
+    out.set_admission_tree_size(at.tree_size);
+    if (at.business_day) {
+      *out.mutable_admission_known_on() = ledger::FromEpochDays(*at.business_day);
     }
   }
   int32_t last_year = replay::kFirstSpendingYear;

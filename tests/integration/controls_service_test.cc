@@ -77,6 +77,60 @@ TEST_F(ControlsServiceTest, RefusesMalformedFilters) {
   EXPECT_THAT(s.error_message(), HasSubstr("spending_year"));
 }
 
+TEST_F(ControlsServiceTest, RefusesADayAfterTodayAsOutOfRange) {
+  // The server's clock stands at 2025-01-10.
+  booo::v1::ListSignalsRequest request;
+  *request.mutable_as_of() = Day(2099, 1, 1);
+  booo::v1::ListSignalsResponse out;
+  grpc::ClientContext c1;
+  grpc::Status s = controls_->ListSignals(&c1, request, &out);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::OUT_OF_RANGE);
+  EXPECT_EQ(s.error_message(),
+            "as_of: 2099-01-01 is after today (2025-01-10); deadlines are judged on a day that "
+            "has happened");
+  request.clear_as_of();
+  *request.mutable_known_at()->mutable_business_date() = Day(2025, 1, 11);
+  grpc::ClientContext c2;
+  s = controls_->ListSignals(&c2, request, &out);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::OUT_OF_RANGE);
+  EXPECT_THAT(s.error_message(), HasSubstr("known_at.business_date: 2025-01-11 is after today"));
+  // Today itself is a day that has happened.
+  *request.mutable_known_at()->mutable_business_date() = Day(2025, 1, 10);
+  *request.mutable_as_of() = Day(2025, 1, 10);
+  grpc::ClientContext c3;
+  EXPECT_TRUE(controls_->ListSignals(&c3, request, &out).ok());
+}
+
+TEST_F(ControlsServiceTest, SignalsOfOneMunicipalityYearAreOneCase) {
+  Put(Advance("a1", "GM0344", 2023, 100, Day(2023, 2, 1)), root_);
+  Put(Location("loc", "GM0344", "L1", booo::v1::ACCOMMODATION_TYPE_REGULAR_BUILDING, 100,
+               Day(2023, 1, 1), Day(2023, 12, 31), Day(2023, 1, 1)),
+      utrecht_);
+  Put(GooPlaces("p1", "GM0344", "L1", Day(2023, 3, 1), Day(2023, 3, 31), 10, Day(2023, 4, 1)),
+      utrecht_);
+  Put(AdvanceRequest("ar", "GM0363", 2023, 100, Day(2023, 2, 1)), amsterdam_);
+  booo::v1::ListSignalsRequest request;
+  request.set_spending_year(2023);
+  *request.mutable_as_of() = Day(2025, 1, 10);
+  auto r = Signals(request);
+  // GM0344 received an advance and declared places: its accountability (due 15 Jul 2024) is
+  // missing and its determination (due 31 Dec 2024) overdue, one case with two parts. GM0363
+  // only applied for an advance: it owes nothing and has no case.
+  ASSERT_EQ(r.cases_size(), 1) << r.DebugString();
+  const auto& c = r.cases(0);
+  EXPECT_EQ(c.case_id(), "GM0344/2023");
+  EXPECT_EQ(c.severity(), booo::v1::SEVERITY_HIGH);
+  EXPECT_THAT(c.rules(), ::testing::ElementsAre("accountability_missing", "determination_overdue"));
+  EXPECT_EQ(c.summary(),
+            "GM0344 2023: 2 signals (accountability missing, determination overdue)");
+  for (const auto& signal : r.signals()) {
+    EXPECT_EQ(signal.case_id(), "GM0344/2023");
+    ASSERT_GE(signal.sources_size(), 2);  // the advance and the declaration
+    EXPECT_EQ(signal.sources(0).event_id(), "a1");
+    EXPECT_EQ(signal.sources(1).event_id(), "p1");
+  }
+}
+
 TEST_F(ControlsServiceTest, RefusesACitizenServiceNumberAndWritesNothing) {
   auto month = PooMonth("m5", "GM0363", 2023, 5, 2, 2, Day(2023, 6, 1));
   month.mutable_poo_person_months_declared()->add_person_refs(std::string(64, 'a'));

@@ -309,6 +309,40 @@ TEST_F(GrantsServiceTest, SimulatesAnAmendmentWithoutWritingIt) {
   EXPECT_THAT(r.admission_refusal(), HasSubstr("never revised downward"));
 }
 
+TEST_F(GrantsServiceTest, ASimulationIsJudgedAtTheQuerysLedgerPoint) {
+  Put(GooPlaces("p1", "GM0363", "L1", Day(2024, 1, 1), Day(2024, 1, 31), 100, Day(2024, 2, 1)),
+      amsterdam_);
+  booo::v1::SimulateAmendmentRequest request;
+  auto* v = request.mutable_amendment()->add_values();
+  v->set_parameter("goo_norm_per_place_day");
+  *v->mutable_valid_from() = Day(2024, 1, 1);
+  *v->mutable_valid_to() = Day(2024, 12, 31);
+  v->set_amount_cents(7000);
+  request.mutable_amendment()->mutable_citation()->set_reference("proposal: €70 for 2024");
+  *request.mutable_amendment()->mutable_publication_date() = Day(2024, 12, 1);
+  // At the head the 2024 norm is €61 (restated by the letter of 13 Nov 2024): €70 from 1 Jan
+  // 2024 raises it, and would be admitted.
+  booo::v1::SimulateAmendmentResponse head;
+  {
+    grpc::ClientContext context;
+    ASSERT_TRUE(grants_->SimulateAmendment(&context, request, &head).ok());
+  }
+  EXPECT_TRUE(head.admission_refusal().empty()) << head.admission_refusal();
+  EXPECT_EQ(head.admission_tree_size(), TreeSize());
+  EXPECT_FALSE(head.has_admission_known_on());
+  // As known on 1 Oct 2023, before the 2024 re-setting, the open-ended €83 of Stcrt. 2022, 27515
+  // covers 2024: €70 for 1 Jan - 30 Nov 2024 would lower it retroactively.
+  *request.mutable_known_at()->mutable_business_date() = Day(2023, 10, 1);
+  booo::v1::SimulateAmendmentResponse earlier;
+  {
+    grpc::ClientContext context;
+    ASSERT_TRUE(grants_->SimulateAmendment(&context, request, &earlier).ok());
+  }
+  EXPECT_THAT(earlier.admission_refusal(), HasSubstr("lowers goo_norm_per_place_day from €83.00 to €70.00"));
+  EXPECT_EQ(ledger::FormatDate(earlier.admission_known_on()), "2023-10-01");
+  EXPECT_EQ(earlier.admission_tree_size(), TreeSize());
+}
+
 TEST_F(GrantsServiceTest, TheTraceDigestSurvivesARestart) {
   Put(GooPlaces("p1", "GM0363", "L1", Day(2023, 3, 1), Day(2023, 3, 31), 42, Day(2023, 4, 1)),
       amsterdam_);

@@ -187,8 +187,16 @@ absl::Status Simulate(GrantBackend& backend, const SimulateArgs& args) {
   std::cout << absl::StrFormat("%-12s", "total") << Pad(FormatEuros(r.baseline_total_cents()), 17)
             << Pad(FormatEuros(r.simulated_total_cents()), 17)
             << Pad(FormatEuros(r.delta_total_cents()), 17) << "\n";
+  const std::string point =
+      absl::StrCat("the first ", r.admission_tree_size(), " events",
+                   r.has_admission_known_on()
+                       ? absl::StrCat(", as known on ", ledger::FormatDate(r.admission_known_on()))
+                       : std::string());
   if (!r.admission_refusal().empty()) {
-    std::cout << "the ledger would refuse this amendment: " << r.admission_refusal() << "\n";
+    std::cout << "the ledger would refuse this amendment (judged at " << point
+              << "): " << r.admission_refusal() << "\n";
+  } else {
+    std::cout << "the ledger would admit this amendment (judged at " << point << ")\n";
   }
   return absl::OkStatus();
 }
