@@ -45,7 +45,7 @@ grep -q "Location AMS-LOC-003 declares 60 realised places on 2023-01-01..2023-06
 ctl signals --as-of 2024-01-01 --rule person_counted_twice --format json \
   | grep -c '"rule": "person_counted_twice"' | has -x 2 || fail "double counting signals"
 ctl signals --as-of 2024-01-01 --format csv >"$WORK/signals.csv"
-head -n 1 "$WORK/signals.csv" | has '^rule,severity,municipality' \
+head -n 1 "$WORK/signals.csv" | has '^case,rule,severity,municipality' \
   || fail "CSV header"
 # Utrecht: advances €1,500,000 against 40 × 365 × €83 + 2 × €210 = €1,212,220.
 ctl signals --as-of 2024-01-01 --municipality GM0344 --rule advances_exceed_grant \
@@ -56,6 +56,28 @@ ctl budget --year 2024 | has 'budget €3,271,000,000.00' || fail "budget 2024"
 ctl mix --year 2023 --municipality GM0363 | has '^GM0363,2023-01,3410,1860,0,0,0,5270,3529$' \
   || fail "accommodation mix"
 ctl signals --as-of 2026-01-01 --format json >"$WORK/online.json"
+# JSON for people: a figure of 0 is printed (GM0363 received no advance), and every hash is
+# hex, as `ledgerctl get` prints it.
+grep -q '"name": "advances paid"' "$WORK/online.json" || fail "no deadline evidence in JSON"
+python3 - "$WORK/online.json" <<'PY' || fail "JSON zero figures or hex hashes"
+import json, re, sys
+r = json.load(open(sys.argv[1]))
+zero = [f for s in r["signals"] for f in s["figures"] if f["value"] == "0"]
+assert zero, "no zero-valued figure printed"
+hashes = [src["leaf_hash"] for s in r["signals"] for src in s["sources"]]
+hashes += [rule["amendment_leaf_hash"] for s in r["signals"] for rule in s["rules"]]
+assert hashes and all(re.fullmatch(r"[0-9a-f]{64}", h) for h in hashes), hashes[:3]
+assert r["cases"] and all(s["case_id"] for s in r["signals"])
+PY
+leaf=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["signals"][0]["sources"][0]["leaf_hash"])' "$WORK/online.json")
+seq=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["signals"][0]["sources"][0]["sequence"])' "$WORK/online.json")
+ctl get --sequence "$seq" | has "$leaf" || fail "signal leaf hash is not the one ledgerctl get prints"
+# A day after today is refused, not judged.
+out=$(ctl signals --as-of 2099-01-01 2>&1) && fail "a future --as-of was judged"
+grep -q "OUT_OF_RANGE: as_of: 2099-01-01 is after today" <<<"$out" || fail "future as-of: $out"
+out=$(ctl signals --known-on 2099-01-01 2>&1) && fail "a future --known-on was judged"
+grep -q "OUT_OF_RANGE: known_at.business_date: 2099-01-01 is after today" <<<"$out" \
+  || fail "future known-on: $out"
 
 kill -TERM "$PID"; wait "$PID"; PID=""
 ctl export --data-dir "$WORK/ledger" --out "$WORK/ledger.export" >/dev/null

@@ -76,12 +76,13 @@ absl::Status Signals(GrantBackend& backend, const ControlArgs& args) {
     return absl::OkStatus();
   }
   if (args.format == "csv") {
-    std::cout << "rule,severity,municipality,spending_year,first_day,last_day,message,figures,"
-                 "sources\r\n";
+    std::cout << "case,rule,severity,municipality,spending_year,first_day,last_day,message,"
+                 "figures,sources\r\n";
     for (const auto& s : r.signals()) {
       std::vector<std::string> figures;
       for (const auto& f : s.figures()) figures.push_back(absl::StrCat(f.name(), "=", f.text()));
-      std::cout << s.rule() << "," << SeverityText(s.severity()) << "," << s.municipality_code()
+      std::cout << s.case_id() << "," << s.rule() << "," << SeverityText(s.severity()) << ","
+                << s.municipality_code()
                 << "," << s.spending_year() << "," << ledger::FormatDate(s.period().first_day())
                 << "," << ledger::FormatDate(s.period().last_day()) << ","
                 << replay::CsvField(s.message()) << ","
@@ -90,9 +91,18 @@ absl::Status Signals(GrantBackend& backend, const ControlArgs& args) {
     }
     return absl::OkStatus();
   }
-  std::cout << r.signals_size() << " signals, as of " << ledger::FormatDate(r.as_of()) << ", first "
-            << r.tree_size() << " events\n";
+  std::cout << r.signals_size() << " signals in " << r.cases_size() << " cases, as of "
+            << ledger::FormatDate(r.as_of()) << ", first " << r.tree_size() << " events\n";
+  std::string current_case;
   for (const auto& s : r.signals()) {
+    if (s.case_id() != current_case) {
+      current_case = s.case_id();
+      for (const auto& c : r.cases()) {
+        if (c.case_id() != current_case) continue;
+        std::cout << "\n== case " << c.case_id() << " (" << SeverityText(c.severity()) << "): "
+                  << c.summary() << "\n";
+      }
+    }
     std::cout << "\n"
               << SeverityText(s.severity()) << "  " << s.rule() << "  " << s.municipality_code()
               << " " << s.spending_year() << " (" << ledger::FormatDate(s.period().first_day())
@@ -100,12 +110,17 @@ absl::Status Signals(GrantBackend& backend, const ControlArgs& args) {
               << "\n";
     for (const auto& f : s.figures()) std::cout << "    " << f.name() << ": " << f.text() << "\n";
     for (const auto& rule : s.rules()) {
-      std::cout << "    rule " << rule.parameter() << " = " << rule.value() << " (amendment #"
+      std::cout << "    rule " << rule.parameter() << " = " << rule.value() << " (read from #"
                 << rule.amendment_sequence() << ", " << rule.citation() << ")\n";
+      for (const auto& origin : rule.set_by()) {
+        std::cout << "      set by #" << origin.amendment_sequence() << ", " << origin.citation()
+                  << " (published " << ledger::FormatDate(origin.publication_date())
+                  << "): " << origin.source() << "\n";
+      }
     }
     for (const auto& src : s.sources()) {
       std::cout << "    from #" << src.sequence() << " " << src.kind() << " " << src.event_id()
-                << "\n";
+                << " leaf " << absl::BytesToHexString(src.leaf_hash()) << "\n";
     }
   }
   return absl::OkStatus();
