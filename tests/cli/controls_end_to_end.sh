@@ -81,6 +81,31 @@ grep -q "OUT_OF_RANGE: known_at.business_date: 2099-01-01 is after today" <<<"$o
 
 kill -TERM "$PID"; wait "$PID"; PID=""
 ctl export --data-dir "$WORK/ledger" --out "$WORK/ledger.export" >/dev/null
-ctl signals --export "$WORK/ledger.export" --as-of 2026-01-01 --format json >"$WORK/offline.json"
+ctl signals --export "$WORK/ledger.export" --as-of 2026-01-01 --format json >"$WORK/offline.json" \
+  2>"$WORK/first.err"
 cmp -s "$WORK/online.json" "$WORK/offline.json" || fail "offline signals differ"
+# The first offline query verified the export and left its index; the next one uses it.
+grep -q "verified; index written to $WORK/ledger.export.verified" "$WORK/first.err" \
+  || fail "first offline query: $(cat "$WORK/first.err")"
+grep -q "^export-sha256 $(sha256sum "$WORK/ledger.export" | cut -d' ' -f1)$" \
+  "$WORK/ledger.export.verified" || fail "the index is not bound to the export's SHA-256"
+ctl signals --export "$WORK/ledger.export" --as-of 2026-01-01 --format json >"$WORK/again.json" \
+  2>"$WORK/again.err"
+grep -q "verified before" "$WORK/again.err" || fail "second offline query: $(cat "$WORK/again.err")"
+cmp -s "$WORK/online.json" "$WORK/again.json" || fail "the indexed answer differs"
+ctl signals --export "$WORK/ledger.export" --as-of 2026-01-01 --reverify >/dev/null 2>"$WORK/re.err"
+grep -q "verified; index written" "$WORK/re.err" || fail "--reverify did not verify"
+# A changed export (one byte of a signature, the index beside it unchanged) is verified again,
+# and fails.
+cp "$WORK/ledger.export.verified" "$WORK/tampered.export.verified"
+python3 - "$WORK/ledger.export" "$WORK/tampered.export" <<'PY'
+import sys
+data = bytearray(open(sys.argv[1], "rb").read())
+data[len(data) - 10] ^= 0x01  # inside the last leaf's signature
+open(sys.argv[2], "wb").write(data)
+PY
+out=$(ctl signals --export "$WORK/tampered.export" --as-of 2026-01-01 2>&1) \
+  && fail "a changed export was answered from the old index"
+grep -q "verified before" <<<"$out" && fail "a changed export used the old index"
+grep -qi "signature" <<<"$out" || fail "changed export: $out"
 echo "1 passed, 0 failed"

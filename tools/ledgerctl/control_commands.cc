@@ -29,7 +29,7 @@ struct ControlArgs {
   std::string min_severity;  // info, warning, high
   std::string as_of;
   std::string format = "text";
-  std::string export_file;
+  OfflineSource offline;
   KnownAtArgs known_at;
 };
 
@@ -213,11 +213,11 @@ CLI::App* Command(CLI::App& app, Globals& globals, int& exit_code, const char* n
                   const char* help, std::shared_ptr<ControlArgs> args, Fn fn) {
   auto* c = app.add_subcommand(name, help);
   c->add_option("--format", args->format, "text, json or csv")->capture_default_str();
-  c->add_option("--export", args->export_file, "answer offline from a verified export file");
+  AddOfflineOptions(*c, args->offline);
   AddKnownAtOptions(*c, args->known_at);
   c->callback([&globals, &exit_code, args, fn] {
     absl::StatusOr<std::unique_ptr<GrantBackend>> backend =
-        GrantBackend::Open(globals.server, args->export_file);
+        GrantBackend::Open(globals.server, args->offline);
     exit_code = Report(backend.ok() ? fn(**backend, *args) : backend.status());
   });
   return c;

@@ -1,5 +1,7 @@
 #include "tools/ledgerctl/grant_backend.h"
 
+#include <iostream>
+
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "booo/v1/controls_service.grpc.pb.h"
@@ -16,44 +18,10 @@
 #include "replay/projection/event_log.h"
 #include "services/wire/queries.h"
 #include "tools/ledgerctl/client.h"
+#include "tools/ledgerctl/verified_export.h"
 
 namespace booo::ledgerctl {
 namespace {
-
-// Every leaf of the export as a StoredEvent, after the whole file verified.
-absl::StatusOr<std::vector<booo::v1::StoredEvent>> ReadVerifiedExport(const std::string& path) {
-  {
-    ASSIGN_OR_RETURN(std::unique_ptr<ledger::ExportFileReader> leaves,
-                     ledger::ExportFileReader::Open(path));
-    replay::RuleGuard guard;
-    ledger::VerifyOptions options;
-    options.policy = &guard;
-    replay::GrantPayloadRules payload_rules;
-    options.payload_rules = &payload_rules;
-    RETURN_IF_ERROR(ledger::VerifyLedger(*leaves, options).status());
-  }
-  ASSIGN_OR_RETURN(std::unique_ptr<ledger::ExportFileReader> leaves,
-                   ledger::ExportFileReader::Open(path));
-  std::vector<booo::v1::StoredEvent> events;
-  for (;;) {
-    ASSIGN_OR_RETURN(std::optional<std::string> bytes, leaves->Next());
-    if (!bytes) break;
-    ASSIGN_OR_RETURN(ledger::Leaf leaf, ledger::DecodeLeaf(*bytes));
-    ASSIGN_OR_RETURN(booo::v1::EventBody body, ledger::ParseEventBody(leaf.body));
-    const ledger::Hash hash = ledger::HashLeaf(*bytes);
-    booo::v1::StoredEvent event;
-    event.set_sequence(leaf.sequence);
-    event.set_recorded_at_micros(leaf.recorded_at_micros);
-    event.set_key_id(leaf.key_id);
-    event.set_body(leaf.body);
-    event.set_signature(leaf.signature);
-    event.set_leaf_hash(std::string(hash.begin(), hash.end()));
-    event.set_stream(body.stream());
-    event.set_event_id(body.event_id());
-    events.push_back(std::move(event));
-  }
-  return events;
-}
 
 template <typename Request, typename Response, typename Stub, typename Method>
 absl::StatusOr<Response> Remote(Stub& stub, Method method, const Request& request) {
@@ -164,10 +132,21 @@ class LocalGrantBackend final : public GrantBackend {
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<GrantBackend>> GrantBackend::Open(const std::string& address,
-                                                                 const std::string& export_file) {
-  if (export_file.empty()) return std::make_unique<RemoteGrantBackend>(address);
-  ASSIGN_OR_RETURN(std::vector<booo::v1::StoredEvent> events, ReadVerifiedExport(export_file));
-  return std::make_unique<LocalGrantBackend>(std::move(events));
+                                                                 const OfflineSource& offline) {
+  if (offline.export_file.empty()) return std::make_unique<RemoteGrantBackend>(address);
+  ASSIGN_OR_RETURN(VerifiedExport opened, OpenVerifiedExport(offline));
+  std::cerr << "export " << offline.export_file << ": " << opened.index_note << "\n";
+  return std::make_unique<LocalGrantBackend>(std::move(opened.events));
+}
+
+void AddOfflineOptions(CLI::App& command, OfflineSource& offline) {
+  command.add_option("--export", offline.export_file,
+                     "answer offline from an export file, verified on first use (its index "
+                     "EXPORT.verified keeps later queries fast)");
+  command.add_option("--checkpoint", offline.checkpoint_file,
+                     "with --export: verify it against this checkpoint you kept");
+  command.add_flag("--reverify", offline.reverify,
+                   "with --export: verify again even when its verified index matches");
 }
 
 }  // namespace booo::ledgerctl

@@ -12,14 +12,17 @@
 #include "absl/status/statusor.h"
 #include "booo/v1/controls_service.pb.h"
 #include "booo/v1/grants_service.pb.h"
+#include "CLI/CLI.hpp"
+#include "tools/ledgerctl/verified_export.h"
 
 namespace booo::ledgerctl {
 
 class GrantBackend {
  public:
-  // `export_file` empty: the server at `address`; else the verified export, answered locally.
+  // `offline.export_file` empty: the server at `address`; else the export, verified (or found
+  // verified by its index, verified_export.h) and answered locally.
   static absl::StatusOr<std::unique_ptr<GrantBackend>> Open(const std::string& address,
-                                                            const std::string& export_file);
+                                                            const OfflineSource& offline);
   virtual ~GrantBackend() = default;
 
   virtual absl::StatusOr<booo::v1::GetGrantResponse> GetGrant(
@@ -39,6 +42,9 @@ class GrantBackend {
   virtual absl::StatusOr<booo::v1::AccommodationMix> GetAccommodationMix(
       const booo::v1::GetAccommodationMixRequest& r) = 0;
 };
+
+// --export, --checkpoint and --reverify on an offline-capable query command.
+void AddOfflineOptions(CLI::App& command, OfflineSource& offline);
 
 }  // namespace booo::ledgerctl
 

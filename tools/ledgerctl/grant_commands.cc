@@ -202,9 +202,8 @@ absl::Status Simulate(GrantBackend& backend, const SimulateArgs& args) {
 }
 
 template <typename Fn>
-void Run(const Globals& globals, const std::string& export_file, int& exit_code, Fn fn) {
-  absl::StatusOr<std::unique_ptr<GrantBackend>> backend =
-      GrantBackend::Open(globals.server, export_file);
+void Run(const Globals& globals, const OfflineSource& offline, int& exit_code, Fn fn) {
+  absl::StatusOr<std::unique_ptr<GrantBackend>> backend = GrantBackend::Open(globals.server, offline);
   exit_code = Report(backend.ok() ? fn(**backend) : backend.status());
 }
 
@@ -218,39 +217,39 @@ void AddGrantCommands(CLI::App& app, Globals& globals, int& exit_code) {
   g->add_option("--scope-from", grant->scope_from, "valid-time scope start YYYY-MM-DD");
   g->add_option("--scope-to", grant->scope_to, "valid-time scope end YYYY-MM-DD (inclusive)");
   g->add_option("--format", grant->format, "text, json, csv or digest")->capture_default_str();
-  g->add_option("--export", grant->export_file, "answer offline from a verified export file");
+  AddOfflineOptions(*g, grant->offline);
   g->add_option("--trace-depth", grant->trace_depth,
                 "levels of the trace to show below each node shown (0: all)");
   g->add_option("--trace-path", grant->trace_path,
                 "show only this node of the grant's trace, e.g. grant/a/norm");
   AddKnownAtOptions(*g, grant->known_at);
   g->callback([&globals, grant, &exit_code] {
-    Run(globals, grant->export_file, exit_code, [&](GrantBackend& b) { return Grant(b, *grant); });
+    Run(globals, grant->offline, exit_code, [&](GrantBackend& b) { return Grant(b, *grant); });
   });
 
   auto balances = std::make_shared<BalancesArgs>();
   auto* b = app.add_subcommand("balances", "every municipality's grant and balance, with totals");
   b->add_option("--year", balances->year, "only this spending year (default: all)");
   b->add_option("--format", balances->format, "text or json")->capture_default_str();
-  b->add_option("--export", balances->export_file, "answer offline from a verified export file");
+  AddOfflineOptions(*b, balances->offline);
   AddKnownAtOptions(*b, balances->known_at);
   b->callback([&globals, balances, &exit_code] {
-    Run(globals, balances->export_file, exit_code,
+    Run(globals, balances->offline, exit_code,
         [&](GrantBackend& backend) { return Balances(backend, *balances); });
   });
 
   auto sequence = std::make_shared<int64_t>(-1);
   auto event_id = std::make_shared<std::string>();
   auto format = std::make_shared<std::string>("text");
-  auto export_file = std::make_shared<std::string>();
+  auto offline = std::make_shared<OfflineSource>();
   auto* r = app.add_subcommand("replay-settlement",
                                "recompute a determination as known when it was recorded");
   r->add_option("--sequence", *sequence, "the determination's sequence");
   r->add_option("--event-id", *event_id, "the determination's event id");
   r->add_option("--format", *format, "text or json")->capture_default_str();
-  r->add_option("--export", *export_file, "answer offline from a verified export file");
-  r->callback([&globals, sequence, event_id, format, export_file, &exit_code] {
-    Run(globals, *export_file, exit_code,
+  AddOfflineOptions(*r, *offline);
+  r->callback([&globals, sequence, event_id, format, offline, &exit_code] {
+    Run(globals, *offline, exit_code,
         [&](GrantBackend& backend) { return Replay(backend, *sequence, *event_id, *format); });
   });
 
@@ -261,10 +260,10 @@ void AddGrantCommands(CLI::App& app, Globals& globals, int& exit_code) {
       ->required();
   s->add_option("--year", simulate->years, "spending years (default: those it touches)");
   s->add_option("--format", simulate->format, "text or json")->capture_default_str();
-  s->add_option("--export", simulate->export_file, "answer offline from a verified export file");
+  AddOfflineOptions(*s, simulate->offline);
   AddKnownAtOptions(*s, simulate->known_at);
   s->callback([&globals, simulate, &exit_code] {
-    Run(globals, simulate->export_file, exit_code,
+    Run(globals, simulate->offline, exit_code,
         [&](GrantBackend& backend) { return Simulate(backend, *simulate); });
   });
 }

@@ -11,6 +11,7 @@
 #include "booo/v1/events.pb.h"
 #include "booo/v1/grants_service.pb.h"
 #include "replay/rulebook/rule_book.h"
+#include "tools/ledgerctl/verified_export.h"
 
 namespace booo::ledgerctl {
 
@@ -29,7 +30,7 @@ struct GrantArgs {
   std::string scope_from;
   std::string scope_to;
   std::string format = "text";
-  std::string export_file;
+  OfflineSource offline;
   KnownAtArgs known_at;
   uint32_t trace_depth = 0;  // --trace-depth
   std::string trace_path;    // --trace-path
@@ -38,7 +39,7 @@ struct GrantArgs {
 struct BalancesArgs {
   int year = 0;
   std::string format = "text";
-  std::string export_file;
+  OfflineSource offline;
   KnownAtArgs known_at;
 };
 
@@ -46,7 +47,7 @@ struct SimulateArgs {
   std::string amendment_file;
   std::vector<int> years;
   std::string format = "text";
-  std::string export_file;
+  OfflineSource offline;
   KnownAtArgs known_at;
 };
 

@@ -80,7 +80,7 @@ struct DetermineArgs {
 // that lands in between makes the ledger refuse it (ABORTED); the grant is then computed again.
 absl::Status Determine(const Globals& globals, const DetermineArgs& args) {
   ASSIGN_OR_RETURN(ledger::Ed25519PrivateKey key, ledger::ReadPrivateKeyFile(args.key));
-  ASSIGN_OR_RETURN(std::unique_ptr<GrantBackend> backend, GrantBackend::Open(globals.server, ""));
+  ASSIGN_OR_RETURN(std::unique_ptr<GrantBackend> backend, GrantBackend::Open(globals.server, OfflineSource{}));
   auto stub = Connect(globals.server);
   constexpr int kAttempts = 5;
   for (int attempt = 1;; ++attempt) {
