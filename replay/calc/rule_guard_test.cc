@@ -154,6 +154,45 @@ TEST_F(RuleGuardTest, RejectsUnknownParameterAndWrongValueKind) {
   EXPECT_EQ(kind.message(), "rule_amended.values[0]: spending_period takes flag, not amount_cents");
 }
 
+// A correction of the book's data is an amendment like any other to the guard: restating a
+// value with its citation fixed is admitted and replaces the original for every query that sees
+// it; correcting a norm downward on days before the publication date is refused, whatever the
+// reason, because municipalities relied on the value as published (rulebook/README.md).
+TEST(RuleGuardCorrectionTest, ACorrectionThatLowersANormRetroactivelyIsRefused) {
+  RuleGuard guard;
+  // €100 from 1 Mar 2022, published 3 Jun 2022.
+  guard.Commit(Amendment(1, "goo_norm_per_place_day", Day(2022, 3, 1), std::nullopt, 10000,
+                         Day(2022, 6, 3)));
+  // The same value, its citation corrected: admitted.
+  ledger::PolicyEvent restated = Amendment(2, "goo_norm_per_place_day", Day(2022, 3, 1),
+                                           std::nullopt, 10000, Day(2022, 6, 3));
+  restated.body.set_supersedes_event_id("a1");
+  restated.body.mutable_rule_amended()->mutable_citation()->set_reference("test, nr. 1");
+  ASSERT_TRUE(guard.Check(restated, {}).ok()) << guard.Check(restated, {});
+  guard.Commit(restated);
+  // "The book should have said €90": for 1 Mar - 2 Jun 2022, before the publication date, that
+  // lowers the norm retroactively. Refused, naming the field and the days.
+  ledger::PolicyEvent lowered = Amendment(3, "goo_norm_per_place_day", Day(2022, 3, 1),
+                                          std::nullopt, 9000, Day(2022, 6, 3));
+  lowered.body.set_supersedes_event_id("a2");
+  absl::Status s = guard.Check(lowered, {});
+  EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(s.message(),
+              HasSubstr("lowers goo_norm_per_place_day from €100.00 to €90.00 for "
+                        "2022-03-01..2022-06-02, before the amendment's publication date "
+                        "2022-06-03"));
+  // The correction restated for the days after publication only is admitted.
+  ledger::PolicyEvent from_publication = Amendment(4, "goo_norm_per_place_day", Day(2022, 6, 3),
+                                                   std::nullopt, 9000, Day(2022, 6, 3));
+  auto* keep = from_publication.body.mutable_rule_amended()->add_values();
+  keep->set_parameter("goo_norm_per_place_day");
+  *keep->mutable_valid_from() = Day(2022, 3, 1);
+  *keep->mutable_valid_to() = Day(2022, 6, 2);
+  keep->set_amount_cents(10000);
+  from_publication.body.set_supersedes_event_id("a2");
+  EXPECT_TRUE(guard.Check(from_publication, {}).ok()) << guard.Check(from_publication, {});
+}
+
 TEST(RuleBookTest, TheShippedRuleBookPassesTheGuardInOrder) {
   auto book =
       rulebook::ReadRuleBook(std::string(BOOO_SOURCE_DIR) + "/replay/rulebook/booo-2022-2025.json");

@@ -6,14 +6,17 @@
 // calculation that breaks old ledgers fails here. tests/golden/README.md says how it was made
 // and when regenerating it is (and is not) the right answer.
 #include <filesystem>
+#include <functional>
 #include <fstream>
 #include <sstream>
 #include <string>
 
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/util/json_util.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "ledger/core/checkpoint.h"
+#include "ledger/core/civil_date.h"
 #include "ledger/core/clock.h"
 #include "ledger/core/crypto.h"
 #include "ledger/core/export_file.h"
@@ -27,7 +30,9 @@
 #include "services/wire/queries.h"
 #include "replay/calc/grant_payload_rules.h"
 #include "replay/calc/rule_guard.h"
+#include "replay/calc/trace.h"
 #include "services/ledger_event_log.h"
+#include "replay/rulebook/rule_book.h"
 #include "tests/support/event_factory.h"
 #include "tools/loadgen/national_ledger.h"
 
@@ -201,6 +206,126 @@ TEST_F(GoldenLedgerTest, TakesNewAppendsAfterItsOwnEvents) {
   ASSERT_TRUE(report.ok()) << report.status();
   EXPECT_EQ(report->events, expected_["events"].get<uint64_t>() + 1);
   EXPECT_EQ(report->checkpoint_size, expected_["events"].get<uint64_t>());
+}
+
+// The rule book's later corrections (replay/rulebook/README.md) land on a ledger written before
+// them: the guard admits each, and the amendments already recorded answer as duplicates. A
+// settlement replays at its own ledger point, before the corrections, so every determination
+// replays exactly as it did before they landed, and one computed by the calculation (as
+// `ledgerctl determine` records it) still gives MATCH. (The load generator's own determinations
+// record synthetic amounts, so they replay as MISMATCH, before and after alike.) The new reading
+// is visible as a later amendment: a 2024 grant asked now cites the correction of the 2024
+// re-setting, recorded after the golden events, as what set the 2024 spending period.
+TEST_F(GoldenLedgerTest, RuleBookCorrectionsLandAfterItAndEveryDeterminationStillReplays) {
+  const uint64_t golden_events = expected_["events"].get<uint64_t>();
+  ledger::SystemClock clock;
+  replay::RuleGuard guard;
+  ledger::LedgerOptions options = booo::testing::WithGrantRules();
+  options.policy = &guard;
+  auto ledger = ledger::Ledger::Open(dir_.string(), &clock, options);
+  ASSERT_TRUE(ledger.ok()) << ledger.status();
+  auto seed = loadgen::PartySeed(1, "ministry");
+  ASSERT_TRUE(seed.ok());
+  auto ministry = ledger::Ed25519PrivateKey::FromSeed(*seed);
+  ASSERT_TRUE(ministry.ok());
+  auto append = [&](booo::v1::EventBody body) {
+    body.set_signer_key_id(ministry->KeyId());
+    SignedBytes signed_bytes = Sign(body, *ministry);
+    return (*ledger)->Append(signed_bytes.body, signed_bytes.signature);
+  };
+  services::LedgerEventLog log(ledger->get());
+  wire::Queries queries(&log);
+  auto replay_all = [&]() {
+    std::vector<std::string> out;
+    for (const auto& row : expected_["rows"]) {
+      if (!row.value("determined", false)) continue;
+      booo::v1::ReplaySettlementRequest request;
+      request.set_sequence(std::stoull(row["determination_sequence"].get<std::string>()));
+      auto replay = queries.grants.ReplaySettlement(request);
+      EXPECT_TRUE(replay.ok()) << replay.status();
+      if (!replay.ok()) continue;
+      EXPECT_LT(replay->tree_size(), golden_events);
+      out.push_back(absl::StrCat(request.sequence(), " ", replay->verdict(), " ",
+                                 replay->replayed_amount_cents(), " ",
+                                 ledger::HashToHex(*ledger::HashFromBytes(
+                                     replay->replayed_trace_digest()))));
+    }
+    return out;
+  };
+  ASSERT_TRUE(queries.state.CatchUp().ok());
+  const std::vector<std::string> before = replay_all();
+  EXPECT_GE(before.size(), 6u);
+
+  // A determination computed by the calculation, recorded before the corrections: GM0001 2024,
+  // correcting the load generator's.
+  booo::v1::GetGrantRequest grant_request;
+  grant_request.set_municipality_code("GM0001");
+  grant_request.set_spending_year(2024);
+  auto grant = queries.grants.GetGrant(grant_request);
+  ASSERT_TRUE(grant.ok()) << grant.status();
+  uint64_t old_determination = 0;
+  for (const auto& row : expected_["rows"]) {
+    if (row["municipality_code"] == "GM0001" && row["spending_year"] == 2024) {
+      old_determination = std::stoull(row["determination_sequence"].get<std::string>());
+    }
+  }
+  auto old_event = (*ledger)->GetEvent(old_determination);
+  ASSERT_TRUE(old_event.ok());
+  booo::v1::EventBody determination;
+  determination.set_event_id("golden-determination-gm0001-2024-computed");
+  determination.set_stream("municipality/GM0001");
+  determination.set_supersedes_event_id(old_event->event_id());
+  auto* d = determination.mutable_grant_determined();
+  d->set_municipality_code("GM0001");
+  d->set_spending_year(2024);
+  d->set_amount_cents(grant->computed_grant_cents());
+  d->set_trace_digest(grant->trace_digest());
+  *d->mutable_decision_date() = ledger::MakeDate(2026, 1, 15);
+  d->set_decision_reference("golden/2024/1");
+  for (auto& node : replay::Summarize(grant->trace(), 2)) *d->add_trace_summary() = node;
+  auto determined = append(determination);
+  ASSERT_TRUE(determined.ok()) << determined.status();
+
+  int added = 0;
+  for (const char* file : {"booo-2022-2025.json", "controls-2022-2025.json"}) {
+    auto book = rulebook::ReadRuleBook(std::string(BOOO_SOURCE_DIR) + "/replay/rulebook/" + file);
+    ASSERT_TRUE(book.ok()) << book.status();
+    for (const auto& a : *book) {
+      auto receipt = append(a.ToEvent());
+      ASSERT_TRUE(receipt.ok()) << a.event_id << ": " << receipt.status();
+      if (!receipt->duplicate) ++added;
+    }
+  }
+  // The three corrections of the BooO book and the GOO living-allowance ceilings of the
+  // controls book are new; everything else was recorded when the golden ledger was made.
+  EXPECT_EQ(added, 5);
+  ASSERT_TRUE(queries.state.CatchUp().ok());
+
+  EXPECT_EQ(replay_all(), before);
+  booo::v1::ReplaySettlementRequest computed;
+  computed.set_sequence(determined->receipt.sequence());
+  auto replay = queries.grants.ReplaySettlement(computed);
+  ASSERT_TRUE(replay.ok()) << replay.status();
+  EXPECT_EQ(replay->verdict(), booo::v1::SETTLEMENT_VERDICT_MATCH)
+      << (replay->reasons().empty() ? std::string() : replay->reasons(0));
+
+  auto now = queries.grants.GetGrant(grant_request);
+  ASSERT_TRUE(now.ok()) << now.status();
+  const booo::v1::TraceRuleValue* period = nullptr;
+  std::function<void(const booo::v1::TraceNode&)> find = [&](const booo::v1::TraceNode& node) {
+    for (const auto& rule : node.rules()) {
+      if (period == nullptr && rule.parameter() == "spending_period" &&
+          rule.set_by_size() > 0 && rule.set_by(0).days().first_day().year() == 2024) {
+        period = &rule;
+      }
+    }
+    for (const auto& child : node.children()) find(child);
+  };
+  find(now->trace());
+  ASSERT_NE(period, nullptr);
+  EXPECT_GT(period->set_by(0).amendment_sequence(), determined->receipt.sequence());
+  EXPECT_THAT(period->set_by(0).citation(), ::testing::HasSubstr("kenmerk 5024581"));
+  EXPECT_EQ(ledger::FormatDate(period->set_by(0).publication_date()), "2023-10-19");
 }
 
 }  // namespace
