@@ -53,4 +53,30 @@ absl::StatusOr<std::optional<std::string>> ExportFileReader::Next() {
   return std::optional<std::string>(std::move(leaf));
 }
 
+absl::Status ForEachExportLeaf(absl::string_view bytes, const std::string& name,
+                               absl::FunctionRef<absl::Status(absl::string_view leaf)> fn) {
+  const absl::string_view magic(kExportMagic, sizeof(kExportMagic) - 1);
+  if (bytes.substr(0, magic.size()) != magic) {
+    return absl::DataLossError(absl::StrCat("export: ", name, " is not a booo-ledger export"));
+  }
+  size_t at = magic.size();
+  for (uint64_t sequence = 0; at < bytes.size(); ++sequence) {
+    if (bytes.size() - at < 4) {
+      return absl::DataLossError(absl::StrCat("sequence ", sequence, ": truncated length in export"));
+    }
+    uint32_t n = 0;
+    for (size_t i = 0; i < 4; ++i) n = (n << 8) | static_cast<uint8_t>(bytes[at + i]);
+    at += 4;
+    if (n == 0 || n > kMaxLeafBodyBytes + 1024) {
+      return absl::DataLossError(absl::StrCat("sequence ", sequence, ": impossible leaf length ", n));
+    }
+    if (bytes.size() - at < n) {
+      return absl::DataLossError(absl::StrCat("sequence ", sequence, ": truncated leaf in export"));
+    }
+    RETURN_IF_ERROR(fn(bytes.substr(at, n)));
+    at += n;
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace booo::ledger

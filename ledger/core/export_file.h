@@ -8,7 +8,9 @@
 #include <memory>
 #include <string>
 
+#include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "ledger/core/verifier.h"
 
 namespace booo::ledger {
@@ -31,6 +33,11 @@ class ExportFileReader final : public LeafSource {
   std::unique_ptr<std::istream> in_;
   uint64_t read_ = 0;
 };
+
+// Every leaf of an export held in memory, in order, as views into `bytes` (no copy): the same
+// format and the same refusals (DATA_LOSS, naming `name` or the sequence) as ExportFileReader.
+absl::Status ForEachExportLeaf(absl::string_view bytes, const std::string& name,
+                               absl::FunctionRef<absl::Status(absl::string_view leaf)> fn);
 
 }  // namespace booo::ledger
 

@@ -16,6 +16,7 @@
 #include "ledger/core/leaf_format.h"
 #include "ledger/core/merkle.h"
 #include "ledger/core/status_macros.h"
+#include "ledger/core/strict_wire.h"
 #include "ledger/core/verifier.h"
 #include "replay/calc/grant_payload_rules.h"
 #include "replay/calc/rule_guard.h"
@@ -87,42 +88,72 @@ std::string WriteIndex(const std::string& path, const IndexRecord& record) {
   return absl::StrCat("verified; index written to ", path);
 }
 
-// Passes the leaves through to the verifier and keeps each one, so the export is read once.
-class KeepingSource final : public ledger::LeafSource {
+// The leaves of the export in memory for the verifier, one at a time.
+class InMemoryLeaves final : public ledger::LeafSource {
  public:
-  explicit KeepingSource(ledger::LeafSource& inner) : inner_(inner) {}
-  absl::StatusOr<std::optional<std::string>> Next() override {
-    absl::StatusOr<std::optional<std::string>> leaf = inner_.Next();
-    if (leaf.ok() && leaf->has_value()) kept_.push_back(**leaf);
-    return leaf;
+  InMemoryLeaves(absl::string_view bytes, std::string name) : bytes_(bytes), name_(name) {}
+  absl::Status Start() {
+    return ledger::ForEachExportLeaf(bytes_, name_, [&](absl::string_view leaf) {
+      leaves_.push_back(leaf);
+      return absl::OkStatus();
+    });
   }
-  std::vector<std::string>& kept() { return kept_; }
+  absl::StatusOr<std::optional<std::string>> Next() override {
+    if (next_ == leaves_.size()) return std::optional<std::string>();
+    return std::optional<std::string>(std::string(leaves_[next_++]));
+  }
 
  private:
-  ledger::LeafSource& inner_;
-  std::vector<std::string> kept_;
+  absl::string_view bytes_;
+  std::string name_;
+  std::vector<absl::string_view> leaves_;
+  size_t next_ = 0;
 };
 
-absl::StatusOr<booo::v1::StoredEvent> ToStoredEvent(const std::string& bytes) {
-  ASSIGN_OR_RETURN(ledger::Leaf leaf, ledger::DecodeLeaf(bytes));
-  ASSIGN_OR_RETURN(booo::v1::EventBody body, ledger::ParseEventBody(leaf.body));
-  const ledger::Hash hash = ledger::HashLeaf(bytes);
+// The whole file in one read: `export` files run to gigabytes, and every copy counts.
+absl::StatusOr<std::string> ReadWholeFile(const std::string& path) {
+  std::FILE* file = std::fopen(path.c_str(), "rb");
+  if (file == nullptr) return absl::NotFoundError(absl::StrCat(path, ": cannot be read"));
+  std::string bytes;
+  std::error_code error;
+  const auto size = std::filesystem::file_size(path, error);
+  if (!error) bytes.resize(size);
+  const size_t read = std::fread(bytes.data(), 1, bytes.size(), file);
+  const bool more = std::fgetc(file) != EOF;
+  std::fclose(file);
+  if (error || read != bytes.size() || more) {
+    return absl::DataLossError(absl::StrCat(path, ": changed while it was read"));
+  }
+  return bytes;
+}
+
+// A leaf of a verified export as the projection reads it. Its body was judged strictly by the
+// verification, so the stream and event id are read without a second full parse.
+absl::StatusOr<booo::v1::StoredEvent> ToStoredEvent(absl::string_view bytes) {
+  ASSIGN_OR_RETURN(ledger::LeafView leaf, ledger::DecodeLeafView(bytes));
+  const ledger::Hash hash = ledger::HashLeaf(std::string_view(bytes.data(), bytes.size()));
   booo::v1::StoredEvent event;
   event.set_sequence(leaf.sequence);
   event.set_recorded_at_micros(leaf.recorded_at_micros);
-  event.set_key_id(leaf.key_id);
-  event.set_body(leaf.body);
-  event.set_signature(leaf.signature);
+  event.set_key_id(std::string(leaf.key_id));
+  event.set_body(std::string(leaf.body));
+  event.set_signature(std::string(leaf.signature));
   event.set_leaf_hash(std::string(hash.begin(), hash.end()));
-  event.set_stream(body.stream());
-  event.set_event_id(body.event_id());
+  std::optional<std::string> event_id = ledger::TopLevelStringField(leaf.body, 1);
+  std::optional<std::string> stream = ledger::TopLevelStringField(leaf.body, 2);
+  if (!event_id || !stream) {
+    return absl::DataLossError(absl::StrCat("sequence ", leaf.sequence,
+                                            ": the body has no single event_id and stream"));
+  }
+  event.set_event_id(std::move(*event_id));
+  event.set_stream(std::move(*stream));
   return event;
 }
 
 }  // namespace
 
 absl::StatusOr<VerifiedExport> OpenVerifiedExport(const OfflineSource& source) {
-  ASSIGN_OR_RETURN(std::string bytes, ReadTextFile(source.export_file));
+  ASSIGN_OR_RETURN(const std::string bytes, ReadWholeFile(source.export_file));
   std::optional<std::string> checkpoint;
   if (!source.checkpoint_file.empty()) {
     ASSIGN_OR_RETURN(checkpoint, ReadTextFile(source.checkpoint_file));
@@ -142,44 +173,44 @@ absl::StatusOr<VerifiedExport> OpenVerifiedExport(const OfflineSource& source) {
   const bool matches = index && index->export_sha256 == wanted.export_sha256 &&
                        index->export_bytes == wanted.export_bytes &&
                        (!checkpoint || index->checkpoint_sha256 == wanted.checkpoint_sha256);
-  ASSIGN_OR_RETURN(std::unique_ptr<ledger::ExportFileReader> reader,
-                   ledger::ExportFileReader::FromBytes(std::move(bytes), source.export_file));
-  std::vector<std::string> leaves;
   if (matches) {
-    for (;;) {
-      ASSIGN_OR_RETURN(std::optional<std::string> leaf, reader->Next());
-      if (!leaf) break;
-      leaves.push_back(std::move(*leaf));
-    }
-    if (leaves.size() != index->tree_size) {
-      return absl::DataLossError(absl::StrCat("export: ", leaves.size(),
-                                              " leaves, its verified index says ",
-                                              index->tree_size));
-    }
     out.index_note = absl::StrCat("verified before (", out.index_path, ": SHA-256 ",
                                   wanted.export_sha256.substr(0, 16), "…, tree size ",
                                   index->tree_size, ")");
   } else {
-    KeepingSource keeping(*reader);
+    InMemoryLeaves leaves(bytes, source.export_file);
+    RETURN_IF_ERROR(leaves.Start());
     replay::RuleGuard guard;
     replay::GrantPayloadRules payload_rules;
     ledger::VerifyOptions options;
     options.policy = &guard;
     options.payload_rules = &payload_rules;
     options.trusted_checkpoint = checkpoint;
-    ASSIGN_OR_RETURN(ledger::VerifyReport report, ledger::VerifyLedger(keeping, options));
-    leaves = std::move(keeping.kept());
+    ASSIGN_OR_RETURN(ledger::VerifyReport report, ledger::VerifyLedger(leaves, options));
     wanted.tree_size = report.events;
     wanted.root = absl::BytesToHexString(
         absl::string_view(reinterpret_cast<const char*>(report.root.data()), report.root.size()));
     out.verified_now = true;
     out.index_note = WriteIndex(out.index_path, wanted);
   }
-  out.events.reserve(leaves.size());
-  for (std::string& leaf : leaves) {
-    ASSIGN_OR_RETURN(booo::v1::StoredEvent event, ToStoredEvent(leaf));
-    std::string().swap(leaf);
-    out.events.push_back(std::move(event));
+  // Counted first: a StoredEvent is copied, not moved, when a vector grows.
+  size_t count = 0;
+  RETURN_IF_ERROR(ledger::ForEachExportLeaf(bytes, source.export_file, [&](absl::string_view) {
+    ++count;
+    return absl::OkStatus();
+  }));
+  out.events.reserve(count);
+  RETURN_IF_ERROR(ledger::ForEachExportLeaf(bytes, source.export_file,
+                                            [&](absl::string_view leaf) -> absl::Status {
+                                              ASSIGN_OR_RETURN(booo::v1::StoredEvent event,
+                                                               ToStoredEvent(leaf));
+                                              out.events.push_back(std::move(event));
+                                              return absl::OkStatus();
+                                            }));
+  if (matches && out.events.size() != index->tree_size) {
+    return absl::DataLossError(absl::StrCat("export: ", out.events.size(),
+                                            " leaves, its verified index says ",
+                                            index->tree_size));
   }
   return out;
 }
