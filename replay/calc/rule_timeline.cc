@@ -1,6 +1,7 @@
 #include "replay/calc/rule_timeline.h"
 
 #include <algorithm>
+#include <functional>
 
 #include "absl/strings/str_cat.h"
 #include "ledger/core/civil_date.h"
@@ -132,7 +133,10 @@ booo::v1::TraceRuleValue RuleTimeline::Use(const RuleEntry& entry, int64_t first
   auto it = entries_.find(entry.value.parameter());
   if (it == entries_.end()) return use;
   const std::vector<RuleEntry>& entries = it->second;
-  if (&entry < entries.data() || &entry >= entries.data() + entries.size()) return use;
+  const std::less<const RuleEntry*> before;  // a total order, also for unrelated pointers
+  if (before(&entry, entries.data()) || !before(&entry, entries.data() + entries.size())) {
+    return use;
+  }
   const size_t index = static_cast<size_t>(&entry - entries.data());
   const int64_t first = std::max(first_day, entry.first_day);
   const int64_t last = std::min(last_day, entry.last_day);
