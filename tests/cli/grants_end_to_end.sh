@@ -48,6 +48,12 @@ append ministry 34-min-exception-decision 35-min-hardship
 # Now: exception clause €3,600,000 for category a, b €71,784, c/d €125,160, e €75,102.59,
 # finding F1 −€12,000 (F2 re-admitted): €3,860,046.59.
 [ "$(digest --municipality GM0363 --year 2022)" = 386004659 ] || fail "grant as known now"
+# The demo's trace cites the legal basis of each euro: the €83 norm for Oct-Dec 2022 is read
+# from the 2023 re-setting (which restates it) and set by Stcrt. 2022, 27515.
+ctl grant --municipality GM0363 --year 2022 >"$WORK/trace.txt"
+grep -A1 'rule goo_norm_per_place_day = €83.00 (read from #[0-9]*, Decision memo JenV of 19 Oct 2023' "$WORK/trace.txt" \
+  | grep -q 'set by #[0-9]*, Stcrt. 2022, 27515 (regulation of 11 Oct 2022, nr. 4245817), for 2022-10-15 to 2022-12-31: Stcrt. 2022, 27515 (nr. 4245817) art. I A' \
+  || fail "the €83 norm does not cite 27515 as what set it: $(grep -m1 -A1 'goo_norm_per_place_day = €83' "$WORK/trace.txt")"
 ctl grant --municipality GM0363 --year 2022 --format csv >"$WORK/trace.csv"
 grep -q '^grant/a/exception_clause,12126800,' "$WORK/trace.csv" || fail "CSV lacks the exception"
 ctl grant --municipality GM0363 --year 2022 --format json | has '"trace_digest"' \
