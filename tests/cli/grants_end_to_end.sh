@@ -101,6 +101,9 @@ ctl replay-settlement --event-id det-utr-ok >/dev/null || fail "Utrecht's determ
 ctl balances --year 2022 | has 'to reclaim €0.00' || fail "balances totals"
 ctl simulate --amendment "$PROPOSALS/goo-norm-2024-at-70.json" --year 2023 >/dev/null \
   || fail "simulation failed"
+ctl simulate --amendment "$PROPOSALS/goo-norm-2024-at-70.json" --known-on 2023-10-01 \
+  | has '^the ledger would admit this amendment (judged at the first [0-9]* events, as known on 2023-10-01)$' \
+  || fail "the simulation does not say which ledger point judged it"
 ctl grant --municipality GM0363 --year 2022 --format digest >"$WORK/online.txt"
 
 kill -TERM "$PID"; wait "$PID"; PID=""
