@@ -88,8 +88,8 @@ class RemoteGrantBackend final : public GrantBackend {
 // A verified export, answered by the server's own query facades.
 class LocalGrantBackend final : public GrantBackend {
  public:
-  explicit LocalGrantBackend(std::vector<booo::v1::StoredEvent> events)
-      : log_(std::move(events)), queries_(&log_) {}
+  explicit LocalGrantBackend(std::unique_ptr<replay::EventLog> log)
+      : log_(std::move(log)), queries_(log_.get()) {}
   absl::StatusOr<booo::v1::GetGrantResponse> GetGrant(const booo::v1::GetGrantRequest& r) override {
     return queries_.grants.GetGrant(r);
   }
@@ -125,7 +125,7 @@ class LocalGrantBackend final : public GrantBackend {
   }
 
  private:
-  replay::MemoryEventLog log_;
+  std::unique_ptr<replay::EventLog> log_;
   wire::Queries queries_;
 };
 
@@ -136,7 +136,7 @@ absl::StatusOr<std::unique_ptr<GrantBackend>> GrantBackend::Open(const std::stri
   if (offline.export_file.empty()) return std::make_unique<RemoteGrantBackend>(address);
   ASSIGN_OR_RETURN(VerifiedExport opened, OpenVerifiedExport(offline));
   std::cerr << "export " << offline.export_file << ": " << opened.index_note << "\n";
-  return std::make_unique<LocalGrantBackend>(std::move(opened.events));
+  return std::make_unique<LocalGrantBackend>(std::move(opened.log));
 }
 
 void AddOfflineOptions(CLI::App& command, OfflineSource& offline) {

@@ -11,12 +11,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "ledger/core/crypto.h"
-#include "ledger/core/event_validation.h"
 #include "ledger/core/export_file.h"
-#include "ledger/core/leaf_format.h"
-#include "ledger/core/merkle.h"
 #include "ledger/core/status_macros.h"
-#include "ledger/core/strict_wire.h"
 #include "ledger/core/verifier.h"
 #include "replay/calc/grant_payload_rules.h"
 #include "replay/calc/rule_guard.h"
@@ -127,33 +123,10 @@ absl::StatusOr<std::string> ReadWholeFile(const std::string& path) {
   return bytes;
 }
 
-// A leaf of a verified export as the projection reads it. Its body was judged strictly by the
-// verification, so the stream and event id are read without a second full parse.
-absl::StatusOr<booo::v1::StoredEvent> ToStoredEvent(absl::string_view bytes) {
-  ASSIGN_OR_RETURN(ledger::LeafView leaf, ledger::DecodeLeafView(bytes));
-  const ledger::Hash hash = ledger::HashLeaf(std::string_view(bytes.data(), bytes.size()));
-  booo::v1::StoredEvent event;
-  event.set_sequence(leaf.sequence);
-  event.set_recorded_at_micros(leaf.recorded_at_micros);
-  event.set_key_id(std::string(leaf.key_id));
-  event.set_body(std::string(leaf.body));
-  event.set_signature(std::string(leaf.signature));
-  event.set_leaf_hash(std::string(hash.begin(), hash.end()));
-  std::optional<std::string> event_id = ledger::TopLevelStringField(leaf.body, 1);
-  std::optional<std::string> stream = ledger::TopLevelStringField(leaf.body, 2);
-  if (!event_id || !stream) {
-    return absl::DataLossError(absl::StrCat("sequence ", leaf.sequence,
-                                            ": the body has no single event_id and stream"));
-  }
-  event.set_event_id(std::move(*event_id));
-  event.set_stream(std::move(*stream));
-  return event;
-}
-
 }  // namespace
 
 absl::StatusOr<VerifiedExport> OpenVerifiedExport(const OfflineSource& source) {
-  ASSIGN_OR_RETURN(const std::string bytes, ReadWholeFile(source.export_file));
+  ASSIGN_OR_RETURN(std::string bytes, ReadWholeFile(source.export_file));
   std::optional<std::string> checkpoint;
   if (!source.checkpoint_file.empty()) {
     ASSIGN_OR_RETURN(checkpoint, ReadTextFile(source.checkpoint_file));
@@ -193,22 +166,10 @@ absl::StatusOr<VerifiedExport> OpenVerifiedExport(const OfflineSource& source) {
     out.verified_now = true;
     out.index_note = WriteIndex(out.index_path, wanted);
   }
-  // Counted first: a StoredEvent is copied, not moved, when a vector grows.
-  size_t count = 0;
-  RETURN_IF_ERROR(ledger::ForEachExportLeaf(bytes, source.export_file, [&](absl::string_view) {
-    ++count;
-    return absl::OkStatus();
-  }));
-  out.events.reserve(count);
-  RETURN_IF_ERROR(ledger::ForEachExportLeaf(bytes, source.export_file,
-                                            [&](absl::string_view leaf) -> absl::Status {
-                                              ASSIGN_OR_RETURN(booo::v1::StoredEvent event,
-                                                               ToStoredEvent(leaf));
-                                              out.events.push_back(std::move(event));
-                                              return absl::OkStatus();
-                                            }));
-  if (matches && out.events.size() != index->tree_size) {
-    return absl::DataLossError(absl::StrCat("export: ", out.events.size(),
+  // The same bytes that were hashed (and verified) become the log the queries read.
+  ASSIGN_OR_RETURN(out.log, ExportEventLog::Open(std::move(bytes), source.export_file));
+  if (matches && out.log->Size() != index->tree_size) {
+    return absl::DataLossError(absl::StrCat("export: ", out.log->Size(),
                                             " leaves, its verified index says ",
                                             index->tree_size));
   }

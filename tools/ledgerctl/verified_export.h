@@ -20,11 +20,11 @@
 #ifndef BOOO_TOOLS_LEDGERCTL_VERIFIED_EXPORT_H_
 #define BOOO_TOOLS_LEDGERCTL_VERIFIED_EXPORT_H_
 
+#include <memory>
 #include <string>
-#include <vector>
 
 #include "absl/status/statusor.h"
-#include "booo/v1/ledger_service.pb.h"
+#include "tools/ledgerctl/export_event_log.h"
 
 namespace booo::ledgerctl {
 
@@ -35,7 +35,7 @@ struct OfflineSource {
 };
 
 struct VerifiedExport {
-  std::vector<booo::v1::StoredEvent> events;
+  std::unique_ptr<ExportEventLog> log;  // the export's events, for the query facades
   bool verified_now = false;  // false: a matching index made the verification unnecessary
   std::string index_path;
   std::string index_note;     // why the index was or was not used, for stderr

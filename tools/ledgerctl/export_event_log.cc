@@ -1,0 +1,82 @@
+#include "tools/ledgerctl/export_event_log.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "ledger/core/export_file.h"
+#include "ledger/core/leaf_format.h"
+#include "ledger/core/merkle.h"
+#include "ledger/core/status_macros.h"
+#include "ledger/core/strict_wire.h"
+
+namespace booo::ledgerctl {
+
+absl::StatusOr<std::unique_ptr<ExportEventLog>> ExportEventLog::Open(std::string bytes,
+                                                                    const std::string& name) {
+  auto log = std::unique_ptr<ExportEventLog>(new ExportEventLog());
+  log->bytes_ = std::move(bytes);
+  size_t count = 0;
+  RETURN_IF_ERROR(ledger::ForEachExportLeaf(log->bytes_, name, [&](absl::string_view) {
+    ++count;
+    return absl::OkStatus();
+  }));
+  log->events_.reserve(count);
+  RETURN_IF_ERROR(ledger::ForEachExportLeaf(
+      log->bytes_, name, [&](absl::string_view bytes) -> absl::Status {
+        ASSIGN_OR_RETURN(ledger::LeafView leaf, ledger::DecodeLeafView(bytes));
+        if (leaf.sequence != log->events_.size()) {
+          return absl::DataLossError(absl::StrCat("export: leaf ", log->events_.size(),
+                                                  " holds sequence ", leaf.sequence));
+        }
+        const ledger::Hash hash = ledger::HashLeaf(std::string_view(bytes.data(), bytes.size()));
+        Event event{leaf.recorded_at_micros, leaf.body, {}};
+        std::copy(hash.begin(), hash.end(), event.leaf_hash.begin());
+        log->events_.push_back(event);
+        return absl::OkStatus();
+      }));
+  return log;
+}
+
+absl::Status ExportEventLog::Scan(uint64_t start, uint64_t end,
+                                  absl::FunctionRef<absl::Status(const replay::LoggedEvent&)> fn,
+                                  replay::ScanChecks) const {
+  if (end > events_.size()) {
+    return absl::OutOfRangeError(
+        absl::StrCat("scan end ", end, " is past the log's size (", events_.size(), ")"));
+  }
+  for (uint64_t i = start; i < end; ++i) {
+    const Event& e = events_[i];
+    RETURN_IF_ERROR(fn({i, e.recorded_at_micros, e.body,
+                        absl::string_view(e.leaf_hash.data(), e.leaf_hash.size()), true, {}}));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ExportEventLog::ReadBodies(
+    absl::Span<const uint64_t> sequences,
+    absl::FunctionRef<absl::Status(size_t, absl::string_view, absl::string_view)> fn) const {
+  for (size_t i = 0; i < sequences.size(); ++i) {
+    const uint64_t sequence = sequences[i];
+    if (sequence >= events_.size() || (i > 0 && sequence <= sequences[i - 1])) {
+      return absl::OutOfRangeError(absl::StrCat("sequences: ", sequence,
+                                                " is not ascending below the log's size (",
+                                                events_.size(), ")"));
+    }
+    const Event& e = events_[sequence];
+    RETURN_IF_ERROR(fn(i, e.body, absl::string_view(e.leaf_hash.data(), e.leaf_hash.size())));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::optional<uint64_t>> ExportEventLog::FindEventId(
+    const std::string& event_id) const {
+  // EventBody.event_id is field 1; the bodies were judged strictly by the verification.
+  for (size_t i = 0; i < events_.size(); ++i) {
+    if (ledger::TopLevelStringField(events_[i].body, 1) == event_id) {
+      return std::optional<uint64_t>(i);
+    }
+  }
+  return std::optional<uint64_t>();
+}
+
+}  // namespace booo::ledgerctl
