@@ -39,7 +39,8 @@ Accountability AccountableFor(const steps::Context& ctx, int32_t year, int64_t a
   Accountability out;
   const int64_t first = FirstDayOfMonth(year, 1);
   const int64_t last = LastDayOfYear(year);
-  auto arrived = [&](const FactRecord* f) { return f->ref.business_day <= as_of_day; };
+  // When the original arrived: a declaration corrected later was there from its first day.
+  auto arrived = [&](const FactRecord* f) { return f->first_business_day <= as_of_day; };
   for (const FactRecord* f : ctx.Facts(EventBody::kAdvancePaid)) {
     if (f->body->advance_paid().spending_year() != year || !arrived(f)) continue;
     out.advances_paid.push_back(f);
@@ -101,6 +102,7 @@ std::string EvidenceText(const Accountability& why) {
                                  why.declarations.size() == 1 ? " declaration" : " declarations",
                                  " of costs arrived"));
   }
+  if (parts.empty()) return "its accountability report arrived";
   return parts.size() == 2 ? absl::StrCat(parts[0], " and ", parts[1]) : parts[0];
 }
 
@@ -157,7 +159,9 @@ void Deadlines(const steps::Context& ctx, int64_t as_of_day, std::vector<booo::v
                                 f->ref.business_day <= as_of_day);
   }
   const RuleEntry* determination = ctx.rules().ValueOn(param::kDeterminationDeadline, year_end);
-  if (!determined && determination != nullptr && determination->value.has_date() && why.owed()) {
+  // A filed report makes the year one to determine, whatever else the ledger holds.
+  if (!determined && determination != nullptr && determination->value.has_date() &&
+      (why.owed() || report != nullptr)) {
     const int64_t due = ToEpochDays(determination->value.date());
     if (as_of_day > due) {
       booo::v1::Signal s = MakeSignal(

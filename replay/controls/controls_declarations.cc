@@ -160,8 +160,9 @@ void PersonRefsMissing(const steps::Context& ctx, std::vector<booo::v1::Signal>&
 }
 
 // Transition costs need approval beforehand: an approval whose decision date falls after the
-// first day of the costs it covers (the request's or the decision's period, the earlier) covers
-// costs incurred without it. Raised in the spending year holding those days.
+// first day of the costs it covers (the approved period, else the requested one) covers costs
+// incurred without it: the days of that period before the decision date. Raised in each
+// spending year holding such days.
 void TransitionCostsBeforeApproval(const steps::Context& ctx,
                                    std::vector<booo::v1::Signal>& out) {
   const auto requests = ctx.Facts(EventBody::kTransitionCostRequested);
@@ -174,15 +175,18 @@ void TransitionCostsBeforeApproval(const steps::Context& ctx,
     for (const FactRecord* r : requests) {
       if (Answers(*r, d.request_event_id())) request = r;
     }
-    int64_t costs_from = d.has_period() ? ToEpochDays(d.period().first_day()) : year_last + 1;
-    if (request != nullptr) {
-      costs_from = std::min(
-          costs_from, ToEpochDays(request->body->transition_cost_requested().period().first_day()));
+    // The costs' days: the period the decision approved, else the one requested.
+    const booo::v1::DateRange* period = d.has_period() ? &d.period() : nullptr;
+    if (period == nullptr && request != nullptr) {
+      period = &request->body->transition_cost_requested().period();
     }
+    if (period == nullptr) continue;
+    const int64_t costs_from = ToEpochDays(period->first_day());
+    const int64_t costs_to = ToEpochDays(period->last_day());
     const int64_t approved_on = ToEpochDays(d.decision_date());
-    // The days before approval that lie in this spending year.
+    // The days of costs before approval that lie in this spending year.
     const int64_t first = std::max(costs_from, year_first);
-    const int64_t last = std::min(approved_on - 1, year_last);
+    const int64_t last = std::min({approved_on - 1, costs_to, year_last});
     if (first > last) continue;
     booo::v1::Signal s = MakeSignal(
         "transition_costs_incurred_before_approval", booo::v1::SEVERITY_HIGH,

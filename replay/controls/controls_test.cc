@@ -301,6 +301,18 @@ TEST(ControlsTest, DeadlineSignalsCiteWhatMakesTheYearAccountable) {
   EXPECT_THAT(SourceIds(overdue[0]), ::testing::ElementsAre("a1", "p1"));
 }
 
+TEST(ControlsTest, ACorrectedDeclarationWasThereFromItsFirstDay) {
+  GrantScenario s = GrantScenario::WithRuleBook();
+  s.Add(booo::testing::GooPlaces("p1", kAms, "L1", Day(2023, 1, 1), Day(2023, 1, 31), 10,
+                                 Day(2023, 5, 1)));
+  s.Add(booo::testing::Correcting(booo::testing::GooPlaces("p1-fix", kAms, "L1", Day(2023, 1, 1),
+                                                           Day(2023, 1, 31), 9, Day(2024, 9, 1)),
+                                  "p1"));
+  // Judged on 1 Aug 2024, before the correction arrived: the declaration of 1 May 2023 makes
+  // 2023 accountable.
+  EXPECT_EQ(Fired(s, "accountability_missing", 2023, Day(2024, 8, 1)).size(), 1u);
+}
+
 TEST(ControlsTest, AnAdvanceRequestAloneOwesNoAccountability) {
   GrantScenario s = GrantScenario::WithRuleBook();
   // Requests for 2022 and 2023, nothing paid, nothing declared: nothing is owed, for either
@@ -311,6 +323,12 @@ TEST(ControlsTest, AnAdvanceRequestAloneOwesNoAccountability) {
     EXPECT_TRUE(Fired(s, "accountability_missing", year, Day(2026, 12, 1)).empty()) << year;
     EXPECT_TRUE(Fired(s, "determination_overdue", year, Day(2026, 12, 1)).empty()) << year;
   }
+  // A report alone makes the year one to determine.
+  GrantScenario reported = GrantScenario::WithRuleBook();
+  reported.Add(booo::testing::Report("rep", kAms, 2023, Day(2024, 7, 1)));
+  auto overdue = Fired(reported, "determination_overdue", 2023, Day(2025, 1, 1));
+  ASSERT_EQ(overdue.size(), 1u);
+  EXPECT_THAT(overdue[0].message(), HasSubstr("its accountability report arrived for 2023."));
   // Once the 2023 advance is paid, 2023 is owed; 2022 still is not.
   s.Add(booo::testing::Advance("a23", kAms, 2023, 20'000, Day(2023, 10, 1)));
   EXPECT_EQ(Fired(s, "accountability_missing", 2023, Day(2026, 12, 1)).size(), 1u);
@@ -391,6 +409,20 @@ TEST(ControlsTest, TransitionCostsIncurredBeforeTheirApproval) {
   EXPECT_EQ(ledger::FormatDate(fired[0].period().last_day()), "2023-04-09");
   EXPECT_THAT(SourceIds(fired[0]), ::testing::ElementsAre("r1", "d1"));
   EXPECT_TRUE(Fired(s, "transition_costs_unapproved", 2023, Day(2024, 3, 1)).empty());
+  // Approved long after the costs ended (1 Feb 2024): the 30 days of April 2023, and nothing in
+  // 2024, where there were no costs.
+  GrantScenario late = GrantScenario::WithRuleBook();
+  late.Add(booo::testing::TransitionRequest("r1", kAms, 5'000'000, Day(2023, 4, 1),
+                                            Day(2023, 4, 30), ALLOCATION_METHOD_LUMP_SUM,
+                                            Day(2023, 3, 1)));
+  late.Add(booo::testing::TransitionDecision("d1", kAms, "r1", booo::v1::DECISION_OUTCOME_GRANTED,
+                                             4'000'000, Day(2023, 4, 1), Day(2023, 4, 30),
+                                             ALLOCATION_METHOD_LUMP_SUM, Day(2024, 2, 1)));
+  auto late2023 = Fired(late, "transition_costs_incurred_before_approval", 2023, Day(2024, 3, 1));
+  ASSERT_EQ(late2023.size(), 1u);
+  EXPECT_EQ(FigureValue(late2023[0], "days before approval"), 30);
+  EXPECT_TRUE(
+      Fired(late, "transition_costs_incurred_before_approval", 2024, Day(2024, 3, 1)).empty());
   // Approved on the first day of the costs: beforehand enough.
   GrantScenario quiet = GrantScenario::WithRuleBook();
   quiet.Add(booo::testing::TransitionRequest("r1", kAms, 5'000'000, Day(2023, 4, 1),

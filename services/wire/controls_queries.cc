@@ -90,22 +90,30 @@ absl::StatusOr<booo::v1::ListSignalsResponse> ControlsQueries::ListSignals(
   }
   if (request.has_as_of()) RETURN_IF_ERROR(ledger::ValidateCivilDate(request.as_of(), "as_of"));
   // Deadlines are judged on a day that has happened: a later day would call every deadline
-  // before it overdue, on facts that may still arrive.
-  if (request.has_as_of() && ledger::ToEpochDays(request.as_of()) > today_day) {
+  // before it overdue, on facts that may still arrive. "Today" allows the one day of slack the
+  // ledger gives business dates (ledger/core/admission.h: the Dutch clock runs ahead of UTC).
+  const int64_t last_day = today_day + 1;
+  auto future = [&](absl::string_view field, const booo::v1::CivilDate& day) {
     return absl::OutOfRangeError(absl::StrCat(
-        "as_of: ", ledger::FormatDate(request.as_of()), " is after today (",
-        ledger::FormatDate(ledger::FromEpochDays(today_day)), "); deadlines are judged on a day "
-        "that has happened"));
+        field, ": ", ledger::FormatDate(day), " is in the future (today is ",
+        ledger::FormatDate(ledger::FromEpochDays(today_day)),
+        " UTC, one day of slack); deadlines are judged on a day that has happened"));
+  };
+  if (request.has_as_of() && ledger::ToEpochDays(request.as_of()) > last_day) {
+    return future("as_of", request.as_of());
   }
   if (request.known_at().has_business_date()) {
     RETURN_IF_ERROR(
         ledger::ValidateCivilDate(request.known_at().business_date(), "known_at.business_date"));
-    if (ledger::ToEpochDays(request.known_at().business_date()) > today_day) {
-      return absl::OutOfRangeError(absl::StrCat(
-          "known_at.business_date: ", ledger::FormatDate(request.known_at().business_date()),
-          " is after today (", ledger::FormatDate(ledger::FromEpochDays(today_day)),
-          "); signals are judged as known on a day that has happened"));
+    if (ledger::ToEpochDays(request.known_at().business_date()) > last_day) {
+      return future("known_at.business_date", request.known_at().business_date());
     }
+  }
+  if (!request.has_as_of() && request.known_at().has_recorded_at_micros() &&
+      request.known_at().recorded_at_micros() / ledger::kMicrosPerDay > last_day) {
+    return future("known_at.recorded_at_micros",
+                  ledger::FromEpochDays(request.known_at().recorded_at_micros() /
+                                        ledger::kMicrosPerDay));
   }
   RETURN_IF_ERROR(state_->CatchUp());
   Reader reader(*state_);

@@ -74,9 +74,9 @@ seq=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["signals"]
 ctl get --sequence "$seq" | has "$leaf" || fail "signal leaf hash is not the one ledgerctl get prints"
 # A day after today is refused, not judged.
 out=$(ctl signals --as-of 2099-01-01 2>&1) && fail "a future --as-of was judged"
-grep -q "OUT_OF_RANGE: as_of: 2099-01-01 is after today" <<<"$out" || fail "future as-of: $out"
+grep -q "OUT_OF_RANGE: as_of: 2099-01-01 is in the future" <<<"$out" || fail "future as-of: $out"
 out=$(ctl signals --known-on 2099-01-01 2>&1) && fail "a future --known-on was judged"
-grep -q "OUT_OF_RANGE: known_at.business_date: 2099-01-01 is after today" <<<"$out" \
+grep -q "OUT_OF_RANGE: known_at.business_date: 2099-01-01 is in the future" <<<"$out" \
   || fail "future known-on: $out"
 
 kill -TERM "$PID"; wait "$PID"; PID=""

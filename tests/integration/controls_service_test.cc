@@ -86,17 +86,17 @@ TEST_F(ControlsServiceTest, RefusesADayAfterTodayAsOutOfRange) {
   grpc::Status s = controls_->ListSignals(&c1, request, &out);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::OUT_OF_RANGE);
   EXPECT_EQ(s.error_message(),
-            "as_of: 2099-01-01 is after today (2025-01-10); deadlines are judged on a day that "
-            "has happened");
+            "as_of: 2099-01-01 is in the future (today is 2025-01-10 UTC, one day of slack); "
+            "deadlines are judged on a day that has happened");
   request.clear_as_of();
-  *request.mutable_known_at()->mutable_business_date() = Day(2025, 1, 11);
+  *request.mutable_known_at()->mutable_business_date() = Day(2025, 1, 12);
   grpc::ClientContext c2;
   s = controls_->ListSignals(&c2, request, &out);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::OUT_OF_RANGE);
-  EXPECT_THAT(s.error_message(), HasSubstr("known_at.business_date: 2025-01-11 is after today"));
-  // Today itself is a day that has happened.
-  *request.mutable_known_at()->mutable_business_date() = Day(2025, 1, 10);
-  *request.mutable_as_of() = Day(2025, 1, 10);
+  EXPECT_THAT(s.error_message(), HasSubstr("known_at.business_date: 2025-01-12 is in the future"));
+  // Today, and the day of slack the ledger gives business dates, are accepted.
+  *request.mutable_known_at()->mutable_business_date() = Day(2025, 1, 11);
+  *request.mutable_as_of() = Day(2025, 1, 11);
   grpc::ClientContext c3;
   EXPECT_TRUE(controls_->ListSignals(&c3, request, &out).ok());
 }

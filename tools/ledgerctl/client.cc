@@ -106,7 +106,7 @@ namespace {
 
 // Rewrites every bytes field of `message` in its JSON form `json` from protobuf's base64 to
 // lowercase hex, the form receipts, `get` and the text output use for hashes.
-void BytesToHex(const google::protobuf::Message& message, nlohmann::json& json) {
+void BytesToHex(const google::protobuf::Message& message, nlohmann::ordered_json& json) {
   if (!json.is_object()) return;
   const google::protobuf::Descriptor* descriptor = message.GetDescriptor();
   const google::protobuf::Reflection* reflection = message.GetReflection();
@@ -146,7 +146,9 @@ std::string ProtoToJson(const google::protobuf::Message& message) {
   // A figure of 0 is a figure: print it, rather than leave the key out as proto3 JSON would.
   options.always_print_primitive_fields = true;
   (void)google::protobuf::util::MessageToJsonString(message, &text, options);
-  nlohmann::json json = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  // Ordered: the fields stay in the order of the .proto, as protobuf printed them.
+  nlohmann::ordered_json json =
+      nlohmann::ordered_json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (json.is_discarded()) return text;
   BytesToHex(message, json);
   return json.dump(2);

@@ -25,7 +25,7 @@ absl::StatusOr<std::unique_ptr<ExportEventLog>> ExportEventLog::Open(std::string
       log->bytes_, name, [&](absl::string_view bytes) -> absl::Status {
         ASSIGN_OR_RETURN(ledger::LeafView leaf, ledger::DecodeLeafView(bytes));
         if (leaf.sequence != log->events_.size()) {
-          return absl::DataLossError(absl::StrCat("export: leaf ", log->events_.size(),
+          return absl::DataLossError(absl::StrCat("export ", name, ": leaf ", log->events_.size(),
                                                   " holds sequence ", leaf.sequence));
         }
         const ledger::Hash hash = ledger::HashLeaf(std::string_view(bytes.data(), bytes.size()));

@@ -21,7 +21,7 @@
 namespace booo::ledgerctl {
 namespace {
 
-constexpr char kIndexMagic[] = "booo-verified-export/1";
+constexpr char kIndexMagic[] = "booo-verified-export/2";
 
 struct IndexRecord {
   std::string export_sha256;
@@ -29,11 +29,13 @@ struct IndexRecord {
   uint64_t tree_size = 0;
   std::string root;
   std::string checkpoint_sha256;  // "none" when verified without one
+  std::string verifier_sha256;    // the ledgerctl binary that verified it
 
   std::string Text() const {
     return absl::StrCat(kIndexMagic, "\nexport-sha256 ", export_sha256, "\nexport-bytes ",
                         export_bytes, "\ntree-size ", tree_size, "\nroot ", root,
-                        "\ncheckpoint-sha256 ", checkpoint_sha256, "\n");
+                        "\ncheckpoint-sha256 ", checkpoint_sha256, "\nverifier-sha256 ",
+                        verifier_sha256, "\n");
   }
 };
 
@@ -45,7 +47,7 @@ std::optional<IndexRecord> ReadIndex(const std::string& path) {
   std::stringstream text;
   text << in.rdbuf();
   std::vector<std::string> lines = absl::StrSplit(text.str(), '\n', absl::SkipEmpty());
-  if (lines.size() != 6 || lines[0] != kIndexMagic) return std::nullopt;
+  if (lines.size() != 7 || lines[0] != kIndexMagic) return std::nullopt;
   IndexRecord record;
   auto value = [&](size_t i, absl::string_view key) -> std::optional<std::string> {
     std::pair<std::string, std::string> kv = absl::StrSplit(lines[i], absl::MaxSplits(' ', 1));
@@ -57,7 +59,8 @@ std::optional<IndexRecord> ReadIndex(const std::string& path) {
   auto size = value(3, "tree-size");
   auto root = value(4, "root");
   auto checkpoint = value(5, "checkpoint-sha256");
-  if (!sha || !bytes || !size || !root || !checkpoint ||
+  auto verifier = value(6, "verifier-sha256");
+  if (!sha || !bytes || !size || !root || !checkpoint || !verifier ||
       !absl::SimpleAtoi(*bytes, &record.export_bytes) ||
       !absl::SimpleAtoi(*size, &record.tree_size)) {
     return std::nullopt;
@@ -65,6 +68,7 @@ std::optional<IndexRecord> ReadIndex(const std::string& path) {
   record.export_sha256 = *sha;
   record.root = *root;
   record.checkpoint_sha256 = *checkpoint;
+  record.verifier_sha256 = *verifier;
   return record;
 }
 
@@ -108,19 +112,35 @@ class InMemoryLeaves final : public ledger::LeafSource {
 
 // The whole file in one read: `export` files run to gigabytes, and every copy counts.
 absl::StatusOr<std::string> ReadWholeFile(const std::string& path) {
-  std::FILE* file = std::fopen(path.c_str(), "rb");
-  if (file == nullptr) return absl::NotFoundError(absl::StrCat(path, ": cannot be read"));
-  std::string bytes;
   std::error_code error;
+  const std::filesystem::file_status status = std::filesystem::status(path, error);
+  if (error || !std::filesystem::exists(status)) {
+    return absl::NotFoundError(absl::StrCat(path, ": no such file"));
+  }
+  if (!std::filesystem::is_regular_file(status)) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(path, ": not a regular file; give an export file, not a pipe or directory"));
+  }
   const auto size = std::filesystem::file_size(path, error);
-  if (!error) bytes.resize(size);
+  std::FILE* file = error ? nullptr : std::fopen(path.c_str(), "rb");
+  if (file == nullptr) {
+    return absl::PermissionDeniedError(absl::StrCat(path, ": cannot be opened for reading"));
+  }
+  std::string bytes(size, '\0');
   const size_t read = std::fread(bytes.data(), 1, bytes.size(), file);
   const bool more = std::fgetc(file) != EOF;
   std::fclose(file);
-  if (error || read != bytes.size() || more) {
+  if (read != bytes.size() || more) {
     return absl::DataLossError(absl::StrCat(path, ": changed while it was read"));
   }
   return bytes;
+}
+
+// The SHA-256 of this ledgerctl binary: an index records which verifier did the work, so a
+// ledgerctl with other (stricter) rules verifies again instead of trusting an older one's index.
+std::string VerifierDigest() {
+  absl::StatusOr<std::string> self = ReadWholeFile("/proc/self/exe");
+  return self.ok() ? absl::BytesToHexString(ledger::Sha256Bytes(*self)) : "unknown";
 }
 
 }  // namespace
@@ -136,6 +156,7 @@ absl::StatusOr<VerifiedExport> OpenVerifiedExport(const OfflineSource& source) {
   wanted.export_bytes = bytes.size();
   wanted.checkpoint_sha256 =
       checkpoint ? absl::BytesToHexString(ledger::Sha256Bytes(*checkpoint)) : "none";
+  wanted.verifier_sha256 = VerifierDigest();
 
   VerifiedExport out;
   out.index_path = source.export_file + ".verified";
@@ -145,6 +166,7 @@ absl::StatusOr<VerifiedExport> OpenVerifiedExport(const OfflineSource& source) {
   // none is asked for: a verification against a kept checkpoint is the stronger one).
   const bool matches = index && index->export_sha256 == wanted.export_sha256 &&
                        index->export_bytes == wanted.export_bytes &&
+                       index->verifier_sha256 == wanted.verifier_sha256 &&
                        (!checkpoint || index->checkpoint_sha256 == wanted.checkpoint_sha256);
   if (matches) {
     out.index_note = absl::StrCat("verified before (", out.index_path, ": SHA-256 ",

@@ -2,21 +2,23 @@
 // the whole offline verification (every signature, key, admission rule, rule-guard step, leaf
 // and tree node; against a checkpoint the auditor kept, when given one) and writes a verified
 // index beside it: `<export>.verified`. Later queries find the index, check that it is bound to
-// these exact bytes (the export's SHA-256, its size, its tree head) and to the checkpoint asked
-// for, and skip the verification. A changed export, a different checkpoint, or an index of
-// another format version is verified again.
+// these exact bytes (the export's SHA-256, its size, its tree head), to the checkpoint asked
+// for and to this ledgerctl binary (its SHA-256: another version may judge by other rules), and
+// skip the verification. A changed export, a different checkpoint, another ledgerctl, or an
+// index of another format version is verified again.
 //
 // The index is the auditor's own record of work done on this machine, not evidence for anyone
 // else: whoever can rewrite the export and the index beside it can make a later query skip the
 // verification. `--reverify` always verifies, and `ledgerctl verify` never reads the index.
 //
 // Index format (text, one "key value" per line, in this order):
-//   booo-verified-export/1
+//   booo-verified-export/2
 //   export-sha256 <64 hex>       SHA-256 of the whole export file
 //   export-bytes <n>
 //   tree-size <n>
 //   root <64 hex>                the tree head the verification computed
 //   checkpoint-sha256 <64 hex>   SHA-256 of the checkpoint it was verified against, or "none"
+//   verifier-sha256 <64 hex>     SHA-256 of the ledgerctl binary that verified it
 #ifndef BOOO_TOOLS_LEDGERCTL_VERIFIED_EXPORT_H_
 #define BOOO_TOOLS_LEDGERCTL_VERIFIED_EXPORT_H_
 
