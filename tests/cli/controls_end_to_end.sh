@@ -89,6 +89,12 @@ grep -q "verified; index written to $WORK/ledger.export.verified" "$WORK/first.e
   || fail "first offline query: $(cat "$WORK/first.err")"
 grep -q "^export-sha256 $(sha256sum "$WORK/ledger.export" | cut -d' ' -f1)$" \
   "$WORK/ledger.export.verified" || fail "the index is not bound to the export's SHA-256"
+grep -Eq "^verifier (build-id|sha256):[0-9a-f]+$" "$WORK/ledger.export.verified" \
+  || fail "the index does not name the ledgerctl that verified"
+# An index written by another ledgerctl (another verifier line) is not trusted: verified again.
+sed -i 's/^verifier .*/verifier build-id:00/' "$WORK/ledger.export.verified"
+ctl signals --export "$WORK/ledger.export" --as-of 2026-01-01 >/dev/null 2>"$WORK/other.err"
+grep -q "verified; index written" "$WORK/other.err" || fail "another verifier's index was trusted"
 ctl signals --export "$WORK/ledger.export" --as-of 2026-01-01 --format json >"$WORK/again.json" \
   2>"$WORK/again.err"
 grep -q "verified before" "$WORK/again.err" || fail "second offline query: $(cat "$WORK/again.err")"

@@ -1,6 +1,10 @@
 #include "tools/ledgerctl/verified_export.h"
 
+#include <elf.h>
+#include <link.h>
+
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <optional>
@@ -29,13 +33,13 @@ struct IndexRecord {
   uint64_t tree_size = 0;
   std::string root;
   std::string checkpoint_sha256;  // "none" when verified without one
-  std::string verifier_sha256;    // the ledgerctl binary that verified it
+  std::string verifier;    // the ledgerctl that verified it (VerifierDigest)
 
   std::string Text() const {
     return absl::StrCat(kIndexMagic, "\nexport-sha256 ", export_sha256, "\nexport-bytes ",
                         export_bytes, "\ntree-size ", tree_size, "\nroot ", root,
-                        "\ncheckpoint-sha256 ", checkpoint_sha256, "\nverifier-sha256 ",
-                        verifier_sha256, "\n");
+                        "\ncheckpoint-sha256 ", checkpoint_sha256, "\nverifier ",
+                        verifier, "\n");
   }
 };
 
@@ -59,7 +63,7 @@ std::optional<IndexRecord> ReadIndex(const std::string& path) {
   auto size = value(3, "tree-size");
   auto root = value(4, "root");
   auto checkpoint = value(5, "checkpoint-sha256");
-  auto verifier = value(6, "verifier-sha256");
+  auto verifier = value(6, "verifier");
   if (!sha || !bytes || !size || !root || !checkpoint || !verifier ||
       !absl::SimpleAtoi(*bytes, &record.export_bytes) ||
       !absl::SimpleAtoi(*size, &record.tree_size)) {
@@ -68,7 +72,7 @@ std::optional<IndexRecord> ReadIndex(const std::string& path) {
   record.export_sha256 = *sha;
   record.root = *root;
   record.checkpoint_sha256 = *checkpoint;
-  record.verifier_sha256 = *verifier;
+  record.verifier = *verifier;
   return record;
 }
 
@@ -136,11 +140,45 @@ absl::StatusOr<std::string> ReadWholeFile(const std::string& path) {
   return bytes;
 }
 
-// The SHA-256 of this ledgerctl binary: an index records which verifier did the work, so a
-// ledgerctl with other (stricter) rules verifies again instead of trusting an older one's index.
+// The program's GNU build id (a hash of the linked binary the linker writes into it), read from
+// its own program headers; empty when it has none.
+std::string BuildId() {
+  std::string id;
+  dl_iterate_phdr(
+      [](struct dl_phdr_info* info, size_t, void* out) -> int {
+        for (int i = 0; i < info->dlpi_phnum; ++i) {
+          const ElfW(Phdr)& header = info->dlpi_phdr[i];
+          if (header.p_type != PT_NOTE) continue;
+          const char* at = reinterpret_cast<const char*>(info->dlpi_addr + header.p_vaddr);
+          const char* end = at + header.p_memsz;
+          while (at + sizeof(ElfW(Nhdr)) <= end) {
+            const auto* note = reinterpret_cast<const ElfW(Nhdr)*>(at);
+            const char* name = at + sizeof(ElfW(Nhdr));
+            const char* desc = name + ((note->n_namesz + 3) & ~3u);
+            if (note->n_type == NT_GNU_BUILD_ID && note->n_namesz == 4 &&
+                std::memcmp(name, "GNU", 4) == 0 && desc + note->n_descsz <= end) {
+              *static_cast<std::string*>(out) = std::string(desc, note->n_descsz);
+              return 1;
+            }
+            at = desc + ((note->n_descsz + 3) & ~3u);
+          }
+        }
+        return 1;  // only the program itself, the first object listed
+      },
+      &id);
+  return id;
+}
+
+// Which ledgerctl verified: an index records it, so a ledgerctl with other (stricter) rules
+// verifies again instead of trusting an older one's work. The build id when the binary has one
+// (free to read), else the SHA-256 of the binary.
 std::string VerifierDigest() {
+  if (const std::string id = BuildId(); !id.empty()) {
+    return absl::StrCat("build-id:", absl::BytesToHexString(id));
+  }
   absl::StatusOr<std::string> self = ReadWholeFile("/proc/self/exe");
-  return self.ok() ? absl::BytesToHexString(ledger::Sha256Bytes(*self)) : "unknown";
+  return self.ok() ? absl::StrCat("sha256:", absl::BytesToHexString(ledger::Sha256Bytes(*self)))
+                   : "unknown";
 }
 
 }  // namespace
@@ -156,7 +194,7 @@ absl::StatusOr<VerifiedExport> OpenVerifiedExport(const OfflineSource& source) {
   wanted.export_bytes = bytes.size();
   wanted.checkpoint_sha256 =
       checkpoint ? absl::BytesToHexString(ledger::Sha256Bytes(*checkpoint)) : "none";
-  wanted.verifier_sha256 = VerifierDigest();
+  wanted.verifier = VerifierDigest();
 
   VerifiedExport out;
   out.index_path = source.export_file + ".verified";
@@ -166,7 +204,7 @@ absl::StatusOr<VerifiedExport> OpenVerifiedExport(const OfflineSource& source) {
   // none is asked for: a verification against a kept checkpoint is the stronger one).
   const bool matches = index && index->export_sha256 == wanted.export_sha256 &&
                        index->export_bytes == wanted.export_bytes &&
-                       index->verifier_sha256 == wanted.verifier_sha256 &&
+                       index->verifier == wanted.verifier &&
                        (!checkpoint || index->checkpoint_sha256 == wanted.checkpoint_sha256);
   if (matches) {
     out.index_note = absl::StrCat("verified before (", out.index_path, ": SHA-256 ",

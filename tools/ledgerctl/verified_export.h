@@ -3,7 +3,7 @@
 // and tree node; against a checkpoint the auditor kept, when given one) and writes a verified
 // index beside it: `<export>.verified`. Later queries find the index, check that it is bound to
 // these exact bytes (the export's SHA-256, its size, its tree head), to the checkpoint asked
-// for and to this ledgerctl binary (its SHA-256: another version may judge by other rules), and
+// for and to this ledgerctl binary (its build id: another version may judge by other rules), and
 // skip the verification. A changed export, a different checkpoint, another ledgerctl, or an
 // index of another format version is verified again.
 //
@@ -18,7 +18,8 @@
 //   tree-size <n>
 //   root <64 hex>                the tree head the verification computed
 //   checkpoint-sha256 <64 hex>   SHA-256 of the checkpoint it was verified against, or "none"
-//   verifier-sha256 <64 hex>     SHA-256 of the ledgerctl binary that verified it
+//   verifier <id>                the ledgerctl that verified it: "build-id:<hex>" (the GNU build
+//                                id the linker writes) or "sha256:<hex>" of the binary
 #ifndef BOOO_TOOLS_LEDGERCTL_VERIFIED_EXPORT_H_
 #define BOOO_TOOLS_LEDGERCTL_VERIFIED_EXPORT_H_
 
