@@ -5,32 +5,31 @@
 
 namespace booo::replay {
 
-absl::Status MemoryEventLog::Scan(uint64_t start, uint64_t end,
-                                  absl::FunctionRef<absl::Status(const LoggedEvent&)> fn,
-                                  ScanChecks) const {
-  if (end > events_.size()) {
+absl::Status InMemoryEventLog::Scan(uint64_t start, uint64_t end,
+                                    absl::FunctionRef<absl::Status(const LoggedEvent&)> fn,
+                                    ScanChecks) const {
+  if (end > Size()) {
     return absl::OutOfRangeError(
-        absl::StrCat("scan end ", end, " is past the log's size (", events_.size(), ")"));
+        absl::StrCat("scan end ", end, " is past the log's size (", Size(), ")"));
   }
   for (uint64_t i = start; i < end; ++i) {
-    const booo::v1::StoredEvent& e = events_[i];
-    RETURN_IF_ERROR(fn({e.sequence(), e.recorded_at_micros(), e.body(), e.leaf_hash(), true, {}}));
+    const EventParts e = EventAt(i);
+    RETURN_IF_ERROR(fn({i, e.recorded_at_micros, e.body, e.leaf_hash, true, {}}));
   }
   return absl::OkStatus();
 }
 
-absl::Status MemoryEventLog::ReadBodies(
+absl::Status InMemoryEventLog::ReadBodies(
     absl::Span<const uint64_t> sequences,
     absl::FunctionRef<absl::Status(size_t, absl::string_view, absl::string_view)> fn) const {
   for (size_t i = 0; i < sequences.size(); ++i) {
     const uint64_t sequence = sequences[i];
-    if (sequence >= events_.size() || (i > 0 && sequence <= sequences[i - 1])) {
-      return absl::OutOfRangeError(absl::StrCat("sequences: ", sequence,
-                                                " is not ascending below the log's size (",
-                                                events_.size(), ")"));
+    if (sequence >= Size() || (i > 0 && sequence <= sequences[i - 1])) {
+      return absl::OutOfRangeError(absl::StrCat(
+          "sequences: ", sequence, " is not ascending below the log's size (", Size(), ")"));
     }
-    const booo::v1::StoredEvent& e = events_[sequence];
-    RETURN_IF_ERROR(fn(i, e.body(), e.leaf_hash()));
+    const EventParts e = EventAt(sequence);
+    RETURN_IF_ERROR(fn(i, e.body, e.leaf_hash));
   }
   return absl::OkStatus();
 }

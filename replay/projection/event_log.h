@@ -67,12 +67,11 @@ class EventLog {
   virtual std::optional<int64_t> SettledBeforeMicros() const { return std::nullopt; }
 };
 
-// An EventLog over events held in memory (an export file read whole, or a test's events).
-class MemoryEventLog : public EventLog {
+// The reads of an EventLog whose events are all in memory, each already checked (an export
+// verified whole before it is read, or a test's events): Scan, CheckEvent and ReadBodies with
+// their range checks, once. A subclass gives the size and each event's parts.
+class InMemoryEventLog : public EventLog {
  public:
-  explicit MemoryEventLog(std::vector<booo::v1::StoredEvent> events) : events_(std::move(events)) {}
-  uint64_t Size() const override { return events_.size(); }
-  // Every event is handed over checked: an export file is verified whole before it is read.
   absl::Status Scan(uint64_t start, uint64_t end,
                     absl::FunctionRef<absl::Status(const LoggedEvent&)> fn,
                     ScanChecks checks) const override;
@@ -83,10 +82,30 @@ class MemoryEventLog : public EventLog {
       absl::Span<const uint64_t> sequences,
       absl::FunctionRef<absl::Status(size_t, absl::string_view, absl::string_view)> fn)
       const override;
+
+ protected:
+  struct EventParts {
+    int64_t recorded_at_micros = 0;
+    absl::string_view body;
+    absl::string_view leaf_hash;
+  };
+  // The event at `sequence` (< Size()); its views live as long as the log.
+  virtual EventParts EventAt(uint64_t sequence) const = 0;
+};
+
+// An InMemoryEventLog over StoredEvents (a test's events, or any list of stored events).
+class MemoryEventLog : public InMemoryEventLog {
+ public:
+  explicit MemoryEventLog(std::vector<booo::v1::StoredEvent> events) : events_(std::move(events)) {}
+  uint64_t Size() const override { return events_.size(); }
   absl::StatusOr<std::optional<uint64_t>> FindEventId(const std::string& event_id) const override;
   void Append(booo::v1::StoredEvent event) { events_.push_back(std::move(event)); }
 
  private:
+  EventParts EventAt(uint64_t sequence) const override {
+    const booo::v1::StoredEvent& e = events_[sequence];
+    return {e.recorded_at_micros(), e.body(), e.leaf_hash()};
+  }
   std::vector<booo::v1::StoredEvent> events_;
 };
 

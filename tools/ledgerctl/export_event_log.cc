@@ -37,37 +37,6 @@ absl::StatusOr<std::unique_ptr<ExportEventLog>> ExportEventLog::Open(std::string
   return log;
 }
 
-absl::Status ExportEventLog::Scan(uint64_t start, uint64_t end,
-                                  absl::FunctionRef<absl::Status(const replay::LoggedEvent&)> fn,
-                                  replay::ScanChecks) const {
-  if (end > events_.size()) {
-    return absl::OutOfRangeError(
-        absl::StrCat("scan end ", end, " is past the log's size (", events_.size(), ")"));
-  }
-  for (uint64_t i = start; i < end; ++i) {
-    const Event& e = events_[i];
-    RETURN_IF_ERROR(fn({i, e.recorded_at_micros, e.body,
-                        absl::string_view(e.leaf_hash.data(), e.leaf_hash.size()), true, {}}));
-  }
-  return absl::OkStatus();
-}
-
-absl::Status ExportEventLog::ReadBodies(
-    absl::Span<const uint64_t> sequences,
-    absl::FunctionRef<absl::Status(size_t, absl::string_view, absl::string_view)> fn) const {
-  for (size_t i = 0; i < sequences.size(); ++i) {
-    const uint64_t sequence = sequences[i];
-    if (sequence >= events_.size() || (i > 0 && sequence <= sequences[i - 1])) {
-      return absl::OutOfRangeError(absl::StrCat("sequences: ", sequence,
-                                                " is not ascending below the log's size (",
-                                                events_.size(), ")"));
-    }
-    const Event& e = events_[sequence];
-    RETURN_IF_ERROR(fn(i, e.body, absl::string_view(e.leaf_hash.data(), e.leaf_hash.size())));
-  }
-  return absl::OkStatus();
-}
-
 absl::StatusOr<std::optional<uint64_t>> ExportEventLog::FindEventId(
     const std::string& event_id) const {
   // EventBody.event_id is field 1; the bodies were judged strictly by the verification.

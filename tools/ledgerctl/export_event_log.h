@@ -15,7 +15,7 @@
 
 namespace booo::ledgerctl {
 
-class ExportEventLog final : public replay::EventLog {
+class ExportEventLog final : public replay::InMemoryEventLog {
  public:
   // Splits `bytes` (an export, verified) into its events. DATA_LOSS when a leaf does not
   // decode or its sequence is out of order.
@@ -23,16 +23,6 @@ class ExportEventLog final : public replay::EventLog {
                                                               const std::string& name);
 
   uint64_t Size() const override { return events_.size(); }
-  absl::Status Scan(uint64_t start, uint64_t end,
-                    absl::FunctionRef<absl::Status(const replay::LoggedEvent&)> fn,
-                    replay::ScanChecks checks) const override;
-  absl::StatusOr<std::string> CheckEvent(const replay::LoggedEvent& event) const override {
-    return std::string(event.leaf_hash);
-  }
-  absl::Status ReadBodies(
-      absl::Span<const uint64_t> sequences,
-      absl::FunctionRef<absl::Status(size_t, absl::string_view, absl::string_view)> fn)
-      const override;
   absl::StatusOr<std::optional<uint64_t>> FindEventId(const std::string& event_id) const override;
 
  private:
@@ -42,6 +32,10 @@ class ExportEventLog final : public replay::EventLog {
     std::array<char, 32> leaf_hash;
   };
   ExportEventLog() = default;
+  EventParts EventAt(uint64_t sequence) const override {
+    const Event& e = events_[sequence];
+    return {e.recorded_at_micros, e.body, absl::string_view(e.leaf_hash.data(), e.leaf_hash.size())};
+  }
   std::string bytes_;  // the export; every view below points into it
   std::vector<Event> events_;
 };
