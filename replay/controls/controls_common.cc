@@ -63,11 +63,19 @@ void AddSource(booo::v1::Signal& signal, const FactRecord& fact) {
 
 void AddRule(booo::v1::Signal& signal, const RuleTimeline& rules, const RuleEntry* entry) {
   if (entry == nullptr) return;
-  // The days the signal concerns, where the value covers them; else the value's own first day.
-  const int64_t first = std::max(ledger::ToEpochDays(signal.period().first_day()), entry->first_day);
-  const int64_t last = std::min(ledger::ToEpochDays(signal.period().last_day()), entry->last_day);
-  *signal.add_rules() = first <= last ? rules.Use(*entry, first, last)
-                                      : rules.Use(*entry, entry->first_day);
+  // The days the signal concerns, where the value covers them. A deadline signal's days (from
+  // the deadline to the day judged) lie after the spending year the value is for: then the
+  // value's day nearest to them, its last (the year's end, the day the deadline was looked up).
+  const int64_t signal_first = ledger::ToEpochDays(signal.period().first_day());
+  const int64_t signal_last = ledger::ToEpochDays(signal.period().last_day());
+  const int64_t first = std::max(signal_first, entry->first_day);
+  const int64_t last = std::min(signal_last, entry->last_day);
+  if (first <= last) {
+    *signal.add_rules() = rules.Use(*entry, first, last);
+  } else {
+    *signal.add_rules() =
+        rules.Use(*entry, signal_first > entry->last_day ? entry->last_day : entry->first_day);
+  }
 }
 
 }  // namespace controls

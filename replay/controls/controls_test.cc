@@ -296,6 +296,11 @@ TEST(ControlsTest, DeadlineSignalsCiteWhatMakesTheYearAccountable) {
   EXPECT_EQ(FigureValue(missing[0], "advances paid"), 20'000);
   EXPECT_EQ(FigureValue(missing[0], "declarations"), 1);
   EXPECT_THAT(SourceIds(missing[0]), ::testing::ElementsAre("a1", "p1"));
+  // The deadline's legal basis, for the day it was looked up (the year's end).
+  ASSERT_EQ(missing[0].rules_size(), 1);
+  ASSERT_EQ(missing[0].rules(0).set_by_size(), 1);
+  EXPECT_THAT(missing[0].rules(0).set_by(0).citation(), HasSubstr("Stcrt. 2022, 27515"));
+  EXPECT_EQ(ledger::FormatDate(missing[0].rules(0).set_by(0).days().first_day()), "2023-12-31");
   auto overdue = Fired(s, "determination_overdue", 2023, Day(2025, 1, 1));
   ASSERT_EQ(overdue.size(), 1u);
   EXPECT_THAT(SourceIds(overdue[0]), ::testing::ElementsAre("a1", "p1"));
