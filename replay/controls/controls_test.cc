@@ -398,13 +398,20 @@ TEST(ControlsTest, GooLivingAllowanceAboveTheCeilingFrom2024) {
   EXPECT_TRUE(Fired(quiet, "goo_living_allowance_above_ceiling", 2023, Day(2024, 5, 1)).empty());
 }
 
-TEST(ControlsTest, TransitionCostsIncurredBeforeTheirApproval) {
+// Transition costs for April 2023, requested on 1 Mar 2023 and approved (as requested) on
+// `decided`.
+GrantScenario AprilCostsApprovedOn(booo::v1::CivilDate decided) {
   GrantScenario s = GrantScenario::WithRuleBook();
   s.Add(booo::testing::TransitionRequest("r1", kAms, 5'000'000, Day(2023, 4, 1), Day(2023, 4, 30),
                                          ALLOCATION_METHOD_LUMP_SUM, Day(2023, 3, 1)));
   s.Add(booo::testing::TransitionDecision("d1", kAms, "r1", booo::v1::DECISION_OUTCOME_GRANTED,
                                           4'000'000, Day(2023, 4, 1), Day(2023, 4, 30),
-                                          ALLOCATION_METHOD_LUMP_SUM, Day(2023, 4, 10)));
+                                          ALLOCATION_METHOD_LUMP_SUM, decided));
+  return s;
+}
+
+TEST(ControlsTest, TransitionCostsIncurredBeforeTheirApproval) {
+  GrantScenario s = AprilCostsApprovedOn(Day(2023, 4, 10));
   s.Add(booo::testing::TransitionDeclared("t1", kAms, 2023, "r1", 4'000'000, Day(2024, 2, 1)));
   // Costs from 1 Apr, approval on 10 Apr: 1-9 Apr, 9 days, without approval. The approval still
   // clears "unapproved".
@@ -416,50 +423,40 @@ TEST(ControlsTest, TransitionCostsIncurredBeforeTheirApproval) {
   EXPECT_TRUE(Fired(s, "transition_costs_unapproved", 2023, Day(2024, 3, 1)).empty());
   // Approved long after the costs ended (1 Feb 2024): the 30 days of April 2023, and nothing in
   // 2024, where there were no costs.
-  GrantScenario late = GrantScenario::WithRuleBook();
-  late.Add(booo::testing::TransitionRequest("r1", kAms, 5'000'000, Day(2023, 4, 1),
-                                            Day(2023, 4, 30), ALLOCATION_METHOD_LUMP_SUM,
-                                            Day(2023, 3, 1)));
-  late.Add(booo::testing::TransitionDecision("d1", kAms, "r1", booo::v1::DECISION_OUTCOME_GRANTED,
-                                             4'000'000, Day(2023, 4, 1), Day(2023, 4, 30),
-                                             ALLOCATION_METHOD_LUMP_SUM, Day(2024, 2, 1)));
+  const GrantScenario late = AprilCostsApprovedOn(Day(2024, 2, 1));
   auto late2023 = Fired(late, "transition_costs_incurred_before_approval", 2023, Day(2024, 3, 1));
   ASSERT_EQ(late2023.size(), 1u);
   EXPECT_EQ(FigureValue(late2023[0], "days before approval"), 30);
   EXPECT_TRUE(
       Fired(late, "transition_costs_incurred_before_approval", 2024, Day(2024, 3, 1)).empty());
   // Approved on the first day of the costs: beforehand enough.
-  GrantScenario quiet = GrantScenario::WithRuleBook();
-  quiet.Add(booo::testing::TransitionRequest("r1", kAms, 5'000'000, Day(2023, 4, 1),
-                                             Day(2023, 4, 30), ALLOCATION_METHOD_LUMP_SUM,
-                                             Day(2023, 3, 1)));
-  quiet.Add(booo::testing::TransitionDecision("d1", kAms, "r1", booo::v1::DECISION_OUTCOME_GRANTED,
-                                              4'000'000, Day(2023, 4, 1), Day(2023, 4, 30),
-                                              ALLOCATION_METHOD_LUMP_SUM, Day(2023, 4, 1)));
-  EXPECT_TRUE(
-      Fired(quiet, "transition_costs_incurred_before_approval", 2023, Day(2024, 3, 1)).empty());
+  EXPECT_TRUE(Fired(AprilCostsApprovedOn(Day(2023, 4, 1)),
+                    "transition_costs_incurred_before_approval", 2023, Day(2024, 3, 1))
+                  .empty());
 }
 
-TEST(ControlsTest, HolidayParksCountAsExpensiveAccommodation) {
+// January 2023: 70 places in a regular building and 30 in `type` (930 of 3,100 place-days).
+GrantScenario JanuaryWith30PlacesIn(booo::v1::AccommodationType type) {
   GrantScenario s = GrantScenario::WithRuleBook();
   s.Add(booo::testing::GooPlaces("reg", kAms, "L1", Day(2023, 1, 1), Day(2023, 1, 31), 70,
                                  Day(2023, 3, 1)));
-  s.Add(booo::testing::WithType(booo::testing::GooPlaces("park", kAms, "V1", Day(2023, 1, 1),
+  s.Add(booo::testing::WithType(booo::testing::GooPlaces("x", kAms, "X1", Day(2023, 1, 1),
                                                          Day(2023, 1, 31), 30, Day(2023, 3, 1)),
-                                booo::v1::ACCOMMODATION_TYPE_HOLIDAY_PARK));
+                                type));
+  return s;
+}
+
+TEST(ControlsTest, HolidayParksCountAsExpensiveAccommodation) {
   // 930 holiday-park place-days of 3,100 = 30.00 % > 25 %.
-  auto fired = Fired(s, "expensive_accommodation_share", 2023, Day(2023, 4, 1));
+  auto fired = Fired(JanuaryWith30PlacesIn(booo::v1::ACCOMMODATION_TYPE_HOLIDAY_PARK),
+                     "expensive_accommodation_share", 2023, Day(2023, 4, 1));
   ASSERT_EQ(fired.size(), 1u);
   EXPECT_EQ(FigureValue(fired[0], "expensive share"), 3000);
   EXPECT_THAT(fired[0].message(), HasSubstr("were in hotels, holiday parks or ships"));
   // "Other" accommodation is not expensive.
-  GrantScenario quiet = GrantScenario::WithRuleBook();
-  quiet.Add(booo::testing::GooPlaces("reg", kAms, "L1", Day(2023, 1, 1), Day(2023, 1, 31), 70,
-                                     Day(2023, 3, 1)));
-  quiet.Add(booo::testing::WithType(booo::testing::GooPlaces("o", kAms, "O1", Day(2023, 1, 1),
-                                                             Day(2023, 1, 31), 30, Day(2023, 3, 1)),
-                                    booo::v1::ACCOMMODATION_TYPE_OTHER));
-  EXPECT_TRUE(Fired(quiet, "expensive_accommodation_share", 2023, Day(2023, 4, 1)).empty());
+  EXPECT_TRUE(Fired(JanuaryWith30PlacesIn(booo::v1::ACCOMMODATION_TYPE_OTHER),
+                    "expensive_accommodation_share", 2023, Day(2023, 4, 1))
+                  .empty());
 }
 
 TEST(ControlsTest, DaysWithoutANormAreOneSignalPerMunicipalityYear) {
