@@ -64,8 +64,11 @@ absl::StatusOr<Caller> CallerIdentifier::Identify(const grpc::ServerContextBase&
   if (pems.empty()) {
     return absl::UnauthenticatedError("client certificate: the TLS layer passed on none");
   }
-  absl::StatusOr<std::string> public_key =
-      Ed25519KeyOfCertificate(absl::string_view(pems.front().data(), pems.front().size()));
+  return IdentifyCertificate(absl::string_view(pems.front().data(), pems.front().size()));
+}
+
+absl::StatusOr<Caller> CallerIdentifier::IdentifyCertificate(absl::string_view pem) const {
+  absl::StatusOr<std::string> public_key = Ed25519KeyOfCertificate(pem);
   if (!public_key.ok()) return absl::UnauthenticatedError(public_key.status().message());
   const std::string key_id = ledger::KeyIdForPublicKey(*public_key);
   const std::optional<ledger::KeyInfo> key = ledger_->FindKey(key_id);

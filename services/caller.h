@@ -43,6 +43,10 @@ class CallerIdentifier {
   // the ledger does not know or has revoked (a revocation takes effect at once: it is read
   // from the registry on every call).
   absl::StatusOr<Caller> Identify(const grpc::ServerContextBase& context) const;
+  // The same for a client certificate (PEM) verified by another TLS endpoint (the tiles
+  // listener): UNAUTHENTICATED unless its key is registered and not revoked.
+  absl::StatusOr<Caller> IdentifyCertificate(absl::string_view pem) const;
+  bool plaintext_development() const { return plaintext_development_; }
 
  private:
   const ledger::Ledger* const ledger_;

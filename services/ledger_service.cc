@@ -32,7 +32,7 @@ LedgerService::LedgerService(ledger::Ledger* ledger, CallGate* gate,
                              std::string backup_dir_prefix)
     : ledger_(ledger),
       gate_(gate),
-      checkpoint_keys_(checkpoint_keys),
+      signer_(ledger, checkpoint_keys),
       backup_dir_prefix_(std::move(backup_dir_prefix)) {}
 
 grpc::ServerUnaryReactor* LedgerService::Append(grpc::CallbackServerContext* context,
@@ -229,26 +229,7 @@ grpc::Status LedgerService::Subscribe(grpc::ServerContext* context,
 }
 
 absl::StatusOr<booo::v1::Checkpoint> LedgerService::SignHead(const ledger::TreeHead& head) const {
-  std::optional<ledger::GenesisInfo> genesis = ledger_->Genesis();
-  std::optional<ledger::CheckpointKey> in_force = ledger_->CheckpointKeyFor(head.size);
-  if (!genesis || !in_force) return absl::FailedPreconditionError("ledger: has no genesis yet");
-  const ledger::Ed25519PrivateKey* key = checkpoint_keys_->Find(in_force->public_key);
-  if (key == nullptr) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "checkpoint: the key in force from tree size ", in_force->first_tree_size, " (",
-        in_force->key_name, ", id ", ledger::KeyIdForPublicKey(in_force->public_key),
-        ") is not loaded; restart ledgerd with --checkpoint-key for it"));
-  }
-  ledger::Checkpoint checkpoint{genesis->origin, head.size, head.root, {}};
-  ASSIGN_OR_RETURN(std::string note,
-                   ledger::SignCheckpoint(checkpoint, in_force->key_name, *key));
-  booo::v1::Checkpoint signed_head;
-  signed_head.set_note(std::move(note));
-  signed_head.set_tree_size(head.size);
-  signed_head.set_root_hash(HashBytes(head.root));
-  signed_head.set_origin(genesis->origin);
-  signed_head.set_key_name(in_force->key_name);
-  return signed_head;
+  return signer_.Sign(head);
 }
 
 grpc::Status LedgerService::GetCheckpoint(grpc::ServerContext* context,

@@ -13,6 +13,7 @@
 #include "services/access_policy.h"
 #include "services/call_gate.h"
 #include "services/checkpoint_keyring.h"
+#include "services/checkpoint_signer.h"
 
 namespace booo::services {
 
@@ -70,7 +71,7 @@ class LedgerService final
 
   ledger::Ledger* const ledger_;
   CallGate* const gate_;
-  const CheckpointKeyring* const checkpoint_keys_;
+  const CheckpointSigner signer_;
   std::atomic<bool> draining_{false};
   const std::string backup_dir_prefix_;
   std::atomic<uint64_t> backups_{0};

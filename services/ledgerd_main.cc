@@ -1,5 +1,6 @@
-// ledgerd: the booo-ledger server. Flags: --data-dir, --listen, --checkpoint-key; mutual TLS
-// with --tls-cert, --tls-key and --tls-client-ca (or --plaintext-for-development); limits.
+// ledgerd: the booo-ledger server. Flags: --data-dir, --listen, --checkpoint-key, --tiles-listen;
+// mutual TLS with --tls-cert, --tls-key and --tls-client-ca (or --plaintext-for-development);
+// limits.
 // SIGTERM or SIGINT shut it down gracefully: in-flight appends finish, nothing is half-written.
 #include <csignal>
 #include <iostream>
@@ -21,7 +22,7 @@ int main(int argc, char** argv) {
                  "checkpoint signing key; repeat it around a key rotation (default "
                  "<data-dir>/checkpoint.key)");
   app.add_option("--max-body-bytes", options.ledger.max_body_bytes,
-                 "largest event body accepted (default 1 MiB)")
+                 "largest event body accepted (at most and by default 65422 bytes: a leaf fits a tile entry bundle)")
       ->capture_default_str();
   app.add_option("--tls-cert", options.tls_certificate_file, "server certificate chain (PEM)");
   app.add_option("--tls-key", options.tls_private_key_file, "server private key (PEM)");
@@ -44,6 +45,12 @@ int main(int argc, char** argv) {
   app.add_option("--max-subscriptions", options.limits.max_subscriptions,
                  "concurrent Subscribe streams per identity")
       ->capture_default_str();
+  app.add_option("--tiles-listen", options.tiles.listen_address,
+                 "host:port of the anonymous, read-only HTTP listener serving the log as C2SP "
+                 "tlog-tiles (HTTPS with the TLS files above); off when not given");
+  app.add_flag("--public-entries", options.tiles.public_entries,
+               "serve entry bundles (the events themselves) to anyone; without it only to a "
+               "client certificate that may read the whole log");
   CLI11_PARSE(app, argc, argv);
 
   // Block the stop signals in every thread; one thread waits for them synchronously, so the

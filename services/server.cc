@@ -146,6 +146,23 @@ absl::StatusOr<std::unique_ptr<LedgerServer>> LedgerServer::Start(const ServerOp
   for (const char* name : {"", "booo.v1.Ledger", "booo.v1.Grants", "booo.v1.Controls"}) {
     server->server_->GetHealthCheckService()->SetServingStatus(name, true);
   }
+  server->signer_ = std::make_unique<CheckpointSigner>(server->ledger_.get(),
+                                                       server->checkpoint_keys_.get());
+  if (!options.tiles.listen_address.empty()) {
+    TilesHttpOptions tiles = options.tiles;
+    tiles.tls_certificate_file = options.tls_certificate_file;
+    tiles.tls_private_key_file = options.tls_private_key_file;
+    tiles.tls_client_ca_file = options.tls_client_ca_file;
+    server->http_callers_ = std::make_unique<CallerIdentifier>(
+        server->ledger_.get(), options.plaintext_for_development);
+    ASSIGN_OR_RETURN(server->tiles_,
+                     TilesHttpServer::Start(tiles, server->ledger_.get(), server->http_callers_.get(),
+                                            [raw = server.get()]() -> absl::StatusOr<std::string> {
+                                              ASSIGN_OR_RETURN(booo::v1::Checkpoint signed_head,
+                                                               raw->signer_->Sign(raw->ledger_->Head()));
+                                              return signed_head.note();
+                                            }));
+  }
   const ledger::TreeHead head = server->ledger_->Head();
   Log("info", "ledgerd serving",
       {{"listen", options.listen_address},
@@ -169,6 +186,7 @@ void LedgerServer::Shutdown(absl::Duration deadline) {
   if (server_ && server_->GetHealthCheckService() != nullptr) {
     server_->GetHealthCheckService()->Shutdown();
   }
+  if (tiles_) tiles_->Shutdown();
   if (server_) {
     server_->Shutdown(std::chrono::system_clock::now() + absl::ToChronoMilliseconds(deadline));
   }

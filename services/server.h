@@ -16,6 +16,8 @@
 #include "replay/calc/rule_guard.h"
 #include "services/call_gate.h"
 #include "services/checkpoint_keyring.h"
+#include "services/checkpoint_signer.h"
+#include "services/tiles_http.h"
 #include "services/controls_service.h"
 #include "services/grants_service.h"
 #include "services/ledger_event_log.h"
@@ -45,6 +47,9 @@ struct ServerOptions {
   // and treats every caller as an unrestricted development caller. Never for real data.
   bool plaintext_for_development = false;
   CallLimits limits;
+  // The tiles listener (services/tiles_http.h); off while its listen_address is empty. It
+  // takes the TLS files above.
+  TilesHttpOptions tiles;
 };
 
 class LedgerServer {
@@ -56,6 +61,8 @@ class LedgerServer {
   ~LedgerServer();
 
   int port() const { return port_; }
+  // The tiles listener's port; 0 when it is off.
+  int tiles_port() const { return tiles_ ? tiles_->port() : 0; }
   ledger::Ledger& ledger() { return *ledger_; }
   wire::Queries& queries() { return *queries_; }
   // Graceful: ends subscriptions, lets in-flight calls finish (at most `deadline`), writes the
@@ -79,6 +86,9 @@ class LedgerServer {
   std::unique_ptr<GrantsService> grants_service_;
   std::unique_ptr<ControlsService> controls_service_;
   std::unique_ptr<grpc::Server> server_;
+  std::unique_ptr<CheckpointSigner> signer_;
+  std::unique_ptr<CallerIdentifier> http_callers_;
+  std::unique_ptr<TilesHttpServer> tiles_;
   int port_ = 0;
   bool stopped_ = false;
 };

@@ -18,6 +18,14 @@ inline constexpr size_t kMaxKeyIdBytes = 256;
 // limit (LedgerOptions::max_body_bytes).
 inline constexpr size_t kMaxLeafBodyBytes = 16 * 1024 * 1024;
 inline constexpr size_t kLeafSignatureBytes = 64;
+// A leaf's bytes besides its key id and body: version, sequence, recorded-at, the two length
+// fields of key id and body, the signature with its length.
+inline constexpr size_t kLeafFixedBytes = 1 + 8 + 8 + 2 + 4 + 2 + kLeafSignatureBytes;
+// Every key id the ledger issues: "ed25519:" and 16 hex digits.
+inline constexpr size_t kLedgerKeyIdBytes = 24;
+// The largest body the ledger accepts: its leaf, at most 65,535 bytes, fits a C2SP tlog-tiles
+// entry bundle, whose entries carry a 16-bit length (ledger/core/tiles.h). 65,422 bytes.
+inline constexpr size_t kMaxTiledBodyBytes = 65535 - kLeafFixedBytes - kLedgerKeyIdBytes;
 
 struct Leaf {
   uint64_t sequence = 0;

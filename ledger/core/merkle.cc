@@ -9,6 +9,7 @@
 #include <initializer_list>
 #include <memory>
 
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "ledger/core/status_macros.h"
 
@@ -266,6 +267,49 @@ int ConsistencyProofLength(uint64_t old_size, uint64_t new_size) {
   return seed + InclusionProofLength(old_size - 1, new_size) - shift;
 }
 
+namespace {
+
+// RFC 9162 §2.1.3.2 from a node at some level: `fn` its index there, `sn` the index of the
+// tree's last node there. At level 0 this is the RFC's algorithm exactly.
+absl::Status VerifyPath(const Hash& start, uint64_t fn, uint64_t sn, const std::vector<Hash>& proof,
+                        const Hash& root, const char* what) {
+  // Each inner while loop shifts out zero bits of a nonzero value, so it runs at most 63 times;
+  // the outer loop is bounded by proof.size() <= 64.
+  Hash r = start;
+  for (const Hash& p : proof) {
+    if (sn == 0) return absl::InvalidArgumentError(absl::StrCat(what, " too long"));
+    if ((fn & 1) != 0 || fn == sn) {
+      r = HashChildren(p, r);
+      while ((fn & 1) == 0 && fn != 0) {
+        fn >>= 1;
+        sn >>= 1;
+      }
+    } else {
+      r = HashChildren(r, p);
+    }
+    fn >>= 1;
+    sn >>= 1;
+  }
+  if (sn != 0) return absl::InvalidArgumentError(absl::StrCat(what, " too short"));
+  if (r != root) return RootMismatch(what, root, r);
+  return absl::OkStatus();
+}
+
+// OK when the node at (level, index) is a complete subtree of a tree of `size` leaves.
+absl::Status CheckCompleteSubtree(int level, uint64_t index, uint64_t size) {
+  if (level < 0 || level > 63) {
+    return absl::InvalidArgumentError(absl::StrFormat("level %d must be 0..63", level));
+  }
+  const uint64_t complete = size >> level;  // complete subtrees at this level
+  if (index >= complete) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "index %d at level %d is not a complete subtree of tree_size %d", index, level, size));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
 absl::Status VerifyInclusion(const Hash& leaf_hash, uint64_t index, uint64_t size,
                              const std::vector<Hash>& proof, const Hash& root) {
   if (size == 0) return absl::InvalidArgumentError("tree_size must be positive");
@@ -279,28 +323,28 @@ absl::Status VerifyInclusion(const Hash& leaf_hash, uint64_t index, uint64_t siz
         absl::StrFormat("inclusion proof has %d hashes, index %d in tree_size %d needs %d",
                         proof.size(), index, size, want));
   }
-  // RFC 9162 §2.1.3.2, step by step. Each inner while loop shifts out zero bits of a nonzero
-  // value, so it runs at most 63 times; the outer loop is bounded by proof.size() <= 64.
-  uint64_t fn = index;
-  uint64_t sn = size - 1;
-  Hash r = leaf_hash;
-  for (const Hash& p : proof) {
-    if (sn == 0) return absl::InvalidArgumentError("inclusion proof too long");
-    if ((fn & 1) != 0 || fn == sn) {
-      r = HashChildren(p, r);
-      while ((fn & 1) == 0 && fn != 0) {
-        fn >>= 1;
-        sn >>= 1;
-      }
-    } else {
-      r = HashChildren(r, p);
-    }
-    fn >>= 1;
-    sn >>= 1;
+  return VerifyPath(leaf_hash, index, size - 1, proof, root, "inclusion proof");
+}
+
+absl::StatusOr<std::vector<Hash>> SubtreeInclusionProof(const SubtreeHashSource& source, int level,
+                                                        uint64_t index, uint64_t size) {
+  RETURN_IF_ERROR(CheckCompleteSubtree(level, index, size));
+  // The subtree's first leaf: its path's lowest `level` steps stay inside the subtree.
+  ASSIGN_OR_RETURN(std::vector<Hash> proof, InclusionProof(source, index << level, size));
+  proof.erase(proof.begin(), proof.begin() + level);
+  return proof;
+}
+
+absl::Status VerifySubtreeInclusion(const Hash& node, int level, uint64_t index, uint64_t size,
+                                    const std::vector<Hash>& proof, const Hash& root) {
+  RETURN_IF_ERROR(CheckCompleteSubtree(level, index, size));
+  const int want = InclusionProofLength(index << level, size) - level;
+  if (proof.size() != static_cast<size_t>(want)) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "subtree inclusion proof has %d hashes, node %d at level %d in tree_size %d needs %d",
+        proof.size(), index, level, size, want));
   }
-  if (sn != 0) return absl::InvalidArgumentError("inclusion proof too short");
-  if (r != root) return RootMismatch("inclusion proof", root, r);
-  return absl::OkStatus();
+  return VerifyPath(node, index, (size - 1) >> level, proof, root, "subtree inclusion proof");
 }
 
 absl::Status VerifyConsistency(uint64_t old_size, uint64_t new_size, const std::vector<Hash>& proof,

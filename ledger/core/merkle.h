@@ -114,6 +114,17 @@ absl::StatusOr<std::vector<Hash>> ConsistencyProof(const SubtreeHashSource& sour
 absl::Status VerifyInclusion(const Hash& leaf_hash, uint64_t index, uint64_t size,
                              const std::vector<Hash>& proof, const Hash& root);
 
+// The same for a complete subtree instead of a leaf: the hashes that lead from the node at
+// (`level`, `index`), covering leaves [index * 2^level, (index + 1) * 2^level), to the root of
+// the tree of `size` leaves. They are the upper part of any of its leaves' inclusion proofs
+// (below `level` a leaf's path stays inside the complete subtree). INVALID_ARGUMENT, naming
+// "level" or "index", when the subtree is not complete in that tree.
+absl::StatusOr<std::vector<Hash>> SubtreeInclusionProof(const SubtreeHashSource& source, int level,
+                                                        uint64_t index, uint64_t size);
+// Verification of such a proof, with VerifyInclusion's error convention.
+absl::Status VerifySubtreeInclusion(const Hash& node, int level, uint64_t index, uint64_t size,
+                                    const std::vector<Hash>& proof, const Hash& root);
+
 // RFC 9162 §2.1.4.2 verification, same error convention. old_size == new_size requires an empty
 // proof and equal roots. old_size == 0 requires an empty proof and old_root == EmptyTreeRoot()
 // (any tree extends the empty one). old_size > new_size is INVALID_ARGUMENT.

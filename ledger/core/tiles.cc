@@ -1,6 +1,7 @@
 #include "ledger/core/tiles.h"
 
 #include <algorithm>
+#include <cstring>
 #include <limits>
 
 #include "absl/strings/str_cat.h"
@@ -139,20 +140,73 @@ absl::StatusOr<std::string> TileHashes(const SubtreeHashSource& source, const Ti
   return out;
 }
 
+namespace {
+
+// MTH over 2^k consecutive node hashes (a perfect subtree), each 32 bytes of `hashes`.
+Hash PerfectSubtreeHash(absl::string_view hashes, size_t first, size_t count) {
+  std::vector<Hash> level(count);
+  for (size_t i = 0; i < count; ++i) {
+    std::memcpy(level[i].data(), hashes.data() + (first + i) * 32, 32);
+  }
+  while (level.size() > 1) {
+    for (size_t i = 0; i < level.size() / 2; ++i) {
+      level[i] = HashChildren(level[2 * i], level[2 * i + 1]);
+    }
+    level.resize(level.size() / 2);
+  }
+  return level.front();
+}
+
+}  // namespace
+
+absl::Status CheckTileHashes(const SubtreeHashSource& source, const TileId& tile,
+                             absl::string_view hashes, uint64_t tree_size, const Hash& root) {
+  if (!TileExists(tile, tree_size)) {
+    return absl::NotFoundError(
+        absl::StrCat(TilePath(tile), ": not in the tree of ", tree_size, " entries"));
+  }
+  if (hashes.size() != static_cast<size_t>(tile.width) * 32) {
+    return absl::InvalidArgumentError(absl::StrCat(TilePath(tile), ": ", hashes.size(),
+                                                   " bytes, not ", tile.width, " hashes"));
+  }
+  const int base_level = kTileHeight * tile.level;
+  const uint64_t start = tile.index * kTileWidth;  // aligned to 256: runs stay aligned
+  size_t offset = 0;
+  for (int k = kTileHeight; k >= 0; --k) {
+    const size_t run = size_t{1} << k;
+    if ((tile.width & run) == 0) continue;
+    const Hash node = PerfectSubtreeHash(hashes, offset, run);
+    const uint64_t index = (start + offset) >> k;
+    ASSIGN_OR_RETURN(std::vector<Hash> path,
+                     SubtreeInclusionProof(source, base_level + k, index, tree_size));
+    if (!VerifySubtreeInclusion(node, base_level + k, index, tree_size, path, root).ok()) {
+      return absl::DataLossError(absl::StrCat(
+          TilePath(tile), ": its hashes ", offset, "..", offset + run - 1,
+          " do not lead to the root of the tree of ", tree_size,
+          " entries: a stored tree node is damaged (ledgerctl verify names it)"));
+    }
+    offset += run;
+  }
+  return absl::OkStatus();
+}
+
 uint64_t FirstEntry(const TileId& bundle) { return bundle.index * kTileWidth; }
+
+absl::Status AppendBundleEntry(std::string& bundle, absl::string_view entry, uint64_t position) {
+  if (entry.size() > kMaxBundledEntryBytes) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("entry ", position, " is ", entry.size(),
+                     " bytes; an entry bundle carries at most ", kMaxBundledEntryBytes));
+  }
+  bundle.push_back(static_cast<char>(entry.size() >> 8));
+  bundle.push_back(static_cast<char>(entry.size() & 0xff));
+  bundle.append(entry.data(), entry.size());
+  return absl::OkStatus();
+}
 
 absl::StatusOr<std::string> EncodeEntryBundle(const std::vector<absl::string_view>& entries) {
   std::string out;
-  for (size_t i = 0; i < entries.size(); ++i) {
-    if (entries[i].size() > kMaxBundledEntryBytes) {
-      return absl::FailedPreconditionError(
-          absl::StrCat("entry ", i, " of the bundle is ", entries[i].size(),
-                       " bytes; an entry bundle carries at most ", kMaxBundledEntryBytes));
-    }
-    out.push_back(static_cast<char>(entries[i].size() >> 8));
-    out.push_back(static_cast<char>(entries[i].size() & 0xff));
-    out.append(entries[i].data(), entries[i].size());
-  }
+  for (size_t i = 0; i < entries.size(); ++i) RETURN_IF_ERROR(AppendBundleEntry(out, entries[i], i));
   return out;
 }
 

@@ -55,12 +55,23 @@ bool TileExists(const TileId& tile, uint64_t tree_size);
 absl::StatusOr<std::string> TileHashes(const SubtreeHashSource& source, const TileId& tile,
                                        uint64_t tree_size);
 
+// Checks a hash tile's content against the root of the tree of `tree_size` leaves, so that a
+// damaged stored node is never served: the tile's hashes split into at most nine aligned runs
+// of 2^k (one run for a full tile), each run hashes to one complete subtree, and each of those
+// is proven into `root` by its path from `source`. `hashes` are `tile.width` hashes of 32 bytes
+// (for an entry bundle's tile: the leaf hashes of its entries). DATA_LOSS naming the tile when
+// they do not lead to the root; NOT_FOUND as TileHashes.
+absl::Status CheckTileHashes(const SubtreeHashSource& source, const TileId& tile,
+                             absl::string_view hashes, uint64_t tree_size, const Hash& root);
+
 // The sequence numbers an entry bundle covers: [index * 256, index * 256 + width).
 uint64_t FirstEntry(const TileId& bundle);
 
 // An entry bundle of `entries` (the encoded leaves, in order). FAILED_PRECONDITION, naming the
 // entry's position, when one is longer than kMaxBundledEntryBytes.
 absl::StatusOr<std::string> EncodeEntryBundle(const std::vector<absl::string_view>& entries);
+// Appends one entry to a bundle being built; FAILED_PRECONDITION as above (`position` names it).
+absl::Status AppendBundleEntry(std::string& bundle, absl::string_view entry, uint64_t position);
 // The entries of a bundle, as views into it. INVALID_ARGUMENT when it is truncated.
 absl::StatusOr<std::vector<absl::string_view>> DecodeEntryBundle(absl::string_view bundle);
 

@@ -160,6 +160,61 @@ TEST(TileHashesTest, TilesAreTheTreesSubtreeHashes) {
   EXPECT_THAT(missing.status().message(), HasSubstr("tile/0/257.p/45"));
 }
 
+TEST(CheckTileHashesTest, EveryTileOfATreeLeadsToItsRootAndADamagedOneDoesNot) {
+  CompactRange range;
+  MemorySubtreeStore store;
+  const uint64_t size = 256 * 256 + 256 * 3 + 77;  // full and partial tiles at levels 0..2
+  for (uint64_t i = 0; i < size; ++i) store.PutAll(range.Append(HashLeaf(absl::StrCat("e", i))));
+  const Hash root = range.Root();
+  int checked = 0;
+  for (const TileId& tile : TilesAddedSince(0, size)) {
+    if (tile.entries) continue;
+    auto hashes = TileHashes(store, tile, size);
+    ASSERT_TRUE(hashes.ok()) << hashes.status();
+    EXPECT_TRUE(CheckTileHashes(store, tile, *hashes, size, root).ok()) << TilePath(tile);
+    // One flipped bit anywhere in the tile: DATA_LOSS naming it.
+    std::string damaged = *hashes;
+    damaged[damaged.size() / 2] ^= 1;
+    absl::Status refused = CheckTileHashes(store, tile, damaged, size, root);
+    EXPECT_EQ(refused.code(), absl::StatusCode::kDataLoss) << TilePath(tile);
+    EXPECT_THAT(refused.message(), HasSubstr(TilePath(tile)));
+    ++checked;
+  }
+  EXPECT_EQ(checked, 259 + 1 + 1 + 1 + 1);  // level 0: 259 full + 1 partial; 1: 1 + 1; 2: 1
+  // An older partial tile (the tree has grown past it) still checks against today's root.
+  const TileId older{false, 0, 256, 10};
+  auto hashes = TileHashes(store, older, size);
+  ASSERT_TRUE(hashes.ok());
+  EXPECT_TRUE(CheckTileHashes(store, older, *hashes, size, root).ok());
+  // Against another root: DATA_LOSS. A tile the tree does not hold: NOT_FOUND.
+  EXPECT_EQ(CheckTileHashes(store, older, *hashes, size, HashLeaf("other")).code(),
+            absl::StatusCode::kDataLoss);
+  EXPECT_EQ(CheckTileHashes(store, {false, 0, 259, 78}, std::string(78 * 32, 0), size, root).code(),
+            absl::StatusCode::kNotFound);
+}
+
+TEST(SubtreeInclusionTest, ProvesEveryCompleteSubtreeOfSmallTrees) {
+  for (uint64_t size = 1; size <= 40; ++size) {
+    CompactRange range;
+    MemorySubtreeStore store;
+    for (uint64_t i = 0; i < size; ++i) store.PutAll(range.Append(HashLeaf(absl::StrCat(i))));
+    for (int level = 0; (uint64_t{1} << level) <= size; ++level) {
+      for (uint64_t index = 0; ((index + 1) << level) <= size; ++index) {
+        auto node = store.CompleteSubtree(level, index);
+        ASSERT_TRUE(node.ok());
+        auto path = SubtreeInclusionProof(store, level, index, size);
+        ASSERT_TRUE(path.ok()) << path.status();
+        EXPECT_TRUE(VerifySubtreeInclusion(*node, level, index, size, *path, range.Root()).ok())
+            << "size " << size << " level " << level << " index " << index;
+        EXPECT_FALSE(
+            VerifySubtreeInclusion(*node, level, index ^ 1, size, *path, range.Root()).ok());
+      }
+      EXPECT_EQ(SubtreeInclusionProof(store, level, size >> level, size).status().code(),
+                absl::StatusCode::kInvalidArgument);
+    }
+  }
+}
+
 TEST(EntryBundleTest, RoundTripsAndRefusesWhatAUint16CannotCarry) {
   const std::string big(kMaxBundledEntryBytes, 'b');
   auto bundle = EncodeEntryBundle({"a", "", big});
@@ -171,7 +226,7 @@ TEST(EntryBundleTest, RoundTripsAndRefusesWhatAUint16CannotCarry) {
   const std::string too_big(kMaxBundledEntryBytes + 1, 'c');
   auto refused = EncodeEntryBundle({"a", too_big});
   EXPECT_EQ(refused.status().code(), absl::StatusCode::kFailedPrecondition);
-  EXPECT_THAT(refused.status().message(), HasSubstr("entry 1 of the bundle is 65536 bytes"));
+  EXPECT_THAT(refused.status().message(), HasSubstr("entry 1 is 65536 bytes"));
   EXPECT_EQ(DecodeEntryBundle(std::string("\x00\x05" "ab", 4)).status().code(),
             absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(DecodeEntryBundle(std::string("\x00", 1)).status().code(),

@@ -92,6 +92,11 @@ absl::Status InBatch(const absl::Status& status, size_t index) {
 
 absl::StatusOr<std::unique_ptr<Ledger>> Ledger::Open(const std::string& data_dir, Clock* clock,
                                                      LedgerOptions options) {
+  if (options.max_body_bytes > kMaxTiledBodyBytes) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "max_body_bytes: ", options.max_body_bytes, " is above ", kMaxTiledBodyBytes,
+        ", the largest body whose leaf fits a tlog-tiles entry bundle (16-bit lengths)"));
+  }
   ASSIGN_OR_RETURN(std::unique_ptr<LedgerStore> store,
                    LedgerStore::Open(data_dir, LedgerStore::OpenOptions{}));
   std::unique_ptr<Ledger> ledger(new Ledger(std::move(store), clock, options));
@@ -236,6 +241,14 @@ absl::StatusOr<std::shared_ptr<Ledger::PendingAppend>> Ledger::Prepare(std::stri
   auto pending = std::make_shared<PendingAppend>();
   ASSIGN_OR_RETURN(pending->body, ParseEventBody(body_bytes));
   RETURN_IF_ERROR(ValidateEventBody(pending->body, options_.payload_rules));
+  // Every leaf fits an entry bundle of the tiles (ledger/core/tiles.h): with a key id of
+  // another length than the ledger issues, the body limit alone would not say so.
+  if (const size_t leaf = kLeafFixedBytes + pending->body.signer_key_id().size() + body_bytes.size();
+      leaf > kMaxBundledEntryBytes) {
+    return absl::ResourceExhaustedError(absl::StrCat("body: its leaf would be ", leaf,
+                                                     " bytes; a leaf is at most ",
+                                                     kMaxBundledEntryBytes));
+  }
 
   // Verify the signature here, on the caller's thread, when the key is already known: the
   // expensive part of admission then runs in parallel. The writer re-checks everything else.

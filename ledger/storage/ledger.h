@@ -37,14 +37,16 @@
 #include "ledger/core/payload_rules.h"
 #include "ledger/core/leaf_format.h"
 #include "ledger/core/merkle.h"
+#include "ledger/core/tiles.h"
 #include "ledger/storage/store.h"
 
 namespace booo::ledger {
 
 struct LedgerOptions {
-  // Larger bodies: RESOURCE_EXHAUSTED. A POO declaration with a pseudonym per person (67 bytes
-  // each) for a large municipality needs room for some thousands of them.
-  size_t max_body_bytes = 1024 * 1024;
+  // Larger bodies: RESOURCE_EXHAUSTED. At most kMaxTiledBodyBytes (65,422; Open refuses more),
+  // so that every leaf fits a tlog-tiles entry bundle: a POO declaration then carries up to
+  // about 980 person references (66 bytes each on the wire).
+  size_t max_body_bytes = kMaxTiledBodyBytes;
   size_t max_group_events = 1024;     // events per group commit
   size_t max_queued_appends = 65536;  // events; beyond: RESOURCE_EXHAUSTED (back-pressure)
   size_t max_batch_events = 256;      // events per AppendBatch; beyond: RESOURCE_EXHAUSTED
@@ -171,6 +173,13 @@ class Ledger {
   };
   absl::StatusOr<CheckedConsistencyProof> ConsistencyProof(uint64_t old_size,
                                                            uint64_t new_size) const;
+  // A hash tile or an entry bundle of the log as C2SP tlog-tiles serves it (ledger/core/tiles.h),
+  // checked before it is handed out: its hashes (for a bundle, its leaves' hashes, each leaf
+  // also checked against its stored hash) must lead to the head's root. NOT_FOUND, naming the
+  // path, when the tree does not hold the tile yet; DATA_LOSS for a damaged node or leaf;
+  // FAILED_PRECONDITION for a bundle with a leaf longer than an entry bundle can carry (only a
+  // store written before the body limit was lowered can hold one).
+  absl::StatusOr<std::string> ReadTile(const TileId& tile) const;
   std::optional<GenesisInfo> Genesis() const;
   // The checkpoint key that signs the tree of `tree_size` events (KeyRegistry::CheckpointKeyFor);
   // nullopt before the genesis.

@@ -292,6 +292,35 @@ absl::StatusOr<Ledger::CheckedConsistencyProof> Ledger::ConsistencyProof(uint64_
   return proof;
 }
 
+absl::StatusOr<std::string> Ledger::ReadTile(const TileId& tile) const {
+  const TreeHead head = Head();
+  if (!TileExists(tile, head.size)) {
+    return absl::NotFoundError(
+        absl::StrCat(TilePath(tile), ": not in the tree of ", head.size, " entries"));
+  }
+  if (!tile.entries) {
+    ASSIGN_OR_RETURN(std::string hashes, TileHashes(*store_, tile, head.size));
+    RETURN_IF_ERROR(CheckTileHashes(*store_, tile, hashes, head.size, head.root));
+    return hashes;
+  }
+  const uint64_t first = FirstEntry(tile);
+  std::string bundle;
+  std::string leaf_hashes;
+  leaf_hashes.reserve(static_cast<size_t>(tile.width) * 32);
+  RETURN_IF_ERROR(ScanEvents(first, first + tile.width,
+                             [&](const LeafView& leaf, const Hash& leaf_hash) -> absl::Status {
+    if (absl::Status added = AppendBundleEntry(bundle, leaf.encoded, leaf.sequence); !added.ok()) {
+      return absl::FailedPreconditionError(absl::StrCat(TilePath(tile), ": event ", added.message()));
+    }
+    leaf_hashes.append(reinterpret_cast<const char*>(leaf_hash.data()), leaf_hash.size());
+    return absl::OkStatus();
+  }));
+  TileId level0 = tile;
+  level0.entries = false;
+  RETURN_IF_ERROR(CheckTileHashes(*store_, level0, leaf_hashes, head.size, head.root));
+  return bundle;
+}
+
 std::optional<GenesisInfo> Ledger::Genesis() const {
   absl::ReaderMutexLock lock(&keys_mutex_);
   return keys_.genesis();

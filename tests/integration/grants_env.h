@@ -24,7 +24,7 @@ class GrantsServiceTest : public LedgerServerTest {
  protected:
   GrantsServiceTest() {
     clock_.Set(1'736'467'200'000'000);  // 2025-01-10T00:00:00Z
-    max_body_bytes_ = 64 * 1024;
+    max_body_bytes_ = ledger::kMaxTiledBodyBytes;
   }
   void SetUp() override {
     LedgerServerTest::SetUp();

@@ -22,6 +22,8 @@ void AddKeyCommands(CLI::App& app, Globals& globals, int& exit_code);
 void AddEventCommands(CLI::App& app, Globals& globals, int& exit_code);
 // checkpoint, prove, verify, export: the auditor's tools.
 void AddAuditCommands(CLI::App& app, Globals& globals, int& exit_code);
+// export-tiles: the log as static tlog-tiles files.
+void AddTileCommands(CLI::App& app, Globals& globals, int& exit_code);
 // backup, restore.
 void AddBackupCommands(CLI::App& app, Globals& globals, int& exit_code);
 

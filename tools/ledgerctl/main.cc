@@ -38,6 +38,7 @@ int main(int argc, char** argv) {
   booo::ledgerctl::AddEventCommands(app, globals, exit_code);
   booo::ledgerctl::AddAuditCommands(app, globals, exit_code);
   booo::ledgerctl::AddBackupCommands(app, globals, exit_code);
+  booo::ledgerctl::AddTileCommands(app, globals, exit_code);
   booo::ledgerctl::AddGrantCommands(app, globals, exit_code);
   booo::ledgerctl::AddRuleCommands(app, globals, exit_code);
   booo::ledgerctl::AddControlCommands(app, globals, exit_code);

@@ -1,0 +1,51 @@
+#include "services/checkpoint_signer.h"
+
+#include "absl/strings/str_cat.h"
+#include "ledger/core/checkpoint.h"
+#include "ledger/core/status_macros.h"
+
+namespace booo::services {
+
+absl::StatusOr<booo::v1::Checkpoint> CheckpointSigner::Sign(const ledger::TreeHead& head) const {
+  std::optional<ledger::GenesisInfo> genesis = ledger_->Genesis();
+  std::optional<ledger::CheckpointKey> in_force = ledger_->CheckpointKeyFor(head.size);
+  if (!genesis || !in_force) return absl::FailedPreconditionError("ledger: has no genesis yet");
+  const ledger::Ed25519PrivateKey* key = keys_->Find(in_force->public_key);
+  if (key == nullptr) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "checkpoint: the key in force from tree size ", in_force->first_tree_size, " (",
+        in_force->key_name, ", id ", ledger::KeyIdForPublicKey(in_force->public_key),
+        ") is not loaded; restart ledgerd with --checkpoint-key for it"));
+  }
+  ledger::Checkpoint checkpoint{genesis->origin, head.size, head.root, {}};
+  // The previous key, while the server holds it, vouches for the one in force.
+  const ledger::Ed25519PrivateKey* previous_key = nullptr;
+  std::optional<ledger::CheckpointKey> previous;
+  if (in_force->first_tree_size > 1) {
+    previous = ledger_->CheckpointKeyFor(in_force->first_tree_size - 1);
+    if (previous && previous->public_key != in_force->public_key) {
+      previous_key = keys_->Find(previous->public_key);
+    }
+  }
+  if (previous_key != nullptr) {
+    checkpoint.extensions.push_back(absl::StrCat(
+        kKeyRotationExtension, ledger::VerifierKeyString(in_force->key_name, in_force->public_key)));
+  }
+  ASSIGN_OR_RETURN(std::string note, ledger::SignCheckpoint(checkpoint, in_force->key_name, *key));
+  if (previous_key != nullptr) {
+    ASSIGN_OR_RETURN(std::string by_previous,
+                     ledger::SignCheckpoint(checkpoint, previous->key_name, *previous_key));
+    // Both notes share the body and blank line; append the previous key's signature line.
+    const size_t text = ledger::CheckpointBody(checkpoint).size() + 1;
+    note += by_previous.substr(text);
+  }
+  booo::v1::Checkpoint signed_head;
+  signed_head.set_note(std::move(note));
+  signed_head.set_tree_size(head.size);
+  signed_head.set_root_hash(std::string(head.root.begin(), head.root.end()));
+  signed_head.set_origin(genesis->origin);
+  signed_head.set_key_name(in_force->key_name);
+  return signed_head;
+}
+
+}  // namespace booo::services
