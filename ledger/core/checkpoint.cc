@@ -110,19 +110,21 @@ bool IsValidNoteKeyName(std::string_view name) {
   return true;
 }
 
-std::string NoteKeyHash(std::string_view key_name, std::string_view public_key) {
+std::string NoteKeyHash(std::string_view key_name, std::string_view public_key, char algorithm) {
   std::string input =
-      absl::StrCat(Sv(key_name), "\n", absl::string_view(&kAlgEd25519, 1), Sv(public_key));
+      absl::StrCat(Sv(key_name), "\n", absl::string_view(&algorithm, 1), Sv(public_key));
   return Sha256Bytes(input).substr(0, kKeyHashSize);
 }
 
-std::string VerifierKeyString(std::string_view key_name, std::string_view public_key) {
-  std::string key = absl::StrCat(absl::string_view(&kAlgEd25519, 1), Sv(public_key));
-  return absl::StrCat(Sv(key_name), "+", HashHex(NoteKeyHash(key_name, public_key)), "+",
+std::string VerifierKeyString(std::string_view key_name, std::string_view public_key,
+                              char algorithm) {
+  std::string key = absl::StrCat(absl::string_view(&algorithm, 1), Sv(public_key));
+  return absl::StrCat(Sv(key_name), "+", HashHex(NoteKeyHash(key_name, public_key, algorithm)), "+",
                       absl::Base64Escape(key));
 }
 
-absl::StatusOr<std::pair<std::string, std::string>> ParseVerifierKeyString(std::string_view vkey) {
+absl::StatusOr<std::pair<std::string, std::string>> ParseVerifierKeyString(std::string_view vkey,
+                                                                         char algorithm) {
   // The name and hash cannot contain '+', but the base64 key can: split at the first two only.
   size_t plus1 = vkey.find('+');
   if (plus1 == std::string_view::npos) {
@@ -151,14 +153,16 @@ absl::StatusOr<std::pair<std::string, std::string>> ParseVerifierKeyString(std::
   if (!DecodeBase64Strict(key64, &key)) {
     return absl::InvalidArgumentError("verifier key: key is not canonical base64");
   }
-  if (key.empty() || key[0] != kAlgEd25519) {
-    return absl::InvalidArgumentError("verifier key: unsupported algorithm (want Ed25519, 0x01)");
+  if (key.empty() || key[0] != algorithm) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "verifier key: unsupported algorithm (want ",
+        algorithm == kAlgEd25519 ? "Ed25519, 0x01" : "an Ed25519 cosigner, 0x04", ")"));
   }
   if (key.size() != 1 + kEd25519PublicKeySize) {
     return absl::InvalidArgumentError("verifier key: Ed25519 key must be 32 bytes");
   }
   std::string public_key = key.substr(1);
-  if (HashHex(NoteKeyHash(name, public_key)) != absl::AsciiStrToLower(Sv(hash_hex))) {
+  if (HashHex(NoteKeyHash(name, public_key, algorithm)) != absl::AsciiStrToLower(Sv(hash_hex))) {
     return absl::InvalidArgumentError("verifier key: key hash does not match name and key");
   }
   return std::make_pair(std::string(name), std::move(public_key));
@@ -188,9 +192,7 @@ absl::StatusOr<std::string> SignNote(std::string_view text, std::string_view key
   return note;
 }
 
-absl::StatusOr<std::string> OpenNote(std::string_view note, std::string_view key_name,
-                                     std::string_view public_key) {
-  RETURN_IF_ERROR(CheckVerifierArgs(key_name, public_key));
+absl::StatusOr<SplitNoteResult> SplitNote(std::string_view note) {
   if (note.size() > kMaxNoteSize) {
     return Malformed(absl::StrCat("larger than ", kMaxNoteSize, " bytes"));
   }
@@ -198,18 +200,16 @@ absl::StatusOr<std::string> OpenNote(std::string_view note, std::string_view key
   // The text may itself contain blank lines; the last one separates it from the signatures.
   size_t split = note.rfind("\n\n");
   if (split == std::string_view::npos) return Malformed("no blank line before signatures");
-  std::string_view text = note.substr(0, split + 1);
+  SplitNoteResult result;
+  result.text = std::string(note.substr(0, split + 1));
   std::string_view sigs = note.substr(split + 2);
   if (sigs.empty()) return Malformed("no signature lines");
   if (sigs.back() != '\n') return Malformed("does not end in a newline");
-
-  const std::string want_hash = NoteKeyHash(key_name, public_key);
-  size_t lines = 0, verified = 0;
   while (!sigs.empty()) {
     size_t eol = sigs.find('\n');  // Found: sigs ends in '\n'.
     std::string_view line = sigs.substr(0, eol);
     sigs.remove_prefix(eol + 1);
-    if (++lines > kMaxNoteSignatures) {
+    if (result.signatures.size() >= kMaxNoteSignatures) {
       return Malformed(absl::StrCat("more than ", kMaxNoteSignatures, " signature lines"));
     }
     if (line.substr(0, kSigPrefix.size()) != kSigPrefix) {
@@ -224,10 +224,23 @@ absl::StatusOr<std::string> OpenNote(std::string_view note, std::string_view key
     if (!DecodeBase64Strict(line.substr(space + 1), &raw) || raw.size() <= kKeyHashSize) {
       return Malformed("signature is not canonical base64 of a key hash and signature");
     }
+    result.signatures.push_back(
+        {std::string(name), raw.substr(0, kKeyHashSize), raw.substr(kKeyHashSize)});
+  }
+  return result;
+}
+
+absl::StatusOr<std::string> OpenNote(std::string_view note, std::string_view key_name,
+                                     std::string_view public_key) {
+  RETURN_IF_ERROR(CheckVerifierArgs(key_name, public_key));
+  ASSIGN_OR_RETURN(SplitNoteResult split, SplitNote(note));
+  const std::string want_hash = NoteKeyHash(key_name, public_key);
+  size_t verified = 0;
+  for (const NoteSignature& line : split.signatures) {
     // Lines by other keys (different name or hash) are someone else's business: cosigners,
     // rotated keys. Only the configured key's lines are checked.
-    if (name != key_name || raw.substr(0, kKeyHashSize) != want_hash) continue;
-    if (!VerifyEd25519(public_key, text, std::string_view(raw).substr(kKeyHashSize)).ok()) {
+    if (line.name != key_name || line.key_hash != want_hash) continue;
+    if (!VerifyEd25519(public_key, split.text, line.signature).ok()) {
       return absl::UnauthenticatedError(
           absl::StrCat("invalid signature for key ", Sv(key_name), "+", HashHex(want_hash)));
     }
@@ -237,7 +250,7 @@ absl::StatusOr<std::string> OpenNote(std::string_view note, std::string_view key
     return absl::UnauthenticatedError(
         absl::StrCat("note has no signature by key ", Sv(key_name), "+", HashHex(want_hash)));
   }
-  return std::string(text);
+  return std::move(split.text);
 }
 
 std::string CheckpointBody(const Checkpoint& c) {

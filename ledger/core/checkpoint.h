@@ -98,20 +98,41 @@ absl::StatusOr<std::string> SignNote(std::string_view text, std::string_view key
 absl::StatusOr<std::string> OpenNote(std::string_view note, std::string_view key_name,
                                      std::string_view public_key);
 
+// A note taken apart, its signatures NOT checked: the text (final newline included) and each
+// signature line's key name, 4-byte key hash and the bytes after it. Envelope errors as
+// OpenNote (INVALID_ARGUMENT). For cosignatures (ledger/core/cosignature.h) and tools.
+struct NoteSignature {
+  std::string name;
+  std::string key_hash;   // 4 bytes
+  std::string signature;  // what follows the key hash: a signature, or a timestamped one
+};
+struct SplitNoteResult {
+  std::string text;
+  std::vector<NoteSignature> signatures;
+};
+absl::StatusOr<SplitNoteResult> SplitNote(std::string_view note);
+
 // True if `name` is a valid note key name: non-empty, valid UTF-8, no Unicode spaces, no '+'.
 bool IsValidNoteKeyName(std::string_view name);
 
 // The 4-byte note key hash: SHA-256(key_name || "\n" || 0x01 || public_key)[:4].
-std::string NoteKeyHash(std::string_view key_name, std::string_view public_key);
+// `algorithm` 0x04 gives a C2SP tlog-cosignature v1 (Ed25519 cosigner) key's hash instead.
+inline constexpr char kNoteAlgorithmEd25519 = 0x01;
+inline constexpr char kNoteAlgorithmCosignatureV1 = 0x04;
+std::string NoteKeyHash(std::string_view key_name, std::string_view public_key,
+                        char algorithm = kNoteAlgorithmEd25519);
 
 // "<name>+<8 lowercase hex digits of the key hash>+<base64(0x01 || public_key)>", the verifier
 // key format of golang.org/x/mod/sumdb/note. Does not validate its arguments.
-std::string VerifierKeyString(std::string_view key_name, std::string_view public_key);
+std::string VerifierKeyString(std::string_view key_name, std::string_view public_key,
+                              char algorithm = kNoteAlgorithmEd25519);
 
 // Parses a verifier key string into (name, 32-byte public key). INVALID_ARGUMENT if the name is
 // invalid, the hash is not 8 hex digits or does not match, the key is not canonical base64, or
 // the algorithm byte is not 0x01 (Ed25519) followed by 32 bytes.
-absl::StatusOr<std::pair<std::string, std::string>> ParseVerifierKeyString(std::string_view vkey);
+// With `algorithm` 0x04: a cosigner's verifier key (tlog-cosignature).
+absl::StatusOr<std::pair<std::string, std::string>> ParseVerifierKeyString(
+    std::string_view vkey, char algorithm = kNoteAlgorithmEd25519);
 
 }  // namespace booo::ledger
 
