@@ -29,10 +29,11 @@ constexpr uint64_t kMaxNarrowedScan = 10'000;
 
 LedgerService::LedgerService(ledger::Ledger* ledger, CallGate* gate,
                              const CheckpointKeyring* checkpoint_keys,
-                             std::string backup_dir_prefix)
+                             std::string backup_dir_prefix, const WitnessCollector* witnesses)
     : ledger_(ledger),
       gate_(gate),
       signer_(ledger, checkpoint_keys),
+      witnesses_(witnesses),
       backup_dir_prefix_(std::move(backup_dir_prefix)) {}
 
 grpc::ServerUnaryReactor* LedgerService::Append(grpc::CallbackServerContext* context,
@@ -238,9 +239,32 @@ grpc::Status LedgerService::GetCheckpoint(grpc::ServerContext* context,
   if (absl::StatusOr<Caller> caller = gate_->Admit(*context); !caller.ok()) {
     return ToGrpcStatus(caller.status());
   }
-  absl::StatusOr<booo::v1::Checkpoint> signed_head = SignHead(ledger_->Head());
+  std::optional<WitnessedCheckpoint> witnessed;
+  if (witnesses_ != nullptr) witnessed = witnesses_->Latest();
+  if (request->witnessed()) {
+    if (witnesses_ == nullptr) {
+      return ToGrpcStatus(absl::FailedPreconditionError(
+          "witnessed: ledgerd runs without a witness policy (--witness-policy)"));
+    }
+    if (!witnessed) {
+      return ToGrpcStatus(absl::UnavailableError(
+          "witnessed: no witnessing round has finished yet; retry shortly"));
+    }
+  }
+  const ledger::TreeHead head = request->witnessed() ? witnessed->head : ledger_->Head();
+  absl::StatusOr<booo::v1::Checkpoint> signed_head = SignHead(head);
   if (!signed_head.ok()) return ToGrpcStatus(signed_head.status());
   *response = *std::move(signed_head);
+  booo::v1::WitnessStatus* status = response->mutable_witnesses();
+  if (witnesses_ != nullptr) {
+    status->set_policy(true);
+    status->set_quorum(witnesses_->policy().DescribeQuorum());
+    if (witnessed && witnessed->head.size == head.size && witnessed->head.root == head.root) {
+      response->set_note(witnessed->note);
+      for (const std::string& name : witnessed->cosigned_by) status->add_cosigned_by(name);
+      status->set_quorum_met(witnessed->quorum_met);
+    }
+  }
   return grpc::Status::OK;
 }
 

@@ -14,6 +14,7 @@
 #include "services/call_gate.h"
 #include "services/checkpoint_keyring.h"
 #include "services/checkpoint_signer.h"
+#include "services/witness_collector.h"
 
 namespace booo::services {
 
@@ -30,8 +31,9 @@ class LedgerService final
   // Backups are made in directories named after `backup_dir_prefix` (beside the data
   // directory, so that RocksDB can hard-link rather than copy) and removed once streamed.
   // Every call passes `gate` (who is calling, within which limits) first.
+  // `witnesses`, when ledgerd has a witness policy, supplies the cosigned checkpoints.
   LedgerService(ledger::Ledger* ledger, CallGate* gate, const CheckpointKeyring* checkpoint_keys,
-                std::string backup_dir_prefix);
+                std::string backup_dir_prefix, const WitnessCollector* witnesses = nullptr);
 
   // Ends every Subscribe stream (they return UNAVAILABLE) so that a graceful shutdown is not
   // held up by clients that never hang up.
@@ -72,6 +74,7 @@ class LedgerService final
   ledger::Ledger* const ledger_;
   CallGate* const gate_;
   const CheckpointSigner signer_;
+  const WitnessCollector* const witnesses_;
   std::atomic<bool> draining_{false};
   const std::string backup_dir_prefix_;
   std::atomic<uint64_t> backups_{0};

@@ -51,6 +51,9 @@ int main(int argc, char** argv) {
   app.add_flag("--public-entries", options.tiles.public_entries,
                "serve entry bundles (the events themselves) to anyone; without it only to a "
                "client certificate that may read the whole log");
+  app.add_option("--witness-policy", options.witness_policy_file,
+                 "a C2SP tlog-policy file: the witnesses to ask for cosignatures (with URLs) and "
+                 "the quorum; appends never wait for them");
   CLI11_PARSE(app, argc, argv);
 
   // Block the stop signals in every thread; one thread waits for them synchronously, so the

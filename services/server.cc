@@ -74,6 +74,14 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> PortCredentials(
   return grpc::SslServerCredentials(ssl);
 }
 
+absl::StatusOr<std::string> ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  if (!in) return absl::InvalidArgumentError(absl::StrCat(path, ": cannot read"));
+  return text.str();
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<LedgerServer>> LedgerServer::Start(const ServerOptions& options,
@@ -115,9 +123,24 @@ absl::StatusOr<std::unique_ptr<LedgerServer>> LedgerServer::Start(const ServerOp
   }
   server->gate_ = std::make_unique<CallGate>(
       server->ledger_.get(), options.plaintext_for_development, options.limits, clock);
+  server->signer_ = std::make_unique<CheckpointSigner>(server->ledger_.get(),
+                                                       server->checkpoint_keys_.get());
+  if (!options.witness_policy_file.empty()) {
+    ASSIGN_OR_RETURN(std::string text, ReadFile(options.witness_policy_file));
+    absl::StatusOr<ledger::WitnessPolicy> policy = ledger::WitnessPolicy::Parse(text);
+    if (!policy.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat("witness_policy_file: ",
+                                                     options.witness_policy_file, ": ",
+                                                     policy.status().message()));
+    }
+    ASSIGN_OR_RETURN(server->witnesses_,
+                     WitnessCollector::Start(*std::move(policy), server->ledger_.get(),
+                                             server->signer_.get(), options.witnessing));
+  }
   server->service_ = std::make_unique<LedgerService>(server->ledger_.get(), server->gate_.get(),
                                                      server->checkpoint_keys_.get(),
-                                                     BackupPrefix(options.data_dir));
+                                                     BackupPrefix(options.data_dir),
+                                                     server->witnesses_.get());
   server->event_log_ = std::make_unique<LedgerEventLog>(server->ledger_.get());
   server->queries_ = std::make_unique<wire::Queries>(server->event_log_.get());
   // Build the materialised grant state before serving, so the first query is not the slow one.
@@ -146,8 +169,6 @@ absl::StatusOr<std::unique_ptr<LedgerServer>> LedgerServer::Start(const ServerOp
   for (const char* name : {"", "booo.v1.Ledger", "booo.v1.Grants", "booo.v1.Controls"}) {
     server->server_->GetHealthCheckService()->SetServingStatus(name, true);
   }
-  server->signer_ = std::make_unique<CheckpointSigner>(server->ledger_.get(),
-                                                       server->checkpoint_keys_.get());
   if (!options.tiles.listen_address.empty()) {
     TilesHttpOptions tiles = options.tiles;
     tiles.tls_certificate_file = options.tls_certificate_file;
@@ -158,9 +179,7 @@ absl::StatusOr<std::unique_ptr<LedgerServer>> LedgerServer::Start(const ServerOp
     ASSIGN_OR_RETURN(server->tiles_,
                      TilesHttpServer::Start(tiles, server->ledger_.get(), server->http_callers_.get(),
                                             [raw = server.get()]() -> absl::StatusOr<std::string> {
-                                              ASSIGN_OR_RETURN(booo::v1::Checkpoint signed_head,
-                                                               raw->signer_->Sign(raw->ledger_->Head()));
-                                              return signed_head.note();
+                                              return raw->PublishedCheckpoint();
                                             }));
   }
   const ledger::TreeHead head = server->ledger_->Head();
@@ -175,6 +194,15 @@ absl::StatusOr<std::unique_ptr<LedgerServer>> LedgerServer::Start(const ServerOp
   return server;
 }
 
+absl::StatusOr<std::string> LedgerServer::PublishedCheckpoint() const {
+  // With witnesses: the latest round's checkpoint, with every cosignature collected.
+  if (witnesses_ != nullptr) {
+    if (std::optional<WitnessedCheckpoint> latest = witnesses_->Latest()) return latest->note;
+  }
+  ASSIGN_OR_RETURN(booo::v1::Checkpoint signed_head, signer_->Sign(ledger_->Head()));
+  return signed_head.note();
+}
+
 LedgerServer::~LedgerServer() { Shutdown(absl::Seconds(5)); }
 
 void LedgerServer::Shutdown(absl::Duration deadline) {
@@ -187,6 +215,7 @@ void LedgerServer::Shutdown(absl::Duration deadline) {
     server_->GetHealthCheckService()->Shutdown();
   }
   if (tiles_) tiles_->Shutdown();
+  if (witnesses_) witnesses_->Shutdown();
   if (server_) {
     server_->Shutdown(std::chrono::system_clock::now() + absl::ToChronoMilliseconds(deadline));
   }

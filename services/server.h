@@ -18,6 +18,7 @@
 #include "services/checkpoint_keyring.h"
 #include "services/checkpoint_signer.h"
 #include "services/tiles_http.h"
+#include "services/witness_collector.h"
 #include "services/controls_service.h"
 #include "services/grants_service.h"
 #include "services/ledger_event_log.h"
@@ -50,6 +51,10 @@ struct ServerOptions {
   // The tiles listener (services/tiles_http.h); off while its listen_address is empty. It
   // takes the TLS files above.
   TilesHttpOptions tiles;
+  // A C2SP tlog-policy file naming the witnesses to ask for cosignatures and the quorum
+  // (services/witness_collector.h); none when empty.
+  std::string witness_policy_file;
+  WitnessCollectorOptions witnessing;
 };
 
 class LedgerServer {
@@ -63,12 +68,17 @@ class LedgerServer {
   int port() const { return port_; }
   // The tiles listener's port; 0 when it is off.
   int tiles_port() const { return tiles_ ? tiles_->port() : 0; }
+  // The witness collector; nullptr without a witness policy.
+  const WitnessCollector* witnesses() const { return witnesses_.get(); }
   ledger::Ledger& ledger() { return *ledger_; }
   wire::Queries& queries() { return *queries_; }
   // Graceful: ends subscriptions, lets in-flight calls finish (at most `deadline`), writes the
   // queued appends, closes the store. Idempotent.
   void Shutdown(absl::Duration deadline = absl::Seconds(10));
   void Wait();
+  // What /checkpoint serves: the latest witnessed checkpoint with its cosignatures, or (without
+  // witnesses, or before their first round) the signed head.
+  absl::StatusOr<std::string> PublishedCheckpoint() const;
 
  private:
   LedgerServer() = default;
@@ -87,6 +97,7 @@ class LedgerServer {
   std::unique_ptr<ControlsService> controls_service_;
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<CheckpointSigner> signer_;
+  std::unique_ptr<WitnessCollector> witnesses_;
   std::unique_ptr<CallerIdentifier> http_callers_;
   std::unique_ptr<TilesHttpServer> tiles_;
   int port_ = 0;

@@ -19,6 +19,8 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 LEDGERD="$root/build/services/ledgerd"
 CTL="$root/build/tools/ledgerctl"
 DEMO="${BOOO_DEMO_DIR:-$root/demo-data}"
+# The auditor's trust store (pinned keys, the latest checkpoint) lives with the demo.
+export BOOO_TRUST_STORE="$DEMO/trust"
 PORT="${BOOO_DEMO_PORT:-50551}"
 ADDR="127.0.0.1:$PORT"
 EVENTS="$root/tools/demo/events"

@@ -10,6 +10,11 @@ PACKAGES=(
   libgtest-dev libgmock-dev
   nlohmann-json3-dev libcli11-dev
   openssl procps
+  # The tiles listener and the witnesses speak HTTP with cpp-httplib (and zlib for gzip).
+  libcpp-httplib-dev zlib1g-dev
+  # The tests: curl and python3's http.server serve and fetch tiles; Go's own sumdb/tlog and
+  # sumdb/note (GOPATH mode, no module proxy) check them independently.
+  curl python3 golang-go golang-golang-x-mod-dev
 )
 # The benchmark (tools/bench.sh) also needs Debian's PostgreSQL server and pgbench (the
 # baseline), bc and GNU time.

@@ -57,6 +57,7 @@ class Walk {
   absl::flat_hash_map<std::string, uint64_t> stream_versions_;
   absl::flat_hash_set<std::string> policy_streams_;
   std::optional<Checkpoint> checkpoint_;
+  std::map<uint64_t, Hash> roots_at_;
   bool checkpoint_checked_ = false;
 };
 
@@ -160,6 +161,9 @@ absl::Status Walk::OpenTrustedCheckpoint() {
 }
 
 absl::Status Walk::CheckpointAtSize() {
+  for (uint64_t size : options_.roots_at) {
+    if (size == tree_.size()) roots_at_[size] = tree_.Root();
+  }
   if (!checkpoint_ || checkpoint_checked_ || tree_.size() != checkpoint_->tree_size) {
     return absl::OkStatus();
   }
@@ -202,6 +206,7 @@ absl::Status Walk::Finish(VerifyReport& report) {
   report.genesis = *keys_.genesis();
   report.checkpoint_keys = keys_.checkpoint_keys();
   if (checkpoint_) report.checkpoint_size = checkpoint_->tree_size;
+  report.roots_at = roots_at_;
   return absl::OkStatus();
 }
 

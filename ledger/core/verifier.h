@@ -5,6 +5,7 @@
 #define BOOO_LEDGER_CORE_VERIFIER_H_
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -44,6 +45,9 @@ struct VerifyOptions {
   // When set, the domain rules that need history are re-checked on every event of its streams,
   // as the server checked them (not owned; fresh, with no events committed).
   AdmissionPolicy* policy = nullptr;
+  // Tree sizes whose roots the report should give (VerifyReport::roots_at): e.g. the size of a
+  // checkpoint held elsewhere, to tell whether this ledger extends it.
+  std::vector<uint64_t> roots_at;
 };
 
 struct VerifyReport {
@@ -55,6 +59,7 @@ struct VerifyReport {
   // KeyRegistry::checkpoint_keys()).
   std::vector<CheckpointKey> checkpoint_keys;
   std::optional<uint64_t> checkpoint_size;  // the trusted checkpoint's size, when one was given
+  std::map<uint64_t, Hash> roots_at;        // VerifyOptions::roots_at within the ledger's size
 };
 
 // OK with a report, or the first failure. A failure that concerns one event says so in the

@@ -3,6 +3,8 @@
 here="$(cd "$(dirname "${BASH_SOURCE[1]}")" && pwd)"
 EVENTS="$here/../../tools/demo/events"
 WORK="$(mktemp -d)"
+# ledgerctl pins keys and checkpoints per origin: each run has a trust store of its own.
+export BOOO_TRUST_STORE="$WORK/trust"
 PID=""
 cleanup() { [ -n "$PID" ] && kill -9 "$PID" 2>/dev/null; rm -rf "$WORK"; }
 trap cleanup EXIT

@@ -15,6 +15,7 @@
 #include "replay/calc/rule_guard.h"
 #include "tools/ledgerctl/client.h"
 #include "tools/ledgerctl/commands.h"
+#include "tools/ledgerctl/trust_store.h"
 
 namespace booo::ledgerctl {
 namespace {
@@ -161,6 +162,21 @@ absl::Status Verify(const VerifyArgs& args) {
   } else {
     ASSIGN_OR_RETURN(leaves, ledger::ExportFileReader::Open(args.export_file));
   }
+  // The trust store's checkpoint of this log, if it holds one: the ledger must extend it.
+  TrustStore trust = TrustStore::Open(CurrentTrustSettings().store_dir);
+  std::optional<TrustedLog> held;
+  std::optional<ledger::Checkpoint> held_checkpoint;
+  if (options.trusted_checkpoint) {
+    if (auto peeked = ledger::PeekCheckpoint(*options.trusted_checkpoint); peeked.ok()) {
+      held = trust.Find(peeked->origin);
+    }
+  }
+  if (held && !held->latest_note.empty()) {
+    if (auto peeked = ledger::PeekCheckpoint(held->latest_note); peeked.ok()) {
+      held_checkpoint = *peeked;
+      options.roots_at.push_back(peeked->tree_size);
+    }
+  }
   std::optional<uint64_t> bad;
   absl::StatusOr<ledger::VerifyReport> report = ledger::VerifyLedger(*leaves, options, &bad);
   if (!report.ok()) {
@@ -172,7 +188,41 @@ absl::Status Verify(const VerifyArgs& args) {
               << "\n";
     return report.status();
   }
+  // A checkpoint key given by hand that this ledger never put in force is worth saying.
+  bool key_recorded = true;
+  if (!verifier_key.empty()) {
+    ASSIGN_OR_RETURN(auto given, ledger::ParseVerifierKeyString(verifier_key));
+    key_recorded = false;
+    for (const ledger::CheckpointKey& key : report->checkpoint_keys) {
+      key_recorded = key_recorded || key.public_key == given.second;
+    }
+    if (!key_recorded) {
+      std::cerr << "verify: WARNING: the checkpoint key given (" << verifier_key
+                << ") was never recorded by this ledger: neither its genesis nor a rotation "
+                   "names it, so the ledger itself does not vouch for that key\n";
+    }
+  }
+  if (options.trusted_checkpoint) {
+    AcceptOptions accept;
+    accept.verifier_key = verifier_key;
+    accept.witness_policy_file = CurrentTrustSettings().witness_policy_file;
+    const std::vector<ledger::CheckpointKey> keys = report->checkpoint_keys;
+    const uint64_t size = report->checkpoint_size.value_or(report->events);
+    accept.recorded_key = [keys, size]() -> absl::StatusOr<std::pair<std::string, std::string>> {
+      const ledger::CheckpointKey* key = ledger::CheckpointKeyFor(keys, size);
+      if (key == nullptr) return absl::DataLossError("the ledger records no checkpoint key");
+      return std::make_pair(key->key_name, key->public_key);
+    };
+    const std::map<uint64_t, ledger::Hash> roots = report->roots_at;
+    accept.root_at = [roots](uint64_t at) -> std::optional<ledger::Hash> {
+      auto found = roots.find(at);
+      if (found == roots.end()) return std::nullopt;
+      return found->second;
+    };
+    RETURN_IF_ERROR(trust.Accept(*options.trusted_checkpoint, accept).status());
+  }
   nlohmann::json out{{"verified", true},
+                     {"checkpoint_key_recorded", key_recorded},
                      {"events", report->events},
                      {"root", ledger::HashToHex(report->root)},
                      {"keys", report->keys},

@@ -1,5 +1,7 @@
 #include "tools/ledgerctl/client.h"
 
+#include "tools/ledgerctl/trust_store.h"
+
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -38,6 +40,13 @@ std::string ReadTransportFile(const std::string& path, const char* flag) {
 }  // namespace
 
 void UseTransport(const Transport* transport) { transport_in_use = transport; }
+
+const TrustSettings* trust_in_use = nullptr;
+void UseTrustSettings(const TrustSettings* settings) { trust_in_use = settings; }
+const TrustSettings& CurrentTrustSettings() {
+  static const TrustSettings none;
+  return trust_in_use == nullptr ? none : *trust_in_use;
+}
 
 std::shared_ptr<grpc::Channel> OpenChannel(const std::string& address) {
   // A whole-year grant with its full trace runs to megabytes at national scale (8 MB for a
@@ -228,18 +237,54 @@ absl::StatusOr<std::pair<std::string, std::string>> CheckpointVerifier(
 absl::StatusOr<ledger::Checkpoint> FetchVerifiedCheckpoint(booo::v1::Ledger::Stub& stub,
                                                            const std::string& verifier_key,
                                                            std::string* note_out) {
-  grpc::ClientContext context;
-  booo::v1::Checkpoint checkpoint;
-  RETURN_IF_ERROR(
-      FromGrpc(stub.GetCheckpoint(&context, booo::v1::GetCheckpointRequest(), &checkpoint)));
-  if (note_out != nullptr) *note_out = checkpoint.note();
-  ASSIGN_OR_RETURN(ledger::Checkpoint unverified, ledger::PeekCheckpoint(checkpoint.note()));
-  std::string origin;
-  ASSIGN_OR_RETURN(auto verifier,
-                   CheckpointVerifier(stub, verifier_key, unverified.tree_size, &origin));
-  return ledger::OpenCheckpoint(checkpoint.note(), verifier.first, verifier.second, origin);
+  TrustStore store = TrustStore::Open(CurrentTrustSettings().store_dir);
+  AcceptOptions options;
+  options.verifier_key = verifier_key;
+  options.witness_policy_file = CurrentTrustSettings().witness_policy_file;
+  options.consistency_proof = [&stub](uint64_t old_size,
+                                      uint64_t new_size) -> absl::StatusOr<std::vector<ledger::Hash>> {
+    booo::v1::GetConsistencyProofRequest request;
+    request.set_old_size(old_size);
+    request.set_new_size(new_size);
+    booo::v1::ConsistencyProof proof;
+    grpc::ClientContext context;
+    RETURN_IF_ERROR(FromGrpc(stub.GetConsistencyProof(&context, request, &proof)));
+    std::vector<ledger::Hash> hashes;
+    for (const std::string& bytes : proof.hashes()) {
+      ASSIGN_OR_RETURN(ledger::Hash hash, ledger::HashFromBytes(bytes));
+      hashes.push_back(hash);
+    }
+    return hashes;
+  };
+  absl::StatusOr<ledger::Checkpoint> accepted;
+  for (const bool witnessed : {false, true}) {
+    grpc::ClientContext context;
+    booo::v1::GetCheckpointRequest request;
+    request.set_witnessed(witnessed);
+    booo::v1::Checkpoint checkpoint;
+    RETURN_IF_ERROR(FromGrpc(stub.GetCheckpoint(&context, request, &checkpoint)));
+    ASSIGN_OR_RETURN(ledger::Checkpoint unverified, ledger::PeekCheckpoint(checkpoint.note()));
+    options.recorded_key = [&stub, size = unverified.tree_size]() {
+      return CheckpointVerifier(stub, "", size, nullptr);
+    };
+    if (checkpoint.witnesses().policy()) {
+      std::cerr << "witnesses: " << checkpoint.tree_size() << " cosigned by "
+                << (checkpoint.witnesses().cosigned_by().empty()
+                        ? std::string("none yet")
+                        : absl::StrJoin(checkpoint.witnesses().cosigned_by(), ", "))
+                << "; quorum " << checkpoint.witnesses().quorum()
+                << (checkpoint.witnesses().quorum_met() ? " met" : " NOT met") << "\n";
+    }
+    accepted = store.Accept(checkpoint.note(), options);
+    if (note_out != nullptr) *note_out = checkpoint.note();
+    // The head is not cosigned yet: the latest witnessed checkpoint may be.
+    const bool retry = !witnessed && checkpoint.witnesses().policy() &&
+                       !checkpoint.witnesses().quorum_met() &&
+                       absl::IsFailedPrecondition(accepted.status());
+    if (!retry) break;
+  }
+  return accepted;
 }
-
 
 absl::Status WriteTextFile(const std::string& path, const std::string& text) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);

@@ -30,6 +30,15 @@ struct Transport {
 };
 // Set once by main before any command runs; `transport` must outlive every channel opened.
 void UseTransport(const Transport* transport);
+
+// Where checkpoints are pinned (tools/ledgerctl/trust_store.h) and the witness policy they must
+// meet; set once by main, like the transport.
+struct TrustSettings {
+  std::string store_dir;            // "" : the default place
+  std::string witness_policy_file;  // "" : the policy pinned in the store, if any
+};
+void UseTrustSettings(const TrustSettings* settings);
+const TrustSettings& CurrentTrustSettings();
 // A channel to the server that accepts answers up to kMaxAnswerBytes. Exits with a message when
 // a TLS file cannot be read.
 std::shared_ptr<grpc::Channel> OpenChannel(const std::string& address);
@@ -54,8 +63,11 @@ std::string ProtoToJson(const google::protobuf::Message& message);
 nlohmann::json EventToJson(const booo::v1::StoredEvent& event);
 nlohmann::json ReceiptToJson(const booo::v1::AppendResponse& response);
 
-// Fetches the current checkpoint and checks its signature with `verifier_key` ("name+hash+key")
-// or, when empty, with the checkpoint key the ledger names for its size (CheckpointVerifier).
+// Fetches the current checkpoint and checks it through the trust store: its signature with
+// `verifier_key` ("name+hash+key") or the pinned key (on first use, the key the ledger names
+// for its size: CheckpointVerifier), the witness quorum when a policy is pinned or given, and
+// its consistency with the checkpoint held. With a witness policy, the latest witnessed
+// checkpoint is fetched when the head is not cosigned yet.
 absl::StatusOr<ledger::Checkpoint> FetchVerifiedCheckpoint(booo::v1::Ledger::Stub& stub,
                                                            const std::string& verifier_key,
                                                            std::string* note_out);

@@ -24,6 +24,8 @@ void AddEventCommands(CLI::App& app, Globals& globals, int& exit_code);
 void AddAuditCommands(CLI::App& app, Globals& globals, int& exit_code);
 // export-tiles: the log as static tlog-tiles files.
 void AddTileCommands(CLI::App& app, Globals& globals, int& exit_code);
+// witness serve, witness vkey: the witness an auditor runs.
+void AddWitnessCommands(CLI::App& app, int& exit_code);
 // backup, restore.
 void AddBackupCommands(CLI::App& app, Globals& globals, int& exit_code);
 

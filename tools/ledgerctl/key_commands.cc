@@ -30,12 +30,13 @@ struct InitArgs {
   std::string data_dir = "ledger-data";
   std::string root_key;
   std::string origin = "booo-ledger.local/dev";
-  std::string checkpoint_key_name = "booo-ledger.local";
+  std::string checkpoint_key_name;  // default: the origin, as C2SP tlog-checkpoint asks
 };
 
 // Writes the genesis straight into a new data directory (no server yet) and creates the
 // server's checkpoint key beside it.
-absl::Status Init(const InitArgs& args) {
+absl::Status Init(InitArgs args) {
+  if (args.checkpoint_key_name.empty()) args.checkpoint_key_name = args.origin;
   if (std::filesystem::exists(std::filesystem::path(args.data_dir) / "CURRENT")) {
     return absl::AlreadyExistsError(
         absl::StrCat("data-dir: ", args.data_dir, " already holds a ledger"));
@@ -139,8 +140,15 @@ absl::Status RevokeKey(const Globals& globals, const KeyEventArgs& args) {
 
 // The server's checkpoint key changes from the tree that holds this event on. The server must
 // already hold the new private key (ledgerd --checkpoint-key, given twice), or it refuses.
-absl::Status RotateCheckpointKey(const Globals& globals, const KeyEventArgs& args) {
+absl::Status RotateCheckpointKey(const Globals& globals, KeyEventArgs args) {
   ASSIGN_OR_RETURN(std::string public_key, ledger::ReadPublicKeyFile(args.public_key));
+  if (args.key_name.empty()) {  // the origin, as C2SP tlog-checkpoint asks
+    auto stub = Connect(globals.server);
+    grpc::ClientContext context;
+    booo::v1::Checkpoint head;
+    RETURN_IF_ERROR(FromGrpc(stub->GetCheckpoint(&context, {}, &head)));
+    args.key_name = head.origin();
+  }
   booo::v1::EventBody body;
   auto* r = body.mutable_checkpoint_key_rotated();
   r->set_checkpoint_public_key(public_key);
@@ -168,8 +176,8 @@ void AddKeyCommands(CLI::App& app, Globals& globals, int& exit_code) {
   init->add_option("--data-dir", init_args->data_dir, "new data directory")->capture_default_str();
   init->add_option("--root-key", init_args->root_key, "ministry root private key file")->required();
   init->add_option("--origin", init_args->origin, "checkpoint origin")->capture_default_str();
-  init->add_option("--checkpoint-key-name", init_args->checkpoint_key_name, "signed-note key name")
-      ->capture_default_str();
+  init->add_option("--checkpoint-key-name", init_args->checkpoint_key_name,
+                   "signed-note key name (default: the origin)");
   init->callback([init_args, &exit_code] { exit_code = Report(Init(*init_args)); });
 
   auto key_args = std::make_shared<KeyEventArgs>();
@@ -198,7 +206,8 @@ void AddKeyCommands(CLI::App& app, Globals& globals, int& exit_code) {
   rot->add_option("--signer", key_args->signer, "ministry private key file")->required();
   rot->add_option("--public-key", key_args->public_key, "the new checkpoint public key file")
       ->required();
-  rot->add_option("--key-name", key_args->key_name, "its signed-note key name")->required();
+  rot->add_option("--key-name", key_args->key_name,
+                  "its signed-note key name (default: the ledger's origin)");
   rot->add_option("--reason", key_args->reason, "why");
   rot->add_option("--event-id", key_args->event_id, "event id (default: random)");
   rot->callback([&globals, key_args, &exit_code] {

@@ -33,12 +33,22 @@ int main(int argc, char** argv) {
   app.add_option("--tls-server-name", globals.transport.server_name,
                  "name to check the server's certificate for, when not the --server host");
   booo::ledgerctl::UseTransport(&globals.transport);
+  booo::ledgerctl::TrustSettings trust;
+  app.add_option("--trust-store", trust.store_dir,
+                 "the trust store: pinned checkpoint keys, witness policies and the latest "
+                 "checkpoint per log (default: ~/.booo-ledger/trust)")
+      ->envname("BOOO_TRUST_STORE");
+  app.add_option("--witness-policy", trust.witness_policy_file,
+                 "a C2SP tlog-policy file: checkpoints need its quorum of witness cosignatures "
+                 "(pinned in the trust store for the log from then on)");
+  booo::ledgerctl::UseTrustSettings(&trust);
   int exit_code = 0;
   booo::ledgerctl::AddKeyCommands(app, globals, exit_code);
   booo::ledgerctl::AddEventCommands(app, globals, exit_code);
   booo::ledgerctl::AddAuditCommands(app, globals, exit_code);
   booo::ledgerctl::AddBackupCommands(app, globals, exit_code);
   booo::ledgerctl::AddTileCommands(app, globals, exit_code);
+  booo::ledgerctl::AddWitnessCommands(app, exit_code);
   booo::ledgerctl::AddGrantCommands(app, globals, exit_code);
   booo::ledgerctl::AddRuleCommands(app, globals, exit_code);
   booo::ledgerctl::AddControlCommands(app, globals, exit_code);

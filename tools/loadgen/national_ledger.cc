@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <thread>
 #include <vector>
 
@@ -17,6 +18,9 @@
 
 namespace booo::loadgen {
 namespace {
+
+// Kept as the first generated ledgers had it: the roots the benchmarks record depend on it.
+constexpr char kCheckpointKeyName[] = "booo-ledger.loadgen";
 
 constexpr size_t kBatch = 4096;
 constexpr size_t kAppenders = 32;  // concurrent appends per batch: the size of a commit group
@@ -65,6 +69,12 @@ absl::Status Writer::Open(ledger::Clock* clock) {
   const std::filesystem::path dir(options_.data_dir);
   RETURN_IF_ERROR(ledger::WritePrivateKeyFile((dir / "checkpoint.key").string(), checkpoint));
   RETURN_IF_ERROR(ledger::WritePrivateKeyFile((dir / "ministry.key").string(), root));
+  {
+    // The checkpoint verifier key, as `ledgerctl init` writes it (the signed-note vkey format).
+    std::ofstream vkey(dir / "checkpoint.vkey", std::ios::trunc);
+    vkey << ledger::VerifierKeyString(kCheckpointKeyName, checkpoint.PublicKey()) << "\n";
+    if (!vkey) return absl::UnavailableError("checkpoint.vkey: cannot write");
+  }
   ledger::LedgerOptions ledger_options;
   ledger_options.sync_writes = options_.sync_writes;
   ledger_options.policy = &guard_;
@@ -78,7 +88,7 @@ absl::Status Writer::Open(ledger::Clock* clock) {
   g->set_origin("booo-ledger.loadgen/national");
   g->set_ministry_root_public_key(root.PublicKey());
   g->set_checkpoint_public_key(checkpoint.PublicKey());
-  g->set_checkpoint_key_name("booo-ledger.loadgen");
+  g->set_checkpoint_key_name(kCheckpointKeyName);
   keys_.push_back(std::move(root));
   RETURN_IF_ERROR(Put(std::move(genesis), 0));
   for (int i = 0; i < history_.municipalities; ++i) {

@@ -1,0 +1,202 @@
+#include "services/witness_collector.h"
+
+#include <future>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/strip.h"
+#include "httplib.h"
+#include "ledger/core/cosignature.h"
+#include "ledger/core/witness_protocol.h"
+#include "services/log.h"
+
+namespace booo::services {
+
+struct WitnessCollector::Peer {
+  ledger::WitnessPolicy::Witness witness;
+  std::unique_ptr<httplib::Client> client;
+  std::string path;                     // <submission prefix path>/add-checkpoint
+  std::optional<uint64_t> cosigned_size;  // the size it holds, as far as this ledgerd knows
+};
+
+WitnessCollector::WitnessCollector(ledger::WitnessPolicy policy, const ledger::Ledger* ledger,
+                                   const CheckpointSigner* signer, WitnessCollectorOptions options)
+    : policy_(std::move(policy)), ledger_(ledger), signer_(signer), options_(options) {}
+
+absl::StatusOr<std::unique_ptr<WitnessCollector>> WitnessCollector::Start(
+    ledger::WitnessPolicy policy, const ledger::Ledger* ledger, const CheckpointSigner* signer,
+    WitnessCollectorOptions options) {
+  std::unique_ptr<WitnessCollector> collector(
+      new WitnessCollector(std::move(policy), ledger, signer, options));
+  for (const ledger::WitnessPolicy::Witness& witness : collector->policy_.witnesses()) {
+    if (witness.url.empty()) continue;  // listed for verifiers only
+    // "http://host:port/prefix": the client takes scheme, host and port; the path stays.
+    const size_t scheme = witness.url.find("://");
+    const size_t slash = witness.url.find('/', scheme == std::string::npos ? 0 : scheme + 3);
+    auto peer = std::make_unique<Peer>();
+    peer->witness = witness;
+    peer->client = std::make_unique<httplib::Client>(witness.url.substr(0, slash));
+    if (!peer->client->is_valid()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("witness policy: witness ", witness.name, ": bad URL ", witness.url));
+    }
+    std::string prefix = slash == std::string::npos ? "" : witness.url.substr(slash);
+    while (!prefix.empty() && prefix.back() == '/') prefix.pop_back();
+    peer->path = prefix + "/add-checkpoint";
+    const auto timeout = absl::ToChronoMilliseconds(options.request_timeout);
+    peer->client->set_connection_timeout(timeout);
+    peer->client->set_read_timeout(timeout);
+    peer->client->set_write_timeout(timeout);
+    peer->client->set_keep_alive(true);
+    collector->peers_.push_back(std::move(peer));
+  }
+  if (collector->peers_.empty()) {
+    return absl::InvalidArgumentError("witness policy: no witness has a URL to submit to");
+  }
+  collector->loop_ = std::thread([raw = collector.get()] { raw->Loop(); });
+  Log("info", "witnessing",
+      {{"witnesses", collector->peers_.size()}, {"quorum", collector->policy_.DescribeQuorum()}});
+  return collector;
+}
+
+WitnessCollector::~WitnessCollector() { Shutdown(); }
+
+void WitnessCollector::Shutdown() {
+  stop_.store(true);
+  if (loop_.joinable()) loop_.join();
+}
+
+std::optional<WitnessedCheckpoint> WitnessCollector::Latest() const {
+  absl::MutexLock lock(&mutex_);
+  return latest_;
+}
+
+std::optional<WitnessedCheckpoint> WitnessCollector::WaitFor(uint64_t size,
+                                                            absl::Duration timeout) const {
+  const absl::Time deadline = absl::Now() + timeout;
+  absl::MutexLock lock(&mutex_);
+  while (!latest_ || latest_->head.size < size) {
+    if (published_.WaitWithDeadline(&mutex_, deadline)) break;
+  }
+  return latest_;
+}
+
+void WitnessCollector::Loop() {
+  std::optional<ledger::TreeHead> done;
+  while (!stop_.load()) {
+    const ledger::TreeHead head = ledger_->Head();
+    if (done && done->size == head.size) {
+      ledger_->WaitForGrowth(head.size, absl::Milliseconds(500));
+      if (ledger_->shutting_down()) return;
+      continue;
+    }
+    const absl::Time started = absl::Now();
+    Round(head);
+    done = head;
+    const absl::Duration rest = options_.min_interval - (absl::Now() - started);
+    if (rest > absl::ZeroDuration() && !stop_.load()) absl::SleepFor(rest);
+  }
+}
+
+void WitnessCollector::Round(const ledger::TreeHead& head) {
+  absl::StatusOr<booo::v1::Checkpoint> signed_head = signer_->Sign(head);
+  if (!signed_head.ok()) {
+    Log("error", "witnessing: cannot sign the checkpoint",
+        {{"reason", std::string(signed_head.status().message())}});
+    return;
+  }
+  const std::string& note = signed_head->note();
+  // All witnesses at once: the round takes the slowest one's time, not the sum.
+  std::vector<std::future<std::optional<std::string>>> answers;
+  for (auto& peer : peers_) {
+    answers.push_back(std::async(std::launch::async,
+                                 [this, &peer, &note, &head] { return Submit(*peer, note, head); }));
+  }
+  WitnessedCheckpoint witnessed;
+  witnessed.note = note;
+  witnessed.head = head;
+  std::set<std::string> cosigned;
+  for (size_t i = 0; i < peers_.size(); ++i) {
+    std::optional<std::string> lines = answers[i].get();
+    if (!lines) continue;
+    // Only the lines that verify under this witness's key join the note.
+    const ledger::Cosigner& key = peers_[i]->witness.key;
+    absl::StatusOr<std::map<std::string, uint64_t>> verified =
+        ledger::VerifiedCosigners(note + *lines, {key});
+    if (!verified.ok() || !verified->contains(key.name)) {
+      Log("warning", "witness answered without a valid cosignature",
+          {{"witness", peers_[i]->witness.name}});
+      continue;
+    }
+    witnessed.note += *lines;
+    cosigned.insert(peers_[i]->witness.name);
+    witnessed.cosigned_by.push_back(peers_[i]->witness.name);
+  }
+  witnessed.quorum_met = policy_.QuorumMet(cosigned);
+  witnessed.published = absl::Now();
+  Log(witnessed.quorum_met ? "info" : "warning",
+      witnessed.quorum_met ? "checkpoint witnessed" : "checkpoint below the witness quorum",
+      {{"tree_size", head.size},
+       {"cosigned_by", absl::StrJoin(witnessed.cosigned_by, ",")},
+       {"quorum", policy_.DescribeQuorum()}});
+  absl::MutexLock lock(&mutex_);
+  latest_ = std::move(witnessed);
+  published_.SignalAll();
+}
+
+std::optional<std::string> WitnessCollector::Submit(Peer& peer, const std::string& note,
+                                                    const ledger::TreeHead& head) {
+  uint64_t old_size = peer.cosigned_size.value_or(0);
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    ledger::AddCheckpointRequest request{old_size, {}, note};
+    if (old_size > 0 && old_size < head.size) {
+      absl::StatusOr<ledger::Ledger::CheckedConsistencyProof> proof =
+          ledger_->ConsistencyProof(old_size, head.size);
+      if (!proof.ok()) {
+        Log("error", "witnessing: no consistency proof",
+            {{"witness", peer.witness.name}, {"reason", std::string(proof.status().message())}});
+        return std::nullopt;
+      }
+      request.proof = std::move(proof->hashes);
+    }
+    httplib::Result result = peer.client->Post(peer.path, ledger::FormatAddCheckpointRequest(request),
+                                               "text/plain; charset=utf-8");
+    if (!result) {
+      Log("warning", "witness unreachable",
+          {{"witness", peer.witness.name}, {"error", httplib::to_string(result.error())}});
+      peer.cosigned_size.reset();
+      return std::nullopt;
+    }
+    if (result->status == 200) {
+      peer.cosigned_size = head.size;
+      return result->body;
+    }
+    if (result->status == 409) {
+      uint64_t held = 0;
+      if (!absl::SimpleAtoi(absl::StripSuffix(result->body, "\n"), &held)) {
+        Log("warning", "witness sent a 409 without a size", {{"witness", peer.witness.name}});
+        return std::nullopt;
+      }
+      if (held > head.size) {
+        Log("error", "witness holds a larger tree of this log than the log itself",
+            {{"witness", peer.witness.name}, {"witness_size", held}, {"tree_size", head.size}});
+        return std::nullopt;
+      }
+      old_size = held;  // resubmit from the size it holds
+      continue;
+    }
+    Log(result->status == 422 ? "error" : "warning",
+        result->status == 422 ? "witness refused: our tree is inconsistent with the one it holds"
+                              : "witness refused the checkpoint",
+        {{"witness", peer.witness.name},
+         {"status", result->status},
+         {"reason", std::string(absl::StripSuffix(result->body, "\n"))},
+         {"tree_size", head.size}});
+    peer.cosigned_size.reset();
+    return std::nullopt;
+  }
+  return std::nullopt;
+}
+
+}  // namespace booo::services
