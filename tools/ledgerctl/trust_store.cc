@@ -126,24 +126,8 @@ absl::StatusOr<ledger::Checkpoint> TrustStore::Accept(const std::string& note,
     }
   }
 
-  // Witnesses.
-  if (!options.witness_policy_file.empty()) {
-    ASSIGN_OR_RETURN(log.witness_policy, ReadTextFile(options.witness_policy_file));
-  }
-  if (!log.witness_policy.empty()) {
-    absl::StatusOr<ledger::WitnessPolicy> policy = ledger::WitnessPolicy::Parse(log.witness_policy);
-    if (!policy.ok()) return policy.status();
-    ASSIGN_OR_RETURN(auto cosigned, ledger::VerifiedCosigners(note, policy->cosigners()));
-    std::set<std::string> names;
-    for (const auto& [cosigner, timestamp] : cosigned) names.insert(policy->WitnessNamed(cosigner));
-    if (!policy->QuorumMet(names)) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "checkpoint: cosigned by ", names.empty() ? "no witness" : absl::StrJoin(names, ", "),
-          "; the witness policy needs ", policy->DescribeQuorum()));
-    }
-  }
-
-  // Consistency with the checkpoint held.
+  // Consistency with the checkpoint held, before the witnesses: two trees signed by the log's
+  // key are proof of a fork whoever cosigned them.
   if (!log.latest_note.empty()) {
     ASSIGN_OR_RETURN(ledger::Checkpoint held, ledger::PeekCheckpoint(log.latest_note));
     if (checkpoint->tree_size < held.tree_size) {
@@ -180,6 +164,23 @@ absl::StatusOr<ledger::Checkpoint> TrustStore::Accept(const std::string& note,
       return absl::DataLossError(evidence);
     }
   }
+  // Witnesses.
+  if (!options.witness_policy_file.empty()) {
+    ASSIGN_OR_RETURN(log.witness_policy, ReadTextFile(options.witness_policy_file));
+  }
+  if (!log.witness_policy.empty()) {
+    absl::StatusOr<ledger::WitnessPolicy> policy = ledger::WitnessPolicy::Parse(log.witness_policy);
+    if (!policy.ok()) return policy.status();
+    ASSIGN_OR_RETURN(auto cosigned, ledger::VerifiedCosigners(note, policy->cosigners()));
+    std::set<std::string> names;
+    for (const auto& [cosigner, timestamp] : cosigned) names.insert(policy->WitnessNamed(cosigner));
+    if (!policy->QuorumMet(names)) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "checkpoint: cosigned by ", names.empty() ? "no witness" : absl::StrJoin(names, ", "),
+          "; the witness policy needs ", policy->DescribeQuorum()));
+    }
+  }
+
   log.latest_note = note;
   RETURN_IF_ERROR(Save(log));
   return *checkpoint;

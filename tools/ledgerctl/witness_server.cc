@@ -154,7 +154,10 @@ absl::StatusOr<std::unique_ptr<WitnessServer>> WitnessServer::Start(
   return server;
 }
 
-WitnessServer::~WitnessServer() { Shutdown(); }
+WitnessServer::~WitnessServer() {
+  Shutdown();
+  Wait();
+}
 
 std::string WitnessServer::VerifierKey() const {
   return ledger::VerifierKeyString(options_.name, key_->PublicKey(),
@@ -166,8 +169,7 @@ void WitnessServer::Wait() {
 }
 
 void WitnessServer::Shutdown() {
-  if (http_) http_->stop();
-  Wait();
+  if (http_) http_->stop();  // Wait() then returns; it is the one that joins the listener
 }
 
 ledger::WitnessAnswer WitnessServer::AddCheckpoint(const std::string& body) {

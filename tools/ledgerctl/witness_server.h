@@ -46,6 +46,7 @@ class WitnessServer {
   int port() const { return port_; }
   // The cosigner verifier key ("name+hash+key", algorithm 0x04) for witness policies.
   std::string VerifierKey() const;
+  // Blocks until Shutdown (from any thread) has stopped the listener. Call from one thread.
   void Wait();
   void Shutdown();
 
