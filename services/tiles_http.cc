@@ -2,9 +2,12 @@
 
 #include <zlib.h>
 
+#include <deque>
 #include <memory>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/match.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
@@ -91,6 +94,42 @@ absl::Status EntriesAllowed(const httplib::Request& request, const TilesHttpOpti
 }
 
 }  // namespace
+
+// Tiles and bundles as served (body, and gzip form for bundles), first in first out.
+class TilesHttpServer::TileCache {
+ public:
+  struct Entry {
+    HttpAnswer answer;
+    std::string gzipped;  // bundles only
+  };
+  explicit TileCache(size_t capacity) : capacity_(capacity) {}
+  std::shared_ptr<const Entry> Find(const std::string& target) {
+    absl::MutexLock lock(&mutex_);
+    auto found = entries_.find(target);
+    return found == entries_.end() ? nullptr : found->second;
+  }
+  void Put(const std::string& target, std::shared_ptr<const Entry> entry) {
+    const size_t size = entry->answer.body.size() + entry->gzipped.size();
+    if (size > capacity_) return;
+    absl::MutexLock lock(&mutex_);
+    if (!entries_.emplace(target, std::move(entry)).second) return;
+    order_.push_back(target);
+    bytes_ += size;
+    while (bytes_ > capacity_ && !order_.empty()) {
+      auto oldest = entries_.find(order_.front());
+      bytes_ -= oldest->second->answer.body.size() + oldest->second->gzipped.size();
+      entries_.erase(oldest);
+      order_.pop_front();
+    }
+  }
+
+ private:
+  const size_t capacity_;
+  absl::Mutex mutex_;
+  absl::flat_hash_map<std::string, std::shared_ptr<const Entry>> entries_ ABSL_GUARDED_BY(mutex_);
+  std::deque<std::string> order_ ABSL_GUARDED_BY(mutex_);
+  size_t bytes_ ABSL_GUARDED_BY(mutex_) = 0;
+};
 
 absl::StatusOr<std::pair<std::string, int>> SplitHostPort(absl::string_view address,
                                                           absl::string_view field) {
@@ -188,31 +227,52 @@ absl::StatusOr<std::unique_ptr<TilesHttpServer>> TilesHttpServer::Start(
   const int threads = options.threads;
   http.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   http.set_payload_max_length(4096);  // a read-only listener: GETs carry no body
+  // Headers and body go out in separate writes: without this, Nagle's algorithm and the
+  // client's delayed ACK hold every response back some 40 ms.
+  http.set_tcp_nodelay(true);
   http.set_read_timeout(10, 0);
   http.set_write_timeout(10, 0);
   http.set_keep_alive_timeout(10);
   const bool public_entries = options.public_entries;
   const TilesHttpOptions kept = options;
-  http.Get(".*", [ledger, callers, checkpoint, kept](const httplib::Request& request,
-                                                     httplib::Response& response) {
+  server->cache_ = std::make_unique<TileCache>(options.cache_bytes);
+  TileCache* cache = server->cache_.get();
+  http.Get(".*", [ledger, callers, checkpoint, kept, cache](const httplib::Request& request,
+                                                            httplib::Response& response) {
     const absl::Status entries = EntriesAllowed(request, kept, *callers);
-    HttpAnswer answer = Respond(request.target, *ledger, entries,
-                                kept.public_entries || callers->plaintext_development(), checkpoint);
+    const bool bundle = absl::StartsWith(request.target, "/tile/entries/");
+    const bool gzip_accepted =
+        request.get_header_value("Accept-Encoding").find("gzip") != std::string::npos;
+    // Keyed by the path alone: a query string does not make another tile.
+    const std::string path = request.target.substr(0, request.target.find('?'));
+    std::shared_ptr<const TileCache::Entry> entry;
+    if (!bundle || entries.ok()) entry = cache->Find(path);
+    if (entry == nullptr) {
+      auto fresh = std::make_shared<TileCache::Entry>();
+      fresh->answer = Respond(request.target, *ledger, entries,
+                              kept.public_entries || callers->plaintext_development(), checkpoint);
+      // A tile's content never changes once the tree holds it, partial ones included (only
+      // their HTTP lifetime is short, since clients move on to wider ones).
+      const bool immutable = fresh->answer.status == 200 && absl::StartsWith(path, "/tile/");
+      if (bundle && fresh->answer.status == 200) {
+        absl::StatusOr<std::string> zipped = Gzip(fresh->answer.body);
+        if (zipped.ok()) fresh->gzipped = *std::move(zipped);
+      }
+      if (immutable) cache->Put(path, fresh);
+      entry = std::move(fresh);
+    }
+    const HttpAnswer& answer = entry->answer;
     response.status = answer.status;
     response.set_header("Cache-Control", answer.cache_control);
-    if (answer.status == 200 && answer.content_type == kOctets &&
-        absl::StartsWith(request.target, "/tile/entries/")) {
+    if (bundle && answer.status == 200) {
       response.set_header("Vary", "Accept-Encoding");
-      const std::string accept = request.get_header_value("Accept-Encoding");
-      if (accept.find("gzip") != std::string::npos) {
-        absl::StatusOr<std::string> zipped = Gzip(answer.body);
-        if (zipped.ok()) {
-          response.set_header("Content-Encoding", "gzip");
-          answer.body = *std::move(zipped);
-        }
+      if (gzip_accepted && !entry->gzipped.empty()) {
+        response.set_header("Content-Encoding", "gzip");
+        response.set_content(entry->gzipped, answer.content_type.c_str());
+        return;
       }
     }
-    response.set_content(std::move(answer.body), answer.content_type.c_str());
+    response.set_content(answer.body, answer.content_type.c_str());
   });
   auto not_allowed = [](const httplib::Request&, httplib::Response& response) {
     response.status = 405;

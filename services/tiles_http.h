@@ -46,7 +46,11 @@ struct TilesHttpOptions {
   std::string tls_certificate_file;
   std::string tls_private_key_file;
   std::string tls_client_ca_file;
-  int threads = 8;
+  // Threads answering requests; a keep-alive connection holds one while it lasts.
+  int threads = 64;
+  // Tiles and bundles never change once the tree holds them: once read and checked they are
+  // kept in memory, up to this many bytes (oldest dropped first), with their gzip form.
+  size_t cache_bytes = 64 << 20;
 };
 
 // One answer of the listener, apart from the socket: what Respond computes.
@@ -83,6 +87,8 @@ class TilesHttpServer {
 
  private:
   TilesHttpServer() = default;
+  class TileCache;
+  std::unique_ptr<TileCache> cache_;
   std::unique_ptr<httplib::Server> http_;
   std::thread listener_;
   int port_ = 0;

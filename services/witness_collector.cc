@@ -49,6 +49,7 @@ absl::StatusOr<std::unique_ptr<WitnessCollector>> WitnessCollector::Start(
     peer->client->set_read_timeout(timeout);
     peer->client->set_write_timeout(timeout);
     peer->client->set_keep_alive(true);
+    peer->client->set_tcp_nodelay(true);
     collector->peers_.push_back(std::move(peer));
   }
   if (collector->peers_.empty()) {
@@ -100,6 +101,7 @@ void WitnessCollector::Loop() {
 }
 
 void WitnessCollector::Round(const ledger::TreeHead& head) {
+  const absl::Time started = absl::Now();
   absl::StatusOr<booo::v1::Checkpoint> signed_head = signer_->Sign(head);
   if (!signed_head.ok()) {
     Log("error", "witnessing: cannot sign the checkpoint",
@@ -135,11 +137,13 @@ void WitnessCollector::Round(const ledger::TreeHead& head) {
   }
   witnessed.quorum_met = policy_.QuorumMet(cosigned);
   witnessed.published = absl::Now();
+  const double round_ms = absl::ToDoubleMilliseconds(witnessed.published - started);
   Log(witnessed.quorum_met ? "info" : "warning",
       witnessed.quorum_met ? "checkpoint witnessed" : "checkpoint below the witness quorum",
       {{"tree_size", head.size},
        {"cosigned_by", absl::StrJoin(witnessed.cosigned_by, ",")},
-       {"quorum", policy_.DescribeQuorum()}});
+       {"quorum", policy_.DescribeQuorum()},
+       {"round_ms", round_ms}});
   absl::MutexLock lock(&mutex_);
   latest_ = std::move(witnessed);
   published_.SignalAll();

@@ -12,7 +12,7 @@
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 "$root/tools/install-deps.sh" --with-postgresql
-"$root/tools/build.sh" booo_bench booo_pg_export ledger_loadgen
+"$root/tools/build.sh" booo_bench booo_pg_export ledger_loadgen ledgerd ledgerctl
 cd "$root"
 temporary=""
 data="${BENCH_DATA_DIR:-}"
@@ -41,4 +41,5 @@ rm -f "$out.figures"
 # Offline queries on an export of the same ledger: the first call verifies it and writes its
 # verified index, later calls use the index.
 { echo; tools/bench/offline_queries.sh "$data"; } | tee -a "$out"
+{ echo; tools/bench/tiles_and_witnesses.sh "$data"; } | tee -a "$out"
 echo "bench: the table is in $out"

@@ -21,7 +21,7 @@ while [ $# -gt 0 ]; do
     *) targets+=("$1"); shift ;;
   esac
 done
-[ ${#targets[@]} -gt 0 ] || targets=(envelope leaf event_json rule_book checkpoint proof export_verify tile_path)
+[ ${#targets[@]} -gt 0 ] || targets=(envelope leaf event_json rule_book checkpoint proof export_verify tile_path witness_request)
 
 "$root/tools/install-deps.sh" --with-fuzz
 if [ ! -f build-fuzz/build.ninja ]; then

@@ -19,7 +19,8 @@ PACKAGES=(
 # The benchmark (tools/bench.sh) also needs Debian's PostgreSQL server and pgbench (the
 # baseline), bc and GNU time.
 if [ "${1:-}" = "--with-postgresql" ]; then
-  PACKAGES+=(postgresql bc time)
+  # ... and wrk, the HTTP load generator of the tiles figures.
+  PACKAGES+=(postgresql bc time wrk)
 fi
 # The fuzz command (tools/fuzz.sh) builds with clang and libFuzzer, which is in clang's runtime;
 # the thread-safety pass (tools/thread-safety.sh) runs clang too, and reads the compile commands

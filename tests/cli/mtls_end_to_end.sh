@@ -43,8 +43,11 @@ ctl tls client-cert --ca-dir "$WORK/rogue-ca" --key "$WORK/ams.key" --out "$WORK
   >/dev/null
 cp "$WORK/ams.key" "$WORK/rogue.key"
 
+TPORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+T="https://127.0.0.1:$TPORT"
 "$LEDGERD" --data-dir "$WORK/ledger" --listen "$ADDR" --tls-cert "$WORK/server/server.crt" \
-  --tls-key "$WORK/server/server.key" --tls-client-ca "$WORK/ca/ca.crt" 2>"$WORK/ledgerd.log" &
+  --tls-key "$WORK/server/server.key" --tls-client-ca "$WORK/ca/ca.crt" \
+  --tiles-listen "127.0.0.1:$TPORT" 2>"$WORK/ledgerd.log" &
 PID=$!
 for _ in $(seq 1 100); do as ministry checkpoint >/dev/null 2>&1 && break; sleep 0.1; done
 has '"transport":"mTLS"' "$WORK/ledgerd.log" || fail "not serving mTLS"
@@ -110,6 +113,23 @@ refused PERMISSION_DENIED "Backup: only ministry and auditor keys" as ams backup
 refused PERMISSION_DENIED "sequence: the event is in stream municipality/GM0363" \
   as utr get --sequence "$ams_seq"
 
+# The tiles listener, HTTPS with the same certificate: checkpoints and hash tiles for anyone
+# without a certificate; entry bundles (the events) only for a certificate that may read the
+# whole log, as ReadEvents.
+tcurl() { curl -s -o /dev/null -w '%{http_code}' --cacert "$WORK/ca/ca.crt" "$@"; }
+[ "$(tcurl "$T/checkpoint")" = 200 ] || fail "no anonymous checkpoint over HTTPS"
+[ "$(tcurl "$T/tile/0/000.p/1")" = 200 ] || fail "no anonymous hash tile"
+[ "$(tcurl "$T/tile/entries/000.p/1")" = 401 ] || fail "entries without a certificate"
+[ "$(tcurl --cert "$WORK/ams.crt" --key "$WORK/ams.key" "$T/tile/entries/000.p/1")" = 403 ] \
+  || fail "entries for a municipality"
+[ "$(tcurl --cert "$WORK/auditor.crt" --key "$WORK/auditor.key" "$T/tile/entries/000.p/1")" = 200 ] \
+  || fail "no entries for the auditor"
+[ "$(tcurl --cert "$WORK/stranger.crt" --key "$WORK/stranger.key" "$T/tile/entries/000.p/1")" = 401 ] \
+  || fail "entries for an unregistered key"
+curl -s --cacert "$WORK/ca/ca.crt" --cert "$WORK/auditor.crt" --key "$WORK/auditor.key" \
+  -D - -o /dev/null "$T/tile/entries/000.p/1" | has -i "^cache-control: private" \
+  || fail "certified entry bundles are not private to caches"
+
 # The ministry and the auditor read everything; the auditor may take a backup.
 as ministry read --all | has GM0363 || fail "the ministry cannot read the log"
 as auditor grant --municipality GM0363 --year 2022 --format digest >/dev/null \
@@ -119,4 +139,12 @@ as auditor backup --out "$WORK/b2" | has '"verified":true' || fail "the auditor'
 # Revocation takes effect at once, for reading too.
 as ministry revoke-key --signer "$WORK/ministry.key" --key-id "$ams_id" >/dev/null
 refused UNAUTHENTICATED "was revoked at sequence" as ams checkpoint
+# With --public-entries, entry bundles go to anyone, cacheable by shared caches.
+kill "$PID"; wait "$PID" 2>/dev/null || true
+"$LEDGERD" --data-dir "$WORK/ledger" --listen "$ADDR" --tls-cert "$WORK/server/server.crt" \
+  --tls-key "$WORK/server/server.key" --tls-client-ca "$WORK/ca/ca.crt" \
+  --tiles-listen "127.0.0.1:$TPORT" --public-entries 2>"$WORK/ledgerd.log" &
+PID=$!
+for _ in $(seq 1 100); do [ "$(tcurl "$T/checkpoint")" = 200 ] && break; sleep 0.1; done
+[ "$(tcurl "$T/tile/entries/000.p/1")" = 200 ] || fail "public entries refused"
 echo "mtls end to end: passed"

@@ -12,6 +12,7 @@
 #include "booo/v1/ledger_service.pb.h"
 #include "google/protobuf/util/json_util.h"
 #include "ledger/core/checkpoint.h"
+#include "ledger/core/witness_protocol.h"
 #include "ledger/core/export_file.h"
 #include "ledger/core/leaf_format.h"
 #include "ledger/core/merkle.h"
@@ -206,6 +207,25 @@ int main(int argc, char** argv) {
   Write(out / "checkpoint", "body", booo::ledger::CheckpointBody(c));
   Write(out / "checkpoint", "verifier-key",
         booo::ledger::VerifierKeyString(key_name, checkpoint.PublicKey()));
+
+  // witness_request_fuzzer: add-checkpoint bodies for a witness holding the tree of 10 leaves
+  // "leaf 0".."leaf 9" of this log: consistent ones (cosigned), a fork, a stale one, junk.
+  {
+    booo::ledger::MemorySubtreeStore nodes;
+    booo::ledger::CompactRange leaves;
+    for (int i = 0; i < 20; ++i) {
+      nodes.PutAll(leaves.Append(booo::ledger::HashLeaf("leaf " + std::to_string(i))));
+    }
+    const std::string note20 = Must(booo::ledger::SignCheckpoint(
+        {key_name, 20, leaves.Root(), {}}, key_name, checkpoint));
+    booo::ledger::AddCheckpointRequest grow{10, Must(booo::ledger::ConsistencyProof(nodes, 10, 20)),
+                                            note20};
+    Write(out / "witness_request", "grow-10-to-20", booo::ledger::FormatAddCheckpointRequest(grow));
+    Write(out / "witness_request", "from-0", booo::ledger::FormatAddCheckpointRequest({0, {}, note20}));
+    grow.proof[1][0] ^= 1;
+    Write(out / "witness_request", "bad-proof", booo::ledger::FormatAddCheckpointRequest(grow));
+    Write(out / "witness_request", "no-blank-line", "old 10\n" + note20);
+  }
 
   // proof_fuzzer: three u64s (index, size, old size) then 32-byte hashes.
   for (int n : {3, 8, 17}) {

@@ -248,7 +248,8 @@ CallFigures Figures(const ClientRun& run, size_t events, size_t requests) {
 
 absl::StatusOr<AppendFigures> MeasureGrpcAppends(const std::string& work_dir,
                                                  const std::string& rulebook_dir, int clients,
-                                                 int events) {
+                                                 int events,
+                                                 const std::string& witness_policy_file) {
   std::filesystem::remove_all(work_dir);
   loadgen::HistoryOptions setup;
   setup.first_day = ledger::MakeDate(2022, 3, 1);
@@ -292,6 +293,7 @@ absl::StatusOr<AppendFigures> MeasureGrpcAppends(const std::string& work_dir,
   options.plaintext_for_development = true;
   options.limits.requests_per_second = 0;  // the benchmark measures the ledger, not the limit
   options.ledger.sync_writes = true;
+  options.witness_policy_file = witness_policy_file;
   ASSIGN_OR_RETURN(std::unique_ptr<services::LedgerServer> server,
                    services::LedgerServer::Start(options, &clock));
   const std::string target = absl::StrCat("127.0.0.1:", server->port());

@@ -41,9 +41,12 @@ struct AppendFigures {
 // the server's), appended by `clients` concurrent clients, each on its own gRPC channel: once
 // one per call, then another `events` a municipality's day per call, another `events` a
 // municipality's week per call; then `events` more in-process.
+// With `witness_policy_file`, the server asks the policy's witnesses to cosign each new
+// checkpoint meanwhile (ServerOptions::witness_policy_file), as a production ledgerd would.
 absl::StatusOr<AppendFigures> MeasureGrpcAppends(const std::string& work_dir,
                                                  const std::string& rulebook_dir, int clients,
-                                                 int events);
+                                                 int events,
+                                                 const std::string& witness_policy_file = "");
 
 }  // namespace booo::bench
 

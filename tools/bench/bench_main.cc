@@ -146,7 +146,7 @@ uint64_t DirectoryBytes(const std::string& dir) {
 
 int Run(const std::string& data_dir, const std::string& rulebook_dir, int append_clients,
         bool smoke, bool replay_only, bool appends_only, bool proofs_only, bool compact,
-        bool grants_only, const std::string& out) {
+        bool grants_only, const std::string& out, const std::string& witness_policy) {
   if (grants_only) {
     std::vector<Row> rows;
     std::string unused;
@@ -165,7 +165,8 @@ int Run(const std::string& data_dir, const std::string& rulebook_dir, int append
                   "the limit"});
   if (!replay_only && !proofs_only && append_clients > 0) {
     absl::StatusOr<AppendFigures> appends = MeasureGrpcAppends(data_dir + ".appends", rulebook_dir,
-                                                               append_clients, smoke ? 300 : 20000);
+                                                               append_clients, smoke ? 300 : 20000,
+                                                               witness_policy);
     if (!appends.ok()) {
       std::cerr << "booo_bench: appends " << appends.status() << "\n";
       return 1;
@@ -427,6 +428,9 @@ int main(int argc, char** argv) {
   app.add_option("--days-per-declaration", history.days_per_declaration)->capture_default_str();
   app.add_option("--rulebook-dir", rulebook_dir)->capture_default_str();
   app.add_option("--out", out, "also write the table here (Markdown)");
+  std::string witness_policy;
+  app.add_option("--witness-policy", witness_policy,
+                 "appends with witnessing on: the server asks these witnesses to cosign");
   CLI11_PARSE(app, argc, argv);
   std::filesystem::path temporary;
   if (smoke || generate) {
@@ -463,7 +467,8 @@ int main(int argc, char** argv) {
     return 2;
   }
   const int rc = booo::bench::Run(data_dir, rulebook_dir, append_clients, smoke, replay_only,
-                                  appends_only, proofs_only, compact, grants_only, out);
+                                  appends_only, proofs_only, compact, grants_only, out,
+                                  witness_policy);
   if (!temporary.empty()) std::filesystem::remove_all(temporary);
   return rc;
 }

@@ -126,6 +126,7 @@ absl::StatusOr<std::unique_ptr<WitnessServer>> WitnessServer::Start(
   server->http_ = std::make_unique<httplib::Server>();
   httplib::Server& http = *server->http_;
   http.set_payload_max_length(ledger::kMaxAddCheckpointBytes);
+  http.set_tcp_nodelay(true);
   http.set_read_timeout(10, 0);
   WitnessServer* raw = server.get();
   http.Post("/add-checkpoint", [raw](const httplib::Request& request, httplib::Response& response) {
