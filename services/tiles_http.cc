@@ -3,6 +3,7 @@
 #include <zlib.h>
 
 #include <deque>
+#include <chrono>
 #include <memory>
 
 #include "absl/container/flat_hash_map.h"
@@ -291,6 +292,11 @@ absl::StatusOr<std::unique_ptr<TilesHttpServer>> TilesHttpServer::Start(
         absl::StrCat("tiles_listen: cannot listen on ", options.listen_address));
   }
   server->listener_ = std::thread([&http] { http.listen_after_bind(); });
+  // httplib's stop() does nothing before the listener runs: a Shutdown right after Start
+  // would otherwise leave it running, and its join waiting forever.
+  for (int i = 0; i < 5000 && !http.is_running(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
   Log("info", "tiles listener serving",
       {{"listen", options.listen_address},
        {"port", server->port_},

@@ -1,17 +1,43 @@
 #include "services/witness_collector.h"
 
+#include <algorithm>
 #include <future>
+#include <map>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "absl/strings/match.h"
 #include "httplib.h"
 #include "ledger/core/cosignature.h"
 #include "ledger/core/witness_protocol.h"
 #include "services/log.h"
 
 namespace booo::services {
+namespace {
+
+constexpr size_t kMaxWitnessAnswerBytes = 16 * 1024;
+
+// The lines of `answer` that are valid cosignatures of `note` by `key`, each verified alone:
+// anything else a witness sends (a line under another name, a broken one, a blank line that
+// would move the note's signature block) never reaches the published note.
+std::string VerifiedLines(const std::string& note, const std::string& answer,
+                          const ledger::Cosigner& key) {
+  std::string kept;
+  const std::string prefix = absl::StrCat("\xe2\x80\x94 ", key.name, " ");
+  for (absl::string_view line : absl::StrSplit(answer, '\n', absl::SkipEmpty())) {
+    if (!absl::StartsWith(line, prefix)) continue;
+    const std::string candidate = absl::StrCat(line, "\n");
+    absl::StatusOr<std::map<std::string, uint64_t>> verified =
+        ledger::VerifiedCosigners(note + candidate, {key});
+    if (verified.ok() && verified->contains(key.name)) kept += candidate;
+  }
+  return kept;
+}
+
+}  // namespace
 
 struct WitnessCollector::Peer {
   ledger::WitnessPolicy::Witness witness;
@@ -85,28 +111,44 @@ std::optional<WitnessedCheckpoint> WitnessCollector::WaitFor(uint64_t size,
 
 void WitnessCollector::Loop() {
   std::optional<ledger::TreeHead> done;
+  // A round below the quorum is tried again, less often each time (up to 30 s), until the
+  // witnesses are back, even if the log does not grow meanwhile.
+  absl::Duration retry = absl::Seconds(1);
+  absl::Time retry_at = absl::InfiniteFuture();
   while (!stop_.load()) {
     const ledger::TreeHead head = ledger_->Head();
-    if (done && done->size == head.size) {
+    if (done && done->size == head.size && absl::Now() < retry_at) {
       ledger_->WaitForGrowth(head.size, absl::Milliseconds(500));
       if (ledger_->shutting_down()) return;
       continue;
     }
     const absl::Time started = absl::Now();
-    Round(head);
+    bool quorum_met = false;
+    try {
+      quorum_met = Round(head);
+    } catch (const std::exception& e) {  // e.g. no thread could be started: retry later
+      Log("error", "witnessing round failed", {{"reason", e.what()}});
+    }
     done = head;
+    if (quorum_met) {
+      retry = absl::Seconds(1);
+      retry_at = absl::InfiniteFuture();
+    } else {
+      retry_at = absl::Now() + retry;
+      retry = std::min(retry * 2, absl::Seconds(30));
+    }
     const absl::Duration rest = options_.min_interval - (absl::Now() - started);
     if (rest > absl::ZeroDuration() && !stop_.load()) absl::SleepFor(rest);
   }
 }
 
-void WitnessCollector::Round(const ledger::TreeHead& head) {
+bool WitnessCollector::Round(const ledger::TreeHead& head) {
   const absl::Time started = absl::Now();
   absl::StatusOr<booo::v1::Checkpoint> signed_head = signer_->Sign(head);
   if (!signed_head.ok()) {
     Log("error", "witnessing: cannot sign the checkpoint",
         {{"reason", std::string(signed_head.status().message())}});
-    return;
+    return false;
   }
   const std::string& note = signed_head->note();
   // All witnesses at once: the round takes the slowest one's time, not the sum.
@@ -123,15 +165,13 @@ void WitnessCollector::Round(const ledger::TreeHead& head) {
     std::optional<std::string> lines = answers[i].get();
     if (!lines) continue;
     // Only the lines that verify under this witness's key join the note.
-    const ledger::Cosigner& key = peers_[i]->witness.key;
-    absl::StatusOr<std::map<std::string, uint64_t>> verified =
-        ledger::VerifiedCosigners(note + *lines, {key});
-    if (!verified.ok() || !verified->contains(key.name)) {
+    const std::string kept = VerifiedLines(note, *lines, peers_[i]->witness.key);
+    if (kept.empty()) {
       Log("warning", "witness answered without a valid cosignature",
           {{"witness", peers_[i]->witness.name}});
       continue;
     }
-    witnessed.note += *lines;
+    witnessed.note += kept;
     cosigned.insert(peers_[i]->witness.name);
     witnessed.cosigned_by.push_back(peers_[i]->witness.name);
   }
@@ -144,9 +184,11 @@ void WitnessCollector::Round(const ledger::TreeHead& head) {
        {"cosigned_by", absl::StrJoin(witnessed.cosigned_by, ",")},
        {"quorum", policy_.DescribeQuorum()},
        {"round_ms", round_ms}});
+  const bool met = witnessed.quorum_met;
   absl::MutexLock lock(&mutex_);
   latest_ = std::move(witnessed);
   published_.SignalAll();
+  return met;
 }
 
 std::optional<std::string> WitnessCollector::Submit(Peer& peer, const std::string& note,
@@ -164,8 +206,20 @@ std::optional<std::string> WitnessCollector::Submit(Peer& peer, const std::strin
       }
       request.proof = std::move(proof->hashes);
     }
-    httplib::Result result = peer.client->Post(peer.path, ledger::FormatAddCheckpointRequest(request),
-                                               "text/plain; charset=utf-8");
+    httplib::Request post;
+    post.method = "POST";
+    post.path = peer.path;
+    post.body = ledger::FormatAddCheckpointRequest(request);
+    post.set_header("Content-Type", "text/plain; charset=utf-8");
+    // A witness answers with a few signature lines: more than this is refused unread.
+    std::string answer;
+    post.content_receiver = [&answer](const char* data, size_t length, uint64_t, uint64_t) {
+      if (answer.size() + length > kMaxWitnessAnswerBytes) return false;
+      answer.append(data, length);
+      return true;
+    };
+    httplib::Result result = peer.client->send(post);
+    if (result) result->body = std::move(answer);
     if (!result) {
       Log("warning", "witness unreachable",
           {{"witness", peer.witness.name}, {"error", httplib::to_string(result.error())}});
@@ -183,8 +237,14 @@ std::optional<std::string> WitnessCollector::Submit(Peer& peer, const std::strin
         return std::nullopt;
       }
       if (held > head.size) {
-        Log("error", "witness holds a larger tree of this log than the log itself",
+        // Someone gave it a newer checkpoint of ours (anyone may): the next round catches up.
+        // Larger than the log itself is another matter.
+        const bool alarming = held > ledger_->Head().size;
+        Log(alarming ? "error" : "info",
+            alarming ? "witness holds a larger tree of this log than the log itself"
+                     : "witness is ahead of this round",
             {{"witness", peer.witness.name}, {"witness_size", held}, {"tree_size", head.size}});
+        if (!alarming) peer.cosigned_size = held;
         return std::nullopt;
       }
       old_size = held;  // resubmit from the size it holds

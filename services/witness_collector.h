@@ -62,7 +62,8 @@ class WitnessCollector {
   WitnessCollector(ledger::WitnessPolicy policy, const ledger::Ledger* ledger,
                    const CheckpointSigner* signer, WitnessCollectorOptions options);
   void Loop();
-  void Round(const ledger::TreeHead& head);
+  // One round for `head`; whether its cosignatures met the quorum.
+  bool Round(const ledger::TreeHead& head);
   // The cosignature line(s) `peer` gave for `note` of `head`, or nullopt (logged why).
   std::optional<std::string> Submit(Peer& peer, const std::string& note,
                                     const ledger::TreeHead& head);

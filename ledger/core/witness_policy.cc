@@ -21,6 +21,7 @@ absl::StatusOr<WitnessPolicy> WitnessPolicy::Parse(absl::string_view text) {
   WitnessPolicy policy;
   std::set<std::string> names = {"none"};
   std::set<std::string> keys;
+  std::set<std::string> cosigner_names;  // a signature line names its cosigner: one per name
   size_t number = 0;
   bool have_quorum = false;
   for (absl::string_view line : absl::StrSplit(text, '\n')) {
@@ -45,6 +46,9 @@ absl::StatusOr<WitnessPolicy> WitnessPolicy::Parse(absl::string_view text) {
       if (!key.ok()) return LineError(number, key.status().message());
       if (!names.insert(std::string(f[1])).second) return LineError(number, "a duplicate name");
       if (!keys.insert(key->second).second) return LineError(number, "a duplicate key");
+      if (!cosigner_names.insert(key->first).second) {
+        return LineError(number, absl::StrCat("a second witness with the cosigner name ", key->first));
+      }
       policy.witnesses_.push_back({std::string(f[1]), {key->first, key->second},
                                    f.size() == 4 ? std::string(f[3]) : ""});
     } else if (keyword == "group") {

@@ -117,21 +117,21 @@ WitnessAnswer JudgeAddCheckpoint(const AddCheckpointRequest& request, const Witn
     answer.content_type = "text/x.tlog.size";
     return answer;
   }
-  auto inconsistent = [&](std::string why) {
-    WitnessAnswer answer = Answer(422, std::move(why));
-    answer.evidence_of_misbehaviour = true;
-    return answer;
-  };
+  auto inconsistent = [&](std::string why) { return Answer(422, std::move(why)); };
   if (checkpoint->tree_size == 0 && checkpoint->root_hash != EmptyTreeRoot()) {
     return inconsistent("a checkpoint of size 0 must have the empty tree's root");
   }
   if (request.old_size == 0) {
     if (!request.proof.empty()) return inconsistent("the proof from size 0 must be empty");
   } else if (request.old_size == checkpoint->tree_size) {
-    if (!request.proof.empty() || checkpoint->root_hash != current.root) {
-      return inconsistent(absl::StrCat("size ", current.size, " with another root than the ",
-                                       "one this witness cosigned: the log has forked"));
+    if (checkpoint->root_hash != current.root) {
+      WitnessAnswer answer = inconsistent(absl::StrCat(
+          "size ", current.size, " with another root than the one this witness cosigned: the "
+          "log has forked"));
+      answer.evidence_of_misbehaviour = true;
+      return answer;
     }
+    if (!request.proof.empty()) return inconsistent("the proof between equal sizes must be empty");
   } else if (!VerifyConsistency(current.size, checkpoint->tree_size, request.proof, current.root,
                                 checkpoint->root_hash)
                   .ok()) {
@@ -154,7 +154,10 @@ WitnessAnswer JudgeAddCheckpoint(const AddCheckpointRequest& request, const Witn
         !OpenCheckpoint(request.checkpoint, next->first, next->second, current.origin).ok()) {
       return Answer(403, "checkpoint: it announces a key rotation its new key did not sign");
     }
-    updated.log_keys = {*next};
+    if (*next != current.log_keys.front()) {
+      for (const auto& key : current.log_keys) updated.retired_log_keys.push_back(key);
+      updated.log_keys = {*next};
+    }
   }
   WitnessAnswer answer = Answer(200, "");
   answer.body = *line;

@@ -48,6 +48,9 @@ struct WitnessedLog {
   // (key name, public key) the witness accepts the log's signature from. Starts as configured;
   // a key rotation announced by a checkpoint the witness accepted replaces it.
   std::vector<std::pair<std::string, std::string>> log_keys;
+  // The keys a rotation replaced: no longer accepted, kept so that a restart with the log's
+  // original key configured is recognised as the same log.
+  std::vector<std::pair<std::string, std::string>> retired_log_keys;
 };
 
 struct WitnessAnswer {
@@ -56,7 +59,9 @@ struct WitnessAnswer {
   std::string body;
   // The log's new state to persist (before answering) when the checkpoint was cosigned.
   std::optional<WitnessedLog> updated;
-  // A checkpoint by a trusted key that contradicts what the witness holds: kept as evidence.
+  // A checkpoint by a trusted key with another root for the size the witness holds: two
+  // signed trees of one size, kept as evidence. (A proof that fails proves nothing by itself:
+  // anyone can send the log's own checkpoint with a wrong proof.)
   bool evidence_of_misbehaviour = false;
 };
 

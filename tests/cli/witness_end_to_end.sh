@@ -156,7 +156,7 @@ for _ in $(seq 1 50); do
 done
 has '"status":422' "$WORK/w1.log" || fail "w1 did not refuse the fork with 422"
 has '"status":422' "$WORK/w2.log" || fail "w2 did not refuse the fork with 422"
-[ -s "$WORK/w1-state/evidence.log" ] || fail "w1 kept no evidence"
+[ -s "$WORK/w1-state/evidence.log" ] || fail "w1 kept no evidence: $(tail -n 4 "$WORK/w1.log")"
 has "inconsistent with the one it holds" "$WORK/fork.log" || fail "the fork's ledgerd did not log it"
 curl -sf "$T/checkpoint" | has "^— w1" && fail "the fork got a cosignature"
 # ledgerctl holds the original's checkpoint of the same size: the fork, both checkpoints named.

@@ -5,6 +5,8 @@
 // nothing; and the server will not start without the key in force.
 #include <string>
 
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "ledger/core/checkpoint.h"
 #include "ledger/core/merkle.h"
@@ -57,9 +59,13 @@ TEST_F(CheckpointRotationTest, CheckpointsBeforeARotationVerifyWithTheOldKeyAndA
   EXPECT_EQ(after.key_name(), kNextName);
   auto opened = ledger::OpenCheckpoint(after.note(), kNextName, next_key_.PublicKey());
   ASSERT_TRUE(opened.ok()) << opened.status();
-  // The old key signs nothing from the rotation on.
-  EXPECT_TRUE(absl::IsUnauthenticated(
-      ledger::OpenCheckpoint(after.note(), kOldName, checkpoint_key_.PublicKey()).status()));
+  // While the server still holds the old key, it vouches for the new one: the checkpoint
+  // announces the rotation and carries both signatures, so a witness trusting the old key
+  // learns the new one (services/checkpoint_signer.h).
+  ASSERT_TRUE(ledger::OpenCheckpoint(after.note(), kOldName, checkpoint_key_.PublicKey()).ok());
+  EXPECT_THAT(opened->extensions,
+              ::testing::ElementsAre(absl::StrCat(
+                  "key-rotation ", ledger::VerifierKeyString(kNextName, next_key_.PublicKey()))));
 
   // The old checkpoint still verifies, and the new tree provably extends it.
   auto old = ledger::OpenCheckpoint(before.note(), kOldName, checkpoint_key_.PublicKey());
@@ -81,7 +87,12 @@ TEST_F(CheckpointRotationTest, CheckpointsBeforeARotationVerifyWithTheOldKeyAndA
   checkpoint_key_files_ = {NextKeyFile()};
   StopServer();
   StartServer();
-  EXPECT_TRUE(ledger::OpenCheckpoint(Checkpoint().note(), kNextName, next_key_.PublicKey()).ok());
+  const booo::v1::Checkpoint alone = Checkpoint();
+  EXPECT_TRUE(ledger::OpenCheckpoint(alone.note(), kNextName, next_key_.PublicKey()).ok());
+  // ... and neither announces the rotation nor carries the old key's signature any more.
+  EXPECT_TRUE(absl::IsUnauthenticated(
+      ledger::OpenCheckpoint(alone.note(), kOldName, checkpoint_key_.PublicKey()).status()));
+  EXPECT_TRUE(ledger::PeekCheckpoint(alone.note())->extensions.empty());
   StopServer();
   checkpoint_key_files_ = {(data_dir_ / "checkpoint.key").string()};
   const absl::Status refused = TryStartServer();

@@ -165,15 +165,13 @@ absl::Status Verify(const VerifyArgs& args) {
   // The trust store's checkpoint of this log, if it holds one: the ledger must extend it.
   TrustStore trust = TrustStore::Open(CurrentTrustSettings().store_dir);
   std::optional<TrustedLog> held;
-  std::optional<ledger::Checkpoint> held_checkpoint;
   if (options.trusted_checkpoint) {
     if (auto peeked = ledger::PeekCheckpoint(*options.trusted_checkpoint); peeked.ok()) {
-      held = trust.Find(peeked->origin);
+      ASSIGN_OR_RETURN(held, trust.Find(peeked->origin));
     }
   }
   if (held && !held->latest_note.empty()) {
     if (auto peeked = ledger::PeekCheckpoint(held->latest_note); peeked.ok()) {
-      held_checkpoint = *peeked;
       options.roots_at.push_back(peeked->tree_size);
     }
   }

@@ -1,4 +1,6 @@
 // export-tiles: the log as static C2SP tlog-tiles files, brought up to date incrementally.
+#include <unistd.h>
+
 #include <filesystem>
 #include <iostream>
 
@@ -79,6 +81,21 @@ absl::Status ExportTiles(const Globals& globals, const ExportTilesArgs& args) {
   std::string bundle;
   uint64_t files = 0;
   uint64_t bytes = 0;
+  // Bundles are staged until the new root is checked: a failed run publishes nothing.
+  const std::string staging = absl::StrCat(args.out, "/.staging-", ::getpid());
+  std::vector<ledger::TileId> staged;
+  struct RemoveStaging {
+    std::string dir;
+    ~RemoveStaging() {
+      std::error_code ignored;
+      std::filesystem::remove_all(dir, ignored);
+    }
+  } remove_staging{staging};
+  auto stage = [&](const ledger::TileId& tile, const std::string& content) -> absl::Status {
+    RETURN_IF_ERROR(WriteFileAtomically(staging, ledger::TilePath(tile), content));
+    staged.push_back(tile);
+    return absl::OkStatus();
+  };
   auto write = [&](const ledger::TileId& tile, const std::string& content) -> absl::Status {
     RETURN_IF_ERROR(WriteFileAtomically(args.out, ledger::TilePath(tile), content));
     ++files;
@@ -111,11 +128,20 @@ absl::Status ExportTiles(const Globals& globals, const ExportTilesArgs& args) {
         return absl::DataLossError(
             absl::StrCat("event ", next, ": its fields do not hash to the leaf hash sent"));
       }
-      if (next >= since.tree_size) fresh.PutAll(range.Append(leaf_hash));
+      if (next >= since.tree_size) {
+        fresh.PutAll(range.Append(leaf_hash));
+      } else {
+        // Below the directory's size the tiles already hold the leaf hash: it must match.
+        ASSIGN_OR_RETURN(ledger::Hash held, written.CompleteSubtree(0, next));
+        if (held != leaf_hash) {
+          return absl::DataLossError(absl::StrCat(
+              "event ", next, ": the server sent another leaf than the directory's tree holds"));
+        }
+      }
       RETURN_IF_ERROR(ledger::AppendBundleEntry(bundle, leaf, next));
       ++next;
       if (next % ledger::kTileWidth == 0) {
-        RETURN_IF_ERROR(write({true, 0, next / ledger::kTileWidth - 1, ledger::kTileWidth}, bundle));
+        RETURN_IF_ERROR(stage({true, 0, next / ledger::kTileWidth - 1, ledger::kTileWidth}, bundle));
         bundle.clear();
       }
     }
@@ -124,6 +150,18 @@ absl::Status ExportTiles(const Globals& globals, const ExportTilesArgs& args) {
     return absl::DataLossError(absl::StrCat(
         "the events the server sent make root ", ledger::HashToHex(range.Root()),
         ", not the root its checkpoint signs (", ledger::HashToHex(head.root_hash), ")"));
+  }
+  for (const ledger::TileId& tile : staged) {
+    const std::filesystem::path to = std::filesystem::path(args.out) / ledger::TilePath(tile);
+    std::error_code error;
+    std::filesystem::create_directories(to.parent_path(), error);
+    if (!error) std::filesystem::rename(std::filesystem::path(staging) / ledger::TilePath(tile), to, error);
+    if (error) {
+      return absl::UnavailableError(absl::StrCat(to.string(), ": cannot move into place: ",
+                                                 error.message()));
+    }
+    ++files;
+    bytes += std::filesystem::file_size(to, error);
   }
   if (next % ledger::kTileWidth != 0) {
     RETURN_IF_ERROR(write({true, 0, next / ledger::kTileWidth,

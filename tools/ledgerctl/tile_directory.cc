@@ -1,5 +1,6 @@
 #include "tools/ledgerctl/tile_directory.h"
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <cstring>
@@ -61,7 +62,7 @@ absl::StatusOr<ledger::Hash> TileDirectory::CompleteSubtree(int level, uint64_t 
 }
 
 absl::Status WriteFileAtomically(const std::string& dir, const std::string& path,
-                                 const std::string& content) {
+                                 const std::string& content, bool durable) {
   const std::filesystem::path file = std::filesystem::path(dir) / path;
   std::error_code error;
   std::filesystem::create_directories(file.parent_path(), error);
@@ -71,16 +72,25 @@ absl::Status WriteFileAtomically(const std::string& dir, const std::string& path
   }
   const std::filesystem::path temporary =
       file.parent_path() / absl::StrCat(".", file.filename().string(), ".tmp-", ::getpid());
-  {
-    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-    out.write(content.data(), static_cast<std::streamsize>(content.size()));
-    out.flush();
-    if (!out) return absl::UnavailableError(absl::StrCat(temporary.string(), ": cannot write"));
-  }
+  const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return absl::UnavailableError(absl::StrCat(temporary.string(), ": cannot open"));
+  bool written = ::write(fd, content.data(), content.size()) ==
+                 static_cast<ssize_t>(content.size());
+  if (durable) written = ::fsync(fd) == 0 && written;
+  written = ::close(fd) == 0 && written;
+  if (!written) return absl::UnavailableError(absl::StrCat(temporary.string(), ": cannot write"));
   std::filesystem::rename(temporary, file, error);
   if (error) {
     return absl::UnavailableError(absl::StrCat(file.string(), ": cannot rename into place: ",
                                                error.message()));
+  }
+  if (durable) {
+    const int parent = ::open(file.parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    const bool synced = parent >= 0 && ::fsync(parent) == 0;
+    if (parent >= 0) ::close(parent);
+    if (!synced) {
+      return absl::UnavailableError(absl::StrCat(file.parent_path().string(), ": cannot fsync"));
+    }
   }
   return absl::OkStatus();
 }

@@ -30,9 +30,10 @@ class TileDirectory : public ledger::SubtreeHashSource {
 };
 
 // Writes `content` to `<dir>/<path>` through a temporary file and a rename, so a reader (or a
-// sync to an object store) never sees half a file; creates the directories.
+// sync to an object store) never sees half a file; creates the directories. `durable`: the file
+// and its directory are fsynced too, so the new content survives a crash.
 absl::Status WriteFileAtomically(const std::string& dir, const std::string& path,
-                                 const std::string& content);
+                                 const std::string& content, bool durable = false);
 
 }  // namespace booo::ledgerctl
 

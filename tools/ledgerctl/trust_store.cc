@@ -1,5 +1,9 @@
 #include "tools/ledgerctl/trust_store.h"
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -46,23 +50,42 @@ std::string TrustStore::FileFor(const std::string& origin) const {
       .string();
 }
 
-std::optional<TrustedLog> TrustStore::Find(const std::string& origin) const {
-  std::ifstream in(FileFor(origin));
-  if (!in) return std::nullopt;
+absl::StatusOr<std::optional<TrustedLog>> TrustStore::Find(const std::string& origin) const {
+  const std::string file = FileFor(origin);
+  std::ifstream in(file);
+  if (!in) return std::optional<TrustedLog>();
   std::stringstream text;
   text << in.rdbuf();
+  const auto damaged = [&](const std::string& why) {
+    return absl::DataLossError(absl::StrCat(
+        "trust store: ", file, ": ", why, "; restore it or remove it to trust afresh"));
+  };
   const nlohmann::json j = nlohmann::json::parse(text.str(), nullptr, false);
-  if (!j.is_object() || j.value("origin", "") != origin) return std::nullopt;
+  if (!j.is_object() || !j.contains("origin") || !j["origin"].is_string() ||
+      !j.contains("log_keys") || !j["log_keys"].is_array()) {
+    return damaged("not a trust store file");
+  }
+  if (j["origin"] != origin) return damaged("holds another origin");
   TrustedLog log;
   log.origin = origin;
-  for (const auto& vkey : j.value("log_keys", nlohmann::json::array())) {
-    if (!vkey.is_string()) continue;
+  for (const auto& vkey : j["log_keys"]) {
+    if (!vkey.is_string()) return damaged("a log key is not a string");
     auto key = ledger::ParseVerifierKeyString(vkey.get<std::string>());
-    if (key.ok()) log.log_keys.push_back(*key);
+    if (!key.ok()) return damaged(std::string(key.status().message()));
+    log.log_keys.push_back(*key);
+  }
+  for (const auto& retired : j.value("retired_log_keys", nlohmann::json::array())) {
+    if (!retired.is_object() || !retired.contains("vkey") || !retired["vkey"].is_string() ||
+        !retired.contains("below_size") || !retired["below_size"].is_number_unsigned()) {
+      return damaged("a retired key is malformed");
+    }
+    auto key = ledger::ParseVerifierKeyString(retired["vkey"].get<std::string>());
+    if (!key.ok()) return damaged(std::string(key.status().message()));
+    log.retired_keys.push_back({key->first, key->second, retired["below_size"].get<uint64_t>()});
   }
   log.witness_policy = j.value("witness_policy", "");
   log.latest_note = j.value("latest_checkpoint", "");
-  return log;
+  return std::optional<TrustedLog>(std::move(log));
 }
 
 absl::Status TrustStore::Save(const TrustedLog& log) const {
@@ -72,10 +95,15 @@ absl::Status TrustStore::Save(const TrustedLog& log) const {
   for (const auto& [name, key] : log.log_keys) {
     j["log_keys"].push_back(ledger::VerifierKeyString(name, key));
   }
+  j["retired_log_keys"] = nlohmann::json::array();
+  for (const TrustedLog::RetiredKey& key : log.retired_keys) {
+    j["retired_log_keys"].push_back(
+        {{"vkey", ledger::VerifierKeyString(key.name, key.public_key)}, {"below_size", key.below_size}});
+  }
   j["witness_policy"] = log.witness_policy;
   j["latest_checkpoint"] = log.latest_note;
   const std::filesystem::path file = FileFor(log.origin);
-  return WriteFileAtomically(dir_, file.filename().string(), j.dump(1) + "\n");
+  return WriteFileAtomically(dir_, file.filename().string(), j.dump(1) + "\n", /*durable=*/true);
 }
 
 void TrustStore::KeepEvidence(const std::string& origin, const std::string& text) const {
@@ -88,7 +116,21 @@ void TrustStore::KeepEvidence(const std::string& origin, const std::string& text
 absl::StatusOr<ledger::Checkpoint> TrustStore::Accept(const std::string& note,
                                                       const AcceptOptions& options) {
   ASSIGN_OR_RETURN(ledger::Checkpoint peeked, ledger::PeekCheckpoint(note));
-  TrustedLog log = Find(peeked.origin).value_or(TrustedLog{peeked.origin, {}, "", ""});
+  // One ledgerctl at a time reads, judges and writes the store.
+  std::error_code ignored;
+  std::filesystem::create_directories(dir_, ignored);
+  const int lock = ::open((std::filesystem::path(dir_) / ".lock").c_str(),
+                          O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (lock < 0 || ::flock(lock, LOCK_EX) != 0) {
+    if (lock >= 0) ::close(lock);
+    return absl::UnavailableError(absl::StrCat("trust store: ", dir_, ": cannot lock"));
+  }
+  struct Unlock {
+    int fd;
+    ~Unlock() { ::close(fd); }
+  } unlock{lock};
+  ASSIGN_OR_RETURN(std::optional<TrustedLog> found, Find(peeked.origin));
+  TrustedLog log = found.value_or(TrustedLog{peeked.origin, {}, {}, "", ""});
 
   // The log's key: given, pinned, or (first use) the one the ledger records.
   if (!options.verifier_key.empty()) {
@@ -109,6 +151,11 @@ absl::StatusOr<ledger::Checkpoint> TrustStore::Accept(const std::string& note,
     checkpoint = ledger::OpenCheckpoint(note, name, public_key, peeked.origin);
     if (checkpoint.ok()) break;
   }
+  // A key a rotation replaced still vouches for the trees it signed before.
+  for (const TrustedLog::RetiredKey& key : log.retired_keys) {
+    if (checkpoint.ok() || peeked.tree_size >= key.below_size) continue;
+    checkpoint = ledger::OpenCheckpoint(note, key.name, key.public_key, peeked.origin);
+  }
   if (!checkpoint.ok()) {
     std::vector<std::string> pinned;
     for (const auto& [name, key] : log.log_keys) pinned.push_back(ledger::VerifierKeyString(name, key));
@@ -121,7 +168,11 @@ absl::StatusOr<ledger::Checkpoint> TrustStore::Accept(const std::string& note,
   for (const std::string& extension : checkpoint->extensions) {
     if (!absl::StartsWith(extension, kKeyRotation)) continue;
     auto next = ledger::ParseVerifierKeyString(extension.substr(sizeof(kKeyRotation) - 1));
-    if (next.ok() && ledger::OpenCheckpoint(note, next->first, next->second, peeked.origin).ok()) {
+    if (next.ok() && *next != log.log_keys.front() &&
+        ledger::OpenCheckpoint(note, next->first, next->second, peeked.origin).ok()) {
+      for (const auto& [name, key] : log.log_keys) {
+        log.retired_keys.push_back({name, key, checkpoint->tree_size});
+      }
       log.log_keys = {*next};
     }
   }
@@ -130,6 +181,20 @@ absl::StatusOr<ledger::Checkpoint> TrustStore::Accept(const std::string& note,
   // key are proof of a fork whoever cosigned them.
   if (!log.latest_note.empty()) {
     ASSIGN_OR_RETURN(ledger::Checkpoint held, ledger::PeekCheckpoint(log.latest_note));
+    // An older checkpoint is a stale or rolled-back view, unless the tree being checked
+    // offline holds the held checkpoint's tree too: then it is only an older reference.
+    if (checkpoint->tree_size < held.tree_size && options.root_at) {
+      std::optional<ledger::Hash> root = options.root_at(held.tree_size);
+      if (root && *root == held.root_hash) return *checkpoint;  // the held one stays the latest
+      if (root) {
+        const std::string evidence = Evidence(
+            absl::StrCat("FORK: the checked ledger's tree of size ", held.tree_size, " has root ",
+                         ledger::HashToHex(*root), ", not the one the trust store holds"),
+            log.latest_note, note);
+        KeepEvidence(peeked.origin, evidence);
+        return absl::DataLossError(evidence);
+      }
+    }
     if (checkpoint->tree_size < held.tree_size) {
       return absl::FailedPreconditionError(Evidence(
           absl::StrCat("checkpoint: size ", checkpoint->tree_size, " is older than the size ",
@@ -137,23 +202,36 @@ absl::StatusOr<ledger::Checkpoint> TrustStore::Accept(const std::string& note,
                        " (a log never shrinks: a stale or rolled-back view)"),
           log.latest_note, note));
     }
-    bool consistent = true;
+    bool consistent = false;
     std::string how;
     if (checkpoint->tree_size == held.tree_size) {
       consistent = checkpoint->root_hash == held.root_hash;
       how = "the same size with two roots";
+    } else if (held.tree_size == 0) {
+      consistent = true;  // every tree extends the empty one
     } else if (options.root_at) {
       std::optional<ledger::Hash> root = options.root_at(held.tree_size);
-      consistent = root && *root == held.root_hash;
+      if (!root) {
+        return absl::InternalError(absl::StrCat("trust store: no root at size ", held.tree_size,
+                                                " to compare with the held checkpoint"));
+      }
+      consistent = *root == held.root_hash;
       how = "the checked tree has another root at the held size";
-    } else if (options.consistency_proof && held.tree_size > 0) {
+    } else if (options.consistency_proof) {
+      // A proof that cannot be fetched says nothing; one that does not verify is the evidence.
       absl::StatusOr<std::vector<ledger::Hash>> proof =
           options.consistency_proof(held.tree_size, checkpoint->tree_size);
-      consistent = proof.ok() && ledger::VerifyConsistency(held.tree_size, checkpoint->tree_size,
-                                                           *proof, held.root_hash,
-                                                           checkpoint->root_hash)
-                                     .ok();
-      how = "no consistency proof leads from the held tree to this one";
+      if (!proof.ok()) {
+        return absl::Status(proof.status().code(),
+                            absl::StrCat("consistency proof from the held checkpoint (size ",
+                                         held.tree_size, "): ", proof.status().message()));
+      }
+      consistent = ledger::VerifyConsistency(held.tree_size, checkpoint->tree_size, *proof,
+                                             held.root_hash, checkpoint->root_hash)
+                       .ok();
+      how = "the consistency proof from the held tree to this one does not verify";
+    } else {
+      return absl::InternalError("trust store: no way to check consistency was given");
     }
     if (!consistent) {
       const std::string evidence = Evidence(

@@ -9,7 +9,8 @@
 //     under one key: proof of a fork) is refused with both checkpoints printed as evidence, and
 //     kept in the store's directory.
 // The store is a directory of one JSON file per origin (`--trust-store`, default
-// $BOOO_TRUST_STORE or ~/.booo-ledger/trust).
+// $BOOO_TRUST_STORE or ~/.booo-ledger/trust), written durably; Accept holds an exclusive lock
+// on the directory, so two ledgerctl runs do not undo each other's updates.
 #ifndef BOOO_TOOLS_LEDGERCTL_TRUST_STORE_H_
 #define BOOO_TOOLS_LEDGERCTL_TRUST_STORE_H_
 
@@ -28,6 +29,14 @@ namespace booo::ledgerctl {
 struct TrustedLog {
   std::string origin;
   std::vector<std::pair<std::string, std::string>> log_keys;  // (key name, public key)
+  // Keys a rotation replaced, each trusted for checkpoints smaller than the size of the first
+  // checkpoint that announced its successor.
+  struct RetiredKey {
+    std::string name;
+    std::string public_key;
+    uint64_t below_size = 0;
+  };
+  std::vector<RetiredKey> retired_keys;
   std::string witness_policy;  // tlog-policy text; empty: no cosignatures required
   std::string latest_note;     // the latest checkpoint verified; empty before the first
 };
@@ -57,7 +66,9 @@ class TrustStore {
   // than the held one), DATA_LOSS (a fork: the message holds both checkpoints).
   absl::StatusOr<ledger::Checkpoint> Accept(const std::string& note, const AcceptOptions& options);
 
-  std::optional<TrustedLog> Find(const std::string& origin) const;
+  // nullopt when the store holds nothing for `origin`; DATA_LOSS for a file it cannot read
+  // (never silently trusted afresh).
+  absl::StatusOr<std::optional<TrustedLog>> Find(const std::string& origin) const;
 
  private:
   explicit TrustStore(std::string dir) : dir_(std::move(dir)) {}

@@ -1,8 +1,10 @@
 #include "tools/ledgerctl/witness_server.h"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -49,8 +51,12 @@ nlohmann::json ToJson(const ledger::WitnessedLog& log) {
   for (const auto& [name, public_key] : log.log_keys) {
     keys.push_back(ledger::VerifierKeyString(name, public_key));
   }
+  nlohmann::json retired = nlohmann::json::array();
+  for (const auto& [name, public_key] : log.retired_log_keys) {
+    retired.push_back(ledger::VerifierKeyString(name, public_key));
+  }
   return {{"origin", log.origin}, {"size", log.size}, {"root", ledger::HashToHex(log.root)},
-          {"note", log.note}, {"log_keys", keys}};
+          {"note", log.note}, {"log_keys", keys}, {"retired_log_keys", retired}};
 }
 
 absl::StatusOr<ledger::WitnessedLog> FromJson(const std::string& text, const std::string& file) {
@@ -79,6 +85,12 @@ absl::StatusOr<ledger::WitnessedLog> FromJson(const std::string& text, const std
     log.log_keys.push_back(*key);
   }
   if (log.log_keys.empty()) return bad("no log key");
+  for (const auto& vkey : j.value("retired_log_keys", nlohmann::json::array())) {
+    if (!vkey.is_string()) return bad("a retired log key is not a string");
+    auto key = ledger::ParseVerifierKeyString(vkey.get<std::string>());
+    if (!key.ok()) return bad(std::string(key.status().message()));
+    log.retired_log_keys.push_back(*key);
+  }
   return log;
 }
 
@@ -96,6 +108,13 @@ absl::StatusOr<std::unique_ptr<WitnessServer>> WitnessServer::Start(
   }
   if (options.state_dir.empty()) return absl::InvalidArgumentError("state_dir: is required");
   std::filesystem::create_directories(options.state_dir);
+  // One witness per state: two processes on one directory could each cosign another tree.
+  server->lock_fd_ = ::open((std::filesystem::path(options.state_dir) / ".lock").c_str(),
+                            O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (server->lock_fd_ < 0 || ::flock(server->lock_fd_, LOCK_EX | LOCK_NB) != 0) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "state_dir: ", options.state_dir, " is in use by another witness process"));
+  }
   if (options.logs.empty()) return absl::InvalidArgumentError("log: witness at least one log");
   absl::MutexLock lock(&server->mutex_);
   for (const auto& [origin, vkey] : options.logs) {
@@ -113,8 +132,23 @@ absl::StatusOr<std::unique_ptr<WitnessServer>> WitnessServer::Start(
       std::ifstream in(file);
       std::stringstream text;
       text << in.rdbuf();
-      ASSIGN_OR_RETURN(log, FromJson(text.str(), file.string()));
-      if (log.origin != origin) return absl::DataLossError(absl::StrCat(file.string(), ": another origin"));
+      ASSIGN_OR_RETURN(ledger::WitnessedLog stored, FromJson(text.str(), file.string()));
+      if (stored.origin != origin) {
+        return absl::DataLossError(absl::StrCat(file.string(), ": another origin"));
+      }
+      // The configured key must be the one the state trusts or one it rotated away from: any
+      // other is another log under this origin, which this state must not be mixed with.
+      bool known = false;
+      for (const auto& key : stored.log_keys) known = known || key == *log_key;
+      for (const auto& key : stored.retired_log_keys) known = known || key == *log_key;
+      if (!known) {
+        return absl::FailedPreconditionError(absl::StrCat(
+            "log ", origin, ": the key given is neither the one this witness trusts for it (",
+            ledger::VerifierKeyString(stored.log_keys.front().first, stored.log_keys.front().second),
+            ") nor one it rotated away from; to witness another log under this origin, move ",
+            file.string(), " away"));
+      }
+      log = std::move(stored);
     }
     server->logs_[origin] = std::move(log);
   }
@@ -152,12 +186,18 @@ absl::StatusOr<std::unique_ptr<WitnessServer>> WitnessServer::Start(
     return absl::UnavailableError(absl::StrCat("listen: cannot listen on ", options.listen));
   }
   server->listener_ = std::thread([&http] { http.listen_after_bind(); });
+  // httplib's stop() does nothing before the listener runs: a Shutdown right after Start
+  // would otherwise leave it running, and its join waiting forever.
+  for (int i = 0; i < 5000 && !http.is_running(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
   return server;
 }
 
 WitnessServer::~WitnessServer() {
   Shutdown();
   Wait();
+  if (lock_fd_ >= 0) ::close(lock_fd_);
 }
 
 std::string WitnessServer::VerifierKey() const {
@@ -188,7 +228,13 @@ ledger::WitnessAnswer WitnessServer::AddCheckpoint(const std::string& body) {
   ledger::WitnessAnswer answer =
       ledger::JudgeAddCheckpoint(*request, known->second, options_.name, *key_, now);
   if (answer.evidence_of_misbehaviour) KeepEvidence(body, answer);
-  if (answer.updated) {
+  const bool changed = answer.updated &&
+                       (answer.updated->size != known->second.size ||
+                        answer.updated->root != known->second.root ||
+                        answer.updated->log_keys != known->second.log_keys);
+  if (answer.updated && !changed) {
+    known->second.note = answer.updated->note;  // a fresh cosignature of the tree it holds
+  } else if (answer.updated) {
     // Durable before the answer: a restart must never forget a cosigned size.
     if (absl::Status kept = Persist(*answer.updated); !kept.ok()) {
       return {500, "text/plain; charset=utf-8", std::string(kept.message()) + "\n", {}, false};
@@ -209,7 +255,11 @@ absl::Status WitnessServer::Persist(const ledger::WitnessedLog& log) const {
 }
 
 void WitnessServer::KeepEvidence(const std::string& body, const ledger::WitnessAnswer& answer) const {
-  std::ofstream out(std::filesystem::path(options_.state_dir) / "evidence.log", std::ios::app);
+  const std::filesystem::path file = std::filesystem::path(options_.state_dir) / "evidence.log";
+  std::error_code missing;
+  const uintmax_t size = std::filesystem::file_size(file, missing);  // -1 with `missing` set
+  if (!missing && size > (16u << 20)) return;  // enough evidence kept
+  std::ofstream out(file, std::ios::app);
   out << "=== " << absl::FormatTime(absl::Now()) << " refused with " << answer.http_status << ": "
       << answer.body << body << "\n";
 }

@@ -63,6 +63,7 @@ class WitnessServer {
   std::unique_ptr<httplib::Server> http_;
   std::thread listener_;
   int port_ = 0;
+  int lock_fd_ = -1;  // flock on <state_dir>/.lock, held for the process's life
 };
 
 }  // namespace booo::ledgerctl
