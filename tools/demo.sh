@@ -23,6 +23,7 @@ DEMO="${BOOO_DEMO_DIR:-$root/demo-data}"
 export BOOO_TRUST_STORE="$DEMO/trust"
 PORT="${BOOO_DEMO_PORT:-50551}"
 ADDR="127.0.0.1:$PORT"
+TILES="127.0.0.1:${BOOO_DEMO_TILES_PORT:-50552}"
 EVENTS="$root/tools/demo/events"
 PROPOSALS="$root/tools/demo/proposals"
 RULEBOOK="$root/replay/rulebook/booo-2022-2025.json"
@@ -45,8 +46,9 @@ step "2. Initialise the ledger: the genesis event, signed by the ministry root k
 ctl init --data-dir "$DEMO/ledger" --root-key "$DEMO/keys/ministry.key" \
   --origin booo-ledger.demo/ledger --checkpoint-key-name booo-ledger.demo
 
-step "3. Start ledgerd on $ADDR (structured logs in $DEMO/ledgerd.log), holding its checkpoint key and the next"
+step "3. Start ledgerd on $ADDR (structured logs in $DEMO/ledgerd.log), holding its checkpoint key and the next; the log as C2SP tiles on http://$TILES"
 "$LEDGERD" --data-dir "$DEMO/ledger" --listen "$ADDR" --plaintext-for-development \
+  --tiles-listen "$TILES" \
   --checkpoint-key "$DEMO/ledger/checkpoint.key" --checkpoint-key "$DEMO/keys/checkpoint-2027.key" \
   2>"$DEMO/ledgerd.log" &
 LEDGERD_PID=$!
@@ -96,8 +98,11 @@ if ctl append --key "$DEMO/keys/auditor.key" --event "$EVENTS/12-ams-poo-2022-06
 fi
 echo "(all three refused, nothing written)"
 
-step "9. The auditor keeps a signed checkpoint (C2SP signed note)"
+step "9. The auditor keeps a signed checkpoint (C2SP signed note); anyone reads it, and the tree's tiles, over HTTP without an account"
 ctl checkpoint --out "$DEMO/checkpoint-kept.note"
+curl -sf "http://$TILES/checkpoint" | head -n 3
+size=$(curl -sf "http://$TILES/checkpoint" | sed -n 2p)
+echo "GET /tile/0/000.p/$size: $(curl -sf "http://$TILES/tile/0/000.p/$size" | wc -c) bytes ($size leaf hashes)"
 
 step "10. A correction supersedes the second-half 2022 declaration; a retry returns the original receipt"
 append gm0363 20-ams-goo-2022-h2-correction 20-ams-goo-2022-h2-correction
