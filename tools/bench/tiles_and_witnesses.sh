@@ -41,8 +41,14 @@ rate() {  # rate PATH: requests per second, warm
   curl -sf "$T/$1" -o /dev/null
   wrk -t2 -c16 -d10s -H 'Accept-Encoding: gzip' "$T/$1" | awk '/Requests\/sec/ {printf "%.0f", $2}'
 }
-partial="tile/0/$(printf '%03d' $(((size / 256) % 1000))).p/$((size % 256))"
-[ $((size / 256)) -lt 1000 ] || partial="tile/1/000"  # (big trees: a full level-1 tile instead)
+tile_index() {  # the spec's path encoding of N: 3-digit elements, all but the last "x"-prefixed
+  local n="$1" out
+  out=$(printf '%03d' $((n % 1000))); n=$((n / 1000))
+  while [ "$n" -gt 0 ]; do out="x$(printf '%03d' $((n % 1000)))/$out"; n=$((n / 1000)); done
+  echo "$out"
+}
+partial="tile/0/$(tile_index $((size / 256))).p/$((size % 256))"
+[ $((size % 256)) -ne 0 ] || partial="tile/1/$(tile_index $((size / 65536))).p/$(((size / 256) % 256))"
 echo "| tiles served per second, full hash tile (8,192 B), warm, 16 connections | $(rate tile/0/000) |"
 echo "| tiles served per second, partial hash tile ($partial), warm | $(rate "$partial") |"
 echo "| entry bundles served per second, full, gzip, warm | $(rate tile/entries/000) |"
