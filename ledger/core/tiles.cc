@@ -140,9 +140,6 @@ absl::StatusOr<std::string> TileHashes(const SubtreeHashSource& source, const Ti
   return out;
 }
 
-namespace {
-
-// MTH over 2^k consecutive node hashes (a perfect subtree), each 32 bytes of `hashes`.
 Hash PerfectSubtreeHash(absl::string_view hashes, size_t first, size_t count) {
   std::vector<Hash> level(count);
   for (size_t i = 0; i < count; ++i) {
@@ -156,8 +153,6 @@ Hash PerfectSubtreeHash(absl::string_view hashes, size_t first, size_t count) {
   }
   return level.front();
 }
-
-}  // namespace
 
 absl::Status CheckTileHashes(const SubtreeHashSource& source, const TileId& tile,
                              absl::string_view hashes, uint64_t tree_size, const Hash& root) {

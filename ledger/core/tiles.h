@@ -55,6 +55,11 @@ bool TileExists(const TileId& tile, uint64_t tree_size);
 absl::StatusOr<std::string> TileHashes(const SubtreeHashSource& source, const TileId& tile,
                                        uint64_t tree_size);
 
+// The Merkle hash of `count` (a power of two) consecutive 32-byte hashes of `hashes` from
+// `first` on: the complete subtree they are the leaves of. Tile hashes are hashed this way into
+// the nodes between tile levels.
+Hash PerfectSubtreeHash(absl::string_view hashes, size_t first, size_t count);
+
 // Checks a hash tile's content against the root of the tree of `tree_size` leaves, so that a
 // damaged stored node is never served: the tile's hashes split into at most nine aligned runs
 // of 2^k (one run for a full tile), each run hashes to one complete subtree, and each of those

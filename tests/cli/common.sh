@@ -13,7 +13,8 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 # under pipefail, a producer cut off by grep -q's early exit would fail the pipeline (SIGPIPE).
 has() { grep "$@" >/dev/null; }
 # A free port: let the kernel choose, then reuse it.
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+PORT=$(free_port)
 ADDR="127.0.0.1:$PORT"
 ctl() { "$CTL" --server "$ADDR" "$@"; }
 # append KEY EVENT...: demo events signed with $WORK/KEY.key.

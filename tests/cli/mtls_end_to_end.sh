@@ -43,7 +43,7 @@ ctl tls client-cert --ca-dir "$WORK/rogue-ca" --key "$WORK/ams.key" --out "$WORK
   >/dev/null
 cp "$WORK/ams.key" "$WORK/rogue.key"
 
-TPORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+TPORT=$(free_port)
 T="https://127.0.0.1:$TPORT"
 "$LEDGERD" --data-dir "$WORK/ledger" --listen "$ADDR" --tls-cert "$WORK/server/server.crt" \
   --tls-key "$WORK/server/server.key" --tls-client-ca "$WORK/ca/ca.crt" \

@@ -13,7 +13,6 @@ source "$(dirname "$0")/common.sh"
 STATIC_PID=""
 trap 'cleanup; [ -n "$STATIC_PID" ] && kill "$STATIC_PID" 2>/dev/null; true' EXIT
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 TPORT=$(free_port)
 T="http://127.0.0.1:$TPORT"
 

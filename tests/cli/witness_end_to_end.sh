@@ -12,7 +12,6 @@ source "$(dirname "$0")/common.sh"
 declare -A WPORT WPID
 # Only the witnesses running now: a stopped one's pid may belong to another process by then.
 trap 'cleanup; for w in "${!WPID[@]}"; do kill -9 "${WPID[$w]}" 2>/dev/null; done; true' EXIT
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 TPORT=$(free_port)
 T="http://127.0.0.1:$TPORT"
 ORIGIN=e2e.example/witnessed

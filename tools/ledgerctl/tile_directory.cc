@@ -3,7 +3,6 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -47,18 +46,7 @@ absl::StatusOr<ledger::Hash> TileDirectory::CompleteSubtree(int level, uint64_t 
     tile.width = static_cast<uint32_t>(complete % ledger::kTileWidth);
   }
   ASSIGN_OR_RETURN(const std::string* hashes, ReadTile(tile));
-  const size_t offset = first % ledger::kTileWidth;
-  std::vector<ledger::Hash> run(size_t{1} << k);
-  for (size_t i = 0; i < run.size(); ++i) {
-    std::memcpy(run[i].data(), hashes->data() + (offset + i) * 32, 32);
-  }
-  while (run.size() > 1) {
-    for (size_t i = 0; i < run.size() / 2; ++i) {
-      run[i] = ledger::HashChildren(run[2 * i], run[2 * i + 1]);
-    }
-    run.resize(run.size() / 2);
-  }
-  return run.front();
+  return ledger::PerfectSubtreeHash(*hashes, first % ledger::kTileWidth, size_t{1} << k);
 }
 
 absl::Status WriteFileAtomically(const std::string& dir, const std::string& path,

@@ -17,33 +17,13 @@
 #include "ledger/core/checkpoint.h"
 #include "ledger/core/status_macros.h"
 #include "nlohmann/json.hpp"
+#include "tools/ledgerctl/tile_directory.h"
 
 namespace booo::ledgerctl {
 namespace {
 
 std::string OriginHash(const std::string& origin) {
   return absl::BytesToHexString(ledger::Sha256Bytes(origin));
-}
-
-// Writes `content` to `path` so that it survives a crash once this returns: a temporary file,
-// fsynced, renamed into place, the directory fsynced.
-absl::Status WriteDurably(const std::filesystem::path& path, const std::string& content) {
-  const std::filesystem::path temporary = path.string() + ".tmp";
-  const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) return absl::UnavailableError(absl::StrCat(temporary.string(), ": cannot open"));
-  bool ok = ::write(fd, content.data(), content.size()) == static_cast<ssize_t>(content.size());
-  ok = ::fsync(fd) == 0 && ok;
-  ok = ::close(fd) == 0 && ok;
-  if (!ok || ::rename(temporary.c_str(), path.c_str()) != 0) {
-    return absl::UnavailableError(absl::StrCat(path.string(), ": cannot write durably"));
-  }
-  const int dir = ::open(path.parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dir < 0 || ::fsync(dir) != 0) {
-    if (dir >= 0) ::close(dir);
-    return absl::UnavailableError(absl::StrCat(path.parent_path().string(), ": cannot fsync"));
-  }
-  ::close(dir);
-  return absl::OkStatus();
 }
 
 nlohmann::json ToJson(const ledger::WitnessedLog& log) {
@@ -250,8 +230,8 @@ ledger::WitnessAnswer WitnessServer::AddCheckpoint(const std::string& body) {
 }
 
 absl::Status WitnessServer::Persist(const ledger::WitnessedLog& log) const {
-  return WriteDurably(std::filesystem::path(options_.state_dir) / (OriginHash(log.origin) + ".json"),
-                      ToJson(log).dump(1) + "\n");
+  return WriteFileAtomically(options_.state_dir, OriginHash(log.origin) + ".json",
+                             ToJson(log).dump(1) + "\n", /*durable=*/true);
 }
 
 void WitnessServer::KeepEvidence(const std::string& body, const ledger::WitnessAnswer& answer) const {
