@@ -170,6 +170,13 @@ if ctl verify --data-dir "$WORK/fork" --checkpoint "$WORK/fork.note" >"$WORK/ver
   fail "verify accepted the fork"
 fi
 has "FORK" "$WORK/verify.out" || fail "verify reported no fork: $(cat "$WORK/verify.out")"
+# ... and an offline query on the fork's export with its checkpoint.
+ctl export --data-dir "$WORK/fork" --out "$WORK/fork.export" >/dev/null
+if ctl signals --export "$WORK/fork.export" --checkpoint "$WORK/fork.note" --as-of 2026-01-01 \
+     >"$WORK/query.out" 2>&1; then
+  fail "an offline query accepted the fork"
+fi
+has "FORK" "$WORK/query.out" || fail "the offline query reported no fork: $(cat "$WORK/query.out")"
 # A checkpoint key the ledger never recorded (another ledger's, under the same name) is named
 # as such.
 ctl init --data-dir "$WORK/other" --root-key "$WORK/ministry.key" --origin "$ORIGIN" >/dev/null

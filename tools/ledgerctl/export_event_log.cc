@@ -48,4 +48,14 @@ absl::StatusOr<std::optional<uint64_t>> ExportEventLog::FindEventId(
   return std::optional<uint64_t>();
 }
 
+ledger::Hash ExportEventLog::RootAt(uint64_t size) const {
+  ledger::CompactRange range;
+  for (uint64_t i = 0; i < size && i < events_.size(); ++i) {
+    ledger::Hash hash;
+    std::copy(events_[i].leaf_hash.begin(), events_[i].leaf_hash.end(), hash.begin());
+    range.Append(hash);
+  }
+  return range.Root();
+}
+
 }  // namespace booo::ledgerctl

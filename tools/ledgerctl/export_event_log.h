@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "ledger/core/merkle.h"
 #include "replay/projection/event_log.h"
 
 namespace booo::ledgerctl {
@@ -24,6 +25,8 @@ class ExportEventLog final : public replay::InMemoryEventLog {
 
   uint64_t Size() const override { return events_.size(); }
   absl::StatusOr<std::optional<uint64_t>> FindEventId(const std::string& event_id) const override;
+  // The root of the tree of the first `size` events (size <= Size()), from their leaf hashes.
+  ledger::Hash RootAt(uint64_t size) const;
 
  private:
   struct Event {

@@ -21,6 +21,7 @@
 #include "replay/calc/grant_payload_rules.h"
 #include "replay/calc/rule_guard.h"
 #include "tools/ledgerctl/client.h"
+#include "tools/ledgerctl/trust_store.h"
 
 namespace booo::ledgerctl {
 namespace {
@@ -198,6 +199,7 @@ absl::StatusOr<VerifiedExport> OpenVerifiedExport(const OfflineSource& source) {
 
   VerifiedExport out;
   out.index_path = source.export_file + ".verified";
+  std::optional<std::pair<std::string, std::string>> recorded_key;  // known when verified now
   const std::optional<IndexRecord> index =
       source.reverify ? std::nullopt : ReadIndex(out.index_path);
   // A matching index: the same bytes, verified against the checkpoint asked for (or any, when
@@ -220,6 +222,11 @@ absl::StatusOr<VerifiedExport> OpenVerifiedExport(const OfflineSource& source) {
     options.payload_rules = &payload_rules;
     options.trusted_checkpoint = checkpoint;
     ASSIGN_OR_RETURN(ledger::VerifyReport report, ledger::VerifyLedger(leaves, options));
+    if (checkpoint) {
+      const ledger::CheckpointKey* key =
+          ledger::CheckpointKeyFor(report.checkpoint_keys, report.checkpoint_size.value_or(0));
+      if (key != nullptr) recorded_key = std::make_pair(key->key_name, key->public_key);
+    }
     wanted.tree_size = report.events;
     wanted.root = absl::BytesToHexString(
         absl::string_view(reinterpret_cast<const char*>(report.root.data()), report.root.size()));
@@ -232,6 +239,25 @@ absl::StatusOr<VerifiedExport> OpenVerifiedExport(const OfflineSource& source) {
     return absl::DataLossError(absl::StrCat("export: ", out.log->Size(),
                                             " leaves, its verified index says ",
                                             index->tree_size));
+  }
+  // The kept checkpoint goes through the trust store like every other: the export must hold
+  // the tree of the checkpoint the store holds (or be a fork of it).
+  if (checkpoint) {
+    TrustStore trust = TrustStore::Open(CurrentTrustSettings().store_dir);
+    AcceptOptions accept;
+    accept.witness_policy_file = CurrentTrustSettings().witness_policy_file;
+    accept.recorded_key = [&]() -> absl::StatusOr<std::pair<std::string, std::string>> {
+      if (recorded_key) return *recorded_key;
+      return absl::FailedPreconditionError(
+          "trust store: holds no checkpoint key for this log; run `ledgerctl verify --export` "
+          "with --checkpoint-key once, or --reverify");
+    };
+    const ExportEventLog* log = out.log.get();
+    accept.root_at = [log](uint64_t size) -> std::optional<ledger::Hash> {
+      if (size > log->Size()) return std::nullopt;
+      return log->RootAt(size);
+    };
+    RETURN_IF_ERROR(trust.Accept(*checkpoint, accept).status());
   }
   return out;
 }
