@@ -185,7 +185,9 @@ HttpAnswer TilesHttpServer::Respond(absl::string_view target, const ledger::Ledg
   answer.content_type = kOctets;
   answer.cache_control = tile->full() ? kImmutable : kPartial;
   // Bundles for certified readers only: no shared cache may keep them.
-  if (tile->entries && !entries_public) answer.cache_control = "private, max-age=31536000, immutable";
+  if (tile->entries && !entries_public) {
+    answer.cache_control = tile->full() ? "private, max-age=31536000, immutable" : "private, max-age=60";
+  }
   answer.body = *std::move(content);
   return answer;
 }
