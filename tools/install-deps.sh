@@ -15,6 +15,11 @@ PACKAGES=(
   # The tests: curl and python3's http.server serve and fetch tiles; Go's own sumdb/tlog and
   # sumdb/note (GOPATH mode, no module proxy) check them independently.
   curl python3 golang-go golang-golang-x-mod-dev
+  # The cluster: etcd decides who is primary. Its v3 API's .proto files (with gogoproto and the
+  # googleapis annotations they import) generate the client stubs; the server and etcdctl run
+  # in the cluster tests.
+  etcd-server etcd-client golang-etcd-server-dev golang-github-gogo-protobuf-dev
+  golang-github-grpc-ecosystem-grpc-gateway-dev
 )
 # The benchmark (tools/bench.sh) also needs Debian's PostgreSQL server and pgbench (the
 # baseline), bc and GNU time.

@@ -19,6 +19,12 @@ struct Ledger::PendingAppend {
   std::string signature;
   booo::v1::EventBody body;
   bool signature_verified = false;
+  // A mirror's copy of the primary's event (ReplicateAsync): where and when the primary
+  // recorded it, and the leaf hash it must have.
+  bool replicated = false;
+  uint64_t sequence = 0;
+  int64_t recorded_at_micros = 0;
+  Hash leaf_hash{};
 };
 
 struct Ledger::PendingUnit {
@@ -28,6 +34,10 @@ struct Ledger::PendingUnit {
   // (or refused), in commit order.
   AppendDone append_done;
   BatchDone batch_done;
+  // A mirror's chunk (ReplicateAsync): written up to its first refused event.
+  bool replicated = false;
+  ReplicateDone replicate_done;
+  absl::Status prepare_divergence;  // an event after the unit's last failed before queueing
 };
 
 // One group commit in the making: the writer's state with this group's events applied, so an
@@ -42,6 +52,8 @@ struct Ledger::GroupState {
   uint64_t next_sequence = 0;
   CompactRange tree;
   int64_t recorded_at_micros = 0;
+  int64_t last_event_recorded_at_micros = 0;  // a mirror's events carry the primary's times
+  bool replication_stopped = false;           // a replicated event was refused: admit no more
   StoreBatch batch;
   absl::flat_hash_map<std::string, uint64_t> heads;
   absl::flat_hash_map<std::string, size_t> ids;  // event id -> index into admitted
@@ -214,10 +226,55 @@ void Ledger::AppendBatchAsync(std::vector<SignedBytes> events, BatchDone done) {
   if (absl::Status queued = Enqueue(std::move(unit)); !queued.ok()) done(queued);
 }
 
+void Ledger::ReplicateAsync(std::vector<ReplicatedEvent> events, ReplicateDone done) {
+  auto unit = std::make_shared<PendingUnit>();
+  unit->replicated = true;
+  unit->replicate_done = done;
+  for (ReplicatedEvent& event : events) {
+    const uint64_t sequence = event.sequence;
+    absl::StatusOr<std::shared_ptr<PendingAppend>> pending =
+        Prepare(std::move(event.body_bytes), std::move(event.signature));
+    if (!pending.ok()) {
+      unit->prepare_divergence = absl::Status(
+          pending.status().code(), absl::StrCat("sequence ", sequence, ": ",
+                                                pending.status().message()));
+      break;
+    }
+    (*pending)->replicated = true;
+    (*pending)->sequence = sequence;
+    (*pending)->recorded_at_micros = event.recorded_at_micros;
+    (*pending)->leaf_hash = event.leaf_hash;
+    unit->events.push_back(*std::move(pending));
+  }
+  if (unit->events.empty()) {
+    return done(ReplicateResult{Head().size, unit->prepare_divergence, absl::OkStatus()});
+  }
+  if (absl::Status queued = Enqueue(unit); !queued.ok()) {
+    done(ReplicateResult{Head().size, absl::OkStatus(), queued});
+  }
+}
+
+void Ledger::SetFollowing(bool following) {
+  absl::MutexLock lock(&head_mutex_);
+  following_ = following;
+}
+
+bool Ledger::following() const {
+  absl::MutexLock lock(&head_mutex_);
+  return following_;
+}
+
 absl::Status Ledger::Enqueue(std::shared_ptr<PendingUnit> unit) {
   {
     absl::MutexLock lock(&queue_mutex_);
     if (writer_stop_) return absl::UnavailableError("ledger: shutting down");
+    if (unit->replicated != following()) {
+      return unit->replicated
+                 ? absl::FailedPreconditionError("ledger: not following a primary")
+                 : absl::FailedPreconditionError(
+                       "ledger: this node is a mirror and takes no appends; append on the "
+                       "primary");
+    }
     if (queued_events_ + unit->events.size() > options_.max_queued_appends) {
       return absl::ResourceExhaustedError("ledger: too many appends queued; retry later");
     }
@@ -279,8 +336,10 @@ void Ledger::WriterLoop() {
       if (queue_.empty()) return;  // stopping, and everything queued was written
       // Whole units only: a batch is never split across groups.
       size_t events = 0;
-      while (!queue_.empty() && (events == 0 || events + queue_.front()->events.size() <=
-                                                     options_.max_group_events)) {
+      // A group holds appends or a mirror's chunks, never both.
+      while (!queue_.empty() &&
+             (events == 0 || (events + queue_.front()->events.size() <= options_.max_group_events &&
+                              queue_.front()->replicated == group.front()->replicated))) {
         events += queue_.front()->events.size();
         group.push_back(std::move(queue_.front()));
         queue_.pop_front();
@@ -303,14 +362,24 @@ void Ledger::CommitGroup(std::vector<std::shared_ptr<PendingUnit>>& units) {
   // time already reported as settled.
   {
     absl::MutexLock settled(&settled_mutex_);
-    g.recorded_at_micros =
-        std::max({last_recorded_at_micros_, clock_->NowMicros(), settled_floor_micros_});
-    group_recorded_at_micros_ = g.recorded_at_micros;
+    if (units.front()->replicated) {
+      // The primary's times; the group's own is its last admitted event's (set below).
+      g.recorded_at_micros = last_recorded_at_micros_;
+      group_recorded_at_micros_ =
+          std::max(last_recorded_at_micros_, units.front()->events.front()->recorded_at_micros);
+    } else {
+      g.recorded_at_micros =
+          std::max({last_recorded_at_micros_, clock_->NowMicros(), settled_floor_micros_});
+      group_recorded_at_micros_ = g.recorded_at_micros;
+    }
   }
+  g.last_event_recorded_at_micros = last_recorded_at_micros_;
   GroupResults results = AdmitGroup(units, g);
+  if (units.front()->replicated) g.recorded_at_micros = g.last_event_recorded_at_micros;
   if (!g.admitted.empty()) {
     CheckGroupInvariants(g);
     const absl::Status written = WriteGroup(g);
+    results.write_error = written;
     if (written.ok()) {
       PublishGroup(g);
     } else {
@@ -321,6 +390,7 @@ void Ledger::CommitGroup(std::vector<std::shared_ptr<PendingUnit>>& units) {
       }
     }
   }
+  results.durable_size = tree_.size();
   {
     absl::MutexLock settled(&settled_mutex_);
     group_recorded_at_micros_.reset();  // written and published, or not written at all
@@ -333,10 +403,27 @@ Ledger::GroupResults Ledger::AdmitGroup(const std::vector<std::shared_ptr<Pendin
   GroupResults out;
   out.unit_results.resize(units.size());
   out.batch_refused.resize(units.size());
+  out.divergence.resize(units.size());
   auto& unit_results = out.unit_results;
   auto& batch_refused = out.batch_refused;
   for (size_t u = 0; u < units.size(); ++u) {
     const auto& events = units[u]->events;
+    if (units[u]->replicated) {  // in order, up to the first refusal; what came before stays
+      for (size_t i = 0; i < events.size() && !g.replication_stopped; ++i) {
+        absl::StatusOr<AppendResult> result = AdmitInGroup(*events[i], g);
+        if (!result.ok()) {
+          out.divergence[u] = absl::Status(
+              result.status().code(),
+              absl::StrCat("sequence ", events[i]->sequence, ": ", result.status().message()));
+          g.replication_stopped = true;
+        }
+      }
+      if (!g.replication_stopped && !units[u]->prepare_divergence.ok()) {
+        out.divergence[u] = units[u]->prepare_divergence;
+        g.replication_stopped = true;
+      }
+      continue;
+    }
     if (!units[u]->batch) {  // a single append: a refusal adds nothing to roll back
       unit_results[u].push_back(AdmitInGroup(*events[0], g));
       continue;
@@ -434,9 +521,15 @@ void Ledger::AnswerGroup(std::vector<std::shared_ptr<PendingUnit>> units, GroupR
   for (const auto& unit : units) group_events += unit->events.size();
   auto answer = [this, group_events, units = std::move(units),
                  unit_results = std::move(unit_results),
-                 batch_refused = std::move(batch_refused)]() mutable {
+                 batch_refused = std::move(batch_refused),
+                 divergence = std::move(results.divergence), durable = results.durable_size,
+                 write_error = std::move(results.write_error)]() mutable {
     for (size_t u = 0; u < units.size(); ++u) {
       PendingUnit& unit = *units[u];
+      if (unit.replicated) {
+        unit.replicate_done(ReplicateResult{durable, divergence[u], write_error});
+        continue;
+      }
       if (!unit.batch) {
         unit.append_done(std::move(unit_results[u][0]));
         continue;
@@ -487,6 +580,25 @@ void Ledger::CompletionLoop() {
 
 absl::StatusOr<AppendResult> Ledger::AdmitInGroup(PendingAppend& append, GroupState& g) {
   const booo::v1::EventBody& body = append.body;
+  // A mirror's event: at the primary's sequence and time, which never goes back.
+  const int64_t recorded_at = append.replicated ? append.recorded_at_micros : g.recorded_at_micros;
+  if (append.replicated) {
+    if (append.sequence != g.next_sequence) {
+      return absl::DataLossError(absl::StrCat("the primary sent sequence ", append.sequence,
+                                              " where the log's next is ", g.next_sequence));
+    }
+    if (recorded_at < g.last_event_recorded_at_micros) {
+      return absl::DataLossError(absl::StrCat(
+          "recorded_at_micros: ", recorded_at, " is before the previous event's ",
+          g.last_event_recorded_at_micros, "; recorded-at times never go back"));
+    }
+    const bool again = g.ids.contains(body.event_id());
+    ASSIGN_OR_RETURN(std::optional<uint64_t> recorded, store_->FindEventId(body.event_id()));
+    if (again || recorded) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "event_id: ", body.event_id(), " is already recorded; a log holds each event once"));
+    }
+  }
   // Idempotency first: a retry of a recorded event gets its receipt even if, meanwhile, its key
   // was revoked or its stream moved on.
   if (auto it = g.ids.find(body.event_id()); it != g.ids.end()) {
@@ -504,9 +616,10 @@ absl::StatusOr<AppendResult> Ledger::AdmitInGroup(PendingAppend& append, GroupSt
 
   const KeyRegistry& keys = g.keys ? *g.keys : keys_;
   AdmissionInput input{&body,           append.body_bytes,         append.signature,
-                       g.next_sequence, append.signature_verified, g.recorded_at_micros};
+                       g.next_sequence, append.signature_verified, recorded_at};
   RETURN_IF_ERROR(AdmitEvent(input, keys));
-  if (body.has_checkpoint_key_rotated() && options_.holds_checkpoint_key &&
+  // (A mirror records a rotation it cannot sign for: the rule is this server's, not the log's.)
+  if (!append.replicated && body.has_checkpoint_key_rotated() && options_.holds_checkpoint_key &&
       !options_.holds_checkpoint_key(body.checkpoint_key_rotated().checkpoint_public_key())) {
     return absl::FailedPreconditionError(
         "checkpoint_key_rotated.checkpoint_public_key: this server does not hold the key's "
@@ -538,15 +651,21 @@ absl::StatusOr<AppendResult> Ledger::AdmitInGroup(PendingAppend& append, GroupSt
   // event gets that answer first.
   const bool watched = policy_streams_.contains(body.stream());
   if (watched) {
-    RETURN_IF_ERROR(options_.policy->Check(PolicyEvent{body, g.next_sequence, g.recorded_at_micros},
-                                           g.policy_pending));
+    RETURN_IF_ERROR(
+        options_.policy->Check(PolicyEvent{body, g.next_sequence, recorded_at}, g.policy_pending));
   }
 
   const uint64_t sequence = g.next_sequence;
   ASSIGN_OR_RETURN(std::string leaf,
-                   EncodeLeaf(Leaf{sequence, g.recorded_at_micros, body.signer_key_id(),
+                   EncodeLeaf(Leaf{sequence, recorded_at, body.signer_key_id(),
                                    append.body_bytes, append.signature}));
   const Hash leaf_hash = HashLeaf(leaf);
+  if (append.replicated && leaf_hash != append.leaf_hash) {
+    return absl::DataLossError(absl::StrCat("leaf_hash: the event hashes to ", HashToHex(leaf_hash),
+                                            " here; the primary says ",
+                                            HashToHex(append.leaf_hash)));
+  }
+  g.last_event_recorded_at_micros = recorded_at;
   g.batch.PutLeaf(sequence, leaf);
   for (const MerkleNode& node : g.tree.Append(leaf_hash)) g.batch.PutNode(node);
   g.batch.PutEventId(body.event_id(), sequence);
@@ -557,7 +676,7 @@ absl::StatusOr<AppendResult> Ledger::AdmitInGroup(PendingAppend& append, GroupSt
     g.superseded[*superseded] = sequence;
   }
   g.heads[stream] = head + 1;
-  if (watched) g.policy_pending.push_back(PolicyEvent{body, sequence, g.recorded_at_micros});
+  if (watched) g.policy_pending.push_back(PolicyEvent{body, sequence, recorded_at});
   ++g.next_sequence;
   if (IsKeyEvent(body)) {
     if (!g.keys) {
@@ -569,7 +688,7 @@ absl::StatusOr<AppendResult> Ledger::AdmitInGroup(PendingAppend& append, GroupSt
 
   booo::v1::Receipt receipt;
   receipt.set_sequence(sequence);
-  receipt.set_recorded_at_micros(g.recorded_at_micros);
+  receipt.set_recorded_at_micros(recorded_at);
   receipt.set_leaf_hash(std::string(leaf_hash.begin(), leaf_hash.end()));
   receipt.set_stream(stream);
   receipt.set_stream_version(head + 1);

@@ -103,6 +103,37 @@ class Ledger {
   absl::StatusOr<std::vector<AppendResult>> AppendBatch(std::vector<SignedBytes> events);
   void AppendBatchAsync(std::vector<SignedBytes> events, BatchDone done);
 
+  // --- Mirrors (services/cluster_follower.h) ---
+  // A mirror appends what the primary sent, not what callers ask: each event with the
+  // sequence, recorded-at time and leaf hash the primary gave it. Every event is admitted
+  // exactly as an append is (signature, key registry and role, admission rules, the domain
+  // policy, supersession, stream versions), at the primary's time, and its leaf must then
+  // hash to the primary's leaf hash; so a mirror stores the identical bytes and tree, or
+  // stops. Events are written in order up to the first that fails; `done` gets the durable
+  // size then and, for that event, `divergence` naming its sequence and why (FAILED_PRECONDITION
+  // for a rule, INVALID_ARGUMENT for a malformed event, DATA_LOSS for a leaf hash or sequence
+  // that does not match). A write failure is UNAVAILABLE or RESOURCE_EXHAUSTED in `write_error`
+  // instead: nothing diverged, the mirror retries. Only while following (SetFollowing).
+  struct ReplicatedEvent {
+    std::string body_bytes;
+    std::string signature;
+    uint64_t sequence = 0;
+    int64_t recorded_at_micros = 0;
+    Hash leaf_hash{};
+  };
+  struct ReplicateResult {
+    uint64_t durable_size = 0;
+    absl::Status divergence;
+    absl::Status write_error;
+  };
+  using ReplicateDone = std::function<void(ReplicateResult)>;
+  void ReplicateAsync(std::vector<ReplicatedEvent> events, ReplicateDone done);
+  // While following, appends are refused (FAILED_PRECONDITION) and ReplicateAsync is taken;
+  // otherwise the reverse. A mirror's settled time is the last replicated event's, never its
+  // own clock's (the primary records the times).
+  void SetFollowing(bool following);
+  bool following() const;
+
   // Reads. DATA_LOSS when a stored event fails its hash; NOT_FOUND when absent.
   absl::StatusOr<booo::v1::StoredEvent> GetEvent(uint64_t sequence) const;
   absl::StatusOr<booo::v1::StoredEvent> GetEventById(absl::string_view event_id) const;
@@ -215,6 +246,9 @@ class Ledger {
   struct GroupResults {
     std::vector<std::vector<absl::StatusOr<AppendResult>>> unit_results;
     std::vector<absl::Status> batch_refused;
+    std::vector<absl::Status> divergence;  // per replicated unit: the first event refused
+    uint64_t durable_size = 0;             // the head once the group is written (or not)
+    absl::Status write_error;
   };
   void CommitGroup(std::vector<std::shared_ptr<PendingUnit>>& units);
   GroupResults AdmitGroup(const std::vector<std::shared_ptr<PendingUnit>>& units, GroupState& g);
@@ -261,6 +295,7 @@ class Ledger {
   TreeHead head_ ABSL_GUARDED_BY(head_mutex_);
   int64_t published_recorded_at_micros_ ABSL_GUARDED_BY(head_mutex_) = 0;  // of the head's last
   bool shutting_down_ ABSL_GUARDED_BY(head_mutex_) = false;
+  bool following_ ABSL_GUARDED_BY(head_mutex_) = false;
 
   absl::Mutex queue_mutex_;
   absl::CondVar queue_changed_;

@@ -218,9 +218,16 @@ int64_t Ledger::SettledBeforeMicros() const {
     return *group_recorded_at_micros_;
   }
   int64_t last_published = 0;
+  bool following = false;
   {
     absl::MutexLock lock(&head_mutex_);
     last_published = published_recorded_at_micros_;
+    following = following_;
+  }
+  // A mirror knows only the primary's times: its own clock says nothing of events to come.
+  if (following) {
+    settled_floor_micros_ = std::max(settled_floor_micros_, last_published);
+    return last_published;
   }
   settled_floor_micros_ =
       std::max({settled_floor_micros_, last_published, clock_->NowMicros()});

@@ -133,6 +133,30 @@ void StoreBatch::PutSuperseded(uint64_t superseded, uint64_t superseding) {
   ops_.push_back({LedgerStore::kSuperseded, LedgerStore::SequenceKey(superseded),
                   EncodeBigEndian64(superseding)});
 }
+void StoreBatch::DeleteLeaf(uint64_t sequence) {
+  ops_.push_back({LedgerStore::kEvents, LedgerStore::SequenceKey(sequence), "", true});
+}
+void StoreBatch::DeleteNode(int level, uint64_t index) {
+  ops_.push_back({LedgerStore::kTree, LedgerStore::NodeKey(level, index), "", true});
+}
+void StoreBatch::DeleteEventId(absl::string_view event_id) {
+  ops_.push_back({LedgerStore::kEventIds, std::string(event_id), "", true});
+}
+void StoreBatch::DeleteStreamEntry(absl::string_view stream, uint64_t position) {
+  ops_.push_back({LedgerStore::kStreams,
+                  absl::StrCat(stream, std::string(1, '\0'), EncodeBigEndian64(position)), "",
+                  true});
+}
+void StoreBatch::DeleteStreamVersion(uint64_t sequence) {
+  ops_.push_back({LedgerStore::kEventMeta, LedgerStore::SequenceKey(sequence), "", true});
+}
+void StoreBatch::DeleteStreamHead(absl::string_view stream) {
+  ops_.push_back({LedgerStore::kMeta, absl::StrCat(kHeadPrefix, stream), "", true});
+}
+void StoreBatch::DeleteSuperseded(uint64_t superseded) {
+  ops_.push_back({LedgerStore::kSuperseded, LedgerStore::SequenceKey(superseded), "", true});
+}
+
 void StoreBatch::PutTreeRoot(const Hash& root) {
   ops_.push_back({LedgerStore::kMeta, kTreeRootKey, std::string(root.begin(), root.end())});
 }
@@ -236,7 +260,9 @@ absl::Status LedgerStore::Write(const StoreBatch& batch, bool sync) {
   }
   rocksdb::WriteBatch wb;
   for (const auto& op : batch.ops_) {
-    RETURN_IF_ERROR(FromRocks(wb.Put(handles_[op.cf], op.key, op.value), "building batch"));
+    RETURN_IF_ERROR(FromRocks(op.erase ? wb.Delete(handles_[op.cf], op.key)
+                                       : wb.Put(handles_[op.cf], op.key, op.value),
+                              "building batch"));
   }
   rocksdb::WriteOptions options;
   options.sync = sync;
@@ -245,7 +271,7 @@ absl::Status LedgerStore::Write(const StoreBatch& batch, bool sync) {
     return written;
   }
   for (const auto& op : batch.ops_) {
-    if (op.cf == kTree) NoteTreeNode(op.key, op.value);
+    if (op.cf == kTree && !op.erase) NoteTreeNode(op.key, op.value);
   }
   return absl::OkStatus();
 }

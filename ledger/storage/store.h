@@ -51,6 +51,15 @@ class StoreBatch {
   // ledger checks its persisted tree against when it opens.
   void PutTreeRoot(const Hash& root);
   void PutLastRecordedAt(int64_t micros);
+  // For cutting a log's tail (ledger/storage/log_cut.h) only: what the Puts above wrote for
+  // the events being cut.
+  void DeleteLeaf(uint64_t sequence);
+  void DeleteNode(int level, uint64_t index);
+  void DeleteEventId(absl::string_view event_id);
+  void DeleteStreamEntry(absl::string_view stream, uint64_t position);
+  void DeleteStreamVersion(uint64_t sequence);
+  void DeleteStreamHead(absl::string_view stream);
+  void DeleteSuperseded(uint64_t superseded);
   size_t count() const;
   // Drops every operation after the first `count` (a batch refused within its group).
   void Truncate(size_t count);
@@ -61,6 +70,7 @@ class StoreBatch {
     int cf;
     std::string key;
     std::string value;
+    bool erase = false;
   };
   std::vector<Op> ops_;
 };
