@@ -10,7 +10,7 @@ namespace {
 
 bool IsNational(const Caller& caller) {
   return caller.development || caller.role == booo::v1::ROLE_MINISTRY ||
-         caller.role == booo::v1::ROLE_AUDITOR;
+         caller.role == booo::v1::ROLE_AUDITOR || caller.role == booo::v1::ROLE_MIRROR;
 }
 
 std::string OwnStream(const Caller& caller) {

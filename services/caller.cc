@@ -19,6 +19,8 @@ std::string Caller::Describe() const {
       return absl::StrCat("key ", key_id, " (ministry)");
     case booo::v1::ROLE_AUDITOR:
       return absl::StrCat("key ", key_id, " (auditor)");
+    case booo::v1::ROLE_MIRROR:
+      return absl::StrCat("key ", key_id, " (mirror)");
     default:
       return absl::StrCat("key ", key_id);
   }

@@ -48,4 +48,22 @@ absl::StatusOr<booo::v1::Checkpoint> CheckpointSigner::Sign(const ledger::TreeHe
   return signed_head;
 }
 
+absl::StatusOr<ledger::TreeHead> CheckpointSigner::SignableHead() const {
+  const ledger::TreeHead head = ledger_->Head();
+  const uint64_t size = CeilingFor(head.size);
+  if (size == head.size) return head;
+  if (size == 0) {
+    return absl::UnavailableError(
+        "checkpoint: none may be handed out yet (no tree size is durable on the sync mirrors "
+        "or verified from the primary); retry shortly");
+  }
+  ASSIGN_OR_RETURN(ledger::Hash root, ledger_->RootAt(size));
+  return ledger::TreeHead{size, root};
+}
+
+absl::StatusOr<booo::v1::Checkpoint> CheckpointSigner::Latest() const {
+  ASSIGN_OR_RETURN(ledger::TreeHead head, SignableHead());
+  return Sign(head);
+}
+
 }  // namespace booo::services

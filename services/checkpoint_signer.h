@@ -14,6 +14,8 @@
 #ifndef BOOO_SERVICES_CHECKPOINT_SIGNER_H_
 #define BOOO_SERVICES_CHECKPOINT_SIGNER_H_
 
+#include <algorithm>
+#include <functional>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -35,7 +37,25 @@ class CheckpointSigner {
   // keyring lacks the key in force.
   absl::StatusOr<booo::v1::Checkpoint> Sign(const ledger::TreeHead& head) const;
 
+  // In a cluster, a node hands out checkpoints only up to a ceiling (services/cluster_node.h):
+  // the primary up to what its sync mirrors hold, a mirror up to the primary's latest
+  // checkpoint it verified. `ceiling(head size)` returns the largest size it may sign now.
+  // Set once, before serving.
+  void SetCeiling(std::function<uint64_t(uint64_t head_size)> ceiling) {
+    ceiling_ = std::move(ceiling);
+  }
+  // The head to hand out a checkpoint of now: the ledger's head, or the tree at the ceiling
+  // below it (its root checked like every root, Ledger::RootAt).
+  absl::StatusOr<ledger::TreeHead> SignableHead() const;
+  // Sign(SignableHead()).
+  absl::StatusOr<booo::v1::Checkpoint> Latest() const;
+  // The largest size a checkpoint may be signed of now (the head without a ceiling).
+  uint64_t CeilingFor(uint64_t head_size) const {
+    return ceiling_ ? std::min(head_size, ceiling_(head_size)) : head_size;
+  }
+
  private:
+  std::function<uint64_t(uint64_t)> ceiling_;
   const ledger::Ledger* const ledger_;
   const CheckpointKeyring* const keys_;
 };

@@ -28,11 +28,11 @@ constexpr uint64_t kMaxNarrowedScan = 10'000;
 }  // namespace
 
 LedgerService::LedgerService(ledger::Ledger* ledger, CallGate* gate,
-                             const CheckpointKeyring* checkpoint_keys,
+                             const CheckpointSigner* signer,
                              std::string backup_dir_prefix, const WitnessCollector* witnesses)
     : ledger_(ledger),
       gate_(gate),
-      signer_(ledger, checkpoint_keys),
+      signer_(signer),
       witnesses_(witnesses),
       backup_dir_prefix_(std::move(backup_dir_prefix)) {}
 
@@ -54,10 +54,32 @@ grpc::ServerUnaryReactor* LedgerService::Append(grpc::CallbackServerContext* con
     reactor->Finish(ToGrpcStatus(own));
     return reactor;
   }
+  if (absl::Status writable = CheckWritable("Append"); !writable.ok()) {
+    reactor->Finish(ToGrpcStatus(writable));
+    return reactor;
+  }
   // The request, response and reactor live until Finish; the context's peer is read now.
   ledger_->AppendAsync(
       request->event().body(), request->event().signature(),
-      [reactor, response, peer = context->peer()](absl::StatusOr<ledger::AppendResult> result) {
+      [this, reactor, response, peer = context->peer(),
+       deadline = SyncDeadline(*context)](absl::StatusOr<ledger::AppendResult> result) {
+        if (result.ok() && sync_ != nullptr) {
+          // Durable here; answered once durable on the sync mirrors too.
+          const uint64_t size = result->receipt.sequence() + 1;
+          auto shared = std::make_shared<ledger::AppendResult>(*std::move(result));
+          sync_->WhenSynced(size, deadline, [reactor, response, shared](absl::Status synced) {
+            if (!synced.ok()) {
+              Log("warning", "append not acknowledged",
+                  {{"sequence", shared->receipt.sequence()}, {"reason", std::string(synced.message())}});
+              reactor->Finish(ToGrpcStatus(synced));
+              return;
+            }
+            *response->mutable_receipt() = std::move(shared->receipt);
+            response->set_duplicate(shared->duplicate);
+            reactor->Finish(grpc::Status::OK);
+          });
+          return;
+        }
         if (!result.ok()) {
           Log("info", "append refused",
               {{"code", absl::StatusCodeToString(result.status().code())},
@@ -96,9 +118,34 @@ grpc::ServerUnaryReactor* LedgerService::AppendBatch(grpc::CallbackServerContext
     }
     events.push_back({event.body(), event.signature()});
   }
+  if (absl::Status writable = CheckWritable("AppendBatch"); !writable.ok()) {
+    reactor->Finish(ToGrpcStatus(writable));
+    return reactor;
+  }
   ledger_->AppendBatchAsync(
-      std::move(events), [reactor, response, peer = context->peer()](
+      std::move(events), [this, reactor, response, peer = context->peer(),
+                          deadline = SyncDeadline(*context)](
                              absl::StatusOr<std::vector<ledger::AppendResult>> results) {
+        if (results.ok() && sync_ != nullptr) {
+          uint64_t size = 0;
+          for (const ledger::AppendResult& r : *results) {
+            size = std::max<uint64_t>(size, r.receipt.sequence() + 1);
+          }
+          auto shared = std::make_shared<std::vector<ledger::AppendResult>>(*std::move(results));
+          sync_->WhenSynced(size, deadline, [reactor, response, shared](absl::Status synced) {
+            if (!synced.ok()) {
+              reactor->Finish(ToGrpcStatus(synced));
+              return;
+            }
+            for (ledger::AppendResult& result : *shared) {
+              booo::v1::AppendResponse* out = response->add_results();
+              *out->mutable_receipt() = std::move(result.receipt);
+              out->set_duplicate(result.duplicate);
+            }
+            reactor->Finish(grpc::Status::OK);
+          });
+          return;
+        }
         if (!results.ok()) {
           Log("info", "append batch refused",
               {{"code", absl::StatusCodeToString(results.status().code())},
@@ -229,8 +276,26 @@ grpc::Status LedgerService::Subscribe(grpc::ServerContext* context,
   return grpc::Status::OK;
 }
 
+absl::Status LedgerService::CheckWritable(const std::string& field) const {
+  if (cluster_ == nullptr) return absl::OkStatus();
+  const NodeRole role = cluster_->role();
+  if (cluster_->handing_over()) {
+    return absl::UnavailableError(absl::StrCat(
+        field, ": the primary is handing over to another node (planned switchover); retry "
+        "shortly"));
+  }
+  if (role == NodeRole::kPrimary || role == NodeRole::kStandalone) return absl::OkStatus();
+  return absl::FailedPreconditionError(cluster_->NotPrimaryMessage(field));
+}
+
+absl::Time LedgerService::SyncDeadline(const grpc::CallbackServerContext& context) const {
+  const absl::Time bound = absl::Now() + sync_timeout_;
+  const absl::Time call = absl::FromChrono(context.deadline());
+  return std::min(bound, call);
+}
+
 absl::StatusOr<booo::v1::Checkpoint> LedgerService::SignHead(const ledger::TreeHead& head) const {
-  return signer_.Sign(head);
+  return signer_->Sign(head);
 }
 
 grpc::Status LedgerService::GetCheckpoint(grpc::ServerContext* context,
@@ -251,7 +316,9 @@ grpc::Status LedgerService::GetCheckpoint(grpc::ServerContext* context,
           "witnessed: no witnessing round has finished yet; retry shortly"));
     }
   }
-  const ledger::TreeHead head = request->witnessed() ? witnessed->head : ledger_->Head();
+  absl::StatusOr<ledger::TreeHead> signable = signer_->SignableHead();
+  if (!request->witnessed() && !signable.ok()) return ToGrpcStatus(signable.status());
+  const ledger::TreeHead head = request->witnessed() ? witnessed->head : *signable;
   absl::StatusOr<booo::v1::Checkpoint> signed_head = SignHead(head);
   if (!signed_head.ok()) return ToGrpcStatus(signed_head.status());
   *response = *std::move(signed_head);
@@ -286,6 +353,16 @@ grpc::Status LedgerService::Backup(grpc::ServerContext* context,
     return ToGrpcStatus(snapshot.status());
   }
   const ledger::TreeHead* head = &(*snapshot)->head();
+  // In a cluster the backup's checkpoint, like every other, covers only what may be handed
+  // out: the primary waits (a few seconds at most) for its sync mirrors to hold the snapshot.
+  for (int waited = 0; signer_->CeilingFor(head->size) < head->size; ++waited) {
+    if (waited == 100 || context->IsCancelled()) {
+      return ToGrpcStatus(absl::UnavailableError(absl::StrCat(
+          "Backup: the snapshot of ", head->size, " events is not yet durable on the sync "
+          "mirrors (or verified from the primary); take backups from the primary, retry")));
+    }
+    absl::SleepFor(absl::Milliseconds(50));
+  }
   absl::StatusOr<booo::v1::Checkpoint> signed_head = SignHead(*head);
   if (!signed_head.ok()) return ToGrpcStatus(signed_head.status());
   uint64_t bytes = 0;

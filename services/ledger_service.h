@@ -14,6 +14,8 @@
 #include "services/call_gate.h"
 #include "services/checkpoint_keyring.h"
 #include "services/checkpoint_signer.h"
+#include "services/cluster_state.h"
+#include "services/sync_tracker.h"
 #include "services/witness_collector.h"
 
 namespace booo::services {
@@ -32,8 +34,19 @@ class LedgerService final
   // directory, so that RocksDB can hard-link rather than copy) and removed once streamed.
   // Every call passes `gate` (who is calling, within which limits) first.
   // `witnesses`, when ledgerd has a witness policy, supplies the cosigned checkpoints.
-  LedgerService(ledger::Ledger* ledger, CallGate* gate, const CheckpointKeyring* checkpoint_keys,
+  LedgerService(ledger::Ledger* ledger, CallGate* gate, const CheckpointSigner* signer,
                 std::string backup_dir_prefix, const WitnessCollector* witnesses = nullptr);
+
+  // In a cluster (services/cluster_node.h): a node that is not the primary refuses writes with
+  // FAILED_PRECONDITION naming the primary, and the primary answers an append only once its
+  // event is durable on the sync mirrors (`sync`), waiting at most `sync_timeout` (or the
+  // call's deadline, if sooner) before UNAVAILABLE. Both outlive the service; set before
+  // serving.
+  void SetCluster(const ClusterState* cluster, SyncTracker* sync, absl::Duration sync_timeout) {
+    cluster_ = cluster;
+    sync_ = sync;
+    sync_timeout_ = sync_timeout;
+  }
 
   // Ends every Subscribe stream (they return UNAVAILABLE) so that a graceful shutdown is not
   // held up by clients that never hang up.
@@ -73,7 +86,14 @@ class LedgerService final
 
   ledger::Ledger* const ledger_;
   CallGate* const gate_;
-  const CheckpointSigner signer_;
+  // Whether writes are taken here (FAILED_PRECONDITION naming the primary when not), and the
+  // deadline an append waits for its sync mirrors until.
+  absl::Status CheckWritable(const std::string& field) const;
+  absl::Time SyncDeadline(const grpc::CallbackServerContext& context) const;
+  const CheckpointSigner* const signer_;
+  const ClusterState* cluster_ = nullptr;
+  SyncTracker* sync_ = nullptr;
+  absl::Duration sync_timeout_ = absl::Seconds(10);
   const WitnessCollector* const witnesses_;
   std::atomic<bool> draining_{false};
   const std::string backup_dir_prefix_;

@@ -2,11 +2,17 @@
 // mutual TLS with --tls-cert, --tls-key and --tls-client-ca (or --plaintext-for-development);
 // limits.
 // SIGTERM or SIGINT shut it down gracefully: in-flight appends finish, nothing is half-written.
+#include <signal.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
 #include <csignal>
 #include <iostream>
 #include <thread>
 
 #include "CLI/CLI.hpp"
+#include "absl/strings/str_split.h"
 #include "services/log.h"
 #include "services/server.h"
 
@@ -54,7 +60,54 @@ int main(int argc, char** argv) {
   app.add_option("--witness-policy", options.witness_policy_file,
                  "a C2SP tlog-policy file: the witnesses to ask for cosignatures (with URLs) and "
                  "the quorum; appends never wait for them");
+  booo::services::ClusterOptions& cluster = options.cluster;
+  std::string etcd_endpoints;
+  double sync_timeout_seconds = 10;
+  app.add_option("--node-name", cluster.node_name,
+                 "this node's name in its cluster (default: the host name)");
+  app.add_option("--etcd", etcd_endpoints,
+                 "comma-separated host:port of the etcd members that decide who is primary; "
+                 "with it, ledgerd runs as a cluster node");
+  app.add_option("--cluster-name", cluster.cluster_name, "etcd keys under /booo-ledger/<name>/")
+      ->capture_default_str();
+  app.add_option("--advertise", cluster.advertise_address,
+                 "host:port the other nodes and clients reach this node's gRPC port at "
+                 "(default: --listen)");
+  app.add_option("--cluster-size", cluster.cluster_size, "ledgerd nodes in the cluster")
+      ->capture_default_str();
+  app.add_option("--sync-mirrors", cluster.sync_mirrors,
+                 "an append is answered once durable on the primary and this many mirrors")
+      ->capture_default_str();
+  app.add_option("--sync-timeout", sync_timeout_seconds,
+                 "seconds an append waits for its sync mirrors before UNAVAILABLE")
+      ->capture_default_str();
+  app.add_option("--lease-ttl", cluster.lease_ttl_seconds,
+                 "seconds of the etcd lease: a primary not heard from for this long is replaced")
+      ->capture_default_str();
+  app.add_option("--follow", cluster.follow_address,
+                 "without etcd: run as a mirror of the primary at host:port");
+  app.add_flag("--static-primary", cluster.static_primary,
+               "without etcd: run as the primary, answering appends once durable on "
+               "--sync-mirrors mirrors that --follow it");
+  app.add_option("--follow-cert", cluster.follow_certificate_file,
+                 "the mirror's client certificate towards the primary (its ROLE_MIRROR key)");
+  app.add_option("--follow-key", cluster.follow_key_file, "its private key");
+  app.add_option("--follow-ca", cluster.follow_ca_file,
+                 "the CA of the primary's server certificate (default --tls-client-ca)");
   CLI11_PARSE(app, argc, argv);
+  cluster.sync_timeout = absl::Seconds(sync_timeout_seconds);
+  for (absl::string_view endpoint : absl::StrSplit(etcd_endpoints, ',', absl::SkipEmpty())) {
+    cluster.etcd_endpoints.emplace_back(endpoint);
+  }
+  if (cluster.advertise_address.empty()) cluster.advertise_address = options.listen_address;
+  // A new role (a primary that lost the leadership, a tail to cut) is taken by a fresh start:
+  // ledgerd shuts down gracefully and executes itself again with the same arguments.
+  static std::atomic<bool> restart{false};
+  options.request_restart = [](std::string why) {
+    if (restart.exchange(true)) return;
+    booo::services::Log("warning", "ledgerd restarting", {{"reason", why}});
+    ::kill(::getpid(), SIGTERM);
+  };
 
   // Block the stop signals in every thread; one thread waits for them synchronously, so the
   // shutdown runs as ordinary code rather than inside a signal handler.
@@ -80,5 +133,11 @@ int main(int argc, char** argv) {
   });
   (*server)->Wait();
   stopper.join();
+  if (restart.load()) {
+    server->reset();  // closes the store before the new process opens it
+    ::execv("/proc/self/exe", argv);
+    booo::services::Log("error", "ledgerd cannot restart itself", {{"errno", errno}});
+    return 1;
+  }
   return 0;
 }

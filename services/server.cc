@@ -1,5 +1,7 @@
 #include "services/server.h"
 
+#include <unistd.h>
+
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -11,7 +13,11 @@
 #include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/server_builder.h"
+#include "absl/strings/numbers.h"
+#include "grpcpp/create_channel.h"
+#include "grpcpp/security/credentials.h"
 #include "ledger/core/status_macros.h"
+#include "ledger/storage/log_cut.h"
 #include "services/log.h"
 
 namespace booo::services {
@@ -87,7 +93,12 @@ absl::StatusOr<std::string> ReadFile(const std::string& path) {
 absl::StatusOr<std::unique_ptr<LedgerServer>> LedgerServer::Start(const ServerOptions& options,
                                                                   ledger::Clock* clock) {
   if (options.data_dir.empty()) return absl::InvalidArgumentError("data_dir: is required");
-  if (!std::filesystem::exists(std::filesystem::path(options.data_dir) / "CURRENT")) {
+  const ClusterOptions& cluster = options.cluster;
+  const bool etcd_cluster = !cluster.etcd_endpoints.empty();
+  // A mirror may start from an empty directory and copy the whole log from the primary.
+  const bool may_start_empty = etcd_cluster || !cluster.follow_address.empty();
+  if (!may_start_empty &&
+      !std::filesystem::exists(std::filesystem::path(options.data_dir) / "CURRENT")) {
     return absl::FailedPreconditionError(absl::StrCat(
         "data_dir: ", options.data_dir, " holds no ledger; create one with `ledgerctl init`"));
   }
@@ -97,6 +108,24 @@ absl::StatusOr<std::unique_ptr<LedgerServer>> LedgerServer::Start(const ServerOp
   }
   ASSIGN_OR_RETURN(CheckpointKeyring keyring, CheckpointKeyring::Load(key_files));
   ASSIGN_OR_RETURN(std::shared_ptr<grpc::ServerCredentials> credentials, PortCredentials(options));
+
+  // A cut asked for before the restart (a former primary's unreplicated tail): made before the
+  // ledger opens, the cut events kept beside the data directory.
+  const std::filesystem::path cut_file = std::filesystem::path(options.data_dir) / "cluster-cut";
+  if (std::filesystem::exists(cut_file)) {
+    ASSIGN_OR_RETURN(std::string text, ReadFile(cut_file.string()));
+    uint64_t keep = 0;
+    if (!absl::SimpleAtoi(text.substr(0, text.find('\n')), &keep)) {
+      return absl::DataLossError(absl::StrCat(cut_file.string(), ": malformed"));
+    }
+    const std::string tail_file =
+        absl::StrCat(BackupPrefix(options.data_dir), ".cut-", keep, "-", absl::ToUnixSeconds(absl::Now()), ".tail");
+    ASSIGN_OR_RETURN(ledger::CutReport cut, ledger::CutLogTail(options.data_dir, keep, tail_file));
+    Log("warning", "unreplicated tail cut off before rejoining as a mirror",
+        {{"kept", cut.new_size}, {"cut_events", cut.old_size - cut.new_size},
+         {"tail_file", cut.tail_file}, {"reason", text.substr(text.find('\n') + 1)}});
+    std::filesystem::remove(cut_file);
+  }
 
   std::unique_ptr<LedgerServer> server(new LedgerServer());
   server->rule_guard_ = std::make_unique<replay::RuleGuard>();
@@ -110,12 +139,12 @@ absl::StatusOr<std::unique_ptr<LedgerServer>> LedgerServer::Start(const ServerOp
   };
   ASSIGN_OR_RETURN(server->ledger_, ledger::Ledger::Open(options.data_dir, clock, ledger_options));
   std::optional<ledger::GenesisInfo> genesis = server->ledger_->Genesis();
-  if (!genesis) {
+  if (!genesis && !may_start_empty) {
     return absl::FailedPreconditionError("ledger: has no genesis; run `ledgerctl init`");
   }
   const std::optional<ledger::CheckpointKey> in_force =
       server->ledger_->CheckpointKeyFor(server->ledger_->Head().size);
-  if (!server->checkpoint_keys_->Holds(in_force->public_key)) {
+  if (in_force && !server->checkpoint_keys_->Holds(in_force->public_key)) {
     return absl::FailedPreconditionError(absl::StrCat(
         "checkpoint_key_files: none of ", absl::StrJoin(key_files, ", "),
         " is the checkpoint key in force (", in_force->key_name, ", from tree size ",
@@ -125,6 +154,7 @@ absl::StatusOr<std::unique_ptr<LedgerServer>> LedgerServer::Start(const ServerOp
       server->ledger_.get(), options.plaintext_for_development, options.limits, clock);
   server->signer_ = std::make_unique<CheckpointSigner>(server->ledger_.get(),
                                                        server->checkpoint_keys_.get());
+  if (cluster.enabled()) RETURN_IF_ERROR(server->StartCluster(options));
   if (!options.witness_policy_file.empty()) {
     ASSIGN_OR_RETURN(std::string text, ReadFile(options.witness_policy_file));
     absl::StatusOr<ledger::WitnessPolicy> policy = ledger::WitnessPolicy::Parse(text);
@@ -138,9 +168,13 @@ absl::StatusOr<std::unique_ptr<LedgerServer>> LedgerServer::Start(const ServerOp
                                              server->signer_.get(), options.witnessing));
   }
   server->service_ = std::make_unique<LedgerService>(server->ledger_.get(), server->gate_.get(),
-                                                     server->checkpoint_keys_.get(),
+                                                     server->signer_.get(),
                                                      BackupPrefix(options.data_dir),
                                                      server->witnesses_.get());
+  if (server->cluster_) {
+    server->service_->SetCluster(server->cluster_.get(), server->sync_.get(),
+                                 cluster.sync_timeout);
+  }
   server->event_log_ = std::make_unique<LedgerEventLog>(server->ledger_.get());
   server->queries_ = std::make_unique<wire::Queries>(server->event_log_.get());
   // Build the materialised grant state before serving, so the first query is not the slow one.
@@ -159,6 +193,7 @@ absl::StatusOr<std::unique_ptr<LedgerServer>> LedgerServer::Start(const ServerOp
   builder.RegisterService(server->service_.get());
   builder.RegisterService(server->grants_service_.get());
   builder.RegisterService(server->controls_service_.get());
+  if (server->cluster_service_) builder.RegisterService(server->cluster_service_.get());
   server->server_ = builder.BuildAndStart();
   if (server->server_ == nullptr || server->port_ == 0) {
     return absl::UnavailableError(
@@ -182,6 +217,10 @@ absl::StatusOr<std::unique_ptr<LedgerServer>> LedgerServer::Start(const ServerOp
                                               return raw->PublishedCheckpoint();
                                             }));
   }
+  if (server->agent_) server->agent_->Start();
+  if (server->follower_ && !etcd_cluster) {
+    server->follower_->Start(0, cluster.follow_address);
+  }
   const ledger::TreeHead head = server->ledger_->Head();
   Log("info", "ledgerd serving",
       {{"listen", options.listen_address},
@@ -189,9 +228,110 @@ absl::StatusOr<std::unique_ptr<LedgerServer>> LedgerServer::Start(const ServerOp
        {"data_dir", options.data_dir},
        {"tree_size", head.size},
        {"root", ledger::HashToHex(head.root)},
-       {"origin", genesis->origin},
+       {"origin", genesis ? genesis->origin : "(none yet: copying the log from the primary)"},
+       {"role", server->cluster_ ? NodeRoleName(server->cluster_->role()) : "standalone"},
        {"transport", options.plaintext_for_development ? "plaintext (development)" : "mTLS"}});
   return server;
+}
+
+absl::Status LedgerServer::StartCluster(const ServerOptions& options) {
+  const ClusterOptions& cluster = options.cluster;
+  const bool etcd_cluster = !cluster.etcd_endpoints.empty();
+  if (cluster.static_primary + !cluster.follow_address.empty() + etcd_cluster > 1) {
+    return absl::InvalidArgumentError(
+        "cluster: choose one of etcd endpoints, a static primary, or a primary to follow");
+  }
+  std::string node_name = cluster.node_name;
+  if (node_name.empty()) {
+    char host[256] = {};
+    ::gethostname(host, sizeof(host) - 1);
+    node_name = host;
+  }
+  if (node_name.empty() || node_name.find_first_of("@/ \n") != std::string::npos) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("node_name: \"", node_name, "\" must be non-empty, without '@', '/' or spaces"));
+  }
+  const NodeRole initial = cluster.static_primary ? NodeRole::kPrimary : NodeRole::kMirror;
+  ASSIGN_OR_RETURN(cluster_, ClusterState::Load(options.data_dir, node_name, initial));
+  if (cluster.static_primary) cluster_->BecomePrimary(0);
+  if (initial == NodeRole::kMirror) ledger_->SetFollowing(true);
+
+  sync_ = std::make_unique<SyncTracker>(cluster.sync_mirrors, [this] {
+    // Without etcd the static primary's "lease" never runs out.
+    ClusterAgent* agent = agent_raw_.load();
+    return agent == nullptr || agent->LeaseValid();
+  });
+  if (cluster.static_primary) sync_->Open(0);
+
+  // Checkpoints only up to what may be handed out (services/checkpoint_signer.h).
+  signer_->SetCeiling([state = cluster_.get(), sync = sync_.get(), this](uint64_t head) {
+    const uint64_t floor = state->persisted().checkpoint_size;
+    if (state->role() != NodeRole::kPrimary) return std::min(head, floor);
+    if (ClusterAgent* agent = agent_raw_.load(); agent != nullptr && !agent->LeaseValid()) {
+      return std::min(head, floor);
+    }
+    const uint64_t ceiling = std::min(head, std::max(sync->SyncedSize(), floor));
+    if (ceiling > floor) (void)state->RaiseCheckpointSize(ceiling);
+    return ceiling;
+  });
+
+  std::shared_ptr<grpc::ChannelCredentials> credentials = grpc::InsecureChannelCredentials();
+  if (!options.plaintext_for_development) {
+    const std::string ca_file =
+        cluster.follow_ca_file.empty() ? options.tls_client_ca_file : cluster.follow_ca_file;
+    grpc::SslCredentialsOptions ssl;
+    if (!cluster.follow_certificate_file.empty() || !cluster.follow_key_file.empty()) {
+      ASSIGN_OR_RETURN(ssl.pem_cert_chain, ReadFile(cluster.follow_certificate_file));
+      ASSIGN_OR_RETURN(ssl.pem_private_key, ReadFile(cluster.follow_key_file));
+    }
+    if (!ca_file.empty()) {
+      ASSIGN_OR_RETURN(ssl.pem_root_certs, ReadFile(ca_file));
+    }
+    credentials = grpc::SslCredentials(ssl);
+  }
+  const std::string data_dir = options.data_dir;
+  std::function<void(std::string)> restart = options.request_restart;
+  follower_ = std::make_unique<ClusterFollower>(
+      ledger_.get(), cluster_.get(), credentials,
+      [data_dir, restart](uint64_t keep, std::string why) {
+        const std::string path = (std::filesystem::path(data_dir) / "cluster-cut").string();
+        std::ofstream out(path, std::ios::trunc);
+        out << keep << "\n" << why << "\n";
+        out.close();
+        Log("warning", "rejoining: the unreplicated tail will be cut on restart",
+            {{"keep", keep}, {"reason", why}});
+        if (restart) restart(absl::StrCat("cut the tail from ", keep));
+      });
+  if (etcd_cluster) {
+    ClusterAgentOptions agent_options;
+    agent_options.etcd_endpoints = cluster.etcd_endpoints;
+    agent_options.key_prefix = absl::StrCat("/booo-ledger/", cluster.cluster_name);
+    agent_options.advertise_address = cluster.advertise_address;
+    agent_options.cluster_size = cluster.cluster_size;
+    agent_options.sync_mirrors = cluster.sync_mirrors;
+    agent_options.lease_ttl_seconds = cluster.lease_ttl_seconds;
+    agent_ = std::make_unique<ClusterAgent>(
+        agent_options, ledger_.get(), cluster_.get(), sync_.get(), follower_.get(),
+        [restart](std::string why) {
+          if (restart) restart(why);
+        });
+    agent_raw_.store(agent_.get());
+  }
+  ClusterServiceDeps deps;
+  deps.ledger = ledger_.get();
+  deps.gate = gate_.get();
+  deps.cluster = cluster_.get();
+  deps.sync = sync_.get();
+  deps.signer = signer_.get();
+  deps.primary_size = [follower = follower_.get()] { return follower->primary_size(); };
+  if (agent_) {
+    deps.members = [agent = agent_.get()] { return agent->Members(); };
+    deps.switchover = [agent = agent_.get()](const std::string& to, absl::Time deadline) {
+      return agent->Switchover(to, deadline);
+    };
+  }
+  cluster_service_ = std::make_unique<ClusterService>(std::move(deps));
+  return absl::OkStatus();
 }
 
 absl::StatusOr<std::string> LedgerServer::PublishedCheckpoint() const {
@@ -199,7 +339,7 @@ absl::StatusOr<std::string> LedgerServer::PublishedCheckpoint() const {
   if (witnesses_ != nullptr) {
     if (std::optional<WitnessedCheckpoint> latest = witnesses_->Latest()) return latest->note;
   }
-  ASSIGN_OR_RETURN(booo::v1::Checkpoint signed_head, signer_->Sign(ledger_->Head()));
+  ASSIGN_OR_RETURN(booo::v1::Checkpoint signed_head, signer_->Latest());
   return signed_head.note();
 }
 
@@ -214,6 +354,9 @@ void LedgerServer::Shutdown(absl::Duration deadline) {
   if (server_ && server_->GetHealthCheckService() != nullptr) {
     server_->GetHealthCheckService()->Shutdown();
   }
+  if (agent_) agent_->Stop();
+  if (follower_) follower_->Stop();
+  if (sync_) sync_->Close("the server is stopping");
   if (tiles_) tiles_->Shutdown();
   if (witnesses_) witnesses_->Shutdown();
   if (server_) {

@@ -3,6 +3,8 @@
 #ifndef BOOO_SERVICES_SERVER_H_
 #define BOOO_SERVICES_SERVER_H_
 
+#include <atomic>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -17,6 +19,11 @@
 #include "services/call_gate.h"
 #include "services/checkpoint_keyring.h"
 #include "services/checkpoint_signer.h"
+#include "services/cluster_agent.h"
+#include "services/cluster_follower.h"
+#include "services/cluster_service.h"
+#include "services/cluster_state.h"
+#include "services/sync_tracker.h"
 #include "services/tiles_http.h"
 #include "services/witness_collector.h"
 #include "services/controls_service.h"
@@ -25,6 +32,30 @@
 #include "services/ledger_service.h"
 
 namespace booo::services {
+
+// A node of a cluster (README "Cluster"): who is primary is decided through etcd; or, without
+// etcd, a fixed mirror (`follow_address`) or a fixed primary waiting for `sync_mirrors`.
+struct ClusterOptions {
+  std::string node_name;                    // unique in the cluster; default the host name
+  std::vector<std::string> etcd_endpoints;  // "host:port" of the etcd members
+  std::string cluster_name = "booo";        // etcd keys under /booo-ledger/<cluster_name>/
+  std::string advertise_address;            // how the others reach this node's gRPC port
+  uint32_t cluster_size = 3;
+  uint32_t sync_mirrors = 1;  // an append is answered once durable on this many mirrors
+  int64_t lease_ttl_seconds = 3;
+  absl::Duration sync_timeout = absl::Seconds(10);
+  std::string follow_address;  // without etcd: always a mirror of this primary
+  bool static_primary = false; // without etcd: always the primary (term 0)
+  // The mirror's credentials towards the primary: its client certificate (over its
+  // ROLE_MIRROR key) and key, and the CA that issued the primary's server certificate
+  // (default: the server's client CA, as `ledgerctl tls` issues both).
+  std::string follow_certificate_file;
+  std::string follow_key_file;
+  std::string follow_ca_file;
+  bool enabled() const {
+    return !etcd_endpoints.empty() || !follow_address.empty() || static_primary;
+  }
+};
 
 struct ServerOptions {
   std::string data_dir;
@@ -55,6 +86,11 @@ struct ServerOptions {
   // (services/witness_collector.h); none when empty.
   std::string witness_policy_file;
   WitnessCollectorOptions witnessing;
+  ClusterOptions cluster;
+  // Called (from any thread, at most once) when the node must restart to take its new role:
+  // a primary that lost the leadership, or a mirror whose unreplicated tail must be cut.
+  // ledgerd shuts down and executes itself again. Must not block.
+  std::function<void(std::string why)> request_restart;
 };
 
 class LedgerServer {
@@ -68,6 +104,9 @@ class LedgerServer {
   int port() const { return port_; }
   // The tiles listener's port; 0 when it is off.
   int tiles_port() const { return tiles_ ? tiles_->port() : 0; }
+  // The cluster role state; nullptr outside a cluster.
+  const ClusterState* cluster() const { return cluster_.get(); }
+  ClusterService* cluster_service() { return cluster_service_.get(); }
   // The witness collector; nullptr without a witness policy.
   const WitnessCollector* witnesses() const { return witnesses_.get(); }
   ledger::Ledger& ledger() { return *ledger_; }
@@ -82,6 +121,8 @@ class LedgerServer {
 
  private:
   LedgerServer() = default;
+  // The cluster's parts (ServerOptions::cluster), before the services are built.
+  absl::Status StartCluster(const ServerOptions& options);
 
   // Declaration order is destruction order reversed: the ledger holds the rule guard, the
   // projection reads the ledger.
@@ -97,6 +138,12 @@ class LedgerServer {
   std::unique_ptr<ControlsService> controls_service_;
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<CheckpointSigner> signer_;
+  std::unique_ptr<ClusterState> cluster_;
+  std::unique_ptr<SyncTracker> sync_;
+  std::unique_ptr<ClusterFollower> follower_;
+  std::unique_ptr<ClusterAgent> agent_;
+  std::unique_ptr<ClusterService> cluster_service_;
+  std::atomic<ClusterAgent*> agent_raw_{nullptr};  // read by the sync tracker's lease check
   std::unique_ptr<WitnessCollector> witnesses_;
   std::unique_ptr<CallerIdentifier> http_callers_;
   std::unique_ptr<TilesHttpServer> tiles_;

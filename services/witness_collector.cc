@@ -116,9 +116,15 @@ void WitnessCollector::Loop() {
   absl::Duration retry = absl::Seconds(1);
   absl::Time retry_at = absl::InfiniteFuture();
   while (!stop_.load()) {
-    const ledger::TreeHead head = ledger_->Head();
+    // What may be handed out now: in a cluster, only what the sync mirrors hold.
+    absl::StatusOr<ledger::TreeHead> signable = signer_->SignableHead();
+    if (!signable.ok()) {
+      absl::SleepFor(absl::Milliseconds(200));
+      continue;
+    }
+    const ledger::TreeHead head = *signable;
     if (done && done->size == head.size && absl::Now() < retry_at) {
-      ledger_->WaitForGrowth(head.size, absl::Milliseconds(500));
+      ledger_->WaitForGrowth(ledger_->Head().size, absl::Milliseconds(200));
       if (ledger_->shutting_down()) return;
       continue;
     }

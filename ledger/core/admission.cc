@@ -34,6 +34,10 @@ absl::Status CheckRole(const booo::v1::EventBody& body, const KeyInfo& key) {
     return absl::PermissionDeniedError(
         absl::StrCat("signer_key_id: ", key.key_id, " is an auditor key; auditors write nothing"));
   }
+  if (key.role == booo::v1::ROLE_MIRROR) {
+    return absl::PermissionDeniedError(
+        absl::StrCat("signer_key_id: ", key.key_id, " is a mirror key; mirrors write nothing"));
+  }
   const SignerRole required = RequiredRole(body);
   if (required == SignerRole::kMinistry && key.role != booo::v1::ROLE_MINISTRY) {
     return absl::PermissionDeniedError(

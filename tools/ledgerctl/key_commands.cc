@@ -85,6 +85,7 @@ absl::StatusOr<booo::v1::Role> ParseRole(const std::string& role) {
   if (role == "ministry") return booo::v1::ROLE_MINISTRY;
   if (role == "municipality") return booo::v1::ROLE_MUNICIPALITY;
   if (role == "auditor") return booo::v1::ROLE_AUDITOR;
+  if (role == "mirror") return booo::v1::ROLE_MIRROR;
   return absl::InvalidArgumentError(
       absl::StrCat("role: \"", role, "\" is not ministry, municipality or auditor"));
 }
