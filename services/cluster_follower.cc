@@ -63,6 +63,18 @@ void ClusterFollower::Diverge(const std::string& why) {
   cluster_->Diverge(why);
 }
 
+bool ClusterFollower::OfferCheckpoint(const booo::v1::Checkpoint* checkpoint) {
+  absl::MutexLock lock(&checkpoint_mutex_);
+  if (cluster_->role() == NodeRole::kDiverged) return false;
+  if (checkpoint != nullptr && !CheckCheckpoint(*checkpoint)) return false;
+  if (pending_checkpoint_ && pending_checkpoint_->tree_size() <= ledger_->Head().size) {
+    const booo::v1::Checkpoint pending = *pending_checkpoint_;
+    pending_checkpoint_.reset();
+    return CheckCheckpoint(pending);
+  }
+  return true;
+}
+
 bool ClusterFollower::CheckCheckpoint(const booo::v1::Checkpoint& checkpoint) {
   const uint64_t size = checkpoint.tree_size();
   if (size <= verified_size_.load() && size != verified_size_.load()) return true;  // older
@@ -216,8 +228,19 @@ bool ClusterFollower::FollowOnce(uint64_t term, const std::string& address, bool
               if (result.write_error.ok()) {
                 booo::v1::FollowRequest report;
                 report.set_durable_size(result.durable_size);
-                absl::MutexLock lock(&write_mutex);
-                stream->Write(report);
+                {
+                  absl::MutexLock lock(&write_mutex);
+                  stream->Write(report);
+                }
+                if (result.divergence.ok() && !OfferCheckpoint(nullptr)) {
+                  absl::MutexLock cancel(&context_mutex_);
+                  if (grpc::ClientContext* context = context_.load()) context->TryCancel();
+                }
+              }
+              if (!result.divergence.ok() || !result.write_error.ok()) {
+                // The stream's thread waits in Read: end the stream so it sees why.
+                absl::MutexLock cancel(&context_mutex_);
+                if (grpc::ClientContext* context = context_.load()) context->TryCancel();
               }
               absl::MutexLock lock(&flight_mutex_);
               if (!result.divergence.ok()) {
@@ -233,17 +256,9 @@ bool ClusterFollower::FollowOnce(uint64_t term, const std::string& address, bool
         absl::MutexLock lock(&flight_mutex_);
         if (!divergence_.empty()) break;
       }
-      if (response.has_checkpoint() && !CheckCheckpoint(response.checkpoint())) {
+      if (!OfferCheckpoint(response.has_checkpoint() ? &response.checkpoint() : nullptr)) {
         keep_following = false;
         break;
-      }
-      if (pending_checkpoint_ && pending_checkpoint_->tree_size() <= ledger_->Head().size) {
-        const booo::v1::Checkpoint pending = *pending_checkpoint_;
-        pending_checkpoint_.reset();
-        if (!CheckCheckpoint(pending)) {
-          keep_following = false;
-          break;
-        }
       }
     }
   }

@@ -57,7 +57,12 @@ class ClusterFollower {
   // One Follow stream, until it ends. Returns false when following must stop for good.
   bool FollowOnce(uint64_t term, const std::string& address, bool& reconcile);
   // Verifies the checkpoint (pending until the mirror holds its size); false on divergence.
-  bool CheckCheckpoint(const booo::v1::Checkpoint& checkpoint);
+  bool CheckCheckpoint(const booo::v1::Checkpoint& checkpoint)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(checkpoint_mutex_);
+  // Takes a new checkpoint from the primary (nullptr: none) and verifies whatever the mirror
+  // now holds the size of; false on divergence. From the stream's thread and the ledger's
+  // completion thread (once a chunk is durable).
+  bool OfferCheckpoint(const booo::v1::Checkpoint* checkpoint);
   void Diverge(const std::string& why);
 
   ledger::Ledger* const ledger_;
@@ -73,7 +78,8 @@ class ClusterFollower {
 
   std::atomic<uint64_t> primary_size_{0};
   std::atomic<uint64_t> verified_size_{0};
-  std::optional<booo::v1::Checkpoint> pending_checkpoint_;  // follower thread only
+  absl::Mutex checkpoint_mutex_;
+  std::optional<booo::v1::Checkpoint> pending_checkpoint_ ABSL_GUARDED_BY(checkpoint_mutex_);
 
   // Replicated chunks in flight (the ledger answers them in order on its completion thread).
   absl::Mutex flight_mutex_;

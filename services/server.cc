@@ -218,7 +218,8 @@ absl::StatusOr<std::unique_ptr<LedgerServer>> LedgerServer::Start(const ServerOp
                                             }));
   }
   if (server->agent_) server->agent_->Start();
-  if (server->follower_ && !etcd_cluster) {
+  if (!cluster.follow_address.empty()) {
+    server->cluster_->Follow(0, "primary", cluster.follow_address);
     server->follower_->Start(0, cluster.follow_address);
   }
   const ledger::TreeHead head = server->ledger_->Head();
