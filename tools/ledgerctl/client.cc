@@ -104,11 +104,36 @@ absl::StatusOr<booo::v1::AppendResponse> SignAndAppend(booo::v1::Ledger::Stub& s
                                                        const ledger::Ed25519PrivateKey& key) {
   booo::v1::AppendRequest request;
   ASSIGN_OR_RETURN(*request.mutable_event(), SignEvent(std::move(body), key));
-  grpc::ClientContext context;
-  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
   booo::v1::AppendResponse response;
-  RETURN_IF_ERROR(FromGrpc(stub.Append(&context, request, &response)));
-  return response;
+  // A mirror refuses writes naming the primary ("primary: <name>@<host:port>"): follow it,
+  // with the very same signed bytes.
+  std::unique_ptr<booo::v1::Ledger::Stub> redirected;
+  for (int hops = 0;; ++hops) {
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+    booo::v1::Ledger::Stub& target = redirected ? *redirected : stub;
+    absl::Status status = FromGrpc(target.Append(&context, request, &response));
+    std::optional<std::string> primary = PrimaryHint(status);
+    if (!primary || hops == 3) {
+      RETURN_IF_ERROR(status);
+      return response;
+    }
+    std::cerr << "ledgerctl: following the primary at " << *primary << "\n";
+    redirected = Connect(*primary);
+  }
+}
+
+std::optional<std::string> PrimaryHint(const absl::Status& status) {
+  if (status.code() != absl::StatusCode::kFailedPrecondition) return std::nullopt;
+  const absl::string_view message = status.message();
+  const size_t hint = message.find("; primary: ");
+  if (hint == absl::string_view::npos) return std::nullopt;
+  const size_t at = message.find('@', hint);
+  if (at == absl::string_view::npos) return std::nullopt;
+  const size_t end = message.find_first_of(" ;)", at + 1);
+  std::string address(message.substr(at + 1, end == absl::string_view::npos ? end : end - at - 1));
+  if (address.empty()) return std::nullopt;
+  return address;
 }
 
 namespace {

@@ -4,6 +4,7 @@
 #define BOOO_TOOLS_LEDGERCTL_CLIENT_H_
 
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -51,6 +52,10 @@ absl::Status FromGrpc(const grpc::Status& status);
 absl::StatusOr<booo::v1::SignedEvent> SignEvent(booo::v1::EventBody body,
                                                 const ledger::Ed25519PrivateKey& key);
 // SignEvent, then Append.
+// The primary a node names when it refuses a write because it is a mirror
+// (FAILED_PRECONDITION, "...; primary: <name>@<host:port>"): its address, or nullopt.
+std::optional<std::string> PrimaryHint(const absl::Status& status);
+// Appends follow that hint (at most three hops), resending the same signed bytes.
 absl::StatusOr<booo::v1::AppendResponse> SignAndAppend(booo::v1::Ledger::Stub& stub,
                                                        booo::v1::EventBody body,
                                                        const ledger::Ed25519PrivateKey& key);

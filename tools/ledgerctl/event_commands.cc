@@ -50,10 +50,19 @@ absl::Status Append(const Globals& globals, const AppendArgs& args) {
     ASSIGN_OR_RETURN(booo::v1::EventBody body, ReadEventFile(args.event_files[i], i));
     ASSIGN_OR_RETURN(*request.add_events(), SignEvent(std::move(body), key));
   }
-  grpc::ClientContext context;
-  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
   booo::v1::AppendBatchResponse response;
-  RETURN_IF_ERROR(FromGrpc(stub->AppendBatch(&context, request, &response)));
+  for (int hops = 0;; ++hops) {  // a mirror names the primary: resend the same bytes there
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+    absl::Status status = FromGrpc(stub->AppendBatch(&context, request, &response));
+    std::optional<std::string> primary = PrimaryHint(status);
+    if (!primary || hops == 3) {
+      RETURN_IF_ERROR(status);
+      break;
+    }
+    std::cerr << "ledgerctl: following the primary at " << *primary << "\n";
+    stub = Connect(*primary);
+  }
   for (const booo::v1::AppendResponse& result : response.results()) {
     std::cout << ReceiptToJson(result).dump() << "\n";
   }
