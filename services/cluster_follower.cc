@@ -148,11 +148,16 @@ bool ClusterFollower::FollowOnce(uint64_t term, const std::string& address, bool
   if (from > 0) start.mutable_start()->set_root(std::string(from_root.begin(), from_root.end()));
   absl::Mutex write_mutex;  // reports are written from the ledger's completion thread
   bool keep_following = true;
+  bool ended_by_primary = false;
   if (stream->Write(start)) {
     uint64_t received_up_to = from;
     bool confirmed = false;
     booo::v1::FollowResponse response;
-    while (keep_following && stream->Read(&response)) {
+    while (keep_following) {
+      if (!stream->Read(&response)) {
+        ended_by_primary = true;  // Finish says why
+        break;
+      }
       if (response.term() != term) {
         Log("warning", "mirror: the primary answers for another term; reconnecting",
             {{"expected", term}, {"got", response.term()}});
@@ -262,7 +267,8 @@ bool ClusterFollower::FollowOnce(uint64_t term, const std::string& address, bool
       }
     }
   }
-  context.TryCancel();
+  // Ended here (not by the primary): cancel, so that Finish does not wait for the primary.
+  if (!ended_by_primary) context.TryCancel();
   {
     absl::MutexLock lock(&flight_mutex_);
     auto idle = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(flight_mutex_) { return in_flight_ == 0; };

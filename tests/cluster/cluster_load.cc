@@ -114,7 +114,8 @@ int Run(const std::map<std::string, std::string>& flags) {
             ++acknowledged;
             std::lock_guard<std::mutex> lock(mutex);
             receipts << id << " " << response.receipt().sequence() << " "
-                     << Hex(response.receipt().leaf_hash()) << "\n" << std::flush;
+                     << Hex(response.receipt().leaf_hash()) << " " << absl::ToUnixMicros(absl::Now())
+                     << "\n" << std::flush;
             break;
           }
           const std::string& message = status.error_message();

@@ -85,6 +85,7 @@ for f in $(seq 1 "$FAILOVERS"); do
   P=$(primary_index); [ -n "$P" ] || P=$(wait_primary)
   t0=$(date +%s%N)
   kill -9 "${NPID[$P]}"
+  echo $(( t0 / 1000 )) >>"$WORK/kills.txt"
   Q=$(wait_primary "$P")
   echo "failover $f: n$P killed, n$Q primary after $(( ($(date +%s%N) - t0) / 1000000 )) ms"
   start_node "$P"
@@ -101,6 +102,15 @@ echo "stalled n$P past its lease; n$Q took over"
 sleep 3
 # An etcd member lost, then back.
 kill -9 "${EPID[2]}"; sleep 2; start_etcd 2; echo "etcd member e2 killed and restarted"
+# A planned switchover to a mirror, under load.
+P=$(primary_index); [ -n "$P" ] || P=$(wait_primary)
+T=$(( P % 3 + 1 ))
+"$CTL" --server "127.0.0.1:${NPORT[$P]}" switchover --to "n$T" >"$WORK/switchover.json" \
+  || fail "switchover to n$T failed"
+grep -q "\"new_primary\":\"n$T\"" "$WORK/switchover.json" || fail "switchover: $(cat "$WORK/switchover.json")"
+[ "$(primary_index)" = "$T" ] || fail "n$T is not primary after the switchover"
+echo "switchover n$P -> n$T: $(cat "$WORK/switchover.json")"
+sleep 2
 # A mirror lost, then back.
 P=$(primary_index); [ -n "$P" ] || P=$(wait_primary)
 M=$(( P % 3 + 1 ))
@@ -112,12 +122,41 @@ cat "$WORK/load.json"
 sleep 3
 status
 "$LOAD" check --nodes "$NODES" --out "$WORK" || fail "the clients were told something the cluster does not hold"
+P=$(primary_index)
+"$CTL" --server "127.0.0.1:${NPORT[$P]}" cluster status >"$WORK/status.json"
+[ "$(grep -o '"role":"primary"' "$WORK/status.json" | wc -l)" = 1 ] && \
+  [ "$(grep -o '"role":"mirror"' "$WORK/status.json" | wc -l)" = 2 ] || fail "cluster status: $(cat "$WORK/status.json")"
+# Failover time: from each kill to the first acknowledged append after it.
+if [ -s "$WORK/kills.txt" ]; then
+  while read -r k; do
+    awk -v k="$k" '$4 > k { if (m == "" || $4 < m) m = $4 } END { if (m != "") print (m - k) / 1000 }' "$WORK/receipts.txt"
+  done <"$WORK/kills.txt" | sort -n >"$WORK/failover_ms.txt"
+  n=$(wc -l <"$WORK/failover_ms.txt")
+  p50=$(sed -n "$(( (n + 1) / 2 ))p" "$WORK/failover_ms.txt")
+  p99=$(sed -n "$(( (n * 99 + 99) / 100 ))p" "$WORK/failover_ms.txt")
+  echo "{\"failovers\":$n,\"kill_to_first_ack_ms_p50\":$p50,\"kill_to_first_ack_ms_p99\":$p99}"
+fi
+# A new mirror from a verified backup (ledgerctl backup, restore) catches up with the primary.
+"$CTL" --server "127.0.0.1:${NPORT[$P]}" backup --out "$WORK/backup" \
+  --checkpoint-key "$WORK/n1/checkpoint.vkey" | grep -q '"verified":true' || fail "backup"
+"$CTL" restore --from "$WORK/backup" --data-dir "$WORK/n4" \
+  --checkpoint-key "$WORK/n1/checkpoint.vkey" >/dev/null || fail "restore"
+cp "$WORK/n1/checkpoint.key" "$WORK/n4/"
+N4PORT=$(free_port)
+"$LEDGERD" --data-dir "$WORK/n4" --listen "127.0.0.1:$N4PORT" --plaintext-for-development \
+  --node-name n4 --follow "127.0.0.1:${NPORT[$P]}" >"$WORK/n4.log" 2>&1 &
+NPID[4]=$!
+PSIZE=$("$LOAD" status --nodes "127.0.0.1:${NPORT[$P]}" | awk '{print $4}')
+for _ in $(seq 1 200); do
+  [ "$("$LOAD" status --nodes "127.0.0.1:$N4PORT" | awk '{print $4}')" = "$PSIZE" ] && break; sleep 0.1
+done
+[ "$("$LOAD" status --nodes "127.0.0.1:$N4PORT" | awk '{print $4}')" = "$PSIZE" ] || fail "n4 did not catch up"
 
 # Every node's directory verifies offline.
-for i in 1 2 3; do kill "${NPID[$i]}"; done
-for i in 1 2 3; do wait "${NPID[$i]}" 2>/dev/null || true; done
+for i in 1 2 3 4; do kill "${NPID[$i]}"; done
+for i in 1 2 3 4; do wait "${NPID[$i]}" 2>/dev/null || true; done
 NPID=()
-for i in 1 2 3; do
+for i in 1 2 3 4; do
   "$CTL" verify --data-dir "$WORK/n$i" | grep -q '"verified":true' || fail "n$i does not verify"
 done
 echo "failover end-to-end: passed ($FAILOVERS failovers)"

@@ -2,6 +2,9 @@
 // following it over the Cluster service, and a malicious primary (a test double of the
 // Cluster service) whose every lie the mirror must catch at the exact sequence.
 #include <atomic>
+#include <fstream>
+#include <functional>
+#include <sstream>
 #include <filesystem>
 #include <thread>
 
@@ -61,9 +64,11 @@ class ReplicationTest : public ::testing::Test {
     std::filesystem::remove_all(mirror_dir_);
   }
 
-  std::unique_ptr<services::LedgerServer> StartNode(const std::filesystem::path& dir,
-                                                    services::ClusterOptions cluster) {
+  std::unique_ptr<services::LedgerServer> StartNode(
+      const std::filesystem::path& dir, services::ClusterOptions cluster,
+      std::function<void(std::string)> request_restart = nullptr) {
     services::ServerOptions options;
+    options.request_restart = std::move(request_restart);
     options.data_dir = dir.string();
     options.listen_address = "127.0.0.1:0";
     options.plaintext_for_development = true;
@@ -173,6 +178,79 @@ TEST_F(ReplicationTest, AnAppendNoMirrorHoldsIsNotAcknowledgedAndItsRetryIsIdemp
   EXPECT_EQ(response.receipt().sequence(), 1u);
   EXPECT_EQ(primary_->ledger().Head().size, 2u);  // recorded once
   ASSERT_TRUE(WaitFor([&] { return GetCheckpoint(primary_->port()).tree_size() == 2u; }));
+}
+
+TEST_F(ReplicationTest, FormerPrimaryCutsItsUnacknowledgedTailAndRejoins) {
+  StartPrimary();
+  const std::string primary_address = "127.0.0.1:" + std::to_string(primary_->port());
+  StartMirror(primary_address);
+  booo::v1::AppendResponse response;
+  ASSERT_TRUE(Append(*stub_, Sign(KeyRegisteredBody("k-ams", root_, amsterdam_,
+                                                    booo::v1::ROLE_MUNICIPALITY, "GM0363"), root_),
+                     &response).ok());
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(Append(*stub_, Sign(PlacesBody("p-" + std::to_string(i), amsterdam_, "GM0363", 7), amsterdam_),
+                       &response).ok());
+  }
+  ASSERT_TRUE(WaitFor([&] { return GetCheckpoint(primary_->port()).tree_size() == 5u; }));
+  mirror_->Shutdown();
+  mirror_.reset();
+  // With no mirror, an append lands on the primary's disk only: never acknowledged, never in a
+  // checkpoint.
+  const SignedBytes unacknowledged = Sign(PlacesBody("p-lost", amsterdam_, "GM0363", 99), amsterdam_);
+  EXPECT_EQ(Append(*stub_, unacknowledged, &response).error_code(), grpc::StatusCode::UNAVAILABLE);
+  ASSERT_EQ(primary_->ledger().Head().size, 6u);
+  EXPECT_EQ(GetCheckpoint(primary_->port()).tree_size(), 5u);
+  primary_->Shutdown();
+  primary_.reset();
+
+  // The mirror, which holds every acknowledged event, becomes the primary and goes on.
+  services::ClusterOptions promoted;
+  promoted.node_name = "mirror";
+  promoted.static_primary = true;
+  promoted.sync_mirrors = 0;
+  std::unique_ptr<services::LedgerServer> new_primary = StartNode(mirror_dir_, promoted);
+  ASSERT_NE(new_primary, nullptr);
+  auto new_stub = booo::v1::Ledger::NewStub(grpc::CreateChannel(
+      "127.0.0.1:" + std::to_string(new_primary->port()), grpc::InsecureChannelCredentials()));
+  ASSERT_TRUE(Append(*new_stub, Sign(PlacesBody("p-new", amsterdam_, "GM0363", 8), amsterdam_),
+                     &response).ok());
+  EXPECT_EQ(response.receipt().sequence(), 5u);
+
+  // The former primary rejoins as its mirror: its tail is cut on a restart, kept in a file.
+  services::ClusterOptions rejoin;
+  rejoin.node_name = "primary";
+  rejoin.follow_address = "127.0.0.1:" + std::to_string(new_primary->port());
+  std::atomic<bool> restart{false};
+  std::unique_ptr<services::LedgerServer> old_primary =
+      StartNode(primary_dir_, rejoin, [&](std::string) { restart.store(true); });
+  ASSERT_NE(old_primary, nullptr);
+  ASSERT_TRUE(WaitFor([&] { return restart.load(); })) << "no cut was asked for";
+  EXPECT_EQ(old_primary->ledger().Head().size, 6u);  // nothing cut before the restart
+  old_primary->Shutdown();
+  old_primary.reset();
+  old_primary = StartNode(primary_dir_, rejoin);
+  ASSERT_NE(old_primary, nullptr);
+  ASSERT_TRUE(WaitFor([&] { return old_primary->ledger().Head().size == 6u &&
+                                   old_primary->ledger().Head().root == new_primary->ledger().Head().root; }));
+  EXPECT_FALSE(old_primary->ledger().GetEventById("p-lost").ok());
+  EXPECT_TRUE(old_primary->ledger().GetEventById("p-new").ok());
+  // The cut event is kept beside the data directory.
+  int tails = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(primary_dir_.parent_path())) {
+    const std::string name = entry.path().filename().string();
+    if (name.rfind(primary_dir_.filename().string() + ".cut-5-", 0) == 0) {
+      ++tails;
+      std::ifstream in(entry.path(), std::ios::binary);
+      std::stringstream bytes;
+      bytes << in.rdbuf();
+      EXPECT_NE(bytes.str().find(unacknowledged.body), std::string::npos);
+      std::filesystem::remove(entry.path());
+    }
+  }
+  EXPECT_EQ(tails, 1);
+  old_primary->Shutdown();
+  new_primary->Shutdown();
 }
 
 // The malicious primary: serves a prepared log, possibly doctored, and a checkpoint.

@@ -44,6 +44,7 @@ absl::Status LedgerServerTest::TryStartServer() {
   options.max_receive_message_bytes = max_receive_message_bytes_;
   options.limits = limits_;
   options.checkpoint_key_files = checkpoint_key_files_;
+  options.cluster = cluster_options_;
   auto server = services::LedgerServer::Start(options, &clock_);
   if (!server.ok()) return server.status();
   server_ = std::move(*server);

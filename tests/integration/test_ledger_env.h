@@ -53,6 +53,7 @@ class LedgerServerTest : public ::testing::Test {
   int max_receive_message_bytes_ = 4 << 20;
   services::CallLimits limits_;
   std::vector<std::string> checkpoint_key_files_;  // empty: the data directory's checkpoint.key
+  services::ClusterOptions cluster_options_;       // default: no cluster
 };
 
 }  // namespace booo::testing
