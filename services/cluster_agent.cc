@@ -180,9 +180,11 @@ void ClusterAgent::Campaign() {
   // Give the other candidates a moment to publish theirs.
   if (absl::Now() - candidate_since_ < 3 * kTick) return;
   if (head.size == 0) return;  // no genesis: cannot serve as primary
+  bool handed_to_me = false;
   if (absl::StatusOr<std::optional<EtcdClient::Value>> handover = etcd_.Get(Key("/handover"));
-      handover.ok() && *handover && (*handover)->value != cluster_->node_name()) {
-    return;  // a planned switchover names another node
+      handover.ok() && *handover) {
+    if ((*handover)->value != cluster_->node_name()) return;  // a switchover names another
+    handed_to_me = true;
   }
   absl::StatusOr<std::vector<std::pair<std::string, EtcdClient::Value>>> published =
       etcd_.GetPrefix(Key("/candidates/"));
@@ -203,7 +205,12 @@ void ClusterAgent::Campaign() {
   if (candidates.size() < needed) return;
   const Candidate me{cluster_->node_name(), persisted.last_term, head.size};
   for (const Candidate& other : candidates) {
-    if (other.name != me.name && Better(other, me)) return;
+    if (other.name == me.name) continue;
+    // The node a switchover names holds everything the old primary held (it waited for
+    // that): it yields only to a node holding strictly more, never on a name.
+    const bool more = other.last_term != me.last_term ? other.last_term > me.last_term
+                                                      : other.size > me.size;
+    if (handed_to_me ? more : Better(other, me)) return;
   }
   absl::StatusOr<std::optional<int64_t>> created = etcd_.CreateIfAbsent(
       Key("/leader"), absl::StrCat(cluster_->node_name(), "@", options_.advertise_address), lease_);

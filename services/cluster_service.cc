@@ -58,6 +58,9 @@ grpc::Status ClusterService::Follow(
   const std::string node = start.node();
   Log("info", "mirror following", {{"mirror", node}, {"from", start.size()}, {"term", term}});
   deps_.sync->Connected(term, node);
+  // The mirror's tree up to its start is this log's (checked above) and on its disk: it counts
+  // at once, or an up-to-date mirror would confirm nothing until the log grows.
+  deps_.sync->Report(term, node, start.size());
   // The mirror's reports arrive on the same stream; read them beside the sending loop.
   std::thread reader([&] {
     booo::v1::FollowRequest report;
