@@ -287,6 +287,14 @@ bool ClusterFollower::FollowOnce(uint64_t term, const std::string& address, bool
     absl::MutexLock cancel(&context_mutex_);
     context_.store(nullptr);
   }
+  if (!finished.ok() && finished.error_code() != grpc::StatusCode::CANCELLED &&
+      finished.error_message() != last_refusal_) {
+    // Said once per reason: a primary that refuses (not primary, wrong role, gone) is retried.
+    last_refusal_ = finished.error_message();
+    Log("warning", "mirror: the primary ended the stream",
+        {{"primary", address}, {"code", static_cast<int>(finished.error_code())},
+         {"reason", finished.error_message()}});
+  }
   if (keep_following && finished.error_code() == grpc::StatusCode::FAILED_PRECONDITION &&
       absl::StartsWith(finished.error_message(), "start.")) {
     if (reconcile) {

@@ -76,6 +76,7 @@ class ClusterFollower {
   std::atomic<grpc::ClientContext*> context_{nullptr};
   absl::Mutex context_mutex_;  // guards cancelling context_
 
+  std::string last_refusal_;  // the follower's thread only
   std::atomic<uint64_t> primary_size_{0};
   std::atomic<uint64_t> verified_size_{0};
   absl::Mutex checkpoint_mutex_;

@@ -185,7 +185,7 @@ void AddKeyCommands(CLI::App& app, Globals& globals, int& exit_code) {
   auto* reg = app.add_subcommand("register-key", "register a key (signed by a ministry key)");
   reg->add_option("--signer", key_args->signer, "ministry private key file")->required();
   reg->add_option("--public-key", key_args->public_key, "public key file to register")->required();
-  reg->add_option("--role", key_args->role, "ministry | municipality | auditor")->required();
+  reg->add_option("--role", key_args->role, "ministry | municipality | auditor | mirror")->required();
   reg->add_option("--municipality", key_args->municipality, "GM#### for a municipality key");
   reg->add_option("--label", key_args->label, "who holds the key");
   reg->add_option("--event-id", key_args->event_id, "event id (default: random)");
