@@ -12,7 +12,8 @@
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 "$root/tools/install-deps.sh" --with-postgresql
-"$root/tools/build.sh" booo_bench booo_pg_export ledger_loadgen ledgerd ledgerctl
+"$root/tools/build.sh" booo_bench booo_pg_export ledger_loadgen ledgerd ledgerctl \
+  booo_cluster_bench cluster_load
 cd "$root"
 temporary=""
 data="${BENCH_DATA_DIR:-}"
@@ -42,4 +43,5 @@ rm -f "$out.figures"
 # verified index, later calls use the index.
 { echo; tools/bench/offline_queries.sh "$data"; } | tee -a "$out"
 { echo; tools/bench/tiles_and_witnesses.sh "$data"; } | tee -a "$out"
+{ echo; tools/bench/cluster.sh "$data"; } | tee -a "$out"
 echo "bench: the table is in $out"
