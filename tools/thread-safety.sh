@@ -40,7 +40,12 @@ for c in commands:
         continue
     seen.add(f)
     args = shlex.split(c["command"])
-    keep = [a for a in args if a.startswith(("-I", "-D", "-std=", "-isystem"))]
+    keep = []
+    for i, a in enumerate(args):
+        if a == "-isystem" and i + 1 < len(args):  # the path is the next argument
+            keep += [a, args[i + 1]]
+        elif a.startswith(("-I", "-D", "-std=", "-isystem")):
+            keep.append(a)
     print(f + "\t" + " ".join(shlex.quote(a) for a in keep))
 PY
 count=$(wc -l <"$build/thread-safety.cmds")
