@@ -147,9 +147,23 @@ void ClusterAgent::Tick() {
       return;
     }
     if (role == NodeRole::kDiverged) return;
-    if (who.first == cluster_->node_name()) return;  // our own stale key; it expires with us
+    if (who.first == cluster_->node_name()) {
+      if ((*leader)->lease == lease_ && role == NodeRole::kCandidate) {
+        // Our election transaction committed but its answer was lost: the key is ours, made
+        // from the state we still hold frozen.
+        return Promote(term, "elected (the answer of etcd was lost; the leader key is ours)");
+      }
+      // A key of an earlier run of this node: give it up, so that an election can be held.
+      (void)etcd_.DeleteIfCreatedAt(Key("/leader"), (*leader)->create_revision);
+      return;
+    }
     if (role != NodeRole::kMirror || following_term_ != term) {
-      (void)etcd_.Delete(Key("/candidates/" + cluster_->node_name()));
+      // The candidacy goes before any event of the new primary is taken: a published size must
+      // be the size held.
+      if (!candidacy_key_.empty()) {
+        if (!etcd_.Delete(candidacy_key_).ok()) return;  // retried next tick
+        candidacy_key_.clear();
+      }
       candidate_since_ = absl::InfiniteFuture();
       cluster_->Follow(term, who.first, who.second);
       following_term_ = term;
@@ -170,13 +184,19 @@ void ClusterAgent::Campaign() {
     cluster_->BecomeCandidate();
     candidate_since_ = absl::Now();
   }
+  // The round: the latest term. Candidacies of earlier rounds (a node that failed to take its
+  // own back) are not counted.
+  absl::StatusOr<std::optional<EtcdClient::Value>> round_value = etcd_.Get(Key("/round"));
+  if (!round_value.ok()) return;
+  uint64_t round = 0;
+  if (*round_value && !absl::SimpleAtoi((*round_value)->value, &round)) return;
+  const std::string prefix = Key(absl::StrCat("/candidates/", round, "/"));
   const ledger::TreeHead head = ledger_->Head();
   const PersistedClusterState persisted = cluster_->persisted();
-  if (!etcd_.Put(Key("/candidates/" + cluster_->node_name()),
-                 absl::StrCat(persisted.last_term, " ", head.size), lease_)
-           .ok()) {
-    return;
-  }
+  const std::string key = prefix + cluster_->node_name();
+  if (candidacy_key_ != key && !candidacy_key_.empty()) (void)etcd_.Delete(candidacy_key_);
+  if (!etcd_.Put(key, absl::StrCat(persisted.last_term, " ", head.size), lease_).ok()) return;
+  candidacy_key_ = key;
   // Give the other candidates a moment to publish theirs.
   if (absl::Now() - candidate_since_ < 3 * kTick) return;
   if (head.size == 0) return;  // no genesis: cannot serve as primary
@@ -187,12 +207,12 @@ void ClusterAgent::Campaign() {
     handed_to_me = true;
   }
   absl::StatusOr<std::vector<std::pair<std::string, EtcdClient::Value>>> published =
-      etcd_.GetPrefix(Key("/candidates/"));
+      etcd_.GetPrefix(prefix);
   if (!published.ok()) return;
   std::vector<Candidate> candidates;
-  for (const auto& [key, value] : *published) {
+  for (const auto& [candidate_key, value] : *published) {
     Candidate c;
-    c.name = key.substr(Key("/candidates/").size());
+    c.name = candidate_key.substr(prefix.size());
     std::pair<std::string, std::string> parts = absl::StrSplit(value.value, ' ');
     if (!absl::SimpleAtoi(parts.first, &c.last_term) || !absl::SimpleAtoi(parts.second, &c.size)) {
       continue;
@@ -212,25 +232,31 @@ void ClusterAgent::Campaign() {
                                                       : other.size > me.size;
     if (handed_to_me ? more : Better(other, me)) return;
   }
-  absl::StatusOr<std::optional<int64_t>> created = etcd_.CreateIfAbsent(
-      Key("/leader"), absl::StrCat(cluster_->node_name(), "@", options_.advertise_address), lease_);
+  absl::StatusOr<std::optional<int64_t>> created = etcd_.CreateLeader(
+      Key("/leader"), absl::StrCat(cluster_->node_name(), "@", options_.advertise_address), lease_,
+      Key("/round"), round);
   if (!created.ok() || !*created) return;
-  const uint64_t term = static_cast<uint64_t>(**created);
+  Promote(static_cast<uint64_t>(**created),
+          absl::StrCat("elected among ", candidates.size(), " candidates").c_str());
+}
+
+void ClusterAgent::Promote(uint64_t term, const char* how) {
+  const ledger::TreeHead head = ledger_->Head();
   if (absl::Status raised = cluster_->RaiseLastTerm(term); !raised.ok()) {
     Log("error", "elected but cannot record the term; giving the leadership up",
         {{"reason", std::string(raised.message())}});
-    (void)etcd_.DeleteIfCreatedAt(Key("/leader"), **created);
+    (void)etcd_.DeleteIfCreatedAt(Key("/leader"), static_cast<int64_t>(term));
     return;
   }
   ledger_->SetFollowing(false);
   sync_->Open(term);
-  cluster_->BecomePrimary(term);
-  (void)etcd_.Delete(Key("/candidates/" + cluster_->node_name()));
+  cluster_->BecomePrimary(term, head.size);
+  if (!candidacy_key_.empty() && etcd_.Delete(candidacy_key_).ok()) candidacy_key_.clear();
   (void)etcd_.Delete(Key("/handover"));
   candidate_since_ = absl::InfiniteFuture();
   Log("info", "elected primary",
       {{"term", term}, {"tree_size", head.size}, {"root", ledger::HashToHex(head.root)},
-       {"candidates", candidates.size()}});
+       {"how", how}});
 }
 
 absl::StatusOr<booo::v1::SwitchoverResponse> ClusterAgent::Switchover(const std::string& to_node,

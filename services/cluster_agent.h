@@ -6,8 +6,11 @@
 //                            carries and mirrors check.
 //   <prefix>/nodes/<name>    each node's role, term, sizes (status tools read these), on its
 //                            lease.
-//   <prefix>/candidates/<name>  "<last_term> <durable size>", published by a node that has no
-//                            primary and has stopped following (its size is frozen).
+//   <prefix>/round           the election round: moved on, in the same transaction that
+//                            creates the leader key, by the round's winner.
+//   <prefix>/candidates/<round>/<name>  "<last_term> <durable size>", published by a node that
+//                            has no primary and has stopped following (its size is frozen);
+//                            only the current round's count.
 //   <prefix>/handover        the node a planned switchover hands to (ledgerctl switchover).
 //
 // Election: with the leader key gone (its lease expired or it was given up), every mirror stops
@@ -70,6 +73,8 @@ class ClusterAgent {
   void Loop();
   void Tick();
   void Campaign();
+  // Takes up the leadership won at `term` (this node's frozen state decided the election).
+  void Promote(uint64_t term, const char* how);
   void Demote(const std::string& why);
   std::string Key(const std::string& suffix) const { return options_.key_prefix + suffix; }
 
@@ -93,6 +98,7 @@ class ClusterAgent {
   absl::Time last_published_ = absl::InfinitePast();
   absl::Time candidate_since_ = absl::InfiniteFuture();
   uint64_t following_term_ = 0;
+  std::string candidacy_key_;  // the key this node published its candidacy under, if any
   std::vector<std::string> members_ ABSL_GUARDED_BY(mutex_);
 };
 

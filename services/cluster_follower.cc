@@ -10,6 +10,7 @@ namespace booo::services {
 namespace {
 
 constexpr int kMaxChunksInFlight = 8;
+constexpr size_t kMaxPendingCheckpoints = 4096;
 constexpr absl::Duration kReconnectPause = absl::Milliseconds(100);
 
 std::string Hex(const std::string& bytes) {
@@ -66,22 +67,26 @@ void ClusterFollower::Diverge(const std::string& why) {
 bool ClusterFollower::OfferCheckpoint(const booo::v1::Checkpoint* checkpoint) {
   absl::MutexLock lock(&checkpoint_mutex_);
   if (cluster_->role() == NodeRole::kDiverged) return false;
-  if (checkpoint != nullptr && !CheckCheckpoint(*checkpoint)) return false;
-  if (pending_checkpoint_ && pending_checkpoint_->tree_size() <= ledger_->Head().size) {
-    const booo::v1::Checkpoint pending = *pending_checkpoint_;
-    pending_checkpoint_.reset();
-    return CheckCheckpoint(pending);
+  if (checkpoint != nullptr) {
+    // Every checkpoint is checked, in order, once the mirror holds (and has verified) its size.
+    pending_checkpoints_.push_back(*checkpoint);
+    if (pending_checkpoints_.size() > kMaxPendingCheckpoints) {
+      Log("warning", "mirror: too many checkpoints ahead of its log; the oldest is not checked",
+          {{"tree_size", pending_checkpoints_.front().tree_size()}});
+      pending_checkpoints_.pop_front();
+    }
+  }
+  const uint64_t held = std::min(ledger_->Head().size, verify_limit_.load());
+  while (!pending_checkpoints_.empty() && pending_checkpoints_.front().tree_size() <= held) {
+    const booo::v1::Checkpoint next = std::move(pending_checkpoints_.front());
+    pending_checkpoints_.pop_front();
+    if (!CheckCheckpoint(next)) return false;
   }
   return true;
 }
 
 bool ClusterFollower::CheckCheckpoint(const booo::v1::Checkpoint& checkpoint) {
   const uint64_t size = checkpoint.tree_size();
-  if (size <= verified_size_.load() && size != verified_size_.load()) return true;  // older
-  if (size > ledger_->Head().size) {
-    pending_checkpoint_ = checkpoint;  // verified once the mirror holds its size
-    return true;
-  }
   std::optional<ledger::GenesisInfo> genesis = ledger_->Genesis();
   std::optional<ledger::CheckpointKey> key = ledger_->CheckpointKeyFor(size);
   if (!genesis || !key) {
@@ -112,8 +117,7 @@ bool ClusterFollower::CheckCheckpoint(const booo::v1::Checkpoint& checkpoint) {
   if (absl::Status raised = cluster_->RaiseCheckpointSize(size); !raised.ok()) {
     Log("warning", "mirror cannot record its checkpoint", {{"reason", std::string(raised.message())}});
   }
-  verified_size_.store(size);
-  if (pending_checkpoint_ && pending_checkpoint_->tree_size() <= size) pending_checkpoint_.reset();
+  verified_size_.store(std::max(verified_size_.load(), size));
   return true;
 }
 
@@ -149,9 +153,22 @@ bool ClusterFollower::FollowOnce(uint64_t term, const std::string& address, bool
   absl::Mutex write_mutex;  // reports are written from the ledger's completion thread
   bool keep_following = true;
   bool ended_by_primary = false;
+  // A bad event found while reading a message: the events before it are written first, then
+  // the mirror stops naming it.
+  std::string stop_reason;
+  // The primary's size when its term began: the term is this node's own only once it holds
+  // that much (a lagging mirror must not outrank one that holds what the old term acknowledged).
+  std::atomic<uint64_t> term_start{UINT64_MAX};
+  std::atomic<bool> reconciling{reconcile};
+  // After a write failed, later chunks queued behind it fail on their sequence: that is the
+  // failed write's doing, not the primary's.
+  std::atomic<bool> write_failed{false};
+  auto claim_term = [&](uint64_t durable) {
+    if (!reconciling.load() && durable >= term_start.load()) (void)cluster_->RaiseLastTerm(term);
+  };
+  verify_limit_.store(reconcile ? from : UINT64_MAX);
   if (stream->Write(start)) {
     uint64_t received_up_to = from;
-    bool confirmed = false;
     booo::v1::FollowResponse response;
     while (keep_following) {
       if (!stream->Read(&response)) {
@@ -163,61 +180,61 @@ bool ClusterFollower::FollowOnce(uint64_t term, const std::string& address, bool
             {{"expected", term}, {"got", response.term()}});
         break;
       }
-      if (!confirmed) {
-        // The primary took our start: our log up to `from` is a prefix of this term's log.
-        confirmed = true;
-        if (!reconcile) (void)cluster_->RaiseLastTerm(term);
-      }
       primary_size_.store(response.primary_size());
+      term_start.store(response.term_start_size());
       std::vector<ledger::Ledger::ReplicatedEvent> chunk;
       for (const booo::v1::StoredEvent& event : response.events()) {
         if (event.sequence() != received_up_to) {
-          Diverge(absl::StrCat("sequence ", received_up_to, ": the primary sent sequence ",
-                               event.sequence(), " instead"));
-          keep_following = false;
+          stop_reason = absl::StrCat("sequence ", received_up_to, ": the primary sent sequence ",
+                                     event.sequence(), " instead");
           break;
         }
-        ++received_up_to;
         const uint64_t local_size = ledger_->Head().size;
         if (event.sequence() < local_size) {  // rejoining: compare with what we hold
           absl::StatusOr<booo::v1::StoredEvent> ours = ledger_->GetEvent(event.sequence());
-          if (ours.ok() && ours->leaf_hash() == event.leaf_hash()) continue;
+          if (ours.ok() && ours->leaf_hash() == event.leaf_hash()) {
+            ++received_up_to;
+            verify_limit_.store(received_up_to);
+            continue;
+          }
           const uint64_t protected_size = cluster_->persisted().checkpoint_size;
           if (event.sequence() < protected_size) {
-            Diverge(absl::StrCat("sequence ", event.sequence(), ": the primary's leaf hash ",
-                                 Hex(event.leaf_hash()), " is not the mirror's ",
-                                 ours.ok() ? Hex(ours->leaf_hash()) : "(unreadable)",
-                                 ", below the checkpoint of size ", protected_size,
-                                 " this node handed out or verified"));
+            stop_reason = absl::StrCat("sequence ", event.sequence(), ": the primary's leaf hash ",
+                                       Hex(event.leaf_hash()), " is not the mirror's ",
+                                       ours.ok() ? Hex(ours->leaf_hash()) : "(unreadable)",
+                                       ", below the checkpoint of size ", protected_size,
+                                       " this node handed out or verified");
           } else {
             request_cut_(event.sequence(),
                          absl::StrCat("the primary of term ", term, " holds another event at "
                                       "sequence ", event.sequence()));
+            keep_following = false;
           }
-          keep_following = false;
           break;
         }
         absl::StatusOr<ledger::Hash> leaf_hash = ledger::HashFromBytes(event.leaf_hash());
         if (!leaf_hash.ok()) {
-          Diverge(absl::StrCat("sequence ", event.sequence(), ": leaf_hash: not 32 bytes"));
-          keep_following = false;
+          stop_reason = absl::StrCat("sequence ", event.sequence(), ": leaf_hash: not 32 bytes");
           break;
         }
+        ++received_up_to;
         chunk.push_back({event.body(), event.signature(), event.sequence(),
                          event.recorded_at_micros(), *leaf_hash});
       }
       if (!keep_following) break;
-      if (reconcile && received_up_to >= ledger_->Head().size) {
+      if (reconciling.load() && received_up_to >= ledger_->Head().size) {
         reconcile = false;  // every event we held is the primary's
-        (void)cluster_->RaiseLastTerm(term);
+        reconciling.store(false);
+        verify_limit_.store(UINT64_MAX);
       }
-      if (reconcile && received_up_to == response.primary_size() &&
+      if (stop_reason.empty() && reconciling.load() && received_up_to == response.primary_size() &&
           received_up_to < ledger_->Head().size) {
         request_cut_(received_up_to, absl::StrCat("the primary of term ", term, " holds ",
                                                   received_up_to, " events, this node more"));
         keep_following = false;
         break;
       }
+      claim_term(ledger_->Head().size);
       if (!chunk.empty()) {
         {
           absl::MutexLock lock(&flight_mutex_);
@@ -229,14 +246,18 @@ bool ClusterFollower::FollowOnce(uint64_t term, const std::string& address, bool
           ++in_flight_;
         }
         ledger_->ReplicateAsync(
-            std::move(chunk), [this, &stream, &write_mutex](ledger::Ledger::ReplicateResult result) {
-              if (result.write_error.ok()) {
+            std::move(chunk), [this, &stream, &write_mutex, &write_failed,
+                               &claim_term](ledger::Ledger::ReplicateResult result) {
+              const bool after_failed_write = write_failed.load();
+              if (!result.write_error.ok()) write_failed.store(true);
+              if (result.write_error.ok() && !after_failed_write) {
                 booo::v1::FollowRequest report;
                 report.set_durable_size(result.durable_size);
                 {
                   absl::MutexLock lock(&write_mutex);
                   stream->Write(report);
                 }
+                claim_term(result.durable_size);
                 if (result.divergence.ok() && !OfferCheckpoint(nullptr)) {
                   absl::MutexLock cancel(&context_mutex_);
                   if (grpc::ClientContext* context = context_.load()) context->TryCancel();
@@ -248,14 +269,19 @@ bool ClusterFollower::FollowOnce(uint64_t term, const std::string& address, bool
                 if (grpc::ClientContext* context = context_.load()) context->TryCancel();
               }
               absl::MutexLock lock(&flight_mutex_);
-              if (!result.divergence.ok()) {
-                divergence_ = std::string(result.divergence.message());
-              } else if (!result.write_error.ok() && divergence_.empty()) {
+              if (!result.divergence.ok() && !after_failed_write && result.write_error.ok() &&
+                  divergence_.empty()) {
+                divergence_ = std::string(result.divergence.message());  // the first one only
+              } else if (!result.write_error.ok()) {
                 Log("warning", "mirror: write failed; reconnecting",
                     {{"reason", std::string(result.write_error.message())}});
               }
               --in_flight_;
             });
+      }
+      if (!stop_reason.empty()) {
+        keep_following = false;
+        break;
       }
       {
         absl::MutexLock lock(&flight_mutex_);
@@ -273,13 +299,17 @@ bool ClusterFollower::FollowOnce(uint64_t term, const std::string& address, bool
     absl::MutexLock lock(&flight_mutex_);
     auto idle = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(flight_mutex_) { return in_flight_ == 0; };
     flight_mutex_.Await(absl::Condition(&idle));
-    if (!divergence_.empty()) {
-      const std::string why = divergence_;
-      divergence_.clear();
+    // The first cause only: an event the ledger refused comes before a bad one found later
+    // in the same message.
+    const std::string why = !divergence_.empty() ? divergence_ : stop_reason;
+    divergence_.clear();
+    if (!why.empty() && !write_failed.load()) {
       // The rest of what the primary sent was never written; the verified prefix stays.
       Diverge(absl::StrCat(why, "; the mirror's root at ", ledger_->Head().size, " is ",
                            ledger::HashToHex(ledger_->Head().root)));
       keep_following = false;
+    } else if (write_failed.load()) {
+      keep_following = true;  // a local write failed: reconnect and go on from what is durable
     }
   }
   const grpc::Status finished = stream->Finish();

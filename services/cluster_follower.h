@@ -19,6 +19,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -80,7 +81,10 @@ class ClusterFollower {
   std::atomic<uint64_t> primary_size_{0};
   std::atomic<uint64_t> verified_size_{0};
   absl::Mutex checkpoint_mutex_;
-  std::optional<booo::v1::Checkpoint> pending_checkpoint_ ABSL_GUARDED_BY(checkpoint_mutex_);
+  std::deque<booo::v1::Checkpoint> pending_checkpoints_ ABSL_GUARDED_BY(checkpoint_mutex_);
+  // Checkpoints are checked only up to what the mirror verified: while a rejoining node
+  // compares its tail with the primary's, the part not yet compared is not.
+  std::atomic<uint64_t> verify_limit_{UINT64_MAX};
 
   // Replicated chunks in flight (the ledger answers them in order on its completion thread).
   absl::Mutex flight_mutex_;

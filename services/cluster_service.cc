@@ -1,5 +1,6 @@
 #include "services/cluster_service.h"
 
+#include <atomic>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
@@ -56,17 +57,23 @@ grpc::Status ClusterService::Follow(
     }
   }
   const std::string node = start.node();
+  // What the mirror's reports count as: its key (one per node), not the name it gives itself,
+  // so that one key cannot confirm twice under two names.
+  const std::string identity = caller->development ? node : caller->key_id;
   Log("info", "mirror following", {{"mirror", node}, {"from", start.size()}, {"term", term}});
-  deps_.sync->Connected(term, node);
+  deps_.sync->Connected(term, identity, node);
+  // What the primary has sent: no report may claim more (a faulty or hostile mirror could
+  // otherwise confirm events it never received).
+  std::atomic<uint64_t> sent{start.size()};
   // The mirror's tree up to its start is this log's (checked above) and on its disk: it counts
   // at once, or an up-to-date mirror would confirm nothing until the log grows.
-  deps_.sync->Report(term, node, start.size());
+  deps_.sync->Report(term, identity, start.size());
   // The mirror's reports arrive on the same stream; read them beside the sending loop.
   std::thread reader([&] {
     booo::v1::FollowRequest report;
     while (stream->Read(&report)) {
       if (report.kind_case() == booo::v1::FollowRequest::kDurableSize) {
-        deps_.sync->Report(term, node, report.durable_size());
+        deps_.sync->Report(term, identity, std::min(report.durable_size(), sent.load()));
       }
     }
   });
@@ -96,6 +103,8 @@ grpc::Status ClusterService::Follow(
       }
       next += static_cast<uint64_t>(response.events_size());
     }
+    // Counted as sent before it is written: a report can only follow the write.
+    sent.store(next);
     if (absl::StatusOr<booo::v1::Checkpoint> checkpoint = deps_.signer->Latest();
         checkpoint.ok() && checkpoint->tree_size() > sent_checkpoint) {
       sent_checkpoint = checkpoint->tree_size();
@@ -107,11 +116,12 @@ grpc::Status ClusterService::Follow(
     }
     response.set_term(term);
     response.set_primary_size(size);
+    response.set_term_start_size(deps_.cluster->term_start_size());
     if (!stream->Write(response)) break;  // the mirror went away
   }
   context->TryCancel();
   reader.join();
-  deps_.sync->Disconnected(term, node);
+  deps_.sync->Disconnected(term, identity);
   Log("info", "mirror stopped following", {{"mirror", node}, {"sent_up_to", next}});
   return ToGrpcStatus(ended);
 }

@@ -11,6 +11,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "ledger/core/status_macros.h"
 
 namespace booo::services {
 
@@ -68,10 +69,11 @@ std::string ClusterState::health() const {
   return health_;
 }
 
-void ClusterState::BecomePrimary(uint64_t term) {
+void ClusterState::BecomePrimary(uint64_t term, uint64_t term_start_size) {
   absl::MutexLock lock(&mutex_);
   role_ = NodeRole::kPrimary;
   term_ = term;
+  term_start_size_ = term_start_size;
   primary_name_ = node_name_;
   primary_address_.clear();
   health_ = "ok";
@@ -100,6 +102,11 @@ void ClusterState::Diverge(std::string why) {
   health_ = std::move(why);
 }
 
+uint64_t ClusterState::term_start_size() const {
+  absl::MutexLock lock(&mutex_);
+  return term_start_size_;
+}
+
 PersistedClusterState ClusterState::persisted() const {
   absl::MutexLock lock(&mutex_);
   return persisted_;
@@ -108,20 +115,26 @@ PersistedClusterState ClusterState::persisted() const {
 absl::Status ClusterState::RaiseLastTerm(uint64_t term) {
   absl::MutexLock lock(&mutex_);
   if (term <= persisted_.last_term) return absl::OkStatus();
-  persisted_.last_term = term;
-  return Save();
+  PersistedClusterState raised = persisted_;
+  raised.last_term = term;
+  RETURN_IF_ERROR(Save(raised));
+  persisted_ = raised;
+  return absl::OkStatus();
 }
 
 absl::Status ClusterState::RaiseCheckpointSize(uint64_t size) {
   absl::MutexLock lock(&mutex_);
   if (size <= persisted_.checkpoint_size) return absl::OkStatus();
-  persisted_.checkpoint_size = size;
-  return Save();
+  PersistedClusterState raised = persisted_;
+  raised.checkpoint_size = size;
+  RETURN_IF_ERROR(Save(raised));
+  persisted_ = raised;
+  return absl::OkStatus();
 }
 
-absl::Status ClusterState::Save() {
-  const std::string text = absl::StrCat("last_term ", persisted_.last_term, "\ncheckpoint_size ",
-                                        persisted_.checkpoint_size, "\n");
+absl::Status ClusterState::Save(const PersistedClusterState& state) {
+  const std::string text = absl::StrCat("last_term ", state.last_term, "\ncheckpoint_size ",
+                                        state.checkpoint_size, "\n");
   const std::string tmp = path_ + ".tmp";
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0) return absl::UnavailableError(absl::StrCat("cluster state: cannot write ", tmp));

@@ -50,7 +50,9 @@ class ClusterState {
   std::string primary_address() const;
   std::string health() const;
 
-  void BecomePrimary(uint64_t term);
+  // `term_start_size`: the log's size when this node became primary.
+  void BecomePrimary(uint64_t term, uint64_t term_start_size);
+  uint64_t term_start_size() const;
   void Follow(uint64_t term, std::string primary_name, std::string primary_address);
   void BecomeCandidate();
   void Diverge(std::string why);
@@ -66,7 +68,8 @@ class ClusterState {
   }
 
   PersistedClusterState persisted() const;
-  // Raise the persisted facts (never lowered); written atomically before returning.
+  // Raise the persisted facts (never lowered); written atomically before returning, and taken
+  // as the node's only once written (on an error both stay as they were).
   absl::Status RaiseLastTerm(uint64_t term);
   absl::Status RaiseCheckpointSize(uint64_t size);
 
@@ -77,13 +80,15 @@ class ClusterState {
  private:
   ClusterState(std::string path, std::string node_name, NodeRole role, PersistedClusterState p)
       : path_(std::move(path)), node_name_(std::move(node_name)), role_(role), persisted_(p) {}
-  absl::Status Save() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
+  // Writes `state`; only then does the caller take it as the node's.
+  absl::Status Save(const PersistedClusterState& state) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
 
   const std::string path_;
   const std::string node_name_;
   mutable absl::Mutex mutex_;
   NodeRole role_ ABSL_GUARDED_BY(mutex_);
   uint64_t term_ ABSL_GUARDED_BY(mutex_) = 0;
+  uint64_t term_start_size_ ABSL_GUARDED_BY(mutex_) = 0;
   std::string primary_name_ ABSL_GUARDED_BY(mutex_);
   std::string primary_address_ ABSL_GUARDED_BY(mutex_);
   std::string health_ ABSL_GUARDED_BY(mutex_) = "ok";

@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "grpcpp/create_channel.h"
+#include "ledger/core/status_macros.h"
 
 namespace booo::services {
 namespace {
@@ -167,6 +168,43 @@ absl::StatusOr<std::optional<int64_t>> EtcdClient::CreateIfAbsent(const std::str
   if (!status.ok()) return status;
   if (!response.succeeded()) return std::optional<int64_t>();
   // The put is the transaction's only write: the key was created at the header's revision.
+  return std::optional<int64_t>(response.header().revision());
+}
+
+absl::StatusOr<std::optional<int64_t>> EtcdClient::CreateLeader(const std::string& leader,
+                                                                const std::string& value,
+                                                                int64_t lease,
+                                                                const std::string& round_key,
+                                                                uint64_t round) {
+  etcdserverpb::TxnRequest request;
+  etcdserverpb::Compare* absent = request.add_compare();
+  absent->set_result(etcdserverpb::Compare::EQUAL);
+  absent->set_target(etcdserverpb::Compare::CREATE);
+  absent->set_key(leader);
+  absent->set_create_revision(0);
+  etcdserverpb::Compare* same_round = request.add_compare();
+  same_round->set_result(etcdserverpb::Compare::EQUAL);
+  same_round->set_key(round_key);
+  if (round == 0) {
+    same_round->set_target(etcdserverpb::Compare::CREATE);
+    same_round->set_create_revision(0);
+  } else {
+    same_round->set_target(etcdserverpb::Compare::VALUE);
+    same_round->set_value(std::to_string(round));
+  }
+  etcdserverpb::PutRequest* put = request.add_success()->mutable_request_put();
+  put->set_key(leader);
+  put->set_value(value);
+  put->set_lease(lease);
+  etcdserverpb::PutRequest* next = request.add_success()->mutable_request_put();
+  next->set_key(round_key);
+  next->set_value(std::to_string(round + 1));
+  etcdserverpb::TxnResponse response;
+  absl::Status status = Try("Txn", [&](Endpoint& e, grpc::ClientContext& c) {
+    return e.kv->Txn(&c, request, &response);
+  });
+  if (!status.ok()) return status;
+  if (!response.succeeded()) return std::optional<int64_t>();
   return std::optional<int64_t>(response.header().revision());
 }
 

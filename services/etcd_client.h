@@ -43,6 +43,14 @@ class EtcdClient {
   // revision it was created at, or nullopt when it exists already.
   absl::StatusOr<std::optional<int64_t>> CreateIfAbsent(const std::string& key,
                                                         const std::string& value, int64_t lease);
+  // The election's transaction: creates `leader`, bound to `lease`, only if it does not exist
+  // and `round_key` still holds `round` (absent for 0), and moves `round_key` to the next round
+  // in the same transaction. The revision it commits at (the term), or nullopt when either
+  // compare fails.
+  absl::StatusOr<std::optional<int64_t>> CreateLeader(const std::string& leader,
+                                                      const std::string& value, int64_t lease,
+                                                      const std::string& round_key,
+                                                      uint64_t round);
   // Deletes `key` only if it is still the one created at `create_revision`.
   absl::StatusOr<bool> DeleteIfCreatedAt(const std::string& key, int64_t create_revision);
 

@@ -254,7 +254,7 @@ absl::Status LedgerServer::StartCluster(const ServerOptions& options) {
   }
   const NodeRole initial = cluster.static_primary ? NodeRole::kPrimary : NodeRole::kMirror;
   ASSIGN_OR_RETURN(cluster_, ClusterState::Load(options.data_dir, node_name, initial));
-  if (cluster.static_primary) cluster_->BecomePrimary(0);
+  if (cluster.static_primary) cluster_->BecomePrimary(0, ledger_->Head().size);
   if (initial == NodeRole::kMirror) ledger_->SetFollowing(true);
 
   sync_ = std::make_unique<SyncTracker>(cluster.sync_mirrors, [this] {
@@ -272,8 +272,21 @@ absl::Status LedgerServer::StartCluster(const ServerOptions& options) {
       return std::min(head, floor);
     }
     const uint64_t ceiling = std::min(head, std::max(sync->SyncedSize(), floor));
-    if (ceiling > floor) (void)state->RaiseCheckpointSize(ceiling);
+    // Recorded on disk before it is handed out: a rejoin never cuts below it.
+    if (ceiling > floor && !state->RaiseCheckpointSize(ceiling).ok()) return std::min(head, floor);
     return ceiling;
+  });
+
+  // "Settled" times, too, only as far as every possible next primary holds: while the tail past
+  // the checkpoint ceiling is not yet on the sync mirrors (or not verified from the primary),
+  // no later than the recorded-at time of the last event below the ceiling.
+  ledger_->SetSettledCap([ledger = ledger_.get(), signer = signer_.get()]() -> std::optional<int64_t> {
+    const uint64_t head = ledger->Head().size;
+    const uint64_t ceiling = signer->CeilingFor(head);
+    if (ceiling >= head) return std::nullopt;
+    if (ceiling == 0) return 0;
+    absl::StatusOr<booo::v1::StoredEvent> last = ledger->GetEvent(ceiling - 1);
+    return last.ok() ? last->recorded_at_micros() : 0;
   });
 
   std::shared_ptr<grpc::ChannelCredentials> credentials = grpc::InsecureChannelCredentials();

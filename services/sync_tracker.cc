@@ -51,9 +51,12 @@ void SyncTracker::Report(uint64_t term, const std::string& mirror, uint64_t dura
   for (auto& [waiter, status] : answers) waiter.done(status);
 }
 
-void SyncTracker::Connected(uint64_t term, const std::string& mirror) {
+void SyncTracker::Connected(uint64_t term, const std::string& mirror, const std::string& name) {
   absl::MutexLock lock(&mutex_);
-  if (open_ && term == term_) ++mirrors_[mirror].connections;
+  if (!open_ || term != term_) return;
+  MirrorState& state = mirrors_[mirror];
+  ++state.connections;
+  state.name = name;
 }
 
 void SyncTracker::Disconnected(uint64_t term, const std::string& mirror) {
@@ -84,7 +87,8 @@ std::vector<SyncTracker::MirrorView> SyncTracker::Mirrors() const {
   absl::MutexLock lock(&mutex_);
   std::vector<MirrorView> out;
   for (const auto& [name, state] : mirrors_) {
-    out.push_back({name, state.durable_size, state.connections > 0});
+    out.push_back({state.name.empty() ? name : state.name, state.durable_size,
+                   state.connections > 0});
   }
   return out;
 }

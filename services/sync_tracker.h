@@ -43,7 +43,8 @@ class SyncTracker {
   // A mirror of `term` holds every event below `durable_size`. Reports of another term, or
   // that go back, are ignored.
   void Report(uint64_t term, const std::string& mirror, uint64_t durable_size);
-  void Connected(uint64_t term, const std::string& mirror);
+  // `mirror` is the identity reports count under (its key); `name` the node name it gives.
+  void Connected(uint64_t term, const std::string& mirror, const std::string& name);
   void Disconnected(uint64_t term, const std::string& mirror);
 
   // The size durable on enough mirrors (every size when sync_mirrors is 0); 0 while closed.
@@ -79,6 +80,7 @@ class SyncTracker {
   struct MirrorState {
     uint64_t durable_size = 0;
     int connections = 0;
+    std::string name;
   };
   std::map<std::string, MirrorState> mirrors_ ABSL_GUARDED_BY(mutex_);
   std::vector<Waiter> waiters_ ABSL_GUARDED_BY(mutex_);

@@ -133,6 +133,11 @@ class Ledger {
   // own clock's (the primary records the times).
   void SetFollowing(bool following);
   bool following() const;
+  // In a cluster, a time handed out as settled must hold on any node that may become primary:
+  // `cap()` gives the recorded-at time of the last event every such node holds (the primary's
+  // synced size, a mirror's verified checkpoint), and SettledBeforeMicros never exceeds it.
+  // Set once, before the ledger is queried.
+  void SetSettledCap(std::function<std::optional<int64_t>()> cap) { settled_cap_ = std::move(cap); }
 
   // Reads. DATA_LOSS when a stored event fails its hash; NOT_FOUND when absent.
   absl::StatusOr<booo::v1::StoredEvent> GetEvent(uint64_t sequence) const;
@@ -296,6 +301,7 @@ class Ledger {
   int64_t published_recorded_at_micros_ ABSL_GUARDED_BY(head_mutex_) = 0;  // of the head's last
   bool shutting_down_ ABSL_GUARDED_BY(head_mutex_) = false;
   bool following_ ABSL_GUARDED_BY(head_mutex_) = false;
+  std::function<std::optional<int64_t>()> settled_cap_;  // set once, before queries
 
   absl::Mutex queue_mutex_;
   absl::CondVar queue_changed_;

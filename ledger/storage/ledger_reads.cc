@@ -209,29 +209,32 @@ TreeHead Ledger::Head() const {
 }
 
 int64_t Ledger::SettledBeforeMicros() const {
+  // Asked before the lock: it reads the store.
+  const std::optional<int64_t> cap = settled_cap_ ? settled_cap_() : std::nullopt;
   absl::MutexLock settled(&settled_mutex_);
+  int64_t settled_before = 0;
   // While a group is written its events carry its time and are not yet in the head. The floor
   // rises to it too: should the group not be published and the clock step back, no later group
   // may be recorded below a time already handed out.
   if (group_recorded_at_micros_) {
-    settled_floor_micros_ = std::max(settled_floor_micros_, *group_recorded_at_micros_);
-    return *group_recorded_at_micros_;
+    settled_before = *group_recorded_at_micros_;
+  } else {
+    int64_t last_published = 0;
+    bool following = false;
+    {
+      absl::MutexLock lock(&head_mutex_);
+      last_published = published_recorded_at_micros_;
+      following = following_;
+    }
+    // A mirror knows only the primary's times: its own clock says nothing of events to come.
+    settled_before = following ? last_published
+                               : std::max({settled_floor_micros_, last_published, clock_->NowMicros()});
   }
-  int64_t last_published = 0;
-  bool following = false;
-  {
-    absl::MutexLock lock(&head_mutex_);
-    last_published = published_recorded_at_micros_;
-    following = following_;
-  }
-  // A mirror knows only the primary's times: its own clock says nothing of events to come.
-  if (following) {
-    settled_floor_micros_ = std::max(settled_floor_micros_, last_published);
-    return last_published;
-  }
-  settled_floor_micros_ =
-      std::max({settled_floor_micros_, last_published, clock_->NowMicros()});
-  return settled_floor_micros_;
+  // In a cluster, no later than what every possible next primary holds (SetSettledCap); both
+  // never decrease, so neither does the answer.
+  if (cap) settled_before = std::min(settled_before, std::max(*cap, settled_floor_micros_));
+  settled_floor_micros_ = std::max(settled_floor_micros_, settled_before);
+  return settled_before;
 }
 
 absl::StatusOr<Hash> Ledger::CheckedLeafHash(uint64_t sequence) const {

@@ -70,6 +70,7 @@ absl::StatusOr<CutReport> CutLogTail(const std::string& data_dir, uint64_t keep,
     ASSIGN_OR_RETURN(const uint64_t version_after, store->StreamVersionAfter(sequence));
     batch.DeleteLeaf(sequence);
     batch.DeleteStreamVersion(sequence);
+    batch.DeleteSuperseded(sequence);  // superseded by a cut event: gone with it
     batch.DeleteEventId(body->event_id());
     batch.DeleteStreamEntry(body->stream(), version_after - 1);
     auto [it, fresh] = stream_back_to.emplace(body->stream(), version_after - 1);
@@ -77,7 +78,6 @@ absl::StatusOr<CutReport> CutLogTail(const std::string& data_dir, uint64_t keep,
     if (!body->supersedes_event_id().empty()) {
       ASSIGN_OR_RETURN(std::optional<uint64_t> target,
                        store->FindEventId(body->supersedes_event_id()));
-      // A target inside the tail loses its own record anyway.
       if (target && *target < keep) batch.DeleteSuperseded(*target);
     }
   }
