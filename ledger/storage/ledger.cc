@@ -230,10 +230,25 @@ void Ledger::ReplicateAsync(std::vector<ReplicatedEvent> events, ReplicateDone d
   auto unit = std::make_shared<PendingUnit>();
   unit->replicated = true;
   unit->replicate_done = done;
-  for (ReplicatedEvent& event : events) {
+  // The signatures are the cost of a catch-up: checked on every core, as appends are by their
+  // callers' threads (a follower has one thread).
+  std::vector<absl::StatusOr<std::shared_ptr<PendingAppend>>> prepared(
+      events.size(), absl::UnknownError("not prepared"));
+  const size_t workers =
+      events.size() < 64 ? 1 : std::max<size_t>(1, std::min(4u, std::thread::hardware_concurrency()));
+  auto prepare_range = [&](size_t first, size_t step) {
+    for (size_t i = first; i < events.size(); i += step) {
+      prepared[i] = Prepare(std::move(events[i].body_bytes), std::move(events[i].signature));
+    }
+  };
+  std::vector<std::thread> helpers;
+  for (size_t w = 1; w < workers; ++w) helpers.emplace_back(prepare_range, w, workers);
+  prepare_range(0, workers);
+  for (std::thread& helper : helpers) helper.join();
+  for (size_t i = 0; i < events.size(); ++i) {
+    ReplicatedEvent& event = events[i];
     const uint64_t sequence = event.sequence;
-    absl::StatusOr<std::shared_ptr<PendingAppend>> pending =
-        Prepare(std::move(event.body_bytes), std::move(event.signature));
+    absl::StatusOr<std::shared_ptr<PendingAppend>>& pending = prepared[i];
     if (!pending.ok()) {
       unit->prepare_divergence = absl::Status(
           pending.status().code(), absl::StrCat("sequence ", sequence, ": ",
