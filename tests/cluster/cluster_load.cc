@@ -5,7 +5,8 @@
 //
 // run: each client appends ministry-signed key registrations (each its own event), following
 // the FAILED_PRECONDITION hint to the primary and retrying an unanswered append with the same
-// bytes (on any node) until it is answered; it records every receipt it got. A watcher asks
+// bytes (on any node) until it is answered; it records every receipt it got ("event_id
+// sequence leaf_hash micros node"), with when and from which node. A watcher asks
 // every node for its checkpoint every 50 ms and records each one handed out.
 // check: on the primary of the end, every receipt's event is at its sequence with its leaf
 // hash; every event the clients sent is in the log exactly once; no two checkpoints of one
@@ -89,7 +90,8 @@ int Run(const std::map<std::string, std::string>& flags) {
   for (int c = 0; c < clients; ++c) {
     threads.emplace_back([&, c] {
       size_t target = static_cast<size_t>(c) % nodes.size();
-      auto stub = LedgerStub(nodes[target]);
+      std::string address = nodes[target];  // where the calls go now
+      auto stub = LedgerStub(address);
       for (int n = 0; absl::Now() < until; ++n) {
         const std::string id = absl::StrCat("load-", c, "-", n);
         // A fresh auditor key per event: each registration is new to the log.
@@ -115,7 +117,7 @@ int Run(const std::map<std::string, std::string>& flags) {
             std::lock_guard<std::mutex> lock(mutex);
             receipts << id << " " << response.receipt().sequence() << " "
                      << Hex(response.receipt().leaf_hash()) << " " << absl::ToUnixMicros(absl::Now())
-                     << "\n" << std::flush;
+                     << " " << address << "\n" << std::flush;
             break;
           }
           const std::string& message = status.error_message();
@@ -124,7 +126,8 @@ int Run(const std::map<std::string, std::string>& flags) {
               hint != std::string::npos && message.find('@', hint) != std::string::npos) {
             ++redirected;
             const size_t at = message.find('@', hint) + 1;
-            stub = LedgerStub(message.substr(at, message.find_first_of(" ;)\n", at) - at));
+            address = message.substr(at, message.find_first_of(" ;)\n", at) - at);
+            stub = LedgerStub(address);
             continue;
           }
           if (status.error_code() == grpc::StatusCode::INVALID_ARGUMENT ||
@@ -135,7 +138,8 @@ int Run(const std::map<std::string, std::string>& flags) {
           }
           ++unavailable;
           target = (target + 1) % nodes.size();
-          stub = LedgerStub(nodes[target]);
+          address = nodes[target];
+          stub = LedgerStub(address);
           absl::SleepFor(absl::Milliseconds(50));
         }
       }

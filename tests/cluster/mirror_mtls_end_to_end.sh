@@ -35,7 +35,9 @@ has "UNAVAILABLE: .*retry with the same bytes" <<<"$out" || fail "unexpected: $o
 
 # The mirror starts empty, follows over mTLS with its mirror key, and copies the log.
 mkdir -p "$WORK/mirror-data"; cp "$WORK/ledger/checkpoint.key" "$WORK/mirror-data/"
+TPORT=$(free_port)
 "$LEDGERD" --data-dir "$WORK/mirror-data" --listen "$MADDR" "${TLS[@]}" --node-name n2 \
+  --tiles-listen "127.0.0.1:$TPORT" \
   --follow "$ADDR" --follow-cert "$WORK/mirror.crt" --follow-key "$WORK/mirror.key" \
   2>"$WORK/mirror.log" &
 MPID=$!
@@ -48,6 +50,14 @@ for _ in $(seq 1 100); do [ "$(size_of "$MADDR")" = 3 ] && break; sleep 0.1; don
 [ "$(size_of "$MADDR")" = 3 ] || fail "the mirror did not catch up: $(as ministry "$MADDR" cluster status --node-only)"
 as ministry "$MADDR" cluster status --node-only | grep -q '"role":"mirror"' || fail "not a mirror"
 
+# The mirror's tiles: its /checkpoint is the primary's latest, verified; its tiles hash to it.
+for _ in $(seq 1 50); do
+  curl -sf --cacert "$WORK/ca/ca.crt" "https://127.0.0.1:$TPORT/checkpoint" >"$WORK/mirror.cp" && \
+    [ "$(sed -n 2p "$WORK/mirror.cp")" = 3 ] && break; sleep 0.1
+done
+[ "$(sed -n 1,2p "$WORK/mirror.cp" | tr '\n' ' ')" = "e2e/mirror 3 " ] || fail "mirror /checkpoint: $(cat "$WORK/mirror.cp")"
+curl -sf --cacert "$WORK/ca/ca.crt" "https://127.0.0.1:$TPORT/tile/0/000.p/3" | wc -c | grep -qx 96 \
+  || fail "the mirror's partial tile is not 3 hashes"
 # Writes on the mirror: refused naming the primary; ledgerctl follows the hint.
 out=$(as ams "$MADDR" append --key "$WORK/ams.key" --event "$EVENTS/10-ams-goo-2022-h1.json" 2>&1) \
   || fail "append through the mirror: $out"
