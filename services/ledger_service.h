@@ -27,9 +27,10 @@ class LedgerService final
     : public booo::v1::Ledger::WithCallbackMethod_Append<
           booo::v1::Ledger::WithCallbackMethod_AppendBatch<booo::v1::Ledger::Service>> {
  public:
-  // `ledger` and `checkpoint_keys` must outlive the service. A checkpoint is signed with the key
-  // the ledger puts in force for its tree size (the genesis key, or a rotated one), under that
-  // key's name and the genesis origin; FAILED_PRECONDITION when the keyring lacks that key.
+  // `ledger` and `signer` must outlive the service. A checkpoint is signed by `signer`
+  // (services/checkpoint_signer.h): with the key the ledger puts in force for its tree size,
+  // under that key's name and the genesis origin, and in a cluster only up to the signer's
+  // ceiling; FAILED_PRECONDITION when the keyring lacks that key.
   // Backups are made in directories named after `backup_dir_prefix` (beside the data
   // directory, so that RocksDB can hard-link rather than copy) and removed once streamed.
   // Every call passes `gate` (who is calling, within which limits) first.
