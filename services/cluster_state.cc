@@ -113,22 +113,20 @@ PersistedClusterState ClusterState::persisted() const {
 }
 
 absl::Status ClusterState::RaiseLastTerm(uint64_t term) {
-  absl::MutexLock lock(&mutex_);
-  if (term <= persisted_.last_term) return absl::OkStatus();
-  PersistedClusterState raised = persisted_;
-  raised.last_term = term;
-  RETURN_IF_ERROR(Save(raised));
-  persisted_ = raised;
-  return absl::OkStatus();
+  return Raise(&PersistedClusterState::last_term, term);
 }
 
 absl::Status ClusterState::RaiseCheckpointSize(uint64_t size) {
+  return Raise(&PersistedClusterState::checkpoint_size, size);
+}
+
+absl::Status ClusterState::Raise(uint64_t PersistedClusterState::*fact, uint64_t value) {
   absl::MutexLock lock(&mutex_);
-  if (size <= persisted_.checkpoint_size) return absl::OkStatus();
+  if (value <= persisted_.*fact) return absl::OkStatus();
   PersistedClusterState raised = persisted_;
-  raised.checkpoint_size = size;
+  raised.*fact = value;
   RETURN_IF_ERROR(Save(raised));
-  persisted_ = raised;
+  persisted_ = raised;  // only once it is on disk
   return absl::OkStatus();
 }
 

@@ -80,6 +80,8 @@ class ClusterState {
  private:
   ClusterState(std::string path, std::string node_name, NodeRole role, PersistedClusterState p)
       : path_(std::move(path)), node_name_(std::move(node_name)), role_(role), persisted_(p) {}
+  // Raises one persisted fact to `value` (never lowers it), written before it is taken.
+  absl::Status Raise(uint64_t PersistedClusterState::*fact, uint64_t value);
   // Writes `state`; only then does the caller take it as the node's.
   absl::Status Save(const PersistedClusterState& state) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
 

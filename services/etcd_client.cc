@@ -21,6 +21,15 @@ std::string PrefixEnd(std::string prefix) {
   return std::string(1, '\0');
 }
 
+// A transaction's condition: `key` was created at `revision` (0: it does not exist).
+void RequireCreatedAt(etcdserverpb::TxnRequest& request, const std::string& key, int64_t revision) {
+  etcdserverpb::Compare* compare = request.add_compare();
+  compare->set_result(etcdserverpb::Compare::EQUAL);
+  compare->set_target(etcdserverpb::Compare::CREATE);
+  compare->set_key(key);
+  compare->set_create_revision(revision);
+}
+
 }  // namespace
 
 EtcdClient::EtcdClient(std::vector<std::string> endpoints, absl::Duration call_timeout)
@@ -148,27 +157,12 @@ absl::Status EtcdClient::Delete(const std::string& key) {
   });
 }
 
-absl::StatusOr<std::optional<int64_t>> EtcdClient::CreateIfAbsent(const std::string& key,
-                                                                  const std::string& value,
-                                                                  int64_t lease) {
-  etcdserverpb::TxnRequest request;
-  etcdserverpb::Compare* compare = request.add_compare();
-  compare->set_result(etcdserverpb::Compare::EQUAL);
-  compare->set_target(etcdserverpb::Compare::CREATE);
-  compare->set_key(key);
-  compare->set_create_revision(0);
-  etcdserverpb::PutRequest* put = request.add_success()->mutable_request_put();
-  put->set_key(key);
-  put->set_value(value);
-  put->set_lease(lease);
+absl::StatusOr<etcdserverpb::TxnResponse> EtcdClient::RunTxn(const etcdserverpb::TxnRequest& request) {
   etcdserverpb::TxnResponse response;
-  absl::Status status = Try("Txn", [&](Endpoint& e, grpc::ClientContext& c) {
+  RETURN_IF_ERROR(Try("Txn", [&](Endpoint& e, grpc::ClientContext& c) {
     return e.kv->Txn(&c, request, &response);
-  });
-  if (!status.ok()) return status;
-  if (!response.succeeded()) return std::optional<int64_t>();
-  // The put is the transaction's only write: the key was created at the header's revision.
-  return std::optional<int64_t>(response.header().revision());
+  }));
+  return response;
 }
 
 absl::StatusOr<std::optional<int64_t>> EtcdClient::CreateLeader(const std::string& leader,
@@ -177,19 +171,14 @@ absl::StatusOr<std::optional<int64_t>> EtcdClient::CreateLeader(const std::strin
                                                                 const std::string& round_key,
                                                                 uint64_t round) {
   etcdserverpb::TxnRequest request;
-  etcdserverpb::Compare* absent = request.add_compare();
-  absent->set_result(etcdserverpb::Compare::EQUAL);
-  absent->set_target(etcdserverpb::Compare::CREATE);
-  absent->set_key(leader);
-  absent->set_create_revision(0);
-  etcdserverpb::Compare* same_round = request.add_compare();
-  same_round->set_result(etcdserverpb::Compare::EQUAL);
-  same_round->set_key(round_key);
+  RequireCreatedAt(request, leader, 0);  // no leader yet
   if (round == 0) {
-    same_round->set_target(etcdserverpb::Compare::CREATE);
-    same_round->set_create_revision(0);
+    RequireCreatedAt(request, round_key, 0);  // the first round: no round key yet
   } else {
+    etcdserverpb::Compare* same_round = request.add_compare();
+    same_round->set_result(etcdserverpb::Compare::EQUAL);
     same_round->set_target(etcdserverpb::Compare::VALUE);
+    same_round->set_key(round_key);
     same_round->set_value(std::to_string(round));
   }
   etcdserverpb::PutRequest* put = request.add_success()->mutable_request_put();
@@ -199,28 +188,17 @@ absl::StatusOr<std::optional<int64_t>> EtcdClient::CreateLeader(const std::strin
   etcdserverpb::PutRequest* next = request.add_success()->mutable_request_put();
   next->set_key(round_key);
   next->set_value(std::to_string(round + 1));
-  etcdserverpb::TxnResponse response;
-  absl::Status status = Try("Txn", [&](Endpoint& e, grpc::ClientContext& c) {
-    return e.kv->Txn(&c, request, &response);
-  });
-  if (!status.ok()) return status;
+  ASSIGN_OR_RETURN(etcdserverpb::TxnResponse response, RunTxn(request));
   if (!response.succeeded()) return std::optional<int64_t>();
+  // The leader key is created by this transaction: at the header's revision.
   return std::optional<int64_t>(response.header().revision());
 }
 
 absl::StatusOr<bool> EtcdClient::DeleteIfCreatedAt(const std::string& key, int64_t create_revision) {
   etcdserverpb::TxnRequest request;
-  etcdserverpb::Compare* compare = request.add_compare();
-  compare->set_result(etcdserverpb::Compare::EQUAL);
-  compare->set_target(etcdserverpb::Compare::CREATE);
-  compare->set_key(key);
-  compare->set_create_revision(create_revision);
+  RequireCreatedAt(request, key, create_revision);
   request.add_success()->mutable_request_delete_range()->set_key(key);
-  etcdserverpb::TxnResponse response;
-  absl::Status status = Try("Txn", [&](Endpoint& e, grpc::ClientContext& c) {
-    return e.kv->Txn(&c, request, &response);
-  });
-  if (!status.ok()) return status;
+  ASSIGN_OR_RETURN(etcdserverpb::TxnResponse response, RunTxn(request));
   return response.succeeded();
 }
 

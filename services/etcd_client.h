@@ -1,5 +1,5 @@
 // A small client of etcd's own v3 gRPC API (stubs generated from Debian's etcd .proto files,
-// proto/CMakeLists.txt): leases, reads, writes and the one compare-and-swap the election needs.
+// proto/CMakeLists.txt): leases, reads, writes, and the election's and step-down's compare-and-swap transactions.
 // Several endpoints (the members of an etcd cluster): a call that fails on one is tried on the
 // next, so losing an etcd member costs a retry, not the cluster. Thread-safe.
 #ifndef BOOO_SERVICES_ETCD_CLIENT_H_
@@ -39,10 +39,6 @@ class EtcdClient {
   absl::StatusOr<std::vector<std::pair<std::string, Value>>> GetPrefix(const std::string& prefix);
   absl::Status Put(const std::string& key, const std::string& value, int64_t lease = 0);
   absl::Status Delete(const std::string& key);
-  // Creates `key` only if it does not exist (its create revision is 0), bound to `lease`: the
-  // revision it was created at, or nullopt when it exists already.
-  absl::StatusOr<std::optional<int64_t>> CreateIfAbsent(const std::string& key,
-                                                        const std::string& value, int64_t lease);
   // The election's transaction: creates `leader`, bound to `lease`, only if it does not exist
   // and `round_key` still holds `round` (absent for 0), and moves `round_key` to the next round
   // in the same transaction. The revision it commits at (the term), or nullopt when either
@@ -63,6 +59,7 @@ class EtcdClient {
   // Runs `call` on the current endpoint, then on each other once, until one answers.
   template <typename Call>
   absl::Status Try(const char* what, Call call);
+  absl::StatusOr<etcdserverpb::TxnResponse> RunTxn(const etcdserverpb::TxnRequest& request);
 
   const absl::Duration call_timeout_;
   std::vector<Endpoint> endpoints_;
