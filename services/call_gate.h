@@ -15,8 +15,11 @@
 #include "grpcpp/server_context.h"
 #include "ledger/core/clock.h"
 #include "services/caller.h"
+#include "services/rate_limiter.h"
 
 namespace booo::services {
+
+class AccessLog;
 
 struct CallLimits {
   double requests_per_second = 1000;  // per identity, sustained; 0: no rate limit
@@ -29,7 +32,14 @@ class CallGate {
   // Neither pointer is owned; both must outlive the gate.
   CallGate(const ledger::Ledger* ledger, bool plaintext_development, CallLimits limits,
            ledger::Clock* clock)
-      : identifier_(ledger, plaintext_development), limits_(limits), clock_(clock) {}
+      : identifier_(ledger, plaintext_development),
+        limits_(limits),
+        clock_(clock),
+        rates_(limits.requests_per_second, limits.request_burst) {}
+
+  // Where reads are recorded (services/access_log.h); null: nowhere. Set before serving.
+  void SetAccessLog(AccessLog* log) { access_log_ = log; }
+  AccessLog* access_log() const { return access_log_; }
 
   // The caller, once identified and counted against its rate.
   absl::StatusOr<Caller> Admit(const grpc::ServerContextBase& context);
@@ -55,19 +65,12 @@ class CallGate {
   absl::StatusOr<StreamSlot> OpenStream(const Caller& caller);
 
  private:
-  struct Bucket {
-    double tokens = 0;
-    int64_t refilled_at_micros = 0;
-  };
-  // Drops buckets that have refilled completely (they are as good as new) once there are many:
-  // in development mode every connection is an identity of its own.
-  void PruneLocked(int64_t now_micros) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
-
+  AccessLog* access_log_ = nullptr;
   const CallerIdentifier identifier_;
   const CallLimits limits_;
   ledger::Clock* const clock_;
+  RateLimiter rates_;
   absl::Mutex mutex_;
-  absl::flat_hash_map<std::string, Bucket> buckets_ ABSL_GUARDED_BY(mutex_);
   absl::flat_hash_map<std::string, int> open_streams_ ABSL_GUARDED_BY(mutex_);
 };
 

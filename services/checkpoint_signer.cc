@@ -1,12 +1,23 @@
 #include "services/checkpoint_signer.h"
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "ledger/core/checkpoint.h"
 #include "ledger/core/status_macros.h"
 
 namespace booo::services {
 
 absl::StatusOr<booo::v1::Checkpoint> CheckpointSigner::Sign(const ledger::TreeHead& head) const {
+  const absl::Time started = absl::Now();
+  absl::StatusOr<booo::v1::Checkpoint> signed_head = SignUntimed(head);
+  if (signed_head.ok() && observer_) {
+    observer_(head.size, absl::ToDoubleSeconds(absl::Now() - started));
+  }
+  return signed_head;
+}
+
+absl::StatusOr<booo::v1::Checkpoint> CheckpointSigner::SignUntimed(
+    const ledger::TreeHead& head) const {
   std::optional<ledger::GenesisInfo> genesis = ledger_->Genesis();
   std::optional<ledger::CheckpointKey> in_force = ledger_->CheckpointKeyFor(head.size);
   if (!genesis || !in_force) return absl::FailedPreconditionError("ledger: has no genesis yet");

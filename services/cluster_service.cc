@@ -1,5 +1,7 @@
 #include "services/cluster_service.h"
 
+#include "services/access_log.h"
+
 #include <atomic>
 #include <thread>
 
@@ -28,34 +30,41 @@ grpc::Status ClusterService::Follow(
     grpc::ServerReaderWriter<booo::v1::FollowResponse, booo::v1::FollowRequest>* stream) {
   absl::StatusOr<Caller> caller = deps_.gate->Admit(*context);
   if (!caller.ok()) return ToGrpcStatus(caller.status());
-  if (absl::Status mirror = RequireMirror(*caller); !mirror.ok()) return ToGrpcStatus(mirror);
+  // A mirror copies every municipality's events: a recorded read, for as long as it follows.
+  RecordedRead read(deps_.gate->access_log(), *context, *caller, "booo.v1.Cluster/Follow");
+  read.set_municipality("*");
+  if (absl::Status mirror = RequireMirror(*caller); !mirror.ok()) {
+    return read.Close(ToGrpcStatus(mirror));
+  }
   if (deps_.cluster->role() != NodeRole::kPrimary) {
-    return ToGrpcStatus(absl::FailedPreconditionError(deps_.cluster->NotPrimaryMessage("Follow")));
+    return read.Close(
+        ToGrpcStatus(absl::FailedPreconditionError(deps_.cluster->NotPrimaryMessage("Follow"))));
   }
   const uint64_t term = deps_.cluster->term();
   booo::v1::FollowRequest first;
   if (!stream->Read(&first) || !first.has_start() || first.start().node().empty()) {
-    return ToGrpcStatus(absl::InvalidArgumentError(
-        "start: the first message must be a FollowStart naming the mirror's node"));
+    return read.Close(ToGrpcStatus(absl::InvalidArgumentError(
+        "start: the first message must be a FollowStart naming the mirror's node")));
   }
   const booo::v1::FollowStart& start = first.start();
   const ledger::TreeHead head = deps_.ledger->Head();
   if (start.size() > head.size) {
-    return ToGrpcStatus(absl::FailedPreconditionError(absl::StrCat(
+    return read.Close(ToGrpcStatus(absl::FailedPreconditionError(absl::StrCat(
         "start.size: the mirror holds ", start.size(), " events, the primary ", head.size,
         ": the mirror has a tail the primary does not; follow from a smaller size to find "
-        "where the logs part")));
+        "where the logs part"))));
   }
   if (start.size() > 0) {
     absl::StatusOr<ledger::Hash> root = deps_.ledger->RootAt(start.size());
-    if (!root.ok()) return ToGrpcStatus(root.status());
+    if (!root.ok()) return read.Close(ToGrpcStatus(root.status()));
     if (start.root() != Bytes(*root)) {
-      return ToGrpcStatus(absl::FailedPreconditionError(absl::StrCat(
+      return read.Close(ToGrpcStatus(absl::FailedPreconditionError(absl::StrCat(
           "start.root: the mirror's tree of ", start.size(), " events is not the primary's "
           "(primary root ", ledger::HashToHex(*root), "); follow from a smaller size to find "
-          "where the logs part")));
+          "where the logs part"))));
     }
   }
+  if (grpc::Status begun = read.Begin(); !begun.ok()) return begun;
   const std::string node = start.node();
   // What the mirror's reports count as: its key (one per node), not the name it gives itself,
   // so that one key cannot confirm twice under two names.
@@ -123,7 +132,7 @@ grpc::Status ClusterService::Follow(
   reader.join();
   deps_.sync->Disconnected(term, identity);
   Log("info", "mirror stopped following", {{"mirror", node}, {"sent_up_to", next}});
-  return ToGrpcStatus(ended);
+  return read.Close(ToGrpcStatus(ended));
 }
 
 booo::v1::NodeStatus ClusterService::Status() const {

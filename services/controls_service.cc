@@ -1,6 +1,7 @@
 #include "services/controls_service.h"
 
 #include "ledger/core/civil_date.h"
+#include "services/access_log.h"
 #include "services/access_policy.h"
 #include "services/answer.h"
 
@@ -11,13 +12,17 @@ grpc::Status ControlsService::ListSignals(grpc::ServerContext* context,
                                           booo::v1::ListSignalsResponse* response) {
   absl::StatusOr<Caller> caller = gate_->Admit(*context);
   if (!caller.ok()) return ToGrpcStatus(caller.status());
+  RecordedRead read(gate_->access_log(), *context, *caller, "booo.v1.Controls/ListSignals");
+  read.set_municipality(request->municipality_code().empty()
+                            ? ConcernedMunicipality(*caller, "")
+                            : request->municipality_code());
   absl::StatusOr<std::string> code =
       ScopedMunicipality(*caller, "municipality_code", request->municipality_code());
-  if (!code.ok()) return ToGrpcStatus(code.status());
+  if (!code.ok()) return read.Close(ToGrpcStatus(code.status()));
   booo::v1::ListSignalsRequest scoped = *request;
   scoped.set_municipality_code(*std::move(code));
   const int64_t today = clock_->NowMicros() / ledger::kMicrosPerDay;
-  return Answer("ListSignals", projection_->ListSignals(scoped, today), response);
+  return read.Close(Answer("ListSignals", projection_->ListSignals(scoped, today), response));
 }
 
 grpc::Status ControlsService::GetSisaFigures(grpc::ServerContext* context,
@@ -25,12 +30,14 @@ grpc::Status ControlsService::GetSisaFigures(grpc::ServerContext* context,
                                              booo::v1::SisaFigures* response) {
   absl::StatusOr<Caller> caller = gate_->Admit(*context);
   if (!caller.ok()) return ToGrpcStatus(caller.status());
+  RecordedRead read(gate_->access_log(), *context, *caller, "booo.v1.Controls/GetSisaFigures");
+  read.set_municipality(request->municipality_code());
   if (absl::Status access =
           RequireMunicipalityAccess(*caller, "municipality_code", request->municipality_code());
       !access.ok()) {
-    return ToGrpcStatus(access);
+    return read.Close(ToGrpcStatus(access));
   }
-  return Answer("GetSisaFigures", projection_->GetSisaFigures(*request), response);
+  return read.Close(Answer("GetSisaFigures", projection_->GetSisaFigures(*request), response));
 }
 
 grpc::Status ControlsService::GetBudgetExecution(grpc::ServerContext* context,
@@ -38,11 +45,14 @@ grpc::Status ControlsService::GetBudgetExecution(grpc::ServerContext* context,
                                                  booo::v1::BudgetExecution* response) {
   absl::StatusOr<Caller> caller = gate_->Admit(*context);
   if (!caller.ok()) return ToGrpcStatus(caller.status());
+  RecordedRead read(gate_->access_log(), *context, *caller, "booo.v1.Controls/GetBudgetExecution");
+  read.set_municipality("*");
   // The national budget line against national spending: the ministry's and the auditor's.
   if (absl::Status access = RequireNationalReader(*caller, "GetBudgetExecution"); !access.ok()) {
-    return ToGrpcStatus(access);
+    return read.Close(ToGrpcStatus(access));
   }
-  return Answer("GetBudgetExecution", projection_->GetBudgetExecution(*request), response);
+  return read.Close(
+      Answer("GetBudgetExecution", projection_->GetBudgetExecution(*request), response));
 }
 
 grpc::Status ControlsService::GetAccommodationMix(
@@ -50,12 +60,18 @@ grpc::Status ControlsService::GetAccommodationMix(
     booo::v1::AccommodationMix* response) {
   absl::StatusOr<Caller> caller = gate_->Admit(*context);
   if (!caller.ok()) return ToGrpcStatus(caller.status());
+  RecordedRead read(gate_->access_log(), *context, *caller,
+                    "booo.v1.Controls/GetAccommodationMix");
+  read.set_municipality(request->municipality_code().empty()
+                            ? ConcernedMunicipality(*caller, "")
+                            : request->municipality_code());
   absl::StatusOr<std::string> code =
       ScopedMunicipality(*caller, "municipality_code", request->municipality_code());
-  if (!code.ok()) return ToGrpcStatus(code.status());
+  if (!code.ok()) return read.Close(ToGrpcStatus(code.status()));
   booo::v1::GetAccommodationMixRequest scoped = *request;
   scoped.set_municipality_code(*std::move(code));
-  return Answer("GetAccommodationMix", projection_->GetAccommodationMix(scoped), response);
+  return read.Close(
+      Answer("GetAccommodationMix", projection_->GetAccommodationMix(scoped), response));
 }
 
 }  // namespace booo::services

@@ -6,6 +6,7 @@
 
 #include "grpc/slice.h"
 #include "services/wire/grant_response.h"
+#include "services/access_log.h"
 #include "services/access_policy.h"
 #include "services/answer.h"
 
@@ -39,21 +40,29 @@ grpc::ServerUnaryReactor* GrantsService::GetGrant(grpc::CallbackServerContext* c
     for (const grpc::Slice& s : slices)
       bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
   }
+  auto read = std::make_shared<RecordedRead>(gate_->access_log(), *context, *caller,
+                                             "booo.v1.Grants/GetGrant");
   if (!parsed.ParseFromString(bytes)) {
-    reactor->Finish(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
-                                 "request: is not a serialized booo.v1.GetGrantRequest"));
+    reactor->Finish(read->Close(grpc::Status(
+        grpc::StatusCode::INVALID_ARGUMENT, "request: is not a serialized booo.v1.GetGrantRequest")));
     return reactor;
   }
+  read->set_municipality(parsed.municipality_code());
   if (absl::Status access =
           RequireMunicipalityAccess(*caller, "municipality_code", parsed.municipality_code());
       !access.ok()) {
-    reactor->Finish(ToGrpcStatus(access));
+    reactor->Finish(read->Close(ToGrpcStatus(access)));
     return reactor;
   }
-  queries_.Submit([this, reactor, response, request = std::move(parsed)] {
+  queries_.Submit([this, reactor, response, read, request = std::move(parsed)] {
     absl::StatusOr<wire::SerializedGrant> answer = projection_->GetGrantSerialized(request);
     if (!answer.ok()) {
-      reactor->Finish(Refusal("GetGrant", answer.status()));
+      reactor->Finish(read->Close(Refusal("GetGrant", answer.status())));
+      return;
+    }
+    // Recorded before the answer is handed to gRPC: an unrecorded read is never sent.
+    if (grpc::Status recorded = read->Close(grpc::Status::OK); !recorded.ok()) {
+      reactor->Finish(recorded);
       return;
     }
     std::vector<grpc::Slice> out;
@@ -70,9 +79,11 @@ grpc::Status GrantsService::ListBalances(grpc::ServerContext* context,
                                          booo::v1::ListBalancesResponse* response) {
   absl::StatusOr<Caller> caller = gate_->Admit(*context);
   if (!caller.ok()) return ToGrpcStatus(caller.status());
+  RecordedRead read(gate_->access_log(), *context, *caller, "booo.v1.Grants/ListBalances");
+  read.set_municipality(ConcernedMunicipality(*caller, ""));
   absl::StatusOr<booo::v1::ListBalancesResponse> balances = projection_->ListBalances(*request);
   if (!balances.ok() || !caller->is_municipality()) {
-    return Answer("ListBalances", std::move(balances), response);
+    return read.Close(Answer("ListBalances", std::move(balances), response));
   }
   // A municipality's list is its own rows, and the totals are theirs.
   booo::v1::ListBalancesResponse own;
@@ -80,12 +91,14 @@ grpc::Status GrantsService::ListBalances(grpc::ServerContext* context,
   wire::BalanceTotalsBuilder totals;
   for (booo::v1::BalanceRow& row : *balances->mutable_rows()) {
     if (row.municipality_code() != caller->municipality_code) continue;
-    if (absl::Status added = totals.Add(row); !added.ok()) return Refusal("ListBalances", added);
+    if (absl::Status added = totals.Add(row); !added.ok()) {
+      return read.Close(Refusal("ListBalances", added));
+    }
     *own.add_rows() = std::move(row);
   }
   *own.mutable_totals() = totals.Build();
   *response = std::move(own);
-  return grpc::Status::OK;
+  return read.Close(grpc::Status::OK);
 }
 
 grpc::Status GrantsService::ReplaySettlement(grpc::ServerContext* context,
@@ -93,18 +106,20 @@ grpc::Status GrantsService::ReplaySettlement(grpc::ServerContext* context,
                                              booo::v1::ReplaySettlementResponse* response) {
   absl::StatusOr<Caller> caller = gate_->Admit(*context);
   if (!caller.ok()) return ToGrpcStatus(caller.status());
+  RecordedRead read(gate_->access_log(), *context, *caller, "booo.v1.Grants/ReplaySettlement");
   absl::StatusOr<booo::v1::ReplaySettlementResponse> replayed =
       projection_->ReplaySettlement(*request);
   // Whose determination it is shows only once it is found; nothing is sent before the check.
   if (replayed.ok()) {
+    read.set_municipality(replayed->municipality_code());
     if (absl::Status access = RequireMunicipalityAccess(
             *caller, request->has_sequence() ? "sequence" : "event_id",
             replayed->municipality_code());
         !access.ok()) {
-      return ToGrpcStatus(access);
+      return read.Close(ToGrpcStatus(access));
     }
   }
-  return Answer("ReplaySettlement", std::move(replayed), response);
+  return read.Close(Answer("ReplaySettlement", std::move(replayed), response));
 }
 
 grpc::Status GrantsService::SimulateAmendment(grpc::ServerContext* context,
@@ -112,11 +127,13 @@ grpc::Status GrantsService::SimulateAmendment(grpc::ServerContext* context,
                                               booo::v1::SimulateAmendmentResponse* response) {
   absl::StatusOr<Caller> caller = gate_->Admit(*context);
   if (!caller.ok()) return ToGrpcStatus(caller.status());
-  // Its answer is the impact on every municipality: ministry tooling.
+  RecordedRead read(gate_->access_log(), *context, *caller, "booo.v1.Grants/SimulateAmendment");
+  read.set_municipality("*");  // the impact on every municipality: ministry tooling
   if (absl::Status access = RequireNationalReader(*caller, "SimulateAmendment"); !access.ok()) {
-    return ToGrpcStatus(access);
+    return read.Close(ToGrpcStatus(access));
   }
-  return Answer("SimulateAmendment", projection_->SimulateAmendment(*request), response);
+  return read.Close(
+      Answer("SimulateAmendment", projection_->SimulateAmendment(*request), response));
 }
 
 }  // namespace booo::services

@@ -1,5 +1,7 @@
 #include "services/ledger_service.h"
 
+#include "services/access_log.h"
+
 #include <unistd.h>
 
 #include <algorithm>
@@ -173,6 +175,7 @@ grpc::Status LedgerService::GetEvent(grpc::ServerContext* context,
                                      booo::v1::StoredEvent* response) {
   absl::StatusOr<Caller> caller = gate_->Admit(*context);
   if (!caller.ok()) return ToGrpcStatus(caller.status());
+  RecordedRead read(gate_->access_log(), *context, *caller, "booo.v1.Ledger/GetEvent");
   absl::StatusOr<booo::v1::StoredEvent> event;
   switch (request->selector_case()) {
     case booo::v1::GetEventRequest::kSequence:
@@ -182,16 +185,18 @@ grpc::Status LedgerService::GetEvent(grpc::ServerContext* context,
       event = ledger_->GetEventById(request->event_id());
       break;
     default:
-      return ToGrpcStatus(absl::InvalidArgumentError("selector: set sequence or event_id"));
+      return read.Close(
+          ToGrpcStatus(absl::InvalidArgumentError("selector: set sequence or event_id")));
   }
-  if (!event.ok()) return ToGrpcStatus(event.status());
+  if (!event.ok()) return read.Close(ToGrpcStatus(event.status()));
+  read.set_municipality(MunicipalityOfStream(event->stream()));
   if (!MayReadStream(*caller, event->stream())) {
-    return ToGrpcStatus(absl::PermissionDeniedError(absl::StrCat(
+    return read.Close(ToGrpcStatus(absl::PermissionDeniedError(absl::StrCat(
         request->selector_case() == booo::v1::GetEventRequest::kSequence ? "sequence" : "event_id",
-        ": the event is in stream ", event->stream(), ", not readable by ", caller->Describe())));
+        ": the event is in stream ", event->stream(), ", not readable by ", caller->Describe()))));
   }
   *response = std::move(*event);
-  return grpc::Status::OK;
+  return read.Close(grpc::Status::OK);
 }
 
 grpc::Status LedgerService::ReadEvents(grpc::ServerContext* context,
@@ -199,18 +204,20 @@ grpc::Status LedgerService::ReadEvents(grpc::ServerContext* context,
                                        booo::v1::ReadEventsResponse* response) {
   absl::StatusOr<Caller> caller = gate_->Admit(*context);
   if (!caller.ok()) return ToGrpcStatus(caller.status());
+  RecordedRead read(gate_->access_log(), *context, *caller, "booo.v1.Ledger/ReadEvents");
+  read.set_municipality(ConcernedMunicipality(*caller, request->stream()));
   if (absl::Status access = RequireStreamAccess(*caller, "stream", request->stream());
       !access.ok()) {
-    return ToGrpcStatus(access);
+    return read.Close(ToGrpcStatus(access));
   }
   if (request->stream().empty() && !MayReadStream(*caller, "")) {
-    return ToGrpcStatus(ReadNarrowed(*caller, *request, *response));
+    return read.Close(ToGrpcStatus(ReadNarrowed(*caller, *request, *response)));
   }
   absl::StatusOr<booo::v1::ReadEventsResponse> page =
       ledger_->ReadEvents(request->start(), request->max_events(), request->stream());
-  if (!page.ok()) return ToGrpcStatus(page.status());
+  if (!page.ok()) return read.Close(ToGrpcStatus(page.status()));
   *response = std::move(*page);
-  return grpc::Status::OK;
+  return read.Close(grpc::Status::OK);
 }
 
 absl::Status LedgerService::ReadNarrowed(const Caller& caller,
@@ -251,13 +258,17 @@ grpc::Status LedgerService::Subscribe(grpc::ServerContext* context,
   if (!caller.ok()) return ToGrpcStatus(caller.status());
   absl::StatusOr<CallGate::StreamSlot> slot = gate_->OpenStream(*caller);
   if (!slot.ok()) return ToGrpcStatus(slot.status());
+  RecordedRead read(gate_->access_log(), *context, *caller, "booo.v1.Ledger/Subscribe");
+  read.set_municipality(ConcernedMunicipality(*caller, ""));
+  if (grpc::Status begun = read.Begin(); !begun.ok()) return begun;
   // Events are read by sequence from the store, catch-up and live alike, so a subscriber sees
   // every event exactly once and in order, whatever appends race with it. A municipality
   // receives the events of the streams it may read, and nothing of the others.
   uint64_t next = request->start_sequence();
   while (!context->IsCancelled()) {
     if (draining_.load() || ledger_->shutting_down()) {
-      return ToGrpcStatus(absl::UnavailableError("server: shutting down; resubscribe later"));
+      return read.Close(
+          ToGrpcStatus(absl::UnavailableError("server: shutting down; resubscribe later")));
     }
     const uint64_t size = ledger_->Head().size;
     if (next >= size) {
@@ -266,14 +277,14 @@ grpc::Status LedgerService::Subscribe(grpc::ServerContext* context,
     }
     absl::StatusOr<booo::v1::ReadEventsResponse> page =
         ledger_->ReadEvents(next, kSubscribePage, "");
-    if (!page.ok()) return ToGrpcStatus(page.status());
+    if (!page.ok()) return read.Close(ToGrpcStatus(page.status()));
     for (const auto& event : page->events()) {
       if (!MayReadStream(*caller, event.stream())) continue;
-      if (!writer->Write(event)) return grpc::Status::OK;  // the client went away
+      if (!writer->Write(event)) return read.Close(grpc::Status::OK);  // the client went away
     }
     next = page->next_start();
   }
-  return grpc::Status::OK;
+  return read.Close(grpc::Status::OK);
 }
 
 absl::Status LedgerService::CheckWritable(const std::string& field) const {
@@ -340,31 +351,33 @@ grpc::Status LedgerService::Backup(grpc::ServerContext* context,
                                    grpc::ServerWriter<booo::v1::BackupChunk>* writer) {
   absl::StatusOr<Caller> caller = gate_->Admit(*context);
   if (!caller.ok()) return ToGrpcStatus(caller.status());
-  // A backup holds every municipality's events.
+  RecordedRead read(gate_->access_log(), *context, *caller, "booo.v1.Ledger/Backup");
+  read.set_municipality("*");  // a backup holds every municipality's events
   if (absl::Status access = RequireNationalReader(*caller, "Backup"); !access.ok()) {
-    return ToGrpcStatus(access);
+    return read.Close(ToGrpcStatus(access));
   }
+  if (grpc::Status begun = read.Begin(); !begun.ok()) return begun;
   const std::string dir =
       absl::StrCat(backup_dir_prefix_, ".backup-", ::getpid(), "-", backups_.fetch_add(1));
   absl::StatusOr<std::unique_ptr<ledger::BackupSnapshot>> snapshot =
       ledger::BackupSnapshot::Take(*ledger_, dir);
   if (!snapshot.ok()) {
     Log("warning", "backup failed", {{"reason", std::string(snapshot.status().message())}});
-    return ToGrpcStatus(snapshot.status());
+    return read.Close(ToGrpcStatus(snapshot.status()));
   }
   const ledger::TreeHead* head = &(*snapshot)->head();
   // In a cluster the backup's checkpoint, like every other, covers only what may be handed
   // out: the primary waits (a few seconds at most) for its sync mirrors to hold the snapshot.
   for (int waited = 0; signer_->CeilingFor(head->size) < head->size; ++waited) {
     if (waited == 100 || context->IsCancelled()) {
-      return ToGrpcStatus(absl::UnavailableError(absl::StrCat(
+      return read.Close(ToGrpcStatus(absl::UnavailableError(absl::StrCat(
           "Backup: the snapshot of ", head->size, " events is not yet durable on the sync "
-          "mirrors (or verified from the primary); take backups from the primary, retry")));
+          "mirrors (or verified from the primary); take backups from the primary, retry"))));
     }
     absl::SleepFor(absl::Milliseconds(50));
   }
   absl::StatusOr<booo::v1::Checkpoint> signed_head = SignHead(*head);
-  if (!signed_head.ok()) return ToGrpcStatus(signed_head.status());
+  if (!signed_head.ok()) return read.Close(ToGrpcStatus(signed_head.status()));
   uint64_t bytes = 0;
   const absl::Status streamed = (*snapshot)->Stream(
       [&](const ledger::BackupPart& part) {
@@ -380,17 +393,17 @@ grpc::Status LedgerService::Backup(grpc::ServerContext* context,
       bytes);
   if (!streamed.ok()) {
     Log("warning", "backup failed", {{"reason", std::string(streamed.message())}});
-    return ToGrpcStatus(streamed);
+    return read.Close(ToGrpcStatus(streamed));
   }
   booo::v1::BackupChunk last;
   *last.mutable_head() = *std::move(signed_head);
   if (!writer->Write(last)) {
-    return ToGrpcStatus(absl::CancelledError("backup: the client went away"));
+    return read.Close(ToGrpcStatus(absl::CancelledError("backup: the client went away")));
   }
   Log("info", "backup streamed",
       {{"tree_size", head->size}, {"files", (*snapshot)->file_count()}, {"bytes", bytes},
        {"peer", context->peer()}});
-  return grpc::Status::OK;
+  return read.Close(grpc::Status::OK);
 }
 
 grpc::Status LedgerService::GetInclusionProof(grpc::ServerContext* context,

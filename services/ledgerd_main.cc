@@ -1,6 +1,7 @@
 // ledgerd: the booo-ledger server. Flags: --data-dir, --listen, --checkpoint-key, --tiles-listen;
 // mutual TLS with --tls-cert, --tls-key and --tls-client-ca (or --plaintext-for-development);
-// limits.
+// limits; the cluster; operations (--metrics-listen, --health-listen, the access log). README
+// "Operating ledgerd" explains each.
 // SIGTERM or SIGINT shut it down gracefully: in-flight appends finish, nothing is half-written.
 #include <signal.h>
 #include <unistd.h>
@@ -8,10 +9,13 @@
 #include <atomic>
 #include <cerrno>
 #include <csignal>
+#include <fstream>
 #include <iostream>
+#include <sstream>
 #include <thread>
 
 #include "CLI/CLI.hpp"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "services/log.h"
 #include "services/server.h"
@@ -60,6 +64,32 @@ int main(int argc, char** argv) {
   app.add_option("--witness-policy", options.witness_policy_file,
                  "a C2SP tlog-policy file: the witnesses to ask for cosignatures (with URLs) and "
                  "the quorum; appends never wait for them");
+  app.add_option("--tiles-requests-per-second", options.tiles.requests_per_second_per_client,
+                 "tiles: sustained requests per second per client address; beyond, 429 with "
+                 "Retry-After (0: no limit; raise it for a CDN in front)")
+      ->capture_default_str();
+  app.add_option("--tiles-request-burst", options.tiles.request_burst_per_client,
+                 "tiles: requests one client address may make at once")
+      ->capture_default_str();
+  // Operations (README "Operating ledgerd").
+  app.add_option("--metrics-listen", options.metrics_listen_address,
+                 "host:port of the Prometheus /metrics listener (plain HTTP: expose it to the "
+                 "monitoring namespace only); off when not given");
+  app.add_option("--health-listen", options.health_listen_address,
+                 "host:port of a plaintext listener serving only grpc.health.v1, for the "
+                 "kubelet's probes (services booo.liveness, booo.readiness); off when not given");
+  app.add_option("--access-log-dir", options.access_log_dir,
+                 "where reads are recorded (default <data-dir>/access-log)");
+  double access_retention_days = 400;
+  app.add_option("--access-log-retention-days", access_retention_days,
+                 "how long read records are kept")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  std::string activities_file;
+  app.add_option("--processing-activities", activities_file,
+                 "a file of \"<service>/<method> <uri>\" lines: each RPC's processing activity "
+                 "in the organisation's register (default: urn:booo-ledger:processing-activity:"
+                 "<service>/<method>)");
   booo::services::ClusterOptions& cluster = options.cluster;
   std::string etcd_endpoints;
   double sync_timeout_seconds = 10;
@@ -96,6 +126,21 @@ int main(int argc, char** argv) {
                  "the CA of the primary's server certificate (default --tls-client-ca)");
   CLI11_PARSE(app, argc, argv);
   cluster.sync_timeout = absl::Seconds(sync_timeout_seconds);
+  options.access_log.retention = absl::Hours(24) * access_retention_days;
+  if (!activities_file.empty()) {
+    std::ifstream in(activities_file);
+    std::stringstream text;
+    text << in.rdbuf();
+    absl::Status parsed = in ? booo::services::ParseProcessingActivities(
+                                   text.str(), options.access_log.activities)
+                             : absl::InvalidArgumentError(absl::StrCat(
+                                   "processing-activities: cannot read ", activities_file));
+    if (!parsed.ok()) {
+      booo::services::Log("error", "ledgerd cannot start",
+                          {{"reason", std::string(parsed.message())}});
+      return 1;
+    }
+  }
   for (absl::string_view endpoint : absl::StrSplit(etcd_endpoints, ',', absl::SkipEmpty())) {
     cluster.etcd_endpoints.emplace_back(endpoint);
   }

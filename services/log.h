@@ -7,7 +7,8 @@
 
 namespace booo::services {
 
-// Writes {"ts": <RFC 3339 UTC>, "level": level, "msg": message, ...fields}. Thread-safe.
+// Writes {"ts": <RFC 3339 UTC>, "level": level, "msg": message, ...fields}, with "trace_id"
+// and "span_id" when the thread works on a call (services/trace_context.h). Thread-safe.
 void Log(absl::string_view level, absl::string_view message, nlohmann::json fields = {});
 
 }  // namespace booo::services

@@ -128,11 +128,23 @@ absl::StatusOr<std::unique_ptr<LedgerServer>> LedgerServer::Start(const ServerOp
   }
 
   std::unique_ptr<LedgerServer> server(new LedgerServer());
+  // Operations first: the probes and the metrics answer while the ledger opens and the
+  // projections rebuild (not ready yet), which at national scale takes a while.
+  server->metrics_ = std::make_unique<Metrics>();
+  if (!options.health_listen_address.empty()) {
+    RETURN_IF_ERROR(server->StartHealthListener(options.health_listen_address));
+  }
+  if (!options.metrics_listen_address.empty()) {
+    RETURN_IF_ERROR(server->metrics_->Serve(options.metrics_listen_address));
+    Log("info", "metrics listener serving",
+        {{"listen", options.metrics_listen_address}, {"port", server->metrics_->port()}});
+  }
   server->rule_guard_ = std::make_unique<replay::RuleGuard>();
   server->checkpoint_keys_ = std::make_unique<CheckpointKeyring>(std::move(keyring));
   ledger::LedgerOptions ledger_options = options.ledger;
   ledger_options.policy = server->rule_guard_.get();
   ledger_options.payload_rules = &server->payload_rules_;
+  ledger_options.observer = server->metrics_.get();
   ledger_options.holds_checkpoint_key = [keys = server->checkpoint_keys_.get()](
                                             absl::string_view public_key) {
     return keys->Holds(public_key);
@@ -154,7 +166,32 @@ absl::StatusOr<std::unique_ptr<LedgerServer>> LedgerServer::Start(const ServerOp
       server->ledger_.get(), options.plaintext_for_development, options.limits, clock);
   server->signer_ = std::make_unique<CheckpointSigner>(server->ledger_.get(),
                                                        server->checkpoint_keys_.get());
-  if (cluster.enabled()) RETURN_IF_ERROR(server->StartCluster(options));
+  server->signer_->SetObserver([metrics = server->metrics_.get()](uint64_t size, double seconds) {
+    metrics->CheckpointSigned(size, seconds);
+  });
+  {
+    AccessLogOptions access = options.access_log;
+    access.metrics = server->metrics_.get();
+    if (access.instance.empty()) access.instance = cluster.node_name;
+    if (access.instance.empty()) {
+      char host[256] = {};
+      ::gethostname(host, sizeof(host) - 1);
+      access.instance = host;
+    }
+    const std::string dir = options.access_log_dir.empty()
+                                ? (std::filesystem::path(options.data_dir) / "access-log").string()
+                                : options.access_log_dir;
+    ASSIGN_OR_RETURN(server->access_log_, AccessLog::Open(dir, std::move(access)));
+    server->gate_->SetAccessLog(server->access_log_.get());
+    server->access_log_service_ =
+        std::make_unique<AccessLogService>(server->access_log_.get(), server->gate_.get());
+  }
+  if (cluster.enabled()) {
+    RETURN_IF_ERROR(server->StartCluster(options));
+    server->sync_->SetWaitObserver([metrics = server->metrics_.get()](double seconds, bool acked) {
+      metrics->SyncWaited(seconds, acked);
+    });
+  }
   if (!options.witness_policy_file.empty()) {
     ASSIGN_OR_RETURN(std::string text, ReadFile(options.witness_policy_file));
     absl::StatusOr<ledger::WitnessPolicy> policy = ledger::WitnessPolicy::Parse(text);
@@ -178,7 +215,12 @@ absl::StatusOr<std::unique_ptr<LedgerServer>> LedgerServer::Start(const ServerOp
   server->event_log_ = std::make_unique<LedgerEventLog>(server->ledger_.get());
   server->queries_ = std::make_unique<wire::Queries>(server->event_log_.get());
   // Build the materialised grant state before serving, so the first query is not the slow one.
+  const absl::Time rebuild_started = absl::Now();
   RETURN_IF_ERROR(server->queries_->state.CatchUp());
+  const double rebuild_seconds = absl::ToDoubleSeconds(absl::Now() - rebuild_started);
+  server->metrics_->ProjectionRebuilt(rebuild_seconds);
+  Log("info", "projections rebuilt",
+      {{"events", server->queries_->state.position()}, {"seconds", rebuild_seconds}});
   server->grants_service_ = std::make_unique<GrantsService>(&server->queries_->grants, server->gate_.get());
   server->controls_service_ = std::make_unique<ControlsService>(&server->queries_->controls,
                                                                 server->gate_.get(), clock);
@@ -193,6 +235,12 @@ absl::StatusOr<std::unique_ptr<LedgerServer>> LedgerServer::Start(const ServerOp
   builder.RegisterService(server->service_.get());
   builder.RegisterService(server->grants_service_.get());
   builder.RegisterService(server->controls_service_.get());
+  builder.RegisterService(server->access_log_service_.get());
+  {
+    std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> observers;
+    observers.push_back(std::make_unique<CallObserverFactory>(server->metrics_.get()));
+    builder.experimental().SetInterceptorCreators(std::move(observers));
+  }
   if (server->cluster_service_) builder.RegisterService(server->cluster_service_.get());
   server->server_ = builder.BuildAndStart();
   if (server->server_ == nullptr || server->port_ == 0) {
@@ -201,7 +249,8 @@ absl::StatusOr<std::unique_ptr<LedgerServer>> LedgerServer::Start(const ServerOp
   }
   // Health per service, beside the empty name for the whole server; each reads SERVING until
   // shutdown begins (see Shutdown).
-  for (const char* name : {"", "booo.v1.Ledger", "booo.v1.Grants", "booo.v1.Controls"}) {
+  for (const char* name :
+       {"", "booo.v1.Ledger", "booo.v1.Grants", "booo.v1.Controls", "booo.v1.AccessLog"}) {
     server->server_->GetHealthCheckService()->SetServingStatus(name, true);
   }
   if (!options.tiles.listen_address.empty()) {
@@ -209,6 +258,9 @@ absl::StatusOr<std::unique_ptr<LedgerServer>> LedgerServer::Start(const ServerOp
     tiles.tls_certificate_file = options.tls_certificate_file;
     tiles.tls_private_key_file = options.tls_private_key_file;
     tiles.tls_client_ca_file = options.tls_client_ca_file;
+    tiles.on_served = [metrics = server->metrics_.get()](absl::string_view kind, int status) {
+      metrics->TileServed(kind, status);
+    };
     server->http_callers_ = std::make_unique<CallerIdentifier>(
         server->ledger_.get(), options.plaintext_for_development);
     ASSIGN_OR_RETURN(server->tiles_,
@@ -222,6 +274,9 @@ absl::StatusOr<std::unique_ptr<LedgerServer>> LedgerServer::Start(const ServerOp
     server->cluster_->Follow(0, "primary", cluster.follow_address);
     server->follower_->Start(0, cluster.follow_address);
   }
+  server->AddScrapeSources();
+  server->projection_thread_ = std::thread([raw = server.get()] { raw->ProjectionLoop(); });
+  server->SetReady(true);
   const ledger::TreeHead head = server->ledger_->Head();
   Log("info", "ledgerd serving",
       {{"listen", options.listen_address},
@@ -363,6 +418,12 @@ void LedgerServer::Shutdown(absl::Duration deadline) {
   if (stopped_) return;
   stopped_ = true;
   Log("info", "ledgerd shutting down", {{"tree_size", ledger_ ? ledger_->Head().size : 0}});
+  SetReady(false);
+  {
+    absl::MutexLock lock(&projection_mutex_);
+    projection_stop_ = true;
+  }
+  if (projection_thread_.joinable()) projection_thread_.join();
   if (service_) service_->BeginDrain();
   // Probes and load balancers see NOT_SERVING for every service while in-flight calls finish.
   if (server_ && server_->GetHealthCheckService() != nullptr) {
@@ -378,9 +439,57 @@ void LedgerServer::Shutdown(absl::Duration deadline) {
   }
   // In-flight appends have returned; anything still queued is written before the store closes.
   if (ledger_) ledger_->Shutdown();
+  if (health_server_) health_server_->Shutdown(std::chrono::system_clock::now());
+  if (metrics_) metrics_->StopServing();
   if (ledger_) {
     Log("info", "ledgerd stopped",
         {{"tree_size", ledger_->Head().size}, {"root", ledger::HashToHex(ledger_->Head().root)}});
+  }
+}
+
+absl::Status LedgerServer::StartHealthListener(const std::string& address) {
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort(address, grpc::InsecureServerCredentials(), &health_port_);
+  // No service: gRPC's own health service alone answers here, so a probe learns nothing else
+  // and can do nothing else.
+  health_server_ = builder.BuildAndStart();
+  if (health_server_ == nullptr || health_port_ == 0) {
+    return absl::UnavailableError(
+        absl::StrCat("health_listen: cannot listen on ", address));
+  }
+  grpc::HealthCheckServiceInterface* health = health_server_->GetHealthCheckService();
+  health->SetServingStatus("booo.liveness", true);
+  health->SetServingStatus("booo.readiness", false);
+  health->SetServingStatus("", false);
+  Log("info", "health listener serving (plaintext, probes only)",
+      {{"listen", address}, {"port", health_port_}});
+  return absl::OkStatus();
+}
+
+void LedgerServer::SetReady(bool ready) {
+  if (health_server_ != nullptr && health_server_->GetHealthCheckService() != nullptr) {
+    health_server_->GetHealthCheckService()->SetServingStatus("booo.readiness", ready);
+    health_server_->GetHealthCheckService()->SetServingStatus("", ready);
+  }
+}
+
+void LedgerServer::ProjectionLoop() {
+  // At most a few catch-ups a second: under a stream of appends each one takes the state's
+  // lock briefly, and the queries catch up for themselves anyway.
+  constexpr absl::Duration kPace = absl::Milliseconds(250);
+  absl::MutexLock lock(&projection_mutex_);
+  while (!projection_stop_) {
+    projection_mutex_.Unlock();
+    const uint64_t position = queries_->state.position();
+    ledger_->WaitForGrowth(position, absl::Seconds(1));
+    if (ledger_->Head().size > position && !ledger_->shutting_down()) {
+      if (absl::Status caught_up = queries_->state.CatchUp(); !caught_up.ok()) {
+        Log("error", "projections cannot catch up", {{"reason", caught_up.ToString()}});
+      }
+    }
+    projection_mutex_.Lock();
+    projection_mutex_.AwaitWithTimeout(absl::Condition(&projection_stop_), kPace);
   }
 }
 

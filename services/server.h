@@ -7,6 +7,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -16,7 +17,11 @@
 #include "services/wire/queries.h"
 #include "replay/calc/grant_payload_rules.h"
 #include "replay/calc/rule_guard.h"
+#include "services/access_log.h"
+#include "services/access_log_service.h"
 #include "services/call_gate.h"
+#include "services/call_observer.h"
+#include "services/metrics.h"
 #include "services/checkpoint_keyring.h"
 #include "services/checkpoint_signer.h"
 #include "services/cluster_agent.h"
@@ -87,6 +92,19 @@ struct ServerOptions {
   std::string witness_policy_file;
   WitnessCollectorOptions witnessing;
   ClusterOptions cluster;
+
+  // Operations (README "Operating ledgerd"). Prometheus' /metrics over plain HTTP, for the
+  // monitoring namespace only; off while empty.
+  std::string metrics_listen_address;
+  // gRPC health checking only (grpc.health.v1), in plaintext, for the kubelet's probes (which
+  // do not speak TLS): pod-local, nothing else is served there; off while empty. Services:
+  // "booo.liveness" (the process answers), "" and "booo.readiness" (ready: the projections are
+  // rebuilt and the server takes calls).
+  std::string health_listen_address;
+  // The read-access log (services/access_log.h): its directory, default <data_dir>/access-log.
+  std::string access_log_dir;
+  AccessLogOptions access_log;
+
   // Called (from any thread, at most once) when the node must restart to take its new role:
   // a primary that lost the leadership, or a mirror whose unreplicated tail must be cut.
   // ledgerd shuts down and executes itself again. Must not block.
@@ -107,6 +125,9 @@ class LedgerServer {
   // The cluster role state; nullptr outside a cluster.
   const ClusterState* cluster() const { return cluster_.get(); }
   ClusterService* cluster_service() { return cluster_service_.get(); }
+  Metrics& metrics() { return *metrics_; }
+  int metrics_port() const { return metrics_->port(); }
+  int health_port() const { return health_port_; }
   // The witness collector; nullptr without a witness policy.
   const WitnessCollector* witnesses() const { return witnesses_.get(); }
   ledger::Ledger& ledger() { return *ledger_; }
@@ -123,15 +144,29 @@ class LedgerServer {
   LedgerServer() = default;
   // The cluster's parts (ServerOptions::cluster), before the services are built.
   absl::Status StartCluster(const ServerOptions& options);
+  // The health-only listener, not ready yet (ServerOptions::health_listen_address).
+  absl::Status StartHealthListener(const std::string& address);
+  // Ready or not, on both listeners' health services.
+  void SetReady(bool ready);
+  // The figures read at scrape time (services/metrics.h).
+  void AddScrapeSources();
+  // Keeps the projections caught up with the log between queries, so that their lag is a
+  // figure an operator can watch and the first query after a burst is not the slow one.
+  void ProjectionLoop();
 
   // Declaration order is destruction order reversed: the ledger holds the rule guard, the
   // projection reads the ledger.
   const replay::GrantPayloadRules payload_rules_{};  // stateless: the grant's field rules
+  std::unique_ptr<Metrics> metrics_;                 // the ledger's observer: outlives it
+  std::unique_ptr<grpc::Server> health_server_;
+  int health_port_ = 0;
   std::unique_ptr<replay::RuleGuard> rule_guard_;
   std::unique_ptr<CheckpointKeyring> checkpoint_keys_;
   std::unique_ptr<ledger::Ledger> ledger_;
   std::unique_ptr<LedgerEventLog> event_log_;
   std::unique_ptr<CallGate> gate_;
+  std::unique_ptr<AccessLog> access_log_;
+  std::unique_ptr<AccessLogService> access_log_service_;
   std::unique_ptr<wire::Queries> queries_;
   std::unique_ptr<LedgerService> service_;
   std::unique_ptr<GrantsService> grants_service_;
@@ -149,6 +184,9 @@ class LedgerServer {
   std::unique_ptr<TilesHttpServer> tiles_;
   int port_ = 0;
   bool stopped_ = false;
+  absl::Mutex projection_mutex_;
+  bool projection_stop_ ABSL_GUARDED_BY(projection_mutex_) = false;
+  std::thread projection_thread_;
 };
 
 }  // namespace booo::services

@@ -95,6 +95,13 @@ std::vector<SyncTracker::MirrorView> SyncTracker::Mirrors() const {
 
 void SyncTracker::WhenSynced(uint64_t size, absl::Time deadline,
                              std::function<void(absl::Status)> done) {
+  if (wait_observer_) {
+    done = [done = std::move(done), observer = wait_observer_,
+            started = absl::Now()](absl::Status status) {
+      observer(absl::ToDoubleSeconds(absl::Now() - started), status.ok());
+      done(std::move(status));
+    };
+  }
   std::vector<std::pair<Waiter, absl::Status>> answers;
   {
     absl::MutexLock lock(&mutex_);

@@ -59,6 +59,11 @@ class SyncTracker {
   // Calls `done` once: OK when `size` events are synced (on this thread if they already are),
   // UNAVAILABLE at `deadline` or when closed.
   void WhenSynced(uint64_t size, absl::Time deadline, std::function<void(absl::Status)> done);
+  // Told of every wait once answered: how long, and whether it was acknowledged (metrics).
+  // Set once, before serving.
+  void SetWaitObserver(std::function<void(double seconds, bool acknowledged)> observer) {
+    wait_observer_ = std::move(observer);
+  }
 
  private:
   struct Waiter {
@@ -71,6 +76,7 @@ class SyncTracker {
   std::vector<std::pair<Waiter, absl::Status>> TakeAnswerable() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
   void TimerLoop();
 
+  std::function<void(double, bool)> wait_observer_;
   const uint32_t sync_mirrors_;
   const std::function<bool()> lease_valid_;
   mutable absl::Mutex mutex_;

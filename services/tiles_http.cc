@@ -1,5 +1,7 @@
 #include "services/tiles_http.h"
 
+#include <cmath>
+
 #include <zlib.h>
 
 #include <deque>
@@ -240,6 +242,39 @@ absl::StatusOr<std::unique_ptr<TilesHttpServer>> TilesHttpServer::Start(
   const TilesHttpOptions kept = options;
   server->cache_ = std::make_unique<TileCache>(options.cache_bytes);
   TileCache* cache = server->cache_.get();
+  server->rates_ = std::make_unique<RateLimiter>(options.requests_per_second_per_client,
+                                                 options.request_burst_per_client);
+  RateLimiter* rates = server->rates_.get();
+  // Every answer, whatever handler made it, is counted by kind and status.
+  if (options.on_served) {
+    http.set_logger([served = options.on_served](const httplib::Request& request,
+                                                 const httplib::Response& response) {
+      absl::string_view kind = "other";
+      if (absl::StartsWith(request.path, "/tile/entries/")) {
+        kind = "entries";
+      } else if (absl::StartsWith(request.path, "/tile/")) {
+        kind = "tile";
+      } else if (request.path == "/checkpoint") {
+        kind = "checkpoint";
+      }
+      served(kind, response.status);
+    });
+  }
+  http.set_pre_routing_handler([rates](const httplib::Request& request,
+                                       httplib::Response& response) {
+    const std::optional<double> wait_ms =
+        rates->Take(request.remote_addr, absl::ToUnixMicros(absl::Now()));
+    if (!wait_ms) return httplib::Server::HandlerResponse::Unhandled;
+    response.status = 429;
+    response.set_header("Retry-After", absl::StrCat(std::max<int64_t>(1, static_cast<int64_t>(
+                                                        std::ceil(*wait_ms / 1000)))));
+    response.set_header("Cache-Control", "no-store");
+    response.set_content(absl::StrCat("rate: this client is over its limit of ", rates->rate(),
+                                      " requests per second (bursts of ", rates->burst(),
+                                      "); retry after ", std::ceil(*wait_ms), " ms\n"),
+                         kText);
+    return httplib::Server::HandlerResponse::Handled;
+  });
   http.Get(".*", [ledger, callers, checkpoint, kept, cache](const httplib::Request& request,
                                                             httplib::Response& response) {
     const absl::Status entries = EntriesAllowed(request, kept, *callers);

@@ -31,6 +31,7 @@
 #include "absl/strings/string_view.h"
 #include "ledger/storage/ledger.h"
 #include "services/caller.h"
+#include "services/rate_limiter.h"
 
 namespace httplib {
 class Server;
@@ -51,6 +52,15 @@ struct TilesHttpOptions {
   // Tiles and bundles never change once the tree holds them: once read and checked they are
   // kept in memory, up to this many bytes (oldest dropped first), with their gzip form.
   size_t cache_bytes = 64 << 20;
+  // Requests per second (sustained) and at once per client address; beyond, 429 with
+  // Retry-After. Anonymous readers asking for every width of every partial tile would
+  // otherwise churn the cache; a CDN in front shares one address and needs a higher limit.
+  // 0: no limit.
+  double requests_per_second_per_client = 200;
+  double request_burst_per_client = 400;
+  // Told of every answer: its kind ("checkpoint", "tile", "entries", "other") and HTTP status
+  // (the metrics). Optional.
+  std::function<void(absl::string_view kind, int status)> on_served;
 };
 
 // One answer of the listener, apart from the socket: what Respond computes.
@@ -89,6 +99,7 @@ class TilesHttpServer {
   TilesHttpServer() = default;
   class TileCache;
   std::unique_ptr<TileCache> cache_;
+  std::unique_ptr<RateLimiter> rates_;
   std::unique_ptr<httplib::Server> http_;
   std::thread listener_;
   int port_ = 0;

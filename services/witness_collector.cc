@@ -76,6 +76,10 @@ absl::StatusOr<std::unique_ptr<WitnessCollector>> WitnessCollector::Start(
     peer->client->set_write_timeout(timeout);
     peer->client->set_keep_alive(true);
     peer->client->set_tcp_nodelay(true);
+    {
+      absl::MutexLock lock(&collector->mutex_);
+      collector->witnesses_.push_back({peer->witness.name});
+    }
     collector->peers_.push_back(std::move(peer));
   }
   if (collector->peers_.empty()) {
@@ -148,6 +152,11 @@ void WitnessCollector::Loop() {
   }
 }
 
+std::vector<WitnessCollector::WitnessStatus> WitnessCollector::Witnesses() const {
+  absl::MutexLock lock(&mutex_);
+  return witnesses_;
+}
+
 bool WitnessCollector::Round(const ledger::TreeHead& head) {
   const absl::Time started = absl::Now();
   absl::StatusOr<booo::v1::Checkpoint> signed_head = signer_->Sign(head);
@@ -192,6 +201,12 @@ bool WitnessCollector::Round(const ledger::TreeHead& head) {
        {"round_ms", round_ms}});
   const bool met = witnessed.quorum_met;
   absl::MutexLock lock(&mutex_);
+  for (size_t i = 0; i < peers_.size(); ++i) {
+    if (cosigned.count(peers_[i]->witness.name) > 0) {
+      witnesses_[i].last_cosigned = witnessed.published;
+      witnesses_[i].last_cosigned_size = head.size;
+    }
+  }
   latest_ = std::move(witnessed);
   published_.SignalAll();
   return met;

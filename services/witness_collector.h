@@ -54,6 +54,14 @@ class WitnessCollector {
   // Blocks until a round has finished for a tree of at least `size` (or `timeout`).
   std::optional<WitnessedCheckpoint> WaitFor(uint64_t size, absl::Duration timeout) const;
   const ledger::WitnessPolicy& policy() const { return policy_; }
+  // Each witness asked (those of the policy with a URL) with its latest valid cosignature (for the metrics): when, and
+  // of which tree size; never cosigned: last_cosigned is absl::InfinitePast().
+  struct WitnessStatus {
+    std::string name;
+    absl::Time last_cosigned = absl::InfinitePast();
+    uint64_t last_cosigned_size = 0;
+  };
+  std::vector<WitnessStatus> Witnesses() const;
   // Stops after the round in progress. Idempotent.
   void Shutdown();
 
@@ -77,6 +85,7 @@ class WitnessCollector {
   mutable absl::Mutex mutex_;
   mutable absl::CondVar published_;
   std::optional<WitnessedCheckpoint> latest_ ABSL_GUARDED_BY(mutex_);
+  std::vector<WitnessStatus> witnesses_ ABSL_GUARDED_BY(mutex_);  // in peers_' order
   std::thread loop_;
 };
 

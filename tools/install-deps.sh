@@ -20,6 +20,9 @@ PACKAGES=(
   # in the cluster tests.
   etcd-server etcd-client golang-etcd-server-dev golang-github-gogo-protobuf-dev
   golang-github-grpc-ecosystem-grpc-gateway-dev
+  # Operations: metrics through prometheus-cpp, checked (with the alert rules) by promtool
+  # from Debian's Prometheus.
+  prometheus-cpp-dev prometheus
 )
 # The benchmark (tools/bench.sh) also needs Debian's PostgreSQL server and pgbench (the
 # baseline), bc and GNU time.

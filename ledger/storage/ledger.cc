@@ -333,7 +333,12 @@ absl::StatusOr<std::shared_ptr<Ledger::PendingAppend>> Ledger::Prepare(std::stri
       public_key = key->public_key;
   }
   if (!public_key.empty()) {
-    RETURN_IF_ERROR(CheckEventSignature(pending->body, body_bytes, signature, public_key));
+    const absl::Time started = absl::Now();
+    const absl::Status checked = CheckEventSignature(pending->body, body_bytes, signature, public_key);
+    if (options_.observer != nullptr) {
+      options_.observer->OnSignatureChecked(absl::ToDoubleSeconds(absl::Now() - started));
+    }
+    RETURN_IF_ERROR(checked);
     pending->signature_verified = !pending->body.has_genesis() ||
                                   pending->body.signer_key_id() == KeyIdForPublicKey(public_key);
   }
@@ -370,6 +375,8 @@ void Ledger::WriterLoop() {
 // published), write the group in one batch, publish the new state, and hand the answers to the
 // completion thread. Only the writer thread runs these.
 void Ledger::CommitGroup(std::vector<std::shared_ptr<PendingUnit>>& units) {
+  const absl::Time started = absl::Now();
+  absl::Duration write_time;
   GroupState g;
   g.first_sequence = g.next_sequence = tree_.size();
   g.tree = tree_;
@@ -393,7 +400,9 @@ void Ledger::CommitGroup(std::vector<std::shared_ptr<PendingUnit>>& units) {
   if (units.front()->replicated) g.recorded_at_micros = g.last_event_recorded_at_micros;
   if (!g.admitted.empty()) {
     CheckGroupInvariants(g);
+    const absl::Time write_started = absl::Now();
     const absl::Status written = WriteGroup(g);
+    write_time = absl::Now() - write_started;
     results.write_error = written;
     if (written.ok()) {
       PublishGroup(g);
@@ -409,6 +418,21 @@ void Ledger::CommitGroup(std::vector<std::shared_ptr<PendingUnit>>& units) {
   {
     absl::MutexLock settled(&settled_mutex_);
     group_recorded_at_micros_.reset();  // written and published, or not written at all
+  }
+  if (options_.observer != nullptr) {
+    GroupCommitStats stats;
+    stats.replicated = units.front()->replicated;
+    stats.written = results.write_error.ok();
+    if (stats.written) {
+      stats.events = g.admitted.size();
+      for (const GroupState::Admitted& admitted : g.admitted) {
+        stats.leaf_bytes += kLeafFixedBytes + admitted.append->body.signer_key_id().size() +
+                            admitted.append->body_bytes.size();
+      }
+    }
+    stats.write_seconds = absl::ToDoubleSeconds(write_time);
+    stats.commit_seconds = absl::ToDoubleSeconds(absl::Now() - started);
+    options_.observer->OnGroupCommitted(stats);
   }
   AnswerGroup(std::move(units), std::move(results));
 }

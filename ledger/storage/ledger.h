@@ -38,6 +38,7 @@
 #include "ledger/core/leaf_format.h"
 #include "ledger/core/merkle.h"
 #include "ledger/core/tiles.h"
+#include "ledger/storage/ledger_observer.h"
 #include "ledger/storage/store.h"
 
 namespace booo::ledger {
@@ -60,6 +61,9 @@ struct LedgerOptions {
   // that key is admitted (FAILED_PRECONDITION when it does not): a server that cannot sign
   // with the key in force cannot hand out checkpoints. Optional; unset, the rule is off.
   std::function<bool(absl::string_view public_key)> holds_checkpoint_key;
+  // Told of every group commit and signature check, timed (not owned; must outlive the
+  // ledger). Optional.
+  LedgerObserver* observer = nullptr;
 };
 
 struct AppendResult {
@@ -181,6 +185,10 @@ class Ledger {
   absl::StatusOr<TreeHead> CopyStoreTo(const std::string& dir) const;
 
   TreeHead Head() const;
+  // RocksDB's and the data volume's figures (LedgerStore::GetStats).
+  LedgerStore::Stats StoreStats() const { return store_->GetStats(); }
+  // Events queued or written but not yet answered (bounded by max_queued_appends).
+  size_t QueuedEvents() const;
 
   // A recorded-at time before which the ledger holds every event it will ever hold: every event
   // recorded before it is already in Head(), and every later one is recorded at or after it.
@@ -303,7 +311,7 @@ class Ledger {
   bool following_ ABSL_GUARDED_BY(head_mutex_) = false;
   std::function<std::optional<int64_t>()> settled_cap_;  // set once, before queries
 
-  absl::Mutex queue_mutex_;
+  mutable absl::Mutex queue_mutex_;
   absl::CondVar queue_changed_;
   std::deque<std::shared_ptr<PendingUnit>> queue_ ABSL_GUARDED_BY(queue_mutex_);
   size_t queued_events_ ABSL_GUARDED_BY(queue_mutex_) = 0;

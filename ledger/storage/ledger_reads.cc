@@ -203,6 +203,11 @@ absl::StatusOr<booo::v1::ReadEventsResponse> Ledger::ReadEvents(uint64_t start, 
   return response;
 }
 
+size_t Ledger::QueuedEvents() const {
+  absl::MutexLock lock(&queue_mutex_);
+  return queued_events_;
+}
+
 TreeHead Ledger::Head() const {
   absl::MutexLock lock(&head_mutex_);
   return head_;

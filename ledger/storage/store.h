@@ -25,6 +25,8 @@ namespace rocksdb {
 class DB;
 class ColumnFamilyHandle;
 class WriteBatch;
+class Cache;
+class Statistics;
 }  // namespace rocksdb
 
 namespace booo::ledger {
@@ -148,6 +150,23 @@ class LedgerStore final : public SubtreeHashSource {
   absl::Status RawPutForTesting(int cf, absl::string_view key, absl::string_view value);
   absl::Status RawDeleteForTesting(int cf, absl::string_view key);
 
+  // What RocksDB and the data volume say now, for the operator's metrics. Cheap: properties
+  // RocksDB keeps anyway, and one statvfs.
+  struct Stats {
+    uint64_t block_cache_usage_bytes = 0;
+    uint64_t block_cache_capacity_bytes = 0;
+    uint64_t pending_compaction_bytes = 0;  // estimated, over every column family
+    uint64_t live_sst_bytes = 0;
+    uint64_t stall_micros = 0;              // writes held back by RocksDB, since the open
+    // The write-ahead log's fsyncs since the open, as RocksDB times them.
+    uint64_t wal_syncs = 0;
+    double wal_sync_micros_sum = 0;
+    double wal_sync_micros_p50 = 0, wal_sync_micros_p99 = 0;
+    uint64_t volume_free_bytes = 0;   // available to this process on the data directory's volume
+    uint64_t volume_total_bytes = 0;
+  };
+  Stats GetStats() const;
+
   // Column family indexes, in the order they are opened.
   enum Cf : int {
     kMeta = 0,
@@ -171,6 +190,9 @@ class LedgerStore final : public SubtreeHashSource {
 
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
+  std::string path_;
+  std::shared_ptr<rocksdb::Cache> block_cache_;
+  std::shared_ptr<rocksdb::Statistics> statistics_;
   bool read_only_ = false;
   absl::Status write_failure_;  // why the last Write failed: resume RocksDB before the next
 

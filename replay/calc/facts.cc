@@ -60,6 +60,12 @@ int32_t StreamRecords::Find(const std::string& event_id) const {
   return it == by_id_.end() ? -1 : it->second;
 }
 
+size_t StreamRecords::MemoryBytes() const {
+  const size_t arena = owned_ ? static_cast<size_t>(owned_->SpaceAllocated()) : 0;
+  return arena + records_.capacity() * sizeof(FactRecord) +
+         by_id_.capacity() * (sizeof(absl::string_view) + sizeof(int32_t) + 1);
+}
+
 std::vector<const FactRecord*> SelectCurrent(const std::vector<FactRecord>& stream,
                                              const KnownAt& at) {
   return SelectCurrentIf(stream, [&](size_t i) { return IsVisible(stream[i].ref, at); });

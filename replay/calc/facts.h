@@ -96,6 +96,8 @@ class StreamRecords {
   const std::vector<FactRecord>& records() const { return records_; }
   // Index of the record with this event id, or -1.
   int32_t Find(const std::string& event_id) const;
+  // What the stream holds in memory: its own arena (shared with copies) and its tables.
+  size_t MemoryBytes() const;
 
  private:
   std::vector<FactRecord> records_;

@@ -9,10 +9,14 @@ absl::StatusOr<std::shared_ptr<const StreamRecords>> ParsedStreamCache::Get(
     absl::MutexLock lock(&mutex_);
     if (auto it = entries_.find(code); it != entries_.end()) {
       it->second.last_used = ++clock_;
-      if (it->second.records->records().size() == size) return it->second.records;
+      if (it->second.records->records().size() == size) {
+        hits_.fetch_add(1, std::memory_order_relaxed);
+        return it->second.records;
+      }
       if (it->second.records->records().size() < size) base = it->second.records;
     }
   }
+  misses_.fetch_add(1, std::memory_order_relaxed);
   // Parsed outside the lock.
   auto records = base ? std::make_shared<StreamRecords>(*base) : std::make_shared<StreamRecords>();
   const size_t have = records->records().size();
@@ -44,6 +48,13 @@ void ParsedStreamCache::EvictLocked(const std::string& keep) {
     events_ -= oldest->second.records->records().size();
     entries_.erase(oldest);  // queries still holding it keep it alive
   }
+}
+
+size_t ParsedStreamCache::bytes_held() const {
+  absl::MutexLock lock(&mutex_);
+  size_t bytes = 0;
+  for (const auto& [code, entry] : entries_) bytes += entry.records->MemoryBytes();
+  return bytes;
 }
 
 size_t ParsedStreamCache::events_held() const {

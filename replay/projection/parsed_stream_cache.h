@@ -10,6 +10,7 @@
 #ifndef BOOO_REPLAY_PROJECTION_PARSED_STREAM_CACHE_H_
 #define BOOO_REPLAY_PROJECTION_PARSED_STREAM_CACHE_H_
 
+#include <atomic>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -39,6 +40,11 @@ class ParsedStreamCache {
 
   // Events held in all now (at most the bound, beyond the most recent stream).
   size_t events_held() const ABSL_LOCKS_EXCLUDED(mutex_);
+  // What the held streams weigh in memory: their parsed bodies' arenas and record tables.
+  size_t bytes_held() const ABSL_LOCKS_EXCLUDED(mutex_);
+  // Gets answered from the cache as they were, and those that parsed (some or all) events.
+  uint64_t hits() const { return hits_.load(std::memory_order_relaxed); }
+  uint64_t misses() const { return misses_.load(std::memory_order_relaxed); }
 
  private:
   struct Entry {
@@ -52,6 +58,8 @@ class ParsedStreamCache {
   std::map<std::string, Entry, std::less<>> entries_ ABSL_GUARDED_BY(mutex_);
   size_t events_ ABSL_GUARDED_BY(mutex_) = 0;
   uint64_t clock_ ABSL_GUARDED_BY(mutex_) = 0;
+  std::atomic<uint64_t> hits_{0};
+  std::atomic<uint64_t> misses_{0};
 };
 
 }  // namespace booo::replay

@@ -51,6 +51,7 @@ class ProjectionState {
   absl::Status CatchUp() ABSL_LOCKS_EXCLUDED(catch_up_mutex_, mutex_);
   uint64_t position() const ABSL_LOCKS_EXCLUDED(mutex_);
   size_t parsed_events_held() const { return parsed_.events_held(); }
+  const ParsedStreamCache& parsed_cache() const { return parsed_; }
   const EventLog& log() const { return *log_; }
 
   // A consistent view of the state; holds the lock shared until it is destroyed. Each accessor

@@ -19,10 +19,13 @@ HeadVersions GrantsQueries::VersionsOf(const Reader& reader, const std::string& 
 }
 
 absl::StatusOr<HeadAnswer> GrantsQueries::HeadGrant(const Reader& reader, const std::string& code,
-                                                    int32_t year, const RuleTimeline& rules) {
+                                                    int32_t year, const RuleTimeline& rules,
+                                                    bool count_lookup) {
   const HeadVersions versions = VersionsOf(reader, code);
   const HeadGrantCache::Key key{code, year};
-  if (std::optional<HeadAnswer> cached = cache_.Whole(key, versions)) {
+  std::optional<HeadAnswer> cached = cache_.Whole(key, versions);
+  if (count_lookup) cache_.CountLookup(cached.has_value());
+  if (cached) {
     cached->answer.set_tree_size(reader.position());
     return *std::move(cached);
   }
@@ -51,11 +54,13 @@ absl::StatusOr<HeadAnswer> GrantsQueries::HeadGrant(const Reader& reader, const 
 absl::StatusOr<HeadAnswer> GrantsQueries::HeadTop(const Reader& reader, const std::string& code,
                                                   int32_t year, const RuleTimeline& rules) {
   const HeadGrantCache::Key key{code, year};
-  if (std::optional<HeadAnswer> cached = cache_.Top(key, VersionsOf(reader, code))) {
+  std::optional<HeadAnswer> cached = cache_.Top(key, VersionsOf(reader, code));
+  cache_.CountLookup(cached.has_value());
+  if (cached) {
     cached->answer.set_tree_size(reader.position());
     return *std::move(cached);
   }
-  ASSIGN_OR_RETURN(HeadAnswer answer, HeadGrant(reader, code, year, rules));
+  ASSIGN_OR_RETURN(HeadAnswer answer, HeadGrant(reader, code, year, rules, false));
   if (std::shared_ptr<const GrantTraces> top = cache_.TopOf(key, answer.traces)) {
     answer.traces = std::move(top);
   }
@@ -66,8 +71,10 @@ absl::StatusOr<std::shared_ptr<const std::string>> GrantsQueries::HeadGrantBytes
     const Reader& reader, const std::string& code, int32_t year, const RuleTimeline& rules) {
   const HeadVersions versions = VersionsOf(reader, code);
   const HeadGrantCache::Key key{code, year};
-  if (std::shared_ptr<const std::string> bytes = cache_.Bytes(key, versions)) return bytes;
-  ASSIGN_OR_RETURN(HeadAnswer answer, HeadGrant(reader, code, year, rules));
+  std::shared_ptr<const std::string> cached = cache_.Bytes(key, versions);
+  cache_.CountLookup(cached != nullptr);
+  if (cached) return cached;
+  ASSIGN_OR_RETURN(HeadAnswer answer, HeadGrant(reader, code, year, rules, false));
   booo::v1::GetGrantResponse whole = std::move(answer.answer);
   whole.clear_tree_size();  // both go into each request's tail
   whole.clear_known_at();
@@ -83,11 +90,10 @@ absl::StatusOr<std::shared_ptr<const std::string>> GrantsQueries::HeadGrantBytes
 absl::StatusOr<booo::v1::BalanceRow> GrantsQueries::HeadRow(const Reader& reader,
                                                             const std::string& code, int32_t year,
                                                             const RuleTimeline& rules) {
-  if (std::optional<booo::v1::BalanceRow> row =
-          cache_.Row({code, year}, VersionsOf(reader, code))) {
-    return *std::move(row);
-  }
-  ASSIGN_OR_RETURN(HeadAnswer answer, HeadGrant(reader, code, year, rules));
+  std::optional<booo::v1::BalanceRow> row = cache_.Row({code, year}, VersionsOf(reader, code));
+  cache_.CountLookup(row.has_value());
+  if (row) return *std::move(row);
+  ASSIGN_OR_RETURN(HeadAnswer answer, HeadGrant(reader, code, year, rules, false));
   return ToBalanceRow(answer.answer);
 }
 

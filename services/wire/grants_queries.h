@@ -51,6 +51,9 @@ class GrantsQueries {
 
   // What the head cache's traces weigh now (see GrantsQueryOptions::max_cached_trace_bytes).
   size_t cached_trace_weight() const { return cache_.weight(); }
+  // The head cache's lookups that found a current answer, and those that did not.
+  uint64_t cache_hits() const { return cache_.hits(); }
+  uint64_t cache_misses() const { return cache_.misses(); }
 
  private:
   using Reader = replay::ProjectionState::Reader;
@@ -60,8 +63,11 @@ class GrantsQueries {
   static absl::StatusOr<replay::Scope> CheckGrantRequest(const booo::v1::GetGrantRequest& request);
   static HeadVersions VersionsOf(const Reader& reader, const std::string& code);
   // The whole-year grant at the head, from the cache when current, else computed and kept.
+  // `count_lookup`: whether this lookup counts in the cache's hit ratio (not when another
+  // lookup already missed and falls back to this one).
   absl::StatusOr<HeadAnswer> HeadGrant(const Reader& reader, const std::string& code,
-                                       int32_t year, const replay::RuleTimeline& rules);
+                                       int32_t year, const replay::RuleTimeline& rules,
+                                       bool count_lookup = true);
   // HeadGrant with the traces cut to kTopDepth levels.
   absl::StatusOr<HeadAnswer> HeadTop(const Reader& reader, const std::string& code, int32_t year,
                                      const replay::RuleTimeline& rules);

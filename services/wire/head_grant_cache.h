@@ -11,6 +11,7 @@
 #ifndef BOOO_SERVICES_WIRE_HEAD_GRANT_CACHE_H_
 #define BOOO_SERVICES_WIRE_HEAD_GRANT_CACHE_H_
 
+#include <atomic>
 #include <cstdint>
 #include <deque>
 #include <map>
@@ -78,6 +79,11 @@ class HeadGrantCache {
   size_t weight() const ABSL_LOCKS_EXCLUDED(mutex_);
   size_t entries_with_traces() const ABSL_LOCKS_EXCLUDED(mutex_);
 
+  // The hit ratio's counts: the query facade says which lookups count (one per query).
+  void CountLookup(bool hit) const { (hit ? hits_ : misses_).fetch_add(1, std::memory_order_relaxed); }
+  uint64_t hits() const { return hits_.load(std::memory_order_relaxed); }
+  uint64_t misses() const { return misses_.load(std::memory_order_relaxed); }
+
  private:
   struct Entry {
     HeadVersions versions;
@@ -101,6 +107,8 @@ class HeadGrantCache {
   std::deque<std::pair<Key, uint64_t>> with_traces_ ABSL_GUARDED_BY(mutex_);
   uint64_t generation_ ABSL_GUARDED_BY(mutex_) = 0;
   size_t weight_ ABSL_GUARDED_BY(mutex_) = 0;
+  mutable std::atomic<uint64_t> hits_{0};
+  mutable std::atomic<uint64_t> misses_{0};
 };
 
 }  // namespace booo::wire

@@ -25,7 +25,7 @@ T="http://127.0.0.1:$TPORT"
 ctl() { "$B/tools/ledgerctl" --server "127.0.0.1:$GPORT" "$@"; }
 start_ledgerd() {
   "$B/services/ledgerd" --data-dir "$data" --listen "127.0.0.1:$GPORT" --plaintext-for-development \
-    --tiles-listen "127.0.0.1:$TPORT" "$@" 2>>"$work/ledgerd.log" &
+    --tiles-listen "127.0.0.1:$TPORT" --tiles-requests-per-second 0 "$@" 2>>"$work/ledgerd.log" &
   LEDGERD=$!
   pids+=("$LEDGERD")
   for _ in $(seq 1 1200); do curl -sf "$T/checkpoint" >/dev/null 2>&1 && return; sleep 0.1; done

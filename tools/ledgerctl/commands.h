@@ -32,6 +32,9 @@ void AddBackupCommands(CLI::App& app, Globals& globals, int& exit_code);
 // cluster status, switchover: a ledgerd cluster.
 void AddClusterCommands(CLI::App& app, Globals& globals, int& exit_code);
 
+// health, access-log: the operator's probe and the read-access log.
+void AddOpsCommands(CLI::App& app, Globals& globals, int& exit_code);
+
 // tls init-ca, tls server-cert, tls client-cert: a development CA for mutual TLS.
 void AddTlsCommands(CLI::App& app, int& exit_code);
 

@@ -53,6 +53,7 @@ int main(int argc, char** argv) {
   booo::ledgerctl::AddRuleCommands(app, globals, exit_code);
   booo::ledgerctl::AddControlCommands(app, globals, exit_code);
   booo::ledgerctl::AddClusterCommands(app, globals, exit_code);
+  booo::ledgerctl::AddOpsCommands(app, globals, exit_code);
   booo::ledgerctl::AddTlsCommands(app, exit_code);
   CLI11_PARSE(app, argc, argv);
   return exit_code;

@@ -1,0 +1,39 @@
+#include "services/rate_limiter.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace booo::services {
+namespace {
+
+constexpr size_t kPruneAbove = 4096;
+
+}  // namespace
+
+std::optional<double> RateLimiter::Take(const std::string& key, int64_t now_micros) {
+  if (rate_ <= 0) return std::nullopt;
+  absl::MutexLock lock(&mutex_);
+  auto [it, inserted] = buckets_.try_emplace(key);
+  Bucket& bucket = it->second;
+  if (inserted) {
+    bucket.tokens = burst_;
+    bucket.refilled_at_micros = now_micros;
+  } else if (now_micros > bucket.refilled_at_micros) {
+    bucket.tokens = std::min(
+        burst_, bucket.tokens + (now_micros - bucket.refilled_at_micros) * 1e-6 * rate_);
+    bucket.refilled_at_micros = now_micros;
+  }
+  if (bucket.tokens < 1) return std::ceil((1 - bucket.tokens) / rate_ * 1e3);
+  bucket.tokens -= 1;
+  if (buckets_.size() > kPruneAbove) PruneLocked(now_micros);
+  return std::nullopt;
+}
+
+void RateLimiter::PruneLocked(int64_t now_micros) {
+  absl::erase_if(buckets_, [&](const auto& entry) {
+    const Bucket& b = entry.second;
+    return b.tokens + (now_micros - b.refilled_at_micros) * 1e-6 * rate_ >= burst_;
+  });
+}
+
+}  // namespace booo::services
