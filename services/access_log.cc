@@ -137,10 +137,30 @@ absl::Status AccessLog::Write(const booo::v1::AccessRecord& record) {
   batch.Put(by_time_, key, value);
   batch.Put(by_municipality_, absl::StrCat(MunicipalityPrefix(record.municipality_code()), key),
             value);
+  absl::Status written = WriteDurably(batch);
+  if (options_.metrics != nullptr) options_.metrics->AccessRecorded(written.ok());
+  return written;
+}
+
+absl::Status AccessLog::WriteDurably(rocksdb::WriteBatch& batch) {
+  {
+    // After a failed write RocksDB refuses every write until it is resumed; from a full disk it
+    // resumes by itself once space returns, and refuses a manual resume meanwhile as busy.
+    absl::MutexLock lock(&failure_mutex_);
+    if (!write_failure_.ok()) {
+      const rocksdb::Status resumed = db_->Resume();
+      if (resumed.IsBusy()) return write_failure_;
+      if (!resumed.ok()) return FromRocks(resumed, "resuming after a failed write");
+      write_failure_ = absl::OkStatus();
+    }
+  }
   rocksdb::WriteOptions durable;
   durable.sync = true;
   absl::Status written = FromRocks(db_->Write(durable, &batch), "writing a record");
-  if (options_.metrics != nullptr) options_.metrics->AccessRecorded(written.ok());
+  if (!written.ok()) {
+    absl::MutexLock lock(&failure_mutex_);
+    write_failure_ = written;
+  }
   return written;
 }
 

@@ -26,6 +26,7 @@
 namespace rocksdb {
 class DB;
 class ColumnFamilyHandle;
+class WriteBatch;
 }  // namespace rocksdb
 
 namespace booo::services {
@@ -73,12 +74,16 @@ class AccessLog {
  private:
   explicit AccessLog(AccessLogOptions options);
   void SweepLoop();
+  absl::Status WriteDurably(rocksdb::WriteBatch& batch);
 
   const AccessLogOptions options_;
   std::unique_ptr<rocksdb::DB> db_;
   rocksdb::ColumnFamilyHandle* by_time_ = nullptr;
   rocksdb::ColumnFamilyHandle* by_municipality_ = nullptr;
   rocksdb::ColumnFamilyHandle* default_ = nullptr;
+
+  absl::Mutex failure_mutex_;
+  absl::Status write_failure_ ABSL_GUARDED_BY(failure_mutex_);  // the last write's, until resumed
 
   absl::Mutex stop_mutex_;
   bool stopping_ ABSL_GUARDED_BY(stop_mutex_) = false;

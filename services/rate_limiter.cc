@@ -20,7 +20,7 @@ std::optional<double> RateLimiter::Take(const std::string& key, int64_t now_micr
     bucket.refilled_at_micros = now_micros;
   } else if (now_micros > bucket.refilled_at_micros) {
     bucket.tokens = std::min(
-        burst_, bucket.tokens + (now_micros - bucket.refilled_at_micros) * 1e-6 * rate_);
+        burst_, bucket.tokens + static_cast<double>(now_micros - bucket.refilled_at_micros) * rate_ / 1e6);
     bucket.refilled_at_micros = now_micros;
   }
   if (bucket.tokens < 1) return std::ceil((1 - bucket.tokens) / rate_ * 1e3);
@@ -32,7 +32,7 @@ std::optional<double> RateLimiter::Take(const std::string& key, int64_t now_micr
 void RateLimiter::PruneLocked(int64_t now_micros) {
   absl::erase_if(buckets_, [&](const auto& entry) {
     const Bucket& b = entry.second;
-    return b.tokens + (now_micros - b.refilled_at_micros) * 1e-6 * rate_ >= burst_;
+    return b.tokens + static_cast<double>(now_micros - b.refilled_at_micros) * rate_ / 1e6 >= burst_;
   });
 }
 

@@ -215,6 +215,7 @@ absl::StatusOr<std::unique_ptr<LedgerServer>> LedgerServer::Start(const ServerOp
   server->event_log_ = std::make_unique<LedgerEventLog>(server->ledger_.get());
   server->queries_ = std::make_unique<wire::Queries>(server->event_log_.get());
   // Build the materialised grant state before serving, so the first query is not the slow one.
+  if (options.before_projection_rebuild) options.before_projection_rebuild();
   const absl::Time rebuild_started = absl::Now();
   RETURN_IF_ERROR(server->queries_->state.CatchUp());
   const double rebuild_seconds = absl::ToDoubleSeconds(absl::Now() - rebuild_started);
@@ -423,7 +424,6 @@ void LedgerServer::Shutdown(absl::Duration deadline) {
     absl::MutexLock lock(&projection_mutex_);
     projection_stop_ = true;
   }
-  if (projection_thread_.joinable()) projection_thread_.join();
   if (service_) service_->BeginDrain();
   // Probes and load balancers see NOT_SERVING for every service while in-flight calls finish.
   if (server_ && server_->GetHealthCheckService() != nullptr) {
@@ -439,6 +439,8 @@ void LedgerServer::Shutdown(absl::Duration deadline) {
   }
   // In-flight appends have returned; anything still queued is written before the store closes.
   if (ledger_) ledger_->Shutdown();
+  // The ledger's shutdown woke the projection loop if it waited for growth.
+  if (projection_thread_.joinable()) projection_thread_.join();
   if (health_server_) health_server_->Shutdown(std::chrono::system_clock::now());
   if (metrics_) metrics_->StopServing();
   if (ledger_) {

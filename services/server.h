@@ -104,6 +104,9 @@ struct ServerOptions {
   // The read-access log (services/access_log.h): its directory, default <data_dir>/access-log.
   std::string access_log_dir;
   AccessLogOptions access_log;
+  // Called at start, once the probes answer (not ready) and before the projections rebuild:
+  // for tests that watch the listeners during the rebuild. Optional.
+  std::function<void()> before_projection_rebuild;
 
   // Called (from any thread, at most once) when the node must restart to take its new role:
   // a primary that lost the leadership, or a mirror whose unreplicated tail must be cut.

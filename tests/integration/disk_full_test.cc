@@ -3,6 +3,9 @@
 // nothing of them is written; the server stays up and serves reads, checkpoints and proofs;
 // once the filler is removed, appends succeed again without a restart. Afterwards the store
 // verifies offline and holds every acknowledged event, at its sequence, unchanged.
+// The read-access log is kept on another volume in that test, as an operator would; with it on
+// the full volume, reads of events are refused (UNAVAILABLE) rather than served unrecorded,
+// proofs (which the access log does not record) go on, and reads resume once space returns.
 // Mounting needs root (as CI and the test command run); elsewhere the test fails, saying why:
 // a test that cannot run must not pass by skipping.
 #include <sys/mount.h>
@@ -24,6 +27,8 @@
 #include "ledger/storage/store_export.h"
 #include "ledger/storage/store.h"
 #include "ledger/core/verifier.h"
+#include "booo/v1/access_log_service.grpc.pb.h"
+#include "grpcpp/create_channel.h"
 #include "tests/integration/test_ledger_env.h"
 
 namespace booo::testing {
@@ -44,6 +49,12 @@ class DiskFullTest : public LedgerServerTest {
     // (tens of MB) beyond what is left. The tmpfs is large because RocksDB resumes by itself
     // only when the free space exceeds its reserve (a write buffer per column family).
     Fill(4 << 20);
+    // The access log on another volume, as an operator would keep it (but in one test).
+    if (!AccessLogOnFullVolume()) {
+      access_dir_ = std::filesystem::temp_directory_path() /
+                    ("booo-disk-full-access-" + std::to_string(::getpid()));
+      access_log_dir_ = access_dir_.string();
+    }
     // The fixture makes its data directory under the temporary directory: here, the tmpfs.
     const char* tmpdir = std::getenv("TMPDIR");
     const std::string saved = tmpdir ? tmpdir : "";
@@ -60,6 +71,7 @@ class DiskFullTest : public LedgerServerTest {
 
   void TearDown() override {
     LedgerServerTest::TearDown();
+    if (!access_dir_.empty()) std::filesystem::remove_all(access_dir_);
     if (mounted_) ::umount2(mount_point_.c_str(), MNT_DETACH);
     std::filesystem::remove(mount_point_);
   }
@@ -99,8 +111,27 @@ class DiskFullTest : public LedgerServerTest {
     return stub_->GetEvent(&context, request, event);
   }
 
+  // Appends until the disk is full: the receipts of those acknowledged.
+  std::vector<booo::v1::Receipt> AppendUntilFull(int& next) {
+    std::vector<booo::v1::Receipt> acknowledged;
+    for (; next < 20000; ++next) {
+      booo::v1::AppendResponse response;
+      if (!Append(Places(next), amsterdam_, &response).ok()) break;
+      acknowledged.push_back(response.receipt());
+    }
+    return acknowledged;
+  }
+
+  virtual bool AccessLogOnFullVolume() const { return false; }
+
   std::filesystem::path mount_point_;
+  std::filesystem::path access_dir_;
   bool mounted_ = false;
+};
+
+class DiskFullAccessLogTest : public DiskFullTest {
+ protected:
+  bool AccessLogOnFullVolume() const override { return true; }
 };
 
 TEST_F(DiskFullTest, RefusesAppendsWhileFullKeepsServingReadsAndRecoversWhenSpaceReturns) {
@@ -192,6 +223,59 @@ TEST_F(DiskFullTest, RefusesAppendsWhileFullKeepsServingReadsAndRecoversWhenSpac
     EXPECT_EQ(event.leaf_hash(), receipt.leaf_hash());
     EXPECT_EQ(event.event_id(), receipt.event_id());
   }
+}
+
+TEST_F(DiskFullAccessLogTest, RefusesReadsItCannotRecordAndServesThemAgainWhenSpaceReturns) {
+  int next = 0;
+  std::vector<booo::v1::Receipt> acknowledged = AppendUntilFull(next);
+  ASSERT_FALSE(acknowledged.empty());
+  ASSERT_LT(next, 20000) << "20,000 appends fit in 4 MiB: the disk never filled";
+
+  // A read of an event: its record cannot be written, so it is refused, naming why.
+  booo::v1::StoredEvent event;
+  grpc::Status read = GetEvent(acknowledged.back().sequence(), &event);
+  EXPECT_EQ(read.error_code(), grpc::StatusCode::UNAVAILABLE) << read.error_message();
+  EXPECT_NE(read.error_message().find("access log: this read could not be recorded"),
+            std::string::npos)
+      << read.error_message();
+  EXPECT_TRUE(event.leaf_hash().empty()) << "a refused read carried the event";
+  // Proofs hold hashes only and are not recorded reads: they go on.
+  {
+    grpc::ClientContext context;
+    booo::v1::GetInclusionProofRequest request;
+    request.set_sequence(acknowledged.front().sequence());
+    booo::v1::InclusionProof proof;
+    EXPECT_TRUE(stub_->GetInclusionProof(&context, request, &proof).ok());
+  }
+
+  // Space returns: the read is served again, and recorded.
+  std::filesystem::remove(mount_point_ / "filler");
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  do {
+    event.Clear();
+    read = GetEvent(acknowledged.back().sequence(), &event);
+    if (read.ok()) break;
+    EXPECT_EQ(read.error_code(), grpc::StatusCode::UNAVAILABLE) << read.error_message();
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  } while (std::chrono::steady_clock::now() < deadline);
+  ASSERT_TRUE(read.ok()) << "reads not served 60 s after space returned: " << read.error_message();
+  EXPECT_EQ(event.leaf_hash(), acknowledged.back().leaf_hash());
+
+  auto access = booo::v1::AccessLog::NewStub(grpc::CreateChannel(
+      "127.0.0.1:" + std::to_string(server_->port()), grpc::InsecureChannelCredentials()));
+  grpc::ClientContext context;
+  booo::v1::ListAccessRecordsRequest request;
+  request.set_municipality_code("GM0363");
+  booo::v1::ListAccessRecordsResponse records;
+  ASSERT_TRUE(access->ListAccessRecords(&context, request, &records).ok());
+  int served_reads = 0;
+  for (const booo::v1::AccessRecord& record : records.records()) {
+    if (record.name() != "booo.v1.Ledger/GetEvent") continue;
+    // Only the read that was served is on record: the refused ones left nothing.
+    EXPECT_EQ(record.status_code(), booo::v1::AccessRecord::STATUS_CODE_OK);
+    ++served_reads;
+  }
+  EXPECT_EQ(served_reads, 1);
 }
 
 }  // namespace

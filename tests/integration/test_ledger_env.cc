@@ -45,6 +45,10 @@ absl::Status LedgerServerTest::TryStartServer() {
   options.limits = limits_;
   options.checkpoint_key_files = checkpoint_key_files_;
   options.cluster = cluster_options_;
+  options.access_log_dir = access_log_dir_;
+  options.metrics_listen_address = metrics_listen_;
+  options.health_listen_address = health_listen_;
+  options.before_projection_rebuild = before_projection_rebuild_;
   auto server = services::LedgerServer::Start(options, &clock_);
   if (!server.ok()) return server.status();
   server_ = std::move(*server);

@@ -5,6 +5,7 @@
 #define BOOO_TESTS_INTEGRATION_TEST_LEDGER_ENV_H_
 
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -54,6 +55,11 @@ class LedgerServerTest : public ::testing::Test {
   services::CallLimits limits_;
   std::vector<std::string> checkpoint_key_files_;  // empty: the data directory's checkpoint.key
   services::ClusterOptions cluster_options_;       // default: no cluster
+  std::string access_log_dir_;                     // default: <data_dir>/access-log
+  std::string metrics_listen_;                     // default: no metrics listener
+  std::string health_listen_;                      // default: no health listener
+  // Called before the projections rebuild at start (ServerOptions::before_projection_rebuild).
+  std::function<void()> before_projection_rebuild_;
 };
 
 }  // namespace booo::testing
