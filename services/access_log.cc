@@ -82,31 +82,53 @@ absl::Status ParseProcessingActivities(absl::string_view text,
 absl::StatusOr<std::unique_ptr<AccessLog>> AccessLog::Open(const std::string& dir,
                                                            AccessLogOptions options) {
   std::unique_ptr<AccessLog> log(new AccessLog(std::move(options)));
+  log->dir_ = dir;
   std::error_code error;
   std::filesystem::create_directories(dir, error);
+  {
+    absl::MutexLock lock(&log->db_mutex_);
+    if (absl::Status opened = log->OpenStoreLocked(); !opened.ok()) {
+      return absl::FailedPreconditionError(absl::StrCat("access_log_dir: ", opened.message()));
+    }
+  }
+  absl::StatusOr<size_t> swept = log->Sweep();
+  if (!swept.ok()) return swept.status();
+  log->sweeper_ = std::thread([raw_log = log.get()] { raw_log->SweepLoop(); });
+  return log;
+}
+
+absl::Status AccessLog::OpenStoreLocked() {
   rocksdb::DBOptions db_options;
   db_options.create_if_missing = true;
   db_options.create_missing_column_families = true;
   db_options.keep_log_file_num = 2;
+  // Every record is in the synced write-ahead log: closing need not flush (which a full disk
+  // would refuse anyway).
+  db_options.avoid_flush_during_shutdown = true;
   std::vector<rocksdb::ColumnFamilyDescriptor> families = {
       {rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions()},
       {"by_time", rocksdb::ColumnFamilyOptions()},
       {"by_municipality", rocksdb::ColumnFamilyOptions()}};
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* raw = nullptr;
-  const rocksdb::Status opened = rocksdb::DB::Open(db_options, dir, families, &handles, &raw);
-  if (!opened.ok()) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("access_log_dir: cannot open ", dir, ": ", opened.ToString()));
+  const rocksdb::Status opened = rocksdb::DB::Open(db_options, dir_, families, &handles, &raw);
+  if (!opened.ok()) return FromRocks(opened, absl::StrCat("cannot open ", dir_));
+  db_.reset(raw);
+  default_ = handles[0];
+  by_time_ = handles[1];
+  by_municipality_ = handles[2];
+  broken_.store(false);
+  return absl::OkStatus();
+}
+
+void AccessLog::CloseStoreLocked() {
+  if (!db_) return;
+  for (rocksdb::ColumnFamilyHandle* handle : {default_, by_time_, by_municipality_}) {
+    if (handle != nullptr) db_->DestroyColumnFamilyHandle(handle);
   }
-  log->db_.reset(raw);
-  log->default_ = handles[0];
-  log->by_time_ = handles[1];
-  log->by_municipality_ = handles[2];
-  absl::StatusOr<size_t> swept = log->Sweep();
-  if (!swept.ok()) return swept.status();
-  log->sweeper_ = std::thread([raw_log = log.get()] { raw_log->SweepLoop(); });
-  return log;
+  default_ = by_time_ = by_municipality_ = nullptr;
+  db_->Close();
+  db_.reset();
 }
 
 AccessLog::AccessLog(AccessLogOptions options) : options_(std::move(options)) {}
@@ -117,12 +139,8 @@ AccessLog::~AccessLog() {
     stopping_ = true;
   }
   if (sweeper_.joinable()) sweeper_.join();
-  if (db_) {
-    for (rocksdb::ColumnFamilyHandle* handle : {default_, by_time_, by_municipality_}) {
-      if (handle != nullptr) db_->DestroyColumnFamilyHandle(handle);
-    }
-    db_->Close();
-  }
+  absl::MutexLock lock(&db_mutex_);
+  CloseStoreLocked();
 }
 
 std::string AccessLog::ActivityFor(absl::string_view rpc) const {
@@ -131,36 +149,36 @@ std::string AccessLog::ActivityFor(absl::string_view rpc) const {
 }
 
 absl::Status AccessLog::Write(const booo::v1::AccessRecord& record) {
+  absl::Status written = WriteDurably(record);
+  if (options_.metrics != nullptr) options_.metrics->AccessRecorded(written.ok());
+  return written;
+}
+
+absl::Status AccessLog::WriteDurably(const booo::v1::AccessRecord& record) {
+  // After a failed write RocksDB 7.8 may write on to the failed log's writer once it thinks it
+  // has recovered (an assertion in Debian's build): the store is closed and opened afresh
+  // instead, with a new write-ahead log, before the next record. While that fails too (the disk
+  // still full), reads go on being refused.
+  if (broken_.load()) {
+    absl::MutexLock lock(&db_mutex_);
+    if (broken_.load()) {
+      CloseStoreLocked();
+      if (absl::Status reopened = OpenStoreLocked(); !reopened.ok()) return reopened;
+      Log("info", "access log: reopened after a failed write", {{"dir", dir_}});
+    }
+  }
+  absl::ReaderMutexLock lock(&db_mutex_);
+  if (!db_) return absl::UnavailableError("access log: not open (a reopen failed)");
   const std::string value = record.SerializeAsString();
   const std::string key = TimeKey(record.start_time_unix_millis(), record.operation_id());
   rocksdb::WriteBatch batch;
   batch.Put(by_time_, key, value);
   batch.Put(by_municipality_, absl::StrCat(MunicipalityPrefix(record.municipality_code()), key),
             value);
-  absl::Status written = WriteDurably(batch);
-  if (options_.metrics != nullptr) options_.metrics->AccessRecorded(written.ok());
-  return written;
-}
-
-absl::Status AccessLog::WriteDurably(rocksdb::WriteBatch& batch) {
-  {
-    // After a failed write RocksDB refuses every write until it is resumed; from a full disk it
-    // resumes by itself once space returns, and refuses a manual resume meanwhile as busy.
-    absl::MutexLock lock(&failure_mutex_);
-    if (!write_failure_.ok()) {
-      const rocksdb::Status resumed = db_->Resume();
-      if (resumed.IsBusy()) return write_failure_;
-      if (!resumed.ok()) return FromRocks(resumed, "resuming after a failed write");
-      write_failure_ = absl::OkStatus();
-    }
-  }
   rocksdb::WriteOptions durable;
   durable.sync = true;
   absl::Status written = FromRocks(db_->Write(durable, &batch), "writing a record");
-  if (!written.ok()) {
-    absl::MutexLock lock(&failure_mutex_);
-    write_failure_ = written;
-  }
+  if (!written.ok()) broken_.store(true);
   return written;
 }
 
@@ -193,6 +211,8 @@ absl::StatusOr<booo::v1::ListAccessRecordsResponse> AccessLog::List(
                                       : TimeKey(from, "");
   const std::string to_key = TimeKey(to, "");
 
+  absl::ReaderMutexLock lock(&db_mutex_);
+  if (!db_) return absl::UnavailableError("access log: not open (a reopen failed); retry");
   // One ordered source per index range: all records, or the municipality's and every
   // municipality's; merged by key, a page (and one more, to know whether a page follows).
   std::vector<std::pair<rocksdb::ColumnFamilyHandle*, std::string>> sources;
@@ -238,6 +258,8 @@ absl::StatusOr<size_t> AccessLog::Sweep() {
   const int64_t cutoff = NowMillis() - absl::ToInt64Milliseconds(options_.retention);
   const std::string cutoff_key = TimeKey(std::max<int64_t>(cutoff, 0), "");
   size_t deleted = 0;
+  absl::ReaderMutexLock lock(&db_mutex_);
+  if (!db_) return absl::UnavailableError("access log: not open (a reopen failed)");
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), by_time_));
   rocksdb::WriteBatch batch;
   for (it->SeekToFirst(); it->Valid() && it->key().ToString() < cutoff_key; it->Next()) {
@@ -249,14 +271,20 @@ absl::StatusOr<size_t> AccessLog::Sweep() {
     batch.Delete(by_time_, it->key());
     if (++deleted % 1000 == 0) {
       absl::Status written = FromRocks(db_->Write(rocksdb::WriteOptions(), &batch), "sweeping");
-      if (!written.ok()) return written;
+      if (!written.ok()) {
+        broken_.store(true);
+        return written;
+      }
       batch.Clear();
     }
   }
   if (!it->status().ok()) return FromRocks(it->status(), "sweeping");
   if (batch.Count() > 0) {
     absl::Status written = FromRocks(db_->Write(rocksdb::WriteOptions(), &batch), "sweeping");
-    if (!written.ok()) return written;
+    if (!written.ok()) {
+      broken_.store(true);
+      return written;
+    }
   }
   if (deleted > 0) {
     Log("info", "access log: records past their retention deleted",

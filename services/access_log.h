@@ -8,6 +8,7 @@
 #ifndef BOOO_SERVICES_ACCESS_LOG_H_
 #define BOOO_SERVICES_ACCESS_LOG_H_
 
+#include <atomic>
 #include <memory>
 #include <string>
 #include <thread>
@@ -74,16 +75,19 @@ class AccessLog {
  private:
   explicit AccessLog(AccessLogOptions options);
   void SweepLoop();
-  absl::Status WriteDurably(rocksdb::WriteBatch& batch);
+  absl::Status WriteDurably(const booo::v1::AccessRecord& record);
+  absl::Status OpenStoreLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(db_mutex_);
+  void CloseStoreLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(db_mutex_);
 
   const AccessLogOptions options_;
-  std::unique_ptr<rocksdb::DB> db_;
-  rocksdb::ColumnFamilyHandle* by_time_ = nullptr;
-  rocksdb::ColumnFamilyHandle* by_municipality_ = nullptr;
-  rocksdb::ColumnFamilyHandle* default_ = nullptr;
-
-  absl::Mutex failure_mutex_;
-  absl::Status write_failure_ ABSL_GUARDED_BY(failure_mutex_);  // the last write's, until resumed
+  std::string dir_;
+  // The store: used under the lock shared, replaced (after a failed write) under it exclusive.
+  mutable absl::Mutex db_mutex_;
+  std::unique_ptr<rocksdb::DB> db_ ABSL_GUARDED_BY(db_mutex_);
+  rocksdb::ColumnFamilyHandle* by_time_ ABSL_GUARDED_BY(db_mutex_) = nullptr;
+  rocksdb::ColumnFamilyHandle* by_municipality_ ABSL_GUARDED_BY(db_mutex_) = nullptr;
+  rocksdb::ColumnFamilyHandle* default_ ABSL_GUARDED_BY(db_mutex_) = nullptr;
+  std::atomic<bool> broken_{false};  // the last write failed: reopen before the next
 
   absl::Mutex stop_mutex_;
   bool stopping_ ABSL_GUARDED_BY(stop_mutex_) = false;

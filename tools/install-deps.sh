@@ -21,8 +21,9 @@ PACKAGES=(
   etcd-server etcd-client golang-etcd-server-dev golang-github-gogo-protobuf-dev
   golang-github-grpc-ecosystem-grpc-gateway-dev
   # Operations: metrics through prometheus-cpp, checked (with the alert rules) by promtool
-  # from Debian's Prometheus.
-  prometheus-cpp-dev prometheus
+  # from Debian's Prometheus (and python3-yaml in the rules' test); the OCI image is built with
+  # buildah from scratch, with busybox-static's shell for the role-label sidecar.
+  prometheus-cpp-dev prometheus python3-yaml buildah busybox-static
 )
 # The benchmark (tools/bench.sh) also needs Debian's PostgreSQL server and pgbench (the
 # baseline), bc and GNU time.
@@ -35,6 +36,12 @@ fi
 # with python3.
 if [ "${1:-}" = "--with-fuzz" ]; then
   PACKAGES+=(clang libclang-rt-14-dev python3)
+fi
+
+# The manifests' validator (npm kubernetes-models) runs on Node.js; the machines come with it
+# (and its npm). Debian's packages where they do not.
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  PACKAGES+=(nodejs npm)
 fi
 
 missing=()

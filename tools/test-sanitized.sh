@@ -17,4 +17,4 @@ cd build-sanitized
 export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:strict_string_checks=1"
 export LSAN_OPTIONS="suppressions=$root/tools/sanitizer/lsan.supp:print_suppressions=0"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
-ctest --output-on-failure -j 2 --timeout 1200
+ctest --output-on-failure -j 2 --timeout 1200 --label-exclude release-only
