@@ -316,21 +316,26 @@ std::string ConcernedMunicipality(const Caller& caller, absl::string_view stream
   return caller.is_municipality() ? caller.municipality_code : kEveryMunicipality;
 }
 
+booo::v1::AccessRecord AccessLog::NewRecord(const TraceContext& trace, const Caller& caller,
+                                            absl::string_view rpc) const {
+  booo::v1::AccessRecord record;
+  record.set_trace_id(trace.trace_id);
+  record.set_operation_id(trace.span_id);
+  record.set_parent_operation_id(trace.parent_span_id);
+  record.set_name(std::string(rpc));
+  record.set_start_time_unix_millis(NowMillis());
+  record.set_processing_activity_id(ActivityFor(rpc));
+  record.set_caller_key_id(caller.development ? absl::StrCat("development:", caller.limit_key)
+                                              : caller.key_id);
+  record.set_caller_role(caller.role);
+  record.set_service_instance(options_.instance);
+  return record;
+}
+
 RecordedRead::RecordedRead(AccessLog* log, const grpc::ServerContextBase& context,
                            const Caller& caller, absl::string_view rpc)
     : log_(log) {
-  if (log_ == nullptr) return;
-  const TraceContext trace = CallTrace(context);
-  record_.set_trace_id(trace.trace_id);
-  record_.set_operation_id(trace.span_id);
-  record_.set_parent_operation_id(trace.parent_span_id);
-  record_.set_name(std::string(rpc));
-  record_.set_start_time_unix_millis(NowMillis());
-  record_.set_processing_activity_id(log_->ActivityFor(rpc));
-  record_.set_caller_key_id(caller.development ? absl::StrCat("development:", caller.limit_key)
-                                               : caller.key_id);
-  record_.set_caller_role(caller.role);
-  record_.set_service_instance(log_->instance());
+  if (log_ != nullptr) record_ = log_->NewRecord(CallTrace(context), caller, rpc);
 }
 
 grpc::Status RecordedRead::Begin() {

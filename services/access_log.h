@@ -58,6 +58,11 @@ class AccessLog {
   const std::string& instance() const { return options_.instance; }
   Metrics* metrics() const { return options_.metrics; }
 
+  // A record of a read by `caller` of `rpc` under `trace`, starting now (its outcome and end
+  // still to be set).
+  booo::v1::AccessRecord NewRecord(const TraceContext& trace, const Caller& caller,
+                                   absl::string_view rpc) const;
+
   // Durable (the write-ahead log fsynced) before it returns; UNAVAILABLE or RESOURCE_EXHAUSTED
   // when it cannot be written. A record with the same start time and operation id replaces
   // the earlier one (a stream's record at its end).

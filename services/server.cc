@@ -259,6 +259,7 @@ absl::StatusOr<std::unique_ptr<LedgerServer>> LedgerServer::Start(const ServerOp
     tiles.tls_certificate_file = options.tls_certificate_file;
     tiles.tls_private_key_file = options.tls_private_key_file;
     tiles.tls_client_ca_file = options.tls_client_ca_file;
+    tiles.access_log = server->access_log_.get();
     tiles.on_served = [metrics = server->metrics_.get()](absl::string_view kind, int status) {
       metrics->TileServed(kind, status);
     };

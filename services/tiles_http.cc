@@ -21,6 +21,7 @@
 #include "openssl/x509.h"
 #include "services/access_policy.h"
 #include "services/log.h"
+#include "services/trace_context.h"
 
 namespace booo::services {
 namespace {
@@ -69,9 +70,12 @@ absl::StatusOr<std::string> Gzip(absl::string_view data) {
 }
 
 // Whether the entry bundles may go to this request's client: OK, or why not.
-absl::Status EntriesAllowed(const httplib::Request& request, const TilesHttpOptions& options,
-                            const CallerIdentifier& callers) {
-  if (options.public_entries || callers.plaintext_development()) return absl::OkStatus();
+// Who may read entry bundles: OK with the identified caller (nullopt: anyone may, entries are
+// public or the server is in development mode), or why not.
+absl::StatusOr<std::optional<Caller>> EntriesAllowed(const httplib::Request& request,
+                                                     const TilesHttpOptions& options,
+                                                     const CallerIdentifier& callers) {
+  if (options.public_entries || callers.plaintext_development()) return std::nullopt;
   const SSL* ssl = request.ssl;
   X509* certificate = ssl == nullptr ? nullptr : SSL_get0_peer_certificate(ssl);
   if (certificate == nullptr) {
@@ -93,7 +97,23 @@ absl::Status EntriesAllowed(const httplib::Request& request, const TilesHttpOpti
         "entries: ", caller->Describe(), " may not read the whole log; entry bundles hold "
         "every municipality's events"));
   }
-  return absl::OkStatus();
+  return std::optional<Caller>(*std::move(caller));
+}
+
+// Records an identified caller's read of an entry bundle before it is answered; the read's
+// trace is the request's traceparent continued, or a new one.
+absl::Status RecordBundleRead(AccessLog& log, const httplib::Request& request, const Caller& caller,
+                              int status) {
+  std::optional<ParsedTraceparent> parent;
+  if (request.has_header("traceparent")) {
+    parent = ParseTraceparent(request.get_header_value("traceparent"));
+  }
+  booo::v1::AccessRecord record = log.NewRecord(StartSpan(parent), caller, "tiles/entries");
+  record.set_municipality_code("*");
+  record.set_status_code(status == 200 ? booo::v1::AccessRecord::STATUS_CODE_OK
+                                       : booo::v1::AccessRecord::STATUS_CODE_ERROR);
+  record.set_end_time_unix_millis(record.start_time_unix_millis());
+  return log.Write(record);
 }
 
 }  // namespace
@@ -277,7 +297,8 @@ absl::StatusOr<std::unique_ptr<TilesHttpServer>> TilesHttpServer::Start(
   });
   http.Get(".*", [ledger, callers, checkpoint, kept, cache](const httplib::Request& request,
                                                             httplib::Response& response) {
-    const absl::Status entries = EntriesAllowed(request, kept, *callers);
+    const absl::StatusOr<std::optional<Caller>> reader = EntriesAllowed(request, kept, *callers);
+    const absl::Status entries = reader.status();
     const bool bundle = absl::StartsWith(request.target, "/tile/entries/");
     const bool gzip_accepted =
         request.get_header_value("Accept-Encoding").find("gzip") != std::string::npos;
@@ -300,6 +321,19 @@ absl::StatusOr<std::unique_ptr<TilesHttpServer>> TilesHttpServer::Start(
       entry = std::move(fresh);
     }
     const HttpAnswer& answer = entry->answer;
+    if (bundle && answer.status == 200 && kept.access_log != nullptr && reader.ok() &&
+        reader->has_value()) {
+      if (absl::Status recorded = RecordBundleRead(*kept.access_log, request, **reader, 200);
+          !recorded.ok()) {
+        response.status = 503;
+        response.set_header("Cache-Control", "no-store");
+        response.set_content(absl::StrCat("access log: this read could not be recorded, so "
+                                          "nothing is served (",
+                                          recorded.message(), ")\n"),
+                             kText);
+        return;
+      }
+    }
     response.status = answer.status;
     response.set_header("Cache-Control", answer.cache_control);
     if (bundle && answer.status == 200) {

@@ -30,6 +30,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "ledger/storage/ledger.h"
+#include "services/access_log.h"
 #include "services/caller.h"
 #include "services/rate_limiter.h"
 
@@ -58,6 +59,11 @@ struct TilesHttpOptions {
   // 0: no limit.
   double requests_per_second_per_client = 200;
   double request_burst_per_client = 400;
+  // Where the entry bundles an identified caller reads are recorded (services/access_log.h:
+  // they hold every municipality's events); a bundle whose read cannot be recorded is refused
+  // with 503. Public entries (`public_entries`) are published data and are not recorded. Not
+  // owned; optional.
+  AccessLog* access_log = nullptr;
   // Told of every answer: its kind ("checkpoint", "tile", "entries", "other") and HTTP status
   // (the metrics). Optional.
   std::function<void(absl::string_view kind, int status)> on_served;

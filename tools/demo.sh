@@ -24,6 +24,8 @@ export BOOO_TRUST_STORE="$DEMO/trust"
 PORT="${BOOO_DEMO_PORT:-50551}"
 ADDR="127.0.0.1:$PORT"
 TILES="127.0.0.1:${BOOO_DEMO_TILES_PORT:-50552}"
+METRICS="127.0.0.1:${BOOO_DEMO_METRICS_PORT:-50553}"
+HEALTH="127.0.0.1:${BOOO_DEMO_HEALTH_PORT:-50554}"
 EVENTS="$root/tools/demo/events"
 PROPOSALS="$root/tools/demo/proposals"
 RULEBOOK="$root/replay/rulebook/booo-2022-2025.json"
@@ -46,9 +48,9 @@ step "2. Initialise the ledger: the genesis event, signed by the ministry root k
 ctl init --data-dir "$DEMO/ledger" --root-key "$DEMO/keys/ministry.key" \
   --origin booo-ledger.demo/ledger --checkpoint-key-name booo-ledger.demo
 
-step "3. Start ledgerd on $ADDR (structured logs in $DEMO/ledgerd.log), holding its checkpoint key and the next; the log as C2SP tiles on http://$TILES"
+step "3. Start ledgerd on $ADDR (structured logs in $DEMO/ledgerd.log), holding its checkpoint key and the next; the log as C2SP tiles on http://$TILES, metrics on http://$METRICS/metrics, probes on $HEALTH"
 "$LEDGERD" --data-dir "$DEMO/ledger" --listen "$ADDR" --plaintext-for-development \
-  --tiles-listen "$TILES" \
+  --tiles-listen "$TILES" --metrics-listen "$METRICS" --health-listen "$HEALTH" \
   --checkpoint-key "$DEMO/ledger/checkpoint.key" --checkpoint-key "$DEMO/keys/checkpoint-2027.key" \
   2>"$DEMO/ledgerd.log" &
 LEDGERD_PID=$!
@@ -158,6 +160,14 @@ ctl sisa --municipality GM0363 --year 2023 --format csv >"$DEMO/sisa-GM0363-2023
 ctl budget --year 2023
 ctl budget --year 2024
 ctl mix --year 2023 --municipality GM0363 >"$DEMO/mix.csv"; head -n 7 "$DEMO/mix.csv"
+
+step "20b. Operating it: the readiness probe, a few live metrics, and who read Amsterdam's data"
+printf 'readiness: %s\n' "$("$CTL" --server "$HEALTH" health --service booo.readiness)"
+curl -s "http://$METRICS/metrics" | grep -E '^(booo_log_tree_size|booo_appended_events_total|booo_projection_lag_events|booo_checkpoint_age_seconds|booo_access_records_total|grpc_server_handled_total\{grpc_code="OK",grpc_method="GetGrant")' \
+  | sed 's/^/  /'
+printf 'append durable write (WAL + fsync), mean: '
+curl -s "http://$METRICS/metrics" | awk '/^booo_append_fsync_seconds_(sum|count) /{v[$1]=$2} END{if (v["booo_append_fsync_seconds_count"]>0) printf "%.2f ms over %d group commits\n", 1000*v["booo_append_fsync_seconds_sum"]/v["booo_append_fsync_seconds_count"], v["booo_append_fsync_seconds_count"]}'
+ctl access-log --municipality GM0363 | tail -n 3 | cut -c 1-220
 
 step "21. The ministry rotates the server's checkpoint key; later checkpoints are signed with the new one"
 ctl rotate-checkpoint-key --signer "$DEMO/keys/ministry.key" \

@@ -111,6 +111,15 @@ refused PERMISSION_DENIED "only ministry and auditor keys may read the access lo
 as ministry access-log --from "$after_reads" | has '"name":"booo.v1.AccessLog/ListAccessRecords"' \
   || fail "reading the access log is not recorded"
 refused INVALID_ARGUMENT "municipality_code" as ministry access-log --municipality Amsterdam
+# An auditor's entry bundle over the tiles listener holds every municipality's events: recorded,
+# under the traceparent it sent.
+tp="00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+[ "$(curl -s -o /dev/null -w '%{http_code}' --cacert "$WORK/ca/ca.crt" -H "traceparent: $tp" \
+  --cert "$WORK/auditor.crt" --key "$WORK/auditor.key" \
+  "https://127.0.0.1:$TPORT/tile/entries/000.p/1")" = 200 ] || fail "the auditor's bundle"
+as ministry access-log --municipality GM0363 --from "$before_reads" \
+  | has '"trace_id":"0af7651916cd43dd8448eb211c80319c".*"parent_operation_id":"b7ad6b7169203331","name":"tiles/entries".*"municipality_code":"\*".*"caller_role":"ROLE_AUDITOR"' \
+  || fail "the bundle read is not recorded under its trace"
 
 step "metrics: a scrape promtool accepts, holding what was done, checked against the alerts"
 curl -sf "http://127.0.0.1:$MPORT/metrics" >"$WORK/scrape.prom" || fail "no /metrics"
