@@ -167,7 +167,8 @@ curl -s "http://$METRICS/metrics" | grep -E '^(booo_log_tree_size|booo_appended_
   | sed 's/^/  /'
 printf 'append durable write (WAL + fsync), mean: '
 curl -s "http://$METRICS/metrics" | awk '/^booo_append_fsync_seconds_(sum|count) /{v[$1]=$2} END{if (v["booo_append_fsync_seconds_count"]>0) printf "%.2f ms over %d group commits\n", 1000*v["booo_append_fsync_seconds_sum"]/v["booo_append_fsync_seconds_count"], v["booo_append_fsync_seconds_count"]}'
-ctl access-log --municipality GM0363 | tail -n 3 | cut -c 1-220
+ctl access-log --municipality GM0363 | tail -n 4 | sed -E \
+  's/.*"trace_id":"([0-9a-f]{8})[^"]*".*"name":"([^"]*)","status_code":"STATUS_CODE_([A-Z]*)".*"processing_activity_id":"([^"]*)","municipality_code":"([^"]*)","caller_key_id":"([^"]*)".*/  read \2: \3, municipality \5, by \6, trace \1..., activity \4/'
 
 step "21. The ministry rotates the server's checkpoint key; later checkpoints are signed with the new one"
 ctl rotate-checkpoint-key --signer "$DEMO/keys/ministry.key" \
