@@ -40,17 +40,21 @@ absl::Status FromRocks(const rocksdb::Status& status, absl::string_view what) {
                             : absl::UnavailableError(message);
 }
 
-// A page token: "<start_ms>:<operation_id>" of the last record handed out.
+// A page token: "<start_ms>:<operation_id>:<to_ms>": the last record handed out, and the end
+// of the range the first page fixed (so that reads recorded while paging, the pager's own
+// among them, do not make the listing endless).
 struct Resume {
   int64_t start_ms = 0;
   std::string operation_id;
+  int64_t to_ms = 0;
 };
 absl::StatusOr<std::optional<Resume>> ParsePageToken(absl::string_view token) {
   if (token.empty()) return std::nullopt;
   std::vector<absl::string_view> parts = absl::StrSplit(token, ':');
   Resume resume;
-  if (parts.size() != 2 || !absl::SimpleAtoi(parts[0], &resume.start_ms) ||
-      parts[1].size() != 16) {
+  if (parts.size() != 3 || !absl::SimpleAtoi(parts[0], &resume.start_ms) ||
+      parts[1].size() != 16 || !absl::SimpleAtoi(parts[2], &resume.to_ms) ||
+      resume.to_ms <= resume.start_ms) {
     return absl::InvalidArgumentError("page_token: was not issued by this server");
   }
   resume.operation_id = std::string(parts[1]);
@@ -105,6 +109,9 @@ absl::Status AccessLog::OpenStoreLocked() {
   // Every record is in the synced write-ahead log: closing need not flush (which a full disk
   // would refuse anyway).
   db_options.avoid_flush_during_shutdown = true;
+  // After a failed write the store stays failed until it is reopened (below): RocksDB's own
+  // resumption would write on to the failed log's writer.
+  db_options.max_bgerror_resume_count = 0;
   std::vector<rocksdb::ColumnFamilyDescriptor> families = {
       {rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions()},
       {"by_time", rocksdb::ColumnFamilyOptions()},
@@ -162,13 +169,29 @@ absl::Status AccessLog::WriteDurably(const booo::v1::AccessRecord& record) {
   if (broken_.load()) {
     absl::MutexLock lock(&db_mutex_);
     if (broken_.load()) {
+      // At most one reopen a second: while the disk stays full, reads fail at once with the
+      // last reason instead of queueing behind one recovery after another.
+      const absl::Time now = absl::Now();
+      if (now - last_reopen_ < absl::Seconds(1)) {
+        absl::MutexLock failure(&failure_mutex_);
+        return last_failure_;
+      }
+      last_reopen_ = now;
       CloseStoreLocked();
-      if (absl::Status reopened = OpenStoreLocked(); !reopened.ok()) return reopened;
+      if (absl::Status reopened = OpenStoreLocked(); !reopened.ok()) {
+        absl::MutexLock failure(&failure_mutex_);
+        last_failure_ = reopened;
+        return reopened;
+      }
       Log("info", "access log: reopened after a failed write", {{"dir", dir_}});
     }
   }
   absl::ReaderMutexLock lock(&db_mutex_);
   if (!db_) return absl::UnavailableError("access log: not open (a reopen failed)");
+  // Another record's write may have failed since the check above: never write on after it.
+  if (broken_.load()) {
+    return absl::UnavailableError("access log: a record's write just failed; retry");
+  }
   const std::string value = record.SerializeAsString();
   const std::string key = TimeKey(record.start_time_unix_millis(), record.operation_id());
   rocksdb::WriteBatch batch;
@@ -178,7 +201,11 @@ absl::Status AccessLog::WriteDurably(const booo::v1::AccessRecord& record) {
   rocksdb::WriteOptions durable;
   durable.sync = true;
   absl::Status written = FromRocks(db_->Write(durable, &batch), "writing a record");
-  if (!written.ok()) broken_.store(true);
+  if (!written.ok()) {
+    broken_.store(true);
+    absl::MutexLock failure(&failure_mutex_);
+    last_failure_ = written;
+  }
   return written;
 }
 
@@ -190,25 +217,34 @@ absl::StatusOr<booo::v1::ListAccessRecordsResponse> AccessLog::List(
       return valid;
     }
   }
-  const int64_t to = request.to_unix_millis() == 0 ? NowMillis() + 1 : request.to_unix_millis();
-  if (request.from_unix_millis() < 0 || to <= request.from_unix_millis()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "to_unix_millis: must be after from_unix_millis (", request.from_unix_millis(),
-        "); the range is [from, to)"));
+  if (request.from_unix_millis() < 0) {
+    return absl::InvalidArgumentError(absl::StrCat("from_unix_millis: must be 0 or more, got ",
+                                                   request.from_unix_millis()));
   }
-  const uint32_t limit =
-      request.max_records() == 0 ? kDefaultPage : std::min(request.max_records(), kMaxPage);
   std::optional<Resume> resume;
   {
     absl::StatusOr<std::optional<Resume>> parsed = ParsePageToken(request.page_token());
     if (!parsed.ok()) return parsed.status();
     resume = *parsed;
   }
-  // Records past the retention may not be swept yet; they are not handed out.
+  // The first page fixes the end of an open range; later pages keep it (in their token).
+  const int64_t to = request.to_unix_millis() != 0 ? request.to_unix_millis()
+                     : resume                      ? resume->to_ms
+                                                   : NowMillis() + 1;
+  if (to <= request.from_unix_millis()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "to_unix_millis: must be after from_unix_millis (", request.from_unix_millis(),
+        "); the range is [from, to)"));
+  }
+  const uint32_t limit =
+      request.max_records() == 0 ? kDefaultPage : std::min(request.max_records(), kMaxPage);
+  // Records past the retention may not be swept yet; they are never handed out, whatever a
+  // page token says.
   const int64_t from = std::max(request.from_unix_millis(),
                                 NowMillis() - absl::ToInt64Milliseconds(options_.retention));
-  const std::string from_key = resume ? TimeKey(resume->start_ms, resume->operation_id)
-                                      : TimeKey(from, "");
+  const std::string floor_key = TimeKey(std::max<int64_t>(from, 0), "");
+  std::string from_key = resume ? TimeKey(resume->start_ms, resume->operation_id) : floor_key;
+  if (from_key < floor_key) from_key = floor_key;
   const std::string to_key = TimeKey(to, "");
 
   absl::ReaderMutexLock lock(&db_mutex_);
@@ -249,7 +285,7 @@ absl::StatusOr<booo::v1::ListAccessRecordsResponse> AccessLog::List(
   if (found.size() > limit) {
     const booo::v1::AccessRecord& last = response.records(static_cast<int>(limit) - 1);
     response.set_next_page_token(
-        absl::StrCat(last.start_time_unix_millis(), ":", last.operation_id()));
+        absl::StrCat(last.start_time_unix_millis(), ":", last.operation_id(), ":", to));
   }
   return response;
 }

@@ -93,6 +93,9 @@ class AccessLog {
   rocksdb::ColumnFamilyHandle* by_municipality_ ABSL_GUARDED_BY(db_mutex_) = nullptr;
   rocksdb::ColumnFamilyHandle* default_ ABSL_GUARDED_BY(db_mutex_) = nullptr;
   std::atomic<bool> broken_{false};  // the last write failed: reopen before the next
+  absl::Time last_reopen_ ABSL_GUARDED_BY(db_mutex_) = absl::InfinitePast();
+  absl::Mutex failure_mutex_ ABSL_ACQUIRED_AFTER(db_mutex_);
+  absl::Status last_failure_ ABSL_GUARDED_BY(failure_mutex_);  // why the store is failed
 
   absl::Mutex stop_mutex_;
   bool stopping_ ABSL_GUARDED_BY(stop_mutex_) = false;

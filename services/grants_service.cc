@@ -42,16 +42,20 @@ grpc::ServerUnaryReactor* GrantsService::GetGrant(grpc::CallbackServerContext* c
   }
   auto read = std::make_shared<RecordedRead>(gate_->access_log(), *context, *caller,
                                              "booo.v1.Grants/GetGrant");
+  // A refusal is recorded too (a synced write): on the query pool, never on gRPC's own thread.
+  auto refuse = [this, reactor, read](grpc::Status refusal) {
+    queries_.Submit([reactor, read, refusal] { reactor->Finish(read->Close(refusal)); });
+  };
   if (!parsed.ParseFromString(bytes)) {
-    reactor->Finish(read->Close(grpc::Status(
-        grpc::StatusCode::INVALID_ARGUMENT, "request: is not a serialized booo.v1.GetGrantRequest")));
+    refuse(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                        "request: is not a serialized booo.v1.GetGrantRequest"));
     return reactor;
   }
   read->set_municipality(parsed.municipality_code());
   if (absl::Status access =
           RequireMunicipalityAccess(*caller, "municipality_code", parsed.municipality_code());
       !access.ok()) {
-    reactor->Finish(read->Close(ToGrpcStatus(access)));
+    refuse(ToGrpcStatus(access));
     return reactor;
   }
   queries_.Submit([this, reactor, response, read, request = std::move(parsed)] {

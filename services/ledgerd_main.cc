@@ -67,10 +67,12 @@ int main(int argc, char** argv) {
   app.add_option("--tiles-requests-per-second", options.tiles.requests_per_second_per_client,
                  "tiles: sustained requests per second per client address; beyond, 429 with "
                  "Retry-After (0: no limit; raise it for a CDN in front)")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
   app.add_option("--tiles-request-burst", options.tiles.request_burst_per_client,
-                 "tiles: requests one client address may make at once")
-      ->capture_default_str();
+                 "tiles: requests one client address may make at once (at least 1)")
+      ->capture_default_str()
+      ->check(CLI::Range(1.0, 1e9));
   // Operations (README "Operating ledgerd").
   app.add_option("--metrics-listen", options.metrics_listen_address,
                  "host:port of the Prometheus /metrics listener (plain HTTP: expose it to the "

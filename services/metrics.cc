@@ -258,9 +258,9 @@ void Metrics::CheckpointSigned(uint64_t tree_size, double seconds) {
   }
 }
 
-void Metrics::SyncWaited(double seconds, bool acknowledged) {
+void Metrics::SyncWaited(double seconds, bool timed_out) {
   sync_wait_seconds_.Observe(seconds);
-  if (!acknowledged) sync_timeouts_.Increment();
+  if (timed_out) sync_timeouts_.Increment();
 }
 
 void Metrics::TileServed(absl::string_view kind, int status) {

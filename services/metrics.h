@@ -75,8 +75,8 @@ class Metrics final : public ledger::LedgerObserver {
 
   // --- The log, the cluster, the tiles ---
   void CheckpointSigned(uint64_t tree_size, double seconds);
-  // An append's wait for its sync mirrors: acknowledged in time or not.
-  void SyncWaited(double seconds, bool acknowledged);
+  // An append's wait for its sync mirrors, and whether it ended at its deadline.
+  void SyncWaited(double seconds, bool timed_out);
   // `kind`: "checkpoint", "tile", "entries"; `status`: the HTTP status sent.
   void TileServed(absl::string_view kind, int status);
   void ProjectionRebuilt(double seconds);

@@ -25,7 +25,12 @@ std::optional<double> RateLimiter::Take(const std::string& key, int64_t now_micr
   }
   if (bucket.tokens < 1) return std::ceil((1 - bucket.tokens) / rate_ * 1e3);
   bucket.tokens -= 1;
-  if (buckets_.size() > kPruneAbove) PruneLocked(now_micros);
+  // A scan of every bucket, at most once a second: many clients (addresses) cannot make every
+  // request pay for it.
+  if (buckets_.size() > kPruneAbove && now_micros - pruned_at_micros_ >= 1'000'000) {
+    pruned_at_micros_ = now_micros;
+    PruneLocked(now_micros);
+  }
   return std::nullopt;
 }
 

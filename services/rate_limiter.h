@@ -1,7 +1,7 @@
 // A token bucket per key (an identity on the gRPC port, a client address on the tiles
 // listener): `rate` requests per second sustained, `burst` at once. Buckets that have refilled
-// completely are as good as new and are dropped once there are many, so anonymous clients
-// cannot grow the map without bound. Thread-safe.
+// completely are as good as new and are dropped (at most once a second) once there are many,
+// so anonymous clients cannot grow the map without bound. Thread-safe.
 #ifndef BOOO_SERVICES_RATE_LIMITER_H_
 #define BOOO_SERVICES_RATE_LIMITER_H_
 
@@ -38,6 +38,7 @@ class RateLimiter {
   const double burst_;
   absl::Mutex mutex_;
   absl::flat_hash_map<std::string, Bucket> buckets_ ABSL_GUARDED_BY(mutex_);
+  int64_t pruned_at_micros_ ABSL_GUARDED_BY(mutex_) = 0;
 };
 
 }  // namespace booo::services

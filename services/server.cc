@@ -188,9 +188,10 @@ absl::StatusOr<std::unique_ptr<LedgerServer>> LedgerServer::Start(const ServerOp
   }
   if (cluster.enabled()) {
     RETURN_IF_ERROR(server->StartCluster(options));
-    server->sync_->SetWaitObserver([metrics = server->metrics_.get()](double seconds, bool acked) {
-      metrics->SyncWaited(seconds, acked);
-    });
+    server->sync_->SetWaitObserver(
+        [metrics = server->metrics_.get()](double seconds, bool timed_out) {
+          metrics->SyncWaited(seconds, timed_out);
+        });
   }
   if (!options.witness_policy_file.empty()) {
     ASSIGN_OR_RETURN(std::string text, ReadFile(options.witness_policy_file));
@@ -250,10 +251,12 @@ absl::StatusOr<std::unique_ptr<LedgerServer>> LedgerServer::Start(const ServerOp
   }
   // Health per service, beside the empty name for the whole server; each reads SERVING until
   // shutdown begins (see Shutdown).
-  for (const char* name :
-       {"", "booo.v1.Ledger", "booo.v1.Grants", "booo.v1.Controls", "booo.v1.AccessLog"}) {
+  for (const char* name : {"", "booo.v1.Ledger", "booo.v1.Grants", "booo.v1.Controls",
+                           "booo.v1.AccessLog", "booo.liveness"}) {
     server->server_->GetHealthCheckService()->SetServingStatus(name, true);
   }
+  // The probes' names here too, for an exec probe over mutual TLS (`ledgerctl health`).
+  server->server_->GetHealthCheckService()->SetServingStatus("booo.readiness", false);
   if (!options.tiles.listen_address.empty()) {
     TilesHttpOptions tiles = options.tiles;
     tiles.tls_certificate_file = options.tls_certificate_file;
@@ -471,6 +474,9 @@ absl::Status LedgerServer::StartHealthListener(const std::string& address) {
 }
 
 void LedgerServer::SetReady(bool ready) {
+  if (server_ != nullptr && server_->GetHealthCheckService() != nullptr) {
+    server_->GetHealthCheckService()->SetServingStatus("booo.readiness", ready);
+  }
   if (health_server_ != nullptr && health_server_->GetHealthCheckService() != nullptr) {
     health_server_->GetHealthCheckService()->SetServingStatus("booo.readiness", ready);
     health_server_->GetHealthCheckService()->SetServingStatus("", ready);

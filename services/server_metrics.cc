@@ -1,6 +1,8 @@
 // LedgerServer's figures read when Prometheus scrapes (services/metrics.h): the log, the
 // projections, RocksDB and the volume, the cluster and the witnesses. Each is read from the
 // part that keeps it; nothing is sampled between scrapes.
+#include <set>
+
 #include "absl/time/clock.h"
 #include "services/server.h"
 
@@ -31,7 +33,15 @@ void LedgerServer::AddScrapeSources() {
     out.push_back(Gauge("booo_append_queue_events",
                         "Appends queued or written but not yet answered",
                         static_cast<double>(ledger_->QueuedEvents())));
-    const uint64_t signable = signer_->CeilingFor(head.size);
+    // What the signer's ceiling would allow, read without raising the recorded size (which
+    // the ceiling itself does, on disk: a scrape must not write).
+    uint64_t signable = head.size;
+    if (cluster_ != nullptr) {
+      const uint64_t floor = cluster_->persisted().checkpoint_size;
+      signable = cluster_->role() == NodeRole::kPrimary && sync_ != nullptr
+                     ? std::min(head.size, std::max(sync_->SyncedSize(), floor))
+                     : std::min(head.size, floor);
+    }
     out.push_back(Gauge("booo_checkpoint_signable_tree_size",
                         "The largest tree a checkpoint may be signed of now (in a cluster: "
                         "what the sync mirrors hold)",
@@ -118,7 +128,16 @@ void LedgerServer::AddScrapeSources() {
                           prometheus::MetricType::Gauge, {}};
         ScrapedFamily connected{"booo_mirror_connected", "Whether a mirror follows now",
                                 prometheus::MetricType::Gauge, {}};
+        // The mirrors connected now and those etcd lists as members: a mirror replaced (by a
+        // new key) and gone drops out instead of staying "disconnected" for good.
+        std::set<std::string> members;
+        if (agent_ != nullptr) {
+          for (const std::string& member : agent_->Members()) {
+            members.insert(member.substr(0, member.find('@')));
+          }
+        }
         for (const SyncTracker::MirrorView& mirror : sync_->Mirrors()) {
+          if (!mirror.connected && agent_ != nullptr && members.count(mirror.node) == 0) continue;
           lag.samples.push_back({Labels{{"mirror", mirror.node}},
                                  static_cast<double>(head.size > mirror.durable_size
                                                          ? head.size - mirror.durable_size

@@ -96,9 +96,11 @@ std::vector<SyncTracker::MirrorView> SyncTracker::Mirrors() const {
 void SyncTracker::WhenSynced(uint64_t size, absl::Time deadline,
                              std::function<void(absl::Status)> done) {
   if (wait_observer_) {
-    done = [done = std::move(done), observer = wait_observer_,
-            started = absl::Now()](absl::Status status) {
-      observer(absl::ToDoubleSeconds(absl::Now() - started), status.ok());
+    done = [done = std::move(done), observer = wait_observer_, started = absl::Now(),
+            deadline](absl::Status status) {
+      const absl::Time now = absl::Now();
+      // A timeout is a wait that reached its deadline; not one closed by a stop or a lost lease.
+      observer(absl::ToDoubleSeconds(now - started), !status.ok() && now >= deadline);
       done(std::move(status));
     };
   }

@@ -59,9 +59,9 @@ class SyncTracker {
   // Calls `done` once: OK when `size` events are synced (on this thread if they already are),
   // UNAVAILABLE at `deadline` or when closed.
   void WhenSynced(uint64_t size, absl::Time deadline, std::function<void(absl::Status)> done);
-  // Told of every wait once answered: how long, and whether it was acknowledged (metrics).
+  // Told of every wait once answered: how long, and whether it timed out (metrics).
   // Set once, before serving.
-  void SetWaitObserver(std::function<void(double seconds, bool acknowledged)> observer) {
+  void SetWaitObserver(std::function<void(double seconds, bool timed_out)> observer) {
     wait_observer_ = std::move(observer);
   }
 

@@ -174,6 +174,8 @@ TEST_F(OperationsTest, RefusesMalformedAccessLogRequestsNamingTheField) {
             },
             "to_unix_millis"},
            {[](auto& r) { r.set_page_token("not-a-token"); }, "page_token"},
+           {[](auto& r) { r.set_page_token("5:00f067aa0ba902b7"); }, "page_token"},
+           {[](auto& r) { r.set_from_unix_millis(-1); }, "from_unix_millis"},
        }) {
     booo::v1::ListAccessRecordsRequest request;
     c.set(request);
