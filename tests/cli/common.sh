@@ -28,3 +28,12 @@ start_ledgerd() {
   PID=$!
   for _ in $(seq 1 100); do ctl checkpoint >/dev/null 2>&1 && break; sleep 0.1; done
 }
+# Over mutual TLS, with the development CA in $WORK/ca (`ledgerctl tls init-ca`):
+# as PARTY ARGS...: ledgerctl over mutual TLS with PARTY's certificate and ledger key.
+as() { local who="$1"; shift
+  "$CTL" --server "$ADDR" --tls-ca "$WORK/ca/ca.crt" --tls-cert "$WORK/$who.crt" \
+    --tls-key "$WORK/$who.key" "$@"; }
+# refused CODE TEXT CMD...: CMD fails with gRPC status CODE and a message holding TEXT.
+refused() { local code="$1" text="$2"; shift 2; local out
+  if out=$("$@" 2>&1); then fail "accepted: $* -> $out"; fi
+  has "$code: .*$text" <<<"$out" || fail "expected $code ($text), got: $out"; }

@@ -10,14 +10,6 @@
 set -euo pipefail
 LEDGERD="$1"; CTL="$2"
 source "$(dirname "$0")/common.sh"
-# as PARTY ARGS...: ledgerctl over mutual TLS with PARTY's certificate and ledger key.
-as() { local who="$1"; shift
-  "$CTL" --server "$ADDR" --tls-ca "$WORK/ca/ca.crt" --tls-cert "$WORK/$who.crt" \
-    --tls-key "$WORK/$who.key" "$@"; }
-# refused CODE TEXT CMD...: CMD fails with gRPC status CODE and a message holding TEXT.
-refused() { local code="$1" text="$2"; shift 2; local out
-  if out=$("$@" 2>&1); then fail "accepted: $* -> $out"; fi
-  has "$code: .*$text" <<<"$out" || fail "expected $code ($text), got: $out"; }
 
 for k in ministry ams utr auditor stranger; do ctl keygen --out "$WORK/$k" >"$WORK/$k.id"; done
 ams_id=$(sed -E 's/.*"key_id":"([^"]+)".*/\1/' "$WORK/ams.id")

@@ -11,12 +11,6 @@ set -euo pipefail
 LEDGERD="$1"; CTL="$2"
 source "$(dirname "$0")/../cli/common.sh"
 OPS="$(cd "$(dirname "$0")" && pwd)"
-as() { local who="$1"; shift
-  "$CTL" --server "$ADDR" --tls-ca "$WORK/ca/ca.crt" --tls-cert "$WORK/$who.crt" \
-    --tls-key "$WORK/$who.key" "$@"; }
-refused() { local code="$1" text="$2"; shift 2; local out
-  if out=$("$@" 2>&1); then fail "accepted: $* -> $out"; fi
-  has "$code: .*$text" <<<"$out" || fail "expected $code ($text), got: $out"; }
 step() { echo "-- $*"; }
 
 for k in ministry ams utr auditor; do ctl keygen --out "$WORK/$k" >/dev/null; done
