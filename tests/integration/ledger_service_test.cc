@@ -1,12 +1,10 @@
 // The Ledger service end to end: reads, idempotent retries, optimistic concurrency,
 // corrections, subscriptions across catch-up and live, checkpoints and proofs across a restart.
 #include <atomic>
-#include <future>
 #include <thread>
 #include <vector>
 
 #include "grpcpp/create_channel.h"
-#include "grpcpp/generic/generic_stub.h"
 #include "grpcpp/security/credentials.h"
 #include "gtest/gtest.h"
 #include "ledger/core/checkpoint.h"
@@ -288,35 +286,9 @@ TEST_F(LedgerServiceTest, ConcurrentAppendsGetDenseSequences) {
 namespace booo::testing {
 namespace {
 
-// grpc.health.v1.Health/Check through a generic stub: the standard health service answers
-// SERVING (HealthCheckResponse{status: 1} encodes as 0x08 0x01) for the whole server and for
-// each of its three services by name, and NOT_FOUND for a service it does not serve.
-grpc::Status HealthCheck(int port, const std::string& service, std::string& response_bytes) {
-  grpc::GenericStub generic(grpc::CreateChannel("127.0.0.1:" + std::to_string(port),
-                                                grpc::InsecureChannelCredentials()));
-  grpc::ClientContext context;
-  // HealthCheckRequest{service: 1}: tag 0x0a, a one-byte length, the name.
-  std::string request_bytes;
-  if (!service.empty()) {
-    request_bytes = std::string("\x0a", 1) + static_cast<char>(service.size()) + service;
-  }
-  grpc::Slice slice(request_bytes);
-  grpc::ByteBuffer request(&slice, 1);
-  grpc::ByteBuffer response;
-  std::promise<grpc::Status> done;
-  generic.UnaryCall(&context, "/grpc.health.v1.Health/Check", grpc::StubOptions(), &request,
-                    &response, [&](grpc::Status status) { done.set_value(status); });
-  grpc::Status status = done.get_future().get();
-  response_bytes.clear();
-  std::vector<grpc::Slice> slices;
-  if (status.ok() && response.Dump(&slices).ok()) {
-    for (const auto& s : slices) {
-      response_bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
-    }
-  }
-  return status;
-}
-
+// The standard health service answers SERVING (HealthCheckResponse{status: 1} encodes as
+// 0x08 0x01) for the whole server and for each of its services by name, and NOT_FOUND for a
+// service it does not serve.
 TEST_F(LedgerServiceTest, AnswersTheStandardHealthCheckForTheServerAndEachService) {
   for (const std::string service : {"", "booo.v1.Ledger", "booo.v1.Grants", "booo.v1.Controls"}) {
     SCOPED_TRACE(service);

@@ -3,14 +3,12 @@
 // response), the read-access log's records and their paging and refusals, the health-only
 // listener during the projections' rebuild, and the metrics that the calls move.
 #include <chrono>
-#include <future>
 #include <string>
 #include <thread>
 
 #include "booo/v1/access_log_service.grpc.pb.h"
 #include "gmock/gmock.h"
 #include "grpcpp/create_channel.h"
-#include "grpcpp/generic/generic_stub.h"
 #include "gtest/gtest.h"
 #include "httplib.h"
 #include "services/trace_context.h"
@@ -185,26 +183,10 @@ TEST_F(OperationsTest, RefusesMalformedAccessLogRequestsNamingTheField) {
   }
 }
 
-// grpc.health.v1.Health/Check on the health-only listener: 1 SERVING, 2 NOT_SERVING.
+// The health status on `port`: 1 SERVING, 2 NOT_SERVING; -1 when the call fails.
 int Health(int port, const std::string& service) {
-  grpc::GenericStub stub(grpc::CreateChannel("127.0.0.1:" + std::to_string(port),
-                                             grpc::InsecureChannelCredentials()));
-  grpc::ClientContext context;
-  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
-  std::string bytes;
-  if (!service.empty()) bytes = std::string("\x0a", 1) + static_cast<char>(service.size()) + service;
-  grpc::Slice slice(bytes);
-  grpc::ByteBuffer request(&slice, 1);
-  grpc::ByteBuffer response;
-  std::promise<grpc::Status> done;
-  stub.UnaryCall(&context, "/grpc.health.v1.Health/Check", grpc::StubOptions(), &request,
-                 &response, [&](grpc::Status status) { done.set_value(status); });
-  if (!done.get_future().get().ok()) return -1;
-  std::vector<grpc::Slice> slices;
   std::string answer;
-  if (response.Dump(&slices).ok()) {
-    for (const auto& s : slices) answer.append(reinterpret_cast<const char*>(s.begin()), s.size());
-  }
+  if (!HealthCheck(port, service, answer).ok()) return -1;
   return answer.size() == 2 ? answer[1] : 0;
 }
 

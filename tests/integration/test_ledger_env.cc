@@ -1,6 +1,10 @@
 #include "tests/integration/test_ledger_env.h"
 
+#include <chrono>
+#include <future>
+
 #include "grpcpp/create_channel.h"
+#include "grpcpp/generic/generic_stub.h"
 #include "grpcpp/security/credentials.h"
 #include "ledger/core/event_validation.h"
 #include "ledger/storage/ledger.h"
@@ -28,6 +32,33 @@ void LedgerServerTest::SetUp() {
 void LedgerServerTest::TearDown() {
   StopServer();
   std::filesystem::remove_all(data_dir_);
+}
+
+grpc::Status HealthCheck(int port, const std::string& service, std::string& response_bytes) {
+  grpc::GenericStub generic(grpc::CreateChannel("127.0.0.1:" + std::to_string(port),
+                                                grpc::InsecureChannelCredentials()));
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+  // HealthCheckRequest{service: 1}: tag 0x0a, a one-byte length, the name.
+  std::string request_bytes;
+  if (!service.empty()) {
+    request_bytes = std::string("\x0a", 1) + static_cast<char>(service.size()) + service;
+  }
+  grpc::Slice slice(request_bytes);
+  grpc::ByteBuffer request(&slice, 1);
+  grpc::ByteBuffer response;
+  std::promise<grpc::Status> done;
+  generic.UnaryCall(&context, "/grpc.health.v1.Health/Check", grpc::StubOptions(), &request,
+                    &response, [&](grpc::Status status) { done.set_value(status); });
+  grpc::Status status = done.get_future().get();
+  response_bytes.clear();
+  std::vector<grpc::Slice> slices;
+  if (status.ok() && response.Dump(&slices).ok()) {
+    for (const auto& s : slices) {
+      response_bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
+    }
+  }
+  return status;
 }
 
 void LedgerServerTest::StartServer() {

@@ -19,6 +19,11 @@
 
 namespace booo::testing {
 
+// grpc.health.v1.Health/Check on 127.0.0.1:`port` through a generic stub (the standard
+// service's stubs are not among gRPC's installed headers): the call's status, and the
+// response's bytes in `response_bytes` (SERVING is 0x08 0x01).
+grpc::Status HealthCheck(int port, const std::string& service, std::string& response_bytes);
+
 class LedgerServerTest : public ::testing::Test {
  protected:
   void SetUp() override;
