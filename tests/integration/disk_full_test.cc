@@ -111,6 +111,14 @@ class DiskFullTest : public LedgerServerTest {
     return stub_->GetEvent(&context, request, event);
   }
 
+  grpc::Status InclusionProof(uint64_t sequence) {
+    grpc::ClientContext context;
+    booo::v1::GetInclusionProofRequest request;
+    request.set_sequence(sequence);
+    booo::v1::InclusionProof proof;
+    return stub_->GetInclusionProof(&context, request, &proof);
+  }
+
   // Appends until the disk is full: the receipts of those acknowledged.
   std::vector<booo::v1::Receipt> AppendUntilFull(int& next) {
     std::vector<booo::v1::Receipt> acknowledged;
@@ -162,13 +170,7 @@ TEST_F(DiskFullTest, RefusesAppendsWhileFullKeepsServingReadsAndRecoversWhenSpac
   booo::v1::StoredEvent last;
   ASSERT_TRUE(GetEvent(acknowledged.back().sequence(), &last).ok());
   EXPECT_EQ(last.leaf_hash(), acknowledged.back().leaf_hash());
-  {
-    grpc::ClientContext context;
-    booo::v1::GetInclusionProofRequest request;
-    request.set_sequence(acknowledged.front().sequence());
-    booo::v1::InclusionProof proof;
-    EXPECT_TRUE(stub_->GetInclusionProof(&context, request, &proof).ok());
-  }
+  EXPECT_TRUE(InclusionProof(acknowledged.front().sequence()).ok());
 
   // Space returns: RocksDB notices within seconds, and the same append then succeeds without a
   // restart (refused as before until then), and so do more.
@@ -240,13 +242,7 @@ TEST_F(DiskFullAccessLogTest, RefusesReadsItCannotRecordAndServesThemAgainWhenSp
       << read.error_message();
   EXPECT_TRUE(event.leaf_hash().empty()) << "a refused read carried the event";
   // Proofs hold hashes only and are not recorded reads: they go on.
-  {
-    grpc::ClientContext context;
-    booo::v1::GetInclusionProofRequest request;
-    request.set_sequence(acknowledged.front().sequence());
-    booo::v1::InclusionProof proof;
-    EXPECT_TRUE(stub_->GetInclusionProof(&context, request, &proof).ok());
-  }
+  EXPECT_TRUE(InclusionProof(acknowledged.front().sequence()).ok());
 
   // Space returns: the read is served again, and recorded.
   std::filesystem::remove(mount_point_ / "filler");
