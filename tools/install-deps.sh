@@ -24,6 +24,9 @@ PACKAGES=(
   # from Debian's Prometheus (and python3-yaml in the rules' test); the OCI image is built with
   # buildah from scratch, with busybox-static's shell for the role-label sidecar.
   prometheus-cpp-dev prometheus python3-yaml buildah busybox-static
+  # The HTML pages: ledgerctl dossier --pdf prints with Debian's chromium; tests/browser drives
+  # it through puppeteer-core and checks the PDF with poppler-utils (pdfinfo, pdftoppm).
+  chromium poppler-utils
 )
 # The benchmark (tools/bench.sh) also needs Debian's PostgreSQL server and pgbench (the
 # baseline), bc and GNU time.

@@ -45,6 +45,9 @@ void AddControlCommands(CLI::App& app, Globals& globals, int& exit_code);
 // load-rules, load-budget, determine: the ministry's rule book and determinations.
 void AddRuleCommands(CLI::App& app, Globals& globals, int& exit_code);
 
+// dossier, report balances, report rules: self-contained HTML pages (tools/reports/).
+void AddReportCommands(CLI::App& app, Globals& globals, int& exit_code);
+
 // Prints "ledgerctl: <code>: <message>" to stderr and returns 1, or 0 for OK.
 int Report(const absl::Status& status);
 

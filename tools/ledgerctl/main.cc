@@ -50,6 +50,7 @@ int main(int argc, char** argv) {
   booo::ledgerctl::AddTileCommands(app, globals, exit_code);
   booo::ledgerctl::AddWitnessCommands(app, exit_code);
   booo::ledgerctl::AddGrantCommands(app, globals, exit_code);
+  booo::ledgerctl::AddReportCommands(app, globals, exit_code);
   booo::ledgerctl::AddRuleCommands(app, globals, exit_code);
   booo::ledgerctl::AddControlCommands(app, globals, exit_code);
   booo::ledgerctl::AddClusterCommands(app, globals, exit_code);
