@@ -36,8 +36,8 @@ std::string AxisEuros(int64_t cents) {
 // Per row, two bars on one axis (the grant; the advances, with the part repaid set apart) and,
 // on a second axis centred on zero, the balance: right of zero to pay, left to reclaim.
 std::string BalancesChart(const booo::v1::ListBalancesResponse& b) {
-  constexpr double kLabel = 110, kMain = 520, kGap = 40, kBalance = 260, kRow = 22, kTop = 56;
-  const double width = kLabel + kMain + kGap + kBalance + 20;
+  constexpr double kLabel = 110, kMain = 520, kGap = 60, kBalance = 260, kRow = 22, kTop = 56;
+  const double width = kLabel + kMain + kGap + kBalance + 50;
   const double height = kTop + kRow * static_cast<double>(b.rows_size()) + 30;
   int64_t top = 1, reach = 1;
   for (const auto& r : b.rows()) {
@@ -52,17 +52,19 @@ std::string BalancesChart(const booo::v1::ListBalancesResponse& b) {
   const LinearScale bx{static_cast<double>(-balance_end), static_cast<double>(balance_end),
                        zero - kBalance / 2, zero + kBalance / 2};
   std::string svg = SvgOpen("balances-chart", width, height, "balances-chart-caption");
-  // Legend and axes.
-  absl::StrAppend(&svg, "<g class=\"legend\">", SvgRect(kLabel, 8, 12, 10, "bar-grant"),
-                  SvgText(kLabel + 16, 17, "grant (determined, else computed)", "legend"),
-                  SvgRect(kLabel + 230, 8, 12, 10, "bar-advances"),
-                  SvgText(kLabel + 246, 17, "advances", "legend"),
-                  SvgRect(kLabel + 320, 8, 12, 10, "bar-repayments"),
-                  SvgText(kLabel + 336, 17, "of which repaid", "legend"),
-                  SvgRect(zero - kBalance / 2, 8, 12, 10, "marker-balance"),
-                  SvgText(zero - kBalance / 2 + 16, 17, "balance: to pay → / ← to reclaim",
-                          "legend"),
-                  "</g>");
+  // Legend (laid out by text length: about 6.5 px per character at 11 px) and axes.
+  absl::StrAppend(&svg, "<g class=\"legend\">");
+  double legend_x = kLabel;
+  for (const auto& [css, text] : std::vector<std::pair<std::string, std::string>>{
+           {"bar-grant", "grant (determined, else computed)"},
+           {"bar-advances", "advances"},
+           {"bar-repayments", "of which repaid"},
+           {"marker-balance", "balance: to pay (right of zero) or to reclaim (left)"}}) {
+    absl::StrAppend(&svg, SvgRect(legend_x, 8, 12, 10, css),
+                    SvgText(legend_x + 16, 17, text, "legend"));
+    legend_x += 16 + 6.5 * static_cast<double>(text.size()) + 18;
+  }
+  absl::StrAppend(&svg, "</g>");
   for (int64_t t : main_ticks) {
     absl::StrAppend(&svg, SvgLine(x(t), kTop - 6, x(t), height - 26, "gridline"),
                     SvgText(x(t), kTop - 12, AxisEuros(t), "axis", "middle"));

@@ -45,7 +45,9 @@ struct RuleStep {
   int64_t first_day = 0;
   int64_t last_day = 0;                      // INT64_MAX: open-ended
   const booo::v1::ParameterValue* value = nullptr;
-  const RecordedAmendment* set_by = nullptr;  // the amendment whose value is in force
+  // The amendment that first gave these days their value; a later restatement of the same
+  // value does not count (as TraceRuleValue.set_by).
+  const RecordedAmendment* set_by = nullptr;
   bool retroactive = false;  // published after first_day: the days were already past
 };
 std::vector<RuleStep> RuleSteps(const std::vector<RecordedAmendment>& amendments,

@@ -106,6 +106,15 @@ TEST(RuleSteps, LaterPublicationOverridesAndRetroactivityIsMarked) {
   EXPECT_EQ(steps[3].last_day, std::numeric_limits<int64_t>::max());
   EXPECT_FALSE(steps[3].retroactive);
 
+  // A re-setting published in 2023 that restates €83 from 15 Oct 2022 changes nothing: the
+  // days keep the instrument that set the value, and are not retroactive.
+  std::vector<RecordedAmendment> restated = amendments;
+  restated.push_back(Amendment(4, 2023, 10, 19, {v83}));
+  const std::vector<RuleStep> same = RuleSteps(restated, "norm");
+  ASSERT_EQ(same.size(), 4u);
+  EXPECT_EQ(same[3].set_by->sequence, 3u);
+  EXPECT_FALSE(same[3].retroactive);
+
   RulesReport report{amendments, 10, "test", "2026-12-06T00:00:00Z"};
   const std::string page = RenderRulesPage(report);
   EXPECT_THAT(page, HasSubstr("class=\"rule-chart\""));

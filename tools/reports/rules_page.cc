@@ -71,13 +71,16 @@ std::string StepChart(const std::string& parameter, const std::vector<RuleStep>&
   for (int year = first_year; year <= last_year + 1; ++year) {
     const int64_t day = ledger::ToEpochDays(ledger::MakeDate(year, 1, 1));
     if (day < axis_first || day > axis_last + 1) continue;
-    absl::StrAppend(&svg, SvgLine(x(day), kTop, x(day), kTop + kHeight + 4, "axis"),
-                    SvgText(x(day) + 3, kTop + kHeight + 16, absl::StrCat(year), "axis"));
+    absl::StrAppend(&svg, SvgLine(x(day), kTop, x(day), kTop + kHeight + 4, "axis"));
+    if (x(day) + 30 < kLeft + kWidth) {
+      absl::StrAppend(&svg, SvgText(x(day) + 3, kTop + kHeight + 16, absl::StrCat(year), "axis"));
+    }
   }
   // The steps: each run of days with one value, titled with the instrument that set it.
   for (const RuleStep& s : steps) {
     const int64_t last = std::min(s.last_day, axis_last);
-    const double x1 = x(s.first_day), x2 = x(last + 1), h = y(Magnitude(*s.value));
+    if (last < axis_first) continue;
+    const double x1 = x(std::max(s.first_day, axis_first)), x2 = x(last + 1), h = y(Magnitude(*s.value));
     const std::string title = absl::StrCat(
         parameter, " = ", ValueFor(*s.value), " from ", Day(s.first_day), " to ",
         Day(s.last_day), ", set by ", Citation(*s.set_by), " (published ",
@@ -89,7 +92,7 @@ std::string StepChart(const std::string& parameter, const std::vector<RuleStep>&
     absl::StrAppend(&svg, SvgLine(x1, h, x2, h, "step-line", title));
   }
   for (size_t i = 1; i < steps.size(); ++i) {
-    if (steps[i].first_day != steps[i - 1].last_day + 1) continue;
+    if (steps[i].first_day != steps[i - 1].last_day + 1 || steps[i].first_day <= axis_first) continue;
     absl::StrAppend(&svg, SvgLine(x(steps[i].first_day), y(Magnitude(*steps[i - 1].value)),
                                   x(steps[i].first_day), y(Magnitude(*steps[i].value)),
                                   "step-line"));
@@ -97,17 +100,17 @@ std::string StepChart(const std::string& parameter, const std::vector<RuleStep>&
   // Publication dates: when each amendment touching this parameter became known.
   for (const RecordedAmendment* a : touching) {
     const int64_t day = std::clamp(Published(*a), axis_first, axis_last);
+    // Retroactive when it gave days before its publication a new value (a restatement of the
+    // value already in force does not count).
     bool retroactive = false;
-    for (const auto& v : a->amendment.values()) {
-      retroactive = retroactive || (v.parameter() == parameter && Published(*a) > FirstDay(v));
-    }
+    for (const RuleStep& s : steps) retroactive = retroactive || (s.set_by == a && s.retroactive);
     absl::StrAppend(
         &svg,
         SvgLine(x(day), kTop - 6, x(day), kTop + kHeight,
                 retroactive ? "publication-marker retroactive" : "publication-marker",
                 absl::StrCat("published ", ledger::FormatDate(a->amendment.publication_date()),
                              ": ", Citation(*a), " (event #", a->sequence, ")",
-                             retroactive ? "; reaches back before its publication" : "")));
+                             retroactive ? "; retroactive: it changed days before its publication" : "")));
   }
   absl::StrAppend(&svg, "</svg>");
   return svg;
@@ -120,7 +123,7 @@ std::string ValuesTable(const RulesReport& report) {
   const std::pair<const char*, const char*> columns[] = {
       {"Event", "number"},     {"Published", "text"}, {"Instrument", "text"},
       {"Parameter", "text"},   {"From", "text"},      {"To", "text"},
-      {"Value", "text"},       {"Retroactive", "text"}};
+      {"Value", "text"},       {"Reaches back", "text"}};
   for (const auto& [name, kind] : columns) {
     absl::StrAppend(&out, "<th scope=\"col\" aria-sort=\"none\" data-sort=\"", kind,
                     "\"><button type=\"button\">", name, "</button></th>");
@@ -178,10 +181,11 @@ std::vector<RuleStep> RuleSteps(const std::vector<RecordedAmendment>& amendments
     RuleStep step{first, last, nullptr, nullptr, false};
     for (const auto* a : order) {
       for (const auto& v : a->amendment.values()) {
-        if (v.parameter() == parameter && FirstDay(v) <= first && LastDay(v) >= first) {
-          step.value = &v;
-          step.set_by = a;
-        }
+        if (v.parameter() != parameter || FirstDay(v) > first || LastDay(v) < first) continue;
+        // A restatement of the value in force does not set it: the instrument that first gave
+        // this value to these days does (TraceRuleValue.set_by).
+        if (step.value == nullptr || !replay::SameValue(*step.value, v)) step.set_by = a;
+        step.value = &v;
       }
     }
     if (step.value == nullptr) continue;
@@ -213,6 +217,14 @@ std::string RenderRulesPage(const RulesReport& report) {
       if (LastDay(v) != kOpen) axis_last = std::max(axis_last, LastDay(v));
     }
   }
+  // Values may reach back long before the first amendment (a default valid "since ever"): the
+  // axis starts with the year of the first publication.
+  int64_t first_published = kOpen;
+  for (const RecordedAmendment& a : report.amendments) {
+    first_published = std::min(first_published, Published(a));
+  }
+  const int first_year = ledger::FromEpochDays(first_published).year();
+  axis_first = std::max(axis_first, ledger::ToEpochDays(ledger::MakeDate(first_year, 1, 1)));
   std::string charts;
   int index = 0;
   for (const std::string& parameter : parameters) {

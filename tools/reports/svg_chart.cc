@@ -47,7 +47,7 @@ std::vector<int64_t> RoundTicks(int64_t low, int64_t high, int count) {
 std::string SvgOpen(absl::string_view id, double width, double height,
                     absl::string_view labelled_by) {
   return absl::StrCat("<svg id=\"", id, "\" xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" ",
-                      "aria-labelledby=\"", labelled_by, "\" width=\"", N(width), "\" height=\"",
+                      "aria-labelledby=\"", labelled_by, "\" font-size=\"11\" width=\"", N(width), "\" height=\"",
                       N(height), "\" viewBox=\"0 0 ", N(width), " ", N(height), "\">");
 }
 
