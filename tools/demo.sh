@@ -206,5 +206,13 @@ cmp -s "$DEMO/online-digest.txt" "$DEMO/offline-digest.txt" \
 ctl replay-settlement --export "$DEMO/ledger.export" --event-id GM0363-determination-2022
 ctl signals --export "$DEMO/ledger.export" --min-severity high --as-of 2026-01-01 >"$DEMO/signals.txt"; head -n 1 "$DEMO/signals.txt"
 
+step "26. The auditor's dossier of the determination (one HTML file that verifies itself in a browser, from the export alone) and the ministry's pages"
+ctl dossier --export "$DEMO/ledger.export" --checkpoint "$DEMO/checkpoint-rotated.note" \
+  --determination GM0363-determination-2022 --out "$DEMO/dossier-GM0363-2022.html"
+ctl report balances --export "$DEMO/ledger.export" --year 2022 --known-on 2024-12-31 \
+  --out "$DEMO/balances-2022.html"
+ctl report rules --export "$DEMO/ledger.export" --out "$DEMO/rules.html"
+echo "open them in a browser: file://$DEMO/dossier-GM0363-2022.html, balances-2022.html, rules.html"
+
 printf '\nDemo complete. Run the server yourself (with the checkpoint key now in force) with:\n  %s --data-dir %s --listen %s --checkpoint-key %s --plaintext-for-development\n' \
   "$LEDGERD" "$DEMO/ledger" "$ADDR" "$DEMO/keys/checkpoint-2027.key"

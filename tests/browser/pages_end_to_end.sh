@@ -117,8 +117,9 @@ node "$BROWSER/pages_test.mjs" --dossier "$ART/dossier.html" \
   --mismatch "$ART/dossier-mismatch.html" --offline "$ART/dossier-offline.html" \
   --balances "$ART/balances.html" --rules "$ART/rules.html" --pdf "$ART/dossier.pdf" \
   --artefacts "$ART" || fail "pages_test.mjs"
-# The pages' scripts on their own, under Node (written alongside, where present).
+# The pages' scripts on their own, under Node: both must be there (a missing one fails, not skips).
 for t in dossier_verify_test.mjs report_js_test.mjs; do
-  if [ -f "$BROWSER/$t" ]; then node "$BROWSER/$t" || fail "$t"; fi
+  [ -f "$BROWSER/$t" ] || fail "$BROWSER/$t is missing"
+  node "$BROWSER/$t" || fail "$t"
 done
 echo "1 passed, 0 failed"

@@ -79,8 +79,9 @@ class RemoteEvidence final : public EvidenceSource {
   booo::v1::Ledger::Stub& stub_;
 };
 
-// An export, already verified whole by OpenVerifiedExport: its leaves in memory and the tree
-// over them, from which proofs are computed here.
+// An export's leaves in memory and the tree over them, from which proofs are computed here.
+// The file is read again after OpenVerifiedExport verified it; whatever it holds now, the
+// proofs are checked against the checkpoint's signed root before anything is written.
 class ExportEvidence final : public EvidenceSource {
  public:
   static absl::StatusOr<std::unique_ptr<ExportEvidence>> Open(const std::string& path) {
@@ -159,6 +160,7 @@ TrustedKey ChooseKey(const ledger::KeyRegistry& keys, uint64_t tree_size,
   return chosen;
 }
 
+// `pinned`: what the trust store held for this log before this run touched it.
 std::string Provenance(const DossierRequest& request, const TrustedKey& key,
                        const std::optional<TrustedLog>& pinned, const std::string& origin) {
   std::string out;
@@ -177,11 +179,14 @@ std::string Provenance(const DossierRequest& request, const TrustedKey& key,
       }
     }
     out = is_pinned
-              ? absl::StrCat("This key is pinned in the writer's ledgerctl trust store for the "
-                             "log ", origin, "; every checkpoint ledgerctl accepted from this "
-                             "log since was signed by it (or by a rotation it announced).")
-              : absl::StrCat("This key was accepted on first use: the ledger's own record names "
-                             "it for trees of this size.");
+              ? absl::StrCat("This key was already pinned in the writer's ledgerctl trust store "
+                             "for the log ", origin, " (", CurrentTrustSettings().store_dir.empty()
+                                                            ? "the default store"
+                                                            : CurrentTrustSettings().store_dir,
+                             ") when this dossier was written.")
+              : absl::StrCat("The writer's trust store held no key for the log ", origin,
+                             ": this key was pinned on first use, because the ledger's own record "
+                             "names it for trees of this size.");
   }
   if (key.record_sequence) {
     absl::StrAppend(&out, " The ledger's event #", *key.record_sequence,
@@ -193,16 +198,25 @@ std::string Provenance(const DossierRequest& request, const TrustedKey& key,
   return out;
 }
 
-std::vector<std::pair<std::string, std::string>> WitnessKeys(const std::optional<TrustedLog>& log) {
-  std::vector<std::pair<std::string, std::string>> out;
-  if (!log || log->witness_policy.empty()) return out;
-  auto policy = ledger::WitnessPolicy::Parse(log->witness_policy);
-  if (!policy.ok()) return out;
-  for (const ledger::Cosigner& c : policy->cosigners()) {
-    out.emplace_back(c.name, ledger::VerifierKeyString(c.name, c.public_key,
-                                                       ledger::kNoteAlgorithmCosignatureV1));
+// The witnesses of the trust store's policy for this log: their keys, which of them cosigned the
+// note, and the quorum, for the page to check again.
+absl::Status AddWitnesses(const std::optional<TrustedLog>& log, reports::DossierCheckpoint& c) {
+  if (!log || log->witness_policy.empty()) return absl::OkStatus();
+  absl::StatusOr<ledger::WitnessPolicy> policy = ledger::WitnessPolicy::Parse(log->witness_policy);
+  if (!policy.ok()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "trust store: the witness policy of ", log->origin, " does not parse: ",
+        policy.status().message()));
   }
-  return out;
+  for (const ledger::Cosigner& cosigner : policy->cosigners()) {
+    c.witness_keys.emplace_back(cosigner.name,
+                                ledger::VerifierKeyString(cosigner.name, cosigner.public_key,
+                                                          ledger::kNoteAlgorithmCosignatureV1));
+  }
+  ASSIGN_OR_RETURN(auto cosigned, ledger::VerifiedCosigners(c.note, policy->cosigners()));
+  for (const auto& [name, timestamp] : cosigned) c.witness_cosigned_by.push_back(name);
+  c.witness_quorum = policy->DescribeQuorum();
+  return absl::OkStatus();
 }
 
 }  // namespace
@@ -223,15 +237,12 @@ absl::StatusOr<reports::DossierInput> GatherDossierEvidence(const DossierRequest
 
   std::unique_ptr<booo::v1::Ledger::Stub> stub;
   std::unique_ptr<EvidenceSource> source;
-  std::string note;
   if (offline) {
     ASSIGN_OR_RETURN(source, ExportEvidence::Open(request.offline.export_file));
-    ASSIGN_OR_RETURN(note, ReadTextFile(request.offline.checkpoint_file));
     input.source = absl::StrCat("export file ", request.offline.export_file);
   } else {
     stub = Connect(request.server);
     source = std::make_unique<RemoteEvidence>(*stub);
-    RETURN_IF_ERROR(FetchVerifiedCheckpoint(*stub, request.verifier_key, &note).status());
     input.source = absl::StrCat("ledgerd at ", request.server);
   }
 
@@ -241,12 +252,23 @@ absl::StatusOr<reports::DossierInput> GatherDossierEvidence(const DossierRequest
   for (const StoredEvent& e : key_events) {
     booo::v1::EventBody body;
     if (!body.ParseFromString(e.body())) {
-      return absl::DataLossError(absl::StrCat("event ", e.sequence(), " does not parse"));
+      return absl::DataLossError(
+          absl::StrCat("keys stream: event ", e.sequence(), ": body is not an EventBody"));
     }
     keys.Apply(body, e.sequence());
   }
-  if (!keys.genesis()) return absl::DataLossError("the ledger has no genesis");
+  if (!keys.genesis()) return absl::DataLossError("keys stream: the ledger has no genesis");
   const std::string origin = keys.genesis()->origin;
+
+  // What the trust store held before this run, then (online) the checkpoint through it.
+  TrustStore trust = TrustStore::Open(CurrentTrustSettings().store_dir);
+  ASSIGN_OR_RETURN(std::optional<TrustedLog> pinned_before, trust.Find(origin));
+  std::string note;
+  if (offline) {
+    ASSIGN_OR_RETURN(note, ReadTextFile(request.offline.checkpoint_file));
+  } else {
+    RETURN_IF_ERROR(FetchVerifiedCheckpoint(*stub, request.verifier_key, &note).status());
+  }
 
   // The checkpoint, checked here as the page will check it.
   ASSIGN_OR_RETURN(ledger::Checkpoint peeked, ledger::PeekCheckpoint(note));
@@ -256,6 +278,9 @@ absl::StatusOr<reports::DossierInput> GatherDossierEvidence(const DossierRequest
     ASSIGN_OR_RETURN(given, ledger::ParseVerifierKeyString(vkey));
   }
   const TrustedKey key = ChooseKey(keys, peeked.tree_size, given);
+  if (key.public_key.empty()) {
+    return absl::DataLossError("keys stream: the ledger records no checkpoint key");
+  }
   ASSIGN_OR_RETURN(ledger::Checkpoint checkpoint,
                    ledger::OpenCheckpoint(note, key.name, key.public_key, origin));
   if (checkpoint.tree_size <= determination) {
@@ -263,22 +288,22 @@ absl::StatusOr<reports::DossierInput> GatherDossierEvidence(const DossierRequest
         "checkpoint: its tree of ", checkpoint.tree_size, " events does not hold determination #",
         determination, "; use a later checkpoint"));
   }
-  TrustStore trust = TrustStore::Open(CurrentTrustSettings().store_dir);
   ASSIGN_OR_RETURN(std::optional<TrustedLog> pinned, trust.Find(origin));
   reports::DossierCheckpoint& c = input.checkpoint;
   c.note = note;
   c.tree_size = checkpoint.tree_size;
   c.root.assign(checkpoint.root_hash.begin(), checkpoint.root_hash.end());
   c.verifier_key = ledger::VerifierKeyString(key.name, key.public_key);
-  c.key_provenance = Provenance(request, key, pinned, origin);
+  c.key_provenance = Provenance(request, key, pinned_before, origin);
   c.key_record_sequence = key.record_sequence;
-  c.witness_keys = WitnessKeys(pinned);
+  RETURN_IF_ERROR(AddWitnesses(pinned, c));
 
   // Every cited event, and every signer's registration down to the genesis.
   std::map<uint64_t, std::vector<std::string>> why = reports::TraceCitations(
       input.settlement.replayed_trace());
   why[determination].insert(why[determination].begin(), "the determination");
   if (key.record_sequence) why[*key.record_sequence].push_back("record of the checkpoint key");
+  why[0].push_back("the genesis");
   std::deque<uint64_t> pending;
   for (const auto& [sequence, reasons] : why) pending.push_back(sequence);
   std::set<uint64_t> queued(pending.begin(), pending.end());
@@ -296,8 +321,8 @@ absl::StatusOr<reports::DossierInput> GatherDossierEvidence(const DossierRequest
                                            event.key_id(), event.body(), event.signature()}));
     const ledger::Hash leaf_hash = ledger::HashLeaf(leaf);
     if (std::string(leaf_hash.begin(), leaf_hash.end()) != event.leaf_hash()) {
-      return absl::DataLossError(absl::StrCat("event ", sequence, ": its fields hash to another "
-                                              "leaf than the ledger states"));
+      return absl::DataLossError(absl::StrCat("event ", sequence, ": leaf_hash: its fields hash to "
+                                              "another leaf than the ledger states"));
     }
     ASSIGN_OR_RETURN(std::vector<ledger::Hash> proof,
                      source->Proof(sequence, checkpoint.tree_size));
@@ -307,19 +332,27 @@ absl::StatusOr<reports::DossierInput> GatherDossierEvidence(const DossierRequest
     entry.cited_as = why[sequence];
     const ledger::KeyInfo* signer = keys.Find(event.key_id());
     if (signer == nullptr) {
-      return absl::DataLossError(absl::StrCat("event ", sequence, ": signer ", event.key_id(),
+      return absl::DataLossError(absl::StrCat("event ", sequence, ": key_id: ", event.key_id(),
                                               " is not registered in the ledger"));
     }
     entry.signer_registration = signer->registered_at_sequence;
-    const uint64_t registration = signer->registered_at_sequence;
-    if (registration != sequence) {
-      std::vector<std::string>& reasons = why[registration];
-      const std::string reason = "registration of " + event.key_id();
+    // A revocation after the checkpoint is not in its tree (and not yet the dossier's concern).
+    if (signer->revoked_at_sequence && *signer->revoked_at_sequence < checkpoint.tree_size) {
+      entry.signer_revocation = signer->revoked_at_sequence;
+    }
+    // The signer's registration and revocation are evidence too.
+    auto cite = [&](uint64_t at, const std::string& reason) {
+      if (at == sequence) return;
+      std::vector<std::string>& reasons = why[at];
       if (std::find(reasons.begin(), reasons.end(), reason) == reasons.end()) {
         reasons.push_back(reason);
-        if (input.events.count(registration)) input.events[registration].cited_as = reasons;
+        if (input.events.count(at)) input.events[at].cited_as = reasons;
       }
-      if (queued.insert(registration).second) pending.push_back(registration);
+      if (queued.insert(at).second) pending.push_back(at);
+    };
+    cite(signer->registered_at_sequence, "registration of " + event.key_id());
+    if (entry.signer_revocation) {
+      cite(*entry.signer_revocation, "revocation of " + event.key_id());
     }
   }
   input.generated_at = absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", absl::Now(), absl::UTCTimeZone());

@@ -94,10 +94,18 @@ absl::Status PrintToPdf(const std::string& html_file, const std::string& pdf_fil
 // Writes the page whole or not at all: a temporary file renamed into place.
 absl::Status WritePage(const std::string& path, const std::string& html) {
   const std::string temporary = path + ".tmp";
-  RETURN_IF_ERROR(WriteTextFile(temporary, html));
+  if (absl::Status written = WriteTextFile(temporary, html); !written.ok()) {
+    std::error_code ignored;
+    std::filesystem::remove(temporary, ignored);
+    return absl::UnavailableError(absl::StrCat("--out: ", written.message()));
+  }
   std::error_code error;
   std::filesystem::rename(temporary, path, error);
-  if (error) return absl::UnavailableError(absl::StrCat(path, ": ", error.message()));
+  if (error) {
+    std::error_code ignored;
+    std::filesystem::remove(temporary, ignored);
+    return absl::UnavailableError(absl::StrCat("--out: ", path, ": ", error.message()));
+  }
   return absl::OkStatus();
 }
 
@@ -109,6 +117,11 @@ struct DossierArgs {
 
 absl::Status Dossier(const Globals& globals, DossierArgs args) {
   args.request.server = globals.server;
+  // Refuse before writing anything when the PDF cannot be printed.
+  if (!args.pdf.empty() && !FindChromium()) {
+    return absl::FailedPreconditionError(
+        "--pdf: no Chromium found (install Debian's chromium, or set BOOO_CHROMIUM)");
+  }
   ASSIGN_OR_RETURN(reports::DossierInput input, GatherDossierEvidence(args.request));
   RETURN_IF_ERROR(WritePage(args.out, reports::RenderDossierPage(input)));
   if (!args.pdf.empty()) RETURN_IF_ERROR(PrintToPdf(args.out, args.pdf));

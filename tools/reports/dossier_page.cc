@@ -4,7 +4,6 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "booo/v1/events.pb.h"
-#include "google/protobuf/util/json_util.h"
 #include "ledger/core/civil_date.h"
 #include "tools/reports/html.h"
 #include "tools/reports/page_assets.h"
@@ -62,28 +61,56 @@ json NodeJson(const booo::v1::TraceNode& node, const std::string& parent_path) {
           {"children", children}};
 }
 
-// The payload's name ("goo_places_declared") and the body as protobuf JSON, field names as in
-// the .proto; a body that does not parse has no fields (the page still checks its bytes).
-std::pair<std::string, json> DecodeBody(const std::string& bytes) {
+// The payload's name ("goo_places_declared"), for ledgerctl's own output and the tests; the page
+// reads it from the signed body.
+std::string PayloadName(const std::string& bytes) {
   booo::v1::EventBody body;
-  if (!body.ParseFromString(bytes)) return {"(undecodable)", json::object()};
-  std::string kind = "(no payload)";
+  if (!body.ParseFromString(bytes)) return "(undecodable)";
   const auto* oneof = body.GetDescriptor()->FindOneofByName("payload");
   if (const auto* field = body.GetReflection()->GetOneofFieldDescriptor(body, oneof)) {
-    kind = field->name();
+    return field->name();
   }
-  std::string text;
-  google::protobuf::util::JsonPrintOptions options;
-  options.preserve_proto_field_names = true;
-  if (!google::protobuf::util::MessageToJsonString(body, &text, options).ok()) {
-    return {kind, json::object()};
+  return "(no payload)";
+}
+
+// The protobuf schema of EventBody and everything reachable from it: the page decodes each
+// signed body itself and takes only the names from here (values come from the signed bytes).
+json EventSchema() {
+  json messages = json::object(), enums = json::object();
+  std::vector<const google::protobuf::Descriptor*> pending = {booo::v1::EventBody::descriptor()};
+  while (!pending.empty()) {
+    const google::protobuf::Descriptor* message = pending.back();
+    pending.pop_back();
+    if (messages.contains(message->full_name())) continue;
+    json fields = json::array();
+    for (int i = 0; i < message->field_count(); ++i) {
+      const google::protobuf::FieldDescriptor* f = message->field(i);
+      json field = {{"number", f->number()},
+                    {"name", f->name()},
+                    {"type", f->type_name()},
+                    {"repeated", f->is_repeated()}};
+      if (const auto* nested = f->message_type()) {
+        field["type_name"] = nested->full_name();
+        pending.push_back(nested);
+      }
+      if (const auto* e = f->enum_type()) {
+        field["type_name"] = e->full_name();
+        json values = json::object();
+        for (int v = 0; v < e->value_count(); ++v) {
+          values[std::to_string(e->value(v)->number())] = e->value(v)->name();
+        }
+        enums[e->full_name()] = values;
+      }
+      fields.push_back(field);
+    }
+    messages[message->full_name()] = fields;
   }
-  return {kind, json::parse(text)};
+  return {{"messages", messages}, {"enums", enums}};
 }
 
 json EventJson(const DossierEvent& e) {
   const booo::v1::StoredEvent& event = e.event;
-  auto [kind, fields] = DecodeBody(event.body());
+  const std::string kind = PayloadName(event.body());
   json proof = json::array();
   for (const std::string& hash : e.proof) proof.push_back(Hex(hash));
   return {{"sequence", event.sequence()},
@@ -100,8 +127,8 @@ json EventJson(const DossierEvent& e) {
           {"leaf_hash", Hex(event.leaf_hash())},
           {"proof", proof},
           {"cited_as", e.cited_as},
-          {"fields", fields},
-          {"signer_registration", e.signer_registration ? json(*e.signer_registration) : json()}};
+          {"signer_registration", e.signer_registration ? json(*e.signer_registration) : json()},
+          {"signer_revocation", e.signer_revocation ? json(*e.signer_revocation) : json()}};
 }
 
 json SettlementJson(const booo::v1::ReplaySettlementResponse& s) {
@@ -180,7 +207,10 @@ json DossierEvidence(const DossierInput& input) {
             {"key_provenance", c.key_provenance},
             {"key_record_sequence",
              c.key_record_sequence ? json(*c.key_record_sequence) : json()},
-            {"witness_keys", witnesses}}}};
+            {"witness_keys", witnesses},
+            {"witness_cosigned_by", c.witness_cosigned_by},
+            {"witness_quorum", c.witness_quorum}}},
+          {"schema", EventSchema()}};
 }
 
 std::string RenderDossierPage(const DossierInput& input) {

@@ -23,6 +23,7 @@ struct DossierEvent {
   std::vector<std::string> proof;        // 32-byte hashes to the checkpoint's size
   std::vector<std::string> cited_as;     // "the determination", "source of grant/a", ...
   std::optional<uint64_t> signer_registration;  // the event that registered event.key_id()
+  std::optional<uint64_t> signer_revocation;    // the event that revoked it, if any
 };
 
 struct DossierCheckpoint {
@@ -33,6 +34,8 @@ struct DossierCheckpoint {
   std::string key_provenance;       // where that key came from, for people
   std::optional<uint64_t> key_record_sequence;  // the genesis or rotation naming that key
   std::vector<std::pair<std::string, std::string>> witness_keys;  // (name, cosigner vkey)
+  std::vector<std::string> witness_cosigned_by;  // cosigner names with a valid line in `note`
+  std::string witness_quorum;                    // the policy's quorum, "2 of (w1, w2)"
 };
 
 struct DossierInput {

@@ -21,17 +21,22 @@ std::string Escape(absl::string_view text) {
 }
 
 std::string JsonForScript(absl::string_view json) {
+  // '<', '>' and '&' only ever occur inside JSON strings, where \u escapes mean the same: with
+  // none of them left, no "</script>" and no "<!--" can end or swallow the element.
   std::string out;
   out.reserve(json.size());
   for (size_t i = 0; i < json.size(); ++i) {
-    if (json[i] == '<' && i + 1 < json.size() && json[i + 1] == '/') {
-      out += "<\\/";
-      ++i;
-    } else if (json.substr(i, 3) == "\xE2\x80\xA8" || json.substr(i, 3) == "\xE2\x80\xA9") {
-      out += json[i + 2] == '\xA8' ? "\\u2028" : "\\u2029";
-      i += 2;
-    } else {
-      out += json[i];
+    switch (json[i]) {
+      case '<': out += "\\u003c"; break;
+      case '>': out += "\\u003e"; break;
+      case '&': out += "\\u0026"; break;
+      default:
+        if (json.substr(i, 3) == "\xE2\x80\xA8" || json.substr(i, 3) == "\xE2\x80\xA9") {
+          out += json[i + 2] == '\xA8' ? "\\u2028" : "\\u2029";
+          i += 2;
+        } else {
+          out += json[i];
+        }
     }
   }
   return out;

@@ -15,8 +15,9 @@ namespace booo::reports {
 // Text for an HTML text node or a double-quoted attribute value: & < > " ' escaped.
 std::string Escape(absl::string_view text);
 
-// JSON text made safe inside <script type="application/json">: every "</" is written "<\/"
-// (JSON allows "\/" for "/"), so the data cannot close its element; U+2028/9 are escaped too.
+// JSON text made safe inside <script type="application/json">: every '<', '>' and '&' is written
+// as a \u escape (they occur only inside strings), so the data can neither close its element
+// nor open a comment that swallows the scripts after it; U+2028/9 are escaped too.
 std::string JsonForScript(absl::string_view json);
 
 // "€ 1.234.567,89", "−€ 12.000,00" (U+2212): the Dutch notation, from integer cents.

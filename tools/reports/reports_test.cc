@@ -33,7 +33,8 @@ TEST(DutchEuros, Boundaries) {
 
 TEST(Html, EscapesTextAndScriptData) {
   EXPECT_EQ(Escape("<a href=\"x\">&'</a>"), "&lt;a href=&quot;x&quot;&gt;&amp;&#39;&lt;/a&gt;");
-  EXPECT_EQ(JsonForScript(R"({"a":"</script><b>"})"), R"({"a":"<\/script><b>"})");
+  EXPECT_EQ(JsonForScript(R"({"a":"</script><!--<b>&"})"),
+            R"({"a":"\u003c/script\u003e\u003c!--\u003cb\u003e\u0026"})");
   EXPECT_EQ(JsonForScript("\"\xE2\x80\xA8\""), "\"\\u2028\"");
   PageParts parts;
   parts.title = "t<";
