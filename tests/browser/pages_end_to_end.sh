@@ -26,10 +26,12 @@ rm -f "$ART"/dossier.html "$ART"/dossier.pdf "$ART"/dossier-mismatch.html \
   "$ART"/*.png
 
 # The grant story, as in tests/cli/grants_end_to_end.sh.
-for k in ministry ams utr; do ctl keygen --out "$WORK/$k" >/dev/null; done
+for k in ministry ams utr checkpoint-2027; do ctl keygen --out "$WORK/$k" >/dev/null; done
 ctl init --data-dir "$WORK/ledger" --root-key "$WORK/ministry.key" --origin e2e/pages \
   --checkpoint-key-name e2e >/dev/null
-start_ledgerd
+# Both checkpoint keys from the start: the ministry rotates to the second one below.
+start_ledgerd --checkpoint-key "$WORK/ledger/checkpoint.key" \
+  --checkpoint-key "$WORK/checkpoint-2027.key"
 ctl register-key --signer "$WORK/ministry.key" --public-key "$WORK/ams.pub" --role municipality \
   --municipality GM0363 >/dev/null
 ctl register-key --signer "$WORK/ministry.key" --public-key "$WORK/utr.pub" --role municipality \
@@ -73,6 +75,11 @@ if out=$(ctl replay-settlement --event-id det-2022-wrong 2>/dev/null); then
   fail "made-up determination matched"
 fi
 grep -q '^MISMATCH' <<<"$out" || fail "no MISMATCH: $out"
+# The checkpoint key rotates after the determinations: the dossiers' checkpoint is signed by the
+# new key, which the rotation event (in the dossier) records.
+ctl rotate-checkpoint-key --signer "$WORK/ministry.key" --public-key "$WORK/checkpoint-2027.pub" \
+  --key-name e2e/2027 --reason "yearly rotation" --event-id rotate-2027 >/dev/null
+ctl checkpoint >/dev/null
 
 # The pages, from the server.
 ctl dossier --determination det-2022 --out "$ART/dossier.html" --pdf "$ART/dossier.pdf" \
@@ -85,10 +92,17 @@ ctl report rules --out "$ART/rules.html" >/dev/null || fail "report rules"
 for f in dossier.html dossier.pdf dossier-mismatch.html balances.html rules.html; do
   [ -s "$ART/$f" ] || fail "$f was not written"
 done
+grep -q 'e2e/2027+' "$ART/dossier.html" || fail "the dossier does not trust the rotated key"
 # An unknown determination: refused, and no page written.
 refused NOT_FOUND no-such-event ctl dossier --determination no-such-event --out "$WORK/x.html"
 [ ! -e "$WORK/x.html" ] || fail "a refused dossier wrote $WORK/x.html"
-echo "pages written (dossier, its PDF, the MISMATCH dossier, balances, rules); unknown determination refused"
+# An event that is not a determination, and a PDF without a browser: refused, nothing written.
+refused FAILED_PRECONDITION GM0344-goo-2022 \
+  ctl dossier --determination GM0344-goo-2022 --out "$WORK/x.html"
+BOOO_CHROMIUM=/nonexistent refused FAILED_PRECONDITION "--pdf: no Chromium" \
+  ctl dossier --determination det-2022 --out "$WORK/x.html" --pdf "$WORK/x.pdf"
+[ ! -e "$WORK/x.html" ] && [ ! -e "$WORK/x.pdf" ] || fail "a refused dossier wrote a file"
+echo "pages written (dossier, its PDF, the MISMATCH dossier, balances, rules); an unknown determination, an event that is not one and a PDF without a browser refused"
 
 # Offline: the export (ledgerd holds the data directory: stopped first, as in
 # grants_end_to_end.sh) and the last checkpoint, kept while the server ran.

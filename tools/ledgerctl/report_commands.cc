@@ -35,7 +35,10 @@ std::string Now() {
 
 // The browser that prints PDFs: $BOOO_CHROMIUM, else the first of these on the PATH.
 std::optional<std::string> FindChromium() {
-  if (const char* set = std::getenv("BOOO_CHROMIUM"); set != nullptr && *set != '\0') return set;
+  if (const char* set = std::getenv("BOOO_CHROMIUM"); set != nullptr && *set != '\0') {
+    if (access(set, X_OK) == 0) return std::string(set);
+    return std::nullopt;
+  }
   const char* path = std::getenv("PATH");
   for (absl::string_view dir : absl::StrSplit(path ? path : "", ':')) {
     for (const char* name : {"chromium", "chromium-browser", "google-chrome"}) {
