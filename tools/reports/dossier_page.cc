@@ -167,9 +167,13 @@ void CollectCitations(const booo::v1::TraceNode& node, const std::string& parent
     }
   };
   for (const auto& source : node.sources()) add(source.sequence(), "source of " + path);
+  // A rule value without an amendment's leaf hash was read from no event (nothing to cite).
   for (const auto& rule : node.rules()) {
-    add(rule.amendment_sequence(), absl::StrCat("rule ", rule.parameter(), " read from"));
+    if (!rule.amendment_leaf_hash().empty()) {
+      add(rule.amendment_sequence(), absl::StrCat("rule ", rule.parameter(), " read from"));
+    }
     for (const auto& origin : rule.set_by()) {
+      if (origin.amendment_leaf_hash().empty()) continue;
       add(origin.amendment_sequence(), absl::StrCat("rule ", rule.parameter(), " set by"));
     }
   }

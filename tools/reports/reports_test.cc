@@ -161,7 +161,11 @@ TEST(Dossier, CitationsAndEvidence) {
   auto* rule = child->add_rules();
   rule->set_parameter("norm");
   rule->set_amendment_sequence(9);
-  rule->add_set_by()->set_amendment_sequence(4);
+  rule->set_amendment_leaf_hash(std::string(32, 'h'));
+  auto* origin = rule->add_set_by();
+  origin->set_amendment_sequence(4);
+  origin->set_amendment_leaf_hash(std::string(32, 'o'));
+  child->add_rules()->set_parameter("no_amendment");  // cites nothing
   const auto why = TraceCitations(*trace);
   ASSERT_EQ(why.size(), 3u);
   EXPECT_EQ(why.at(17), std::vector<std::string>{"source of grant/a"});
