@@ -54,7 +54,10 @@ const otherHex = (c) => (parseInt(c, 16) ^ 1).toString(16);
 // it must fail that event alone. Sources of the trace first.
 export function pickEvent(evidence) {
   const readByOthers = new Set();
-  for (const e of evidence.events) if (e.signer_registration != null) readByOthers.add(e.signer_registration);
+  for (const e of evidence.events) {
+    if (e.signer_registration != null) readByOthers.add(e.signer_registration);
+    if (e.signer_revocation != null) readByOthers.add(e.signer_revocation);
+  }
   if (evidence.checkpoint.key_record_sequence != null) readByOthers.add(evidence.checkpoint.key_record_sequence);
   readByOthers.add(evidence.settlement.determination.sequence);
   const candidates = evidence.events.filter((e) => !readByOthers.has(e.sequence) &&

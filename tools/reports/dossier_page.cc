@@ -89,6 +89,9 @@ json EventSchema() {
                     {"name", f->name()},
                     {"type", f->type_name()},
                     {"repeated", f->is_repeated()}};
+      // Members of a real oneof (not proto3 `optional`): the decoder keeps only the last one
+      // seen, as protobuf does.
+      if (const auto* oneof = f->real_containing_oneof()) field["oneof"] = oneof->name();
       if (const auto* nested = f->message_type()) {
         field["type_name"] = nested->full_name();
         pending.push_back(nested);
@@ -231,7 +234,9 @@ std::string RenderDossierPage(const DossierInput& input) {
       "carries; open it in a browser with JavaScript enabled. Its data is in the element "
       "#dossier-data and its checks in #dossier-verify.</p></noscript>\n"
       "<main id=\"dossier\"></main>\n";
-  page.scripts = {{"dossier-verify", kDossierVerifyJs}, {"dossier-render", kDossierRenderJs}};
+  page.scripts = {{"dossier-decode", kDossierDecodeJs},
+                  {"dossier-verify", kDossierVerifyJs},
+                  {"dossier-render", kDossierRenderJs}};
   return Page(page);
 }
 

@@ -5,6 +5,7 @@
 
 namespace booo::reports {
 
+extern const char kDossierDecodeJs[];  // assets/dossier_decode.js: the signed bodies, decoded
 extern const char kDossierVerifyJs[];  // assets/dossier_verify.js: the checks, evidence itself
 extern const char kDossierRenderJs[];  // assets/dossier_render.js: draws the page from the data
 extern const char kDossierCss[];       // assets/dossier.css

@@ -1,13 +1,15 @@
 // Draws the audit dossier page from the evidence embedded in it (#dossier-data), then runs
 // DossierVerify.verifyDossier on that same evidence and marks every item with what it found
-// (the DOM contract is in tools/reports/DOSSIER_FORMAT.md). Evidence only ever enters the page
-// as text (textContent, attribute values), never as HTML, so no string in it can become markup.
+// (the DOM contract is in tools/reports/DOSSIER_FORMAT.md). Event contents are decoded from the
+// signed bytes (DossierDecode), never taken from the JSON; what the page shows but does not
+// check says so. Evidence only ever enters the page as text (textContent, attribute values),
+// never as HTML, so no string in it can become markup.
 'use strict';
 
 (function () {
   if (typeof document === 'undefined') return;  // loaded for tests without a DOM: nothing to do
-  const V = globalThis.DossierVerify;
-  let notation = 'nl';
+  const V = globalThis.DossierVerify, D = globalThis.DossierDecode;
+  let notation = 'nl', schema = null;
 
   // ---- Small builders ---------------------------------------------------------------------
   function el(tag, attrs, ...children) {
@@ -33,21 +35,19 @@
     } catch (e) { /* not a URL: shown as text below */ }
     return el('span', null, text || url || '');
   }
-  let events = new Map();
+  let events = new Map(), bodies = new Map();
   const eventLink = (seq, text) => (events.has(seq)
     ? el('a', { href: '#event-' + seq }, text || `event #${seq}`)
     : el('span', null, `${text || 'event #' + seq} (not in this dossier)`));
-  const MARKS = { verified: '✓ verified', failed: '✗ failed', running: '… checking', 'not checked': '– not checked', absent: '– no line' };
+  const MARKS = { verified: '✓ verified', failed: '✗ failed', running: '… checking', 'not checked': '– not checked', absent: '– no line',
+    unsupported: '– not checked (no Ed25519 in this browser)' };
   const mark = (state) => el('span', { class: 'mark mark-' + state.replace(' ', '-') }, MARKS[state] || state);
   function setMark(container, state) {
     const m = container.querySelector('.mark');
     if (m) m.replaceWith(mark(state));
   }
-  // "municipality_code" or "municipalityCode" -> "Municipality code".
-  const words = (key) => {
-    const w = key.replace(/_/g, ' ').replace(/([a-z0-9])([A-Z])/g, '$1 $2').toLowerCase();
-    return w.charAt(0).toUpperCase() + w.slice(1);
-  };
+  // What the page shows but does not check, marked where it is shown.
+  const unchecked = () => el('span', { class: 'unchecked' }, ' (stated by ledgerctl when it wrote this dossier; not checked by this page)');
   const facts = (pairs, cls) => el('dl', { class: cls || 'facts' },
     pairs.filter((p) => p).map(([k, ...v]) => el('div', null, el('dt', null, k), el('dd', null, v))));
   const code = (t) => el('code', null, t);
@@ -76,13 +76,13 @@
         ['Spending year', String(s.spending_year)],
         ['Determined amount', amount(det.amount_cents)],
         ['Decision', `${det.decision_reference}, dated ${det.decision_date} (`, eventLink(det.sequence, 'event #' + det.sequence), ')'],
-        ['Settlement replay', el('span', { id: 'settlement' }, '… checking'), `, declared in the dossier as ${s.verdict}`],
-        ['Replayed amount', amount(s.replayed_amount_cents)],
-        ['Ledger point', `the first ${s.ledger_point} events`],
+        ['Trace and determination', el('span', { id: 'settlement' }, '… checking'), `; the dossier declares ${s.verdict}`],
+        ['Amount of this trace', amount(s.replayed_amount_cents)],
         ['Trace digest (determination)', code(det.trace_digest)],
-        s.replayed_trace_digest !== det.trace_digest && ['Trace digest (replay)', code(s.replayed_trace_digest)],
-        ['Source', d.source],
-        ['Generated', `${d.generated_at} by ${d.generated_by}`],
+        s.replayed_trace_digest !== det.trace_digest && ['Trace digest (this trace)', code(s.replayed_trace_digest)],
+        ['Ledger point', `the first ${s.ledger_point} events`, unchecked()],
+        ['Source', d.source, unchecked()],
+        ['Generated', `${d.generated_at} by ${d.generated_by}`, unchecked()],
       ]),
       toggle);
   }
@@ -90,19 +90,25 @@
   function verdictSection() {
     return section('verification', 'Verification',
       el('div', { id: 'verdict', role: 'status', 'aria-live': 'polite' }, el('p', null, '… Checking the evidence in this page.')),
+      el('p', { class: 'print-only' }, 'A printed mark is not a verification: keep the HTML file and open it to check the evidence again.'),
       el('p', { class: 'explain' }, 'This page checks its own evidence in your browser, offline: each event\'s leaf hash, ' +
-        'signature and inclusion proof against the signed checkpoint; the checkpoint\'s signature by the trusted key; ' +
-        'and every node of the trace against its digest and its children\'s sum. The trace root is compared with ' +
-        'the determination\'s signed body to derive MATCH or MISMATCH.'));
+        'signature, signer (registered earlier, with the role its payload needs, not revoked) and inclusion proof against ' +
+        'the signed checkpoint; the checkpoint\'s signature by the trusted key, which an event of this ledger must record; ' +
+        'and every node of the trace against its digest and its children\'s sum. Event contents are decoded from the signed ' +
+        'bytes. The trace root is compared with the determination\'s signed body: MATCH or MISMATCH.'));
   }
 
   function settlementSection(s) {
     const diffs = s.differences || [];
     return section('settlement-detail', 'Settlement',
-      el('p', null, `The settlement replay declares ${s.verdict}.`),
-      (s.reasons || []).length ? el('ul', null, s.reasons.map((r) => el('li', null, r))) : null,
+      el('p', null, 'This page does not re-run the calculation: it checks that the trace in this dossier is the one the ' +
+        'determination signed (its root\'s digest and amount against the determination\'s signed body). ',
+      code('ledgerctl replay-settlement'), ' re-runs the calculation from the ledger.'),
+      el('p', null, `The dossier declares ${s.verdict}; the page checks that against the trace and the determination's signed body.`),
+      (s.reasons || []).length ? [el('p', { class: 'sub' }, 'Reasons given by ledgerctl', unchecked()),
+        el('ul', null, s.reasons.map((r) => el('li', null, r)))] : null,
       diffs.length ? el('table', null,
-        el('caption', null, 'Nodes that differ between the determination and the replay'),
+        el('caption', null, 'Nodes that differ between the determination and the replay', unchecked()),
         el('thead', null, el('tr', null, ['Node', 'Recorded', 'Replayed', 'Change'].map((h) => el('th', { scope: 'col' }, h)))),
         el('tbody', null, diffs.map((x) => el('tr', null,
           el('td', null, code(x.path)), el('td', { class: 'num' }, x.recorded_amount_cents ? amount(x.recorded_amount_cents) : '—'),
@@ -110,17 +116,39 @@
   }
 
   // ---- The trace --------------------------------------------------------------------------
+  // A rule value's source and set_by are outside the trace digest: what the page shows of them
+  // is read from the amendment's signed body (rule_amended 23: values 1 {parameter 1,
+  // valid_from 2, source 8}, citation 2 {reference 1, url 2}), or marked as not checked.
+  function amendment(seq) {
+    const b = bodies.get(seq), p = b && b.message && D.get(b.message, 23);
+    return D.isMessage(p) ? p : null;
+  }
+  const sameDay = (date, triple) => [1, 2, 3].every((i) => (D.get(date, i) || 0) === (triple || [])[i - 1]);
+  function signedSource(seq, parameter, validFirst, claimed) {
+    const m = amendment(seq);
+    const sources = !m ? [] : D.all(m, 1).filter((v) => D.get(v, 1) === parameter && (!validFirst || sameDay(D.get(v, 2), validFirst)))
+      .map((v) => D.get(v, 8) || '');
+    const text = sources.includes(claimed) ? claimed : new Set(sources).size === 1 ? sources[0] : null;
+    if (text !== null) return text ? [`; source, as event #${seq} signs it: `, text] : null;
+    return claimed ? ['; source: ', claimed, unchecked()] : null;
+  }
+  function signedCitation(seq) {
+    const c = amendment(seq) && D.get(amendment(seq), 2);
+    if (!D.isMessage(c)) return el('span', null, `(event #${seq} signs no citation)`);
+    const reference = D.get(c, 1) || '', url = D.get(c, 2) || '';
+    return extLink(url, reference || url || 'an amendment');
+  }
   function ruleItem(r) {
     const valid = [dateText(r.valid_first), dateText(r.valid_last)];
     return el('li', null,
       el('span', { class: 'rule' }, `${r.parameter} = ${r.value}`),
       valid[0] || valid[1] ? ` (valid ${valid[0] || '…'} to ${valid[1] || 'open-ended'})` : null,
       '; citation: ', r.citation || r.citation_url ? extLink(r.citation_url, r.citation || r.citation_url) : 'none',
-      r.amendment_leaf_hash ? ['; amended by ', eventLink(r.amendment_sequence)] : null,
-      r.source ? `; ${r.source}` : null,
-      (r.set_by || []).length ? el('ul', { class: 'set-by' }, r.set_by.map((b) => el('li', null, 'Legal basis, set by ',
-        extLink(b.citation_url, b.citation || b.citation_url || 'an amendment'), ' (', eventLink(b.amendment_sequence), ')',
-        b.source ? `: ${b.source}` : null))) : null);
+      r.amendment_leaf_hash ? ['; read from ', eventLink(r.amendment_sequence)] : null,
+      r.amendment_leaf_hash ? signedSource(r.amendment_sequence, r.parameter, r.valid_first, r.source) : r.source ? ['; ', r.source, unchecked()] : null,
+      (r.set_by || []).length ? el('ul', { class: 'set-by' }, r.set_by.map((b) => el('li', null,
+        'Legal basis, as ledgerctl traced it (outside the trace digest): set by ', eventLink(b.amendment_sequence),
+        ', which cites ', signedCitation(b.amendment_sequence), signedSource(b.amendment_sequence, r.parameter, null, b.source)))) : null);
   }
   function traceNode(node, path, depth) {
     const kids = node.children || [];
@@ -150,12 +178,15 @@
       el('div', { 'data-item': 'checkpoint', class: 'item' },
         el('p', null, mark('running'), ' The signed checkpoint every inclusion proof leads to.'),
         el('p', { class: 'reason' }),
-        // key_provenance is the writer's own words (whole sentences), quoted as they are.
-        el('p', null, 'This dossier trusts checkpoint key ', code(cp.verifier_key), ' because, in the words of its writer:'),
-        el('blockquote', { class: 'provenance' }, cp.key_provenance),
-        cp.key_record_sequence === null || cp.key_record_sequence === undefined ? null
-          : el('p', null, 'The event recording this key, checked to hold the same public key: ', eventLink(cp.key_record_sequence), '.'),
-        facts([['Tree size', String(cp.tree_size)], ['Root', code(cp.root)]]),
+        el('p', null, 'This dossier trusts checkpoint key ', code(cp.verifier_key), '.'),
+        cp.key_record_sequence === null || cp.key_record_sequence === undefined
+          ? el('p', null, 'No event of this ledger records this key, so the checkpoint cannot verify.')
+          : el('p', null, 'The event recording this key, checked to hold the same public key and name: ', eventLink(cp.key_record_sequence), '.'),
+        el('p', null, 'The note\'s origin line is checked against the origin the genesis signs.'),
+        facts([['Tree size', String(cp.tree_size)], ['Root', code(cp.root)],
+          cp.witness_quorum && ['Witness policy', `${cp.witness_quorum}, the writer's policy`, unchecked()],
+          (cp.witness_cosigned_by || []).length && ['Cosigned by', (cp.witness_cosigned_by || []).join(', '),
+            ' (the writer\'s trust store saw these cosign; each line is checked again here)']]),
         el('p', { class: 'sub' }, 'The note, verbatim'),
         el('pre', { class: 'note' }, cp.note),
         el('h3', null, 'Signature lines'),
@@ -163,36 +194,42 @@
   }
 
   // ---- Events -------------------------------------------------------------------------------
-  function value(v, key) {
-    if (Array.isArray(v)) return v.length ? el('ul', null, v.map((x) => el('li', null, value(x, key)))) : '(none)';
-    // CivilDate {year, month, day} and YearMonth {year, month} read as dates, not as lists.
-    if (v && typeof v === 'object' && 'year' in v && Object.keys(v).every((k) => ['year', 'month', 'day'].includes(k))) {
-      return [v.year, v.month, v.day].filter((x) => x !== undefined).map((x, i) => String(x).padStart(i ? 2 : 4, '0')).join('-');
-    }
-    if (v && typeof v === 'object') return facts(Object.entries(v).map(([k, x]) => [words(k), value(x, k)]), 'fields');
-    if (/(_c|C)ents$/.test(key || '') && /^-?[0-9]+$/.test(String(v))) return amount(String(v));
-    return String(v);
+  // A body decoded from its signed bytes, drawn from DossierDecode.describe's rows.
+  function shown(v) {
+    if (v.cents !== undefined) return amount(v.cents);
+    if (v.rows) return facts(v.rows.map((r) => [r.label, shown(r.value)]), 'fields');
+    if (v.list) return v.list.length ? el('ul', null, v.list.map((x) => el('li', null, shown(x)))) : '(none)';
+    return v.code ? code(v.text) : v.text;
   }
-  const CHECKS = [['leaf', 'Leaf hash'], ['fields', 'Id, stream, signer and kind as signed'], ['citations', 'Trace citations'],
-    ['signature', 'Signature'], ['proof', 'Inclusion proof']];
+  function decodeBody(ev) {
+    try { return D.decode(schema, 'booo.v1.EventBody', Uint8Array.from(atob(ev.body), (c) => c.charCodeAt(0))); }
+    catch (e) { return { error: 'not base64' }; }
+  }
+  function contents(ev) {
+    const b = bodies.get(ev.sequence);
+    if (!b || !b.message) return el('p', { class: 'unreadable' }, `The signed body cannot be read: ${b ? b.error : 'no body'}.`);
+    return shown({ rows: D.describe(schema, b.message) });
+  }
+  const CHECKS = [['leaf', 'Leaf hash'], ['body', 'Id, stream, signer and kind as signed'], ['citations', 'Trace citations'],
+    ['signature', 'Signature'], ['authority', 'Signer: registered before, role, not revoked'], ['proof', 'Inclusion proof']];
   function eventArticle(ev) {
-    const reg = ev.signer_registration;
+    const reg = ev.signer_registration, rev = ev.signer_revocation;
     return el('article', { id: 'event-' + ev.sequence, 'data-item': 'event:' + ev.sequence, class: 'item event', 'aria-labelledby': 'event-' + ev.sequence + '-title' },
       el('h3', { id: 'event-' + ev.sequence + '-title' }, `Event #${ev.sequence}: ${ev.kind}`),
       el('p', null, mark('running')),
       el('p', { class: 'reason' }),
+      el('p', { class: 'why' }, 'Why it is here: ', el('span', { class: 'why-text' }, '… checking')),
       el('ul', { class: 'checks' }, CHECKS.map(([k, label]) => el('li', { 'data-check': k }, mark('running'), ' ', label))),
       facts([
         ['Event id', code(ev.event_id)],
         ['Stream', ev.stream],
-        (ev.cited_as || []).length && ['Cited as', ev.cited_as.join('; ')],
         ['Signed by', code(ev.key_id), reg === null || reg === undefined ? ' (no registration in this dossier)'
-          : [', registered by ', eventLink(reg)]],
+          : [', registered by ', eventLink(reg)], rev === null || rev === undefined ? null : [', revoked by ', eventLink(rev)]],
         ['Recorded at', recordedAt(ev.recorded_at_micros)],
         ['Leaf hash', code(ev.leaf_hash)],
       ]),
-      el('h4', null, 'Contents'),
-      value(ev.fields || {}),
+      el('h4', null, 'Contents, decoded from the signed body'),
+      contents(ev),
       el('details', { class: 'bytes' }, el('summary', null, 'Signed body and signature (base64)'),
         el('p', { class: 'sub' }, 'Body'), el('pre', null, ev.body),
         el('p', { class: 'sub' }, 'Signature'), el('pre', null, ev.signature)),
@@ -207,8 +244,11 @@
     setMark(container, state);
     container.querySelector('.reason').textContent = item ? item.reason : 'not checked by the verifier';
     for (const li of container.querySelectorAll('[data-check]')) setMark(li, (item && item.checks[li.dataset.check]) || 'not checked');
+    // Why an event is here, as the verifier derived it from what it checked.
+    const why = container.querySelector('.why-text');
+    if (why) why.textContent = item && item.why && item.why.length ? item.why.join('; ') : 'nothing this page checks cites it';
   }
-  function apply(result) {
+  function apply(result, data) {
     const main = document.getElementById('dossier');
     for (const c of main.querySelectorAll('[data-item]')) setItem(c, result.items[c.dataset.item]);
     for (const n of main.querySelectorAll('[data-node]')) {
@@ -227,17 +267,26 @@
     const settlement = document.getElementById('settlement');
     settlement.setAttribute('data-verdict', result.settlement);
     settlement.textContent = result.settlement === 'MATCH'
-      ? 'MATCH: the replayed trace is the one the determination signed'
-      : 'MISMATCH: the replayed trace is not the one the determination signed';
+      ? 'MATCH: the trace in this dossier is the one the determination signed (digests equal)'
+      : 'MISMATCH: the trace in this dossier is not the one the determination signed';
     const verdict = document.getElementById('verdict');
     verdict.setAttribute('data-state', result.verdict);
     const events = Object.keys(result.items).filter((k) => k.startsWith('event:')).length;
-    const n = result.failures.length;
-    verdict.replaceChildren(...[result.verdict === 'verified'
-      ? el('p', { class: 'verdict-line' }, `✓ Verified: the checkpoint, the trace and all ${events} events check out.`)
-      : el('p', { class: 'verdict-line' }, `✗ Verification failed: ${n} item${n === 1 ? '' : 's'} did not check out.`),
-    n ? el('ul', null, result.failures.map((f) => el('li', null, f))) : null,
-    result.settlement === 'MISMATCH' ? el('p', null, 'Settlement: MISMATCH. The replayed trace is not the one the determination signed.') : null,
+    const n = result.failures.length, trust = result.trust || {};
+    const line = {
+      verified: `✓ Verified: the checkpoint, the trace and all ${events} events check out.`,
+      failed: `✗ Verification failed: ${n} item${n === 1 ? '' : 's'} did not check out.`,
+      unsupported: '– Not verified: this browser cannot check Ed25519 signatures; open the dossier in a current browser.',
+    }[result.verdict];
+    verdict.replaceChildren(...[el('p', { class: 'verdict-line' }, line),
+      result.verdict === 'unsupported' && n ? el('p', null, 'It found these problems all the same:') : null,
+      n ? el('ul', null, result.failures.map((f) => el('li', null, f))) : null,
+      result.settlement === 'MISMATCH' ? el('p', null, 'Settlement: MISMATCH. The trace in this dossier is not the one the determination signed.') : null,
+      // What the verification rests on: keys anyone can make, unless compared with the ministry's.
+      el('p', { class: 'trust' }, 'This verification trusts the checkpoint key ', code(trust.checkpoint_key || '(none)'),
+        ' and the ministry root key ', code(trust.ministry_root_key || '(none: no readable genesis in this dossier)'),
+        '. Compare them with the keys the ministry publishes: anyone who can make keys can make a dossier that verifies.'),
+      el('p', { class: 'trust' }, 'About the checkpoint key, the writer says: ', el('q', null, String(data.checkpoint.key_provenance || '(nothing)'))),
     ].filter(Boolean));
     document.body.setAttribute('data-verification', 'done');
   }
@@ -265,6 +314,8 @@
     try {
       data = JSON.parse(document.getElementById('dossier-data').textContent);
       events = new Map((data.events || []).map((e) => [e.sequence, e]));
+      schema = data.schema;
+      bodies = new Map(data.events.map((e) => [e.sequence, decodeBody(e)]));
       document.body.insertBefore(header(data), main);
       main.replaceChildren(verdictSection(), settlementSection(data.settlement), traceSection(data.trace),
         checkpointSection(data.checkpoint),
@@ -276,7 +327,7 @@
       document.body.setAttribute('data-verification', 'done');
       return;
     }
-    apply(await V.verifyDossier(data));
+    apply(await V.verifyDossier(data), data);
   }
   if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start);
   else start();

@@ -1,29 +1,85 @@
 // The verifier of a booo-ledger audit dossier (tools/reports/DOSSIER_FORMAT.md). It checks the
 // evidence embedded in the page with nothing but WebCrypto (SHA-256, Ed25519), offline, and is
-// short so that an auditor can read all of it. It touches no DOM, so the same file runs in the
-// page and under Node 20 (tests/browser/dossier_verify_test.mjs). Its one global is
-// DossierVerify; verifyDossier(data) never throws: every problem becomes a failure reason.
+// short so that an auditor can read all of it. It reads signed bodies with DossierDecode
+// (dossier_decode.js, loaded first) and touches no DOM, so the same file runs in the page and
+// under Node 20 (tests/browser/dossier_verify_test.mjs). Its one global is DossierVerify;
+// verifyDossier(data) never throws: every problem becomes a failure reason.
 'use strict';
 
 globalThis.DossierVerify = (function () {
-  const subtle = globalThis.crypto.subtle;
+  const subtle = globalThis.crypto.subtle, D = globalThis.DossierDecode;
   const utf8 = new TextEncoder();
   const INT64_MAX = 2n ** 63n - 1n;
-  // EventBody's payload oneof, field numbers 20..41 in order (proto/booo/v1/events.proto).
+
+  // ---- What this page knows of proto/booo/v1/events.proto ------------------------------------
+  // It reads the fields it checks by these numbers. The dossier's schema labels everything the
+  // page shows, so it must agree with them (schemaProblems), or the dossier fails.
+  // EventBody's payload oneof, field numbers 20..41 in order.
   const KINDS = ['genesis', 'key_registered', 'key_revoked', 'rule_amended', 'goo_places_declared',
     'poo_person_months_declared', 'living_allowance_paid', 'transition_cost_requested',
     'transition_cost_decided', 'exception_claim_filed', 'exception_claim_decided', 'advance_paid',
     'voluntary_repayment_received', 'accountability_report_filed', 'hardship_decided',
     'late_accountability_decided', 'grant_determined', 'location_registered',
     'transition_costs_declared', 'advance_requested', 'budget_line_set', 'checkpoint_key_rotated'];
+  // The payloads a municipality key signs (payload option signer MUNICIPALITY): its own
+  // declarations. A ministry key signs every other payload but the genesis, which the ministry
+  // root key it records signs.
+  const MUNICIPALITY_SIGNS = new Set([24, 25, 26, 27, 29, 32, 33, 37, 38, 39]);
+  const ROLE_MINISTRY = 1, ROLE_MUNICIPALITY = 2;
+  const T = (name) => 'booo.v1.' + name, DATE = T('CivilDate');
+  const PINNED = {  // message: [number, name, type, type name, repeated]
+    [T('EventBody')]: [[1, 'event_id', 'string'], [2, 'stream', 'string'], [4, 'signer_key_id', 'string'],
+      ...[[20, 'LedgerGenesis'], [21, 'KeyRegistered'], [22, 'KeyRevoked'], [23, 'RuleAmended'],
+        [36, 'GrantDetermined'], [41, 'CheckpointKeyRotated']].map(([n, m]) => [n, KINDS[n - 20], 'message', T(m)])],
+    [T('LedgerGenesis')]: [[1, 'origin', 'string'], [2, 'ministry_root_public_key', 'bytes'],
+      [3, 'checkpoint_public_key', 'bytes'], [4, 'checkpoint_key_name', 'string']],
+    [T('KeyRegistered')]: [[1, 'key_id', 'string'], [2, 'public_key', 'bytes'], [3, 'role', 'enum', T('Role')],
+      [4, 'municipality_code', 'string']],
+    [T('KeyRevoked')]: [[1, 'key_id', 'string']],
+    [T('CheckpointKeyRotated')]: [[1, 'checkpoint_public_key', 'bytes'], [2, 'checkpoint_key_name', 'string']],
+    [T('RuleAmended')]: [[1, 'values', 'message', T('ParameterValue'), true], [2, 'citation', 'message', T('Citation')]],
+    [T('ParameterValue')]: [[1, 'parameter', 'string'], [2, 'valid_from', 'message', DATE], [8, 'source', 'string']],
+    [T('Citation')]: [[1, 'reference', 'string'], [2, 'url', 'string']],
+    [T('GrantDetermined')]: [[1, 'municipality_code', 'string'], [2, 'spending_year', 'int32'],
+      [3, 'amount_cents', 'int64'], [4, 'trace_digest', 'bytes'], [5, 'decision_date', 'message', DATE],
+      [6, 'decision_reference', 'string']],
+    [DATE]: [[1, 'year', 'int32'], [2, 'month', 'int32'], [3, 'day', 'int32']],
+  };
+  function schemaProblems(schema) {
+    const bad = [], messages = (schema && schema.messages) || {};
+    const spell = (f) => f && [f.name, f.type, ['message', 'enum'].includes(f.type) ? f.type_name : '',
+      f.repeated === true ? 'repeated' : ''].filter(Boolean).join(' ');
+    const fieldOf = (type, n) => (Array.isArray(messages[type]) ? messages[type].find((f) => f && f.number === n) : null);
+    for (const [type, pins] of Object.entries(PINNED)) {
+      for (const [n, name, t, typeName, repeated] of pins) {
+        const want = spell({ name, type: t, type_name: typeName, repeated }), got = spell(fieldOf(type, n));
+        if (got !== want) bad.push(`${type} field ${n} is ${got || 'missing'}; this page reads it as ${want}`);
+      }
+    }
+    KINDS.forEach((kind, i) => {  // every payload the schema has: its name, and for a
+      const f = fieldOf(T('EventBody'), 20 + i);  // municipality's payloads its municipality_code
+      if (f && (f.name !== kind || f.type !== 'message')) bad.push(`EventBody field ${20 + i} is ${spell(f)}, not the payload ${kind}`);
+      const code = f && MUNICIPALITY_SIGNS.has(20 + i) && fieldOf(f.type_name, 1);
+      if (code && spell(code) !== 'municipality_code string') bad.push(`${f.type_name} field 1 is ${spell(code)}, not municipality_code`);
+    });
+    for (const [n, name] of [[ROLE_MINISTRY, 'ROLE_MINISTRY'], [ROLE_MUNICIPALITY, 'ROLE_MUNICIPALITY']]) {
+      if (D.enumName(schema, T('Role'), n) !== name) bad.push(`booo.v1.Role ${n} is not ${name}`);
+    }
+    return bad;
+  }
 
   // ---- Bytes, hex, base64, integers ---------------------------------------------------------
   function hexToBytes(hex) {
     // Lowercase only: the format writes lowercase, and one spelling per hash keeps comparing exact.
-    if (typeof hex !== 'string' || !/^(?:[0-9a-f]{2})*$/.test(hex)) throw new Error('not lowercase hex: ' + hex);
+    if (typeof hex !== 'string' || !/^(?:[0-9a-f]{2})*$/.test(hex)) throw new Error('not lowercase hex: ' + String(hex).slice(0, 80));
     const out = new Uint8Array(hex.length / 2);
     for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
     return out;
+  }
+  function hash32(hex, what) {  // every hash in the format is SHA-256: 32 bytes
+    const bytes = hexToBytes(hex);
+    if (bytes.length !== 32) throw new Error(`${what} is ${bytes.length} bytes, not a 32-byte hash`);
+    return bytes;
   }
   const toHex = (bytes) => Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
   const fromBase64 = (text) => Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
@@ -42,6 +98,8 @@ globalThis.DossierVerify = (function () {
   }
   const u16 = (n) => bigEndian(BigInt(n), 2), u32 = (n) => bigEndian(BigInt(n), 4);
   const u64 = (n) => bigEndian(BigInt.asUintN(64, BigInt(n)), 8);  // an i64 as the same bits
+  // A sequence: a whole number in the checkpoint's tree (0 <= n < its size).
+  const inTree = (n, size) => Number.isSafeInteger(n) && n >= 0 && n < size;
   // Cents travel as decimal strings (they may pass 2^53). BigInt('') is 0n: check the text first.
   function cents(text) {
     if (typeof text !== 'string' || !/^-?[0-9]+$/.test(text)) throw new Error('not cents: ' + JSON.stringify(text));
@@ -58,76 +116,48 @@ globalThis.DossierVerify = (function () {
     return (v < 0n ? '\u2212' : '') + (nl ? '€ ' + euros + ',' : '€' + euros + '.') + digits.slice(-2);
   }
   const sha256 = async (bytes) => new Uint8Array(await subtle.digest('SHA-256', bytes));
-  async function ed25519Verify(publicKey, signature, message) {
-    if (publicKey.length !== 32 || signature.length !== 64) return false;
-    const key = await subtle.importKey('raw', publicKey, { name: 'Ed25519' }, false, ['verify']).catch((e) => {
-      // Older browsers lack Ed25519 in WebCrypto: say so rather than blame the evidence.
-      throw e.name === 'NotSupportedError' ? new Error('this browser cannot check Ed25519 signatures; open the dossier in a current browser') : e;
-    });
-    return subtle.verify({ name: 'Ed25519' }, key, signature, message);
-  }
   // A key id as the ledger spells it: "ed25519:" + 16 hex of SHA-256(public key).
   const keyIdOf = async (publicKey) => 'ed25519:' + toHex(await sha256(publicKey)).slice(0, 16);
 
-  // ---- Protobuf: just enough to read a few fields of a signed body ---------------------------
-  function varint(buf, pos) {
-    let value = 0n;
-    for (let i = 0; i < 10; i++) {
-      if (pos >= buf.length) throw new Error('protobuf: truncated varint');
-      const b = buf[pos++];
-      value |= BigInt(b & 0x7f) << BigInt(7 * i);
-      if (!(b & 0x80)) return [BigInt.asUintN(64, value), pos];
-    }
-    throw new Error('protobuf: varint longer than 10 bytes');
+  // ---- Ed25519, and browsers without it ----------------------------------------------------
+  // RFC 8032 §7.1 test 1 (its key, the empty message, its signature): if this browser cannot
+  // verify it, every signature check becomes "unsupported", not "failed".
+  const PROBE = ['d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a',
+    'e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b'];
+  let ed25519Works = null;
+  const probeEd25519 = () => (ed25519Works = ed25519Works || subtle.importKey('raw', hexToBytes(PROBE[0]), { name: 'Ed25519' }, false, ['verify'])
+    .then((key) => subtle.verify({ name: 'Ed25519' }, key, hexToBytes(PROBE[1]), new Uint8Array(0))).catch(() => false));
+  const UNSUPPORTED = new Error('this browser cannot check Ed25519 signatures');
+  async function ed25519Verify(publicKey, signature, message) {
+    if (!(await probeEd25519())) throw UNSUPPORTED;
+    if (publicKey.length !== 32 || signature.length !== 64) return false;
+    const key = await subtle.importKey('raw', publicKey, { name: 'Ed25519' }, false, ['verify']).catch(() => null);
+    return !!key && subtle.verify({ name: 'Ed25519' }, key, signature, message);
   }
-  // The fields of one message in order, {num, value}: a BigInt (varint) or bytes (length-
-  // delimited). Fixed32/64 fields are skipped: none of the fields read here is one.
-  function fields(buf) {
-    const out = [];
-    for (let pos = 0, tag, len; pos < buf.length;) {
-      [tag, pos] = varint(buf, pos);
-      const num = Number(tag >> 3n), wire = Number(tag & 7n);
-      if (num === 0) throw new Error('protobuf: field number 0');
-      if (wire === 0) {
-        let v; [v, pos] = varint(buf, pos); out.push({ num, value: v });
-      } else if (wire === 2) {
-        [len, pos] = varint(buf, pos);
-        if (len > BigInt(buf.length - pos)) throw new Error(`protobuf: field ${num} runs past the end`);
-        out.push({ num, value: buf.subarray(pos, pos + Number(len)) });
-        pos += Number(len);
-      } else if (wire === 1 || wire === 5) {
-        pos += wire === 1 ? 8 : 4;
-        if (pos > buf.length) throw new Error(`protobuf: truncated fixed field ${num}`);
-      } else throw new Error('protobuf: unexpected wire type ' + wire);
-    }
-    return out;
+
+  // ---- Signed bodies ------------------------------------------------------------------------
+  // Each event's body decoded once: { msg, p: its payload {num, kind, msg} } or { error }.
+  function readBody(ev, schema) {
+    let bytes;
+    try { bytes = fromBase64(ev.body); } catch (e) { return { error: 'not base64' }; }
+    const r = D.decode(schema, T('EventBody'), bytes);
+    if (r.error) return { error: r.error };
+    const set = [...r.message.fields.keys()].filter((n) => n >= 20 && n <= 41);
+    if (set.length > 1) return { error: `it holds ${set.length} payloads (fields ${set.join(', ')})` };
+    const num = set[0] || 0, p = D.get(r.message, num);
+    return { msg: r.message, p: { num, kind: num ? KINDS[num - 20] : '(no payload)', msg: D.isMessage(p) ? p : null } };
   }
-  function asBytes(v, what) {
-    if (!(v instanceof Uint8Array)) throw new Error(`protobuf: ${what} is not length-delimited`);
-    return v;
+  // A field of a decoded message by number, or protobuf's default when absent.
+  const one = (msg, n, absent) => { const v = D.get(msg, n); return v === undefined ? absent : v; };
+  const str = (msg, n) => one(msg, n, ''), raw = (msg, n) => one(msg, n, new Uint8Array(0));
+  // The signing key a registration records: the genesis's ministry root key, or key_registered's.
+  function registered(rec) {
+    const m = rec && !rec.error && rec.p.msg;
+    if (!m) return null;
+    if (rec.p.num === 20) return { key: raw(m, 2), role: ROLE_MINISTRY, code: '' };
+    if (rec.p.num === 21) return { key: raw(m, 2), id: str(m, 1), role: one(m, 3, 0), code: str(m, 4) };
+    return null;
   }
-  // A field path's value as a protobuf parser sets it: the last occurrence of a scalar wins,
-  // occurrences of a message merge, which is the same as parsing their concatenation.
-  function read(buf, path) {
-    const found = fields(buf).filter((f) => f.num === path[0]);
-    if (!found.length) return undefined;
-    if (path.length === 1) return found[found.length - 1].value;
-    return read(concat(...found.map((f) => asBytes(f.value, 'field ' + path[0]))), path.slice(1));
-  }
-  // The body's payload (oneof 20..41): a later member clears an earlier one, equal ones merge.
-  function payload(body) {
-    let num = 0, parts = [];
-    for (const f of fields(body)) {
-      if (f.num < 20 || f.num > 41) continue;
-      if (f.num !== num) { num = f.num; parts = []; }
-      parts.push(asBytes(f.value, 'payload ' + f.num));
-    }
-    return { num, kind: num ? KINDS[num - 20] : '(no payload)', bytes: concat(...parts) };
-  }
-  const text = (v) => (v === undefined ? ''
-    : new TextDecoder('utf-8', { fatal: true }).decode(asBytes(v, 'a string')));
-  const bytesOf = (v) => (v === undefined ? new Uint8Array(0) : asBytes(v, 'a bytes field'));
-  const int = (v, bits) => BigInt.asIntN(bits, v === undefined ? 0n : v);
 
   // ---- Leaves and the Merkle tree (ledger/core/LEAF_FORMAT.md, RFC 9162) ----------------------
   async function leafHash(event, body, signature) {
@@ -180,22 +210,49 @@ globalThis.DossierVerify = (function () {
     if (want !== id) throw new Error(`verifier key ${name} states key hash ${id}, its key hashes to ${want}`);
     return { name, id, key };
   }
+  // A line's check: 'verified', 'failed', or 'unsupported' (this browser cannot check Ed25519).
+  const lineState = (check) => check.then((ok) => (ok ? 'verified' : 'failed'), (e) => {
+    if (e === UNSUPPORTED) return 'unsupported';
+    throw e;
+  });
 
-  async function verifyCheckpoint(cp, bySeq) {
-    const bad = [], lines = [], seen = new Set();
+  async function verifyCheckpoint(cp, ctx) {
+    const bad = [], lines = [], seen = new Set(), cosigned = new Set();
+    if (!Number.isSafeInteger(cp.tree_size) || cp.tree_size < 1) bad.push(`tree size ${cp.tree_size} is not a whole number above 0`);
+    hash32(cp.root, 'the root');
     const note = parseNote(cp.note);
-    const [, size, rootB64] = note.text.split('\n');
+    const [origin, size, rootB64] = note.text.split('\n');
     if (size !== String(cp.tree_size)) bad.push(`the note states tree size ${size}, the dossier ${cp.tree_size}`);
     const noteRoot = toHex(fromBase64(rootB64 || ''));
     if (noteRoot !== cp.root) bad.push(`the note states root ${short(noteRoot)}, the dossier ${short(cp.root)}`);
+    // The log is the one whose genesis this dossier holds: the note's origin is the one it signs.
+    const g = ctx.genesis;
+    if (!g) bad.push('the genesis is not in the dossier, so the note\'s origin cannot be checked');
+    else if (str(g.p.msg, 1) !== origin) bad.push(`the note's origin is ${origin}, the genesis signs origin ${str(g.p.msg, 1)}`);
     const own = await parseVkey(cp.verifier_key, 0x01), message = utf8.encode(note.text);
     for (const line of note.lines.filter((l) => l.name === own.name && l.id === own.id)) {
       seen.add(line);
-      const ok = await ed25519Verify(own.key, line.sig, message);
-      lines.push({ name: line.name, role: 'checkpoint key', state: ok ? 'verified' : 'failed' });
-      if (!ok) bad.push(`signature line by ${own.name} does not verify`);
+      const state = await lineState(ed25519Verify(own.key, line.sig, message));
+      lines.push({ name: line.name, role: 'checkpoint key', state });
+      if (state === 'failed') bad.push(`signature line by ${own.name} does not verify`);
     }
     if (!seen.size) bad.push(`no signature line by ${own.name} (key hash ${own.id})`);
+    // The key this dossier trusts must be one the ledger records: the genesis's or a rotation's.
+    const n = cp.key_record_sequence, rec = ctx.record(n);
+    if (n === null || n === undefined) bad.push('no event of this ledger records the key this dossier trusts');
+    else if (!inTree(n, ctx.size)) bad.push(`key_record_sequence ${n} is not a sequence in the tree`);
+    else if (!rec) bad.push(`the key's record, event #${n}, is not in the dossier`);
+    else if (rec.error) bad.push(`the key's record, event #${n}, cannot be read: ${rec.error}`);
+    else {
+      const m = rec.p.msg, [key, name] = rec.p.num === 20 ? [raw(m, 3), str(m, 4)] : rec.p.num === 41 ? [raw(m, 1), str(m, 2)] : [];
+      if (!key) bad.push(`event #${n} is a ${rec.p.kind}, which records no checkpoint key`);
+      else if (toHex(key) !== toHex(own.key)) bad.push(`event #${n} records checkpoint key ${short(toHex(key))}, not the trusted ${short(toHex(own.key))}`);
+      else if (name !== own.name) bad.push(`event #${n} names the checkpoint key ${name}, the trusted key is named ${own.name}`);
+      // A tree that holds a later rotation is signed with the rotated key.
+      for (const [s, r] of ctx.bodies) {
+        if (!r.error && r.p.num === 41 && s > n && s < cp.tree_size) bad.push(`event #${s} rotated the checkpoint key after #${n}: a tree of ${cp.tree_size} events is signed with the newer key`);
+      }
+    }
     for (const w of cp.witness_keys || []) {
       const wk = await parseVkey(w.vkey, 0x04);
       const mine = note.lines.filter((l) => l.name === wk.name && l.id === wk.id);
@@ -207,86 +264,91 @@ globalThis.DossierVerify = (function () {
         const time = line.sig.length !== 72 ? -1n
           : line.sig.subarray(0, 8).reduce((t, b) => (t << 8n) | BigInt(b), 0n);
         const signed = concat(utf8.encode(`cosignature/v1\ntime ${time}\n`), message);
-        const ok = time >= 0n && time <= INT64_MAX && await ed25519Verify(wk.key, line.sig.subarray(8), signed);
-        lines.push({ name: wk.name, role: 'witness', state: ok ? 'verified' : 'failed', time: time >= 0n ? String(time) : null });
-        if (!ok) bad.push(`cosignature line by ${wk.name} does not verify`);
+        const state = time < 0n || time > INT64_MAX ? 'failed' : await lineState(ed25519Verify(wk.key, line.sig.subarray(8), signed));
+        lines.push({ name: wk.name, role: 'witness', state, time: time >= 0n ? String(time) : null });
+        if (state === 'failed') bad.push(`cosignature line by ${wk.name} does not verify`);
+        if (state !== 'failed') cosigned.add(w.name).add(wk.name);
       }
+    }
+    // The witnesses the writer's trust store saw cosign: each line must verify here too.
+    for (const name of cp.witness_cosigned_by || []) {
+      if (!cosigned.has(name)) bad.push(`cosignature by ${name} missing or invalid`);
     }
     for (const line of note.lines) if (!seen.has(line)) lines.push({ name: line.name, role: 'unknown key', state: 'not checked' });
-    const n = cp.key_record_sequence;
-    if (n !== null && n !== undefined) {
-      const ev = bySeq.get(n), p = ev && payload(fromBase64(ev.body));
-      const recorded = !p ? null : p.num === 20 ? read(p.bytes, [3]) : p.num === 41 ? read(p.bytes, [1]) : null;
-      if (!ev) bad.push(`the key's record, event #${n}, is not in the dossier`);
-      else if (!recorded) bad.push(`event #${n} is a ${p.kind}, which records no checkpoint key`);
-      else if (toHex(bytesOf(recorded)) !== toHex(own.key)) {
-        bad.push(`event #${n} records checkpoint key ${short(toHex(bytesOf(recorded)))}, not the trusted ${short(toHex(own.key))}`);
-      }
-    }
-    return { bad, lines };
+    return { bad, lines, unsupported: lines.some((l) => l.state === 'unsupported') };
   }
 
   // ---- The trace (replay/TRACE_FORMAT.md) ---------------------------------------------------
-  function traceEncoding(node) {
+  function traceEncoding(node, size) {
     const parts = [utf8.encode('booo-trace-node-v1'), [0]];
     const str = (bytes) => parts.push(u32(bytes.length), bytes);
     const txt = (s) => str(utf8.encode(s || ''));
     const list = (xs, each) => { parts.push(u32((xs || []).length)); (xs || []).forEach(each); };
     const date = (d) => (d || [0, 0, 0]).forEach((x) => parts.push(u32(x >>> 0)));
+    const seq = (n, what) => { if (!inTree(n, size)) throw new Error(`${what} ${n} is not a sequence in the tree`); return u64(n); };
     txt(node.key); txt(node.label); parts.push(u64(cents(node.amount_cents))); txt(node.formula);
     list(node.rules, (r) => {
       txt(r.parameter); txt(r.value); date(r.valid_first); date(r.valid_last);
-      parts.push(u64(r.amendment_sequence || 0)); str(hexToBytes(r.amendment_leaf_hash || ''));
+      // A rule value read from no amendment has sequence 0 and no leaf hash.
+      parts.push(r.amendment_leaf_hash ? seq(r.amendment_sequence, 'amendment sequence') : u64(r.amendment_sequence || 0));
+      str(r.amendment_leaf_hash ? hash32(r.amendment_leaf_hash, 'an amendment leaf hash') : new Uint8Array(0));
       txt(r.citation); txt(r.citation_url);
+      for (const b of r.set_by || []) { seq(b.amendment_sequence, 'set_by sequence'); hash32(b.amendment_leaf_hash, 'a set_by leaf hash'); }
     });
     list(node.sources, (s) => {
-      parts.push(u64(s.sequence)); str(hexToBytes(s.leaf_hash)); txt(s.event_id); txt(s.kind);
+      parts.push(seq(s.sequence, 'source sequence')); str(hash32(s.leaf_hash, 'a source leaf hash')); txt(s.event_id); txt(s.kind);
     });
     list(node.notes, txt);
-    list(node.children, (c) => str(hexToBytes(c.digest)));  // the children's digests as given
+    list(node.children, (c) => str(hash32(c.digest, `the digest of child ${c.key}`)));  // as given
     return concat(...parts);
   }
   // Each node on its own: its digest from its own content and its children's stated digests,
   // so a changed node fails where it was changed; and a parent's amount is its children's sum.
-  async function verifyTraceNode(node, path, nodes, cited) {
-    const bad = [];
+  async function verifyTraceNode(node, path, nodes, cited, size) {
+    const bad = [], kids = node.children || [], keys = new Set(), badKids = [];
     try {
-      const digest = toHex(await sha256(traceEncoding(node)));
+      const digest = toHex(await sha256(traceEncoding(node, size)));
       if (digest !== node.digest) bad.push(`node ${path}: its content hashes to ${short(digest)}, the trace states ${short(node.digest)}`);
-      const kids = node.children || [];
       const sum = kids.reduce((s, c) => s + cents(c.amount_cents), 0n);
       if (kids.length && sum !== cents(node.amount_cents)) {
         bad.push(`node ${path}: amount ${formatCents(node.amount_cents)} is not the sum of its children ${formatCents(sum)}`);
       }
       // Citations, checked against the events: sources, the amendments rule values were read
       // from, and those that set them (set_by is outside the digest, so this is its only check).
-      for (const s of node.sources || []) cited.push({ seq: s.sequence, hash: s.leaf_hash, by: path });
+      for (const s of node.sources || []) cited.push({ seq: s.sequence, hash: s.leaf_hash, by: path, why: 'source of ' + path });
       for (const r of node.rules || []) {
         const by = `${path} (rule ${r.parameter})`;
-        for (const o of [r, ...(r.set_by || [])]) {
-          if (o.amendment_leaf_hash) cited.push({ seq: o.amendment_sequence, hash: o.amendment_leaf_hash, by });
-        }
+        if (r.amendment_leaf_hash) cited.push({ seq: r.amendment_sequence, hash: r.amendment_leaf_hash, by, why: `rule ${r.parameter} read from` });
+        for (const o of r.set_by || []) cited.push({ seq: o.amendment_sequence, hash: o.amendment_leaf_hash, by, why: `rule ${r.parameter} set by` });
       }
     } catch (e) { bad.push(`node ${path}: ${e.message}`); }
+    // A path joins keys with "/": a key holds none, and no two siblings share one.
+    for (const c of kids) {
+      const why = typeof c.key !== 'string' || !c.key ? 'has no key' : c.key.includes('/') ? 'has a key with "/"'
+        : keys.has(c.key) ? 'has the key of an earlier sibling' : null;
+      keys.add(c.key);
+      if (why) { badKids.push([`${path}/${c.key}`, why]); bad.push(`node ${path}/${c.key}: ${why}`); }
+    }
     nodes[path] = { state: bad.length ? 'failed' : 'verified', reason: bad.join('; ') };
-    for (const c of node.children || []) bad.push(...await verifyTraceNode(c, path + '/' + c.key, nodes, cited));
+    for (const c of kids) bad.push(...await verifyTraceNode(c, path + '/' + c.key, nodes, cited, size));
+    for (const [p, why] of badKids) nodes[p] = { state: 'failed', reason: `node ${p}: ${why}` };
     return bad;
   }
   // The root against the determination's signed body: the page derives MATCH or MISMATCH itself.
   // What the page shows of the determination must be what its body signs.
-  function settle(data, root, bySeq, bad) {
-    const st = data.settlement, det = st.determination, ev = bySeq.get(det.sequence);
-    if (!ev) { bad.push(`the determination, event #${det.sequence}, is not in the dossier`); return 'MISMATCH'; }
-    const p = payload(fromBase64(ev.body)), f = (...path) => read(p.bytes, path);
-    if (p.num !== 36) { bad.push(`event #${det.sequence} is a ${p.kind}, not a grant_determined`); return 'MISMATCH'; }
-    const amount = int(f(3), 64), digest = toHex(bytesOf(f(4)));
-    const date = [1, 2, 3].map((i) => String(int(f(5, i), 32)).padStart(i === 1 ? 4 : 2, '0')).join('-');
+  function settle(data, root, ctx, bad) {
+    const st = data.settlement, det = st.determination, ev = ctx.bySeq.get(det.sequence), rec = ctx.record(det.sequence);
+    if (!ev || !rec) { bad.push(`the determination, event #${det.sequence}, is not in the dossier`); return 'MISMATCH'; }
+    if (rec.error) { bad.push(`the determination, event #${det.sequence}, cannot be read: ${rec.error}`); return 'MISMATCH'; }
+    if (rec.p.num !== 36) { bad.push(`event #${det.sequence} is a ${rec.p.kind}, not a grant_determined`); return 'MISMATCH'; }
+    const m = rec.p.msg, amount = one(m, 3, 0n), digest = toHex(raw(m, 4)), d = one(m, 5, null);
+    const date = [1, 2, 3].map((i) => String(one(d, i, 0)).padStart(i === 1 ? 4 : 2, '0')).join('-');
     const rootAmount = cents(root.amount_cents);
     for (const [what, signed, shown] of [
-      ['municipality', text(f(1)), st.municipality_code], ['spending year', int(f(2), 32), st.spending_year],
+      ['municipality', str(m, 1), st.municipality_code], ['spending year', one(m, 2, 0), st.spending_year],
       ['amount', formatCents(amount), formatCents(det.amount_cents)], ['trace digest', digest, det.trace_digest],
-      ['decision reference', text(f(6)), det.decision_reference], ['decision date', date, det.decision_date],
-      ['event id', ev.event_id, det.event_id]]) {
+      ['decision reference', str(m, 6), det.decision_reference], ['decision date', date, det.decision_date],
+      ['event id', str(rec.msg, 1), det.event_id]]) {
       if (String(signed) !== String(shown)) bad.push(`the determination's signed body states ${what} ${signed}, the dossier shows ${shown}`);
     }
     if (cents(st.replayed_amount_cents) !== rootAmount) {
@@ -305,89 +367,165 @@ globalThis.DossierVerify = (function () {
   }
 
   // ---- Events -------------------------------------------------------------------------------
-  async function verifyEvent(ev, bySeq, citations, cp) {
-    const checks = {}, reasons = [];
+  // Who may sign this event: the genesis is event #0 and signed by the root key it records;
+  // every other signer registered earlier, with the role the payload needs, and not revoked yet.
+  function authority(ev, rec, ctx) {
+    if (rec.error) return 'who signed it cannot be checked without a readable body';
+    const bad = [], seq = ev.sequence, n = ev.signer_registration, { num, kind } = rec.p;
+    if (num === 20 || seq === 0) {
+      if (num !== 20) bad.push('event #0 is not a genesis');
+      else if (seq !== 0) bad.push(`a genesis at #${seq}: the genesis is event #0`);
+      else if (n !== 0) bad.push(`the genesis is not its own signer's registration (#${n})`);
+    } else if (n === seq) bad.push('it registers its own signer: only the genesis may');
+    else if (Number.isSafeInteger(n) && n > seq) bad.push(`its signer is registered by a later event, #${n}`);
+    const reg = registered(ctx.record(n));
+    if (reg && num !== 20) {
+      const role = D.enumName(ctx.schema, T('Role'), reg.role) || `role ${reg.role}`;
+      if (reg.role === ROLE_MUNICIPALITY) {
+        // A municipality key signs its own municipality's declarations only.
+        const f = rec.p.msg && D.fieldNamed(ctx.schema, rec.p.msg.type, 'municipality_code');
+        const code = f ? one(rec.p.msg, f.number, '') : null;
+        if (!MUNICIPALITY_SIGNS.has(num)) bad.push(`signed by ${ev.key_id}, a ${role} key: only a ministry key signs ${kind}`);
+        else if (code === null) bad.push(`${kind} names no municipality_code`);
+        else if (code !== reg.code) bad.push(`signed by ${ev.key_id}, the key of ${reg.code}, for municipality ${code}`);
+      } else if (reg.role === ROLE_MINISTRY) {
+        if (MUNICIPALITY_SIGNS.has(num)) bad.push(`signed by ${ev.key_id}, a ${role} key: only the municipality itself signs ${kind}`);
+      } else bad.push(`signed by ${ev.key_id}, a ${role} key, which signs nothing`);
+    }
+    // A key signs nothing after its revocation (the revocation itself may be its last event).
+    const at = ev.signer_revocation, revoked = new Set(ctx.revocations.get(ev.key_id) || []);
+    if (at !== null && at !== undefined) {
+      const r = ctx.record(at);
+      if (!inTree(at, ctx.size)) bad.push(`signer_revocation ${at} is not a sequence in the tree`);
+      else if (!r) bad.push(`its signer's revocation, event #${at}, is not in the dossier`);
+      else if (r.error || r.p.num !== 22 || str(r.p.msg, 1) !== ev.key_id) bad.push(`event #${at} is not the revocation of ${ev.key_id}`);
+      else revoked.add(at);
+    }
+    for (const r of [...revoked].sort((a, b) => a - b)) if (seq > r) bad.push(`signed by ${ev.key_id} after its revocation at #${r}`);
+    return bad.join(', ');
+  }
+
+  async function verifyEvent(ev, ctx) {
+    const checks = {}, reasons = [], rec = ctx.record(ev.sequence);
     const check = async (name, run) => {
       let problem;
-      try { problem = await run(); } catch (e) { problem = `${name}: ${e.message}`; }
-      checks[name] = problem ? 'failed' : 'verified';
-      if (problem) reasons.push(`event #${ev.sequence}: ${problem}`);
+      try { problem = await run(); } catch (e) { problem = e === UNSUPPORTED ? e : `${name}: ${e.message}`; }
+      checks[name] = problem === UNSUPPORTED ? 'unsupported' : problem ? 'failed' : 'verified';
+      if (problem && problem !== UNSUPPORTED) reasons.push(`event #${ev.sequence}: ${problem}`);
     };
     const body = fromBase64(ev.body), signature = fromBase64(ev.signature);
     await check('leaf', async () => {
       const h = await leafHash(ev, body, signature);
+      hash32(ev.leaf_hash, 'the leaf hash');
       return h === ev.leaf_hash ? null : `body hashes to leaf ${short(h)}, the ledger states ${short(ev.leaf_hash)}`;
     });
     // The id, stream, signer and kind shown come from the signed body, not from the page's say-so.
-    await check('fields', () => [
-      ['event id', text(read(body, [1])), ev.event_id], ['stream', text(read(body, [2])), ev.stream],
-      ['signer', text(read(body, [4])), ev.key_id], ['kind', payload(body).kind, ev.kind]]
+    await check('body', () => (rec.error ? `body: ${rec.error}` : [
+      ['event id', str(rec.msg, 1), ev.event_id], ['stream', str(rec.msg, 2), ev.stream],
+      ['signer', str(rec.msg, 4), ev.key_id], ['kind', rec.p.kind, ev.kind]]
       .filter(([, signed, shown]) => signed !== shown)
-      .map(([what, signed, shown]) => `the signed body's ${what} is ${signed}, the dossier shows ${shown}`).join(', '));
-    await check('citations', () => (citations.get(ev.sequence) || [])
+      .map(([what, signed, shown]) => `the signed body's ${what} is ${signed}, the dossier shows ${shown}`).join(', ')));
+    await check('citations', () => (ctx.citations.get(ev.sequence) || [])
       .filter((c) => c.hash !== ev.leaf_hash)
       .map((c) => `trace node ${c.by} cites it as leaf ${short(c.hash)}, the ledger states ${short(ev.leaf_hash)}`).join(', '));
     await check('signature', async () => {
-      const n = ev.signer_registration, reg = bySeq.get(n);
+      const n = ev.signer_registration, reg = ctx.record(n), key = registered(reg);
       if (n === null || n === undefined) return `no registration of key ${ev.key_id} in the dossier`;
+      if (!inTree(n, ctx.size)) return `signer_registration ${n} is not a sequence in the tree`;
       if (!reg) return `the registration of key ${ev.key_id}, event #${n}, is not in the dossier`;
-      if (n > ev.sequence) return `key ${ev.key_id} is registered by a later event, #${n}`;
-      const p = payload(fromBase64(reg.body));
-      // key_registered.public_key or genesis.ministry_root_public_key: both field 2.
-      if (p.num !== 21 && p.num !== 20) return `event #${n} is a ${p.kind}, which registers no signing key`;
-      const key = bytesOf(read(p.bytes, [2])), id = await keyIdOf(key);
+      if (reg.error) return `the registration of key ${ev.key_id}, event #${n}, cannot be read: ${reg.error}`;
+      if (!key) return `event #${n} is a ${reg.p.kind}, which registers no signing key`;
+      const id = await keyIdOf(key.key);
       if (id !== ev.key_id) return `event #${n} registers key ${id}, not ${ev.key_id}`;
-      if (await ed25519Verify(key, signature, body)) return null;
+      if (key.id !== undefined && key.id !== id) return `event #${n} states key id ${key.id} for key ${id}`;
+      if (await ed25519Verify(key.key, signature, body)) return null;
       return `signature does not verify with key ${ev.key_id} (registered by event #${n})`;
     });
+    await check('authority', () => authority(ev, rec, ctx));
     await check('proof', async () => {
-      const proof = ev.proof.map(hexToBytes);
-      const root = await rootFromInclusionProof(ev.sequence, cp.tree_size, hexToBytes(ev.leaf_hash), proof);
-      if (!root) return `inclusion proof of ${proof.length} hashes does not fit leaf ${ev.sequence} of a tree of ${cp.tree_size}`;
-      if (toHex(root) === cp.root) return null;
-      return `inclusion proof (${proof.length} hashes) leads to root ${short(toHex(root))}, the checkpoint's root is ${short(cp.root)}`;
+      const proof = ev.proof.map((h, i) => hash32(h, `proof hash ${i + 1}`)), size = ctx.size, root = ctx.root;
+      const r = await rootFromInclusionProof(ev.sequence, size, hash32(ev.leaf_hash, 'the leaf hash'), proof);
+      if (!r) return `inclusion proof of ${proof.length} hashes does not fit leaf ${ev.sequence} of a tree of ${size}`;
+      if (toHex(r) === root) return null;
+      return `inclusion proof (${proof.length} hashes) leads to root ${short(toHex(r))}, the checkpoint's root is ${short(root)}`;
     });
-    return { state: reasons.length ? 'failed' : 'verified', reason: reasons.join('; '), checks };
+    const state = reasons.length ? 'failed' : Object.values(checks).includes('unsupported') ? 'unsupported' : 'verified';
+    return { state, reason: reasons.join('; '), checks };
+  }
+
+  // Why each event is in the dossier, from what the page checks (the JSON's cited_as is not read).
+  function whyEach(data, ctx, cited) {
+    const why = new Map();
+    const add = (seq, text) => { const l = why.get(seq) || []; if (!l.includes(text)) l.push(text); why.set(seq, l); };
+    add(data.settlement.determination.sequence, 'the determination');
+    for (const c of cited) add(c.seq, c.why);
+    for (const ev of data.events) {
+      if (ev.signer_registration !== ev.sequence) add(ev.signer_registration, 'registration of ' + ev.key_id);
+    }
+    for (const [seq, r] of ctx.bodies) if (!r.error && r.p.num === 22) add(seq, 'revocation of ' + str(r.p.msg, 1));
+    add(data.checkpoint.key_record_sequence, 'record of the checkpoint key');
+    if (ctx.genesis) add(0, 'the genesis');
+    return why;
   }
 
   // ---- The whole dossier --------------------------------------------------------------------
   async function verifyDossier(data) {
-    const items = {}, nodes = {};
+    const items = {}, nodes = {}, trust = { checkpoint_key: null, ministry_root_key: null };
     let settlement = 'MISMATCH';
     const item = (name, bad, extra) => {
       const reason = bad.map((b) => `${name}: ${b}`).join('; ');
       items[name] = Object.assign({ state: bad.length ? 'failed' : 'verified', reason }, extra);
     };
+    const supported = await probeEd25519();
     try {
       if (!data || data.format !== 'booo-dossier/1') throw new Error('not a booo-dossier/1 document');
-      const bySeq = new Map();  // null marks a sequence that appears twice
+      if (!Array.isArray(data.events) || !data.checkpoint || !data.trace || !data.settlement) throw new Error('events, trace, settlement or checkpoint missing');
+      trust.checkpoint_key = String(data.checkpoint.verifier_key);
+      const schemaBad = schemaProblems(data.schema);
+      if (schemaBad.length) throw new Error('its schema does not match the events this page checks: ' + schemaBad.join('; '));
+      const cp = data.checkpoint, size = Number.isSafeInteger(cp.tree_size) ? cp.tree_size : 0;
+      const bySeq = new Map(), bodies = new Map(), revocations = new Map();  // bySeq: null marks a duplicate
       for (const ev of data.events) bySeq.set(ev.sequence, bySeq.has(ev.sequence) ? null : ev);
+      for (const [seq, ev] of bySeq) if (ev && inTree(seq, size)) bodies.set(seq, readBody(ev, data.schema));
+      for (const [seq, r] of bodies) {
+        if (!r.error && r.p.num === 22) revocations.set(str(r.p.msg, 1), (revocations.get(str(r.p.msg, 1)) || []).concat(seq));
+      }
+      const g = bodies.get(0), genesis = g && !g.error && g.p.num === 20 ? g : null;
+      if (genesis) trust.ministry_root_key = await keyIdOf(raw(genesis.p.msg, 2));
+      const ctx = { schema: data.schema, bySeq, bodies, revocations, genesis, size, root: cp.root,
+        record: (n) => (inTree(n, size) && bodies.get(n)) || null, citations: new Map() };
       // The trace first: its citations feed the events' checks.
-      const cited = [], traceBad = await verifyTraceNode(data.trace, data.trace.key, nodes, cited);
-      try { settlement = settle(data, data.trace, bySeq, traceBad); }
-      catch (e) { traceBad.push('the determination: ' + e.message); }
-      const citations = new Map(), point = data.settlement.ledger_point;
+      const cited = [], traceBad = [];
+      if (!inTree(data.settlement.determination.sequence, size)) traceBad.push(`the determination's sequence ${data.settlement.determination.sequence} is not in the tree`);
+      traceBad.push(...await verifyTraceNode(data.trace, String(data.trace.key), nodes, cited, size));
+      if (typeof data.trace.key !== 'string' || !data.trace.key || data.trace.key.includes('/')) traceBad.push('the root node has no key, or one with "/"');
+      try { settlement = settle(data, data.trace, ctx, traceBad); } catch (e) { traceBad.push('the determination: ' + e.message); }
+      const point = data.settlement.ledger_point;
+      if (!Number.isSafeInteger(point) || point < 1 || point > size) traceBad.push(`the ledger point ${point} is not a tree size up to ${size}`);
       for (const c of cited) {
         if (!bySeq.get(c.seq)) traceBad.push(`node ${c.by} cites event #${c.seq}, which is not in the dossier`);
-        else if (c.seq >= point) traceBad.push(`node ${c.by} cites event #${c.seq}, past the ledger point (first ${point} events)`);
-        citations.set(c.seq, (citations.get(c.seq) || []).concat(c));
+        else if (!(c.seq < point)) traceBad.push(`node ${c.by} cites event #${c.seq}, past the ledger point (first ${point} events)`);
+        ctx.citations.set(c.seq, (ctx.citations.get(c.seq) || []).concat(c));
       }
       item('trace', traceBad);
+      const why = whyEach(data, ctx, cited);
       for (const ev of data.events) {
-        const name = 'event:' + ev.sequence, fail = (why) => ({ state: 'failed', reason: `event #${ev.sequence}: ${why}`, checks: {} });
+        const name = 'event:' + ev.sequence, fail = (w) => ({ state: 'failed', reason: `event #${ev.sequence}: ${w}`, checks: {}, why: [] });
+        if (!inTree(ev.sequence, size)) { items[name] = fail(`sequence ${ev.sequence} is not a whole number below the tree size ${cp.tree_size}`); continue; }
         if (bySeq.get(ev.sequence) === null) { items[name] = fail('appears more than once'); continue; }
-        try { items[name] = await verifyEvent(ev, bySeq, citations, data.checkpoint); }
-        catch (e) { items[name] = fail(e.message); }
+        try { items[name] = Object.assign(await verifyEvent(ev, ctx), { why: why.get(ev.sequence) || [] }); } catch (e) { items[name] = fail(e.message); }
       }
       try {
-        const cp = await verifyCheckpoint(data.checkpoint, bySeq);
-        item('checkpoint', cp.bad, { lines: cp.lines });
+        const r = await verifyCheckpoint(cp, ctx);
+        item('checkpoint', r.bad, { lines: r.lines });
+        if (!r.bad.length && r.unsupported) items.checkpoint.state = 'unsupported';
       } catch (e) { item('checkpoint', [e.message], { lines: [] }); }
     } catch (e) {
-      return { verdict: 'failed', settlement, failures: ['dossier: ' + e.message], items, nodes };
+      return { verdict: supported ? 'failed' : 'unsupported', settlement, failures: ['dossier: ' + e.message], items, nodes, trust };
     }
     const failures = Object.values(items).filter((i) => i.state === 'failed').map((i) => i.reason);
-    return { verdict: failures.length ? 'failed' : 'verified', settlement, failures, items, nodes };
+    const verdict = !supported ? 'unsupported' : failures.length ? 'failed' : 'verified';
+    return { verdict, settlement, failures, items, nodes, trust };
   }
 
   return Object.freeze({ verifyDossier, formatCents, rootFromInclusionProof });
