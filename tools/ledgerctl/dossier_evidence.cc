@@ -4,6 +4,8 @@
 #include <set>
 
 #include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "ledger/core/checkpoint.h"
@@ -33,6 +35,27 @@ class EvidenceSource {
   virtual absl::StatusOr<std::vector<StoredEvent>> KeyEvents() = 0;
 };
 
+// A dossier of a whole year asks for thousands of events and proofs, one call each: more than
+// the server's per-caller rate allows in one burst. A call refused for its rate is repeated
+// after the wait the server names ("retry in N ms"), as often as it takes within a minute.
+template <typename Call>
+absl::Status WithinRate(Call call) {
+  const absl::Time give_up = absl::Now() + absl::Minutes(1);
+  while (true) {
+    absl::Status status = FromGrpc(call());
+    if (!absl::IsResourceExhausted(status) ||
+        !absl::StartsWith(status.message(), "request rate:") || absl::Now() > give_up) {
+      return status;
+    }
+    double wait_ms = 10;
+    if (size_t at = status.message().rfind("retry in "); at != absl::string_view::npos) {
+      absl::string_view number = status.message().substr(at + 9);
+      if (!absl::SimpleAtod(number.substr(0, number.find(' ')), &wait_ms)) wait_ms = 10;
+    }
+    absl::SleepFor(absl::Milliseconds(std::clamp(wait_ms, 1.0, 1000.0)));
+  }
+}
+
 class RemoteEvidence final : public EvidenceSource {
  public:
   explicit RemoteEvidence(booo::v1::Ledger::Stub& stub) : stub_(stub) {}
@@ -40,8 +63,10 @@ class RemoteEvidence final : public EvidenceSource {
     booo::v1::GetEventRequest request;
     request.set_sequence(sequence);
     StoredEvent event;
-    grpc::ClientContext context;
-    RETURN_IF_ERROR(FromGrpc(stub_.GetEvent(&context, request, &event)));
+    RETURN_IF_ERROR(WithinRate([&] {
+      grpc::ClientContext context;
+      return stub_.GetEvent(&context, request, &event);
+    }));
     return event;
   }
   absl::StatusOr<std::vector<ledger::Hash>> Proof(uint64_t sequence, uint64_t size) override {
@@ -49,8 +74,10 @@ class RemoteEvidence final : public EvidenceSource {
     request.set_sequence(sequence);
     request.set_tree_size(size);
     booo::v1::InclusionProof proof;
-    grpc::ClientContext context;
-    RETURN_IF_ERROR(FromGrpc(stub_.GetInclusionProof(&context, request, &proof)));
+    RETURN_IF_ERROR(WithinRate([&] {
+      grpc::ClientContext context;
+      return stub_.GetInclusionProof(&context, request, &proof);
+    }));
     std::vector<ledger::Hash> hashes;
     for (const std::string& bytes : proof.hashes()) {
       ASSIGN_OR_RETURN(ledger::Hash hash, ledger::HashFromBytes(bytes));
@@ -66,8 +93,10 @@ class RemoteEvidence final : public EvidenceSource {
       request.set_start(start);
       request.set_max_events(1000);
       booo::v1::ReadEventsResponse page;
-      grpc::ClientContext context;
-      RETURN_IF_ERROR(FromGrpc(stub_.ReadEvents(&context, request, &page)));
+      RETURN_IF_ERROR(WithinRate([&] {
+        grpc::ClientContext context;
+        return stub_.ReadEvents(&context, request, &page);
+      }));
       out.insert(out.end(), page.events().begin(), page.events().end());
       if (page.end_of_log() || page.events().empty()) break;
       start = page.next_start();
