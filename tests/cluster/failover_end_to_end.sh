@@ -107,8 +107,15 @@ kill -9 "${EPID[2]}"; sleep 2; start_etcd 2; echo "etcd member e2 killed and res
 # A planned switchover to a mirror, under load.
 P=$(primary_index); [ -n "$P" ] || P=$(wait_primary)
 T=$(( P % 3 + 1 ))
-"$CTL" --server "127.0.0.1:${NPORT[$P]}" switchover --to "n$T" >"$WORK/switchover.json" \
-  || fail "switchover to n$T failed"
+# The target may still be rejoining (a stalled primary restarts itself as a mirror): the
+# switchover is refused until it follows, so it is retried for a while, as an operator would.
+for attempt in $(seq 1 60); do
+  if "$CTL" --server "127.0.0.1:${NPORT[$P]}" switchover --to "n$T" >"$WORK/switchover.json" \
+       2>"$WORK/switchover.err"; then break; fi
+  grep -q "is not a mirror following this primary" "$WORK/switchover.err" && [ "$attempt" -lt 60 ] \
+    || fail "switchover to n$T failed: $(cat "$WORK/switchover.err")"
+  sleep 0.5
+done
 grep -q "\"new_primary\":\"n$T\"" "$WORK/switchover.json" || fail "switchover: $(cat "$WORK/switchover.json")"
 [ "$(primary_index)" = "$T" ] || fail "n$T is not primary after the switchover"
 echo "switchover n$P -> n$T: $(cat "$WORK/switchover.json")"
