@@ -45,12 +45,14 @@ globalThis.DossierDecode = (function () {
   // ---- The wire format ------------------------------------------------------------------------
   function varint(buf, pos, end) {
     const at = pos;
-    let value = 0n;
+    let small = 0, value = 0n;
     for (let i = 0; i < 10; i++) {
       if (pos >= end) throw new Invalid(at, 'a varint runs past the end');
       const b = buf[pos++];
-      value |= BigInt(b & 0x7f) << BigInt(7 * i);
-      if (!(b & 0x80)) return [BigInt.asUintN(64, value), pos];
+      // The first four bytes (28 bits) in plain arithmetic: most varints end there.
+      if (i < 4) small |= (b & 0x7f) << (7 * i);
+      else value |= BigInt(b & 0x7f) << BigInt(7 * i);
+      if (!(b & 0x80)) return [BigInt.asUintN(64, value | BigInt(small)), pos];
     }
     throw new Invalid(at, 'a varint longer than 10 bytes');
   }

@@ -4,6 +4,11 @@
 // signed bytes (DossierDecode), never taken from the JSON; what the page shows but does not
 // check says so. Evidence only ever enters the page as text (textContent, attribute values),
 // never as HTML, so no string in it can become markup.
+//
+// A national dossier holds some 10,000 events and as many trace nodes. So every item's marks,
+// state and reason are drawn at once, but what is behind a closed <details> (an event's
+// contents and evidence, a trace node's rules and sources) is drawn when it is first opened, and
+// all of it before printing; and the browser lays out only the events near the screen (CSS).
 'use strict';
 
 (function () {
@@ -14,15 +19,33 @@
   // ---- Small builders ---------------------------------------------------------------------
   function el(tag, attrs, ...children) {
     const e = document.createElement(tag);
-    for (const [k, v] of Object.entries(attrs || {})) {
+    for (const k in attrs) {
+      const v = attrs[k];
       if (v === null || v === undefined || v === false) continue;
       if (k === 'class') e.className = v; else e.setAttribute(k, v === true ? '' : String(v));
     }
-    for (const c of children.flat(Infinity)) {
-      if (c !== null && c !== undefined && c !== false) e.append(c instanceof Node ? c : String(c));
-    }
+    appendAll(e, children);
     return e;
   }
+  function appendAll(e, children) {  // nested arrays flattened; null, undefined and false left out
+    for (const c of children) {
+      if (Array.isArray(c)) appendAll(e, c);
+      else if (c !== null && c !== undefined && c !== false) e.append(c instanceof Node ? c : String(c));
+    }
+  }
+  // What a closed <details> holds is drawn when it is first opened (or printed): build(details)
+  // appends it, once.
+  const unbuilt = new Map();  // details -> function drawing its contents
+  function later(details, draw) {
+    if (details.open) draw(details); else unbuilt.set(details, draw);
+    return details;
+  }
+  function build(details) {
+    const draw = unbuilt.get(details);
+    if (draw) { unbuilt.delete(details); draw(details); }
+  }
+  // "toggle" does not bubble: heard on its way down.
+  document.addEventListener('toggle', (e) => { if (e.target.open) build(e.target); }, true);
   function amount(cents) {
     try { return el('span', { class: 'amount', 'data-cents': cents }, V.formatCents(cents, notation)); }
     catch (e) { return el('span', { class: 'amount-invalid' }, `(not an amount: ${cents})`); }
@@ -35,16 +58,26 @@
     } catch (e) { /* not a URL: shown as text below */ }
     return el('span', null, text || url || '');
   }
-  let events = new Map(), bodies = new Map();
+  let events = new Map();
+  const bodies = new Map();  // sequence -> its signed body decoded, when first needed
+  function body(seq) {
+    if (!bodies.has(seq)) bodies.set(seq, events.has(seq) ? decodeBody(events.get(seq)) : null);
+    return bodies.get(seq);
+  }
   const eventLink = (seq, text) => (events.has(seq)
     ? el('a', { href: '#event-' + seq }, text || `event #${seq}`)
     : el('span', null, `${text || 'event #' + seq} (not in this dossier)`));
   const MARKS = { verified: '✓ verified', failed: '✗ failed', running: '… checking', 'not checked': '– not checked', absent: '– no line',
     unsupported: '– not checked (no Ed25519 in this browser)' };
-  const mark = (state) => el('span', { class: 'mark mark-' + state.replace(' ', '-') }, MARKS[state] || state);
+  function markAs(m, state) {
+    m.className = 'mark mark-' + state.replace(' ', '-');
+    if (m.firstChild) m.firstChild.data = MARKS[state] || state; else m.textContent = MARKS[state] || state;
+    return m;
+  }
+  const mark = (state) => markAs(document.createElement('span'), state);
   function setMark(container, state) {
     const m = container.querySelector('.mark');
-    if (m) m.replaceWith(mark(state));
+    if (m) markAs(m, state);
   }
   // What the page shows but does not check, marked where it is shown.
   const unchecked = () => el('span', { class: 'unchecked' }, ' (stated by ledgerctl when it wrote this dossier; not checked by this page)');
@@ -120,7 +153,7 @@
   // is read from the amendment's signed body (rule_amended 23: values 1 {parameter 1,
   // valid_from 2, source 8}, citation 2 {reference 1, url 2}), or marked as not checked.
   function amendment(seq) {
-    const b = bodies.get(seq), p = b && b.message && D.get(b.message, 23);
+    const b = body(seq), p = b && b.message && D.get(b.message, 23);
     return D.isMessage(p) ? p : null;
   }
   const sameDay = (date, triple) => [1, 2, 3].every((i) => (D.get(date, i) || 0) === (triple || [])[i - 1]);
@@ -150,19 +183,20 @@
         'Legal basis, as ledgerctl traced it (outside the trace digest): set by ', eventLink(b.amendment_sequence),
         ', which cites ', signedCitation(b.amendment_sequence), signedSource(b.amendment_sequence, r.parameter, null, b.source)))) : null);
   }
+  // A node: its mark, label, amount and reason, and its children, always; the rest when opened.
   function traceNode(node, path, depth) {
-    const kids = node.children || [];
+    const kids = node.children || [], reason = el('p', { class: 'reason' });
     const details = el('details', { 'data-node': path, open: depth < 2 },
       el('summary', null, mark('running'), ' ', el('span', { class: 'node-label' }, node.label || node.key), ' ', amount(node.amount_cents)),
-      el('div', { class: 'node-body' },
-        el('p', { class: 'reason' }),
-        facts([['Path', code(path)], node.formula && ['Formula', node.formula], ['Digest', code(node.digest)]]),
-        (node.rules || []).length ? [el('p', { class: 'sub' }, 'Rule values'), el('ul', null, node.rules.map(ruleItem))] : null,
-        (node.sources || []).length ? [el('p', { class: 'sub' }, 'Source events'), el('ul', null, node.sources.map((s) =>
-          el('li', null, eventLink(s.sequence), `: ${s.kind}, ${s.event_id}`)))] : null,
-        (node.notes || []).length ? [el('p', { class: 'sub' }, 'Notes'), el('ul', null, node.notes.map((n) => el('li', null, n)))] : null,
+      el('div', { class: 'node-body' }, reason,
         kids.length ? el('ul', { class: 'tree' }, kids.map((c) => el('li', null, traceNode(c, path + '/' + c.key, depth + 1)))) : null));
-    return details;
+    return later(details, () => reason.after(...[
+      facts([['Path', code(path)], node.formula && ['Formula', node.formula], ['Digest', code(node.digest)]]),
+      (node.rules || []).length ? [el('p', { class: 'sub' }, 'Rule values'), el('ul', null, node.rules.map(ruleItem))] : null,
+      (node.sources || []).length ? [el('p', { class: 'sub' }, 'Source events'), el('ul', null, node.sources.map((s) =>
+        el('li', null, eventLink(s.sequence), `: ${s.kind}, ${s.event_id}`)))] : null,
+      (node.notes || []).length ? [el('p', { class: 'sub' }, 'Notes'), el('ul', null, node.notes.map((n) => el('li', null, n)))] : null,
+    ].flat().filter(Boolean)));
   }
   function traceSection(trace) {
     return section('trace', 'Derivation (trace)',
@@ -206,20 +240,37 @@
     catch (e) { return { error: 'not base64' }; }
   }
   function contents(ev) {
-    const b = bodies.get(ev.sequence);
+    const b = body(ev.sequence);
     if (!b || !b.message) return el('p', { class: 'unreadable' }, `The signed body cannot be read: ${b ? b.error : 'no body'}.`);
     return shown({ rows: D.describe(schema, b.message) });
   }
   const CHECKS = [['leaf', 'Leaf hash'], ['body', 'Id, stream, signer and kind as signed'], ['citations', 'Trace citations'],
     ['signature', 'Signature'], ['authority', 'Signer: registered before, role, not revoked'], ['proof', 'Inclusion proof']];
+  // What every event shows at once (its marks, reason and why it is here) is one skeleton, cloned
+  // for each; its contents and evidence are drawn when its <details> is first opened.
+  let skeleton = null;
   function eventArticle(ev) {
-    const reg = ev.signer_registration, rev = ev.signer_revocation;
-    return el('article', { id: 'event-' + ev.sequence, 'data-item': 'event:' + ev.sequence, class: 'item event', 'aria-labelledby': 'event-' + ev.sequence + '-title' },
-      el('h3', { id: 'event-' + ev.sequence + '-title' }, `Event #${ev.sequence}: ${ev.kind}`),
+    skeleton = skeleton || el('article', { class: 'item event' },
+      el('h3'),
       el('p', null, mark('running')),
       el('p', { class: 'reason' }),
       el('p', { class: 'why' }, 'Why it is here: ', el('span', { class: 'why-text' }, '… checking')),
-      el('ul', { class: 'checks' }, CHECKS.map(([k, label]) => el('li', { 'data-check': k }, mark('running'), ' ', label))),
+      el('ul', { class: 'checks' }, CHECKS.map(([k, label]) => el('li', { 'data-check': k }, mark('running'), ' ' + label))),
+      el('details', { class: 'event-detail' }, el('summary')));
+    const article = skeleton.cloneNode(true), id = 'event-' + ev.sequence;
+    article.id = id;
+    article.setAttribute('data-item', 'event:' + ev.sequence);
+    article.setAttribute('aria-labelledby', id + '-title');
+    const title = article.querySelector('h3'), details = article.querySelector('details.event-detail');
+    title.id = id + '-title';
+    title.textContent = `Event #${ev.sequence}: ${ev.kind}`;
+    details.firstChild.textContent = `Contents and evidence of ${ev.event_id}`;
+    later(details, () => details.append(...eventDetail(ev)));
+    return article;
+  }
+  function eventDetail(ev) {
+    const reg = ev.signer_registration, rev = ev.signer_revocation;
+    return [
       facts([
         ['Event id', code(ev.event_id)],
         ['Stream', ev.stream],
@@ -234,7 +285,8 @@
         el('p', { class: 'sub' }, 'Body'), el('pre', null, ev.body),
         el('p', { class: 'sub' }, 'Signature'), el('pre', null, ev.signature)),
       el('details', { class: 'proof' }, el('summary', null, `Inclusion proof (${(ev.proof || []).length} hashes)`),
-        el('ol', null, (ev.proof || []).map((h, i) => el('li', null, `step ${i + 1}: `, code(h))))));
+        el('ol', null, (ev.proof || []).map((h, i) => el('li', null, `step ${i + 1}: `, code(h))))),
+    ];
   }
 
   // ---- Marks --------------------------------------------------------------------------------
@@ -243,7 +295,7 @@
     container.setAttribute('data-state', state);
     setMark(container, state);
     container.querySelector('.reason').textContent = item ? item.reason : 'not checked by the verifier';
-    for (const li of container.querySelectorAll('[data-check]')) setMark(li, (item && item.checks[li.dataset.check]) || 'not checked');
+    for (const li of container.querySelectorAll('[data-check]')) setMark(li, (item && item.checks[li.getAttribute('data-check')]) || 'not checked');
     // Why an event is here, as the verifier derived it from what it checked.
     const why = container.querySelector('.why-text');
     if (why) why.textContent = item && item.why && item.why.length ? item.why.join('; ') : 'nothing this page checks cites it';
@@ -298,9 +350,11 @@
     for (const a of document.querySelectorAll('.amount[data-cents]')) a.textContent = V.formatCents(a.dataset.cents, next);
   }
 
-  // <details> that are closed do not print: open them all for printing, close them again after.
+  // <details> that are closed do not print: draw and open them all for printing, close them
+  // again after.
   let openedForPrint = [];
   window.addEventListener('beforeprint', () => {
+    for (const details of [...unbuilt.keys()]) build(details);
     openedForPrint = [...document.querySelectorAll('details:not([open])')];
     for (const d of openedForPrint) d.open = true;
   });
@@ -315,7 +369,6 @@
       data = JSON.parse(document.getElementById('dossier-data').textContent);
       events = new Map((data.events || []).map((e) => [e.sequence, e]));
       schema = data.schema;
-      bodies = new Map(data.events.map((e) => [e.sequence, decodeBody(e)]));
       document.body.insertBefore(header(data), main);
       main.replaceChildren(verdictSection(), settlementSection(data.settlement), traceSection(data.trace),
         checkpointSection(data.checkpoint),
@@ -327,7 +380,15 @@
       document.body.setAttribute('data-verification', 'done');
       return;
     }
-    apply(await V.verifyDossier(data), data);
+    // How far the checks are, about once a second (each change redraws the page).
+    const status = document.querySelector('#verdict > p');
+    let shown = performance.now();
+    const progress = (checked, total) => {
+      if (performance.now() - shown < 1000) return;
+      shown = performance.now();
+      status.textContent = `… Checking the evidence in this page: ${checked} of ${total} events checked.`;
+    };
+    apply(await V.verifyDossier(data, { progress }), data);
   }
   if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start);
   else start();

@@ -69,11 +69,20 @@ globalThis.DossierVerify = (function () {
   }
 
   // ---- Bytes, hex, base64, integers ---------------------------------------------------------
+  // Hex by table: a dossier holds hundreds of thousands of hashes.
+  const HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
+  const NIBBLE = new Int8Array(128).fill(-1);
+  for (let i = 0; i < 16; i++) NIBBLE['0123456789abcdef'.charCodeAt(i)] = i;
   function hexToBytes(hex) {
     // Lowercase only: the format writes lowercase, and one spelling per hash keeps comparing exact.
-    if (typeof hex !== 'string' || !/^(?:[0-9a-f]{2})*$/.test(hex)) throw new Error('not lowercase hex: ' + String(hex).slice(0, 80));
+    const bad = () => new Error('not lowercase hex: ' + String(hex).slice(0, 80));
+    if (typeof hex !== 'string' || hex.length % 2) throw bad();
     const out = new Uint8Array(hex.length / 2);
-    for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
+    for (let i = 0; i < out.length; i++) {
+      const hi = NIBBLE[hex.charCodeAt(2 * i)], lo = NIBBLE[hex.charCodeAt(2 * i + 1)];
+      if (!(hi >= 0 && lo >= 0)) throw bad();  // undefined (beyond ASCII) fails too
+      out[i] = (hi << 4) | lo;
+    }
     return out;
   }
   function hash32(hex, what) {  // every hash in the format is SHA-256: 32 bytes
@@ -81,8 +90,18 @@ globalThis.DossierVerify = (function () {
     if (bytes.length !== 32) throw new Error(`${what} is ${bytes.length} bytes, not a 32-byte hash`);
     return bytes;
   }
-  const toHex = (bytes) => Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
-  const fromBase64 = (text) => Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
+  // The same check, the hash kept as hex (an inclusion proof is 22 of them).
+  const hashHex = (hex, what) => (typeof hex === 'string' && /^[0-9a-f]{64}$/.test(hex) ? hex : toHex(hash32(hex, what)));
+  function toHex(bytes) {
+    let s = '';
+    for (let i = 0; i < bytes.length; i++) s += HEX[bytes[i]];
+    return s;
+  }
+  function fromBase64(text) {
+    const s = atob(text), out = new Uint8Array(s.length);
+    for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
+    return out;
+  }
   // Hashes in reasons: enough hex to tell two apart, short enough to read.
   const short = (hex) => (hex && hex.length > 12 ? hex.slice(0, 12) + '…' : hex || '(none)');
   function concat(...parts) {
@@ -91,13 +110,34 @@ globalThis.DossierVerify = (function () {
     for (const p of parts) { out.set(p, at); at += p.length; }
     return out;
   }
-  function bigEndian(value, size) {  // a BigInt as `size` bytes, unsigned
-    const out = new Uint8Array(size);
-    for (let i = size - 1; i >= 0; i--) { out[i] = Number(value & 0xffn); value >>= 8n; }
-    return out;
+  // Bytes written one after another into a buffer that grows: big-endian integers (u64 takes an
+  // i64 as the same bits, and only a whole number: BigInt refuses 1.5), bytes, and strings.
+  function writer() {
+    let buf = new Uint8Array(512), view = new DataView(buf.buffer), n = 0;
+    const room = (k) => {
+      if (n + k <= buf.length) return;
+      const grown = new Uint8Array(Math.max(2 * buf.length, n + k));
+      grown.set(buf.subarray(0, n));
+      buf = grown; view = new DataView(buf.buffer);
+    };
+    const w = {
+      u16(x) { room(2); view.setUint16(n, x); n += 2; },
+      u32(x) { room(4); view.setUint32(n, x); n += 4; },
+      u64(x) { const v = BigInt.asUintN(64, BigInt(x)); room(8); view.setBigUint64(n, v); n += 8; },
+      bytes(b) { room(b.length); buf.set(b, n); n += b.length; },
+      str(b) { w.u32(b.length); w.bytes(b); },  // u32 length ‖ bytes
+      txt(s) {  // u32 length ‖ UTF-8 (ASCII by hand, the rest by TextEncoder)
+        const text = String(s || '');
+        room(4 + 3 * text.length);  // UTF-8 takes at most 3 bytes per UTF-16 unit
+        let at = n + 4, i = 0;
+        for (let c; i < text.length && (c = text.charCodeAt(i)) < 0x80; i++) buf[at++] = c;
+        if (i < text.length) at += utf8.encodeInto(text.slice(i), buf.subarray(at)).written;
+        view.setUint32(n, at - n - 4); n = at;
+      },
+      done: () => buf.subarray(0, n),
+    };
+    return w;
   }
-  const u16 = (n) => bigEndian(BigInt(n), 2), u32 = (n) => bigEndian(BigInt(n), 4);
-  const u64 = (n) => bigEndian(BigInt.asUintN(64, BigInt(n)), 8);  // an i64 as the same bits
   // A sequence: a whole number in the checkpoint's tree (0 <= n < its size).
   const inTree = (n, size) => Number.isSafeInteger(n) && n >= 0 && n < size;
   // Cents travel as decimal strings (they may pass 2^53). BigInt('') is 0n: check the text first.
@@ -116,8 +156,18 @@ globalThis.DossierVerify = (function () {
     return (v < 0n ? '\u2212' : '') + (nl ? '€ ' + euros + ',' : '€' + euros + '.') + digits.slice(-2);
   }
   const sha256 = async (bytes) => new Uint8Array(await subtle.digest('SHA-256', bytes));
+  // A function of bytes computed once per distinct input (its result may be a promise). For
+  // what ten thousand events share: a few signing keys, and the upper nodes of the tree.
+  function once(f) {
+    const done = new Map();
+    return (bytes) => {
+      const key = typeof bytes === 'string' ? bytes : toHex(bytes);
+      if (!done.has(key)) done.set(key, f(bytes));
+      return done.get(key);
+    };
+  }
   // A key id as the ledger spells it: "ed25519:" + 16 hex of SHA-256(public key).
-  const keyIdOf = async (publicKey) => 'ed25519:' + toHex(await sha256(publicKey)).slice(0, 16);
+  const keyIdOf = once(async (publicKey) => 'ed25519:' + toHex(await sha256(publicKey)).slice(0, 16));
 
   // ---- Ed25519, and browsers without it ----------------------------------------------------
   // RFC 8032 §7.1 test 1 (its key, the empty message, its signature): if this browser cannot
@@ -128,10 +178,11 @@ globalThis.DossierVerify = (function () {
   const probeEd25519 = () => (ed25519Works = ed25519Works || subtle.importKey('raw', hexToBytes(PROBE[0]), { name: 'Ed25519' }, false, ['verify'])
     .then((key) => subtle.verify({ name: 'Ed25519' }, key, hexToBytes(PROBE[1]), new Uint8Array(0))).catch(() => false));
   const UNSUPPORTED = new Error('this browser cannot check Ed25519 signatures');
+  const importEd25519 = once((publicKey) => subtle.importKey('raw', publicKey, { name: 'Ed25519' }, false, ['verify']).catch(() => null));
   async function ed25519Verify(publicKey, signature, message) {
     if (!(await probeEd25519())) throw UNSUPPORTED;
     if (publicKey.length !== 32 || signature.length !== 64) return false;
-    const key = await subtle.importKey('raw', publicKey, { name: 'Ed25519' }, false, ['verify']).catch(() => null);
+    const key = await importEd25519(publicKey);
     return !!key && subtle.verify({ name: 'Ed25519' }, key, signature, message);
   }
 
@@ -160,28 +211,47 @@ globalThis.DossierVerify = (function () {
   }
 
   // ---- Leaves and the Merkle tree (ledger/core/LEAF_FORMAT.md, RFC 9162) ----------------------
-  async function leafHash(event, body, signature) {
-    const keyId = utf8.encode(event.key_id);
-    const leaf = concat([1], u64(event.sequence), u64(cents(event.recorded_at_micros)),
-      u16(keyId.length), keyId, u32(body.length), body, u16(signature.length), signature);
-    return toHex(await sha256(concat([0], leaf)));
+  async function leafHash(event, body, signature) {  // SHA-256(0x00 ‖ leaf)
+    const w = writer(), keyId = utf8.encode(event.key_id);
+    w.bytes([0, 1]); w.u64(event.sequence); w.u64(cents(event.recorded_at_micros));
+    w.u16(keyId.length); w.bytes(keyId); w.u32(body.length); w.bytes(body); w.u16(signature.length); w.bytes(signature);
+    return toHex(await sha256(w.done()));
   }
-  // RFC 9162 §2.1.3.2: the root an inclusion proof leads to from leaf `index` in a tree of
-  // `size`, or null when the proof's length does not fit that position.
-  async function rootFromInclusionProof(index, size, leaf, proof) {
+  // An inner node's hash from its children's (hex): SHA-256(0x01 ‖ left ‖ right).
+  const innerNode = async (left, right) => toHex(await sha256(concat([1], hexToBytes(left), hexToBytes(right))));
+  // The same, each distinct pair hashed once: the proofs of a dossier's events share their upper
+  // nodes. Every proof is still walked to the root, and a node is the hash of the very bytes given.
+  function innerNodeOnce() {
+    const byLeft = new Map();  // left -> Map(right -> the node's hash, a promise)
+    return (left, right) => {
+      let byRight = byLeft.get(left);
+      if (!byRight) byLeft.set(left, (byRight = new Map()));
+      let node = byRight.get(right);
+      if (!node) byRight.set(right, (node = innerNode(left, right)));
+      return node;
+    };
+  }
+  // RFC 9162 §2.1.3.2: the root (hex) an inclusion proof (hex hashes) leads to from leaf
+  // `index` in a tree of `size`, or null when the proof's length does not fit that position.
+  async function rootFromProof(index, size, leaf, proof, node) {
     if (!(index >= 0 && index < size)) return null;
     let fn = index, sn = size - 1, r = leaf;
     for (const p of proof) {
       if (sn === 0) return null;
       if (fn % 2 === 1 || fn === sn) {
-        r = await sha256(concat([1], p, r));
+        r = await node(p, r);
         while (fn % 2 === 0 && fn !== 0) { fn = Math.floor(fn / 2); sn = Math.floor(sn / 2); }
       } else {
-        r = await sha256(concat([1], r, p));
+        r = await node(r, p);
       }
       fn = Math.floor(fn / 2); sn = Math.floor(sn / 2);
     }
     return sn === 0 ? r : null;
+  }
+  // The same with bytes, as RFC 9162's test vectors give them.
+  async function rootFromInclusionProof(index, size, leaf, proof) {
+    const r = await rootFromProof(index, size, toHex(leaf), proof.map(toHex), innerNode);
+    return r && hexToBytes(r);
   }
 
   // ---- Signed notes (C2SP signed-note, tlog-checkpoint, tlog-cosignature) ---------------------
@@ -279,28 +349,28 @@ globalThis.DossierVerify = (function () {
   }
 
   // ---- The trace (replay/TRACE_FORMAT.md) ---------------------------------------------------
+  const TRACE_NODE_V1 = utf8.encode('booo-trace-node-v1\0');
   function traceEncoding(node, size) {
-    const parts = [utf8.encode('booo-trace-node-v1'), [0]];
-    const str = (bytes) => parts.push(u32(bytes.length), bytes);
-    const txt = (s) => str(utf8.encode(s || ''));
-    const list = (xs, each) => { parts.push(u32((xs || []).length)); (xs || []).forEach(each); };
-    const date = (d) => (d || [0, 0, 0]).forEach((x) => parts.push(u32(x >>> 0)));
-    const seq = (n, what) => { if (!inTree(n, size)) throw new Error(`${what} ${n} is not a sequence in the tree`); return u64(n); };
-    txt(node.key); txt(node.label); parts.push(u64(cents(node.amount_cents))); txt(node.formula);
+    const w = writer(), txt = w.txt, str = w.str;
+    const list = (xs, each) => { w.u32((xs || []).length); (xs || []).forEach(each); };
+    const date = (d) => (d || [0, 0, 0]).forEach((x) => w.u32(x >>> 0));
+    const seq = (n, what) => { if (!inTree(n, size)) throw new Error(`${what} ${n} is not a sequence in the tree`); return n; };
+    w.bytes(TRACE_NODE_V1);
+    txt(node.key); txt(node.label); w.u64(cents(node.amount_cents)); txt(node.formula);
     list(node.rules, (r) => {
       txt(r.parameter); txt(r.value); date(r.valid_first); date(r.valid_last);
       // A rule value read from no amendment has sequence 0 and no leaf hash.
-      parts.push(r.amendment_leaf_hash ? seq(r.amendment_sequence, 'amendment sequence') : u64(r.amendment_sequence || 0));
+      w.u64(r.amendment_leaf_hash ? seq(r.amendment_sequence, 'amendment sequence') : r.amendment_sequence || 0);
       str(r.amendment_leaf_hash ? hash32(r.amendment_leaf_hash, 'an amendment leaf hash') : new Uint8Array(0));
       txt(r.citation); txt(r.citation_url);
       for (const b of r.set_by || []) { seq(b.amendment_sequence, 'set_by sequence'); hash32(b.amendment_leaf_hash, 'a set_by leaf hash'); }
     });
     list(node.sources, (s) => {
-      parts.push(seq(s.sequence, 'source sequence')); str(hash32(s.leaf_hash, 'a source leaf hash')); txt(s.event_id); txt(s.kind);
+      w.u64(seq(s.sequence, 'source sequence')); str(hash32(s.leaf_hash, 'a source leaf hash')); txt(s.event_id); txt(s.kind);
     });
-    list(node.notes, txt);
+    list(node.notes, (note) => txt(note));
     list(node.children, (c) => str(hash32(c.digest, `the digest of child ${c.key}`)));  // as given
-    return concat(...parts);
+    return w.done();
   }
   // Each node on its own: its digest from its own content and its children's stated digests,
   // so a changed node fails where it was changed; and a parent's amount is its children's sum.
@@ -443,11 +513,11 @@ globalThis.DossierVerify = (function () {
     });
     await check('authority', () => authority(ev, rec, ctx));
     await check('proof', async () => {
-      const proof = ev.proof.map((h, i) => hash32(h, `proof hash ${i + 1}`)), size = ctx.size, root = ctx.root;
-      const r = await rootFromInclusionProof(ev.sequence, size, hash32(ev.leaf_hash, 'the leaf hash'), proof);
+      const proof = ev.proof.map((h, i) => hashHex(h, `proof hash ${i + 1}`)), size = ctx.size, root = ctx.root;
+      const r = await rootFromProof(ev.sequence, size, hashHex(ev.leaf_hash, 'the leaf hash'), proof, ctx.innerNode);
       if (!r) return `inclusion proof of ${proof.length} hashes does not fit leaf ${ev.sequence} of a tree of ${size}`;
-      if (toHex(r) === root) return null;
-      return `inclusion proof (${proof.length} hashes) leads to root ${short(toHex(r))}, the checkpoint's root is ${short(root)}`;
+      if (r === root) return null;
+      return `inclusion proof (${proof.length} hashes) leads to root ${short(r)}, the checkpoint's root is ${short(root)}`;
     });
     const state = reasons.length ? 'failed' : Object.values(checks).includes('unsupported') ? 'unsupported' : 'verified';
     return { state, reason: reasons.join('; '), checks };
@@ -469,7 +539,15 @@ globalThis.DossierVerify = (function () {
   }
 
   // ---- The whole dossier --------------------------------------------------------------------
-  async function verifyDossier(data) {
+  // Events are checked a batch at a time, the batch's checks interleaved (each check still whole);
+  // between batches a browser may draw the page and answer its reader (under Node: no wait).
+  const BATCH = 256;
+  const pause = () => (globalThis.scheduler && typeof globalThis.scheduler.yield === 'function' ? globalThis.scheduler.yield()
+    : new Promise((resolve) => (typeof globalThis.setTimeout === 'function' ? globalThis.setTimeout(resolve, 0) : resolve())));
+
+  // options.progress(checked, total), if given, hears how many events are checked so far.
+  async function verifyDossier(data, options) {
+    const progress = (options && options.progress) || (() => {});
     const items = {}, nodes = {}, trust = { checkpoint_key: null, ministry_root_key: null };
     let settlement = 'MISMATCH';
     const item = (name, bad, extra) => {
@@ -493,7 +571,7 @@ globalThis.DossierVerify = (function () {
       const g = bodies.get(0), genesis = g && !g.error && g.p.num === 20 ? g : null;
       if (genesis) trust.ministry_root_key = await keyIdOf(raw(genesis.p.msg, 2));
       const ctx = { schema: data.schema, bySeq, bodies, revocations, genesis, size, root: cp.root,
-        record: (n) => (inTree(n, size) && bodies.get(n)) || null, citations: new Map() };
+        record: (n) => (inTree(n, size) && bodies.get(n)) || null, citations: new Map(), innerNode: innerNodeOnce() };
       // The trace first: its citations feed the events' checks.
       const cited = [], traceBad = [];
       if (!inTree(data.settlement.determination.sequence, size)) traceBad.push(`the determination's sequence ${data.settlement.determination.sequence} is not in the tree`);
@@ -505,15 +583,22 @@ globalThis.DossierVerify = (function () {
       for (const c of cited) {
         if (!bySeq.get(c.seq)) traceBad.push(`node ${c.by} cites event #${c.seq}, which is not in the dossier`);
         else if (!(c.seq < point)) traceBad.push(`node ${c.by} cites event #${c.seq}, past the ledger point (first ${point} events)`);
-        ctx.citations.set(c.seq, (ctx.citations.get(c.seq) || []).concat(c));
+        if (!ctx.citations.has(c.seq)) ctx.citations.set(c.seq, []);
+        ctx.citations.get(c.seq).push(c);  // one amendment may be cited by every node
       }
       item('trace', traceBad);
       const why = whyEach(data, ctx, cited);
-      for (const ev of data.events) {
-        const name = 'event:' + ev.sequence, fail = (w) => ({ state: 'failed', reason: `event #${ev.sequence}: ${w}`, checks: {}, why: [] });
-        if (!inTree(ev.sequence, size)) { items[name] = fail(`sequence ${ev.sequence} is not a whole number below the tree size ${cp.tree_size}`); continue; }
-        if (bySeq.get(ev.sequence) === null) { items[name] = fail('appears more than once'); continue; }
-        try { items[name] = Object.assign(await verifyEvent(ev, ctx), { why: why.get(ev.sequence) || [] }); } catch (e) { items[name] = fail(e.message); }
+      const eventItem = async (ev) => {
+        const fail = (w) => ({ state: 'failed', reason: `event #${ev.sequence}: ${w}`, checks: {}, why: [] });
+        if (!inTree(ev.sequence, size)) return fail(`sequence ${ev.sequence} is not a whole number below the tree size ${cp.tree_size}`);
+        if (bySeq.get(ev.sequence) === null) return fail('appears more than once');
+        try { return Object.assign(await verifyEvent(ev, ctx), { why: why.get(ev.sequence) || [] }); } catch (e) { return fail(e.message); }
+      };
+      for (let i = 0; i < data.events.length; i += BATCH) {
+        const batch = data.events.slice(i, i + BATCH), checked = await Promise.all(batch.map(eventItem));
+        batch.forEach((ev, j) => { items['event:' + ev.sequence] = checked[j]; });  // in the dossier's order
+        progress(i + batch.length, data.events.length);
+        await pause();
       }
       try {
         const r = await verifyCheckpoint(cp, ctx);
