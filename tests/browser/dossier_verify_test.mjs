@@ -436,6 +436,16 @@ test('(c) a proof hash flipped: that event fails, naming the proof and both root
   assert.deepEqual(r.items['event:5'].checks, { ...allVerified, proof: 'failed' });
 });
 
+test('a proof hash shared with other events\' proofs, changed in one: that event alone fails', async () => {
+  // The page hashes each inner node once per dossier; every proof must still lead to the root itself.
+  for (const i of [0, 5]) {  // the first proof to reach the shared node, and a later one
+    const d = fresh(), ev = d.events[i], last = ev.proof.length - 1;
+    assert.ok(d.events.filter((e) => e.proof.at(-1) === ev.proof[last]).length > 1, 'the last proof hash is shared');
+    ev.proof[last] = flipHex(ev.proof[last], 3);
+    expectOnly(await verify(d), ['event:' + ev.sequence], { ['event:' + ev.sequence]: [`event #${ev.sequence}`, 'leads to root'] });
+  }
+});
+
 test('(d) a byte of the checkpoint signature flipped: the checkpoint fails', async () => {
   const d = fresh();
   const lines = d.checkpoint.note.split('\n');

@@ -64,13 +64,7 @@ ctl determine --key "$WORK/ministry.key" --municipality GM0363 --year 2022 \
   --decision-date 2023-11-30 --reference NOO/VS/2023/0363 --event-id det-2022 >/dev/null
 ctl replay-settlement --event-id det-2022 | has '^MATCH' || fail "settlement did not match"
 # The made-up determination of tests/cli/grants_end_to_end.sh: it replays to MISMATCH.
-cat >"$WORK/bad-determination.json" <<'JSON'
-{"event_id": "det-2022-wrong", "supersedes_event_id": "det-2022",
- "grant_determined": {"municipality_code": "GM0363", "spending_year": 2022,
-  "amount_cents": "400000000", "trace_digest": "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
-  "decision_date": {"year": 2023, "month": 12, "day": 1}, "decision_reference": "NOO/VS/X"}}
-JSON
-ctl append --key "$WORK/ministry.key" --event "$WORK/bad-determination.json" >/dev/null
+append_made_up_determination
 if out=$(ctl replay-settlement --event-id det-2022-wrong 2>/dev/null); then
   fail "made-up determination matched"
 fi

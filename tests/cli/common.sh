@@ -37,3 +37,15 @@ as() { local who="$1"; shift
 refused() { local code="$1" text="$2"; shift 2; local out
   if out=$("$@" 2>&1); then fail "accepted: $* -> $out"; fi
   has "$code: .*$text" <<<"$out" || fail "expected $code ($text), got: $out"; }
+# append_made_up_determination: GM0363's 2022 determination again (event det-2022-wrong,
+# superseding det-2022), signed by $WORK/ministry.key, with an amount and a trace digest that do
+# not follow from the ledger: its settlement replays to MISMATCH.
+append_made_up_determination() {
+  cat >"$WORK/bad-determination.json" <<'JSON'
+{"event_id": "det-2022-wrong", "supersedes_event_id": "det-2022",
+ "grant_determined": {"municipality_code": "GM0363", "spending_year": 2022,
+  "amount_cents": "400000000", "trace_digest": "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
+  "decision_date": {"year": 2023, "month": 12, "day": 1}, "decision_reference": "NOO/VS/X"}}
+JSON
+  ctl append --key "$WORK/ministry.key" --event "$WORK/bad-determination.json" >/dev/null
+}

@@ -79,13 +79,7 @@ ctl replay-settlement --event-id det-2022 | has '^MATCH' || fail "settlement did
 
 # A determination that does not follow from the ledger (amount and digest made up): MISMATCH,
 # exit code 1, and the differing amount named.
-cat >"$WORK/bad-determination.json" <<'JSON'
-{"event_id": "det-2022-wrong", "supersedes_event_id": "det-2022",
- "grant_determined": {"municipality_code": "GM0363", "spending_year": 2022,
-  "amount_cents": "400000000", "trace_digest": "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
-  "decision_date": {"year": 2023, "month": 12, "day": 1}, "decision_reference": "NOO/VS/X"}}
-JSON
-ctl append --key "$WORK/ministry.key" --event "$WORK/bad-determination.json" >/dev/null
+append_made_up_determination
 if out=$(ctl replay-settlement --event-id det-2022-wrong); then fail "made-up determination matched"; fi
 grep -q '^MISMATCH' <<<"$out" || fail "no MISMATCH: $out"
 grep -q 'amount: determined €4,000,000.00, replayed €3,860,046.59' <<<"$out" \

@@ -2,6 +2,7 @@
 
 #include "tools/ledgerctl/trust_store.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -11,6 +12,8 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
@@ -224,30 +227,56 @@ nlohmann::json ReceiptToJson(const booo::v1::AppendResponse& response) {
           {"duplicate", response.duplicate()}};
 }
 
+absl::Status WithinRate(const std::function<grpc::Status()>& call) {
+  const absl::Time give_up = absl::Now() + absl::Minutes(1);
+  while (true) {
+    absl::Status status = FromGrpc(call());
+    if (!absl::IsResourceExhausted(status) ||
+        !absl::StartsWith(status.message(), "request rate:") || absl::Now() > give_up) {
+      return status;
+    }
+    double wait_ms = 10;
+    if (size_t at = status.message().rfind("retry in "); at != absl::string_view::npos) {
+      absl::string_view number = status.message().substr(at + 9);
+      if (!absl::SimpleAtod(number.substr(0, number.find(' ')), &wait_ms)) wait_ms = 10;
+    }
+    absl::SleepFor(absl::Milliseconds(std::clamp(wait_ms, 1.0, 1000.0)));
+  }
+}
+
+absl::Status ForEachStreamEvent(
+    booo::v1::Ledger::Stub& stub, const std::string& stream,
+    const std::function<absl::Status(const booo::v1::StoredEvent&)>& visit) {
+  for (uint64_t start = 0;;) {
+    booo::v1::ReadEventsRequest request;
+    request.set_stream(stream);
+    request.set_start(start);
+    request.set_max_events(1000);
+    booo::v1::ReadEventsResponse page;
+    RETURN_IF_ERROR(WithinRate([&] {
+      grpc::ClientContext context;
+      return stub.ReadEvents(&context, request, &page);
+    }));
+    for (const booo::v1::StoredEvent& event : page.events()) RETURN_IF_ERROR(visit(event));
+    if (page.end_of_log() || page.events().empty()) return absl::OkStatus();
+    start = page.next_start();
+  }
+}
+
 absl::StatusOr<std::pair<std::string, std::string>> CheckpointVerifier(
     booo::v1::Ledger::Stub& stub, const std::string& verifier_key, uint64_t tree_size,
     std::string* origin_out) {
   // The "keys" stream as the ledger holds it: the genesis, then every key event in order, from
   // which the key in force at each tree size follows (keys rotate).
   ledger::KeyRegistry keys;
-  for (uint64_t start = 0;;) {
-    grpc::ClientContext context;
-    booo::v1::ReadEventsRequest request;
-    request.set_stream("keys");
-    request.set_start(start);
-    request.set_max_events(1000);
-    booo::v1::ReadEventsResponse page;
-    RETURN_IF_ERROR(FromGrpc(stub.ReadEvents(&context, request, &page)));
-    for (const booo::v1::StoredEvent& event : page.events()) {
-      booo::v1::EventBody body;
-      if (!body.ParseFromString(event.body())) {
-        return absl::DataLossError(absl::StrCat("event ", event.sequence(), " does not parse"));
-      }
-      keys.Apply(body, event.sequence());
+  RETURN_IF_ERROR(ForEachStreamEvent(stub, "keys", [&keys](const booo::v1::StoredEvent& event) {
+    booo::v1::EventBody body;
+    if (!body.ParseFromString(event.body())) {
+      return absl::DataLossError(absl::StrCat("event ", event.sequence(), " does not parse"));
     }
-    if (page.end_of_log() || page.events().empty()) break;
-    start = page.next_start();
-  }
+    keys.Apply(body, event.sequence());
+    return absl::OkStatus();
+  }));
   if (!keys.genesis()) return absl::DataLossError("the ledger has no genesis");
   if (origin_out != nullptr) *origin_out = keys.genesis()->origin;
   if (!verifier_key.empty()) {

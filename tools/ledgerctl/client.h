@@ -3,6 +3,7 @@
 #ifndef BOOO_TOOLS_LEDGERCTL_CLIENT_H_
 #define BOOO_TOOLS_LEDGERCTL_CLIENT_H_
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -67,6 +68,15 @@ absl::StatusOr<booo::v1::AppendResponse> SignAndAppend(booo::v1::Ledger::Stub& s
 std::string ProtoToJson(const google::protobuf::Message& message);
 nlohmann::json EventToJson(const booo::v1::StoredEvent& event);
 nlohmann::json ReceiptToJson(const booo::v1::AppendResponse& response);
+
+// Runs `call` (one RPC) and repeats it, after the wait the server names ("retry in N ms"),
+// while the server refuses it for the caller's request rate, for at most a minute: a command
+// that makes thousands of calls (a dossier of a whole year) stays within the rate.
+absl::Status WithinRate(const std::function<grpc::Status()>& call);
+// Every event of `stream`, in ledger order, page by page (ReadEvents), each handed to `visit`.
+absl::Status ForEachStreamEvent(
+    booo::v1::Ledger::Stub& stub, const std::string& stream,
+    const std::function<absl::Status(const booo::v1::StoredEvent&)>& visit);
 
 // Fetches the current checkpoint and checks it through the trust store: its signature with
 // `verifier_key` ("name+hash+key") or the pinned key (on first use, the key the ledger names

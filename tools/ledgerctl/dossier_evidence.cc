@@ -4,8 +4,6 @@
 #include <set>
 
 #include "absl/strings/escaping.h"
-#include "absl/strings/match.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "ledger/core/checkpoint.h"
@@ -34,27 +32,6 @@ class EvidenceSource {
   // The "keys" stream: genesis, registrations, revocations, checkpoint key rotations.
   virtual absl::StatusOr<std::vector<StoredEvent>> KeyEvents() = 0;
 };
-
-// A dossier of a whole year asks for thousands of events and proofs, one call each: more than
-// the server's per-caller rate allows in one burst. A call refused for its rate is repeated
-// after the wait the server names ("retry in N ms"), as often as it takes within a minute.
-template <typename Call>
-absl::Status WithinRate(Call call) {
-  const absl::Time give_up = absl::Now() + absl::Minutes(1);
-  while (true) {
-    absl::Status status = FromGrpc(call());
-    if (!absl::IsResourceExhausted(status) ||
-        !absl::StartsWith(status.message(), "request rate:") || absl::Now() > give_up) {
-      return status;
-    }
-    double wait_ms = 10;
-    if (size_t at = status.message().rfind("retry in "); at != absl::string_view::npos) {
-      absl::string_view number = status.message().substr(at + 9);
-      if (!absl::SimpleAtod(number.substr(0, number.find(' ')), &wait_ms)) wait_ms = 10;
-    }
-    absl::SleepFor(absl::Milliseconds(std::clamp(wait_ms, 1.0, 1000.0)));
-  }
-}
 
 class RemoteEvidence final : public EvidenceSource {
  public:
@@ -87,20 +64,10 @@ class RemoteEvidence final : public EvidenceSource {
   }
   absl::StatusOr<std::vector<StoredEvent>> KeyEvents() override {
     std::vector<StoredEvent> out;
-    for (uint64_t start = 0;;) {
-      booo::v1::ReadEventsRequest request;
-      request.set_stream("keys");
-      request.set_start(start);
-      request.set_max_events(1000);
-      booo::v1::ReadEventsResponse page;
-      RETURN_IF_ERROR(WithinRate([&] {
-        grpc::ClientContext context;
-        return stub_.ReadEvents(&context, request, &page);
-      }));
-      out.insert(out.end(), page.events().begin(), page.events().end());
-      if (page.end_of_log() || page.events().empty()) break;
-      start = page.next_start();
-    }
+    RETURN_IF_ERROR(ForEachStreamEvent(stub_, "keys", [&out](const StoredEvent& e) {
+      out.push_back(e);
+      return absl::OkStatus();
+    }));
     return out;
   }
 

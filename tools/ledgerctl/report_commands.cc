@@ -205,20 +205,10 @@ absl::Status RulesPage(const Globals& globals, const OfflineSource& offline,
     auto stub = Connect(globals.server);
     ASSIGN_OR_RETURN(ledger::Checkpoint head, FetchVerifiedCheckpoint(*stub, "", nullptr));
     report.tree_size = head.tree_size;
-    for (uint64_t start = 0;;) {
-      booo::v1::ReadEventsRequest request;
-      request.set_stream("rules");
-      request.set_start(start);
-      request.set_max_events(1000);
-      booo::v1::ReadEventsResponse page;
-      grpc::ClientContext context;
-      RETURN_IF_ERROR(FromGrpc(stub->ReadEvents(&context, request, &page)));
-      for (const auto& e : page.events()) {
-        if (e.sequence() < head.tree_size) CollectAmendment(e.sequence(), e.body(), report.amendments);
-      }
-      if (page.end_of_log() || page.events().empty()) break;
-      start = page.next_start();
-    }
+    RETURN_IF_ERROR(ForEachStreamEvent(*stub, "rules", [&](const booo::v1::StoredEvent& e) {
+      if (e.sequence() < head.tree_size) CollectAmendment(e.sequence(), e.body(), report.amendments);
+      return absl::OkStatus();
+    }));
     report.source = "ledgerd at " + globals.server;
   }
   DropSuperseded(report.amendments);

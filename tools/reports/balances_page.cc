@@ -100,18 +100,11 @@ std::string Cell(int64_t cents) {
 }
 
 std::string BalancesTable(const booo::v1::ListBalancesResponse& b) {
-  std::string out =
-      "<table id=\"balances\" class=\"sortable\">\n<caption>Per municipality and spending "
-      "year. Sort by a column with its header's button.</caption>\n<thead><tr>";
-  const std::pair<const char*, const char*> columns[] = {
-      {"Municipality", "text"}, {"Year", "number"},     {"Computed", "number"},
-      {"Determined", "number"}, {"Advances", "number"}, {"Repayments", "number"},
-      {"Balance", "number"},    {"VAT fund", "number"}, {"Flags", "number"}};
-  for (const auto& [name, kind] : columns) {
-    absl::StrAppend(&out, "<th scope=\"col\" aria-sort=\"none\" data-sort=\"", kind,
-                    "\"><button type=\"button\">", name, "</button></th>");
-  }
-  absl::StrAppend(&out, "</tr></thead>\n<tbody>\n");
+  std::string out = SortableTableOpen(
+      "balances", "Per municipality and spending year. Sort by a column with its header's button.",
+      {{"Municipality", "text"}, {"Year", "number"}, {"Computed", "number"},
+       {"Determined", "number"}, {"Advances", "number"}, {"Repayments", "number"},
+       {"Balance", "number"}, {"VAT fund", "number"}, {"Flags", "number"}});
   for (const auto& r : b.rows()) {
     absl::StrAppend(
         &out, "<tr><th scope=\"row\" data-value=\"", Escape(r.municipality_code()), "\">",
@@ -163,8 +156,7 @@ std::string RenderBalancesPage(const BalancesReport& report) {
       "<header>\n<h1>BooO balances: ", Escape(year), "</h1>\n<p>", Escape(known),
       "; ledger point: the first ", b.tree_size(), " events. Source: ", Escape(report.source),
       ". Written ", Escape(report.generated_at),
-      ".</p>\n<p><button type=\"button\" id=\"format-toggle\" aria-pressed=\"false\">Show amounts "
-      "in English notation</button></p>\n</header>\n<main>\n",
+      ".</p>\n", FormatToggleButton(), "</header>\n<main>\n",
       Totals(b),
       "<section aria-labelledby=\"chart-heading\">\n<h2 id=\"chart-heading\">Grant against "
       "advances and repayments</h2>\n<figure>\n<figcaption id=\"balances-chart-caption\">Per "

@@ -62,6 +62,23 @@ std::string AmountSpan(int64_t cents) {
                       "</span>");
 }
 
+std::string FormatToggleButton() {
+  return "<p><button type=\"button\" id=\"format-toggle\" aria-pressed=\"false\">Show amounts in "
+         "English notation</button></p>\n";
+}
+
+std::string SortableTableOpen(absl::string_view id, absl::string_view caption,
+                              const std::vector<std::pair<std::string, std::string>>& columns) {
+  std::string out = absl::StrCat("<table id=\"", id, "\" class=\"sortable\">\n<caption>",
+                                 Escape(caption), "</caption>\n<thead><tr>");
+  for (const auto& [name, kind] : columns) {
+    absl::StrAppend(&out, "<th scope=\"col\" aria-sort=\"none\" data-sort=\"", kind,
+                    "\"><button type=\"button\">", Escape(name), "</button></th>");
+  }
+  absl::StrAppend(&out, "</tr></thead>\n<tbody>\n");
+  return out;
+}
+
 std::string Page(const PageParts& parts) {
   std::string out = absl::StrCat(
       "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n",

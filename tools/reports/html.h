@@ -25,6 +25,13 @@ std::string DutchEuros(int64_t cents);
 // <span class="amount" data-cents="…">€ …</span>: an amount the pages' toggle can re-notate.
 std::string AmountSpan(int64_t cents);
 
+// The reports' "English notation" button (assets/report.js switches every .amount).
+std::string FormatToggleButton();
+// <table id=… class="sortable"> with its caption and a header row of buttons, one per (column
+// name, "text" or "number"), up to and including <tbody>; assets/report.js sorts by data-value.
+std::string SortableTableOpen(absl::string_view id, absl::string_view caption,
+                              const std::vector<std::pair<std::string, std::string>>& columns);
+
 struct PageParts {
   std::string title;
   std::string css;                   // one inline <style>

@@ -117,18 +117,10 @@ std::string StepChart(const std::string& parameter, const std::vector<RuleStep>&
 }
 
 std::string ValuesTable(const RulesReport& report) {
-  std::string out =
-      "<table id=\"rule-values\" class=\"sortable\">\n<caption>Every value every amendment "
-      "sets, in ledger order.</caption>\n<thead><tr>";
-  const std::pair<const char*, const char*> columns[] = {
-      {"Event", "number"},     {"Published", "text"}, {"Instrument", "text"},
-      {"Parameter", "text"},   {"From", "text"},      {"To", "text"},
-      {"Value", "text"},       {"Reaches back", "text"}};
-  for (const auto& [name, kind] : columns) {
-    absl::StrAppend(&out, "<th scope=\"col\" aria-sort=\"none\" data-sort=\"", kind,
-                    "\"><button type=\"button\">", name, "</button></th>");
-  }
-  absl::StrAppend(&out, "</tr></thead>\n<tbody>\n");
+  std::string out = SortableTableOpen(
+      "rule-values", "Every value every amendment sets, in ledger order.",
+      {{"Event", "number"}, {"Published", "text"}, {"Instrument", "text"}, {"Parameter", "text"},
+       {"From", "text"}, {"To", "text"}, {"Value", "text"}, {"Reaches back", "text"}});
   for (const RecordedAmendment& a : report.amendments) {
     const std::string published = ledger::FormatDate(a.amendment.publication_date());
     const std::string& url = a.amendment.citation().url();
@@ -260,8 +252,7 @@ std::string RenderRulesPage(const RulesReport& report) {
       "marks are publication dates; a shaded step was set after its days had begun: a "
       "retroactive change. Source: ",
       Escape(report.source), ". Written ", Escape(report.generated_at),
-      ".</p>\n<p><button type=\"button\" id=\"format-toggle\" aria-pressed=\"false\">Show amounts "
-      "in English notation</button></p>\n</header>\n<main>\n<section aria-labelledby=\"charts-"
+      ".</p>\n", FormatToggleButton(), "</header>\n<main>\n<section aria-labelledby=\"charts-"
       "heading\">\n<h2 id=\"charts-heading\">Norms over time</h2>\n",
       charts,
       "</section>\n<section aria-labelledby=\"values-heading\">\n<h2 id=\"values-heading\">All "

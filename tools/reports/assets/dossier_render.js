@@ -122,7 +122,8 @@
 
   function verdictSection() {
     return section('verification', 'Verification',
-      el('div', { id: 'verdict', role: 'status', 'aria-live': 'polite' }, el('p', null, '… Checking the evidence in this page.')),
+      // Busy while checking: a screen reader announces the verdict, not each step of the progress.
+      el('div', { id: 'verdict', role: 'status', 'aria-live': 'polite', 'aria-busy': 'true' }, el('p', null, '… Checking the evidence in this page.')),
       el('p', { class: 'print-only' }, 'A printed mark is not a verification: keep the HTML file and open it to check the evidence again.'),
       el('p', { class: 'explain' }, 'This page checks its own evidence in your browser, offline: each event\'s leaf hash, ' +
         'signature, signer (registered earlier, with the role its payload needs, not revoked) and inclusion proof against ' +
@@ -183,13 +184,20 @@
         'Legal basis, as ledgerctl traced it (outside the trace digest): set by ', eventLink(b.amendment_sequence),
         ', which cites ', signedCitation(b.amendment_sequence), signedSource(b.amendment_sequence, r.parameter, null, b.source)))) : null);
   }
-  // A node: its mark, label, amount and reason, and its children, always; the rest when opened.
+  // A node: its mark, label, amount and reason, and its children, always (one skeleton, cloned
+  // for each); the rest when opened.
+  let nodeSkeleton = null;
   function traceNode(node, path, depth) {
-    const kids = node.children || [], reason = el('p', { class: 'reason' });
-    const details = el('details', { 'data-node': path, open: depth < 2 },
-      el('summary', null, mark('running'), ' ', el('span', { class: 'node-label' }, node.label || node.key), ' ', amount(node.amount_cents)),
-      el('div', { class: 'node-body' }, reason,
-        kids.length ? el('ul', { class: 'tree' }, kids.map((c) => el('li', null, traceNode(c, path + '/' + c.key, depth + 1)))) : null));
+    nodeSkeleton = nodeSkeleton || el('details', null,
+      el('summary', null, mark('running'), ' ', el('span', { class: 'node-label' }), ' '),
+      el('div', { class: 'node-body' }, el('p', { class: 'reason' })));
+    const details = nodeSkeleton.cloneNode(true), summary = details.firstChild, reason = details.lastChild.firstChild;
+    details.setAttribute('data-node', path);
+    details.open = depth < 2;
+    summary.querySelector('.node-label').textContent = node.label || node.key;
+    summary.append(amount(node.amount_cents));
+    const kids = node.children || [];
+    if (kids.length) details.lastChild.append(el('ul', { class: 'tree' }, kids.map((c) => el('li', null, traceNode(c, path + '/' + c.key, depth + 1)))));
     return later(details, () => reason.after(...[
       facts([['Path', code(path)], node.formula && ['Formula', node.formula], ['Digest', code(node.digest)]]),
       (node.rules || []).length ? [el('p', { class: 'sub' }, 'Rule values'), el('ul', null, node.rules.map(ruleItem))] : null,
@@ -323,6 +331,7 @@
       : 'MISMATCH: the trace in this dossier is not the one the determination signed';
     const verdict = document.getElementById('verdict');
     verdict.setAttribute('data-state', result.verdict);
+    verdict.removeAttribute('aria-busy');
     const events = Object.keys(result.items).filter((k) => k.startsWith('event:')).length;
     const n = result.failures.length, trust = result.trust || {};
     const line = {
