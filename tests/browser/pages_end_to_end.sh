@@ -37,12 +37,7 @@ ctl register-key --signer "$WORK/ministry.key" --public-key "$WORK/ams.pub" --ro
 ctl register-key --signer "$WORK/ministry.key" --public-key "$WORK/utr.pub" --role municipality \
   --municipality GM0344 >/dev/null
 ctl load-rules --key "$WORK/ministry.key" --rulebook "$RULEBOOK" >/dev/null
-append ams 10-ams-goo-2022-h1 11-ams-goo-2022-h2 12-ams-poo-2022-06 13-ams-poo-2022-10 \
-  14-ams-leefgeld-poo-2022-10 15-ams-transition-request-office 16-ams-transition-request-hotel
-append ministry 30-min-advance-2022-1 31-min-advance-2022-2 32-min-transition-approved \
-  33-min-transition-rejected
-append ams 20-ams-goo-2022-h2-correction 21-ams-exception-claim-2022 22-ams-accountability-2022
-append ministry 34-min-exception-decision 35-min-hardship
+append_amsterdam_2022
 # Utrecht in 2022 too (not in the demo), so that the balances table has two rows to sort:
 # 25 hotel places for the second half year and an advance (grant €426,850.00, balance to pay).
 cat >"$WORK/utr-goo-2022.json" <<'JSON'

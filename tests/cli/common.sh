@@ -49,3 +49,14 @@ append_made_up_determination() {
 JSON
   ctl append --key "$WORK/ministry.key" --event "$WORK/bad-determination.json" >/dev/null
 }
+# append_amsterdam_2022: the demo's 2022 story of GM0363 (declarations, advances, the transition
+# requests and decisions, a correction, the exception claim, the accountability report and the
+# ministry's decisions on them), signed with $WORK/ams.key and $WORK/ministry.key.
+append_amsterdam_2022() {
+  append ams 10-ams-goo-2022-h1 11-ams-goo-2022-h2 12-ams-poo-2022-06 13-ams-poo-2022-10 \
+    14-ams-leefgeld-poo-2022-10 15-ams-transition-request-office 16-ams-transition-request-hotel
+  append ministry 30-min-advance-2022-1 31-min-advance-2022-2 32-min-transition-approved \
+    33-min-transition-rejected
+  append ams 20-ams-goo-2022-h2-correction 21-ams-exception-claim-2022 22-ams-accountability-2022
+  append ministry 34-min-exception-decision 35-min-hardship
+}

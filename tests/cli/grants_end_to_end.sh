@@ -31,12 +31,7 @@ out=$(ctl load-rules --key "$WORK/ministry.key" --rulebook "$PROPOSALS/refused-l
 grep -q "FAILED_PRECONDITION: demo-refused-lowering-2023: rule_amended.values\[0\]" <<<"$out" \
   || fail "unexpected refusal: $out"
 
-append ams 10-ams-goo-2022-h1 11-ams-goo-2022-h2 12-ams-poo-2022-06 13-ams-poo-2022-10 \
-  14-ams-leefgeld-poo-2022-10 15-ams-transition-request-office 16-ams-transition-request-hotel
-append ministry 30-min-advance-2022-1 31-min-advance-2022-2 32-min-transition-approved \
-  33-min-transition-rejected
-append ams 20-ams-goo-2022-h2-correction 21-ams-exception-claim-2022 22-ams-accountability-2022
-append ministry 34-min-exception-decision 35-min-hardship
+append_amsterdam_2022
 
 # As known on 30 Sep 2022: 120 × 122 × €100 = 1,464,000.00 plus transition costs
 # floor(45,000,000 × 122 / 731) = 75,102.59; the June person-months have no norm yet.
