@@ -63,6 +63,10 @@ class LedgerEventLog : public replay::EventLog {
     if (!event.ok()) return event.status();
     return std::optional<uint64_t>(event->sequence());
   }
+  absl::StatusOr<std::string> TreeRootAt(uint64_t size) const override {
+    ASSIGN_OR_RETURN(ledger::Hash root, ledger_->RootAt(size));
+    return std::string(HashBytes(root));
+  }
 
  private:
   const ledger::Ledger* const ledger_;

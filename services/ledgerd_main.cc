@@ -82,6 +82,15 @@ int main(int argc, char** argv) {
                  "kubelet's probes (services booo.liveness, booo.readiness); off when not given");
   app.add_option("--access-log-dir", options.access_log_dir,
                  "where reads are recorded (default <data-dir>/access-log)");
+  app.add_option("--projection-dir", options.projection_dir,
+                 "where the projection is kept across restarts (default <data-dir>/projection)");
+  bool rebuild_projection_every_start = false;
+  app.add_flag("--no-kept-projection", rebuild_projection_every_start,
+               "keep no projection across restarts: every start reads the whole log and "
+               "computes every answer anew");
+  bool no_idle_refresh = false;
+  app.add_flag("--no-idle-refresh", no_idle_refresh,
+               "do not compute stale balance answers while the log is quiet");
   double access_retention_days = 400;
   app.add_option("--access-log-retention-days", access_retention_days,
                  "how long read records are kept")
@@ -129,6 +138,8 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
   cluster.sync_timeout = absl::Seconds(sync_timeout_seconds);
   options.access_log.retention = absl::Hours(24) * access_retention_days;
+  options.persist_projection = !rebuild_projection_every_start;
+  options.refresh_answers_when_idle = !no_idle_refresh;
   if (!activities_file.empty()) {
     std::ifstream in(activities_file);
     std::stringstream text;

@@ -215,14 +215,21 @@ absl::StatusOr<std::unique_ptr<LedgerServer>> LedgerServer::Start(const ServerOp
   }
   server->event_log_ = std::make_unique<LedgerEventLog>(server->ledger_.get());
   server->queries_ = std::make_unique<wire::Queries>(server->event_log_.get());
-  // Build the materialised grant state before serving, so the first query is not the slow one.
+  server->refresh_answers_when_idle_ = options.refresh_answers_when_idle;
+  // Build the materialised grant state before serving, so the first query is not the slow one:
+  // from the kept projection and the events beyond it, or from the whole log.
   if (options.before_projection_rebuild) options.before_projection_rebuild();
   const absl::Time rebuild_started = absl::Now();
+  if (options.persist_projection) RETURN_IF_ERROR(server->RestoreProjection(options));
+  const uint64_t restored = server->queries_->state.position();
   RETURN_IF_ERROR(server->queries_->state.CatchUp());
+  if (server->projection_store_) RETURN_IF_ERROR(server->PersistProjection());
   const double rebuild_seconds = absl::ToDoubleSeconds(absl::Now() - rebuild_started);
   server->metrics_->ProjectionRebuilt(rebuild_seconds);
   Log("info", "projections rebuilt",
-      {{"events", server->queries_->state.position()}, {"seconds", rebuild_seconds}});
+      {{"events", server->queries_->state.position()},
+       {"restored_from_kept", restored},
+       {"seconds", rebuild_seconds}});
   server->grants_service_ = std::make_unique<GrantsService>(&server->queries_->grants, server->gate_.get());
   server->controls_service_ = std::make_unique<ControlsService>(&server->queries_->controls,
                                                                 server->gate_.get(), clock);
@@ -441,6 +448,12 @@ void LedgerServer::Shutdown(absl::Duration deadline) {
   if (server_) {
     server_->Shutdown(std::chrono::system_clock::now() + absl::ToChronoMilliseconds(deadline));
   }
+  // The projection's index as far as it has read, so the next start reads less of the log.
+  if (queries_ && ledger_) {
+    if (absl::Status kept = PersistProjection(); !kept.ok()) {
+      Log("warning", "projection index not kept", {{"reason", kept.ToString()}});
+    }
+  }
   // In-flight appends have returned; anything still queued is written before the store closes.
   if (ledger_) ledger_->Shutdown();
   // The ledger's shutdown woke the projection loop if it waited for growth.
@@ -483,6 +496,42 @@ void LedgerServer::SetReady(bool ready) {
   }
 }
 
+absl::Status LedgerServer::RestoreProjection(const ServerOptions& options) {
+  const std::string dir = options.projection_dir.empty()
+                              ? (std::filesystem::path(options.data_dir) / "projection").string()
+                              : options.projection_dir;
+  ASSIGN_OR_RETURN(projection_store_, replay::ProjectionStore::Open(dir));
+  ASSIGN_OR_RETURN(replay::ProjectionStore::Loaded loaded,
+                   projection_store_->LoadIndex(*event_log_));
+  if (!loaded.discarded.empty()) {
+    Log("warning", "kept projection discarded, rebuilding it from the log",
+        {{"projection_dir", dir}, {"reason", loaded.discarded}});
+  }
+  if (absl::Status restored = queries_->state.Restore(loaded.index); !restored.ok()) {
+    // Checked against the log and still not fitting it: start over from the log alone.
+    Log("warning", "kept projection discarded, rebuilding it from the log",
+        {{"projection_dir", dir}, {"reason", restored.ToString()}});
+    RETURN_IF_ERROR(projection_store_->Clear());
+    queries_ = std::make_unique<wire::Queries>(event_log_.get());
+  }
+  queries_->state.SetKeptAnswers(projection_store_.get());
+  queries_->grants.SetKeptAnswers(projection_store_.get());
+  return absl::OkStatus();
+}
+
+absl::Status LedgerServer::PersistProjection() {
+  if (!projection_store_) return absl::OkStatus();
+  absl::MutexLock lock(&persist_mutex_);
+  absl::StatusOr<replay::ProjectionIndex> index;
+  {
+    replay::ProjectionState::Reader reader(queries_->state);
+    if (reader.position() == projection_store_->tree_size()) return absl::OkStatus();
+    index = reader.ExportIndex(projection_store_->tree_size());
+  }
+  if (!index.ok()) return index.status();
+  return projection_store_->AppendIndex(*index, *event_log_);
+}
+
 void LedgerServer::ProjectionLoop() {
   // At most a few catch-ups a second: under a stream of appends each one takes the state's
   // lock briefly, and the queries catch up for themselves anyway.
@@ -495,6 +544,21 @@ void LedgerServer::ProjectionLoop() {
     if (ledger_->Head().size > position && !ledger_->shutting_down()) {
       if (absl::Status caught_up = queries_->state.CatchUp(); !caught_up.ok()) {
         Log("error", "projections cannot catch up", {{"reason", caught_up.ToString()}});
+      } else if (absl::Status kept = PersistProjection(); !kept.ok()) {
+        Log("warning", "projection index not kept", {{"reason", kept.ToString()}});
+      }
+    } else if (refresh_answers_when_idle_ && !ledger_->shutting_down()) {
+      // Quiet for a second: compute what the last appends made stale, one municipality at a
+      // time, until the log grows again or the server stops.
+      const uint64_t quiet_at = ledger_->Head().size;
+      absl::StatusOr<size_t> refreshed = queries_->grants.RefreshHeads([&] {
+        absl::MutexLock stop_lock(&projection_mutex_);
+        return !projection_stop_ && !ledger_->shutting_down() && ledger_->Head().size == quiet_at;
+      });
+      if (!refreshed.ok()) {
+        Log("warning", "balance answers not refreshed", {{"reason", refreshed.status().ToString()}});
+      } else if (*refreshed > 0) {
+        Log("info", "balance answers refreshed", {{"computed", *refreshed}});
       }
     }
     projection_mutex_.Lock();

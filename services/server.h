@@ -17,6 +17,7 @@
 #include "services/wire/queries.h"
 #include "replay/calc/grant_payload_rules.h"
 #include "replay/calc/rule_guard.h"
+#include "replay/projection/projection_store.h"
 #include "services/access_log.h"
 #include "services/access_log_service.h"
 #include "services/call_gate.h"
@@ -104,6 +105,15 @@ struct ServerOptions {
   // The read-access log (services/access_log.h): its directory, default <data_dir>/access-log.
   std::string access_log_dir;
   AccessLogOptions access_log;
+  // The projection kept across restarts (replay/projection/projection_store.h), in its own
+  // directory, default <data_dir>/projection. With persist_projection off, every start
+  // rebuilds the projection from the whole log and computes every answer anew.
+  std::string projection_dir;
+  bool persist_projection = true;
+  // Computes (and keeps) the balance answers the facts' growth made stale whenever the log has
+  // been quiet for a second, so that the first ListBalances after a burst of appends, or after
+  // a restart, finds them ready.
+  bool refresh_answers_when_idle = true;
   // Called at start, once the probes answer (not ready) and before the projections rebuild:
   // for tests that watch the listeners during the rebuild. Optional.
   std::function<void()> before_projection_rebuild;
@@ -156,6 +166,11 @@ class LedgerServer {
   // Keeps the projections caught up with the log between queries, so that their lag is a
   // figure an operator can watch and the first query after a burst is not the slow one.
   void ProjectionLoop();
+  // Opens the kept projection and restores the state from it (or, when it does not fit the
+  // log, discards it); then the catch-up only reads what the log holds beyond it.
+  absl::Status RestoreProjection(const ServerOptions& options);
+  // Keeps the index of the events the projection has read since the last call.
+  absl::Status PersistProjection() ABSL_LOCKS_EXCLUDED(persist_mutex_);
 
   // Declaration order is destruction order reversed: the ledger holds the rule guard, the
   // projection reads the ledger.
@@ -170,7 +185,10 @@ class LedgerServer {
   std::unique_ptr<CallGate> gate_;
   std::unique_ptr<AccessLog> access_log_;
   std::unique_ptr<AccessLogService> access_log_service_;
+  std::unique_ptr<replay::ProjectionStore> projection_store_;  // outlives the queries using it
   std::unique_ptr<wire::Queries> queries_;
+  absl::Mutex persist_mutex_;
+  bool refresh_answers_when_idle_ = true;
   std::unique_ptr<LedgerService> service_;
   std::unique_ptr<GrantsService> grants_service_;
   std::unique_ptr<ControlsService> controls_service_;

@@ -65,6 +65,13 @@ class EventLog {
   // is already within Size() (read it before Size()). nullopt for a fixed log (an export),
   // where every recorded time is settled.
   virtual std::optional<int64_t> SettledBeforeMicros() const { return std::nullopt; }
+  // The Merkle tree root (RFC 9162, 32 raw bytes) over the first `size` (1..Size()) events,
+  // checked by the log: what a persisted projection cites to prove it was made from this log.
+  // UNIMPLEMENTED for a log that keeps no tree.
+  virtual absl::StatusOr<std::string> TreeRootAt(uint64_t size) const {
+    (void)size;
+    return absl::UnimplementedError("this event log keeps no tree");
+  }
 };
 
 // The reads of an EventLog whose events are all in memory, each already checked (an export

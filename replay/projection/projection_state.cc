@@ -23,6 +23,24 @@ void AddYears(const booo::v1::DateRange& period, std::set<int32_t>& years) {
 
 }  // namespace
 
+std::string EncodeKeptYears(const std::vector<int32_t>& years) {
+  std::string out;
+  for (int32_t y : years) {
+    out.push_back(static_cast<char>(y & 0xff));
+    out.push_back(static_cast<char>((y >> 8) & 0xff));
+  }
+  return out;
+}
+
+std::optional<std::vector<int32_t>> DecodeKeptYears(absl::string_view bytes) {
+  if (bytes.size() % 2 != 0) return std::nullopt;
+  std::vector<int32_t> years;
+  for (size_t i = 0; i < bytes.size(); i += 2) {
+    years.push_back(static_cast<uint8_t>(bytes[i]) | (static_cast<uint8_t>(bytes[i + 1]) << 8));
+  }
+  return years;
+}
+
 absl::Status ProjectionState::CatchUp() {
   absl::MutexLock catching_up(&catch_up_mutex_);
   std::vector<ReadEvent> read;  // one chunk's, reused
@@ -276,10 +294,25 @@ absl::StatusOr<std::vector<int32_t>> ProjectionState::Reader::YearsWithFacts(
       return it->second.second;
     }
   }
+  if (at_head && state_.kept_ != nullptr) {
+    // Kept across a restart: valid for the same stream size (rules do not enter into it).
+    std::optional<KeptAnswer> kept = state_.kept_->Get(code, KeptAnswers::kYearsWithFacts);
+    if (kept && kept->stream_version == stream_size) {
+      if (std::optional<std::vector<int32_t>> years = DecodeKeptYears(kept->bytes)) {
+        absl::MutexLock lock(&state_.head_years_mutex_);
+        state_.head_years_[code] = {stream_size, *years};
+        return *std::move(years);
+      }
+    }
+  }
   ASSIGN_OR_RETURN(std::vector<int32_t> out, state_.ComputeYearsWithFacts(*this, code, at));
   if (at_head) {
     absl::MutexLock lock(&state_.head_years_mutex_);
     state_.head_years_[code] = {stream_size, out};
+  }
+  if (at_head && state_.kept_ != nullptr) {
+    state_.kept_->Put(code, KeptAnswers::kYearsWithFacts,
+                      KeptAnswer{0, stream_size, EncodeKeptYears(out)});
   }
   return out;
 }

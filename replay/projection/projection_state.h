@@ -33,9 +33,33 @@
 #include "replay/calc/facts.h"
 #include "replay/calc/grant_calculation.h"
 #include "replay/projection/event_log.h"
+#include "replay/projection/kept_answers.h"
 #include "replay/projection/parsed_stream_cache.h"
 
 namespace booo::replay {
+
+// One event as the projection indexes it: everything the state keeps of it, and what the
+// persisted projection stores per event (replay/projection/PROJECTION_FORMAT.md).
+struct IndexEntry {
+  static constexpr int32_t kOther = -1;   // kept by nothing (keys, genesis, checkpoint keys)
+  static constexpr int32_t kRule = -2;    // a rule amendment
+  static constexpr int32_t kBudget = -3;  // a budget line
+  int64_t recorded_at_micros = 0;
+  // The business day a rule, budget line or municipality event was placed with; 0 for kOther.
+  int32_t business_day = 0;
+  // kOther, kRule, kBudget, or the municipality's number: its place in the order the
+  // municipalities' first events appear in the log.
+  int32_t stream = kOther;
+  bool operator==(const IndexEntry&) const = default;
+};
+
+// The index of the events [first_sequence, first_sequence + entries.size()), and every
+// municipality's code by number.
+struct ProjectionIndex {
+  uint64_t first_sequence = 0;
+  std::vector<std::string> codes;
+  std::vector<IndexEntry> entries;
+};
 
 struct ProjectionOptions {
   // Parsed municipality events kept between queries, in all (about 2 KiB each).
@@ -49,6 +73,15 @@ class ProjectionState {
 
   // Reads the events appended since the last call. DATA_LOSS for an event that fails to parse.
   absl::Status CatchUp() ABSL_LOCKS_EXCLUDED(catch_up_mutex_, mutex_);
+  // Takes the state of events [0, index.entries.size()) from a persisted index instead of
+  // scanning them (replay/projection/projection_store.h checked it against the log); the rule
+  // amendments and budget lines it names are read back, checked against their leaf hashes, and
+  // parsed. Only into an empty state: FAILED_PRECONDITION otherwise. DATA_LOSS for an index
+  // that does not fit the log (a rule or budget entry whose body is something else).
+  absl::Status Restore(const ProjectionIndex& index) ABSL_LOCKS_EXCLUDED(catch_up_mutex_, mutex_);
+  // Where answers computed at the head are kept across restarts (may be null: none are); must
+  // outlive the state. Set before the first query.
+  void SetKeptAnswers(KeptAnswers* kept) { kept_ = kept; }
   uint64_t position() const ABSL_LOCKS_EXCLUDED(mutex_);
   size_t parsed_events_held() const { return parsed_.events_held(); }
   const ParsedStreamCache& parsed_cache() const { return parsed_; }
@@ -97,6 +130,9 @@ class ProjectionState {
     // The spending years the municipality's current facts at `at` concern, ascending.
     absl::StatusOr<std::vector<int32_t>> YearsWithFacts(const std::string& code,
                                                         const KnownAt& at) const;
+    // The index of events [from, position()) and every municipality's code by number, as
+    // Restore takes it back. OUT_OF_RANGE for `from` past the position.
+    absl::StatusOr<ProjectionIndex> ExportIndex(uint64_t from) const;
 
    private:
     const ProjectionState& state_;
@@ -126,6 +162,7 @@ class ProjectionState {
                                                              const KnownAt& at) const;
 
   const EventLog* const log_;
+  KeptAnswers* kept_ = nullptr;
   // Rule amendments' and budget lines' parsed bodies, for the state's lifetime (written by the
   // catch-up only).
   google::protobuf::Arena arena_;

@@ -47,7 +47,32 @@ absl::StatusOr<HeadAnswer> GrantsQueries::HeadGrant(const Reader& reader, const 
   const size_t weight = answer.traces->trace.SpaceUsedLong() +
                         answer.traces->settlement.SpaceUsedLong() +
                         answer.traces->vat_fund.SpaceUsedLong();
+  if (kept_ != nullptr) {
+    // Kept with its top levels only: what a restarted server answers first from.
+    booo::v1::GetGrantResponse kept = answer.answer;
+    kept.clear_tree_size();
+    *kept.mutable_trace() = top->trace;
+    *kept.mutable_settlement() = top->settlement;
+    *kept.mutable_vat_fund() = top->vat_fund;
+    kept_->Put(code, year, replay::KeptAnswer{versions.rules, versions.stream,
+                                              kept.SerializeAsString()});
+  }
   cache_.Put(key, versions, answer, std::move(top), weight);
+  return answer;
+}
+
+std::optional<HeadAnswer> GrantsQueries::KeptTop(const HeadGrantCache::Key& key,
+                                                 const HeadVersions& versions, uint64_t position) {
+  if (kept_ == nullptr) return std::nullopt;
+  std::optional<replay::KeptAnswer> kept = kept_->Get(key.first, key.second);
+  if (!kept || kept->rules_version != versions.rules || kept->stream_version != versions.stream) {
+    return std::nullopt;
+  }
+  HeadAnswer answer;
+  if (!answer.answer.ParseFromString(kept->bytes)) return std::nullopt;
+  answer.traces = std::make_shared<const GrantTraces>(TakeTraces(answer.answer));
+  cache_.PutTop(key, versions, answer);
+  answer.answer.set_tree_size(position);
   return answer;
 }
 
@@ -60,6 +85,8 @@ absl::StatusOr<HeadAnswer> GrantsQueries::HeadTop(const Reader& reader, const st
     cached->answer.set_tree_size(reader.position());
     return *std::move(cached);
   }
+  const HeadVersions versions = VersionsOf(reader, code);
+  if (std::optional<HeadAnswer> kept = KeptTop(key, versions, reader.position())) return *kept;
   ASSIGN_OR_RETURN(HeadAnswer answer, HeadGrant(reader, code, year, rules, false));
   if (std::shared_ptr<const GrantTraces> top = cache_.TopOf(key, answer.traces)) {
     answer.traces = std::move(top);
@@ -90,9 +117,13 @@ absl::StatusOr<std::shared_ptr<const std::string>> GrantsQueries::HeadGrantBytes
 absl::StatusOr<booo::v1::BalanceRow> GrantsQueries::HeadRow(const Reader& reader,
                                                             const std::string& code, int32_t year,
                                                             const RuleTimeline& rules) {
-  std::optional<booo::v1::BalanceRow> row = cache_.Row({code, year}, VersionsOf(reader, code));
+  const HeadVersions versions = VersionsOf(reader, code);
+  std::optional<booo::v1::BalanceRow> row = cache_.Row({code, year}, versions);
   cache_.CountLookup(row.has_value());
   if (row) return *std::move(row);
+  if (std::optional<HeadAnswer> kept = KeptTop({code, year}, versions, reader.position())) {
+    return ToBalanceRow(kept->answer);
+  }
   ASSIGN_OR_RETURN(HeadAnswer answer, HeadGrant(reader, code, year, rules, false));
   return ToBalanceRow(answer.answer);
 }
@@ -215,6 +246,33 @@ absl::StatusOr<booo::v1::ListBalancesResponse> GrantsQueries::ListBalances(
   }
   *response.mutable_totals() = totals.Build();
   return response;
+}
+
+absl::StatusOr<size_t> GrantsQueries::RefreshHeads(absl::FunctionRef<bool()> keep_going) {
+  RETURN_IF_ERROR(state_->CatchUp());
+  std::vector<std::string> codes;
+  {
+    Reader reader(*state_);
+    codes = reader.Municipalities();
+  }
+  size_t computed = 0;
+  for (const std::string& code : codes) {
+    if (!keep_going()) break;
+    // One reader per municipality: the catch-up waits for one municipality at most.
+    Reader reader(*state_);
+    const KnownAt head{reader.position(), std::nullopt};
+    ASSIGN_OR_RETURN(std::vector<int32_t> years, reader.YearsWithFacts(code, head));
+    const HeadVersions versions = VersionsOf(reader, code);
+    std::optional<RuleTimeline> rules;
+    for (int32_t year : years) {
+      const HeadGrantCache::Key key{code, year};
+      if (cache_.Row(key, versions) || KeptTop(key, versions, head.tree_size)) continue;
+      if (!rules) rules.emplace(SelectCurrent(reader.rules().records(), head));
+      RETURN_IF_ERROR(HeadGrant(reader, code, year, *rules, false).status());
+      ++computed;
+    }
+  }
+  return computed;
 }
 
 }  // namespace booo::wire

@@ -16,6 +16,7 @@
 #include <memory>
 #include <string>
 
+#include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
 #include "booo/v1/grants_service.pb.h"
 #include "replay/projection/projection_state.h"
@@ -49,6 +50,15 @@ class GrantsQueries {
   absl::StatusOr<booo::v1::SimulateAmendmentResponse> SimulateAmendment(
       const booo::v1::SimulateAmendmentRequest& request);
 
+  // Where answers computed at the head are kept across restarts (may be null); must outlive
+  // the queries. Set before the first query. A kept answer serves the balance row and the
+  // trace's top levels; a whole trace is computed when asked for.
+  void SetKeptAnswers(replay::KeptAnswers* kept) { kept_ = kept; }
+  // Computes, and keeps, every whole-year answer at the head that is neither cached nor kept
+  // for the current facts and rules, one municipality at a time, while `keep_going` says so
+  // (asked before each). How many it computed.
+  absl::StatusOr<size_t> RefreshHeads(absl::FunctionRef<bool()> keep_going);
+
   // What the head cache's traces weigh now (see GrantsQueryOptions::max_cached_trace_bytes).
   size_t cached_trace_weight() const { return cache_.weight(); }
   // The head cache's lookups that found a current answer, and those that did not.
@@ -75,11 +85,16 @@ class GrantsQueries {
   absl::StatusOr<std::shared_ptr<const std::string>> HeadGrantBytes(
       const Reader& reader, const std::string& code, int32_t year,
       const replay::RuleTimeline& rules);
+  // The answer kept across a restart for these versions (with its top cut), now also in the
+  // cache; nullopt when none is kept.
+  std::optional<HeadAnswer> KeptTop(const HeadGrantCache::Key& key, const HeadVersions& versions,
+                                    uint64_t position);
   // The same grant's balance row, without copying its trace.
   absl::StatusOr<booo::v1::BalanceRow> HeadRow(const Reader& reader, const std::string& code,
                                                int32_t year, const replay::RuleTimeline& rules);
 
   replay::ProjectionState* const state_;
+  replay::KeptAnswers* kept_ = nullptr;
   HeadGrantCache cache_;
 };
 

@@ -61,6 +61,15 @@ void HeadGrantCache::Put(const Key& key, const HeadVersions& versions, const Hea
   EvictLocked();
 }
 
+void HeadGrantCache::PutTop(const Key& key, const HeadVersions& versions, const HeadAnswer& top) {
+  absl::MutexLock lock(&mutex_);
+  const uint64_t generation = ++generation_;
+  Entry& entry = entries_[key];
+  if (entry.traces) weight_ -= entry.weight;  // replaced
+  entry = Entry{versions, top.answer, nullptr, top.traces, ToBalanceRow(top.answer), generation,
+                nullptr, 0};
+}
+
 void HeadGrantCache::PutBytes(const Key& key, const HeadVersions& versions,
                               const std::shared_ptr<const GrantTraces>& made_from,
                               std::shared_ptr<const std::string> bytes) {

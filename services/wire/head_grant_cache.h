@@ -69,6 +69,10 @@ class HeadGrantCache {
   // what the traces weigh in memory. Older entries' traces are evicted beyond the bounds.
   void Put(const Key& key, const HeadVersions& versions, const HeadAnswer& whole,
            std::shared_ptr<const GrantTraces> top, size_t weight) ABSL_LOCKS_EXCLUDED(mutex_);
+  // Stores an answer with its top cut only (kept across a restart, its whole traces not
+  // computed in this process): served for the top levels and the row, not for whole traces.
+  void PutTop(const Key& key, const HeadVersions& versions, const HeadAnswer& top)
+      ABSL_LOCKS_EXCLUDED(mutex_);
   // Keeps the serialized answer beside the traces it was made from; nothing when the entry
   // changed since (other versions or traces). The bytes weigh against the bound too.
   void PutBytes(const Key& key, const HeadVersions& versions,

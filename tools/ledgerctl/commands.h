@@ -48,6 +48,9 @@ void AddRuleCommands(CLI::App& app, Globals& globals, int& exit_code);
 // dossier, report balances, report rules: self-contained HTML pages (tools/reports/).
 void AddReportCommands(CLI::App& app, Globals& globals, int& exit_code);
 
+// rebuild-projections: the projection ledgerd keeps across restarts, rebuilt or checked.
+void AddProjectionCommands(CLI::App& app, int& exit_code);
+
 // Prints "ledgerctl: <code>: <message>" to stderr and returns 1, or 0 for OK.
 int Report(const absl::Status& status);
 
