@@ -77,6 +77,22 @@ void LedgerServer::AddScrapeSources() {
           static_cast<double>(queries_->grants.cache_hits())},
          {Labels{{"cache", "head_grants"}, {"result", "miss"}},
           static_cast<double>(queries_->grants.cache_misses())}}));
+    if (projection_store_ != nullptr) {
+      out.push_back(Gauge("booo_projection_kept_events",
+                          "Events the projection kept across restarts covers (the next start "
+                          "reads only the log beyond them)",
+                          static_cast<double>(projection_store_->tree_size())));
+      out.push_back(Gauge("booo_projection_kept_bytes",
+                          "The kept projection's size on disk",
+                          static_cast<double>(projection_store_->DiskBytes())));
+      out.push_back(Counter("booo_projection_kept_answers_total",
+                            "Head answers the cache missed and the kept projection had (read, "
+                            "not computed), and kept answers that could not be written",
+                            {{Labels{{"result", "read"}},
+                              static_cast<double>(queries_->grants.kept_hits())},
+                             {Labels{{"result", "write_failed"}},
+                              static_cast<double>(projection_store_->put_failures())}}));
+    }
 
     // RocksDB and the data volume.
     const ledger::LedgerStore::Stats store = ledger_->StoreStats();

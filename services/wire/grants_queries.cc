@@ -72,6 +72,7 @@ std::optional<HeadAnswer> GrantsQueries::KeptTop(const HeadGrantCache::Key& key,
   if (!answer.answer.ParseFromString(kept->bytes)) return std::nullopt;
   answer.traces = std::make_shared<const GrantTraces>(TakeTraces(answer.answer));
   cache_.PutTop(key, versions, answer);
+  kept_hits_.fetch_add(1, std::memory_order_relaxed);
   answer.answer.set_tree_size(position);
   return answer;
 }

@@ -12,6 +12,7 @@
 #ifndef BOOO_SERVICES_WIRE_GRANTS_QUERIES_H_
 #define BOOO_SERVICES_WIRE_GRANTS_QUERIES_H_
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -64,6 +65,8 @@ class GrantsQueries {
   // The head cache's lookups that found a current answer, and those that did not.
   uint64_t cache_hits() const { return cache_.hits(); }
   uint64_t cache_misses() const { return cache_.misses(); }
+  // Answers a lookup the cache missed found kept across a restart (not computed again).
+  uint64_t kept_hits() const { return kept_hits_.load(std::memory_order_relaxed); }
 
  private:
   using Reader = replay::ProjectionState::Reader;
@@ -95,6 +98,7 @@ class GrantsQueries {
 
   replay::ProjectionState* const state_;
   replay::KeptAnswers* kept_ = nullptr;
+  std::atomic<uint64_t> kept_hits_{0};
   HeadGrantCache cache_;
 };
 

@@ -94,8 +94,32 @@ ctl simulate --amendment "$PROPOSALS/goo-norm-2024-at-70.json" --known-on 2023-1
   | has '^the ledger would admit this amendment (judged at the first [0-9]* events, as known on 2023-10-01)$' \
   || fail "the simulation does not say which ledger point judged it"
 ctl grant --municipality GM0363 --year 2022 --format digest >"$WORK/online.txt"
+ctl balances >"$WORK/balances-before.txt"
 
 kill -TERM "$PID"; wait "$PID"; PID=""
+# The projection ledgerd kept across the stop fits the log and equals a rebuild from the log,
+# index and answers; the next start restores it instead of reading the log again, and the
+# first balances come from the answers it kept, the same as before.
+check=$(ctl rebuild-projections --check --data-dir "$WORK/ledger") || fail "kept projection: $check"
+has '"answers_stale":0' <<<"$check" || fail "stale answers kept at the stop: $check"
+has -E '"answers_equal":[1-9]' <<<"$check" || fail "no answers kept: $check"
+events=$(sed -E 's/.*"log_events":([0-9]+).*/\1/' <<<"$check")
+has "\"kept_events\":$events" <<<"$check" || fail "the index was not kept to the end: $check"
+METRICS_PORT=$(free_port)
+start_ledgerd --metrics-listen "127.0.0.1:$METRICS_PORT" --no-idle-refresh
+has "\"restored_from_kept\":$events" "$WORK/ledgerd.log" || fail "not restored: $(cat "$WORK/ledgerd.log")"
+ctl balances >"$WORK/balances-after.txt"
+cmp -s "$WORK/balances-before.txt" "$WORK/balances-after.txt" || fail "balances differ after a restart"
+curl -sf "http://127.0.0.1:$METRICS_PORT/metrics" >"$WORK/metrics.txt" || fail "no metrics"
+has -E '^booo_projection_kept_answers_total\{result="read"\} [1-9]' "$WORK/metrics.txt" \
+  || fail "balances after a restart were not read from the kept answers"
+has -E '^booo_projection_cache_lookups_total\{cache="head_grants",result="miss"\} [1-9]' \
+  "$WORK/metrics.txt" || fail "the head cache was not empty after the restart"
+kill -TERM "$PID"; wait "$PID"; PID=""
+# Rebuilt from the log alone, it checks equal again; a start without it reads the whole log.
+ctl rebuild-projections --data-dir "$WORK/ledger" | has '"rebuilt":true' || fail "rebuild"
+ctl rebuild-projections --check --data-dir "$WORK/ledger" | has '"answers_stale":0' \
+  || fail "the rebuilt projection does not check"
 ctl export --data-dir "$WORK/ledger" --out "$WORK/ledger.export" >/dev/null
 ctl grant --export "$WORK/ledger.export" --municipality GM0363 --year 2022 --format digest \
   >"$WORK/offline.txt"

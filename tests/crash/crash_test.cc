@@ -95,6 +95,7 @@ struct Counts {
   uint64_t lost = 0;
   uint64_t duplicated = 0;
   uint64_t half_written_batches = 0;
+  uint64_t projection_checks = 0;  // kept projections found equal to the log's rebuild
 };
 
 int FreePort() {
@@ -125,6 +126,9 @@ class CrashTest {
   // After a restart: the checks above; counts what it finds. False on any loss.
   bool CheckAfterRestart();
   bool VerifyOffline();
+  // After a crash or the stop: the projection ledgerd kept across restarts fits the log and
+  // equals its rebuild (`ledgerctl rebuild-projections --check`, which changes nothing).
+  bool CheckKeptProjection();
   std::unique_ptr<booo::v1::Ledger::Stub> NewStub() {
     return booo::v1::Ledger::NewStub(
         grpc::CreateChannel(address_, grpc::InsecureChannelCredentials()));
@@ -417,6 +421,19 @@ bool CrashTest::VerifyOffline() {
   return true;
 }
 
+bool CrashTest::CheckKeptProjection() {
+  const std::string out = (std::filesystem::path(options_.work_dir) / "projection-check.out").string();
+  const std::string command = absl::StrCat(options_.ledgerctl, " rebuild-projections --check --data-dir ",
+                                           data_dir_.string(), " > ", out, " 2>&1");
+  if (std::system(command.c_str()) != 0) {
+    std::cerr << "crash-test: the kept projection does not equal the log's rebuild; see " << out
+              << "\n";
+    return false;
+  }
+  ++counts_.projection_checks;
+  return true;
+}
+
 int CrashTest::Run() {
   data_dir_ = std::filesystem::path(options_.work_dir) / "ledger";
   address_ = absl::StrCat("127.0.0.1:", FreePort());
@@ -453,6 +470,7 @@ int CrashTest::Run() {
     ++counts_.crashes;
     stop = true;
     for (std::thread& t : threads) t.join();
+    ok = CheckKeptProjection();
   }
   if (ok) {
     // A last restart, the checks once more, then a clean stop and the offline verify.
@@ -461,7 +479,7 @@ int CrashTest::Run() {
     kill(pid, SIGTERM);
     int status = 0;
     waitpid(pid, &status, 0);
-    ok = ok && VerifyOffline();
+    ok = ok && VerifyOffline() && CheckKeptProjection();
   }
   std::cout << "crash-test: crashes " << counts_.crashes << ", events acknowledged "
             << counts_.acknowledged << ", events whose answer a crash cut off "
@@ -470,7 +488,9 @@ int CrashTest::Run() {
             << "), retries answered as duplicates " << counts_.retried_duplicates
             << ", checkpoints checked " << counts_.checkpoints_checked << ", lost "
             << counts_.lost << ", duplicated " << counts_.duplicated
-            << ", half-written batches " << counts_.half_written_batches << ", offline verify "
+            << ", half-written batches " << counts_.half_written_batches
+            << ", kept projections equal to a rebuild " << counts_.projection_checks
+            << ", offline verify "
             << (ok ? "passed" : "FAILED") << "\n";
   return ok ? 0 : 1;
 }

@@ -92,18 +92,24 @@ absl::Status Check(const replay::EventLog& log, replay::ProjectionStore& store) 
       ++other_version;
       continue;
     }
-    replay::ProjectionState::Reader reader(rebuilt.state);
-    const bool current = answer->stream_version == reader.StreamSize(code) &&
-                         (year == replay::KeptAnswers::kYearsWithFacts ||
-                          answer->rules_version == reader.rules().records().size());
+    bool current;
+    std::vector<int32_t> years;
+    {
+      // The rebuild's reader only here: a query below takes the state's locks itself.
+      replay::ProjectionState::Reader reader(rebuilt.state);
+      current = answer->stream_version == reader.StreamSize(code) &&
+                (year == replay::KeptAnswers::kYearsWithFacts ||
+                 answer->rules_version == reader.rules().records().size());
+      if (current && year == replay::KeptAnswers::kYearsWithFacts) {
+        ASSIGN_OR_RETURN(years, reader.YearsWithFacts(code, {reader.position(), std::nullopt}));
+      }
+    }
     if (!current) {
       ++stale;
       continue;
     }
     const std::string where = absl::StrCat("the kept answer for ", code, " ", year);
     if (year == replay::KeptAnswers::kYearsWithFacts) {
-      ASSIGN_OR_RETURN(std::vector<int32_t> years,
-                       reader.YearsWithFacts(code, {reader.position(), std::nullopt}));
       if (replay::DecodeKeptYears(answer->bytes) != years) {
         return absl::FailedPreconditionError(
             absl::StrCat("the kept years of ", code, " differ from the log's"));
