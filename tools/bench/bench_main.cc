@@ -31,6 +31,8 @@
 #include "services/ledger_event_log.h"
 #include "tools/bench/append_bench.h"
 #include "tools/bench/grant_bench.h"
+#include "tools/bench/restart_bench.h"
+#include "replay/projection/projection_store.h"
 #include "tools/bench/percentile.h"
 #include "tools/loadgen/national_ledger.h"
 
@@ -106,6 +108,32 @@ absl::Status AddGrpcGrantRows(const std::string& data_dir, bool smoke, std::vect
   return absl::OkStatus();
 }
 
+// The restart (tools/bench/restart_bench.h) as table rows, each beside its target.
+absl::Status AddRestartRows(const std::string& ledgerd, const std::string& data_dir, bool smoke,
+                            std::vector<Row>& rows) {
+  absl::StatusOr<RestartFigures> r = MeasureRestart(ledgerd, data_dir, GrantPairs(smoke));
+  if (!r.ok()) return r.status();
+  rows.push_back({"restart: ledgerd stopped (SIGTERM until exit) / started again until it serves",
+                  absl::StrFormat("%.1f s / %.1f s (the run before: %.1f s)", r->stop_s,
+                                  r->start_s, r->first_start_s),
+                  "start <= 5 s"});
+  rows.push_back({absl::StrFormat("restart: the first ListBalances (%d rows) / warm median",
+                                  r->balance_rows),
+                  absl::StrFormat("%.2f s / %.0f ms", r->first_balances_s, r->balances_warm_ms),
+                  "<= 2 s"});
+  rows.push_back({"restart: first GetGrant of each municipality-year, trace_depth 2, p50 / p99",
+                  absl::StrFormat("%.2f / %.2f ms", r->top_p50_ms, r->top_p99_ms), ""});
+  rows.push_back({"restart: then its whole trace (cold), p50 / p99",
+                  absl::StrFormat("%.2f / %.2f ms", r->whole_p50_ms, r->whole_p99_ms),
+                  "p99 <= 100 ms"});
+  rows.push_back({"restart: peak memory of ledgerd (kernel high-water mark / largest sample of "
+                  "both runs)",
+                  absl::StrFormat("%d / %d MiB", r->peak_rss_bytes >> 20,
+                                  r->sampled_rss_bytes >> 20),
+                  "<= 4 GiB"});
+  return absl::OkStatus();
+}
+
 // The append figures as table rows: each way of calling beside the target, with its latency and
 // how busy it kept the cores, then the in-process appends that show what the transport costs.
 void AddAppendRows(const AppendFigures& appends, double ceiling, std::vector<Row>& rows) {
@@ -144,7 +172,7 @@ uint64_t DirectoryBytes(const std::string& dir) {
   return total;
 }
 
-int Run(const std::string& data_dir, const std::string& rulebook_dir, int append_clients,
+int Run(const std::string& ledgerd, const std::string& data_dir, const std::string& rulebook_dir, int append_clients,
         bool smoke, bool replay_only, bool appends_only, bool proofs_only, bool compact,
         bool grants_only, const std::string& out, const std::string& witness_policy) {
   if (grants_only) {
@@ -242,6 +270,15 @@ int Run(const std::string& data_dir, const std::string& rulebook_dir, int append
   }
   const double scan_rate = events / Seconds(start, Clock::now());
   wire::Queries queries(&log);
+  // The answers computed below are kept, as a first ledgerd would keep them, for the restart
+  // measured last; emptied first, so that nothing below is read from an earlier run.
+  auto kept = replay::ProjectionStore::Open(data_dir + "/projection");
+  if (!kept.ok() || !(*kept)->Clear().ok()) {
+    std::cerr << "booo_bench: the kept projection cannot be opened\n";
+    return 1;
+  }
+  queries.state.SetKeptAnswers(kept->get());
+  queries.grants.SetKeptAnswers(kept->get());
   start = Clock::now();
   if (absl::Status s = queries.state.CatchUp(); !s.ok()) {
     std::cerr << "booo_bench: " << s << "\n";
@@ -349,6 +386,18 @@ int Run(const std::string& data_dir, const std::string& rulebook_dir, int append
   }
   rows.push_back({"inclusion / consistency proof p99, first pass (cold blocks) / second pass",
                   absl::StrFormat("%.0f / %.0f us", *proof_p99, *proof_p99_again), "< 1 ms"});
+  {
+    // The index too: the restart reads the log only beyond it.
+    absl::StatusOr<replay::ProjectionIndex> index =
+        replay::ProjectionState::Reader(queries.state).ExportIndex(0);
+    if (!index.ok() || !(*kept)->AppendIndex(*index, log).ok()) {
+      std::cerr << "booo_bench: the projection's index cannot be kept\n";
+      return 1;
+    }
+    queries.state.SetKeptAnswers(nullptr);
+    queries.grants.SetKeptAnswers(nullptr);
+    kept->reset();
+  }
   ledger->Shutdown();
   ledger.reset();
 
@@ -374,6 +423,10 @@ int Run(const std::string& data_dir, const std::string& rulebook_dir, int append
   store->reset();
   if (absl::Status s = AddGrpcGrantRows(data_dir, smoke, rows, machine_figures); !s.ok()) {
     std::cerr << "booo_bench: GetGrant over gRPC " << s << "\n";
+    return 1;
+  }
+  if (absl::Status s = AddRestartRows(ledgerd, data_dir, smoke, rows); !s.ok()) {
+    std::cerr << "booo_bench: restart " << s << "\n";
     return 1;
   }
   rows.push_back({"disk bytes per event",
@@ -428,6 +481,11 @@ int main(int argc, char** argv) {
   app.add_option("--days-per-declaration", history.days_per_declaration)->capture_default_str();
   app.add_option("--rulebook-dir", rulebook_dir)->capture_default_str();
   app.add_option("--out", out, "also write the table here (Markdown)");
+  std::string ledgerd;
+  app.add_option("--ledgerd", ledgerd, "the ledgerd binary the restart runs (default: the build's)");
+  bool restart_only = false;
+  app.add_flag("--restart-only", restart_only,
+               "measure the restart alone: ledgerd started, stopped, started again");
   std::string witness_policy;
   app.add_option("--witness-policy", witness_policy,
                  "appends with witnessing on: the server asks these witnesses to cosign");
@@ -466,7 +524,22 @@ int main(int argc, char** argv) {
     std::cerr << "booo_bench: give --data-dir, --generate or --smoke\n";
     return 2;
   }
-  const int rc = booo::bench::Run(data_dir, rulebook_dir, append_clients, smoke, replay_only,
+  if (ledgerd.empty()) {
+    // Beside this binary in the build tree: build/tools/booo_bench, build/services/ledgerd.
+    ledgerd = (std::filesystem::read_symlink("/proc/self/exe").parent_path().parent_path() /
+               "services" / "ledgerd")
+                  .string();
+  }
+  if (restart_only) {
+    std::vector<booo::bench::Row> rows;
+    if (absl::Status s = booo::bench::AddRestartRows(ledgerd, data_dir, smoke, rows); !s.ok()) {
+      std::cerr << "booo_bench: restart " << s << "\n";
+      return 1;
+    }
+    for (const auto& r : rows) std::cout << r.figure << ": " << r.value << "\n";
+    return 0;
+  }
+  const int rc = booo::bench::Run(ledgerd, data_dir, rulebook_dir, append_clients, smoke, replay_only,
                                   appends_only, proofs_only, compact, grants_only, out,
                                   witness_policy);
   if (!temporary.empty()) std::filesystem::remove_all(temporary);
