@@ -17,7 +17,7 @@
 #include "services/wire/queries.h"
 #include "replay/calc/grant_payload_rules.h"
 #include "replay/calc/rule_guard.h"
-#include "replay/projection/projection_store.h"
+#include "replay/kept/projection_store.h"
 #include "services/access_log.h"
 #include "services/access_log_service.h"
 #include "services/call_gate.h"
@@ -105,7 +105,7 @@ struct ServerOptions {
   // The read-access log (services/access_log.h): its directory, default <data_dir>/access-log.
   std::string access_log_dir;
   AccessLogOptions access_log;
-  // The projection kept across restarts (replay/projection/projection_store.h), in its own
+  // The projection kept across restarts (replay/kept/projection_store.h), in its own
   // directory, default <data_dir>/projection. With persist_projection off, every start
   // rebuilds the projection from the whole log and computes every answer anew.
   std::string projection_dir;

@@ -33,9 +33,10 @@ declare -A MAY_USE=(
   [replay/calc]="replay/calc ledger/core"
   [replay/controls]="replay/controls replay/calc ledger/core"
   [replay/projection]="replay/projection replay/controls replay/calc ledger/core"
+  [replay/kept]="replay/kept replay/projection replay/controls replay/calc ledger/core"
   [replay/rulebook]="replay/rulebook ledger/core"
   [services/wire]="services/wire replay/projection replay/controls replay/calc ledger/core"
-  [services]="services services/wire replay/projection replay/controls replay/calc ledger/storage ledger/core"
+  [services]="services services/wire replay/kept replay/projection replay/controls replay/calc ledger/storage ledger/core"
 )
 # Outside headers a layer must not include (extended regular expressions on the include).
 declare -A MUST_NOT=(
@@ -44,6 +45,7 @@ declare -A MUST_NOT=(
   [replay/controls]='^(rocksdb|grpcpp|grpc|absl/synchronization)/|^(thread|mutex|shared_mutex|condition_variable|future)$'
   [replay/projection]='^(rocksdb|grpcpp|grpc)/'
   [replay/rulebook]='^(rocksdb|grpcpp|grpc)/'
+  [replay/kept]='^(grpcpp|grpc)/'
   [services/wire]='^(rocksdb|grpcpp|grpc)/'
 )
 PROJECT_DIRS='^(ledger|replay|services|tools|tests)/'

@@ -1,5 +1,5 @@
 // KeptAnswers: answers computed at the head, kept across restarts by the persisted projection
-// (replay/projection/projection_store.h). An answer holds while the versions it was computed
+// (replay/kept/projection_store.h). An answer holds while the versions it was computed
 // at still hold: the number of rule records and of the municipality's events. The log only
 // grows, so equal versions mean the same facts and the same rules, and the same answer.
 //

@@ -1,5 +1,5 @@
 // ProjectionState's index in the form the persisted projection keeps it: exported per range of
-// events, restored whole at start (see projection_state.h and PROJECTION_FORMAT.md).
+// events, restored whole at start (see projection_state.h and replay/kept/PROJECTION_FORMAT.md).
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"

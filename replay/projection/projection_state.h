@@ -39,7 +39,7 @@
 namespace booo::replay {
 
 // One event as the projection indexes it: everything the state keeps of it, and what the
-// persisted projection stores per event (replay/projection/PROJECTION_FORMAT.md).
+// persisted projection stores per event (replay/kept/PROJECTION_FORMAT.md).
 struct IndexEntry {
   static constexpr int32_t kOther = -1;   // kept by nothing (keys, genesis, checkpoint keys)
   static constexpr int32_t kRule = -2;    // a rule amendment
@@ -74,7 +74,7 @@ class ProjectionState {
   // Reads the events appended since the last call. DATA_LOSS for an event that fails to parse.
   absl::Status CatchUp() ABSL_LOCKS_EXCLUDED(catch_up_mutex_, mutex_);
   // Takes the state of events [0, index.entries.size()) from a persisted index instead of
-  // scanning them (replay/projection/projection_store.h checked it against the log); the rule
+  // scanning them (replay/kept/projection_store.h checked it against the log); the rule
   // amendments and budget lines it names are read back, checked against their leaf hashes, and
   // parsed. Only into an empty state: FAILED_PRECONDITION otherwise. DATA_LOSS for an index
   // that does not fit the log (a rule or budget entry whose body is something else).

@@ -1,4 +1,4 @@
-// The projection kept across restarts (replay/projection/projection_store.h) against the log it
+// The projection kept across restarts (replay/kept/projection_store.h) against the log it
 // was made from: a state restored from the store, extended and kept again over generated
 // histories, always equals a rebuild from the log alone, and so do the answers it serves;
 // also after a crash at every write of an update, and never from a store that does not fit
@@ -12,7 +12,7 @@
 #include "ledger/core/crypto.h"
 #include "ledger/core/merkle.h"
 #include "replay/calc/calculation_version.h"
-#include "replay/projection/projection_store.h"
+#include "replay/kept/projection_store.h"
 #include "replay/rulebook/rule_book.h"
 #include "rocksdb/db.h"
 #include "services/wire/queries.h"

@@ -32,7 +32,7 @@
 #include "tools/bench/append_bench.h"
 #include "tools/bench/grant_bench.h"
 #include "tools/bench/restart_bench.h"
-#include "replay/projection/projection_store.h"
+#include "replay/kept/projection_store.h"
 #include "tools/bench/percentile.h"
 #include "tools/loadgen/national_ledger.h"
 

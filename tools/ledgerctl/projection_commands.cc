@@ -1,4 +1,4 @@
-// rebuild-projections: the projection ledgerd keeps across restarts (PROJECTION_FORMAT.md),
+// rebuild-projections: the projection ledgerd keeps across restarts (replay/kept/PROJECTION_FORMAT.md),
 // rebuilt from the log alone, or checked against such a rebuild. Offline: ledgerd must be
 // stopped (the ledger's directory is opened for writing, as ledgerd opens it).
 #include <filesystem>
@@ -8,7 +8,7 @@
 #include "ledger/core/status_macros.h"
 #include "ledger/storage/ledger.h"
 #include "nlohmann/json.hpp"
-#include "replay/projection/projection_store.h"
+#include "replay/kept/projection_store.h"
 #include "services/ledger_event_log.h"
 #include "services/wire/queries.h"
 #include "tools/ledgerctl/commands.h"

@@ -1,4 +1,4 @@
-#include "replay/projection/projection_store.h"
+#include "replay/kept/projection_store.h"
 
 #include <filesystem>
 
