@@ -82,6 +82,11 @@ int main(int argc, char** argv) {
                  "kubelet's probes (services booo.liveness, booo.readiness); off when not given");
   app.add_option("--access-log-dir", options.access_log_dir,
                  "where reads are recorded (default <data-dir>/access-log)");
+  app.add_option("--memory-budget", options.memory_budget_bytes,
+                 "what ledgerd may hold in memory, shared out among its caches (bytes, or with "
+                 "a unit: 4GiB, 512MiB); at least 512MiB")
+      ->transform(CLI::AsSizeValue(false))
+      ->default_str("4GiB");
   app.add_option("--projection-dir", options.projection_dir,
                  "where the projection is kept across restarts (default <data-dir>/projection)");
   bool rebuild_projection_every_start = false;

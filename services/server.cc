@@ -141,7 +141,10 @@ absl::StatusOr<std::unique_ptr<LedgerServer>> LedgerServer::Start(const ServerOp
   }
   server->rule_guard_ = std::make_unique<replay::RuleGuard>();
   server->checkpoint_keys_ = std::make_unique<CheckpointKeyring>(std::move(keyring));
+  ASSIGN_OR_RETURN(server->memory_, ShareMemory(options.memory_budget_bytes));
   ledger::LedgerOptions ledger_options = options.ledger;
+  ledger_options.block_cache_bytes = server->memory_.rocksdb_block_cache;
+  ledger_options.write_buffer_bytes = server->memory_.rocksdb_write_buffers;
   ledger_options.policy = server->rule_guard_.get();
   ledger_options.payload_rules = &server->payload_rules_;
   ledger_options.observer = server->metrics_.get();
@@ -214,7 +217,7 @@ absl::StatusOr<std::unique_ptr<LedgerServer>> LedgerServer::Start(const ServerOp
                                  cluster.sync_timeout);
   }
   server->event_log_ = std::make_unique<LedgerEventLog>(server->ledger_.get());
-  server->queries_ = std::make_unique<wire::Queries>(server->event_log_.get());
+  server->queries_ = server->NewQueries();
   server->refresh_answers_when_idle_ = options.refresh_answers_when_idle;
   // Build the materialised grant state before serving, so the first query is not the slow one:
   // from the kept projection and the events beyond it, or from the whole log.
@@ -512,11 +515,19 @@ absl::Status LedgerServer::RestoreProjection(const ServerOptions& options) {
     Log("warning", "kept projection discarded, rebuilding it from the log",
         {{"projection_dir", dir}, {"reason", restored.ToString()}});
     RETURN_IF_ERROR(projection_store_->Clear());
-    queries_ = std::make_unique<wire::Queries>(event_log_.get());
+    queries_ = NewQueries();
   }
   queries_->state.SetKeptAnswers(projection_store_.get());
   queries_->grants.SetKeptAnswers(projection_store_.get());
   return absl::OkStatus();
+}
+
+std::unique_ptr<wire::Queries> LedgerServer::NewQueries() const {
+  replay::ProjectionOptions projection;
+  projection.max_parsed_bytes = memory_.parsed_streams;
+  wire::GrantsQueryOptions grants;
+  grants.max_cached_trace_bytes = memory_.head_traces;
+  return std::make_unique<wire::Queries>(event_log_.get(), projection, grants);
 }
 
 absl::Status LedgerServer::PersistProjection() {

@@ -22,6 +22,7 @@
 #include "services/access_log_service.h"
 #include "services/call_gate.h"
 #include "services/call_observer.h"
+#include "services/memory_budget.h"
 #include "services/metrics.h"
 #include "services/checkpoint_keyring.h"
 #include "services/checkpoint_signer.h"
@@ -105,6 +106,8 @@ struct ServerOptions {
   // The read-access log (services/access_log.h): its directory, default <data_dir>/access-log.
   std::string access_log_dir;
   AccessLogOptions access_log;
+  // What ledgerd may hold in memory, shared out among its caches (services/memory_budget.h).
+  uint64_t memory_budget_bytes = kDefaultMemoryBudget;
   // The projection kept across restarts (replay/kept/projection_store.h), in its own
   // directory, default <data_dir>/projection. With persist_projection off, every start
   // rebuilds the projection from the whole log and computes every answer anew.
@@ -171,6 +174,8 @@ class LedgerServer {
   absl::Status RestoreProjection(const ServerOptions& options);
   // Keeps the index of the events the projection has read since the last call.
   absl::Status PersistProjection() ABSL_LOCKS_EXCLUDED(persist_mutex_);
+  // A new projection and its query facades over the log, within the memory budget's shares.
+  std::unique_ptr<wire::Queries> NewQueries() const;
 
   // Declaration order is destruction order reversed: the ledger holds the rule guard, the
   // projection reads the ledger.
@@ -189,6 +194,7 @@ class LedgerServer {
   std::unique_ptr<wire::Queries> queries_;
   absl::Mutex persist_mutex_;
   bool refresh_answers_when_idle_ = true;
+  MemoryShares memory_;
   std::unique_ptr<LedgerService> service_;
   std::unique_ptr<GrantsService> grants_service_;
   std::unique_ptr<ControlsService> controls_service_;

@@ -77,6 +77,25 @@ void LedgerServer::AddScrapeSources() {
           static_cast<double>(queries_->grants.cache_hits())},
          {Labels{{"cache", "head_grants"}, {"result", "miss"}},
           static_cast<double>(queries_->grants.cache_misses())}}));
+    out.push_back(ScrapedFamily{
+        "booo_memory_budget_bytes",
+        "The memory budget (--memory-budget) and each cache's share of it; \"rest\" holds the "
+        "index, the fixed parts and the headroom for computations in flight",
+        prometheus::MetricType::Gauge,
+        {{Labels{{"part", "total"}}, static_cast<double>(memory_.budget)},
+         {Labels{{"part", "rocksdb_block_cache"}}, static_cast<double>(memory_.rocksdb_block_cache)},
+         {Labels{{"part", "rocksdb_write_buffers"}},
+          static_cast<double>(memory_.rocksdb_write_buffers)},
+         {Labels{{"part", "parsed_streams"}}, static_cast<double>(memory_.parsed_streams)},
+         {Labels{{"part", "head_traces"}}, static_cast<double>(memory_.head_traces)},
+         {Labels{{"part", "rest"}}, static_cast<double>(memory_.rest())}}});
+    out.push_back(Gauge("booo_process_resident_bytes",
+                        "The process's resident memory (RSS), to hold against the budget",
+                        static_cast<double>(ResidentBytes())));
+    out.push_back(Gauge("booo_projection_index_bytes",
+                        "What the projection's index weighs in memory (grows with the log, "
+                        "never evicted)",
+                        static_cast<double>(queries_->state.IndexBytes())));
     if (projection_store_ != nullptr) {
       out.push_back(Gauge("booo_projection_kept_events",
                           "Events the projection kept across restarts covers (the next start "

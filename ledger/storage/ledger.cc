@@ -32,7 +32,8 @@ absl::StatusOr<std::unique_ptr<Ledger>> Ledger::Open(const std::string& data_dir
         ", the largest body whose leaf fits a tlog-tiles entry bundle (16-bit lengths)"));
   }
   ASSIGN_OR_RETURN(std::unique_ptr<LedgerStore> store,
-                   LedgerStore::Open(data_dir, LedgerStore::OpenOptions{}));
+                   LedgerStore::Open(data_dir, {.block_cache_bytes = options.block_cache_bytes,
+                                                .write_buffer_bytes = options.write_buffer_bytes}));
   std::unique_ptr<Ledger> ledger(new Ledger(std::move(store), clock, options));
   RETURN_IF_ERROR(ledger->LoadState());
   ledger->completer_ = std::thread([raw = ledger.get()] { raw->CompletionLoop(); });

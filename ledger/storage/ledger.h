@@ -64,6 +64,10 @@ struct LedgerOptions {
   // Told of every group commit and signature check, timed (not owned; must outlive the
   // ledger). Optional.
   LedgerObserver* observer = nullptr;
+  // The store's memory (LedgerStore::OpenOptions): its block cache and all memtables together
+  // (0: RocksDB's default).
+  size_t block_cache_bytes = size_t{256} << 20;
+  size_t write_buffer_bytes = 0;
 };
 
 struct AppendResult {

@@ -41,7 +41,7 @@ absl::Status WriteSynced(const std::string& path, const std::string& bytes) {
 absl::StatusOr<CutReport> CutLogTail(const std::string& data_dir, uint64_t keep,
                                      const std::string& tail_file) {
   ASSIGN_OR_RETURN(std::unique_ptr<LedgerStore> store,
-                   LedgerStore::Open(data_dir, LedgerStore::OpenOptions{false, false}));
+                   LedgerStore::Open(data_dir, {.read_only = false, .create_if_missing = false}));
   ASSIGN_OR_RETURN(const uint64_t size, store->TreeSize());
   CutReport report{size, keep, ""};
   if (keep > size) {

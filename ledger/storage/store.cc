@@ -186,7 +186,8 @@ absl::StatusOr<std::unique_ptr<LedgerStore>> LedgerStore::Open(const std::string
   // (point-in-time recovery), so it must stop the open instead.
   db_options.wal_recovery_mode = rocksdb::WALRecoveryMode::kTolerateCorruptedTailRecords;
   db_options.info_log = NewStderrRocksDbLogger();  // not a LOG file on the ledger's disk
-  auto cache = rocksdb::NewLRUCache(256 << 20);
+  auto cache = rocksdb::NewLRUCache(options.block_cache_bytes);
+  if (options.write_buffer_bytes > 0) db_options.db_write_buffer_size = options.write_buffer_bytes;
   // Tickers and histograms, not the per-operation timers (rocksdb::StatsLevel): the stall time
   // and the WAL fsyncs for the operator's metrics, at no measurable cost to appends.
   auto statistics = rocksdb::CreateDBStatistics();

@@ -82,6 +82,11 @@ class LedgerStore final : public SubtreeHashSource {
   struct OpenOptions {
     bool read_only = false;
     bool create_if_missing = true;
+    // RocksDB's block cache (shared by every column family), and the memtables of all column
+    // families together (0: RocksDB's default, per column family); what the store may hold in
+    // memory beyond its index and filter blocks.
+    size_t block_cache_bytes = size_t{256} << 20;
+    size_t write_buffer_bytes = 0;
   };
   // Opens (or creates) the store in `path`. A read-only open takes no lock, so an auditor can
   // open the directory of a running server; it sees the state at the time of opening.

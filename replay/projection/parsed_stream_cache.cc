@@ -28,16 +28,21 @@ absl::StatusOr<std::shared_ptr<const StreamRecords>> ParsedStreamCache::Get(
     entry.last_used = ++clock_;
     return std::shared_ptr<const StreamRecords>(std::move(records));
   }
-  if (entry.records) events_ -= entry.records->records().size();
+  if (entry.records) {
+    events_ -= entry.records->records().size();
+    bytes_ -= entry.bytes;
+  }
   entry.records = records;
   entry.last_used = ++clock_;
+  entry.bytes = records->MemoryBytes();
   events_ += records->records().size();
+  bytes_ += entry.bytes;
   EvictLocked(code);
   return std::shared_ptr<const StreamRecords>(std::move(records));
 }
 
 void ParsedStreamCache::EvictLocked(const std::string& keep) {
-  while (events_ > max_events_ && entries_.size() > 1) {
+  while ((events_ > max_events_ || bytes_ > max_bytes_) && entries_.size() > 1) {
     auto oldest = entries_.end();
     for (auto it = entries_.begin(); it != entries_.end(); ++it) {
       if (it->first != keep &&
@@ -46,15 +51,14 @@ void ParsedStreamCache::EvictLocked(const std::string& keep) {
       }
     }
     events_ -= oldest->second.records->records().size();
+    bytes_ -= oldest->second.bytes;
     entries_.erase(oldest);  // queries still holding it keep it alive
   }
 }
 
 size_t ParsedStreamCache::bytes_held() const {
   absl::MutexLock lock(&mutex_);
-  size_t bytes = 0;
-  for (const auto& [code, entry] : entries_) bytes += entry.records->MemoryBytes();
-  return bytes;
+  return bytes_;
 }
 
 size_t ParsedStreamCache::events_held() const {

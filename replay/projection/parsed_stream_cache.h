@@ -12,6 +12,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <limits>
 #include <map>
 #include <memory>
 #include <string>
@@ -26,7 +27,8 @@ namespace booo::replay {
 
 class ParsedStreamCache {
  public:
-  explicit ParsedStreamCache(size_t max_events) : max_events_(max_events) {}
+  explicit ParsedStreamCache(size_t max_events, size_t max_bytes = std::numeric_limits<size_t>::max())
+      : max_events_(max_events), max_bytes_(max_bytes) {}
 
   // Appends the records from index `from` on to `records` (which holds the first `from`).
   using Extend = absl::FunctionRef<absl::Status(StreamRecords& records, size_t from)>;
@@ -50,13 +52,16 @@ class ParsedStreamCache {
   struct Entry {
     std::shared_ptr<const StreamRecords> records;
     uint64_t last_used = 0;
+    size_t bytes = 0;  // records->MemoryBytes() when kept
   };
   void EvictLocked(const std::string& keep) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
 
   const size_t max_events_;
+  const size_t max_bytes_;
   mutable absl::Mutex mutex_;
   std::map<std::string, Entry, std::less<>> entries_ ABSL_GUARDED_BY(mutex_);
   size_t events_ ABSL_GUARDED_BY(mutex_) = 0;
+  size_t bytes_ ABSL_GUARDED_BY(mutex_) = 0;
   uint64_t clock_ ABSL_GUARDED_BY(mutex_) = 0;
   std::atomic<uint64_t> hits_{0};
   std::atomic<uint64_t> misses_{0};

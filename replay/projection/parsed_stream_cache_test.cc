@@ -87,3 +87,35 @@ TEST(ParsedStreamCacheTest, AFailedParseKeepsNothing) {
 
 }  // namespace
 }  // namespace booo::replay
+
+namespace booo::replay {
+namespace {
+
+// The memory bound: streams are evicted, least recently used first, once what they weigh passes
+// it, whatever their number of events; the stream just asked for stays whatever its size.
+TEST(ParsedStreamCacheTest, TheMemoryBoundEvictsTheLeastRecentlyUsed) {
+  Loader probe{50};
+  ParsedStreamCache unbounded(1'000'000);
+  ASSERT_TRUE(unbounded.Get("probe", 50, std::ref(probe)).ok());
+  const size_t one = unbounded.bytes_held();  // what a 50-event stream weighs
+  ASSERT_GT(one, 0u);
+  ParsedStreamCache cache(1'000'000, 2 * one + one / 2);  // room for two such streams
+  Loader a{50}, b{50}, c{50};
+  ASSERT_TRUE(cache.Get("A", 50, std::ref(a)).ok());
+  ASSERT_TRUE(cache.Get("B", 50, std::ref(b)).ok());
+  ASSERT_TRUE(cache.Get("A", 50, std::ref(a)).ok());  // A used last
+  ASSERT_TRUE(cache.Get("C", 50, std::ref(c)).ok());  // B goes
+  EXPECT_LE(cache.bytes_held(), 2 * one + one / 2);
+  EXPECT_EQ(cache.events_held(), 100u);
+  ASSERT_TRUE(cache.Get("A", 50, std::ref(a)).ok());
+  EXPECT_EQ(a.calls, 1);  // still held
+  ASSERT_TRUE(cache.Get("B", 50, std::ref(b)).ok());
+  EXPECT_EQ(b.calls, 2);  // parsed again
+  // One stream larger than the bound is kept while it is the one asked for.
+  Loader big{200};
+  ASSERT_TRUE(cache.Get("BIG", 200, std::ref(big)).ok());
+  EXPECT_EQ(cache.events_held(), 200u);
+}
+
+}  // namespace
+}  // namespace booo::replay

@@ -129,4 +129,13 @@ absl::StatusOr<ProjectionIndex> ProjectionState::Reader::ExportIndex(uint64_t fr
   return out;
 }
 
+size_t ProjectionState::IndexBytes() const {
+  absl::ReaderMutexLock lock(&mutex_);
+  size_t bytes = recorded_at_micros_.capacity() * sizeof(int64_t);
+  for (const auto& [code, facts] : municipalities_) {
+    bytes += facts.capacity() * sizeof(StoredFact) + code.capacity();
+  }
+  return bytes;
+}
+
 }  // namespace booo::replay

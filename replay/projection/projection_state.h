@@ -62,14 +62,16 @@ struct ProjectionIndex {
 };
 
 struct ProjectionOptions {
-  // Parsed municipality events kept between queries, in all (about 2 KiB each).
+  // Parsed municipality events kept between queries, in all (about 2 KiB each), and the memory
+  // they may weigh (their arenas and tables); whichever bound is reached first evicts.
   size_t max_parsed_events = size_t{1} << 20;
+  size_t max_parsed_bytes = std::numeric_limits<size_t>::max();
 };
 
 class ProjectionState {
  public:
   explicit ProjectionState(const EventLog* log, ProjectionOptions options = {})
-      : log_(log), parsed_(options.max_parsed_events) {}
+      : log_(log), parsed_(options.max_parsed_events, options.max_parsed_bytes) {}
 
   // Reads the events appended since the last call. DATA_LOSS for an event that fails to parse.
   absl::Status CatchUp() ABSL_LOCKS_EXCLUDED(catch_up_mutex_, mutex_);
@@ -84,6 +86,9 @@ class ProjectionState {
   void SetKeptAnswers(KeptAnswers* kept) { kept_ = kept; }
   uint64_t position() const ABSL_LOCKS_EXCLUDED(mutex_);
   size_t parsed_events_held() const { return parsed_.events_held(); }
+  // What the index weighs in memory: every event's recorded time and every municipality
+  // event's position (what grows with the log and is never evicted).
+  size_t IndexBytes() const ABSL_LOCKS_EXCLUDED(mutex_);
   const ParsedStreamCache& parsed_cache() const { return parsed_; }
   const EventLog& log() const { return *log_; }
 
