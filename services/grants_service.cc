@@ -78,6 +78,35 @@ grpc::ServerUnaryReactor* GrantsService::GetGrant(grpc::CallbackServerContext* c
   return reactor;
 }
 
+grpc::Status GrantsService::StreamGrantTrace(grpc::ServerContext* context,
+                                             const booo::v1::GetGrantRequest* request,
+                                             grpc::ServerWriter<booo::v1::GrantTraceChunk>* writer) {
+  absl::StatusOr<Caller> caller = gate_->Admit(*context);
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
+  RecordedRead read(gate_->access_log(), *context, *caller, "booo.v1.Grants/StreamGrantTrace");
+  read.set_municipality(request->municipality_code());
+  if (absl::Status access =
+          RequireMunicipalityAccess(*caller, "municipality_code", request->municipality_code());
+      !access.ok()) {
+    return read.Close(ToGrpcStatus(access));
+  }
+  bool sent = false;
+  grpc::Status recorded;
+  const absl::Status streamed =
+      projection_->StreamGrantTrace(*request, [&](const booo::v1::GrantTraceChunk& chunk) {
+        if (!sent) {
+          // Recorded before the first chunk leaves: an unrecorded read is never sent.
+          sent = true;
+          recorded = read.Close(grpc::Status::OK);
+          if (!recorded.ok()) return false;
+        }
+        return !context->IsCancelled() && writer->Write(chunk);
+      });
+  if (!sent) return read.Close(Refusal("StreamGrantTrace", streamed));
+  if (!recorded.ok()) return recorded;
+  return Refusal("StreamGrantTrace", streamed);
+}
+
 grpc::Status GrantsService::ListBalances(grpc::ServerContext* context,
                                          const booo::v1::ListBalancesRequest* request,
                                          booo::v1::ListBalancesResponse* response) {

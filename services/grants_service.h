@@ -27,6 +27,9 @@ class GrantsService final
   grpc::ServerUnaryReactor* GetGrant(grpc::CallbackServerContext* context,
                                      const grpc::ByteBuffer* request,
                                      grpc::ByteBuffer* response) override;
+  grpc::Status StreamGrantTrace(grpc::ServerContext* context,
+                                const booo::v1::GetGrantRequest* request,
+                                grpc::ServerWriter<booo::v1::GrantTraceChunk>* writer) override;
   grpc::Status ListBalances(grpc::ServerContext* context,
                             const booo::v1::ListBalancesRequest* request,
                             booo::v1::ListBalancesResponse* response) override;

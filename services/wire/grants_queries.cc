@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "ledger/core/civil_date.h"
 #include "ledger/core/status_macros.h"
+#include "services/wire/trace_stream.h"
 
 namespace booo::wire {
 
@@ -214,6 +215,76 @@ absl::StatusOr<booo::v1::GetGrantResponse> GrantsQueries::GetGrant(
     RETURN_IF_ERROR(SelectTraces(traces, request, response));
   }
   return response;
+}
+
+absl::StatusOr<HeadAnswer> GrantsQueries::WholeAnswer(const booo::v1::GetGrantRequest& request) {
+  RETURN_IF_ERROR(state_->CatchUp());
+  ASSIGN_OR_RETURN(const Scope scope, CheckGrantRequest(request));
+  const std::string& code = request.municipality_code();
+  const int32_t year = request.spending_year();
+  Reader reader(*state_);
+  if (!reader.HasMunicipality(code)) {
+    return absl::NotFoundError(
+        absl::StrCat("municipality_code: ", code, " has no events in the ledger"));
+  }
+  ASSIGN_OR_RETURN(KnownAt at, reader.Resolve(request.known_at()));
+  const RuleTimeline rules(SelectCurrent(reader.rules().records(), at));
+  if (!request.has_scope() && reader.AtHead(at)) {
+    ASSIGN_OR_RETURN(HeadAnswer answer, HeadGrant(reader, code, year, rules));
+    *answer.answer.mutable_known_at() = request.known_at();
+    return answer;
+  }
+  ASSIGN_OR_RETURN(GrantComputation computation, reader.Compute(code, scope, at, rules));
+  HeadAnswer answer;
+  answer.answer = ToGetGrantResponse(code, scope, std::move(computation));
+  answer.answer.set_tree_size(at.tree_size);
+  *answer.answer.mutable_known_at() = request.known_at();
+  answer.answer.set_stream_version(reader.StreamSizeBefore(code, at.tree_size));
+  answer.traces = std::make_shared<const GrantTraces>(TakeTraces(answer.answer));
+  return answer;
+}
+
+absl::Status GrantsQueries::StreamGrantTrace(
+    const booo::v1::GetGrantRequest& request,
+    absl::FunctionRef<bool(const booo::v1::GrantTraceChunk&)> send) {
+  if (!request.has_scope() && request.trace_path().empty()) {
+    // A whole-year grant at the head: the first chunk from the top levels (cached, or kept
+    // across a restart) before the whole trace is computed, if it must be.
+    RETURN_IF_ERROR(state_->CatchUp());
+    RETURN_IF_ERROR(CheckGrantRequest(request).status());
+    const std::string& code = request.municipality_code();
+    std::optional<HeadAnswer> top;
+    uint64_t tree_size = 0;
+    {
+      Reader reader(*state_);
+      if (!reader.HasMunicipality(code)) {
+        return absl::NotFoundError(
+            absl::StrCat("municipality_code: ", code, " has no events in the ledger"));
+      }
+      ASSIGN_OR_RETURN(KnownAt at, reader.Resolve(request.known_at()));
+      if (reader.AtHead(at)) {
+        const RuleTimeline rules(SelectCurrent(reader.rules().records(), at));
+        ASSIGN_OR_RETURN(top, HeadTop(reader, code, request.spending_year(), rules));
+        tree_size = reader.position();
+      }
+    }
+    if (top) {
+      // Sent with no lock held: a slow receiver holds the traces (shared), never the state.
+      booo::v1::GetGrantResponse answer = std::move(top->answer);
+      *answer.mutable_known_at() = request.known_at();
+      if (!send(FirstChunk(*top->traces, std::move(answer)))) {
+        return absl::CancelledError("the receiver stopped reading");
+      }
+      // The rest at the same ledger point, whether or not the head moved on meanwhile.
+      booo::v1::GetGrantRequest pinned = request;
+      pinned.mutable_known_at()->set_tree_size(tree_size);
+      ASSIGN_OR_RETURN(HeadAnswer whole, WholeAnswer(pinned));
+      return StreamAfterFirstChunk(*whole.traces, request, send);
+    }
+  }
+  ASSIGN_OR_RETURN(HeadAnswer whole, WholeAnswer(request));
+  // The reader is released: a slow receiver holds the traces (shared), never the state.
+  return StreamTraces(*whole.traces, request, std::move(whole.answer), send);
 }
 
 absl::StatusOr<booo::v1::ListBalancesResponse> GrantsQueries::ListBalances(

@@ -44,6 +44,11 @@ class GrantsQueries {
   // The same answer in wire form, for the gRPC service: a whole-year grant at the head with its
   // whole trace comes from bytes serialized once.
   absl::StatusOr<SerializedGrant> GetGrantSerialized(const booo::v1::GetGrantRequest& request);
+  // GetGrant's answer with its traces node by node (services/wire/trace_stream.h), each chunk
+  // handed to `send` (false: the receiver went away, CANCELLED). The refusals are GetGrant's,
+  // each before the first chunk. The state's lock is not held while sending.
+  absl::Status StreamGrantTrace(const booo::v1::GetGrantRequest& request,
+                                absl::FunctionRef<bool(const booo::v1::GrantTraceChunk&)> send);
   absl::StatusOr<booo::v1::ListBalancesResponse> ListBalances(
       const booo::v1::ListBalancesRequest& request);
   absl::StatusOr<booo::v1::ReplaySettlementResponse> ReplaySettlement(
@@ -88,6 +93,9 @@ class GrantsQueries {
   absl::StatusOr<std::shared_ptr<const std::string>> HeadGrantBytes(
       const Reader& reader, const std::string& code, int32_t year,
       const replay::RuleTimeline& rules);
+  // GetGrant's answer with its whole traces, shared with the head cache where it comes from
+  // there (never copied whole).
+  absl::StatusOr<HeadAnswer> WholeAnswer(const booo::v1::GetGrantRequest& request);
   // The answer kept across a restart for these versions (with its top cut), now also in the
   // cache; nullopt when none is kept.
   std::optional<HeadAnswer> KeptTop(const HeadGrantCache::Key& key, const HeadVersions& versions,

@@ -62,11 +62,33 @@ absl::StatusOr<GrpcGrantFigures> MeasureGrpcGrants(
           absl::StrCat("GetGrant ", pair.first, " ", pair.second, ": ", status.error_message()));
     }
   };
-  std::vector<double> cold, warm, top;
+  std::vector<double> cold, warm, top, first_chunk, whole_stream;
   for (const auto& pair : pairs) call(pair, 0, cold);
   std::mt19937_64 rng(2);
   for (int i = 0; i < warm_calls; ++i) call(pairs[rng() % pairs.size()], 0, warm);
   for (int i = 0; i < warm_calls; ++i) call(pairs[rng() % pairs.size()], 2, top);
+  // The whole trace streamed, warm: when the first node arrives, and when the last.
+  for (int i = 0; i < std::max(1, warm_calls / 5); ++i) {
+    const auto& pair = pairs[rng() % pairs.size()];
+    booo::v1::GetGrantRequest request;
+    request.set_municipality_code(pair.first);
+    request.set_spending_year(pair.second);
+    grpc::ClientContext context;
+    const auto t0 = Clock::now();
+    auto reader = stub->StreamGrantTrace(&context, request);
+    booo::v1::GrantTraceChunk chunk;
+    bool first = true;
+    while (reader->Read(&chunk)) {
+      if (first) first_chunk.push_back(MillisSince(t0));
+      first = false;
+    }
+    const grpc::Status status = reader->Finish();
+    whole_stream.push_back(MillisSince(t0));
+    if (!status.ok() && status.error_code() != grpc::StatusCode::NOT_FOUND && failure.ok()) {
+      failure = absl::InternalError(absl::StrCat("StreamGrantTrace ", pair.first, " ",
+                                                 pair.second, ": ", status.error_message()));
+    }
+  }
   server->Shutdown();
   RETURN_IF_ERROR(failure);
   figures.cold_p50_ms = Percentile(cold, 0.5);
@@ -75,6 +97,12 @@ absl::StatusOr<GrpcGrantFigures> MeasureGrpcGrants(
   figures.warm_p99_ms = Percentile(warm, 0.99);
   figures.top_p50_ms = Percentile(top, 0.5);
   figures.top_p99_ms = Percentile(top, 0.99);
+  if (!first_chunk.empty()) {
+    figures.stream_first_p50_ms = Percentile(first_chunk, 0.5);
+    figures.stream_first_p99_ms = Percentile(first_chunk, 0.99);
+  }
+  figures.stream_whole_p50_ms = Percentile(whole_stream, 0.5);
+  figures.stream_whole_p99_ms = Percentile(whole_stream, 0.99);
   return figures;
 }
 

@@ -19,6 +19,10 @@ struct GrpcGrantFigures {
   double warm_p50_ms = 0, warm_p99_ms = 0;  // repeated calls, whole trace
   double top_p50_ms = 0, top_p99_ms = 0;    // repeated calls, trace_depth 2
   uint64_t largest_answer_bytes = 0;
+  // StreamGrantTrace, warm: the first chunk (the answer and the root node), and the whole
+  // stream read to its end.
+  double stream_first_p50_ms = 0, stream_first_p99_ms = 0;
+  double stream_whole_p50_ms = 0, stream_whole_p99_ms = 0;
 };
 
 // `pairs` (municipality code, spending year) are asked once each (cold), then `warm_calls`
