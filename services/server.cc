@@ -226,7 +226,11 @@ absl::StatusOr<std::unique_ptr<LedgerServer>> LedgerServer::Start(const ServerOp
   if (options.persist_projection) RETURN_IF_ERROR(server->RestoreProjection(options));
   const uint64_t restored = server->queries_->state.position();
   RETURN_IF_ERROR(server->queries_->state.CatchUp());
-  if (server->projection_store_) RETURN_IF_ERROR(server->PersistProjection());
+  if (absl::Status kept = server->PersistProjection(); !kept.ok()) {
+    // Serving does not depend on it (a damaged tree refuses its proofs, not the queries): the
+    // next start reads more of the log.
+    Log("warning", "projection index not kept", {{"reason", kept.ToString()}});
+  }
   const double rebuild_seconds = absl::ToDoubleSeconds(absl::Now() - rebuild_started);
   server->metrics_->ProjectionRebuilt(rebuild_seconds);
   Log("info", "projections rebuilt",

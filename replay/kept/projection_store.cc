@@ -365,8 +365,13 @@ absl::StatusOr<std::optional<ProjectionIndex>> ProjectionStore::ReadIndexLocked(
   if (manifest->segments != (size + kSegmentEvents - 1) / kSegmentEvents) {
     return discard("its manifest names the wrong number of segments");
   }
-  ASSIGN_OR_RETURN(std::string root, RootOf(log, size));
-  if (root != manifest->root && manifest->root != std::string(kDigestBytes, '\0')) {
+  absl::StatusOr<std::string> root = RootOf(log, size);
+  if (!root.ok()) {
+    // A damaged tree: the log itself refuses its proofs; the projection needs none of it.
+    return discard(absl::StrCat("the log's root at tree size ", size,
+                                " cannot be read: ", root.status().message()));
+  }
+  if (*root != manifest->root && manifest->root != std::string(kDigestBytes, '\0')) {
     return discard(absl::StrCat("the log's root at tree size ", size,
                                 " is not the one it was made from: the log was replaced"));
   }
