@@ -91,20 +91,20 @@ grpc::Status GrantsService::StreamGrantTrace(grpc::ServerContext* context,
     return read.Close(ToGrpcStatus(access));
   }
   bool sent = false;
-  grpc::Status recorded;
+  grpc::Status begun;
   const absl::Status streamed =
       projection_->StreamGrantTrace(*request, [&](const booo::v1::GrantTraceChunk& chunk) {
         if (!sent) {
-          // Recorded before the first chunk leaves: an unrecorded read is never sent.
+          // Recorded before the first chunk leaves: an unrecorded read is never sent. The
+          // record is rewritten with the outcome at the end.
           sent = true;
-          recorded = read.Close(grpc::Status::OK);
-          if (!recorded.ok()) return false;
+          begun = read.Begin();
+          if (!begun.ok()) return false;
         }
         return !context->IsCancelled() && writer->Write(chunk);
       });
-  if (!sent) return read.Close(Refusal("StreamGrantTrace", streamed));
-  if (!recorded.ok()) return recorded;
-  return Refusal("StreamGrantTrace", streamed);
+  if (sent && !begun.ok()) return begun;
+  return read.Close(Refusal("StreamGrantTrace", streamed));
 }
 
 grpc::Status GrantsService::ListBalances(grpc::ServerContext* context,

@@ -507,12 +507,41 @@ absl::Status LedgerServer::RestoreProjection(const ServerOptions& options) {
   const std::string dir = options.projection_dir.empty()
                               ? (std::filesystem::path(options.data_dir) / "projection").string()
                               : options.projection_dir;
-  ASSIGN_OR_RETURN(projection_store_, replay::ProjectionStore::Open(dir));
-  ASSIGN_OR_RETURN(replay::ProjectionStore::Loaded loaded,
-                   projection_store_->LoadIndex(*event_log_));
+  // Derived data never stops the start: what cannot be opened or read is made anew, or, failing
+  // that, the server runs without it (every start then reads the whole log).
+  auto without = [&](const absl::Status& why) {
+    Log("warning", "no kept projection: it cannot be used, and every start reads the whole log",
+        {{"projection_dir", dir}, {"reason", why.ToString()}});
+    projection_store_.reset();
+    return absl::OkStatus();
+  };
+  absl::StatusOr<std::unique_ptr<replay::ProjectionStore>> opened =
+      replay::ProjectionStore::Open(dir);
+  if (!opened.ok()) {
+    Log("warning", "kept projection cannot be opened, making it anew",
+        {{"projection_dir", dir}, {"reason", opened.status().ToString()}});
+    if (absl::Status destroyed = replay::ProjectionStore::Destroy(dir); !destroyed.ok()) {
+      return without(destroyed);
+    }
+    opened = replay::ProjectionStore::Open(dir);
+    if (!opened.ok()) return without(opened.status());
+  }
+  projection_store_ = *std::move(opened);
+  absl::StatusOr<replay::ProjectionStore::Loaded> read = projection_store_->LoadIndex(*event_log_);
+  if (!read.ok()) {
+    Log("warning", "kept projection cannot be read, rebuilding it from the log",
+        {{"projection_dir", dir}, {"reason", read.status().ToString()}});
+    if (absl::Status cleared = projection_store_->Clear(); !cleared.ok()) return without(cleared);
+    read = replay::ProjectionStore::Loaded{};
+  }
+  replay::ProjectionStore::Loaded loaded = *std::move(read);
   if (!loaded.discarded.empty()) {
     Log("warning", "kept projection discarded, rebuilding it from the log",
         {{"projection_dir", dir}, {"reason", loaded.discarded}});
+  }
+  if (loaded.answers_dropped > 0) {
+    Log("info", "kept answers made past the kept index discarded",
+        {{"answers", loaded.answers_dropped}});
   }
   if (absl::Status restored = queries_->state.Restore(loaded.index); !restored.ok()) {
     // Checked against the log and still not fitting it: start over from the log alone.
@@ -566,14 +595,28 @@ void LedgerServer::ProjectionLoop() {
       // Quiet for a second: compute what the last appends made stale, one municipality at a
       // time, until the log grows again or the server stops.
       const uint64_t quiet_at = ledger_->Head().size;
-      absl::StatusOr<size_t> refreshed = queries_->grants.RefreshHeads([&] {
-        absl::MutexLock stop_lock(&projection_mutex_);
-        return !projection_stop_ && !ledger_->shutting_down() && ledger_->Head().size == quiet_at;
-      });
+      // The index first, if a query's own catch-up read events this loop has not kept.
+      if (absl::Status kept = PersistProjection(); !kept.ok()) {
+        Log("warning", "projection index not kept", {{"reason", kept.ToString()}});
+      }
+      absl::StatusOr<wire::GrantsQueries::RefreshReport> refreshed =
+          queries_->grants.RefreshHeads([&] {
+            absl::MutexLock stop_lock(&projection_mutex_);
+            return !projection_stop_ && !ledger_->shutting_down() &&
+                   ledger_->Head().size == quiet_at;
+          });
       if (!refreshed.ok()) {
         Log("warning", "balance answers not refreshed", {{"reason", refreshed.status().ToString()}});
-      } else if (*refreshed > 0) {
-        Log("info", "balance answers refreshed", {{"computed", *refreshed}});
+      } else {
+        if (refreshed->computed > 0) {
+          Log("info", "balance answers refreshed", {{"computed", refreshed->computed}});
+        }
+        if (refreshed->failed > 0) {
+          // Once per change of the municipality's facts or the rules, not every quiet second.
+          Log("warning", "balance answers that cannot be computed",
+              {{"municipalities", refreshed->failed},
+               {"first", refreshed->first_failure.ToString()}});
+        }
       }
     }
     projection_mutex_.Lock();

@@ -254,6 +254,15 @@ absl::StatusOr<std::unique_ptr<ProjectionStore>> ProjectionStore::Open(
   return store;
 }
 
+absl::Status ProjectionStore::Destroy(const std::string& dir) {
+  const rocksdb::Status s = rocksdb::DestroyDB(dir, rocksdb::Options());
+  if (!s.ok()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("projection_dir: cannot delete ", dir, ": ", s.ToString()));
+  }
+  return absl::OkStatus();
+}
+
 ProjectionStore::~ProjectionStore() {
   if (db_) db_->Close();
 }
@@ -303,6 +312,8 @@ absl::Status ProjectionStore::AppendIndex(const ProjectionIndex& index, const Ev
   }
   if (lasts.back() != end - 1) lasts.push_back(end - 1);
   ASSIGN_OR_RETURN(std::vector<std::string> cited, LeafHashes(log, lasts));
+  // Read before anything is written: a root the log cannot give stops the update whole.
+  ASSIGN_OR_RETURN(std::string root, RootOf(log, end));
   std::vector<IndexEntry> entries = tail_;
   entries.insert(entries.end(), index.entries.begin(), index.entries.end());
   const uint64_t base = tree_size_ - tail_.size();  // the first touched segment's first event
@@ -316,7 +327,7 @@ absl::Status ProjectionStore::AppendIndex(const ProjectionIndex& index, const Ev
   Manifest manifest;
   manifest.tree_size = end;
   manifest.segments = (end + kSegmentEvents - 1) / kSegmentEvents;
-  ASSIGN_OR_RETURN(manifest.root, RootOf(log, end));
+  manifest.root = std::move(root);
   manifest.last_leaf_hash = cited.back();
   manifest.codes = index.codes;
   RETURN_IF_ERROR(WriteIndexRecord(kManifestKey, EncodeManifest(manifest)));
@@ -329,6 +340,8 @@ absl::Status ProjectionStore::AppendIndex(const ProjectionIndex& index, const Ev
 absl::StatusOr<ProjectionStore::Loaded> ProjectionStore::LoadIndex(const EventLog& log) {
   absl::MutexLock lock(&mutex_);
   Loaded loaded;
+  std::string manifest;
+  loaded.found = db_->Get(rocksdb::ReadOptions(), kManifestKey, &manifest).ok();
   ASSIGN_OR_RETURN(std::optional<ProjectionIndex> index, ReadIndexLocked(log, loaded.discarded));
   if (!index) {
     if (options_.discard_on_mismatch) RETURN_IF_ERROR(ClearLocked());
@@ -336,6 +349,9 @@ absl::StatusOr<ProjectionStore::Loaded> ProjectionStore::LoadIndex(const EventLo
   }
   loaded.index = *std::move(index);
   tree_size_ = loaded.index.entries.size();
+  if (options_.discard_on_mismatch) {
+    ASSIGN_OR_RETURN(loaded.answers_dropped, DropAnswersPast(tree_size_));
+  }
   const size_t in_tail = tree_size_ % kSegmentEvents;
   tail_.assign(loaded.index.entries.end() - static_cast<std::ptrdiff_t>(in_tail),
                loaded.index.entries.end());
@@ -413,21 +429,56 @@ absl::StatusOr<std::optional<ProjectionIndex>> ProjectionStore::ReadIndexLocked(
   return std::optional<ProjectionIndex>(std::move(index));
 }
 
-std::optional<KeptAnswer> ProjectionStore::Get(absl::string_view code, int32_t year) const {
-  std::string record;
-  if (!db_->Get(rocksdb::ReadOptions(), AnswerKey(code, year), &record).ok()) return std::nullopt;
+namespace {
+
+// An answer record decoded, whatever its calculation version; nullopt when damaged.
+std::optional<std::pair<uint32_t, KeptAnswer>> DecodeAnswer(absl::string_view record) {
   RecordReader in;
   uint64_t format, version, length;
   KeptAnswer answer;
   absl::string_view bytes;
   if (!in.Open(record) || !in.Fixed(4, format) || format != kFormat || !in.Fixed(4, version) ||
-      version != kCalculationVersion || !in.Fixed(8, answer.rules_version) ||
-      !in.Fixed(8, answer.stream_version) || !in.Varint(length) || !in.Bytes(length, bytes) ||
+      !in.Fixed(8, answer.rules_version) || !in.Fixed(8, answer.stream_version) ||
+      !in.Fixed(8, answer.tree_size) || !in.Varint(length) || !in.Bytes(length, bytes) ||
       !in.done()) {
     return std::nullopt;
   }
   answer.bytes = std::string(bytes);
-  return answer;
+  return std::pair{static_cast<uint32_t>(version), std::move(answer)};
+}
+
+}  // namespace
+
+std::optional<KeptAnswer> ProjectionStore::Get(absl::string_view code, int32_t year) const {
+  std::string record;
+  if (!db_->Get(rocksdb::ReadOptions(), AnswerKey(code, year), &record).ok()) return std::nullopt;
+  auto decoded = DecodeAnswer(record);
+  if (!decoded || decoded->first != kCalculationVersion) return std::nullopt;
+  return std::move(decoded->second);
+}
+
+std::optional<uint32_t> ProjectionStore::AnswerVersion(absl::string_view code, int32_t year) const {
+  std::string record;
+  if (!db_->Get(rocksdb::ReadOptions(), AnswerKey(code, year), &record).ok()) return std::nullopt;
+  auto decoded = DecodeAnswer(record);
+  if (!decoded) return std::nullopt;
+  return decoded->first;
+}
+
+absl::StatusOr<size_t> ProjectionStore::DropAnswersPast(uint64_t tree_size) {
+  std::vector<std::string> past;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+  for (it->Seek(kAnswerPrefix); it->Valid() && it->key().starts_with(kAnswerPrefix); it->Next()) {
+    auto decoded = DecodeAnswer(absl::string_view(it->value().data(), it->value().size()));
+    // A damaged record goes too: it could not be used anyway.
+    if (!decoded || decoded->second.tree_size > tree_size) past.push_back(it->key().ToString());
+  }
+  if (!it->status().ok()) return FromRocks(it->status(), "cannot read its answers");
+  for (const std::string& key : past) {
+    const rocksdb::Status s = db_->Delete(rocksdb::WriteOptions(), key);
+    if (!s.ok()) return FromRocks(s, "cannot discard an answer");
+  }
+  return past.size();
 }
 
 void ProjectionStore::Put(absl::string_view code, int32_t year, const KeptAnswer& answer) {
@@ -436,6 +487,7 @@ void ProjectionStore::Put(absl::string_view code, int32_t year, const KeptAnswer
   PutFixed(out, kCalculationVersion, 4);
   PutFixed(out, answer.rules_version, 8);
   PutFixed(out, answer.stream_version, 8);
+  PutFixed(out, answer.tree_size, 8);
   PutVarint(out, answer.bytes.size());
   out += answer.bytes;
   Seal(out);

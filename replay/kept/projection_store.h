@@ -52,19 +52,25 @@ class ProjectionStore : public KeptAnswers {
   // cannot open it (another process holds it, or it is not a store).
   static absl::StatusOr<std::unique_ptr<ProjectionStore>> Open(const std::string& dir,
                                                                ProjectionStoreOptions options = {});
+  // Deletes the store in `dir` (one that cannot be opened is derived data, made anew).
+  // FAILED_PRECONDITION when another process holds it.
+  static absl::Status Destroy(const std::string& dir);
   ~ProjectionStore() override;
   ProjectionStore(const ProjectionStore&) = delete;
   ProjectionStore& operator=(const ProjectionStore&) = delete;
 
   struct Loaded {
     ProjectionIndex index;  // from sequence 0; empty when nothing usable was kept
+    bool found = false;     // whether anything was kept at all (a manifest)
+    size_t answers_dropped = 0;  // computed past the index before a crash: discarded
     // Why what was kept was discarded (empty when it was used, or nothing was kept).
     std::string discarded;
   };
   // Reads the kept index and checks it against `log`: format, checksums, a size the log
   // holds, the log's root at that size, the leaf hashes the segments cite. On a mismatch
   // everything kept (answers too) is discarded (unless the options say otherwise) and
-  // `discarded` says why. An error only when
+  // `discarded` says why. Otherwise answers computed past the index's tree size (before a
+  // crash) are discarded: nothing proves the log they came from is this one. An error only when
   // the store or the log cannot be read.
   absl::StatusOr<Loaded> LoadIndex(const EventLog& log) ABSL_LOCKS_EXCLUDED(mutex_);
   // Keeps the index of further events: `index.first_sequence` must be tree_size()
@@ -77,6 +83,9 @@ class ProjectionStore : public KeptAnswers {
   absl::Status Clear() ABSL_LOCKS_EXCLUDED(mutex_);
 
   std::optional<KeptAnswer> Get(absl::string_view code, int32_t year) const override;
+  // The calculation version of the answer record for (code, year) when its seal holds; nullopt
+  // for a damaged record (or none).
+  std::optional<uint32_t> AnswerVersion(absl::string_view code, int32_t year) const;
   void Put(absl::string_view code, int32_t year, const KeptAnswer& answer) override;
   // Every kept answer's key ("code/year"), for comparing two stores.
   std::vector<std::pair<std::string, int32_t>> AnswerKeys() const;
@@ -100,6 +109,8 @@ class ProjectionStore : public KeptAnswers {
   std::unique_ptr<rocksdb::DB> db_;
   mutable absl::Mutex mutex_;
   uint64_t tree_size_ ABSL_GUARDED_BY(mutex_) = 0;
+  // Deletes the answers computed past `tree_size`; how many.
+  absl::StatusOr<size_t> DropAnswersPast(uint64_t tree_size) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
   // The entries of the last, partial segment (rewritten whole as it grows).
   std::vector<IndexEntry> tail_ ABSL_GUARDED_BY(mutex_);
   int index_writes_ ABSL_GUARDED_BY(mutex_) = 0;

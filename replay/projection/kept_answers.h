@@ -20,7 +20,11 @@ namespace booo::replay {
 struct KeptAnswer {
   uint64_t rules_version = 0;   // rule records the answer was computed with
   uint64_t stream_version = 0;  // the municipality's events it was computed from
-  std::string bytes;            // the answer, in the form its user keeps it
+  // The log's size when it was computed: a restart keeps only answers made within the part of
+  // the log its kept index proves (an answer made past it may come from events a crash and a
+  // cut log no longer hold).
+  uint64_t tree_size = 0;
+  std::string bytes;  // the answer, in the form its user keeps it
 };
 
 class KeptAnswers {

@@ -312,7 +312,7 @@ absl::StatusOr<std::vector<int32_t>> ProjectionState::Reader::YearsWithFacts(
   }
   if (at_head && state_.kept_ != nullptr) {
     state_.kept_->Put(code, KeptAnswers::kYearsWithFacts,
-                      KeptAnswer{0, stream_size, EncodeKeptYears(out)});
+                      KeptAnswer{0, stream_size, position(), EncodeKeptYears(out)});
   }
   return out;
 }

@@ -55,7 +55,7 @@ absl::StatusOr<HeadAnswer> GrantsQueries::HeadGrant(const Reader& reader, const 
     *kept.mutable_trace() = top->trace;
     *kept.mutable_settlement() = top->settlement;
     *kept.mutable_vat_fund() = top->vat_fund;
-    kept_->Put(code, year, replay::KeptAnswer{versions.rules, versions.stream,
+    kept_->Put(code, year, replay::KeptAnswer{versions.rules, versions.stream, reader.position(),
                                               kept.SerializeAsString()});
   }
   cache_.Put(key, versions, answer, std::move(top), weight);
@@ -320,31 +320,49 @@ absl::StatusOr<booo::v1::ListBalancesResponse> GrantsQueries::ListBalances(
   return response;
 }
 
-absl::StatusOr<size_t> GrantsQueries::RefreshHeads(absl::FunctionRef<bool()> keep_going) {
+absl::StatusOr<GrantsQueries::RefreshReport> GrantsQueries::RefreshHeads(
+    absl::FunctionRef<bool()> keep_going) {
   RETURN_IF_ERROR(state_->CatchUp());
   std::vector<std::string> codes;
   {
     Reader reader(*state_);
     codes = reader.Municipalities();
   }
-  size_t computed = 0;
+  RefreshReport report;
   for (const std::string& code : codes) {
     if (!keep_going()) break;
     // One reader per municipality: the catch-up waits for one municipality at most.
     Reader reader(*state_);
-    const KnownAt head{reader.position(), std::nullopt};
-    ASSIGN_OR_RETURN(std::vector<int32_t> years, reader.YearsWithFacts(code, head));
     const HeadVersions versions = VersionsOf(reader, code);
-    std::optional<RuleTimeline> rules;
-    for (int32_t year : years) {
-      const HeadGrantCache::Key key{code, year};
-      if (cache_.Row(key, versions) || KeptTop(key, versions, head.tree_size)) continue;
-      if (!rules) rules.emplace(SelectCurrent(reader.rules().records(), head));
-      RETURN_IF_ERROR(HeadGrant(reader, code, year, *rules, false).status());
-      ++computed;
+    {
+      absl::MutexLock lock(&refresh_mutex_);
+      auto failed = refresh_failed_.find(code);
+      if (failed != refresh_failed_.end() && failed->second == versions) continue;
+    }
+    const KnownAt head{reader.position(), std::nullopt};
+    absl::Status done = [&]() -> absl::Status {
+      ASSIGN_OR_RETURN(std::vector<int32_t> years, reader.YearsWithFacts(code, head));
+      std::optional<RuleTimeline> rules;
+      for (int32_t year : years) {
+        const HeadGrantCache::Key key{code, year};
+        if (cache_.Row(key, versions) || KeptTop(key, versions, head.tree_size)) continue;
+        if (!rules) rules.emplace(SelectCurrent(reader.rules().records(), head));
+        RETURN_IF_ERROR(HeadGrant(reader, code, year, *rules, false).status());
+        ++report.computed;
+      }
+      return absl::OkStatus();
+    }();
+    absl::MutexLock lock(&refresh_mutex_);
+    if (done.ok()) {
+      refresh_failed_.erase(code);
+      continue;
+    }
+    refresh_failed_[code] = versions;
+    if (report.failed++ == 0) {
+      report.first_failure = absl::Status(done.code(), absl::StrCat(code, ": ", done.message()));
     }
   }
-  return computed;
+  return report;
 }
 
 }  // namespace booo::wire

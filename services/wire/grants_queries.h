@@ -14,6 +14,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 
@@ -62,8 +63,15 @@ class GrantsQueries {
   void SetKeptAnswers(replay::KeptAnswers* kept) { kept_ = kept; }
   // Computes, and keeps, every whole-year answer at the head that is neither cached nor kept
   // for the current facts and rules, one municipality at a time, while `keep_going` says so
-  // (asked before each). How many it computed.
-  absl::StatusOr<size_t> RefreshHeads(absl::FunctionRef<bool()> keep_going);
+  // (asked before each). A municipality whose answer cannot be computed (an amount that
+  // overflows, a damaged body) is passed over, and not tried again until its facts or the rules
+  // change; the others are still refreshed.
+  struct RefreshReport {
+    size_t computed = 0;  // answers computed (and kept)
+    size_t failed = 0;    // municipalities passed over
+    absl::Status first_failure;
+  };
+  absl::StatusOr<RefreshReport> RefreshHeads(absl::FunctionRef<bool()> keep_going);
 
   // What the head cache's traces weigh now (see GrantsQueryOptions::max_cached_trace_bytes).
   size_t cached_trace_weight() const { return cache_.weight(); }
@@ -107,6 +115,9 @@ class GrantsQueries {
   replay::ProjectionState* const state_;
   replay::KeptAnswers* kept_ = nullptr;
   std::atomic<uint64_t> kept_hits_{0};
+  // Municipalities RefreshHeads could not compute, with the versions it tried.
+  absl::Mutex refresh_mutex_;
+  std::map<std::string, HeadVersions> refresh_failed_ ABSL_GUARDED_BY(refresh_mutex_);
   HeadGrantCache cache_;
 };
 

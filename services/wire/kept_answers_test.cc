@@ -5,6 +5,7 @@
 // the log. Pins the calculation's answers to kCalculationVersion.
 #include <filesystem>
 #include <random>
+#include <set>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
@@ -35,7 +36,8 @@ class TreeLog : public replay::MemoryEventLog {
     std::vector<uint64_t> all(size);
     for (uint64_t i = 0; i < size; ++i) all[i] = i;
     std::vector<ledger::Hash> leaves;
-    absl::Status read = ReadBodies(all, [&](size_t, absl::string_view, absl::string_view hash) {
+    absl::Status read = MemoryEventLog::ReadBodies(
+        all, [&](size_t, absl::string_view, absl::string_view hash) {
       leaves.push_back(ledger::HashLeaf(std::string_view(hash.data(), hash.size())));
       return absl::OkStatus();
     });
@@ -50,6 +52,17 @@ class TreeLog : public replay::MemoryEventLog {
     }
     return std::string(reinterpret_cast<const char*>(leaves[0].data()), leaves[0].size());
   }
+  // Bodies read back at these sequences fail as damaged (DATA_LOSS), as a changed leaf would.
+  absl::Status ReadBodies(
+      absl::Span<const uint64_t> sequences,
+      absl::FunctionRef<absl::Status(size_t, absl::string_view, absl::string_view)> fn)
+      const override {
+    for (uint64_t s : sequences) {
+      if (damaged.contains(s)) return absl::DataLossError(absl::StrCat("sequence ", s, ": damaged"));
+    }
+    return MemoryEventLog::ReadBodies(sequences, fn);
+  }
+  std::set<uint64_t> damaged;
   void Add(const booo::v1::EventBody& body, int64_t recorded_at_micros) {
     booo::v1::StoredEvent e;
     e.set_sequence(Size());
@@ -231,7 +244,8 @@ TEST(KeptProjection, EqualsARebuildAcrossRestartsOnGeneratedHistories) {
     // Nothing is computed again: every answer was kept for these versions.
     auto refreshed = server.queries.grants.RefreshHeads([] { return true; });
     ASSERT_TRUE(refreshed.ok());
-    EXPECT_EQ(*refreshed, 0u);
+    EXPECT_EQ(refreshed->computed, 0u);
+    EXPECT_EQ(refreshed->failed, 0u);
     ExpectAnswersEqualRebuild(server.queries, history.log);
   }
 }
@@ -320,6 +334,65 @@ TEST(KeptProjection, WhatDoesNotFitTheLogIsDiscardedAndRebuilt) {
   // And after that rebuild, the store is whole again.
   keep(history.log);
   EXPECT_EQ(reopen(history.log), "");
+}
+
+TEST(KeptProjection, AnswersMadePastTheKeptIndexDoNotSurviveACrash) {
+  History history(21);
+  history.AddFacts(300);
+  const std::string dir = TempDir("past");
+  {
+    auto store = ProjectionStore::Open(dir);
+    ASSERT_TRUE(store.ok());
+    KeptServer server(history.log, **store);
+    ASSERT_TRUE(server.CatchUpAndKeep(**store, history.log).ok());
+    // More events read and answered, the index not kept again: then a crash.
+    history.AddFacts(100);
+    ASSERT_TRUE(server.queries.grants.RefreshHeads([] { return true; }).ok());
+    EXPECT_FALSE((*store)->AnswerKeys().empty());
+  }
+  auto store = ProjectionStore::Open(dir);
+  ASSERT_TRUE(store.ok());
+  auto loaded = (*store)->LoadIndex(history.log);
+  ASSERT_TRUE(loaded.ok());
+  EXPECT_EQ(loaded->discarded, "");
+  EXPECT_EQ(loaded->index.entries.size(), history.log.Size() - 100);
+  EXPECT_GT(loaded->answers_dropped, 0u);
+  // Every answer left was made within the index the log proves.
+  for (const auto& [code, year] : (*store)->AnswerKeys()) {
+    auto answer = (*store)->Get(code, year);
+    ASSERT_TRUE(answer.has_value());
+    EXPECT_LE(answer->tree_size, loaded->index.entries.size()) << code << " " << year;
+  }
+}
+
+TEST(KeptProjection, TheIdleRefreshPassesOverAMunicipalityItCannotCompute) {
+  History history(31);
+  history.AddFacts(300);
+  Queries queries(&history.log);
+  ASSERT_TRUE(queries.state.CatchUp().ok());
+  // One of GM0001's events is damaged: its answers cannot be computed, the others can.
+  {
+    ProjectionState::Reader reader(queries.state);
+    const ProjectionIndex index = *reader.ExportIndex(0);
+    for (size_t s = 0; s < index.entries.size(); ++s) {
+      if (index.entries[s].stream >= 0 && index.codes[index.entries[s].stream] == "GM0001") {
+        history.log.damaged.insert(s);
+        break;
+      }
+    }
+  }
+  ASSERT_EQ(history.log.damaged.size(), 1u);
+  auto first = queries.grants.RefreshHeads([] { return true; });
+  ASSERT_TRUE(first.ok()) << first.status();
+  EXPECT_EQ(first->failed, 1u);
+  EXPECT_GT(first->computed, 0u);
+  EXPECT_TRUE(absl::IsDataLoss(first->first_failure)) << first->first_failure;
+  EXPECT_NE(first->first_failure.message().find("GM0001"), absl::string_view::npos);
+  // Not tried again while nothing changed.
+  auto again = queries.grants.RefreshHeads([] { return true; });
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->failed, 0u);
+  EXPECT_EQ(again->computed, 0u);
 }
 
 // The answers of a fixed history, pinned to the calculation's version: a change to any figure,

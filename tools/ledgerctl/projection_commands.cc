@@ -42,7 +42,14 @@ absl::Status Rebuild(const replay::EventLog& log, replay::ProjectionStore& store
   if (!index.ok()) return index.status();
   RETURN_IF_ERROR(store.AppendIndex(*index, log));
   const double index_seconds = SecondsSince(started);
-  ASSIGN_OR_RETURN(size_t answers, queries.grants.RefreshHeads([] { return true; }));
+  ASSIGN_OR_RETURN(wire::GrantsQueries::RefreshReport refreshed,
+                   queries.grants.RefreshHeads([] { return true; }));
+  if (refreshed.failed > 0) {
+    std::cerr << "ledgerctl: " << refreshed.failed
+              << " municipalities' answers cannot be computed; the first: "
+              << refreshed.first_failure << "\n";
+  }
+  const size_t answers = refreshed.computed;
   std::cout << nlohmann::json{{"rebuilt", true},
                               {"events", index->entries.size()},
                               {"municipalities", index->codes.size()},
@@ -58,20 +65,28 @@ absl::Status Rebuild(const replay::EventLog& log, replay::ProjectionStore& store
 // The kept projection against a rebuild from the log: the index it covers must be the
 // rebuild's, event for event, and every answer kept for the log's current versions must be
 // the answer the rebuild computes. FAILED_PRECONDITION naming the first difference.
-absl::Status Check(const replay::EventLog& log, replay::ProjectionStore& store) {
+absl::Status Check(const replay::EventLog& log, replay::ProjectionStore& store,
+                   const std::string& dir) {
   const absl::Time started = absl::Now();
   ASSIGN_OR_RETURN(replay::ProjectionStore::Loaded loaded, store.LoadIndex(log));
+  if (!loaded.found) {
+    return absl::FailedPreconditionError(absl::StrCat("projection_dir: ", dir, " keeps nothing"));
+  }
   if (!loaded.discarded.empty()) {
     return absl::FailedPreconditionError(
         absl::StrCat("the kept projection does not fit the log: ", loaded.discarded));
   }
+  // The state a start would restore from it, against the state rebuilt from the log alone.
   wire::Queries kept(&log);
   RETURN_IF_ERROR(kept.state.Restore(loaded.index));
+  ASSIGN_OR_RETURN(replay::ProjectionIndex restored,
+                   replay::ProjectionState::Reader(kept.state).ExportIndex(0));
   wire::Queries rebuilt(&log);
   RETURN_IF_ERROR(rebuilt.state.CatchUp());
   ASSIGN_OR_RETURN(replay::ProjectionIndex fresh,
                    replay::ProjectionState::Reader(rebuilt.state).ExportIndex(0));
-  const std::vector<replay::IndexEntry>& entries = loaded.index.entries;
+  const std::vector<replay::IndexEntry>& entries = restored.entries;
+  loaded.index.codes = restored.codes;
   for (size_t s = 0; s < entries.size(); ++s) {
     if (!(entries[s] == fresh.entries[s])) {
       return absl::FailedPreconditionError(
@@ -87,6 +102,11 @@ absl::Status Check(const replay::EventLog& log, replay::ProjectionStore& store) 
   }
   size_t equal = 0, stale = 0, other_version = 0;
   for (const auto& [code, year] : store.AnswerKeys()) {
+    const std::optional<uint32_t> version = store.AnswerVersion(code, year);
+    if (!version) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("the kept answer for ", code, " ", year, " is damaged (its seal fails)"));
+    }
     std::optional<replay::KeptAnswer> answer = store.Get(code, year);
     if (!answer) {
       ++other_version;
@@ -150,10 +170,13 @@ absl::Status RebuildProjections(const ProjectionArgs& args) {
   ASSIGN_OR_RETURN(std::unique_ptr<ledger::Ledger> ledger,
                    ledger::Ledger::Open(args.data_dir, &clock));
   services::LedgerEventLog log(ledger.get());
+  const std::string dir = ProjectionDir(args);
+  if (args.check && !std::filesystem::exists(std::filesystem::path(dir) / "CURRENT")) {
+    return absl::FailedPreconditionError(absl::StrCat("projection_dir: ", dir, " keeps nothing"));
+  }
   ASSIGN_OR_RETURN(std::unique_ptr<replay::ProjectionStore> store,
-                   replay::ProjectionStore::Open(ProjectionDir(args),
-                                                 {.discard_on_mismatch = !args.check}));
-  return args.check ? Check(log, *store) : Rebuild(log, *store);
+                   replay::ProjectionStore::Open(dir, {.discard_on_mismatch = !args.check}));
+  return args.check ? Check(log, *store, dir) : Rebuild(log, *store);
 }
 
 }  // namespace
