@@ -130,6 +130,15 @@ absl::StatusOr<booo::v1::BalanceRow> GrantsQueries::HeadRow(const Reader& reader
   return ToBalanceRow(answer.answer);
 }
 
+absl::StatusOr<KnownAt> GrantsQueries::ResolveGrant(const Reader& reader,
+                                                    const booo::v1::GetGrantRequest& request) {
+  if (!reader.HasMunicipality(request.municipality_code())) {
+    return absl::NotFoundError(absl::StrCat("municipality_code: ", request.municipality_code(),
+                                            " has no events in the ledger"));
+  }
+  return reader.Resolve(request.known_at());
+}
+
 absl::StatusOr<Scope> GrantsQueries::CheckGrantRequest(const booo::v1::GetGrantRequest& request) {
   RETURN_IF_ERROR(CheckCode(request.municipality_code(), true));
   const int32_t year = request.spending_year();
@@ -155,11 +164,7 @@ absl::StatusOr<SerializedGrant> GrantsQueries::GetGrantSerialized(
     RETURN_IF_ERROR(CheckGrantRequest(request).status());
     const std::string& code = request.municipality_code();
     Reader reader(*state_);
-    if (!reader.HasMunicipality(code)) {
-      return absl::NotFoundError(
-          absl::StrCat("municipality_code: ", code, " has no events in the ledger"));
-    }
-    ASSIGN_OR_RETURN(KnownAt at, reader.Resolve(request.known_at()));
+    ASSIGN_OR_RETURN(KnownAt at, ResolveGrant(reader, request));
     if (reader.AtHead(at)) {
       const RuleTimeline rules(SelectCurrent(reader.rules().records(), at));
       ASSIGN_OR_RETURN(std::shared_ptr<const std::string> bytes,
@@ -181,11 +186,7 @@ absl::StatusOr<booo::v1::GetGrantResponse> GrantsQueries::GetGrant(
   const std::string& code = request.municipality_code();
   const int32_t year = request.spending_year();
   Reader reader(*state_);
-  if (!reader.HasMunicipality(code)) {
-    return absl::NotFoundError(
-        absl::StrCat("municipality_code: ", code, " has no events in the ledger"));
-  }
-  ASSIGN_OR_RETURN(KnownAt at, reader.Resolve(request.known_at()));
+  ASSIGN_OR_RETURN(KnownAt at, ResolveGrant(reader, request));
   const RuleTimeline rules(SelectCurrent(reader.rules().records(), at));
   if (!request.has_scope() && reader.AtHead(at)) {
     // Served from the cache: only the trace the request selects is copied. The top levels come
@@ -223,11 +224,7 @@ absl::StatusOr<HeadAnswer> GrantsQueries::WholeAnswer(const booo::v1::GetGrantRe
   const std::string& code = request.municipality_code();
   const int32_t year = request.spending_year();
   Reader reader(*state_);
-  if (!reader.HasMunicipality(code)) {
-    return absl::NotFoundError(
-        absl::StrCat("municipality_code: ", code, " has no events in the ledger"));
-  }
-  ASSIGN_OR_RETURN(KnownAt at, reader.Resolve(request.known_at()));
+  ASSIGN_OR_RETURN(KnownAt at, ResolveGrant(reader, request));
   const RuleTimeline rules(SelectCurrent(reader.rules().records(), at));
   if (!request.has_scope() && reader.AtHead(at)) {
     ASSIGN_OR_RETURN(HeadAnswer answer, HeadGrant(reader, code, year, rules));
@@ -257,11 +254,7 @@ absl::Status GrantsQueries::StreamGrantTrace(
     uint64_t tree_size = 0;
     {
       Reader reader(*state_);
-      if (!reader.HasMunicipality(code)) {
-        return absl::NotFoundError(
-            absl::StrCat("municipality_code: ", code, " has no events in the ledger"));
-      }
-      ASSIGN_OR_RETURN(KnownAt at, reader.Resolve(request.known_at()));
+      ASSIGN_OR_RETURN(KnownAt at, ResolveGrant(reader, request));
       if (reader.AtHead(at)) {
         const RuleTimeline rules(SelectCurrent(reader.rules().records(), at));
         ASSIGN_OR_RETURN(top, HeadTop(reader, code, request.spending_year(), rules));

@@ -88,6 +88,10 @@ class GrantsQueries {
   // GetGrant's request checks; the scope the request asks for.
   static absl::StatusOr<replay::Scope> CheckGrantRequest(const booo::v1::GetGrantRequest& request);
   static HeadVersions VersionsOf(const Reader& reader, const std::string& code);
+  // A grant request's known-at point in `reader`'s state: NOT_FOUND naming municipality_code
+  // for a municipality without events, else Reader::Resolve's answer.
+  static absl::StatusOr<replay::KnownAt> ResolveGrant(const Reader& reader,
+                                                      const booo::v1::GetGrantRequest& request);
   // The whole-year grant at the head, from the cache when current, else computed and kept.
   // `count_lookup`: whether this lookup counts in the cache's hit ratio (not when another
   // lookup already missed and falls back to this one).
