@@ -258,9 +258,9 @@ absl::StatusOr<Hash> Ledger::RootAt(uint64_t size) const {
         absl::StrCat("tree_size: ", size, " is larger than the log (", head.size, ")"));
   }
   if (size == head.size) return head.root;
-  ASSIGN_OR_RETURN(Hash root, ::booo::ledger::RootAt(*store_, size));
+  ASSIGN_OR_RETURN(Hash root, ::booo::ledger::RootAt(store_->ProofNodes(), size));
   ASSIGN_OR_RETURN(std::vector<Hash> to_head,
-                   ::booo::ledger::ConsistencyProof(*store_, size, head.size));
+                   ::booo::ledger::ConsistencyProof(store_->ProofNodes(), size, head.size));
   if (!VerifyConsistency(size, head.size, to_head, root, head.root).ok()) {
     return absl::DataLossError(absl::StrCat(
         "tree_size ", size, ": the stored tree's root is not consistent with the head at ",
@@ -277,7 +277,7 @@ absl::StatusOr<Ledger::CheckedInclusionProof> Ledger::InclusionProof(uint64_t se
         absl::StrCat("tree_size: ", tree_size, " is larger than the log (", size, ")"));
   }
   CheckedInclusionProof proof;
-  ASSIGN_OR_RETURN(proof.hashes, ::booo::ledger::InclusionProof(*store_, sequence, tree_size));
+  ASSIGN_OR_RETURN(proof.hashes, ::booo::ledger::InclusionProof(store_->ProofNodes(), sequence, tree_size));
   ASSIGN_OR_RETURN(proof.leaf_hash, CheckedLeafHash(sequence));
   ASSIGN_OR_RETURN(proof.root, RootAt(tree_size));
   if (!VerifyInclusion(proof.leaf_hash, sequence, tree_size, proof.hashes, proof.root).ok()) {
@@ -296,7 +296,7 @@ absl::StatusOr<Ledger::CheckedConsistencyProof> Ledger::ConsistencyProof(uint64_
         absl::StrCat("new_size: ", new_size, " is larger than the log (", size, ")"));
   }
   CheckedConsistencyProof proof;
-  ASSIGN_OR_RETURN(proof.hashes, ::booo::ledger::ConsistencyProof(*store_, old_size, new_size));
+  ASSIGN_OR_RETURN(proof.hashes, ::booo::ledger::ConsistencyProof(store_->ProofNodes(), old_size, new_size));
   ASSIGN_OR_RETURN(proof.old_root, RootAt(old_size));
   ASSIGN_OR_RETURN(proof.new_root, RootAt(new_size));
   if (!VerifyConsistency(old_size, new_size, proof.hashes, proof.old_root, proof.new_root).ok()) {

@@ -2,6 +2,7 @@
 
 #include <sys/statvfs.h>
 
+#include <array>
 #include <filesystem>
 
 #include "absl/cleanup/cleanup.h"
@@ -499,6 +500,49 @@ absl::StatusOr<Hash> LedgerStore::CompleteSubtree(int level, uint64_t index) con
     return absl::DataLossError(absl::StrCat("tree node (", level, ", ", index, ") is corrupt"));
   }
   return hash;
+}
+
+absl::StatusOr<Hash> LedgerStore::ProofNodeSource::CompleteSubtree(int level,
+                                                                   uint64_t index) const {
+  if (level <= 0 || level >= kUpperTreeLevel) return store_->CompleteSubtree(level, index);
+  return store_->SubtreeFromLeafHashes(level, index);
+}
+
+absl::StatusOr<Hash> LedgerStore::SubtreeFromLeafHashes(int level, uint64_t index) const {
+  constexpr size_t kMaxWidth = size_t{1} << (kUpperTreeLevel - 1);
+  const size_t width = size_t{1} << level;
+  if (level < 1 || width > kMaxWidth || index > (UINT64_MAX >> level)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("tree node (", level, ", ", index, "): not below the upper tree"));
+  }
+  const uint64_t first = index << level;
+  std::array<std::string, kMaxWidth> keys;
+  std::array<rocksdb::Slice, kMaxWidth> slices;
+  std::array<rocksdb::PinnableSlice, kMaxWidth> values;
+  std::array<rocksdb::Status, kMaxWidth> statuses;
+  for (size_t i = 0; i < width; ++i) {
+    keys[i] = NodeKey(0, first + i);
+    slices[i] = rocksdb::Slice(keys[i]);
+  }
+  db_->MultiGet(rocksdb::ReadOptions(), handles_[kTree], width, slices.data(), values.data(),
+                statuses.data(), /*sorted_input=*/true);
+  std::array<Hash, kMaxWidth> row;
+  for (size_t i = 0; i < width; ++i) {
+    if (statuses[i].IsNotFound()) {
+      return absl::NotFoundError(absl::StrCat("tree node (0, ", first + i, ") is absent"));
+    }
+    RETURN_IF_ERROR(FromRocks(statuses[i], absl::StrCat("reading tree node (0, ", first + i, ")")));
+    absl::StatusOr<Hash> hash =
+        HashFromBytes(std::string_view(values[i].data(), values[i].size()));
+    if (!hash.ok()) {
+      return absl::DataLossError(absl::StrCat("tree node (0, ", first + i, ") is corrupt"));
+    }
+    row[i] = *hash;
+  }
+  for (size_t n = width; n > 1; n /= 2) {
+    for (size_t i = 0; i < n / 2; ++i) row[i] = HashChildren(row[2 * i], row[2 * i + 1]);
+  }
+  return row[0];
 }
 
 absl::Status LedgerStore::CompactAll() {

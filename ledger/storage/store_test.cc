@@ -1,5 +1,6 @@
 // LedgerStore's tree: the upper levels it keeps in memory answer exactly what RocksDB holds,
-// for nodes written in many batches, after reopening, and after a node is overwritten.
+// for nodes written in many batches, after reopening, and after a node is overwritten; the
+// nodes proofs read below them, folded from the leaf hashes, equal the stored ones.
 #include "ledger/storage/store.h"
 
 #include <filesystem>
@@ -37,7 +38,17 @@ class StoreTreeTest : public ::testing::Test {
   }
 
   void ExpectSameProofs(const LedgerStore& store) {
+    ExpectSameProofsFrom(store, store);
+    ExpectSameProofsFrom(store.ProofNodes(), store);
+  }
+  void ExpectSameProofsFrom(const SubtreeHashSource& store, const LedgerStore& stored) {
     const uint64_t n = range_.size();
+    for (int level = 0; level < 4; ++level) {
+      for (uint64_t index = 0; ((index + 1) << level) <= n; ++index) {
+        ASSERT_EQ(*store.CompleteSubtree(level, index), *stored.CompleteSubtree(level, index))
+            << "(" << level << ", " << index << ")";
+      }
+    }
     for (uint64_t size : {uint64_t{1}, uint64_t{64}, uint64_t{65}, uint64_t{200}, n - 1, n}) {
       for (uint64_t leaf : {uint64_t{0}, size / 2, size - 1}) {
         EXPECT_EQ(*InclusionProof(store, leaf, size), *InclusionProof(memory_, leaf, size))
@@ -84,6 +95,30 @@ TEST_F(StoreTreeTest, AnOverwrittenUpperNodeIsServedAsStoredOrReportedCorrupt) {
   ASSERT_TRUE(
       (*store)->RawPutForTesting(LedgerStore::kTree, LedgerStore::NodeKey(7, 0), "short").ok());
   EXPECT_EQ((*store)->CompleteSubtree(7, 0).status().code(), absl::StatusCode::kDataLoss);
+}
+
+TEST_F(StoreTreeTest, ProofNodesBelowTheUpperTreeAreFoldedFromTheLeafHashes) {
+  auto store = LedgerStore::Open(dir_.string(), {});
+  ASSERT_TRUE(store.ok());
+  Grow(**store, 20, 20);
+  const SubtreeHashSource& proof_nodes = (*store)->ProofNodes();
+  // A damaged stored level-1 node is what `verify` finds; proofs do not read it.
+  ASSERT_TRUE((*store)->RawPutForTesting(LedgerStore::kTree, LedgerStore::NodeKey(1, 2), "short")
+                  .ok());
+  EXPECT_EQ((*store)->CompleteSubtree(1, 2).status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_EQ(*proof_nodes.CompleteSubtree(1, 2), *memory_.CompleteSubtree(1, 2));
+  // A damaged or absent leaf hash beneath a node is, naming the leaf.
+  ASSERT_TRUE((*store)->RawPutForTesting(LedgerStore::kTree, LedgerStore::NodeKey(0, 5), "x").ok());
+  const absl::Status damaged = proof_nodes.CompleteSubtree(2, 1).status();
+  EXPECT_EQ(damaged.code(), absl::StatusCode::kDataLoss) << damaged;
+  EXPECT_NE(damaged.message().find("(0, 5)"), std::string::npos) << damaged;
+  ASSERT_TRUE((*store)->RawDeleteForTesting(LedgerStore::kTree, LedgerStore::NodeKey(0, 9)).ok());
+  const absl::Status absent = proof_nodes.CompleteSubtree(1, 4).status();
+  EXPECT_EQ(absent.code(), absl::StatusCode::kNotFound) << absent;
+  EXPECT_NE(absent.message().find("(0, 9)"), std::string::npos) << absent;
+  // Beyond the tree, as the stored nodes are.
+  EXPECT_EQ(proof_nodes.CompleteSubtree(2, 5).status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(*proof_nodes.CompleteSubtree(2, 4), *memory_.CompleteSubtree(2, 4));
 }
 
 }  // namespace

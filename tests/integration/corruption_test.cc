@@ -9,6 +9,7 @@
 
 #include "gtest/gtest.h"
 #include "ledger/core/export_file.h"
+#include "ledger/storage/ledger.h"
 #include "ledger/storage/store_export.h"
 #include "ledger/storage/store.h"
 #include "ledger/core/verifier.h"
@@ -142,8 +143,31 @@ TEST_F(CorruptionTest, AFlippedByteInAStoredEventIsRefusedOnEveryReadThatWouldSe
 }
 
 TEST_F(CorruptionTest, AFlippedByteInAnInnerTreeNodeIsRefusedInEveryProofThroughIt) {
-  // Node (1, 0) hashes leaves 0 and 1: on the inclusion path of leaves 2 and 3, and the root
-  // of the tree of size 2; not on the right edge of the tree of 20, so the server starts.
+  // Node (3, 0) hashes leaves 0 to 7: on the inclusion path of leaves 8 to 15, and the root of
+  // the tree of size 8; not on the right edge of the tree of 20, so the server starts.
+  node_level_ = 3;
+  node_index_ = 0;
+  const absl::Status verified = FlipByteAndVerify(
+      ledger::LedgerStore::kTree, ledger::LedgerStore::NodeKey(3, 0), /*offset=*/5);
+  EXPECT_TRUE(absl::IsDataLoss(verified)) << verified;
+  EXPECT_NE(verified.message().find("level 3, index 0"), std::string::npos) << verified;
+  StartServer();
+
+  ExpectDataLoss(InclusionProof(9, 20), "sequence 9");
+  ExpectDataLoss(InclusionProof(12, 16), "sequence 12");
+  ExpectDataLoss(ConsistencyProof(8, 20), "tree_size 8");
+  // Proofs whose path avoids the node are served: leaf 0's path holds its sibling (3, 1), and
+  // the tree of 16 is read from its stored root (4, 0), which is intact.
+  EXPECT_TRUE(InclusionProof(0, 20).ok());
+  EXPECT_TRUE(InclusionProof(3, 16).ok());
+  EXPECT_TRUE(InclusionProof(17, 20).ok());
+  EXPECT_TRUE(ConsistencyProof(16, 20).ok());
+}
+
+TEST_F(CorruptionTest, AFlippedByteInALowTreeNodeIsNamedByVerifyWhileProofsFoldTheLeafHashes) {
+  // Proofs compute the nodes of levels 1 and 2 from the leaf hashes beneath them (one disk
+  // read instead of three), so a damaged stored copy of one changes no proof; the offline
+  // verifier, which compares every stored node with the hashes it computes, names it.
   node_level_ = 1;
   node_index_ = 0;
   const absl::Status verified = FlipByteAndVerify(
@@ -151,16 +175,32 @@ TEST_F(CorruptionTest, AFlippedByteInAnInnerTreeNodeIsRefusedInEveryProofThrough
   EXPECT_TRUE(absl::IsDataLoss(verified)) << verified;
   EXPECT_NE(verified.message().find("level 1, index 0"), std::string::npos) << verified;
   StartServer();
+  // The server checks every proof against its signed root before serving it.
+  EXPECT_TRUE(InclusionProof(3, 20).ok());
+  EXPECT_TRUE(InclusionProof(2, 20).ok());
+  EXPECT_TRUE(ConsistencyProof(2, 20).ok());
+}
 
-  ExpectDataLoss(InclusionProof(3, 20), "sequence 3");
-  ExpectDataLoss(InclusionProof(2, 20), "sequence 2");
-  ExpectDataLoss(ConsistencyProof(2, 20), "tree_size 2");
-  // Proofs whose path avoids the node are served: leaf 0's path holds its sibling (1, 1), and
-  // the tree of 16 is read from its stored root (4, 0), which is intact.
-  EXPECT_TRUE(InclusionProof(0, 20).ok());
-  EXPECT_TRUE(InclusionProof(12, 16).ok());
-  EXPECT_TRUE(InclusionProof(17, 20).ok());
-  EXPECT_TRUE(ConsistencyProof(16, 20).ok());
+TEST_F(CorruptionTest, AFlippedByteInALeafHashIsRefusedInEveryProofThatFoldsIt) {
+  // Leaf hash (0, 9), a place declaration's, lies beneath the nodes (1, 4) and (2, 2), which
+  // proofs fold from the leaf hashes: the proof of leaf 13 holds (2, 2), the tree of 10 is
+  // (3, 0) and (1, 4).
+  node_level_ = 0;
+  node_index_ = 9;
+  const absl::Status verified = FlipByteAndVerify(
+      ledger::LedgerStore::kTree, ledger::LedgerStore::NodeKey(0, 9), /*offset=*/7);
+  EXPECT_TRUE(absl::IsDataLoss(verified)) << verified;
+  auto ledger = ledger::Ledger::Open(data_dir_.string(), &clock_);
+  ASSERT_TRUE(ledger.ok()) << ledger.status();
+  const absl::Status through = (*ledger)->InclusionProof(13, 20).status();
+  EXPECT_TRUE(absl::IsDataLoss(through)) << through;
+  EXPECT_NE(through.message().find("sequence 13"), std::string::npos) << through;
+  const absl::Status tree_of_10 = (*ledger)->ConsistencyProof(10, 20).status();
+  EXPECT_TRUE(absl::IsDataLoss(tree_of_10)) << tree_of_10;
+  EXPECT_NE(tree_of_10.message().find("tree_size 10"), std::string::npos) << tree_of_10;
+  // Leaf 0's path holds (0, 1), (1, 1), (2, 1) and (3, 1): none of them folds leaf 9.
+  EXPECT_TRUE((*ledger)->InclusionProof(0, 20).ok());
+  EXPECT_TRUE((*ledger)->InclusionProof(17, 20).ok());
 }
 
 TEST_F(CorruptionTest, AFlippedByteOnTheTreesRightEdgeStopsTheServerFromStarting) {
