@@ -1,6 +1,7 @@
-// The append benchmark: signed events appended over gRPC by many concurrent clients to a real
-// in-process server on loopback, every append fsync'd before it is acknowledged (the server's
-// default), on a fresh national ledger (keys, rule books, budget and one day of history).
+// The append benchmark: signed events appended over gRPC by many concurrent clients to the real
+// ledgerd binary on loopback, every append fsync'd before it is acknowledged (the server's
+// default), on a fresh national ledger (keys, rule books, budget and one day of history); then
+// the same appends in-process, without gRPC.
 #ifndef BOOO_TOOLS_BENCH_APPEND_BENCH_H_
 #define BOOO_TOOLS_BENCH_APPEND_BENCH_H_
 
@@ -21,6 +22,10 @@ struct CallFigures {
   // the machine's cores the run kept busy. Below the core count, the run waited (on fsync, or
   // on too few requests in flight) rather than ran out of CPU.
   double cores_busy = 0;
+  // The same for ledgerd alone (a process of its own), and its CPU time per event appended:
+  // what the server costs, apart from the clients that share its cores in the benchmark.
+  double server_cores_busy = 0;
+  double server_cpu_us_per_event = 0;
 };
 
 struct AppendFigures {
@@ -41,9 +46,11 @@ struct AppendFigures {
 // the server's), appended by `clients` concurrent clients, each on its own gRPC channel: once
 // one per call, then another `events` a municipality's day per call, another `events` a
 // municipality's week per call; then `events` more in-process.
-// With `witness_policy_file`, the server asks the policy's witnesses to cosign each new
-// checkpoint meanwhile (ServerOptions::witness_policy_file), as a production ledgerd would.
-absl::StatusOr<AppendFigures> MeasureGrpcAppends(const std::string& work_dir,
+// With `witness_policy_file`, ledgerd asks the policy's witnesses to cosign each new
+// checkpoint meanwhile (--witness-policy), as a production ledgerd would.
+// `ledgerd`: the binary the gRPC ways are sent to.
+absl::StatusOr<AppendFigures> MeasureGrpcAppends(const std::string& ledgerd,
+                                                 const std::string& work_dir,
                                                  const std::string& rulebook_dir, int clients,
                                                  int events,
                                                  const std::string& witness_policy_file = "");
