@@ -10,6 +10,8 @@ PACKAGES=(
   libgtest-dev libgmock-dev
   nlohmann-json3-dev libcli11-dev
   openssl procps
+  # ledgerd, ledgerctl and the benchmark allocate with jemalloc (CMakeLists.txt, BOOO_JEMALLOC).
+  libjemalloc-dev
   # The tiles listener and the witnesses speak HTTP with cpp-httplib (and zlib for gzip).
   libcpp-httplib-dev zlib1g-dev
   # The tests: curl and python3's http.server serve and fetch tiles; Go's own sumdb/tlog and
