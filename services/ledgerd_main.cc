@@ -24,7 +24,8 @@
 int main(int argc, char** argv) {
   // Debian's abseil checks every Mutex acquisition for lock-order cycles (its deadlock
   // detection, on in builds without NDEBUG): 2% of the CPU of one-event appends in the profile,
-  // a graph lookup per lock. The tests keep it on; the served process does not need it.
+  // a graph lookup per lock. The unit and integration tests, which run the server in their own
+  // process, keep it on; ledgerd itself (in the end-to-end tests too) runs without it.
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   CLI::App app{"ledgerd: the booo-ledger gRPC server"};
   booo::services::ServerOptions options;

@@ -504,17 +504,21 @@ absl::StatusOr<Hash> LedgerStore::CompleteSubtree(int level, uint64_t index) con
 
 absl::StatusOr<Hash> LedgerStore::ProofNodeSource::CompleteSubtree(int level,
                                                                    uint64_t index) const {
-  if (level <= 0 || level >= kUpperTreeLevel) return store_->CompleteSubtree(level, index);
-  return store_->SubtreeFromLeafHashes(level, index);
+  absl::StatusOr<Hash> node = level <= 0 || level >= kUpperTreeLevel
+                                  ? store_->CompleteSubtree(level, index)
+                                  : store_->SubtreeFromLeafHashes(level, index);
+  // Proofs ask only for nodes inside the tree they prove: one that is absent was lost.
+  if (absl::IsNotFound(node.status())) return absl::DataLossError(node.status().message());
+  return node;
 }
 
 absl::StatusOr<Hash> LedgerStore::SubtreeFromLeafHashes(int level, uint64_t index) const {
   constexpr size_t kMaxWidth = size_t{1} << (kUpperTreeLevel - 1);
-  const size_t width = size_t{1} << level;
-  if (level < 1 || width > kMaxWidth || index > (UINT64_MAX >> level)) {
+  if (level < 1 || level >= kUpperTreeLevel || index > (UINT64_MAX >> level)) {
     return absl::InvalidArgumentError(
         absl::StrCat("tree node (", level, ", ", index, "): not below the upper tree"));
   }
+  const size_t width = size_t{1} << level;
   const uint64_t first = index << level;
   std::array<std::string, kMaxWidth> keys;
   std::array<rocksdb::Slice, kMaxWidth> slices;
@@ -531,7 +535,9 @@ absl::StatusOr<Hash> LedgerStore::SubtreeFromLeafHashes(int level, uint64_t inde
     if (statuses[i].IsNotFound()) {
       return absl::NotFoundError(absl::StrCat("tree node (0, ", first + i, ") is absent"));
     }
-    RETURN_IF_ERROR(FromRocks(statuses[i], absl::StrCat("reading tree node (0, ", first + i, ")")));
+    if (!statuses[i].ok()) {
+      return FromRocks(statuses[i], absl::StrCat("reading tree node (0, ", first + i, ")"));
+    }
     absl::StatusOr<Hash> hash =
         HashFromBytes(std::string_view(values[i].data(), values[i].size()));
     if (!hash.ok()) {

@@ -142,8 +142,9 @@ class LedgerStore final : public SubtreeHashSource {
   absl::Status ForEachStreamHead(const std::function<void(absl::string_view, uint64_t)>& fn) const;
   // The node as stored: what `ledgerctl verify` compares with the hashes it computes.
   absl::StatusOr<Hash> CompleteSubtree(int level, uint64_t index) const override;
-  // The tree's nodes as proofs and roots read them (see ProofNodeSource): the same hashes, read
-  // with fewer disk reads.
+  // The tree's nodes as proofs and the roots of older sizes read them (see ProofNodeSource):
+  // the same hashes, read with fewer disk reads. A node that is absent is DATA_LOSS here, not
+  // NOT_FOUND: proofs ask only for nodes inside the tree.
   const SubtreeHashSource& ProofNodes() const { return proof_nodes_; }
 
   // Rewrites every file of every column family with the current options, dropping what is
@@ -211,8 +212,9 @@ class LedgerStore final : public SubtreeHashSource {
    private:
     const LedgerStore* store_;
   };
-  // The hash of the complete subtree (level, index) folded from its 2^level leaf hashes, read
-  // in one MultiGet. NOT_FOUND when one is absent, DATA_LOSS when one is not 32 bytes.
+  // The hash of the complete subtree (level, index), 1 <= level < kUpperTreeLevel, folded from
+  // its 2^level leaf hashes, read in one MultiGet. NOT_FOUND, naming the leaf, when one is
+  // absent; DATA_LOSS when one is not 32 bytes.
   absl::StatusOr<Hash> SubtreeFromLeafHashes(int level, uint64_t index) const;
 
   ProofNodeSource proof_nodes_{this};

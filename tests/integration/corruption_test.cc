@@ -203,6 +203,27 @@ TEST_F(CorruptionTest, AFlippedByteInALeafHashIsRefusedInEveryProofThatFoldsIt) 
   EXPECT_TRUE((*ledger)->InclusionProof(17, 20).ok());
 }
 
+TEST_F(CorruptionTest, AnAbsentLeafHashIsDataLossInEveryProofThatFoldsIt) {
+  StopServer();
+  {
+    auto store = ledger::LedgerStore::Open(data_dir_.string(), {});
+    ASSERT_TRUE(store.ok()) << store.status();
+    ASSERT_TRUE((*store)
+                    ->RawDeleteForTesting(ledger::LedgerStore::kTree,
+                                          ledger::LedgerStore::NodeKey(0, 9))
+                    .ok());
+  }
+  auto ledger = ledger::Ledger::Open(data_dir_.string(), &clock_);
+  ASSERT_TRUE(ledger.ok()) << ledger.status();
+  // Leaf 13's proof folds (2, 2) from leaves 8 to 11; the tree of 10 ends in (1, 4).
+  for (const absl::Status& status :
+       {(*ledger)->InclusionProof(13, 20).status(), (*ledger)->ConsistencyProof(10, 20).status(),
+        (*ledger)->InclusionProof(9, 20).status()}) {
+    EXPECT_TRUE(absl::IsDataLoss(status)) << status;
+  }
+  EXPECT_TRUE((*ledger)->InclusionProof(0, 20).ok());
+}
+
 TEST_F(CorruptionTest, AFlippedByteOnTheTreesRightEdgeStopsTheServerFromStarting) {
   // Node (4, 0) is the tree of 20's largest complete subtree: the head's root is computed from
   // it when the ledger opens, and every checkpoint would be signed over a wrong root.
