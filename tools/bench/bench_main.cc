@@ -84,10 +84,10 @@ std::vector<std::pair<std::string, int32_t>> GrantPairs(bool smoke) {
 }
 
 // GetGrant over gRPC (tools/bench/grant_bench.h) as table rows.
-absl::Status AddGrpcGrantRows(const std::string& data_dir, bool smoke, std::vector<Row>& rows,
-                              std::string& machine_figures) {
+absl::Status AddGrpcGrantRows(const std::string& data_dir, bool smoke, int grant_calls,
+                              std::vector<Row>& rows, std::string& machine_figures) {
   absl::StatusOr<GrpcGrantFigures> grpc =
-      MeasureGrpcGrants(data_dir, GrantPairs(smoke), smoke ? 20 : 1000);
+      MeasureGrpcGrants(data_dir, GrantPairs(smoke), smoke ? 20 : grant_calls);
   if (!grpc.ok()) return grpc.status();
   rows.push_back({"ledgerd start (open the ledger, rebuild the projection)",
                   absl::StrFormat("%.1f s", grpc->server_start_s), ""});
@@ -252,11 +252,12 @@ absl::StatusOr<std::optional<double>> ColdProofsP99Micros(const std::string& dat
 
 int Run(const std::string& ledgerd, const std::string& data_dir, const std::string& rulebook_dir, int append_clients,
         bool smoke, bool replay_only, bool appends_only, bool proofs_only, bool compact,
-        bool grants_only, const std::string& out, const std::string& witness_policy) {
+        bool grants_only, const std::string& out, const std::string& witness_policy,
+        int grant_calls) {
   if (grants_only) {
     std::vector<Row> rows;
     std::string unused;
-    if (absl::Status s = AddGrpcGrantRows(data_dir, smoke, rows, unused); !s.ok()) {
+    if (absl::Status s = AddGrpcGrantRows(data_dir, smoke, grant_calls, rows, unused); !s.ok()) {
       std::cerr << "booo_bench: GetGrant over gRPC " << s << "\n";
       return 1;
     }
@@ -404,7 +405,7 @@ int Run(const std::string& ledgerd, const std::string& data_dir, const std::stri
   for (const auto& pair : pairs) {
     if (!get_grant(pair, cold_ms)) return 1;
   }
-  for (int i = 0; i < (smoke ? 20 : 1000); ++i) {
+  for (int i = 0; i < (smoke ? 20 : grant_calls); ++i) {
     if (!get_grant(pairs[rng() % pairs.size()], warm_ms)) return 1;
   }
   rows.push_back(
@@ -416,7 +417,7 @@ int Run(const std::string& ledgerd, const std::string& data_dir, const std::stri
   // The levels a determination records in its trace_summary (depth 0 to 2): what a client shows
   // first of a large trace before it asks for one node (trace_depth 2).
   std::vector<double> top_ms;
-  for (int i = 0; i < (smoke ? 20 : 1000); ++i) {
+  for (int i = 0; i < (smoke ? 20 : grant_calls); ++i) {
     if (!get_grant(pairs[rng() % pairs.size()], top_ms, 2)) return 1;
   }
   rows.push_back(
@@ -501,7 +502,7 @@ int Run(const std::string& ledgerd, const std::string& data_dir, const std::stri
                                   100 * verify_rate / ceiling),
                   ">= 80% of the ceiling"});
   store->reset();
-  if (absl::Status s = AddGrpcGrantRows(data_dir, smoke, rows, machine_figures); !s.ok()) {
+  if (absl::Status s = AddGrpcGrantRows(data_dir, smoke, grant_calls, rows, machine_figures); !s.ok()) {
     std::cerr << "booo_bench: GetGrant over gRPC " << s << "\n";
     return 1;
   }
@@ -583,6 +584,13 @@ int main(int argc, char** argv) {
   bool restart_only = false;
   app.add_flag("--restart-only", restart_only,
                "measure the restart alone: ledgerd started, stopped, started again");
+  int grant_calls = 1000;
+  app.add_option("--grant-calls", grant_calls,
+                 "warm GetGrant calls per kind (whole trace, top levels); a fifth of them, and at "
+                 "least one per municipality-year, streamed. At 10 M events most whole traces no "
+                 "longer fit the budget and compute again: 100 keeps that run under an hour")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
   std::string witness_policy;
   app.add_option("--witness-policy", witness_policy,
                  "appends with witnessing on: the server asks these witnesses to cosign");
@@ -638,7 +646,7 @@ int main(int argc, char** argv) {
   }
   const int rc = booo::bench::Run(ledgerd, data_dir, rulebook_dir, append_clients, smoke, replay_only,
                                   appends_only, proofs_only, compact, grants_only, out,
-                                  witness_policy);
+                                  witness_policy, grant_calls);
   if (!temporary.empty()) std::filesystem::remove_all(temporary);
   return rc;
 }

@@ -38,6 +38,9 @@ void AddOpsCommands(CLI::App& app, Globals& globals, int& exit_code);
 // tls init-ca, tls server-cert, tls client-cert: a development CA for mutual TLS.
 void AddTlsCommands(CLI::App& app, int& exit_code);
 
+// import: the history kept in spreadsheets, one CSV layout per kind.
+void AddImportCommands(CLI::App& app, Globals& globals, int& exit_code);
+
 // grant, balances, replay-settlement, simulate: the Grants service's queries.
 void AddGrantCommands(CLI::App& app, Globals& globals, int& exit_code);
 // signals, sisa, budget, mix: the Controls service's queries.
