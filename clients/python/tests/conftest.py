@@ -6,13 +6,28 @@ import json
 import os
 import signal
 import subprocess
-import time
+import threading
 from pathlib import Path
 
 import pytest
 
 LEDGERD = os.environ.get("LEDGERD", "ledgerd")
 LEDGERCTL = os.environ.get("LEDGERCTL", "ledgerctl")
+
+
+def serving_port(process: subprocess.Popen, log) -> int:
+    """The port from the JSON line ledgerd logs once it serves; the rest of its log is then
+    copied to `log` by a thread, so that a full pipe never stalls ledgerd."""
+    for line in process.stderr:
+        log.write(line)
+        try:
+            entry = json.loads(line)
+        except ValueError:
+            continue  # not one of ledgerd's JSON lines (a sanitizer's, say)
+        if entry.get("msg") == "ledgerd serving":
+            threading.Thread(target=lambda: log.writelines(process.stderr), daemon=True).start()
+            return entry["port"]
+    raise RuntimeError("ledgerd stopped before it served")
 
 
 class Server:
@@ -37,15 +52,9 @@ class Server:
             [LEDGERD, "--data-dir", str(self.data), "--listen", f"127.0.0.1:{port}",
              "--plaintext-for-development", "--max-requests-per-second", "0"],
             stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
-        # The port is in the JSON line ledgerd logs once it serves.
-        for line in self.process.stderr:
-            log.write(line)
-            entry = json.loads(line)
-            if entry.get("msg") == "ledgerd serving":
-                self.port = entry["port"]
-                break
-        else:
-            raise RuntimeError("ledgerd stopped before it served")
+        self.port = serving_port(self.process, log)
+
+
 
     def kill(self) -> None:
         self.process.send_signal(signal.SIGKILL)

@@ -2,7 +2,6 @@
 reads; no client certificate is UNAUTHENTICATED."""
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 
@@ -11,7 +10,7 @@ import pytest
 import booo_ledger as bl
 from booo_ledger import events as ev
 
-from conftest import LEDGERCTL, LEDGERD
+from conftest import LEDGERCTL, LEDGERD, serving_port
 
 
 def run(*args, **kwargs) -> str:
@@ -37,14 +36,8 @@ def tls_server(tmp_path_factory):
          "--tls-cert", str(work / "server/server.crt"), "--tls-key", str(work / "server/server.key"),
          "--tls-client-ca", str(work / "ca/ca.crt")],
         stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
-    port = 0
-    for line in process.stderr:
-        entry = json.loads(line)
-        if entry.get("msg") == "ledgerd serving":
-            port = entry["port"]
-            assert entry["transport"] == "mTLS"
-            break
-    address = f"127.0.0.1:{port}"
+    log = open(work / "ledgerd.log", "a")
+    address = f"127.0.0.1:{serving_port(process, log)}"
     env = dict(os.environ, BOOO_TRUST_STORE=str(work / "trust"))
     run("--server", address, "--tls-ca", str(work / "ca/ca.crt"), "--tls-cert",
         str(work / "ministry.crt"), "--tls-key", str(work / "ministry.key"), "register-key",
