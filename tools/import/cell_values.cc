@@ -167,6 +167,14 @@ absl::StatusOr<int> Int(absl::string_view part, absl::string_view cell, absl::st
   return value;
 }
 
+// A date's or month's numbers, split at the first of '-', '/' and '.' the text holds.
+std::vector<absl::string_view> DateParts(absl::string_view s) {
+  for (char separator : {'-', '/', '.'}) {
+    if (s.find(separator) != absl::string_view::npos) return absl::StrSplit(s, separator);
+  }
+  return {};
+}
+
 }  // namespace
 
 absl::StatusOr<int64_t> ParseAmountCents(absl::string_view cell) {
@@ -202,13 +210,7 @@ absl::StatusOr<int64_t> ParseWholeNumber(absl::string_view cell) {
 absl::StatusOr<booo::v1::CivilDate> ParseDate(absl::string_view cell) {
   const std::string s(absl::StripAsciiWhitespace(cell));
   const char* what = "a date (2022-10-15 or 15-10-2022)";
-  std::vector<absl::string_view> parts;
-  for (char separator : {'-', '/', '.'}) {
-    if (s.find(separator) != std::string::npos) {
-      parts = absl::StrSplit(s, separator);
-      break;
-    }
-  }
+  const std::vector<absl::string_view> parts = DateParts(s);
   if (parts.size() != 3) return NotA(cell, what);
   int year = 0, month = 0, day = 0;
   absl::StatusOr<int> a = Int(parts[0], cell, what), b = Int(parts[1], cell, what),
@@ -240,13 +242,7 @@ absl::StatusOr<booo::v1::YearMonth> ParseMonth(absl::string_view cell) {
     month = *named;
     year = *y;
   } else {
-    std::vector<absl::string_view> parts;
-    for (char separator : {'-', '/', '.'}) {
-      if (s.find(separator) != std::string::npos) {
-        parts = absl::StrSplit(s, separator);
-        break;
-      }
-    }
+    const std::vector<absl::string_view> parts = DateParts(s);
     if (parts.size() != 2) return NotA(cell, what);
     absl::StatusOr<int> a = Int(parts[0], cell, what), b = Int(parts[1], cell, what);
     if (!a.ok() || !b.ok()) return NotA(cell, what);
