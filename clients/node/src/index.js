@@ -1,0 +1,22 @@
+// booo-ledger's Node.js client: signed events, checked receipts, verified checkpoints.
+export { LedgerClient } from './client.js';
+export { TrustStore } from './trust.js';
+export {
+  Aborted, AlreadyExists, DataLoss, FailedPrecondition, InvalidArgument, LedgerError, NotFound,
+  OutOfRange, PermissionDenied, ResourceExhausted, RollbackError, Unauthenticated, Unavailable,
+  VerificationError, fromGrpcError,
+} from './errors.js';
+export {
+  PUBLIC_KEY_HEADER, SigningKey, VerifierKey, keyIdFor, loadPublicKey, loadSigningKey,
+  loadVerifierKey, parseVerifierKey,
+} from './keys.js';
+export {
+  advancePaid, civilDate, dateRange, decodeEventBody, determinationFromGrant, eventBody,
+  gooPlacesDeclared, livingAllowancePaid, payloadOf, pooPersonMonthsDeclared, sign, streamFor,
+  transitionCostRequested, voluntaryRepaymentReceived, yearMonth,
+} from './events.js';
+export {
+  Checkpoint, encodeLeaf, leafHash, openCheckpoint, verifyConsistency, verifyInclusion,
+} from './proofs.js';
+export { findProtoDir, loadProtos } from './proto.js';
+export { jsonReplacer } from './json.js';
