@@ -40,6 +40,8 @@ void AddTlsCommands(CLI::App& app, int& exit_code);
 
 // import: the history kept in spreadsheets, one CSV layout per kind.
 void AddImportCommands(CLI::App& app, Globals& globals, int& exit_code);
+// known-answers: the C++, Node and Python libraries sign to identical bytes.
+void AddKnownAnswerCommands(CLI::App& app, int& exit_code);
 
 // grant, balances, replay-settlement, simulate: the Grants service's queries.
 void AddGrantCommands(CLI::App& app, Globals& globals, int& exit_code);

@@ -57,6 +57,7 @@ int main(int argc, char** argv) {
   booo::ledgerctl::AddOpsCommands(app, globals, exit_code);
   booo::ledgerctl::AddTlsCommands(app, exit_code);
   booo::ledgerctl::AddImportCommands(app, globals, exit_code);
+  booo::ledgerctl::AddKnownAnswerCommands(app, exit_code);
   booo::ledgerctl::AddProjectionCommands(app, exit_code);
   CLI11_PARSE(app, argc, argv);
   return exit_code;
