@@ -178,7 +178,7 @@ const get = (object, camel, snake) => object[camel] ?? object[snake];
 function summarize(node, path, depth, out) {
   out.push({ path, amountCents: get(node, 'amountCents', 'amount_cents') ?? 0n, digest: node.digest ?? Buffer.alloc(0) });
   if (depth === 2) return;
-  for (const child of node.children ?? []) summarize(child, `${path}/${child.key}`, depth + 1, out);
+  for (const child of node.children ?? []) summarize(child, `${path}/${child.key ?? ''}`, depth + 1, out);
 }
 
 /** The ministry's determination of the grant a GetGrant answer computed (the whole trace, or
