@@ -1,6 +1,7 @@
 """LedgerClient: a municipal system's, the ministry's or an auditor's connection to ledgerd."""
 from __future__ import annotations
 
+import datetime
 import hashlib
 import json
 import time
@@ -9,8 +10,9 @@ from typing import Iterable, Iterator, List, Optional, Sequence, Union
 
 import grpc
 
-from booo.v1 import (events_pb2, grants_service_pb2, grants_service_pb2_grpc,
-                     ledger_service_pb2, ledger_service_pb2_grpc)
+from booo.v1 import (controls_service_pb2, controls_service_pb2_grpc, events_pb2,
+                     grants_service_pb2, grants_service_pb2_grpc, ledger_service_pb2,
+                     ledger_service_pb2_grpc)
 
 from . import events as ev
 from .errors import LedgerError, RollbackError, VerificationError, from_rpc_error
@@ -73,6 +75,7 @@ class LedgerClient:
             self.channel = grpc.insecure_channel(target, options)
         self.ledger = ledger_service_pb2_grpc.LedgerStub(self.channel)
         self.grants = grants_service_pb2_grpc.GrantsStub(self.channel)
+        self.controls = controls_service_pb2_grpc.ControlsStub(self.channel)
         self.timeout = timeout
         self.retries = retries
 
@@ -193,48 +196,91 @@ class LedgerClient:
                 return version
             start = page.next_start
 
-    def subscribe(self, start_sequence: int = 0, *, resume: bool = True
-                  ) -> Iterator[ledger_service_pb2.StoredEvent]:
+    def subscribe(self, start_sequence: int = 0, *, resume: bool = True,
+                  timeout: Optional[float] = None) -> Iterator[ledger_service_pb2.StoredEvent]:
         """Every event from `start_sequence` on, stored then live. With `resume`, a dropped
         connection is followed by a new subscription from the sequence after the last one
-        seen: nothing is missed and nothing comes twice."""
+        seen: nothing is missed and nothing comes twice. With `timeout` (seconds), the
+        iteration ends, without an error, once that much time has passed."""
         next_sequence = start_sequence
         failures = 0
+        ends = None if timeout is None else time.monotonic() + timeout
         while True:
+            left = None if ends is None else ends - time.monotonic()
+            if left is not None and left <= 0:
+                return
             try:
                 for event in self.ledger.Subscribe(
-                        ledger_service_pb2.SubscribeRequest(start_sequence=next_sequence)):
+                        ledger_service_pb2.SubscribeRequest(start_sequence=next_sequence),
+                        timeout=left):
                     next_sequence = event.sequence + 1
                     failures = 0
                     yield event
                 return
             except grpc.RpcError as error:
                 refusal = from_rpc_error(error)
+                if (ends is not None and error.code() == grpc.StatusCode.DEADLINE_EXCEEDED
+                        and time.monotonic() >= ends - 0.01):
+                    return  # the caller's time is up, not a failure
                 if not (resume and refusal.retryable) or failures >= self.retries:
                     raise refusal from None
                 time.sleep(0.1 * (2 ** failures))
                 failures += 1
 
     @staticmethod
-    def _known_at(known_on: Union[str, None], tree_size: Optional[int]):
+    def _known_at(known_on: Optional[ev.Day], tree_size: Optional[int],
+                  recorded_at: Union[datetime.datetime, int, None]):
+        """At most one point: a business date, the first `tree_size` events, or every event
+        recorded at or before `recorded_at` (an aware datetime, or microseconds UTC)."""
+        given = [p for p in (known_on, tree_size, recorded_at) if p is not None]
+        if len(given) > 1:
+            raise ValueError("known_on, tree_size and recorded_at: give one at most")
         if known_on is not None:
             return grants_service_pb2.KnownAt(business_date=ev.civil_date(known_on))
         if tree_size is not None:
             return grants_service_pb2.KnownAt(tree_size=tree_size)
+        if isinstance(recorded_at, datetime.datetime):
+            if recorded_at.tzinfo is None:
+                raise ValueError("recorded_at: a datetime needs its time zone (UTC)")
+            delta = recorded_at - datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
+            recorded_at = (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+        if recorded_at is not None:
+            return grants_service_pb2.KnownAt(recorded_at_micros=recorded_at)
         return None
 
     def grant(self, municipality_code: str, spending_year: int, *,
-              known_on: Optional[str] = None, tree_size: Optional[int] = None,
+              known_on: Optional[ev.Day] = None, tree_size: Optional[int] = None,
+              recorded_at: Union[datetime.datetime, int, None] = None,
               trace_depth: int = 0) -> grants_service_pb2.GetGrantResponse:
-        """A grant as of a business date (`known_on`, "YYYY-MM-DD"), as recorded in the first
-        `tree_size` events, or now; `trace_depth` 0 for the whole trace."""
+        """A grant as known on a business date (`known_on`), as recorded in the first
+        `tree_size` events or by `recorded_at`, or now; `trace_depth` 0 for the whole trace."""
         request = grants_service_pb2.GetGrantRequest(
             municipality_code=municipality_code, spending_year=spending_year,
-            trace_depth=trace_depth, known_at=self._known_at(known_on, tree_size))
+            trace_depth=trace_depth, known_at=self._known_at(known_on, tree_size, recorded_at))
         return self._call(self.grants.GetGrant, request, retry=True)
 
-    def balances(self, spending_year: int = 0, *, known_on: Optional[str] = None,
-                 tree_size: Optional[int] = None) -> grants_service_pb2.ListBalancesResponse:
+    def balances(self, spending_year: int = 0, *, known_on: Optional[ev.Day] = None,
+                 tree_size: Optional[int] = None,
+                 recorded_at: Union[datetime.datetime, int, None] = None,
+                 ) -> grants_service_pb2.ListBalancesResponse:
+        """Every municipality's balance for `spending_year` (0: every year), by code then year."""
         request = grants_service_pb2.ListBalancesRequest(
-            spending_year=spending_year, known_at=self._known_at(known_on, tree_size))
+            spending_year=spending_year,
+            known_at=self._known_at(known_on, tree_size, recorded_at))
         return self._call(self.grants.ListBalances, request, retry=True)
+
+    def signals(self, *, municipality_code: str = "", spending_year: int = 0, rule: str = "",
+                min_severity: ev.Enum = 0, as_of: Optional[ev.Day] = None,
+                known_on: Optional[ev.Day] = None, tree_size: Optional[int] = None,
+                recorded_at: Union[datetime.datetime, int, None] = None,
+                ) -> controls_service_pb2.ListSignalsResponse:
+        """The control signals, filtered, each in its municipality-year case. Deadlines are
+        judged on `as_of` (default: the business date of `known_on`, else today)."""
+        request = controls_service_pb2.ListSignalsRequest(
+            municipality_code=municipality_code, spending_year=spending_year, rule=rule,
+            min_severity=(controls_service_pb2.Severity.Value(min_severity)
+                          if isinstance(min_severity, str) else min_severity),
+            known_at=self._known_at(known_on, tree_size, recorded_at))
+        if as_of is not None:
+            request.as_of.CopyFrom(ev.civil_date(as_of))
+        return self._call(self.controls.ListSignals, request, retry=True)

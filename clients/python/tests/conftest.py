@@ -54,8 +54,6 @@ class Server:
             stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
         self.port = serving_port(self.process, log)
 
-
-
     def kill(self) -> None:
         self.process.send_signal(signal.SIGKILL)
         self.process.wait()
@@ -83,5 +81,14 @@ def server(tmp_path_factory):
           str(work / "utr.pub"), "--role", "municipality", "--municipality", "GM0344")
     rulebook = Path(os.environ["BOOO_SOURCE_DIR"]) / "replay/rulebook/booo-2022-2025.json"
     s.ctl("load-rules", "--key", str(work / "ministry.key"), "--rulebook", str(rulebook))
+    controls = rulebook.with_name("controls-2022-2025.json")  # the signals' thresholds
+    s.ctl("load-rules", "--key", str(work / "ministry.key"), "--rulebook", str(controls))
     yield s
     s.stop()
+
+
+@pytest.fixture()
+def client(server):
+    import booo_ledger as bl
+    with bl.LedgerClient(server.address) as c:
+        yield c

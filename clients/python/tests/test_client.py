@@ -12,12 +12,6 @@ from booo_ledger import events as ev
 from booo.v1 import events_pb2
 
 
-@pytest.fixture()
-def client(server):
-    with bl.LedgerClient(server.address) as c:
-        yield c
-
-
 def keys(server):
     return (bl.load_signing_key(server.work / "ams.key"),
             bl.load_signing_key(server.work / "ministry.key"),
@@ -167,3 +161,22 @@ def test_subscribe_resumes_after_the_last_sequence_seen(server, client):
         if len(seen) == 2:
             break
     assert seen == [start, start + 1]
+
+
+def test_reads_as_recorded_and_signals(server, client):
+    import datetime
+    ams, _, _ = keys(server)
+    before = client.get_event(event_id="py-retry-1")
+    at = (datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
+          + datetime.timedelta(microseconds=before.recorded_at_micros))
+    by_time = client.grant("GM0363", 2023, recorded_at=before.recorded_at_micros, trace_depth=1)
+    by_size = client.grant("GM0363", 2023, tree_size=before.sequence + 1, trace_depth=1)
+    assert by_time.tree_size == by_size.tree_size == before.sequence + 1
+    assert client.grant("GM0363", 2023, recorded_at=at, trace_depth=1).tree_size == by_size.tree_size
+    with pytest.raises(ValueError):
+        client.grant("GM0363", 2023, known_on="2023-01-01", tree_size=3)
+    signals = client.signals(spending_year=2023, known_on="2024-12-31")
+    assert all(s.spending_year == 2023 for s in signals.signals)
+    assert {c.case_id for c in signals.cases} == {s.case_id for s in signals.signals}
+    everything = client.signals(min_severity="SEVERITY_INFO")
+    assert len(everything.signals) >= len(signals.signals)
