@@ -42,7 +42,9 @@ test('known answers: the same bytes, signature and leaf hash as the C++ and Pyth
   for (const c of file.cases) {
     try {
       const body = bodyFor(c.helper, c.args);
+      // Set on the body after the helper, before signing, as the other libraries do.
       if (c.client_time_micros != null) body.clientTimeMicros = c.client_time_micros;
+      if (c.expected_stream_version != null) body.expectedStreamVersion = c.expected_stream_version;
       const signed = bl.sign(body, key);
       const keyId = bl.decodeEventBody(signed.body).signerKeyId;
       const leaf = bl.encodeLeaf(c.leaf.sequence, c.leaf.recorded_at_micros, keyId, signed.body, signed.signature);
