@@ -14,7 +14,7 @@
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 "$root/tools/install-deps.sh"
-"$root/tools/build.sh" ledgerd ledgerctl
+"$root/tools/build.sh" ledgerd ledgerctl python_client_gen
 
 LEDGERD="$root/build/services/ledgerd"
 CTL="$root/build/tools/ledgerctl"
@@ -170,10 +170,31 @@ curl -s "http://$METRICS/metrics" | awk '/^booo_append_fsync_seconds_(sum|count)
 ctl access-log --municipality GM0363 | tail -n 4 | sed -E \
   's/.*"trace_id":"([0-9a-f]{8})[^"]*".*"name":"([^"]*)","status_code":"STATUS_CODE_([A-Z]*)".*"processing_activity_id":"([^"]*)","municipality_code":"([^"]*)","caller_key_id":"([^"]*)".*/  read \2: \3, municipality \5, by \6, trace \1..., activity \4/'
 
+step "20c. The integrator kits (clients/): a municipality's month as one batch, proved against a checkpoint it kept; an auditor following the log live meanwhile; the ministry's balances as known on a date, to CSV"
+export PYTHONPATH="$root/clients/python:$root/build/clients/python/gen"
+PYEX="$root/clients/python/examples"
+size=$(curl -sf "http://$TILES/checkpoint" | sed -n 2p)
+/usr/bin/python3 "$PYEX/audit_follow.py" --server "$ADDR" --verifier-key "$DEMO/ledger/checkpoint.vkey" \
+  --trust-dir "$DEMO/trust-auditor-py" --until-size $((size + 31)) --max-seconds 60 >"$DEMO/audit-follow.txt" &
+AUDITOR=$!
+for _ in $(seq 1 100); do [ -s "$DEMO/audit-follow.txt" ] && break; sleep 0.1; done
+/usr/bin/python3 "$PYEX/month_batch.py" --server "$ADDR" --key "$DEMO/keys/gm0363.key" \
+  --verifier-key "$DEMO/ledger/checkpoint.vkey" --trust-dir "$DEMO/trust-gm0363-py" \
+  --municipality GM0363 --location AMS-LOC-KIT --month 2024-03 --places 95 \
+  --receipts "$DEMO/receipts-GM0363-2024-03.json"
+wait $AUDITOR
+sed 's/^/auditor: /' "$DEMO/audit-follow.txt"
+/usr/bin/python3 "$PYEX/balances_csv.py" --server "$ADDR" --year 2023 --known-on 2024-12-31 \
+  --out "$DEMO/balances-2023.csv"
+head -n 3 "$DEMO/balances-2023.csv"
+
 step "21. The ministry rotates the server's checkpoint key; later checkpoints are signed with the new one"
 ctl rotate-checkpoint-key --signer "$DEMO/keys/ministry.key" \
   --public-key "$DEMO/keys/checkpoint-2027.pub" --key-name booo-ledger.demo/2027 \
-  --reason "yearly rotation" --event-id rotate-checkpoint-2027
+  --reason "yearly rotation" --event-id rotate-checkpoint-2027 | tee "$DEMO/rotation.json"
+# The new key's verifier key, for clients that pin one (clients/python, clients/node).
+/usr/bin/python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["checkpoint_verifier_key"])' \
+  "$DEMO/rotation.json" >"$DEMO/checkpoint-2027.vkey"
 ctl checkpoint --out "$DEMO/checkpoint-rotated.note" >/dev/null
 tail -n 2 "$DEMO/checkpoint-rotated.note"
 
