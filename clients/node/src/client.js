@@ -223,15 +223,18 @@ export class LedgerClient {
    * Every event from `startSequence` on, stored then live, as an async iterator (break out of
    * the `for await` to stop: the call is cancelled). With `resume`, a dropped connection is
    * followed by a new subscription from the sequence after the last one seen: nothing is
-   * missed and nothing comes twice.
+   * missed and nothing comes twice. With `signal` (an AbortSignal, e.g. AbortSignal.timeout(ms))
+   * the iteration ends, without an error, once it is aborted.
    */
-  async *subscribe(startSequence = 0n, { resume = true } = {}) {
+  async *subscribe(startSequence = 0n, { resume = true, signal } = {}) {
     let next = BigInt(startSequence);
     let failures = 0;
-    for (;;) {
+    while (!signal?.aborted) {
       const bytes = this._encode('Ledger', 'Subscribe', { startSequence: next });
       const call = this._stubs.Ledger.Subscribe(bytes, new grpc.Metadata({ waitForReady: failures > 0 }));
       call.on('error', () => {});  // reported through the iterator; a cancel must not throw
+      const abort = () => call.cancel();
+      signal?.addEventListener('abort', abort);
       try {
         for await (const event of call) {
           next = event.sequence + 1n;
@@ -240,11 +243,13 @@ export class LedgerClient {
         }
         return;
       } catch (error) {
+        if (signal?.aborted) return;  // the caller's time is up, not a failure
         const refusal = fromGrpcError(error);
         if (!(resume && refusal.retryable) || failures >= this.retries) throw refusal;
         await sleep(100 * 2 ** failures);
         failures += 1;
       } finally {
+        signal?.removeEventListener('abort', abort);
         call.cancel();
       }
     }
