@@ -18,5 +18,5 @@ export {
 export {
   Checkpoint, encodeLeaf, leafHash, openCheckpoint, verifyConsistency, verifyInclusion,
 } from './proofs.js';
-export { findProtoDir, loadProtos } from './proto.js';
+export { Protos, findProtoDir, loadProtos } from './proto.js';
 export { jsonReplacer } from './json.js';
