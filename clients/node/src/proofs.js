@@ -128,11 +128,13 @@ export function openCheckpoint(note, keys, origin) {
   const text = note.slice(0, split);
   const message = Buffer.from(`${text}\n`, 'utf8');
   let verified = false;
+  const signers = [];
   for (const line of note.slice(split + 2).split('\n')) {
     if (!line) continue;
     if (!line.startsWith('\u2014 ')) throw new VerificationError(`checkpoint: not a signature line: ${JSON.stringify(line)}`);
     const space = line.lastIndexOf(' ');
     const name = line.slice(2, space);
+    signers.push(name);
     const raw = Buffer.from(line.slice(space + 1), 'base64');
     for (const key of keys) {
       if (name === key.name && raw.length === 68 && raw.subarray(0, 4).equals(key.keyHash) &&
@@ -142,7 +144,9 @@ export function openCheckpoint(note, keys, origin) {
     }
   }
   if (!verified) {
-    throw new VerificationError(`checkpoint: no valid signature by ${keys.map((k) => k.name).join(' or ')}`);
+    // Naming who did sign tells an operator's rotated checkpoint key from a forged note.
+    throw new VerificationError(`checkpoint: no valid signature by ${keys.map((k) => k.name).join(' or ')} ` +
+                                `(signed by ${signers.join(', ') || 'no one'})`);
   }
   const lines = text.split('\n');
   if (lines.length < 3 || !/^\d+$/.test(lines[1])) {
