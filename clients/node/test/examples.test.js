@@ -80,7 +80,7 @@ test('balances-csv as known on a date', async () => {
   assert.ok(csvRows(out).every((r) => r.advances_eur !== '123456.78'));
 });
 
-test('audit-follow follows the log live and exits at --until-size', async () => {
+test('audit-follow follows the log live and exits at --until-size', { timeout: 120_000 }, async () => {
   const client = new bl.LedgerClient(server.address);
   const start = await client.checkpoint(bl.loadVerifierKey(vkey()), new bl.TrustStore(server.file('probe')));
   client.close();
