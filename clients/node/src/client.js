@@ -223,19 +223,25 @@ export class LedgerClient {
    * Every event from `startSequence` on, stored then live, as an async iterator (break out of
    * the `for await` to stop: the call is cancelled). With `resume`, a dropped connection is
    * followed by a new subscription from the sequence after the last one seen: nothing is
-   * missed and nothing comes twice. With `signal` (an AbortSignal, e.g. AbortSignal.timeout(ms))
+   * missed and nothing comes twice. It waits up to `timeoutMs` each time for the server to be
+   * back, and gives up (Unavailable) after `retries` failures in a row. With `signal` (an AbortSignal, e.g. AbortSignal.timeout(ms))
    * the iteration ends, without an error, once it is aborted.
    */
   async *subscribe(startSequence = 0n, { resume = true, signal } = {}) {
     let next = BigInt(startSequence);
     let failures = 0;
     while (!signal?.aborted) {
-      const bytes = this._encode('Ledger', 'Subscribe', { startSequence: next });
-      const call = this._stubs.Ledger.Subscribe(bytes, new grpc.Metadata({ waitForReady: failures > 0 }));
-      call.on('error', () => {});  // reported through the iterator; a cancel must not throw
-      const abort = () => call.cancel();
+      let call = null;
+      const abort = () => call?.cancel();
       signal?.addEventListener('abort', abort);
       try {
+        // After a drop, wait (up to timeoutMs, or until aborted) for the channel to connect
+        // again: a restarting server is back within that, and a gone one counts as a failure.
+        if (failures > 0) await this._ready(signal);
+        if (signal?.aborted) return;
+        const bytes = this._encode('Ledger', 'Subscribe', { startSequence: next });
+        call = this._stubs.Ledger.Subscribe(bytes);
+        call.on('error', () => {});  // reported through the iterator; a cancel must not throw
         for await (const event of call) {
           next = event.sequence + 1n;
           failures = 0;
@@ -250,9 +256,22 @@ export class LedgerClient {
         failures += 1;
       } finally {
         signal?.removeEventListener('abort', abort);
-        call.cancel();
+        call?.cancel();
       }
     }
+  }
+
+  // Resolves once the channel is connected; rejects UNAVAILABLE after timeoutMs.
+  _ready(signal) {
+    return new Promise((resolve, reject) => {
+      const aborted = () => resolve();
+      signal?.addEventListener('abort', aborted, { once: true });
+      this._stubs.Ledger.waitForReady(Date.now() + this.timeoutMs, (error) => {
+        signal?.removeEventListener('abort', aborted);
+        if (error) reject(Object.assign(error, { code: grpc.status.UNAVAILABLE, details: error.message }));
+        else resolve();
+      });
+    });
   }
 
   /** The KnownAt of a read: `knownOn` ("YYYY-MM-DD", as known on that business day),
