@@ -99,3 +99,14 @@ test('audit-follow follows the log live and exits at --until-size', { timeout: 1
   assert.equal(await exited, 0, stderr);
   assert.equal(lines.at(-1), `checkpoint ${start.treeSize + 30n} verified: consistent with ${start.treeSize}, 30 new events included`);
 });
+
+test('audit-follow exits non-zero, with a message, when a checkpoint does not verify', async () => {
+  const stranger = new bl.VerifierKey('test', Buffer.alloc(32, 1));  // the right name, another key
+  fs.writeFileSync(server.file('stranger.vkey'), `${stranger}\n`);
+  const failed = await promisify(execFile)(process.execPath, [path.join(EXAMPLES, 'audit-follow.js'), '--server', server.address,
+    '--verifier-key', server.file('stranger.vkey'), '--trust-dir', server.file('trust-stranger'), '--max-seconds', '5'])
+    .then(() => null, (error) => error);
+  assert.ok(failed, 'audit-follow accepted a checkpoint it cannot have verified');
+  assert.equal(failed.code, 1);
+  assert.match(failed.stderr, /^audit-follow: checkpoint: no valid signature by test/);
+});
