@@ -9,6 +9,9 @@
 #                fout/onzeker and a hardship decision; its grant as known before and after the
 #                retroactive €210 POO norm; the trace; the determination and a settlement replay
 #                that matches; balances across municipalities; a what-if amendment;
+#   the kits:    the Python and Node.js libraries' examples (clients/): a month as one batch
+#                proved against a kept checkpoint while an auditor follows the log, balances
+#                to CSV;
 #   the audit:   graceful stop, offline verification, and the same grant re-derived offline from
 #                the export file alone.
 set -euo pipefail
@@ -187,6 +190,24 @@ sed 's/^/auditor: /' "$DEMO/audit-follow.txt"
 /usr/bin/python3 "$PYEX/balances_csv.py" --server "$ADDR" --year 2023 --known-on 2024-12-31 \
   --out "$DEMO/balances-2023.csv"
 head -n 3 "$DEMO/balances-2023.csv"
+echo "... and the same with the Node.js kit (its npm dependencies installed as its lock file pins them):"
+NODEKIT="$root/clients/node"
+if [ ! -d "$NODEKIT/node_modules" ] || [ "$NODEKIT/package-lock.json" -nt "$NODEKIT/node_modules" ]; then
+  (cd "$NODEKIT" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+fi
+size=$(curl -sf "http://$TILES/checkpoint" | sed -n 2p)
+node "$NODEKIT/examples/audit-follow.js" --server "$ADDR" --verifier-key "$DEMO/ledger/checkpoint.vkey" \
+  --trust-dir "$DEMO/trust-auditor-node" --until-size $((size + 30)) --max-seconds 60 >"$DEMO/audit-follow-node.txt" &
+AUDITOR=$!
+for _ in $(seq 1 100); do [ -s "$DEMO/audit-follow-node.txt" ] && break; sleep 0.1; done
+node "$NODEKIT/examples/month-batch.js" --server "$ADDR" --key "$DEMO/keys/gm0363.key" \
+  --verifier-key "$DEMO/ledger/checkpoint.vkey" --trust-dir "$DEMO/trust-gm0363-node" \
+  --municipality GM0363 --location AMS-LOC-KIT --month 2024-04 --places 90 \
+  --receipts "$DEMO/receipts-GM0363-2024-04.json"
+wait $AUDITOR
+sed 's/^/auditor: /' "$DEMO/audit-follow-node.txt"
+node "$NODEKIT/examples/balances-csv.js" --server "$ADDR" --year 2024 --known-on 2024-12-31 \
+  --out "$DEMO/balances-2024.csv"
 
 step "21. The ministry rotates the server's checkpoint key; later checkpoints are signed with the new one"
 ctl rotate-checkpoint-key --signer "$DEMO/keys/ministry.key" \

@@ -8,7 +8,7 @@ set -eu
 cd "$(dirname "$0")"
 
 # Dependencies as package-lock.json pins them, installed again only when the lock changed.
-if [ ! -d node_modules ] || [ package-lock.json -nt node_modules ]; then
+if [ ! -x node_modules/.bin/tsc ] || [ package-lock.json -nt node_modules ]; then
   npm ci --no-audit --no-fund
   touch node_modules
 fi
