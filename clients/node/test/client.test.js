@@ -3,6 +3,7 @@
 // subscribe with resume, receipts and proofs. As clients/python/tests/test_client.py.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import * as bl from '../src/index.js';
@@ -203,6 +204,22 @@ describe('refusals', () => {
     await assert.rejects(client.getEvent({ eventId: 'node-batch-never' }), bl.NotFound);  // nothing of it written
     const many = Array.from({ length: 257 }, () => goo('2023-06-01', '2023-06-01'));
     await assert.rejects(client.appendBatch(many, ams), bl.ResourceExhausted);
+  });
+
+  it('UNAVAILABLE with no server, DEADLINE_EXCEEDED for a missed deadline: both retryable', async () => {
+    const probe = net.createServer();
+    await new Promise((resolve) => probe.listen(0, '127.0.0.1', resolve));
+    const { port } = probe.address();
+    await new Promise((resolve) => probe.close(resolve));  // a port nobody listens on now
+    const nowhere = new bl.LedgerClient(`127.0.0.1:${port}`, { timeoutMs: 500, retries: 1 });
+    const unavailable = await nowhere.grant('GM0363', 2023).catch((e) => e);
+    nowhere.close();
+    assert.ok(unavailable instanceof bl.Unavailable && unavailable.retryable, unavailable);
+    const hasty = new bl.LedgerClient(server.address, { timeoutMs: 0.001, retries: 0 });
+    const late = await hasty.grant('GM0363', 2023).catch((e) => e);
+    hasty.close();
+    assert.ok(late instanceof bl.Unavailable && late.retryable, late);
+    assert.equal(late.code, 'DEADLINE_EXCEEDED');
   });
 
   it('refuses an unsafe number before anything is sent', async () => {

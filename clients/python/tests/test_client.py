@@ -180,3 +180,67 @@ def test_reads_as_recorded_and_signals(server, client):
     assert {c.case_id for c in signals.cases} == {s.case_id for s in signals.signals}
     everything = client.signals(min_severity="SEVERITY_INFO")
     assert len(everything.signals) >= len(signals.signals)
+
+
+def test_a_batch_is_refused_whole_and_too_large_a_batch_is_resource_exhausted(server, client):
+    ams, _, _ = keys(server)
+
+    def goo(first, last, event_id=""):
+        return ev.goo_places_declared("GM0363", "AMS-PY-B", "ACCOMMODATION_TYPE_HOTEL",
+                                      (first, last), 7, "2023-07-01", event_id=event_id)
+    with pytest.raises(bl.InvalidArgument) as bad:
+        client.append_batch([goo("2023-06-01", "2023-06-01", "py-batch-never"),
+                             goo("2023-06-02", "2023-06-01")], ams)
+    assert bad.value.event_index == 1
+    assert bad.value.field.startswith("goo_places_declared.period")
+    with pytest.raises(bl.NotFound):  # nothing of the refused batch was written
+        client.get_event(event_id="py-batch-never")
+    with pytest.raises(bl.ResourceExhausted):
+        client.append_batch([goo("2023-06-01", "2023-06-01") for _ in range(257)], ams)
+
+
+def test_no_server_is_unavailable_and_a_missed_deadline_is_retryable(server):
+    import socket
+    with socket.socket() as probe:  # a port nobody listens on once it is closed
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with bl.LedgerClient(f"127.0.0.1:{port}", timeout=0.5, retries=1) as nowhere:
+        with pytest.raises(bl.Unavailable) as unavailable:
+            nowhere.grant("GM0363", 2023)
+    assert unavailable.value.retryable
+    with bl.LedgerClient(server.address, timeout=0.000_001, retries=0) as hasty:
+        with pytest.raises(bl.Unavailable) as late:
+            hasty.grant("GM0363", 2023)
+    assert late.value.code.name == "DEADLINE_EXCEEDED" and late.value.retryable
+
+
+def test_every_code_maps_to_its_typed_error():
+    import grpc
+    from booo_ledger.errors import from_rpc_error
+
+    class Refusal(grpc.RpcError):
+        def __init__(self, code, details):
+            self._code, self._details = code, details
+
+        def code(self):
+            return self._code
+
+        def details(self):
+            return self._details
+
+    expected = {"INVALID_ARGUMENT": bl.InvalidArgument, "NOT_FOUND": bl.NotFound,
+                "ALREADY_EXISTS": bl.AlreadyExists, "PERMISSION_DENIED": bl.PermissionDenied,
+                "UNAUTHENTICATED": bl.Unauthenticated, "ABORTED": bl.Aborted,
+                "OUT_OF_RANGE": bl.OutOfRange, "FAILED_PRECONDITION": bl.FailedPrecondition,
+                "RESOURCE_EXHAUSTED": bl.ResourceExhausted, "UNAVAILABLE": bl.Unavailable,
+                "DEADLINE_EXCEEDED": bl.Unavailable, "DATA_LOSS": bl.DataLoss}
+    for name, kind in expected.items():
+        error = from_rpc_error(Refusal(getattr(grpc.StatusCode, name),
+                                       "events[4]: advance_paid.amount_cents: too large"))
+        assert type(error) is kind, name
+        assert (error.event_index, error.field, error.reason) == (
+            4, "advance_paid.amount_cents", "too large")
+    aborted = from_rpc_error(Refusal(grpc.StatusCode.ABORTED,
+                                     "expected_stream_version: stream municipality/GM0344 is at "
+                                     "version 7, not 9"))
+    assert aborted.current_version == 7
