@@ -30,8 +30,9 @@ PACKAGES=(
   # it through puppeteer-core and checks the PDF with poppler-utils (pdfinfo, pdftoppm).
   chromium poppler-utils
   # The Python client (clients/python) and its tests: Debian's gRPC, protobuf and cryptography for
-  # python3, pytest; its stubs are generated with protoc's grpc_python_plugin (protobuf-compiler-grpc).
-  python3-grpcio python3-protobuf python3-cryptography python3-pytest
+  # python3, pytest; its stubs are generated with protoc's grpc_python_plugin (protobuf-compiler-grpc);
+  # mypy checks its type hints.
+  python3-grpcio python3-protobuf python3-cryptography python3-pytest python3-mypy
 )
 # The benchmark (tools/bench.sh) also needs Debian's PostgreSQL server and pgbench (the
 # baseline), bc and GNU time.

@@ -6,7 +6,7 @@ import hashlib
 import json
 import time
 from pathlib import Path
-from typing import Iterable, Iterator, List, Optional, Sequence, Union
+from typing import Any, Callable, Iterator, List, Optional, Sequence, Tuple, Union
 
 import grpc
 
@@ -61,7 +61,8 @@ class LedgerClient:
                  client_certificate: Optional[bytes] = None, client_key: Optional[bytes] = None,
                  server_name: Optional[str] = None, timeout: float = 30.0,
                  retries: int = 5):
-        options = [("grpc.max_receive_message_length", 256 << 20),
+        options: List[Tuple[str, Union[int, str]]] = [
+                   ("grpc.max_receive_message_length", 256 << 20),
                    # Reconnect soon after a server restart (gRPC's default waits a second).
                    ("grpc.initial_reconnect_backoff_ms", 100),
                    ("grpc.max_reconnect_backoff_ms", 2000)]
@@ -85,10 +86,10 @@ class LedgerClient:
     def __enter__(self) -> "LedgerClient":
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _call(self, method, request, *, retry: bool = False):
+    def _call(self, method: Callable[..., Any], request: Any, *, retry: bool = False) -> Any:
         """One unary call; on UNAVAILABLE or DEADLINE_EXCEEDED the same request again, when it
         is safe (`retry`), after 0.1, 0.2, 0.4 ... s."""
         for attempt in range(self.retries + 1):
@@ -106,7 +107,7 @@ class LedgerClient:
     # ---- appends ----
 
     @staticmethod
-    def _check_receipt(event: events_pb2.SignedEvent, receipt) -> None:
+    def _check_receipt(event: events_pb2.SignedEvent, receipt: Any) -> None:
         body = events_pb2.EventBody.FromString(event.body)
         leaf = encode_leaf(receipt.sequence, receipt.recorded_at_micros, body.signer_key_id,
                            event.body, event.signature)
@@ -115,12 +116,20 @@ class LedgerClient:
                                     f"{receipt.sequence}: its leaf hash is not that of the bytes "
                                     "sent")
 
+    @staticmethod
+    def _signed(event: Event, key: Optional[SigningKey]) -> events_pb2.SignedEvent:
+        if not isinstance(event, events_pb2.EventBody):
+            return event  # signed already
+        if key is None:
+            raise TypeError("an EventBody needs a SigningKey to be signed with")
+        return ev.sign(event, key)
+
     def append(self, event: Event, key: Optional[SigningKey] = None
                ) -> ledger_service_pb2.AppendResponse:
         """Signs (a body, with `key`) and appends one event; its receipt checked. A retry after
         UNAVAILABLE or DEADLINE_EXCEEDED resends the same bytes: the original receipt comes
         back (`duplicate` set). Refusals raise their LedgerError subclass."""
-        signed = ev.sign(event, key) if isinstance(event, events_pb2.EventBody) else event
+        signed = self._signed(event, key)
         response = self._call(self.ledger.Append,
                               ledger_service_pb2.AppendRequest(event=signed), retry=True)
         self._check_receipt(signed, response.receipt)
@@ -129,9 +138,12 @@ class LedgerClient:
     def append_batch(self, events: Sequence[Event], key: Optional[SigningKey] = None
                      ) -> List[ledger_service_pb2.AppendResponse]:
         """All of them in one group commit, or none; a refusal names `event_index`."""
-        signed = [ev.sign(e, key) if isinstance(e, events_pb2.EventBody) else e for e in events]
+        signed = [self._signed(e, key) for e in events]
         response = self._call(self.ledger.AppendBatch,
                               ledger_service_pb2.AppendBatchRequest(events=signed), retry=True)
+        if len(response.results) != len(signed):
+            raise VerificationError(f"{len(signed)} events sent, {len(response.results)} "
+                                    "receipts back")
         for event, result in zip(signed, response.results):
             self._check_receipt(event, result.receipt)
         return list(response.results)
@@ -166,7 +178,7 @@ class LedgerClient:
         store.keep(head)
         return head
 
-    def verify_inclusion(self, receipt, checkpoint: Checkpoint) -> None:
+    def verify_inclusion(self, receipt: Any, checkpoint: Checkpoint) -> None:
         """The receipt's leaf is in the tree `checkpoint` (verified) commits to."""
         proof = self._call(self.ledger.GetInclusionProof,
                            ledger_service_pb2.GetInclusionProofRequest(
@@ -229,7 +241,7 @@ class LedgerClient:
 
     @staticmethod
     def _known_at(known_on: Optional[ev.Day], tree_size: Optional[int],
-                  recorded_at: Union[datetime.datetime, int, None]):
+                  recorded_at: Union[datetime.datetime, int, None]) -> Any:
         """At most one point: a business date, the first `tree_size` events, or every event
         recorded at or before `recorded_at` (an aware datetime, or microseconds UTC)."""
         given = [p for p in (known_on, tree_size, recorded_at) if p is not None]

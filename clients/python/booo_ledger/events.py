@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime
 import os
 import time
-from typing import Optional, Tuple, Union
+from typing import Any, List, Optional, Tuple, Union
 
 from booo.v1 import events_pb2, grants_service_pb2, types_pb2
 
@@ -36,7 +36,7 @@ def date_range(first: Day, last: Day) -> types_pb2.DateRange:
     return types_pb2.DateRange(first_day=civil_date(first), last_day=civil_date(last))
 
 
-def _enum(enum_type, value: Enum) -> int:
+def _enum(enum_type: Any, value: Enum) -> int:
     return enum_type.Value(value) if isinstance(value, str) else int(value)
 
 
@@ -129,7 +129,7 @@ def transition_cost_requested(municipality_code: str, location_id: str, descript
             received_date=civil_date(received_date)))
 
 
-def _summarize(node, path: str, depth: int, out: list) -> None:
+def _summarize(node: Any, path: str, depth: int, out: List[Any]) -> None:
     out.append(events_pb2.TraceNodeDigest(path=path, amount_cents=node.amount_cents,
                                           digest=node.digest))
     if depth == 2:
@@ -145,7 +145,7 @@ def determination_from_grant(answer: grants_service_pb2.GetGrantResponse, decisi
     or trace_depth 2 at least): its amount and trace digest, the trace's top three levels as
     the trace_summary, and the stream version the answer was computed at, so that the ledger
     refuses it (ABORTED) if the municipality's stream moved on meanwhile."""
-    summary: list = []
+    summary: List[Any] = []
     _summarize(answer.trace, answer.trace.key, 0, summary)
     body = events_pb2.EventBody(event_id=event_id, grant_determined=events_pb2.GrantDetermined(
         municipality_code=answer.municipality_code, spending_year=answer.spending_year,
