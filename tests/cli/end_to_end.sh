@@ -9,6 +9,12 @@ source "$(dirname "$0")/common.sh"
 
 ctl keygen --out "$WORK/ministry" >/dev/null
 CITY_ID=$(ctl keygen --out "$WORK/city" | sed -E 's/.*"key_id":"([^"]+)".*/\1/')
+# keygen makes the folder its prefix names, and never overwrites a key.
+ctl keygen --out "$WORK/keys/spare" >/dev/null || fail "keygen into a new folder"
+cp "$WORK/keys/spare.key" "$WORK/spare.before"
+err=$(ctl keygen --out "$WORK/keys/spare" 2>&1) && fail "keygen overwrote a key"
+has "ALREADY_EXISTS: --out: $WORK/keys/spare.key exists" <<<"$err" || fail "keygen twice: $err"
+cmp -s "$WORK/keys/spare.key" "$WORK/spare.before" || fail "keygen changed the existing key"
 ctl init --data-dir "$WORK/ledger" --root-key "$WORK/ministry.key" --origin e2e/ledger \
   --checkpoint-key-name e2e >/dev/null
 # A second init on the same directory is refused.

@@ -15,6 +15,20 @@ namespace booo::ledgerctl {
 namespace {
 
 absl::Status Keygen(const std::string& prefix) {
+  // A key that is registered with the ledger cannot be made again: never overwrite one.
+  for (const std::string& file : {prefix + ".key", prefix + ".pub"}) {
+    if (std::filesystem::exists(file)) {
+      return absl::AlreadyExistsError(absl::StrCat("--out: ", file, " exists; keygen never "
+                                                   "overwrites a key (choose another prefix)"));
+    }
+  }
+  // The folder the prefix names is created (as `mkdir -p`), so `--out keys/gm0363` just works.
+  std::filesystem::path folder = std::filesystem::path(prefix).parent_path();
+  std::error_code error;
+  if (!folder.empty() && !std::filesystem::create_directories(folder, error) && error) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("--out: cannot create the folder ", folder.string(), ": ", error.message()));
+  }
   ASSIGN_OR_RETURN(ledger::Ed25519PrivateKey key, ledger::Ed25519PrivateKey::Generate());
   RETURN_IF_ERROR(ledger::WritePrivateKeyFile(prefix + ".key", key));
   RETURN_IF_ERROR(ledger::WritePublicKeyFile(prefix + ".pub", key.PublicKey()));
