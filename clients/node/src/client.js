@@ -164,6 +164,10 @@ export class LedgerClient {
    * A rollback rejects with RollbackError, a bad signature or proof with VerificationError.
    */
   async checkpoint(verifierKey, store, { origin } = {}) {
+    if (!store || typeof store.latest !== 'function') {
+      throw new TypeError('checkpoint: a TrustStore is needed, to keep the latest verified ' +
+                          'checkpoint and refuse a rollback (new TrustStore(directory))');
+    }
     const answer = await this.call('Ledger', 'GetCheckpoint', {});
     const head = openCheckpoint(answer.note, verifierKey, origin);
     return this.acceptCheckpoint(head, store);

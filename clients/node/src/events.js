@@ -112,8 +112,19 @@ export function eventBody(payloadName, payload, { eventId = '' } = {}) {
   return { eventId, [camelCase(payloadName)]: payload };
 }
 
-function required(helper, options, names) {
+// Checks a helper's options: each required one given, and no other name than those it knows.
+// A name it does not know is refused rather than dropped: a misspelt or snake_case `event_id`
+// would otherwise vanish, and with it the caller's own event id, which makes retries safe.
+function required(helper, options, names, optional = []) {
   if (options === null || typeof options !== 'object') throw new TypeError(`${helper}: expected an options object`);
+  const known = new Set([...names, ...optional, 'eventId']);
+  for (const name of Object.keys(options)) {
+    if (!known.has(name)) {
+      const camel = camelCase(name);
+      throw new TypeError(`${helper}: unknown option ${name}` +
+                          (known.has(camel) ? ` (options are camelCase: ${camel})` : ''));
+    }
+  }
   for (const name of names) {
     if (options[name] === undefined || options[name] === null) throw new TypeError(`${helper}: ${name} is required`);
   }
@@ -130,7 +141,7 @@ export function gooPlacesDeclared(options) {
 
 /** Registered persons in private reception in `month`, and how many had a provision. */
 export function pooPersonMonthsDeclared(options) {
-  required('pooPersonMonthsDeclared', options, ['municipalityCode', 'month', 'registeredPersons', 'personsWithProvision', 'receivedDate']);
+  required('pooPersonMonthsDeclared', options, ['municipalityCode', 'month', 'registeredPersons', 'personsWithProvision', 'receivedDate'], ['personRefs']);
   const { municipalityCode, month, registeredPersons, personsWithProvision, receivedDate, personRefs, eventId = '' } = options;
   return { eventId, pooPersonMonthsDeclared: {
     municipalityCode, month: yearMonth(month), registeredPersons, personsWithProvision,
@@ -147,7 +158,7 @@ export function livingAllowancePaid(options) {
 
 /** The ministry's payment of an advance (a ministry key signs it). */
 export function advancePaid(options) {
-  required('advancePaid', options, ['municipalityCode', 'spendingYear', 'amountCents', 'paymentDate']);
+  required('advancePaid', options, ['municipalityCode', 'spendingYear', 'amountCents', 'paymentDate'], ['paymentReference']);
   const { municipalityCode, spendingYear, amountCents, paymentDate, paymentReference = '', eventId = '' } = options;
   return { eventId, advancePaid: {
     municipalityCode, spendingYear, amountCents, paymentDate: civilDate(paymentDate, 'payment_date'),
@@ -156,7 +167,7 @@ export function advancePaid(options) {
 
 /** Money the municipality sent back of its own accord. */
 export function voluntaryRepaymentReceived(options) {
-  required('voluntaryRepaymentReceived', options, ['municipalityCode', 'spendingYear', 'amountCents', 'receivedDate']);
+  required('voluntaryRepaymentReceived', options, ['municipalityCode', 'spendingYear', 'amountCents', 'receivedDate'], ['paymentReference']);
   const { municipalityCode, spendingYear, amountCents, receivedDate, paymentReference = '', eventId = '' } = options;
   return { eventId, voluntaryRepaymentReceived: {
     municipalityCode, spendingYear, amountCents, receivedDate: civilDate(receivedDate, 'received_date'),

@@ -134,8 +134,8 @@ export function openCheckpoint(note, keys, origin) {
     if (!line.startsWith('\u2014 ')) throw new VerificationError(`checkpoint: not a signature line: ${JSON.stringify(line)}`);
     const space = line.lastIndexOf(' ');
     const name = line.slice(2, space);
-    signers.push(name);
     const raw = Buffer.from(line.slice(space + 1), 'base64');
+    signers.push(`${name}+${raw.subarray(0, 4).toString('hex')}`);
     for (const key of keys) {
       if (name === key.name && raw.length === 68 && raw.subarray(0, 4).equals(key.keyHash) &&
           key.verify(message, raw.subarray(4))) {
@@ -145,7 +145,10 @@ export function openCheckpoint(note, keys, origin) {
   }
   if (!verified) {
     // Naming who did sign tells an operator's rotated checkpoint key from a forged note.
-    throw new VerificationError(`checkpoint: no valid signature by ${keys.map((k) => k.name).join(' or ')} ` +
+    // Each as name+key hash, as a verifier key line names it: the same name with another hash
+    // is another key (a rotation, or the wrong file pinned).
+    throw new VerificationError('checkpoint: no valid signature by ' +
+                                `${keys.map((k) => `${k.name}+${k.keyHash.toString('hex')}`).join(' or ')} ` +
                                 `(signed by ${signers.join(', ') || 'no one'})`);
   }
   const lines = text.split('\n');

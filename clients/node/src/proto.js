@@ -36,8 +36,8 @@ const INT64_MIN = -(1n << 63n);
 const INT64_MAX = (1n << 63n) - 1n;
 const UINT64_MAX = (1n << 64n) - 1n;
 
-/** Where the .proto files are: the option, $BOOO_PROTO_DIR, the package's own copy (made by
- *  `npm pack`'s prepack), or the repository's proto/ two levels up. */
+/** Where the .proto files are: the option, $BOOO_PROTO_DIR, the package's own copy (what
+ *  pack.sh puts in the tarball), or the repository's proto/ two levels up. */
 export function findProtoDir(protoDir) {
   const candidates = protoDir ? [protoDir]
     : [process.env.BOOO_PROTO_DIR, path.join(PACKAGE_DIR, 'proto'),

@@ -96,6 +96,25 @@ describe('events', () => {
   });
 });
 
+describe('helper options', () => {
+  const options = { municipalityCode: 'GM0363', locationId: 'L', accommodationType: 'ACCOMMODATION_TYPE_HOTEL',
+                    period: ['2023-03-01', '2023-03-31'], places: 1, receivedDate: '2023-04-01' };
+  it('refuses a name it does not know, rather than dropping it (an event id among them)', () => {
+    assert.throws(() => bl.gooPlacesDeclared({ ...options, event_id: 'mine' }),
+                  { name: 'TypeError', message: 'gooPlacesDeclared: unknown option event_id (options are camelCase: eventId)' });
+    assert.throws(() => bl.gooPlacesDeclared({ ...options, place: 42 }), /unknown option place$/);
+    assert.equal(bl.gooPlacesDeclared({ ...options, eventId: 'mine' }).eventId, 'mine');
+    assert.equal(bl.advancePaid({ municipalityCode: 'GM0363', spendingYear: 2023, amountCents: 1,
+                                  paymentDate: '2023-02-01', paymentReference: 'R' }).advancePaid.paymentReference, 'R');
+  });
+
+  it('needs a trust store to keep a checkpoint in', async () => {
+    const client = new bl.LedgerClient('127.0.0.1:1');
+    await assert.rejects(client.checkpoint(null), { name: 'TypeError', message: /a TrustStore is needed/ });
+    client.close();
+  });
+});
+
 describe('refusals', () => {
   it('splits the message into field, reason and batch index', () => {
     const e = bl.fromGrpcError({ code: 3, details: 'events[3]: goo_places_declared.period.last_day: before first_day' });
@@ -184,7 +203,10 @@ describe('checkpoints and keys', () => {
     assert.throws(() => bl.openCheckpoint(note.replace('\n17\n', '\n18\n'), vkey), /no valid signature/);
     assert.throws(() => bl.openCheckpoint(note, vkey, 'other'), /of log/);
     const other = new bl.VerifierKey('example.org/log', crypto.generateKeyPairSync('ed25519').publicKey.export({ format: 'der', type: 'spki' }).subarray(12));
-    assert.throws(() => bl.openCheckpoint(note, other), /signed by example.org\/log/);
+    // The same name, another key: both named with their key hash, as a verifier key line is.
+    const names = (k) => `${k.name}+${k.keyHash.toString('hex')}`;
+    assert.throws(() => bl.openCheckpoint(note, other),
+                  { message: `checkpoint: no valid signature by ${names(other)} (signed by ${names(vkey)})` });
   });
 
   it('round-trips a verifier key and refuses a wrong hash or algorithm', () => {

@@ -248,7 +248,7 @@ class LedgerClient:
         if len(given) > 1:
             raise ValueError("known_on, tree_size and recorded_at: give one at most")
         if known_on is not None:
-            return grants_service_pb2.KnownAt(business_date=ev.civil_date(known_on))
+            return grants_service_pb2.KnownAt(business_date=ev.civil_date(known_on, "known_on"))
         if tree_size is not None:
             return grants_service_pb2.KnownAt(tree_size=tree_size)
         if isinstance(recorded_at, datetime.datetime):
@@ -294,5 +294,5 @@ class LedgerClient:
                           if isinstance(min_severity, str) else min_severity),
             known_at=self._known_at(known_on, tree_size, recorded_at))
         if as_of is not None:
-            request.as_of.CopyFrom(ev.civil_date(as_of))
+            request.as_of.CopyFrom(ev.civil_date(as_of, "as_of"))
         return self._call(self.controls.ListSignals, request, retry=True)

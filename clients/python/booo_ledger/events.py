@@ -25,15 +25,21 @@ _STREAMS = {"genesis": "keys", "key_registered": "keys", "key_revoked": "keys",
             "checkpoint_key_rotated": "keys", "rule_amended": "rules", "budget_line_set": "budget"}
 
 
-def civil_date(day: Day) -> types_pb2.CivilDate:
+def civil_date(day: Day, field: str = "date") -> types_pb2.CivilDate:
+    """A day of the calendar; a string that is none ("2024-02-30") is a ValueError naming
+    `field`, before anything is sent."""
     if isinstance(day, str):
-        day = datetime.date.fromisoformat(day)
+        try:
+            day = datetime.date.fromisoformat(day)
+        except ValueError:
+            raise ValueError(f"{field}: {day} is not a day of the calendar (YYYY-MM-DD)") from None
     return types_pb2.CivilDate(year=day.year, month=day.month, day=day.day)
 
 
 def date_range(first: Day, last: Day) -> types_pb2.DateRange:
     """Both days included."""
-    return types_pb2.DateRange(first_day=civil_date(first), last_day=civil_date(last))
+    return types_pb2.DateRange(first_day=civil_date(first, "period.first_day"),
+                               last_day=civil_date(last, "period.last_day"))
 
 
 def _enum(enum_type: Any, value: Enum) -> int:
@@ -71,7 +77,7 @@ def goo_places_declared(municipality_code: str, location_id: str, accommodation_
     return events_pb2.EventBody(event_id=event_id, goo_places_declared=events_pb2.GooPlacesDeclared(
         municipality_code=municipality_code, location_id=location_id,
         accommodation_type=_enum(types_pb2.AccommodationType, accommodation_type),
-        period=date_range(*period), places=places, received_date=civil_date(received_date)))
+        period=date_range(*period), places=places, received_date=civil_date(received_date, "received_date")))
 
 
 def poo_person_months_declared(municipality_code: str, month: Tuple[int, int],
@@ -83,7 +89,7 @@ def poo_person_months_declared(municipality_code: str, month: Tuple[int, int],
             municipality_code=municipality_code,
             month=types_pb2.YearMonth(year=month[0], month=month[1]),
             registered_persons=registered_persons, persons_with_provision=persons_with_provision,
-            received_date=civil_date(received_date)))
+            received_date=civil_date(received_date, "received_date")))
 
 
 def living_allowance_paid(municipality_code: str, reception_kind: Enum, component: Enum,
@@ -94,7 +100,7 @@ def living_allowance_paid(municipality_code: str, reception_kind: Enum, componen
             municipality_code=municipality_code,
             reception_kind=_enum(types_pb2.ReceptionKind, reception_kind),
             component=_enum(types_pb2.AllowanceComponent, component), period=date_range(*period),
-            amount_cents=amount_cents, received_date=civil_date(received_date)))
+            amount_cents=amount_cents, received_date=civil_date(received_date, "received_date")))
 
 
 def advance_paid(municipality_code: str, spending_year: int, amount_cents: int,
@@ -103,7 +109,7 @@ def advance_paid(municipality_code: str, spending_year: int, amount_cents: int,
     """The ministry's payment of an advance (a ministry key signs it)."""
     return events_pb2.EventBody(event_id=event_id, advance_paid=events_pb2.AdvancePaid(
         municipality_code=municipality_code, spending_year=spending_year,
-        amount_cents=amount_cents, payment_date=civil_date(payment_date),
+        amount_cents=amount_cents, payment_date=civil_date(payment_date, "payment_date"),
         payment_reference=payment_reference))
 
 
@@ -113,7 +119,7 @@ def voluntary_repayment_received(municipality_code: str, spending_year: int, amo
     return events_pb2.EventBody(
         event_id=event_id, voluntary_repayment_received=events_pb2.VoluntaryRepaymentReceived(
             municipality_code=municipality_code, spending_year=spending_year,
-            amount_cents=amount_cents, received_date=civil_date(received_date),
+            amount_cents=amount_cents, received_date=civil_date(received_date, "received_date"),
             payment_reference=payment_reference))
 
 
@@ -126,7 +132,7 @@ def transition_cost_requested(municipality_code: str, location_id: str, descript
             municipality_code=municipality_code, location_id=location_id,
             description=description, amount_cents=amount_cents, period=date_range(*period),
             allocation_method=_enum(types_pb2.AllocationMethod, allocation_method),
-            received_date=civil_date(received_date)))
+            received_date=civil_date(received_date, "received_date")))
 
 
 def _summarize(node: Any, path: str, depth: int, out: List[Any]) -> None:
@@ -150,7 +156,7 @@ def determination_from_grant(answer: grants_service_pb2.GetGrantResponse, decisi
     body = events_pb2.EventBody(event_id=event_id, grant_determined=events_pb2.GrantDetermined(
         municipality_code=answer.municipality_code, spending_year=answer.spending_year,
         amount_cents=answer.computed_grant_cents, trace_digest=answer.trace_digest,
-        decision_date=civil_date(decision_date), decision_reference=decision_reference,
+        decision_date=civil_date(decision_date, "decision_date"), decision_reference=decision_reference,
         trace_summary=summary))
     body.expected_stream_version = answer.stream_version
     return body

@@ -117,19 +117,24 @@ def open_checkpoint(note: str, key: VerifierKey, origin: str | None = None) -> C
         raise VerificationError("checkpoint: a signed note is text, a blank line, signatures")
     message = (text + "\n").encode()
     verified = False
+    signers = []
     for line in signatures.split("\n"):
         if not line:
             continue
         if not line.startswith("\u2014 "):
             raise VerificationError(f"checkpoint: not a signature line: {line!r}")
         name, _, sig_b64 = line[2:].rpartition(" ")
-        if name != key.name:
-            continue
         raw = base64.b64decode(sig_b64)
+        signers.append(f"{name}+{raw[:4].hex()}")
+        if name != key.name:
+            continue  # another signer: a witness's cosignature
         if len(raw) == 68 and raw[:4] == key.key_hash and key.verify(message, raw[4:]):
             verified = True
     if not verified:
-        raise VerificationError(f"checkpoint: no valid signature by {key.name}")
+        # Each named with its key hash, as a verifier key line names it: the same name with
+        # another hash is another key (a rotation, or the wrong file pinned).
+        raise VerificationError(f"checkpoint: no valid signature by {key.name}+"
+                                f"{key.key_hash.hex()} (signed by {', '.join(signers) or 'no one'})")
     lines = text.split("\n")
     if len(lines) < 3 or not lines[1].isdigit():
         raise VerificationError("checkpoint: the body is origin, size, root")

@@ -244,3 +244,29 @@ def test_every_code_maps_to_its_typed_error():
                                      "expected_stream_version: stream municipality/GM0344 is at "
                                      "version 7, not 9"))
     assert aborted.current_version == 7
+
+
+def test_a_day_that_is_none_is_refused_naming_its_field_before_anything_is_sent():
+    with pytest.raises(ValueError, match=r"^received_date: 2024-02-30 is not a day of the calendar"):
+        ev.goo_places_declared("GM0363", "L", "ACCOMMODATION_TYPE_HOTEL",
+                               ("2024-02-29", "2024-02-29"), 1, "2024-02-30")
+    with pytest.raises(ValueError, match=r"^period.last_day: 2023-02-29"):
+        ev.goo_places_declared("GM0363", "L", "ACCOMMODATION_TYPE_HOTEL",
+                               ("2023-02-01", "2023-02-29"), 1, "2023-03-01")
+
+
+def test_a_checkpoint_under_another_key_of_the_same_name_names_both_hashes(server, client, tmp_path):
+    import base64
+    import hashlib
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    _, _, vkey = keys(server)
+    raw = Ed25519PrivateKey.generate().public_key().public_bytes(
+        serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    other_hash = hashlib.sha256(vkey.name.encode() + b"\n\x01" + raw).digest()[:4]
+    key_b64 = base64.b64encode(b"\x01" + raw).decode()
+    other = bl.parse_verifier_key(f"{vkey.name}+{other_hash.hex()}+{key_b64}")
+    with pytest.raises(bl.VerificationError) as wrong:
+        client.checkpoint(other, bl.TrustStore(tmp_path / "t"))
+    assert str(wrong.value) == (f"checkpoint: no valid signature by test+{other_hash.hex()} "
+                                f"(signed by test+{vkey.key_hash.hex()})")
