@@ -245,6 +245,17 @@ absl::StatusOr<std::shared_ptr<Ledger::PendingAppend>> Ledger::Prepare(std::stri
                                                      kMaxBundledEntryBytes));
   }
 
+  // A retry of a recorded event, byte for byte (an answer lost on the way back, a spreadsheet
+  // imported again): those very bytes passed the signature check when they were admitted, and
+  // admission answers them with the original receipt, so checking again would only cost.
+  ASSIGN_OR_RETURN(const bool recorded_as_is, RecordedAsIs(pending->body, body_bytes, signature));
+  if (recorded_as_is) {
+    pending->signature_verified = true;
+    pending->body_bytes = std::move(body_bytes);
+    pending->signature = std::move(signature);
+    return pending;
+  }
+
   // Verify the signature here, on the caller's thread, when the key is already known: the
   // expensive part of admission then runs in parallel. The writer re-checks everything else.
   std::string public_key;
@@ -268,6 +279,19 @@ absl::StatusOr<std::shared_ptr<Ledger::PendingAppend>> Ledger::Prepare(std::stri
   pending->body_bytes = std::move(body_bytes);
   pending->signature = std::move(signature);
   return pending;
+}
+
+absl::StatusOr<bool> Ledger::RecordedAsIs(const booo::v1::EventBody& body,
+                                          absl::string_view body_bytes,
+                                          absl::string_view signature) const {
+  ASSIGN_OR_RETURN(std::optional<uint64_t> sequence, store_->FindEventId(body.event_id()));
+  // An id written but not yet published (its group is being committed) is checked as new.
+  if (!sequence || *sequence >= Head().size) return false;
+  ASSIGN_OR_RETURN(std::string leaf_bytes, store_->GetLeaf(*sequence));
+  // The leaf is only compared here; whatever it holds, admission reads and checks it again
+  // (DuplicateResult), and a stored leaf that fails its check is reported there.
+  absl::StatusOr<LeafView> leaf = DecodeLeafView(leaf_bytes);
+  return leaf.ok() && leaf->body == body_bytes && leaf->signature == signature;
 }
 
 void Ledger::WriterLoop() {

@@ -254,6 +254,10 @@ class Ledger {
   // validation, and the signature when the key is known.
   absl::StatusOr<std::shared_ptr<PendingAppend>> Prepare(std::string body_bytes,
                                                          std::string signature);
+  // True when the event's id is published with exactly these bytes and signature: a retry,
+  // whose signature needs no second check.
+  absl::StatusOr<bool> RecordedAsIs(const booo::v1::EventBody& body, absl::string_view body_bytes,
+                                    absl::string_view signature) const;
   struct GroupState;
 
   Ledger(std::unique_ptr<LedgerStore> store, Clock* clock, LedgerOptions options);
