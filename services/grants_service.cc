@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "grpc/slice.h"
+#include "replay/calc/stop_when.h"
 #include "services/wire/grant_response.h"
 #include "services/access_log.h"
 #include "services/access_policy.h"
@@ -58,7 +59,9 @@ grpc::ServerUnaryReactor* GrantsService::GetGrant(grpc::CallbackServerContext* c
     refuse(ToGrpcStatus(access));
     return reactor;
   }
-  queries_.Submit([this, reactor, response, read, request = std::move(parsed)] {
+  queries_.Submit([this, context, reactor, response, read, request = std::move(parsed)] {
+    // A caller gone (cancelled, past its deadline) does not keep a core computing for it.
+    const replay::StopWhen stop_when_gone([context] { return context->IsCancelled(); });
     absl::StatusOr<wire::SerializedGrant> answer = projection_->GetGrantSerialized(request);
     if (!answer.ok()) {
       reactor->Finish(read->Close(Refusal("GetGrant", answer.status())));
@@ -92,6 +95,9 @@ grpc::Status GrantsService::StreamGrantTrace(grpc::ServerContext* context,
   }
   bool sent = false;
   grpc::Status begun;
+  // A client that stopped reading (after the first chunk, say) does not keep a core computing
+  // the rest of a national-scale trace for it.
+  const replay::StopWhen stop_when_gone([context] { return context->IsCancelled(); });
   const absl::Status streamed =
       projection_->StreamGrantTrace(*request, [&](const booo::v1::GrantTraceChunk& chunk) {
         if (!sent) {

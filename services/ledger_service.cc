@@ -90,10 +90,14 @@ grpc::ServerUnaryReactor* LedgerService::Append(grpc::CallbackServerContext* con
           reactor->Finish(ToGrpcStatus(result.status()));
           return;
         }
-        Log("info", result->duplicate ? "append retried" : "appended",
-            {{"sequence", result->receipt.sequence()},
-             {"event_id", result->receipt.event_id()},
-             {"stream", result->receipt.stream()}});
+        // A line per event only at --log-level debug: the ledger itself records each event
+        // and the metrics count them; at national scale the lines were gigabytes of log.
+        if (DebugLogged()) {
+          Log("debug", result->duplicate ? "append retried" : "appended",
+              {{"sequence", result->receipt.sequence()},
+               {"event_id", result->receipt.event_id()},
+               {"stream", result->receipt.stream()}});
+        }
         *response->mutable_receipt() = std::move(result->receipt);
         response->set_duplicate(result->duplicate);
         reactor->Finish(grpc::Status::OK);
@@ -156,10 +160,12 @@ grpc::ServerUnaryReactor* LedgerService::AppendBatch(grpc::CallbackServerContext
           reactor->Finish(ToGrpcStatus(results.status()));
           return;
         }
-        Log("info", "appended batch",
-            {{"events", results->size()},
-             {"first_sequence", results->front().receipt.sequence()},
-             {"last_sequence", results->back().receipt.sequence()}});
+        if (DebugLogged()) {
+          Log("debug", "appended batch",
+              {{"events", results->size()},
+               {"first_sequence", results->front().receipt.sequence()},
+               {"last_sequence", results->back().receipt.sequence()}});
+        }
         for (ledger::AppendResult& result : *results) {
           booo::v1::AppendResponse* out = response->add_results();
           *out->mutable_receipt() = std::move(result.receipt);

@@ -112,6 +112,12 @@ int main(int argc, char** argv) {
                  "a file of \"<service>/<method> <uri>\" lines: each RPC's processing activity "
                  "in the organisation's register (default: urn:booo-ledger:processing-activity:"
                  "<service>/<method>)");
+  std::string log_level = "info";
+  app.add_option("--log-level", log_level,
+                 "the lowest level of the JSON lines on stderr: debug adds a line per appended "
+                 "event or batch, which the ledger itself and the metrics already record")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"debug", "info", "warning", "error"}));
   booo::services::ClusterOptions& cluster = options.cluster;
   std::string etcd_endpoints;
   double sync_timeout_seconds = 10;
@@ -147,6 +153,10 @@ int main(int argc, char** argv) {
   app.add_option("--follow-ca", cluster.follow_ca_file,
                  "the CA of the primary's server certificate (default --tls-client-ca)");
   CLI11_PARSE(app, argc, argv);
+  if (absl::Status level = booo::services::SetLogThreshold(log_level); !level.ok()) {
+    booo::services::Log("error", "ledgerd cannot start", {{"reason", std::string(level.message())}});
+    return 2;
+  }
   cluster.sync_timeout = absl::Seconds(sync_timeout_seconds);
   options.access_log.retention = absl::Hours(24) * access_retention_days;
   options.persist_projection = !rebuild_projection_every_start;

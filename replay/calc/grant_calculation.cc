@@ -7,6 +7,7 @@
 #include "ledger/core/status_macros.h"
 #include "replay/calc/calculation_steps.h"
 #include "replay/calc/money.h"
+#include "replay/calc/stop_when.h"
 
 namespace booo::replay {
 namespace {
@@ -135,12 +136,20 @@ absl::StatusOr<GrantComputation> ComputeGrant(const GrantInput& input) {
       "grant",
       absl::StrCat("BooO grant ", input.municipality_code, " spending year ", input.scope.year,
                    " (", steps::RangeText(input.scope.first_day, input.scope.last_day), ")"));
+  // Between the steps: a caller that stopped waiting does not get the rest computed.
+  RETURN_IF_ERROR(CheckNotStopped());
   ASSIGN_OR_RETURN(*grant.add_children(), CategoryA(ctx));
+  RETURN_IF_ERROR(CheckNotStopped());
   ASSIGN_OR_RETURN(*grant.add_children(), steps::GooLivingAllowance(ctx));
+  RETURN_IF_ERROR(CheckNotStopped());
   ASSIGN_OR_RETURN(*grant.add_children(), steps::PooActualCosts(ctx));
+  RETURN_IF_ERROR(CheckNotStopped());
   ASSIGN_OR_RETURN(*grant.add_children(), steps::PooNorm(ctx));
+  RETURN_IF_ERROR(CheckNotStopped());
   ASSIGN_OR_RETURN(*grant.add_children(), steps::TransitionCosts(ctx));
+  RETURN_IF_ERROR(CheckNotStopped());
   ASSIGN_OR_RETURN(std::vector<TraceNode> adjustments, steps::Adjustments(ctx));
+  RETURN_IF_ERROR(CheckNotStopped());
   for (TraceNode& node : adjustments) *grant.add_children() = std::move(node);
   ASSIGN_OR_RETURN(int64_t total, SumChildren(grant));
   if (total < 0) {
@@ -157,7 +166,9 @@ absl::StatusOr<GrantComputation> ComputeGrant(const GrantInput& input) {
   out.grant_cents = out.determination != nullptr
                         ? out.determination->body->grant_determined().amount_cents()
                         : out.computed_grant_cents;
+  RETURN_IF_ERROR(CheckNotStopped());
   ASSIGN_OR_RETURN(out.settlement, Settlement(ctx, out));
+  RETURN_IF_ERROR(CheckNotStopped());
   ASSIGN_OR_RETURN(out.vat_fund, steps::VatFund(ctx));
   out.vat_fund_cents = out.vat_fund.amount_cents();
 

@@ -7,6 +7,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "ledger/core/civil_date.h"
+#include "replay/calc/stop_when.h"
 #include "replay/calc/trace.h"
 #include "tests/support/event_factory.h"
 #include "tests/support/grant_scenario.h"
@@ -585,6 +586,43 @@ TEST(RuleCitations, ASpendingPeriodSetPieceByPieceNamesEachInstrument) {
   EXPECT_EQ(ledger::FormatDate(period->set_by(0).days().last_day()), "2022-08-31");
   EXPECT_EQ(period->set_by(1).citation(), "Stcrt. 2022, 22626");
   EXPECT_EQ(ledger::FormatDate(period->set_by(1).days().first_day()), "2022-09-01");
+}
+
+// A caller that stopped waiting (replay/calc/stop_when.h): the computation gives up at the
+// next of its checks with CANCELLED, whichever check that is; the same computation asked again
+// without the stop gives the whole answer; a nested stop ends with its scope.
+TEST(GrantCalculationTest, GivesUpAtTheNextCheckOnceItsCallerStopped) {
+  GrantScenario s = GrantScenario::WithRuleBook();
+  s.Add(booo::testing::GooPlaces("p1", kAms, "L1", Day(2023, 1, 1), Day(2023, 1, 31), 10,
+                                 Day(2023, 2, 1)));
+  int checks_in_a_whole_computation = 0;
+  {
+    StopWhen count([&] {
+      ++checks_in_a_whole_computation;
+      return false;
+    });
+    ASSERT_TRUE(s.Compute(kAms, 2023).ok());
+  }
+  ASSERT_GE(checks_in_a_whole_computation, 8);  // before each step, the settlement, the VAT fund
+  for (int stop_at = 1; stop_at <= checks_in_a_whole_computation; ++stop_at) {
+    int checks = 0;
+    StopWhen stop([&] { return ++checks >= stop_at; });
+    auto c = s.Compute(kAms, 2023);
+    EXPECT_EQ(c.status().code(), absl::StatusCode::kCancelled) << stop_at;
+    EXPECT_THAT(c.status().message(), HasSubstr("stopped waiting"));
+    EXPECT_EQ(checks, stop_at);  // nothing asked after the stop was seen
+  }
+  {
+    StopWhen outer([] { return false; });
+    {
+      StopWhen inner([] { return true; });
+      EXPECT_EQ(s.Compute(kAms, 2023).status().code(), absl::StatusCode::kCancelled);
+    }
+    EXPECT_TRUE(s.Compute(kAms, 2023).ok());
+  }
+  auto whole = s.Compute(kAms, 2023);
+  ASSERT_TRUE(whole.ok());
+  EXPECT_EQ(whole->computed_grant_cents, 10 * 31 * 8300);
 }
 
 }  // namespace booo::replay

@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "ledger/core/crypto.h"
+#include "replay/calc/stop_when.h"
 #include "replay/calc/trace.h"
 #include "tests/support/event_factory.h"
 #include "tests/support/grant_scenario.h"
@@ -343,6 +344,75 @@ TEST_F(ProjectionCacheTest, CachedTracesStayWithinTheirWeight) {
     }
   }
   EXPECT_EQ(tiny.grants.cached_trace_weight(), weight_of(codes.back()));  // nothing recomputed whole
+}
+
+// A query whose caller stopped waiting is given up (replay/calc/stop_when.h): CANCELLED,
+// nothing of it cached, and the same query answers in full once asked again. A stream whose
+// client stops after the first chunk (its top levels kept, its whole trace evicted) does not
+// have the rest computed for nobody.
+TEST_F(ProjectionCacheTest, AQueryWhoseCallerStoppedIsGivenUp) {
+  const std::vector<std::string> codes = {"GM0363", "GM0344"};
+  for (int month = 1; month <= 3; ++month) {
+    for (const std::string& code : codes) {
+      Append(booo::testing::GooPlaces(absl::StrCat(code, "-", month), code, code + "-L",
+                                      Day(2023, month, 1), Day(2023, month, 28), 10,
+                                      Day(2023, month + 1, 1)));
+    }
+  }
+  booo::v1::GetGrantRequest request;
+  request.set_municipality_code("GM0363");
+  request.set_spending_year(2023);
+  {
+    // Stopped before anything was read: the stream's facts are not even read back.
+    int asked = 0;
+    replay::StopWhen stop([&] {
+      ++asked;
+      return true;
+    });
+    auto answer = projection_.grants.GetGrant(request);
+    EXPECT_EQ(answer.status().code(), absl::StatusCode::kCancelled) << answer.status();
+    EXPECT_EQ(asked, 1);
+    EXPECT_EQ(projection_.state.parsed_events_held(), 0u);
+  }
+  EXPECT_EQ(projection_.grants.cached_trace_weight(), 0u);
+  auto answer = projection_.grants.GetGrant(request);
+  ASSERT_TRUE(answer.ok()) << answer.status();
+  EXPECT_GT(answer->trace().children_size(), 0);
+
+  // Room for one whole trace: GM0344's evicts GM0363's, whose top levels stay.
+  Queries tiny(&log_, {}, {.max_cached_trace_bytes = 1});
+  for (const char* code : {"GM0363", "GM0344"}) {
+    booo::v1::GetGrantRequest whole = request;
+    whole.set_municipality_code(code);
+    ASSERT_TRUE(tiny.grants.GetGrantSerialized(whole).ok());
+  }
+  const size_t weight = tiny.grants.cached_trace_weight();
+  std::vector<booo::v1::GrantTraceChunk> chunks;
+  bool stopped = false;
+  {
+    replay::StopWhen stop([&] { return stopped; });
+    const absl::Status streamed =
+        tiny.grants.StreamGrantTrace(request, [&](const booo::v1::GrantTraceChunk& chunk) {
+          chunks.push_back(chunk);
+          stopped = true;  // the client reads the first chunk and goes
+          return true;
+        });
+    EXPECT_EQ(streamed.code(), absl::StatusCode::kCancelled) << streamed;
+  }
+  ASSERT_EQ(chunks.size(), 1u);
+  EXPECT_TRUE(chunks[0].has_answer());
+  EXPECT_EQ(chunks[0].answer().trace_digest(), answer->trace_digest());
+  EXPECT_EQ(tiny.grants.cached_trace_weight(), weight);  // nothing computed was kept
+  // Asked again with nobody stopping, the whole trace streams.
+  chunks.clear();
+  ASSERT_TRUE(tiny.grants
+                  .StreamGrantTrace(request,
+                                    [&](const booo::v1::GrantTraceChunk& chunk) {
+                                      chunks.push_back(chunk);
+                                      return true;
+                                    })
+                  .ok());
+  EXPECT_GT(chunks.size(), 1u);
 }
 
 }  // namespace

@@ -103,6 +103,7 @@ struct ClientRun {
   double cores_busy = 0;         // the clients' process: CPU time over `seconds`
   double server_cores_busy = 0;  // ledgerd's
   std::vector<double> latencies_ms;  // per request
+  double ceiling_per_second = 0;     // VerifyCeiling around the run
 };
 
 // The requests as the bytes a client sends: built and serialized before the clock starts, so
@@ -250,10 +251,28 @@ CallFigures Figures(const ClientRun& run, size_t events, size_t requests) {
   figures.cores_busy = run.cores_busy;
   figures.server_cores_busy = run.server_cores_busy;
   figures.server_cpu_us_per_event = run.server_cores_busy * run.seconds * 1e6 / events;
+  figures.ceiling_per_second = run.ceiling_per_second;
   return figures;
 }
 
 }  // namespace
+
+double VerifyCeiling(int threads, int per_thread) {
+  auto key = *ledger::Ed25519PrivateKey::Generate();
+  const std::string message(300, 'x');
+  const std::string signature = *key.Sign(message);
+  const std::string public_key = key.PublicKey();
+  const auto start = Clock::now();
+  std::vector<std::thread> workers;
+  for (int t = 0; t < threads; ++t) {
+    workers.emplace_back([&] {
+      for (int i = 0; i < per_thread; ++i)
+        (void)ledger::VerifyEd25519(public_key, message, signature);
+    });
+  }
+  for (auto& w : workers) w.join();
+  return threads * per_thread / std::chrono::duration<double>(Clock::now() - start).count();
+}
 
 absl::StatusOr<AppendFigures> MeasureGrpcAppends(const std::string& ledgerd,
                                                  const std::string& work_dir,
@@ -261,6 +280,9 @@ absl::StatusOr<AppendFigures> MeasureGrpcAppends(const std::string& ledgerd,
                                                  int events,
                                                  const std::string& witness_policy_file) {
   std::filesystem::remove_all(work_dir);
+  // Verifications per thread for each ceiling taken around a way: about half a second here,
+  // a blink in the smoke run.
+  const int ceiling_n = std::clamp(events / 5, 100, 4000);
   loadgen::HistoryOptions setup;
   setup.first_day = ledger::MakeDate(2022, 3, 1);
   setup.last_day = ledger::MakeDate(2022, 3, 1);
@@ -318,8 +340,11 @@ absl::StatusOr<AppendFigures> MeasureGrpcAppends(const std::string& ledgerd,
         std::this_thread::sleep_for(std::chrono::milliseconds(200));
         if (served.CpuSeconds() - before < 0.005) break;
       }
-      return RunClients(served.address(), clients, workload, requests,
-                        [&] { return served.CpuSeconds(); });
+      const double ceiling_before = VerifyCeiling(2, ceiling_n);
+      ASSIGN_OR_RETURN(ClientRun done, RunClients(served.address(), clients, workload, requests,
+                                                  [&] { return served.CpuSeconds(); }));
+      done.ceiling_per_second = (ceiling_before + VerifyCeiling(2, ceiling_n)) / 2;
+      return done;
     };
     ASSIGN_OR_RETURN(single_run, run(singles, single_requests));
     ASSIGN_OR_RETURN(daily_run, run(daily, daily_requests));
@@ -337,6 +362,7 @@ absl::StatusOr<AppendFigures> MeasureGrpcAppends(const std::string& ledgerd,
   ASSIGN_OR_RETURN(std::unique_ptr<services::LedgerServer> server,
                    services::LedgerServer::Start(options, &clock));
 
+  const double direct_ceiling_before = VerifyCeiling(2, ceiling_n);
   std::atomic<size_t> next{0};
   std::vector<absl::Status> failures(clients);
   const double direct_cpu_start = ProcessCpuSeconds();
@@ -357,6 +383,8 @@ absl::StatusOr<AppendFigures> MeasureGrpcAppends(const std::string& ledgerd,
   for (auto& t : threads) t.join();
   const double direct_seconds = std::chrono::duration<double>(Clock::now() - direct_start).count();
   const double direct_cores_busy = (ProcessCpuSeconds() - direct_cpu_start) / direct_seconds;
+  const double direct_ceiling =
+      (direct_ceiling_before + VerifyCeiling(2, ceiling_n)) / 2;
   const uint64_t appended = server->ledger().Head().size - size_before;
   server->Shutdown();
   for (const absl::Status& s : failures) RETURN_IF_ERROR(s);
@@ -373,6 +401,7 @@ absl::StatusOr<AppendFigures> MeasureGrpcAppends(const std::string& ledgerd,
   figures.weekly = Figures(weekly_run, weekly.size(), weekly_requests.size());
   figures.in_process_per_second = direct.size() / direct_seconds;
   figures.in_process_cores_busy = direct_cores_busy;
+  figures.in_process_ceiling_per_second = direct_ceiling;
   std::filesystem::remove_all(work_dir);
   return figures;
 }

@@ -26,6 +26,9 @@ struct CallFigures {
   // what the server costs, apart from the clients that share its cores in the benchmark.
   double server_cores_busy = 0;
   double server_cpu_us_per_event = 0;
+  // The Ed25519 verification ceiling (VerifyCeiling(2, ...)) measured right before and right
+  // after this way, averaged: what its share is taken of.
+  double ceiling_per_second = 0;
 };
 
 struct AppendFigures {
@@ -40,7 +43,12 @@ struct AppendFigures {
   // The same appends made in-process (Ledger::Append from as many threads): no transport.
   double in_process_per_second = 0;
   double in_process_cores_busy = 0;
+  double in_process_ceiling_per_second = 0;  // measured around the in-process run
 };
+
+// Ed25519 verifications per second on `threads` threads, `per_thread` each: the ceiling that
+// signed appends are measured against (every event's signature is checked once).
+double VerifyCeiling(int threads, int per_thread);
 
 // `events` place declarations of 2022, signed beforehand (signing is the clients' cost, not
 // the server's), appended by `clients` concurrent clients, each on its own gRPC channel: once

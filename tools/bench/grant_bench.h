@@ -23,6 +23,14 @@ struct GrpcGrantFigures {
   // stream read to its end.
   double stream_first_p50_ms = 0, stream_first_p99_ms = 0;
   double stream_whole_p50_ms = 0, stream_whole_p99_ms = 0;
+  // The three slowest first chunks, each with its municipality-year and the stream before it,
+  // so that an outlier can be told from a pattern.
+  std::string stream_first_slowest;
+  // Whole traces at a past ledger point (never cached: always computed), asked in full and
+  // asked with a 100 ms deadline the client gives up at: the server's CPU per call in full,
+  // and what it still spent after the deadline passed (p50 / max).
+  double past_full_cpu_p50_ms = 0, past_full_cpu_max_ms = 0;
+  double past_abandoned_cpu_p50_ms = 0, past_abandoned_cpu_max_ms = 0;
 };
 
 // `pairs` (municipality code, spending year) are asked once each (cold), then `warm_calls`
