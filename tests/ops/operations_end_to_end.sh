@@ -61,6 +61,7 @@ reg utr municipality GM0344
 reg auditor auditor
 as ams append --key "$WORK/ams.key" --event "$EVENTS/10-ams-goo-2022-h1.json" >/dev/null
 as utr append --key "$WORK/utr.key" --event "$EVENTS/50-utr-goo-2023.json" >/dev/null
+has '"msg":"appended"' "$WORK/ledgerd.log" && fail "a line per append below --log-level debug"
 ams_id=$(as ams read --stream municipality/GM0363 | head -n 1 \
   | sed -E 's/.*"signer_key_id":"([^"]+)".*/\1/')
 [ -n "$ams_id" ] || fail "no key id for Amsterdam"
@@ -130,7 +131,10 @@ has '^booo_access_records_total{result="written"} [1-9]' "$WORK/scrape.prom" \
 
 step "tiles: a client over its rate gets 429 with Retry-After"
 stop
-start --tiles-requests-per-second 0.1 --tiles-request-burst 3  # a token every 10 s
+start --tiles-requests-per-second 0.1 --tiles-request-burst 3 --log-level debug  # a token every 10 s
+as ams append --key "$WORK/ams.key" --event "$EVENTS/10-ams-goo-2022-h1.json" >/dev/null  # a retry
+has '"level":"debug","msg":"append retried"' "$WORK/ledgerd.log" \
+  || fail "no line per append at --log-level debug"
 codes=""
 for _ in 1 2 3 4 5 6; do
   codes+="$(curl -s -o /dev/null -w '%{http_code} ' --cacert "$WORK/ca/ca.crt" \
