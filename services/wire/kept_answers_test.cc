@@ -148,11 +148,21 @@ class History {
   std::vector<std::tuple<std::string, std::string, int>> places_;
 };
 
-std::string TempDir(const std::string& name) {
-  const std::string dir = absl::StrCat(::testing::TempDir(), "/kept-", name, "-", ::getpid());
-  std::filesystem::remove_all(dir);
-  return dir;
-}
+// A directory of its own for one test's store, removed with it.
+class ScratchDir {
+ public:
+  explicit ScratchDir(const std::string& name)
+      : path_(absl::StrCat(::testing::TempDir(), "/kept-", name, "-", ::getpid())) {
+    std::filesystem::remove_all(path_);
+  }
+  ~ScratchDir() { std::filesystem::remove_all(path_); }
+  ScratchDir(const ScratchDir&) = delete;
+  ScratchDir& operator=(const ScratchDir&) = delete;
+  operator const std::string&() const { return path_; }  // NOLINT: used where a path goes
+
+ private:
+  std::string path_;
+};
 
 ProjectionIndex IndexOf(const ProjectionState& state) {
   ProjectionState::Reader reader(state);
@@ -211,7 +221,7 @@ TEST(KeptProjection, EqualsARebuildAcrossRestartsOnGeneratedHistories) {
   for (uint32_t seed : {1u, 2u, 3u}) {
     SCOPED_TRACE(absl::StrCat("seed ", seed));
     History history(seed);
-    const std::string dir = TempDir(absl::StrCat("restarts", seed));
+    const ScratchDir dir(absl::StrCat("restarts", seed));
     std::mt19937 rng(seed);
     for (int restart = 0; restart < 5; ++restart) {
       history.AddFacts(50 + static_cast<int>(rng() % 400));
@@ -255,7 +265,7 @@ TEST(KeptProjection, ACrashAtAnyWriteOfAnUpdateLeavesAPrefixThatExtendsToTheRebu
   // ones, and then the manifest.
   History history(7);
   history.AddFacts(1000);
-  const std::string dir = TempDir("crash");
+  const ScratchDir dir("crash");
   {
     auto store = ProjectionStore::Open(dir);
     ASSERT_TRUE(store.ok());
@@ -291,7 +301,7 @@ TEST(KeptProjection, ACrashAtAnyWriteOfAnUpdateLeavesAPrefixThatExtendsToTheRebu
 TEST(KeptProjection, WhatDoesNotFitTheLogIsDiscardedAndRebuilt) {
   History history(11);
   history.AddFacts(300);
-  const std::string dir = TempDir("misfit");
+  const ScratchDir dir("misfit");
   auto keep = [&](const replay::EventLog& log) {
     auto store = ProjectionStore::Open(dir);
     ASSERT_TRUE(store.ok());
@@ -339,7 +349,7 @@ TEST(KeptProjection, WhatDoesNotFitTheLogIsDiscardedAndRebuilt) {
 TEST(KeptProjection, AnswersMadePastTheKeptIndexDoNotSurviveACrash) {
   History history(21);
   history.AddFacts(300);
-  const std::string dir = TempDir("past");
+  const ScratchDir dir("past");
   {
     auto store = ProjectionStore::Open(dir);
     ASSERT_TRUE(store.ok());

@@ -44,6 +44,9 @@ start() {  # start [FLAG...]: ledgerd over mTLS with every operations listener
 stop() { kill -TERM "$PID"; wait "$PID" || fail "ledgerd did not stop cleanly"; PID=""; }
 
 step "probes: the health-only listener answers in plaintext, the gRPC port only over mTLS"
+level_refused=$("$LEDGERD" --data-dir "$WORK/ledger" --log-level loud 2>&1) \
+  && fail "ledgerd started with --log-level loud"
+has 'log-level: loud not in' <<<"$level_refused" || fail "an unknown --log-level not named"
 start
 for service in "" booo.readiness booo.liveness; do
   [ "$("$CTL" --server "127.0.0.1:$HPORT" health --service "$service")" = SERVING ] \

@@ -489,16 +489,20 @@ int Run(const std::string& ledgerd, const std::string& data_dir, const std::stri
   options.policy = &guard;
   replay::GrantPayloadRules payload_rules;
   options.payload_rules = &payload_rules;
+  // Against the ceiling measured right around it, as the appends are (append_bench.h): the
+  // verification runs for many minutes at national scale, long after the ceiling at the start.
+  const double ceiling_before_verify = VerifyCeiling(2, verify_n);
   start = Clock::now();
   auto verified = ledger::VerifyLedger(leaves, options);
   const double verify_rate = events / Seconds(start, Clock::now());
+  const double verify_ceiling = (ceiling_before_verify + VerifyCeiling(2, verify_n)) / 2;
   if (!verified.ok()) {
     std::cerr << "booo_bench: verify " << verified.status() << "\n";
     return 1;
   }
   rows.push_back({"offline verify",
-                  absl::StrFormat("%.0f events/s (%.0f%% of the ceiling)", verify_rate,
-                                  100 * verify_rate / ceiling),
+                  absl::StrFormat("%.0f events/s (%.0f%% of the ceiling around it, %.0f /s)",
+                                  verify_rate, 100 * verify_rate / verify_ceiling, verify_ceiling),
                   ">= 80% of the ceiling"});
   store->reset();
   if (absl::Status s = AddGrpcGrantRows(data_dir, smoke, grant_calls, rows, machine_figures); !s.ok()) {
