@@ -8,7 +8,10 @@
 #   tools/bench.sh --locations 9000                  # ~10.1 million events (generation ~45 min)
 #   tools/bench.sh --days-per-declaration 30         # ~117 thousand events, minutes
 # Arguments go to the generator (ledger_loadgen). BENCH_DATA_DIR=dir keeps the ledger there
-# (and reuses it on the next run); BENCH_NO_BASELINE=1 skips PostgreSQL.
+# (and reuses it on the next run); BENCH_NO_BASELINE=1 skips PostgreSQL; BENCH_GRANT_CALLS=N
+# sets the warm GetGrant calls (default 1,000; at 10 million events most whole traces no
+# longer fit the memory budget and each call computes again: 100 keeps that part under an
+# hour).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 "$root/tools/install-deps.sh" --with-postgresql
@@ -28,7 +31,8 @@ if [ ! -e "$data/CURRENT" ]; then
     build/tools/ledger_loadgen --data-dir "$data" --rulebook-dir replay/rulebook "$@"
 fi
 out=tools/bench/latest.md
-build/tools/booo_bench --data-dir "$data" --rulebook-dir replay/rulebook --compact --out "$out"
+build/tools/booo_bench --data-dir "$data" --rulebook-dir replay/rulebook --compact --out "$out" \
+  --grant-calls "${BENCH_GRANT_CALLS:-1000}"
 if [ -z "${BENCH_NO_BASELINE:-}" ]; then
   # shellcheck disable=SC1090
   . "$out.figures"
