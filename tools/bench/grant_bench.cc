@@ -116,7 +116,8 @@ absl::StatusOr<GrpcGrantFigures> MeasureGrpcGrants(
     while (reader->Read(&chunk)) {
       if (first) {
         first_chunk.push_back(MillisSince(t0));
-        samples.push_back({first_chunk.back(), absl::StrCat(pair.first, " ", pair.second), previous});
+        samples.push_back(
+            {first_chunk.back(), absl::StrCat(pair.first, " ", pair.second), previous});
       }
       first = false;
       ++chunks;
@@ -141,7 +142,9 @@ absl::StatusOr<GrpcGrantFigures> MeasureGrpcGrants(
       request.mutable_known_at()->set_tree_size(head_size - 1);
       booo::v1::GetGrantResponse response;
       grpc::ClientContext context;
-      if (give_up) context.set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(100));
+      if (give_up) {
+        context.set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(100));
+      }
       CpuUntilIdleMillis();
       const double cpu = ProcessCpuMillis();
       const grpc::Status status = stub->GetGrant(&context, request, &response);
@@ -150,6 +153,12 @@ absl::StatusOr<GrpcGrantFigures> MeasureGrpcGrants(
         abandoned_cpu.push_back(after);
       } else if (!give_up && status.ok()) {
         full_cpu.push_back(ProcessCpuMillis() - cpu);
+      } else if (!status.ok() && status.error_code() != grpc::StatusCode::NOT_FOUND &&
+                 failure.ok()) {
+        // (A call given up that answered within its deadline is simply not counted.)
+        failure = absl::InternalError(absl::StrCat("GetGrant at tree size ", head_size - 1, " ",
+                                                   pairs[i].first, " ", pairs[i].second, ": ",
+                                                   status.error_message()));
       }
     }
   }
