@@ -148,6 +148,7 @@ export function pooPersonMonthsDeclared(options) {
     receivedDate: civilDate(receivedDate, 'received_date'), personRefs } };
 }
 
+/** A living allowance the municipality paid over `period` (both days included), in cents. */
 export function livingAllowancePaid(options) {
   required('livingAllowancePaid', options, ['municipalityCode', 'receptionKind', 'component', 'period', 'amountCents', 'receivedDate']);
   const { municipalityCode, receptionKind, component, period, amountCents, receivedDate, eventId = '' } = options;
