@@ -18,6 +18,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 #include "services/log.h"
 #include "services/server.h"
 
@@ -51,6 +52,13 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--max-batch-events", options.ledger.max_batch_events,
                  "events per AppendBatch")
+      ->capture_default_str();
+  int64_t group_commit_delay_us = absl::ToInt64Microseconds(options.ledger.group_commit_delay);
+  app.add_option("--group-commit-delay-us", group_commit_delay_us,
+                 "how long a group commit waits for appends still being admitted, so that "
+                 "one fsync answers them too; only while another append is being admitted "
+                 "(0: never wait)")
+      ->check(CLI::Range(int64_t{0}, int64_t{100'000}))
       ->capture_default_str();
   app.add_option("--max-requests-per-second", options.limits.requests_per_second,
                  "sustained requests per second per identity (0: no limit)")
@@ -158,6 +166,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   cluster.sync_timeout = absl::Seconds(sync_timeout_seconds);
+  options.ledger.group_commit_delay = absl::Microseconds(group_commit_delay_us);
   options.access_log.retention = absl::Hours(24) * access_retention_days;
   options.persist_projection = !rebuild_projection_every_start;
   options.refresh_answers_when_idle = !no_idle_refresh;

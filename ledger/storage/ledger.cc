@@ -112,13 +112,19 @@ absl::StatusOr<AppendResult> Ledger::Append(std::string body_bytes, std::string 
 }
 
 void Ledger::AppendAsync(std::string body_bytes, std::string signature, AppendDone done) {
+  AdmissionStarted();
   absl::StatusOr<std::shared_ptr<PendingAppend>> pending =
       Prepare(std::move(body_bytes), std::move(signature));
-  if (!pending.ok()) return done(pending.status());
+  if (!pending.ok()) {
+    AdmissionEnded();
+    return done(pending.status());
+  }
   auto unit = std::make_shared<PendingUnit>();
   unit->events.push_back(*std::move(pending));
   unit->append_done = done;
-  if (absl::Status queued = Enqueue(std::move(unit)); !queued.ok()) done(queued);
+  if (absl::Status queued = Enqueue(std::move(unit), /*ends_admission=*/true); !queued.ok()) {
+    done(queued);
+  }
 }
 
 absl::StatusOr<std::vector<AppendResult>> Ledger::AppendBatch(std::vector<SignedBytes> events) {
@@ -138,15 +144,21 @@ void Ledger::AppendBatchAsync(std::vector<SignedBytes> events, BatchDone done) {
                      options_.max_batch_events, " per request")));
   }
   auto unit = std::make_shared<PendingUnit>();
+  AdmissionStarted();
   for (size_t i = 0; i < events.size(); ++i) {
     absl::StatusOr<std::shared_ptr<PendingAppend>> pending =
         Prepare(std::move(events[i].body_bytes), std::move(events[i].signature));
-    if (!pending.ok()) return done(InBatch(pending.status(), i));
+    if (!pending.ok()) {
+      AdmissionEnded();
+      return done(InBatch(pending.status(), i));
+    }
     unit->events.push_back(*std::move(pending));
   }
   unit->batch = true;
   unit->batch_done = done;
-  if (absl::Status queued = Enqueue(std::move(unit)); !queued.ok()) done(queued);
+  if (absl::Status queued = Enqueue(std::move(unit), /*ends_admission=*/true); !queued.ok()) {
+    done(queued);
+  }
 }
 
 void Ledger::ReplicateAsync(std::vector<ReplicatedEvent> events, ReplicateDone done) {
@@ -202,9 +214,23 @@ bool Ledger::following() const {
   return following_;
 }
 
-absl::Status Ledger::Enqueue(std::shared_ptr<PendingUnit> unit) {
+void Ledger::AdmissionStarted() {
+  absl::MutexLock lock(&queue_mutex_);
+  ++admitting_;
+}
+
+void Ledger::AdmissionEnded() {
   {
     absl::MutexLock lock(&queue_mutex_);
+    --admitting_;
+  }
+  queue_changed_.Signal();  // a group waiting for it stops waiting
+}
+
+absl::Status Ledger::Enqueue(std::shared_ptr<PendingUnit> unit, bool ends_admission) {
+  const absl::Status queued = [&]() -> absl::Status {
+    absl::MutexLock lock(&queue_mutex_);
+    if (ends_admission) --admitting_;
     if (writer_stop_) return absl::UnavailableError("ledger: shutting down");
     if (unit->replicated != following()) {
       return unit->replicated
@@ -218,9 +244,11 @@ absl::Status Ledger::Enqueue(std::shared_ptr<PendingUnit> unit) {
     }
     queued_events_ += unit->events.size();
     queue_.push_back(std::move(unit));
-  }
+    return absl::OkStatus();
+  }();
+  // Queued, or no longer being admitted: either way a waiting group wants to know.
   queue_changed_.Signal();
-  return absl::OkStatus();
+  return queued;
 }
 
 absl::StatusOr<std::shared_ptr<Ledger::PendingAppend>> Ledger::Prepare(std::string body_bytes,
@@ -294,6 +322,18 @@ absl::StatusOr<bool> Ledger::RecordedAsIs(const booo::v1::EventBody& body,
   return leaf.ok() && leaf->body == body_bytes && leaf->signature == signature;
 }
 
+void Ledger::TakeQueued(std::vector<std::shared_ptr<PendingUnit>>& group, size_t& events) {
+  // Whole units only: a batch is never split across groups. A group holds appends or a
+  // mirror's chunks, never both.
+  while (!queue_.empty() &&
+         (group.empty() || (events + queue_.front()->events.size() <= options_.max_group_events &&
+                            queue_.front()->replicated == group.front()->replicated))) {
+    events += queue_.front()->events.size();
+    group.push_back(std::move(queue_.front()));
+    queue_.pop_front();
+  }
+}
+
 void Ledger::WriterLoop() {
   for (;;) {
     std::vector<std::shared_ptr<PendingUnit>> group;
@@ -301,15 +341,20 @@ void Ledger::WriterLoop() {
       absl::MutexLock lock(&queue_mutex_);
       while (queue_.empty() && !writer_stop_) queue_changed_.Wait(&queue_mutex_);
       if (queue_.empty()) return;  // stopping, and everything queued was written
-      // Whole units only: a batch is never split across groups.
       size_t events = 0;
-      // A group holds appends or a mirror's chunks, never both.
-      while (!queue_.empty() &&
-             (events == 0 || (events + queue_.front()->events.size() <= options_.max_group_events &&
-                              queue_.front()->replicated == group.front()->replicated))) {
-        events += queue_.front()->events.size();
-        group.push_back(std::move(queue_.front()));
-        queue_.pop_front();
+      TakeQueued(group, events);
+      // Appends still being admitted join this group if they are queued within the delay:
+      // one fsync for them all. Nobody being admitted (a lone append), no wait.
+      if (options_.sync_writes && options_.group_commit_delay > absl::ZeroDuration() &&
+          !group.front()->replicated) {
+        const absl::Time deadline = absl::Now() + options_.group_commit_delay;
+        while (admitting_ > 0 && !writer_stop_ && queue_.empty() &&
+               events < options_.max_group_events) {
+          const bool timed_out = queue_changed_.WaitWithDeadline(&queue_mutex_, deadline);
+          // What does not fit (too large, or a mirror's) stays queued and ends the wait.
+          TakeQueued(group, events);
+          if (timed_out) break;
+        }
       }
       // queued_events_ goes down once the group is answered (CompletionLoop), so the bound on
       // queued appends also bounds the groups written but not yet answered.

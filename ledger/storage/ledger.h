@@ -52,6 +52,13 @@ struct LedgerOptions {
   size_t max_queued_appends = 65536;  // events; beyond: RESOURCE_EXHAUSTED (back-pressure)
   size_t max_batch_events = 256;      // events per AppendBatch; beyond: RESOURCE_EXHAUSTED
   bool sync_writes = true;            // fsync the WAL before acknowledging
+  // How long a group commit may wait for appends that are still being admitted on their
+  // callers' threads (their signatures checked) before it is written, as PostgreSQL's
+  // commit_delay waits for siblings: under load each fsync then answers more appends, and an
+  // fsync's CPU (the disk's notifications, the file's size) is paid per group, not per event.
+  // The group waits only while another append is being admitted, so a lone append is written
+  // at once; and only with sync_writes. Zero: never wait.
+  absl::Duration group_commit_delay = absl::Microseconds(1000);
   // The domain's field rules for its payloads (not owned; must outlive the ledger). Without
   // them only key events are admitted (FAILED_PRECONDITION for any other payload).
   const PayloadRules* payload_rules = nullptr;
@@ -249,7 +256,17 @@ class Ledger {
   // not at all).
   struct PendingUnit;
   // Queues `unit`, or says why not (UNAVAILABLE when stopping, RESOURCE_EXHAUSTED when full).
-  absl::Status Enqueue(std::shared_ptr<PendingUnit> unit);
+  // `ends_admission`: the unit was counted by AdmissionStarted, and is not any longer once
+  // queued or refused (in the same step, so the writer never sees it in neither place).
+  absl::Status Enqueue(std::shared_ptr<PendingUnit> unit, bool ends_admission = false);
+  // An append's admission on its caller's thread begins or ends (refused before it is queued):
+  // what a group commit waits for (LedgerOptions::group_commit_delay).
+  void AdmissionStarted();
+  void AdmissionEnded();
+  // Moves the queued units that may join `group` (whole units, up to max_group_events, appends
+  // and a mirror's chunks never mixed) into it; `events` counts the group's events.
+  void TakeQueued(std::vector<std::shared_ptr<PendingUnit>>& group, size_t& events)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(queue_mutex_);
   // Everything of admission that can run on the caller's thread: limits, parsing, stateless
   // validation, and the signature when the key is known.
   absl::StatusOr<std::shared_ptr<PendingAppend>> Prepare(std::string body_bytes,
@@ -323,6 +340,8 @@ class Ledger {
   absl::CondVar queue_changed_;
   std::deque<std::shared_ptr<PendingUnit>> queue_ ABSL_GUARDED_BY(queue_mutex_);
   size_t queued_events_ ABSL_GUARDED_BY(queue_mutex_) = 0;
+  // Appends being admitted on their callers' threads, not yet queued.
+  size_t admitting_ ABSL_GUARDED_BY(queue_mutex_) = 0;
   bool writer_stop_ ABSL_GUARDED_BY(queue_mutex_) = false;
   std::thread writer_;
 

@@ -12,11 +12,14 @@
 #include <thread>
 #include <vector>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "booo/v1/ledger_service.grpc.pb.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/generic/generic_stub.h"
 #include "grpcpp/security/credentials.h"
+#include "httplib.h"
 #include "ledger/core/civil_date.h"
 #include "ledger/core/crypto.h"
 #include "ledger/storage/ledger.h"
@@ -98,12 +101,33 @@ struct Request {
   size_t count = 0;
 };
 
+// ledgerd's group commits so far, from its Prometheus metrics: the events written and the
+// groups (each one fsync). Zeros when they cannot be read.
+struct GroupCommits {
+  double events = 0;
+  double groups = 0;
+};
+GroupCommits ReadGroupCommits(const std::string& metrics_address) {
+  GroupCommits totals;
+  httplib::Client client("http://" + metrics_address);
+  httplib::Result got = client.Get("/metrics");
+  if (!got || got->status != 200) return totals;
+  for (absl::string_view line : absl::StrSplit(got->body, '\n')) {
+    const std::vector<absl::string_view> fields = absl::StrSplit(line, ' ');
+    if (fields.size() != 2) continue;
+    if (fields[0] == "booo_append_group_events_sum") (void)absl::SimpleAtod(fields[1], &totals.events);
+    if (fields[0] == "booo_append_group_events_count") (void)absl::SimpleAtod(fields[1], &totals.groups);
+  }
+  return totals;
+}
+
 struct ClientRun {
   double seconds = 0;
   double cores_busy = 0;         // the clients' process: CPU time over `seconds`
   double server_cores_busy = 0;  // ledgerd's
   std::vector<double> latencies_ms;  // per request
   double ceiling_per_second = 0;     // VerifyCeiling around the run
+  double events_per_group = 0;       // ledgerd's group commits over the run
 };
 
 // The requests as the bytes a client sends: built and serialized before the clock starts, so
@@ -252,6 +276,7 @@ CallFigures Figures(const ClientRun& run, size_t events, size_t requests) {
   figures.server_cores_busy = run.server_cores_busy;
   figures.server_cpu_us_per_event = run.server_cores_busy * run.seconds * 1e6 / events;
   figures.ceiling_per_second = run.ceiling_per_second;
+  figures.events_per_group = run.events_per_group;
   return figures;
 }
 
@@ -325,10 +350,15 @@ absl::StatusOr<AppendFigures> MeasureGrpcAppends(const std::string& ledgerd,
   // but would run on the municipalities' machines.
   ClientRun single_run, daily_run, weekly_run;
   {
-    Ledgerd served(ledgerd, work_dir, FreePort(), "append-bench.log",
-                   witness_policy_file.empty()
-                       ? std::vector<std::string>{}
-                       : std::vector<std::string>{"--witness-policy", witness_policy_file});
+    const int port = FreePort();
+    int metrics_port = FreePort();
+    while (metrics_port == port) metrics_port = FreePort();
+    const std::string metrics_address = absl::StrCat("127.0.0.1:", metrics_port);
+    std::vector<std::string> ledgerd_args = {"--metrics-listen", metrics_address};
+    if (!witness_policy_file.empty()) {
+      ledgerd_args.insert(ledgerd_args.end(), {"--witness-policy", witness_policy_file});
+    }
+    Ledgerd served(ledgerd, work_dir, port, "append-bench.log", ledgerd_args);
     RETURN_IF_ERROR(served.Start().status());
     auto run = [&](const std::vector<booo::v1::SignedEvent>& workload,
                    const std::vector<Request>& requests) -> absl::StatusOr<ClientRun> {
@@ -341,8 +371,14 @@ absl::StatusOr<AppendFigures> MeasureGrpcAppends(const std::string& ledgerd,
         if (served.CpuSeconds() - before < 0.005) break;
       }
       const double ceiling_before = VerifyCeiling(2, ceiling_n);
+      const GroupCommits groups_before = ReadGroupCommits(metrics_address);
       ASSIGN_OR_RETURN(ClientRun done, RunClients(served.address(), clients, workload, requests,
                                                   [&] { return served.CpuSeconds(); }));
+      const GroupCommits groups_after = ReadGroupCommits(metrics_address);
+      if (groups_after.groups > groups_before.groups) {
+        done.events_per_group = (groups_after.events - groups_before.events) /
+                                (groups_after.groups - groups_before.groups);
+      }
       done.ceiling_per_second = (ceiling_before + VerifyCeiling(2, ceiling_n)) / 2;
       return done;
     };

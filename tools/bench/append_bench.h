@@ -29,6 +29,9 @@ struct CallFigures {
   // The Ed25519 verification ceiling (VerifyCeiling(2, ...)) measured right before and right
   // after this way, averaged: what its share is taken of.
   double ceiling_per_second = 0;
+  // Events per group commit (one WAL fsync each), from ledgerd's own metrics over the run: an
+  // fsync's CPU is paid per group, so it falls per event as the groups grow. 0: not read.
+  double events_per_group = 0;
 };
 
 struct AppendFigures {

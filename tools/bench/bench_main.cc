@@ -174,6 +174,10 @@ void AddAppendRows(const AppendFigures& appends, double ceiling, std::vector<Row
                     absl::StrFormat("%.0f /s", ceiling_here), ""});
     rows.push_back({absl::StrFormat("append latency p50 / p99 per call, %s", way.how),
                     absl::StrFormat("%.1f / %.1f ms", f.p50_ms, f.p99_ms), ""});
+    rows.push_back({absl::StrFormat("events per group commit (one fsync each), %s", way.how),
+                    f.events_per_group > 0 ? absl::StrFormat("%.1f", f.events_per_group)
+                                           : std::string("not measured: no metrics"),
+                    ""});
   }
   rows.push_back(
       {absl::StrFormat("the same appends in-process (no gRPC), fsync'd, %d threads",
