@@ -43,6 +43,10 @@ struct AppendFigures {
   // A municipality's declarations of one calendar week (Monday to Sunday) per call, as a
   // municipal system sends them when it submits weekly; split at the ledger's batch limit.
   CallFigures weekly;
+  // The one-event way's events sent again, one per call: each a retry of a recorded event,
+  // answered with its receipt without a signature check or a write. What ledgerd spends on an
+  // Append call apart from those two: the floor under the one-event way's CPU per event.
+  CallFigures retried;
   // The same appends made in-process (Ledger::Append from as many threads): no transport.
   double in_process_per_second = 0;
   double in_process_cores_busy = 0;
