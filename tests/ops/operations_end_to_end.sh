@@ -47,6 +47,9 @@ step "probes: the health-only listener answers in plaintext, the gRPC port only 
 level_refused=$("$LEDGERD" --data-dir "$WORK/ledger" --log-level loud 2>&1) \
   && fail "ledgerd started with --log-level loud"
 has 'log-level: loud not in' <<<"$level_refused" || fail "an unknown --log-level not named"
+delay_refused=$("$LEDGERD" --data-dir "$WORK/ledger" --group-commit-delay-us 100001 2>&1) \
+  && fail "ledgerd started with a group commit delay beyond 100 ms"
+has 'group-commit-delay-us' <<<"$delay_refused" || fail "a too long group commit delay not named"
 start
 for service in "" booo.readiness booo.liveness; do
   [ "$("$CTL" --server "127.0.0.1:$HPORT" health --service "$service")" = SERVING ] \
