@@ -33,11 +33,7 @@ class RetryTest : public ::testing::Test {
     auto opened = Ledger::Open(dir_.string(), &clock_, options);
     ASSERT_TRUE(opened.ok()) << opened.status();
     ledger_ = std::move(*opened);
-    for (const SignedBytes& e :
-         {Sign(booo::testing::GenesisBody(root_, TestKey(2)), root_),
-          Sign(booo::testing::KeyRegisteredBody("k-ams", root_, ams_, booo::v1::ROLE_MUNICIPALITY,
-                                                "GM0363"),
-               root_)}) {
+    for (const SignedBytes& e : booo::testing::GenesisWithAmsterdam(root_, ams_)) {
       ASSERT_TRUE(ledger_->Append(e.body, e.signature).ok());
     }
   }

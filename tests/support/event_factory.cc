@@ -25,6 +25,12 @@ ledger::Ed25519PrivateKey TestKey(uint8_t seed) {
   return std::move(*key);
 }
 
+std::vector<SignedBytes> GenesisWithAmsterdam(const ledger::Ed25519PrivateKey& root,
+                                              const ledger::Ed25519PrivateKey& ams) {
+  return {Sign(GenesisBody(root, TestKey(2)), root),
+          Sign(KeyRegisteredBody("k-ams", root, ams, booo::v1::ROLE_MUNICIPALITY, "GM0363"), root)};
+}
+
 SignedBytes Sign(const booo::v1::EventBody& body, const ledger::Ed25519PrivateKey& key) {
   SignedBytes out;
   body.SerializeToString(&out.body);

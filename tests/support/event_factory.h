@@ -4,6 +4,7 @@
 #define BOOO_TESTS_SUPPORT_EVENT_FACTORY_H_
 
 #include <string>
+#include <vector>
 
 #include "booo/v1/events.pb.h"
 #include "ledger/core/crypto.h"
@@ -47,6 +48,10 @@ booo::v1::EventBody CheckpointKeyRotatedBody(const std::string& event_id,
                                              const std::string& key_name);
 booo::v1::EventBody PlacesBody(const std::string& event_id, const ledger::Ed25519PrivateKey& signer,
                                const std::string& municipality, int64_t places);
+// The genesis (signed by `root`, TestKey(2) the checkpoint key) and Amsterdam's municipality key
+// (`ams`, GM0363, event "k-ams"): the shortest history a municipality can append to.
+std::vector<SignedBytes> GenesisWithAmsterdam(const ledger::Ed25519PrivateKey& root,
+                                              const ledger::Ed25519PrivateKey& ams);
 booo::v1::EventBody AdvanceBody(const std::string& event_id,
                                 const ledger::Ed25519PrivateKey& signer,
                                 const std::string& municipality, int64_t amount_cents);
