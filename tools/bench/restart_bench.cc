@@ -89,6 +89,35 @@ absl::StatusOr<RestartFigures> MeasureRestart(
   figures.top_p99_ms = Percentile(top, 0.99);
   figures.whole_p50_ms = Percentile(whole, 0.5);
   figures.whole_p99_ms = Percentile(whole, 0.99);
+  std::vector<double> first_chunk, stream_whole;
+  for (const auto& [code, year] : pairs) {
+    booo::v1::GetGrantRequest request;
+    request.set_municipality_code(code);
+    request.set_spending_year(year);
+    grpc::ClientContext context;
+    t0 = Clock::now();
+    std::unique_ptr<grpc::ClientReader<booo::v1::GrantTraceChunk>> reader =
+        stub->StreamGrantTrace(&context, request);
+    booo::v1::GrantTraceChunk chunk;
+    bool first = true;
+    while (reader->Read(&chunk)) {
+      if (first) first_chunk.push_back(MillisSince(t0));
+      first = false;
+    }
+    const grpc::Status s = reader->Finish();
+    if (s.error_code() == grpc::StatusCode::NOT_FOUND) continue;  // no grant that year
+    if (!s.ok() || first) {
+      return absl::InternalError(
+          absl::StrCat("StreamGrantTrace ", code, " ", year, ": ", s.ok() ? "no chunk" : s.error_message()));
+    }
+    stream_whole.push_back(MillisSince(t0));
+  }
+  figures.stream_first_p50_ms = Percentile(first_chunk, 0.5);
+  figures.stream_first_p99_ms = Percentile(first_chunk, 0.99);
+  figures.stream_first_max_ms =
+      first_chunk.empty() ? 0 : *std::max_element(first_chunk.begin(), first_chunk.end());
+  figures.stream_whole_p50_ms = Percentile(stream_whole, 0.5);
+  figures.stream_whole_p99_ms = Percentile(stream_whole, 0.99);
   stub.reset();
   RETURN_IF_ERROR(restarted.Stop().status());
   figures.peak_rss_bytes = restarted.high_water();
