@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <future>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "absl/synchronization/mutex.h"
@@ -110,6 +111,19 @@ class GroupCommitTest : public ::testing::Test {
     return appended.wait_for(std::chrono::minutes(1)) == std::future_status::ready;
   }
 
+  // `held_event` appended and held in its admission, then another appended and queued; the
+  // queued one must still be waiting 200 ms later (its group waits for the held one).
+  std::pair<std::future<absl::StatusOr<AppendResult>>, std::future<absl::StatusOr<AppendResult>>>
+  QueuedWaitingFor(const SignedBytes& held_event) {
+    observer_.Arm();
+    auto held = AppendOnItsOwn(held_event);
+    observer_.AwaitHolding();
+    auto queued = AppendOnItsOwn(Places("p-queued"));
+    EXPECT_EQ(queued.wait_for(std::chrono::milliseconds(200)), std::future_status::timeout)
+        << "the group was written while another append was being admitted";
+    return {std::move(held), std::move(queued)};
+  }
+
   // One append held in its admission while another is queued: the queued one must be written
   // without it (the wait ended or never began), the held one in a group of its own after.
   void ExpectWrittenApartWhileOneIsHeld() {
@@ -143,13 +157,8 @@ TEST_F(GroupCommitTest, ALoneAppendIsWrittenAtOnce) {
 
 TEST_F(GroupCommitTest, AnAppendBeingAdmittedJoinsTheQueuedOnesGroup) {
   Open(absl::Hours(1));
-  observer_.Arm();
-  auto held = AppendOnItsOwn(Places("p-held"));
-  observer_.AwaitHolding();
   // Checked and queued while the other is still being admitted: its group waits for it.
-  auto queued = AppendOnItsOwn(Places("p-queued"));
-  EXPECT_EQ(queued.wait_for(std::chrono::milliseconds(200)), std::future_status::timeout)
-      << "the group was written without the append being admitted";
+  auto [held, queued] = QueuedWaitingFor(Places("p-held"));
   observer_.Release();
   ASSERT_TRUE(Answered(held));
   ASSERT_TRUE(Answered(queued));
@@ -171,12 +180,8 @@ TEST_F(GroupCommitTest, ARefusalInAdmissionEndsTheWait) {
   Open(absl::Hours(1));
   SignedBytes forged = Places("p-forged");
   forged.signature[0] = static_cast<char>(forged.signature[0] ^ 1);
-  observer_.Arm();  // held after its check fails, before it is refused
-  auto refused = AppendOnItsOwn(forged);
-  observer_.AwaitHolding();
-  auto queued = AppendOnItsOwn(Places("p-queued"));
-  EXPECT_EQ(queued.wait_for(std::chrono::milliseconds(200)), std::future_status::timeout)
-      << "the group was written without the other append's admission ending";
+  // Held after its check fails, before it is refused.
+  auto [refused, queued] = QueuedWaitingFor(forged);
   observer_.Release();
   ASSERT_TRUE(Answered(refused));
   EXPECT_EQ(refused.get().status().code(), absl::StatusCode::kUnauthenticated);
